@@ -1,0 +1,137 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { parse as parseDotenv } from 'dotenv'
+
+/** Typed, validated configuration. Parsed once at start-up; a bad value stops the server. */
+export interface Config {
+  port: number
+  host: string
+  dataDir: string
+  adminApiKey: string | undefined
+  logLevel: LogLevel
+  bodyLimitBytes: number
+  whatsapp: {
+    url: string | undefined
+    rootKey: Buffer | undefined
+    version: [number, number, number] | undefined
+    versionLookupTimeoutMs: number
+    qrTimeoutMs: number | undefined
+  }
+  reconnect: {
+    baseDelayMs: number
+    maxDelayMs: number
+    maxAttempts: number
+  }
+  restoreConcurrency: number
+  sendTimeoutMs: number
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly allowed: string,
+    value: string,
+  ) {
+    super(`Invalid configuration: ${variable}=${JSON.stringify(value)} is not allowed; expected ${allowed}`)
+    this.name = 'ConfigError'
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+/** Reads one variable, treating an empty string as unset. */
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim()
+  return value === undefined || value === '' ? undefined : value
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name)
+  if (raw === undefined) return fallback
+  const value = Number(raw)
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, `an integer from ${min} to ${max}`, raw)
+  }
+  return value
+}
+
+function optionalInteger(env: Env, name: string, min: number, max: number): number | undefined {
+  return read(env, name) === undefined ? undefined : integer(env, name, 0, min, max)
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = read(env, name)
+  if (raw === undefined) return fallback
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(name, `one of ${allowed.join(', ')}`, raw)
+  return raw as T
+}
+
+function websocketUrl(env: Env, name: string): string | undefined {
+  const raw = read(env, name)
+  if (raw === undefined) return undefined
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError(name, 'a ws:// or wss:// URL', raw)
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new ConfigError(name, 'a ws:// or wss:// URL', raw)
+  return raw
+}
+
+function curveKey(env: Env, name: string): Buffer | undefined {
+  const raw = read(env, name)
+  if (raw === undefined) return undefined
+  const key = Buffer.from(raw, 'base64')
+  if (key.length !== 32 || key.toString('base64') !== raw) {
+    throw new ConfigError(name, 'a base64-encoded 32-byte Curve25519 public key', raw)
+  }
+  return key
+}
+
+function waVersion(env: Env, name: string): [number, number, number] | undefined {
+  const raw = read(env, name)
+  if (raw === undefined) return undefined
+  const match = /^(\d{1,10})\.(\d{1,10})\.(\d{1,10})$/.exec(raw)
+  if (!match) throw new ConfigError(name, 'a version such as 2.3000.1023223821', raw)
+  return [Number(match[1]), Number(match[2]), Number(match[3])]
+}
+
+function adminKey(env: Env, name: string): string | undefined {
+  const raw = read(env, name)
+  if (raw !== undefined && raw.length < 16) throw new ConfigError(name, 'a key of at least 16 characters', '<redacted>')
+  return raw
+}
+
+export function parseConfig(env: Env): Config {
+  return {
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    host: read(env, 'HOST') ?? '0.0.0.0',
+    dataDir: read(env, 'DATA_DIR') ?? './data',
+    adminApiKey: adminKey(env, 'ADMIN_API_KEY'),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 512 * 1024 * 1024),
+    whatsapp: {
+      url: websocketUrl(env, 'WHATSAPP_URL'),
+      rootKey: curveKey(env, 'WHATSAPP_ROOT_KEY'),
+      version: waVersion(env, 'WHATSAPP_VERSION'),
+      versionLookupTimeoutMs: integer(env, 'WHATSAPP_VERSION_LOOKUP_TIMEOUT_MS', 3000, 0, 60_000),
+      qrTimeoutMs: optionalInteger(env, 'QR_TIMEOUT_MS', 1000, 300_000),
+    },
+    reconnect: {
+      baseDelayMs: integer(env, 'RECONNECT_BASE_DELAY_MS', 1000, 1, 600_000),
+      maxDelayMs: integer(env, 'RECONNECT_MAX_DELAY_MS', 60_000, 1, 3_600_000),
+      maxAttempts: integer(env, 'RECONNECT_MAX_ATTEMPTS', 15, 1, 1000),
+    },
+    restoreConcurrency: integer(env, 'RESTORE_CONCURRENCY', 20, 1, 1000),
+    sendTimeoutMs: integer(env, 'SEND_TIMEOUT_MS', 20_000, 1000, 600_000),
+  }
+}
+
+/** The process environment over an optional `.env` file; real environment variables win. */
+export function loadEnv(file = '.env'): Env {
+  const fromFile = existsSync(file) ? parseDotenv(readFileSync(file)) : {}
+  return { ...fromFile, ...process.env }
+}

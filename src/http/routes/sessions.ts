@@ -1,0 +1,167 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import QRCode from 'qrcode'
+import { conflict } from '../../errors.js'
+import type { SessionKeys } from '../../sessions/session-keys.js'
+import type { SessionManager } from '../../sessions/session-manager.js'
+import type { Authenticator } from '../auth.js'
+import {
+  DeviceId,
+  DeviceIdParams,
+  ErrorResponse,
+  SessionResponse,
+  SessionSummary,
+  SuccessMessage,
+} from '../schemas.js'
+import { sessionView } from '../session-view.js'
+
+export interface SessionRoutesDeps {
+  sessions: SessionManager
+  keys: SessionKeys
+  auth: Authenticator
+}
+
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse }
+const adminSecurity = [{ bearerAuth: [] }, { apiKeyHeader: [] }]
+
+/** Renders QR images once per code: dashboards poll, codes change every 20 s at most. */
+function createQrRenderer(): (code: string) => Promise<string> {
+  const rendered = new Map<string, Promise<string>>()
+  const MAX_CACHED = 256
+  return (code) => {
+    let image = rendered.get(code)
+    if (!image) {
+      image = QRCode.toDataURL(code, { errorCorrectionLevel: 'L', margin: 2, width: 300 })
+      rendered.set(code, image)
+      if (rendered.size > MAX_CACHED) rendered.delete(rendered.keys().next().value!)
+    }
+    return image
+  }
+}
+
+export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async (app, { sessions, keys, auth }) => {
+  const renderQr = createQrRenderer()
+  const adminOnly = { onRequest: async (request: Parameters<Authenticator['requireAdmin']>[0]) => auth.requireAdmin(request) }
+
+  app.get('/api/sessions', {
+    ...adminOnly,
+    schema: {
+      summary: 'List all sessions',
+      tags: ['sessions'],
+      security: adminSecurity,
+      response: { 200: Type.Object({ success: Type.Literal(true), sessions: Type.Array(SessionSummary) }), ...errors },
+    },
+  }, async () => ({ success: true as const, sessions: sessions.list().map(sessionView) }))
+
+  app.post('/api/sessions', {
+    ...adminOnly,
+    schema: {
+      summary: 'Create a session and start linking it (its QR code follows)',
+      tags: ['sessions'],
+      security: adminSecurity,
+      body: Type.Object({ deviceId: DeviceId }),
+      response: {
+        201: Type.Object({
+          success: Type.Literal(true),
+          message: Type.String(),
+          deviceId: Type.String(),
+          session: SessionSummary,
+        }),
+        ...errors,
+      },
+    },
+  }, async (request, reply) => {
+    const info = await sessions.create(request.body.deviceId)
+    return reply.status(201).send({ success: true, message: 'Session created', deviceId: info.deviceId, session: sessionView(info) })
+  })
+
+  app.get('/api/sessions/:deviceId', {
+    schema: {
+      summary: 'Get session details (admin key or this session\'s key)',
+      tags: ['sessions'],
+      security: adminSecurity,
+      params: DeviceIdParams,
+      response: { 200: SessionResponse, ...errors },
+    },
+    preHandler: async (request) => auth.requireSessionAccess(request, request.params.deviceId),
+  }, async (request) => ({ success: true as const, session: sessionView(sessions.get(request.params.deviceId)) }))
+
+  app.get('/api/sessions/:deviceId/qr', {
+    ...adminOnly,
+    schema: {
+      summary: 'Get the current QR code to link the session',
+      tags: ['sessions'],
+      security: adminSecurity,
+      params: DeviceIdParams,
+      response: {
+        200: Type.Object({
+          success: Type.Literal(true),
+          qrCode: Type.String(),
+          qrImage: Type.String({ description: 'PNG data URL' }),
+          expiresAt: Type.String({ format: 'date-time' }),
+        }),
+        ...errors,
+      },
+    },
+  }, async (request) => {
+    const info = sessions.get(request.params.deviceId)
+    if (info.connectionState === 'connected') {
+      throw conflict('Session is already connected', { connectionState: info.connectionState })
+    }
+    if (!info.qr) {
+      const hint = info.isActive ? 'QR code not generated yet; try again shortly' : 'Session is not running; start it to get a QR code'
+      throw conflict(hint, { connectionState: info.connectionState })
+    }
+    return {
+      success: true as const,
+      qrCode: info.qr.code,
+      qrImage: await renderQr(info.qr.code),
+      expiresAt: new Date(info.qr.expiresAt).toISOString(),
+    }
+  })
+
+  app.put('/api/sessions/:deviceId/api-key', {
+    ...adminOnly,
+    schema: {
+      summary: 'Generate or set the session API key (returned once, in full)',
+      tags: ['sessions'],
+      security: adminSecurity,
+      params: DeviceIdParams,
+      body: Type.Optional(Type.Object({ apiKey: Type.Optional(Type.String({ minLength: 16, maxLength: 256 })) })),
+      response: {
+        200: Type.Object({ success: Type.Literal(true), message: Type.String(), apiKey: Type.String() }),
+        ...errors,
+      },
+    },
+  }, async (request) => {
+    const apiKey = keys.issue(request.params.deviceId, request.body?.apiKey)
+    return { success: true as const, message: 'API key updated', apiKey }
+  })
+
+  app.delete('/api/sessions/:deviceId', {
+    ...adminOnly,
+    schema: {
+      summary: 'Delete a session and all its data (the phone link is kept on the phone side until removed there)',
+      tags: ['sessions'],
+      security: adminSecurity,
+      params: DeviceIdParams,
+      response: { 200: SuccessMessage, ...errors },
+    },
+  }, async (request) => {
+    await sessions.delete(request.params.deviceId)
+    return { success: true as const, message: 'Session deleted' }
+  })
+
+  const actions = [
+    ['start', 'Start (connect) the session', 'Session started', (id: string) => sessions.start(id)],
+    ['stop', 'Stop the session; the link to the phone is kept', 'Session stopped', (id: string) => sessions.stop(id)],
+    ['restart', 'Stop and start the session', 'Session restarted', (id: string) => sessions.restart(id)],
+    ['logout', 'Unlink from the phone and wipe the credentials', 'Session logged out', (id: string) => sessions.logout(id)],
+  ] as const
+
+  for (const [action, summary, done, run] of actions) {
+    app.post(`/api/sessions/:deviceId/${action}`, {
+      ...adminOnly,
+      schema: { summary, tags: ['sessions'], security: adminSecurity, params: DeviceIdParams, response: { 200: SessionResponse, ...errors } },
+    }, async (request) => ({ success: true as const, message: done, session: sessionView(await run(request.params.deviceId)) }))
+  }
+}

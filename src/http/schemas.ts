@@ -1,0 +1,52 @@
+import { Type } from '@sinclair/typebox'
+import { CONNECTION_STATES, type ConnectionState as ConnectionStateName } from '../sessions/session-runtime.js'
+
+/** Custom keyword read by the error handler to replace AJV's generic wording. */
+const message = (errorMessage: string) => ({ errorMessage })
+
+export const DEVICE_ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$'
+
+export const DeviceId = Type.String({
+  pattern: DEVICE_ID_PATTERN,
+  description: '1 to 64 letters, digits, "-" or "_"',
+  examples: ['device-001'],
+  ...message('deviceId must be 1 to 64 letters, digits, "-" or "_"'),
+})
+
+export const DeviceIdParams = Type.Object({ deviceId: DeviceId })
+
+export const ErrorResponse = Type.Object({
+  success: Type.Literal(false),
+  error: Type.String(),
+})
+
+export const ConnectionState = Type.Unsafe<ConnectionStateName>({
+  type: 'string',
+  enum: [...CONNECTION_STATES],
+  description: 'The live state of the connection',
+})
+
+const sessionFields = {
+  deviceId: Type.String(),
+  connectionState: ConnectionState,
+  hasApiKey: Type.Boolean(),
+  apiKeyMasked: Type.Union([Type.String(), Type.Null()]),
+  phoneNumber: Type.Union([Type.String(), Type.Null()]),
+  pushName: Type.Union([Type.String(), Type.Null()]),
+  isActive: Type.Boolean(),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+}
+
+export const SessionSummary = Type.Object(sessionFields)
+
+export const SessionResponse = Type.Object({
+  success: Type.Literal(true),
+  message: Type.Optional(Type.String()),
+  session: SessionSummary,
+})
+
+export const SuccessMessage = Type.Object({
+  success: Type.Literal(true),
+  message: Type.String(),
+})

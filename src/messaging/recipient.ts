@@ -1,0 +1,32 @@
+import { invalidInput } from '../errors.js'
+
+/** Separators people type inside phone numbers; removed before validation. */
+const SEPARATORS = /[\s().\-/]/g
+/** E.164 allows at most 15 digits; anything under 6 is no phone number. */
+const PHONE_DIGITS = /^\d{6,15}$/
+const USER_JID = /^(\d{6,15})(?::\d{1,3})?@s\.whatsapp\.net$/
+const GROUP_JID = /^\d{5,25}(?:-\d{5,15})?@g\.us$/
+const LID_JID = /^\d{5,25}(?::\d{1,3})?@lid$/
+
+/**
+ * Turns what a caller typed into a WhatsApp JID: digits with an optional leading + and common
+ * separators, or a full user, group or LID JID. Throws a clear invalid-input error otherwise.
+ */
+export function parseRecipient(input: string): string {
+  const value = input.trim()
+  if (value.includes('@')) {
+    const user = USER_JID.exec(value)
+    if (user) return `${user[1]}@s.whatsapp.net`
+    if (GROUP_JID.test(value) || LID_JID.test(value)) return value
+    throw invalidInput(
+      'number must be a phone number or a JID ending in @s.whatsapp.net, @g.us or @lid',
+    )
+  }
+  const digits = value.replace(/^\+/, '').replace(SEPARATORS, '')
+  if (!PHONE_DIGITS.test(digits)) {
+    throw invalidInput(
+      'number must be a phone number with country code: 6 to 15 digits, optionally with a leading + and spaces, dashes, dots or parentheses',
+    )
+  }
+  return `${digits}@s.whatsapp.net`
+}

@@ -1,0 +1,34 @@
+import type { SettingsRepository } from '../store/ports.js'
+import { apiKeyMatches, generateApiKey, hashApiKey } from './api-keys.js'
+
+const ADMIN_KEY_HASH_SETTING = 'admin_api_key_hash'
+
+export interface AdminKeyCheck {
+  matches(presented: string): boolean
+}
+
+/**
+ * The admin key is ADMIN_API_KEY when set. Otherwise one is generated on first start, handed to
+ * `announce` once, and only its hash is kept, so it survives restarts without being stored.
+ */
+export function resolveAdminKey(
+  configured: string | undefined,
+  settings: SettingsRepository,
+  announce: (generatedKey: string) => void,
+): AdminKeyCheck {
+  let hash: string
+  if (configured !== undefined) {
+    hash = hashApiKey(configured)
+  } else {
+    const stored = settings.get(ADMIN_KEY_HASH_SETTING)
+    if (stored !== undefined) {
+      hash = stored
+    } else {
+      const generated = generateApiKey()
+      hash = hashApiKey(generated)
+      settings.set(ADMIN_KEY_HASH_SETTING, hash)
+      announce(generated)
+    }
+  }
+  return { matches: (presented) => apiKeyMatches(presented, hash) }
+}

@@ -1,0 +1,200 @@
+import type { Logger } from 'pino'
+import { conflict, sessionNotFound } from '../errors.js'
+import type { SessionRecord, SessionRepository } from '../store/ports.js'
+import { KeyedLock } from './keyed-lock.js'
+import type { ReconnectOptions } from './reconnect-policy.js'
+import { type ConnectionState, type QrCode, SessionRuntime } from './session-runtime.js'
+import type { WhatsAppConnection, WhatsAppConnector } from './whatsapp-port.js'
+
+export interface SessionInfo {
+  deviceId: string
+  connectionState: ConnectionState
+  /** The session is meant to be running (restored after a restart). */
+  isActive: boolean
+  hasApiKey: boolean
+  apiKeyPrefix: string | null
+  phoneNumber: string | null
+  pushName: string | null
+  qr: QrCode | null
+  lastError: string | null
+  createdAt: number
+}
+
+export interface SessionManagerDeps {
+  sessions: SessionRepository
+  connector: WhatsAppConnector
+  reconnect: ReconnectOptions
+  restoreConcurrency: number
+  logger: Logger
+}
+
+/** How long restore waits for one session to settle before starting the next in its slot. */
+const RESTORE_SETTLE_TIMEOUT_MS = 15_000
+
+/** Owns every session's runtime; the only way in for routes and messaging. */
+export class SessionManager {
+  private readonly runtimes = new Map<string, SessionRuntime>()
+  private readonly lock = new KeyedLock()
+  private restored = false
+  private shuttingDown = false
+
+  constructor(private readonly deps: SessionManagerDeps) {}
+
+  get isRestored(): boolean {
+    return this.restored
+  }
+
+  list(): SessionInfo[] {
+    return this.deps.sessions.list().map((record) => this.describeRecord(record))
+  }
+
+  get(deviceId: string): SessionInfo {
+    return this.describeRecord(this.requireRecord(deviceId))
+  }
+
+  exists(deviceId: string): boolean {
+    return this.deps.sessions.get(deviceId) !== undefined
+  }
+
+  /** Creates the session and starts it, so its QR code follows at once. */
+  create(deviceId: string): Promise<SessionInfo> {
+    return this.lock.run(deviceId, () => {
+      if (!this.deps.sessions.create(deviceId, 'running')) {
+        throw conflict(`Session "${deviceId}" already exists`)
+      }
+      this.runtimeFor(deviceId).start()
+      return this.get(deviceId)
+    })
+  }
+
+  start(deviceId: string): Promise<SessionInfo> {
+    return this.lock.run(deviceId, () => {
+      this.requireRecord(deviceId)
+      this.deps.sessions.setDesiredState(deviceId, 'running')
+      this.runtimeFor(deviceId).start()
+      return this.get(deviceId)
+    })
+  }
+
+  stop(deviceId: string): Promise<SessionInfo> {
+    return this.lock.run(deviceId, () => {
+      this.requireRecord(deviceId)
+      this.deps.sessions.setDesiredState(deviceId, 'stopped')
+      this.runtimes.get(deviceId)?.stop()
+      return this.get(deviceId)
+    })
+  }
+
+  restart(deviceId: string): Promise<SessionInfo> {
+    return this.lock.run(deviceId, () => {
+      this.requireRecord(deviceId)
+      this.deps.sessions.setDesiredState(deviceId, 'running')
+      const runtime = this.runtimeFor(deviceId)
+      runtime.stop()
+      runtime.start()
+      return this.get(deviceId)
+    })
+  }
+
+  /** Unlinks the device and wipes its credentials; the session stays, stopped, ready to pair again. */
+  logout(deviceId: string): Promise<SessionInfo> {
+    return this.lock.run(deviceId, async () => {
+      this.requireRecord(deviceId)
+      this.deps.sessions.setDesiredState(deviceId, 'stopped')
+      await this.runtimeFor(deviceId).logout()
+      this.deps.sessions.setAccount(deviceId, null, null)
+      return this.get(deviceId)
+    })
+  }
+
+  /** Closes the socket (without unlinking), then removes the session and all its data. */
+  delete(deviceId: string): Promise<void> {
+    return this.lock.run(deviceId, () => {
+      this.requireRecord(deviceId)
+      this.runtimes.get(deviceId)?.stop()
+      this.runtimes.delete(deviceId)
+      this.deps.sessions.delete(deviceId)
+    })
+  }
+
+  /** The session's open connection; a 409 when it is not connected. */
+  requireConnection(deviceId: string): WhatsAppConnection {
+    this.requireRecord(deviceId)
+    const runtime = this.runtimes.get(deviceId)
+    const connection = runtime?.liveConnection
+    if (!connection) {
+      const state = runtime?.snapshot().state ?? 'disconnected'
+      throw conflict(`Session "${deviceId}" is not connected (state: ${state})`, { connectionState: state })
+    }
+    return connection
+  }
+
+  /** Starts every session meant to be running, a few at a time, each slot waiting for its session to settle. */
+  async restore(): Promise<void> {
+    const pending = this.deps.sessions.list().filter((record) => record.desiredState === 'running')
+    this.deps.logger.info({ sessions: pending.length }, 'restoring sessions')
+    const worker = async (): Promise<void> => {
+      for (let record = pending.shift(); record && !this.shuttingDown; record = pending.shift()) {
+        const runtime = await this.lock.run(record.deviceId, () => {
+          if (this.deps.sessions.get(record.deviceId)?.desiredState !== 'running') return undefined
+          const runtime = this.runtimeFor(record.deviceId)
+          runtime.start()
+          return runtime
+        })
+        await runtime?.waitUntilSettled(RESTORE_SETTLE_TIMEOUT_MS)
+      }
+    }
+    await Promise.all(Array.from({ length: this.deps.restoreConcurrency }, worker))
+    this.restored = true
+    this.deps.logger.info('sessions restored')
+  }
+
+  /** Closes every socket without logging out, so sessions resume after the next start. */
+  shutdown(): void {
+    this.shuttingDown = true
+    for (const runtime of this.runtimes.values()) runtime.stop()
+  }
+
+  private requireRecord(deviceId: string): SessionRecord {
+    const record = this.deps.sessions.get(deviceId)
+    if (!record) throw sessionNotFound(deviceId)
+    return record
+  }
+
+  private runtimeFor(deviceId: string): SessionRuntime {
+    let runtime = this.runtimes.get(deviceId)
+    if (!runtime) {
+      runtime = new SessionRuntime(deviceId, {
+          connector: this.deps.connector,
+          reconnect: this.deps.reconnect,
+          logger: this.deps.logger.child({ deviceId }),
+          observer: {
+            onStateChange: (id, snapshot) =>
+              this.deps.logger.debug({ deviceId: id, state: snapshot.state }, 'session state changed'),
+            onAccount: (id, account) => this.deps.sessions.setAccount(id, account.phoneNumber, account.pushName),
+            onStoppedItself: (id) => {
+              if (this.deps.sessions.get(id)) this.deps.sessions.setDesiredState(id, 'stopped')
+            },
+          },
+      })
+      this.runtimes.set(deviceId, runtime)
+    }
+    return runtime
+  }
+
+  private describeRecord(record: SessionRecord): SessionInfo {
+    const snapshot = this.runtimes.get(record.deviceId)?.snapshot()
+    return {
+      deviceId: record.deviceId,
+      connectionState: snapshot?.state ?? 'disconnected',
+      isActive: record.desiredState === 'running',
+      hasApiKey: record.apiKeyHash !== null,
+      apiKeyPrefix: record.apiKeyPrefix,
+      phoneNumber: snapshot?.account?.phoneNumber ?? record.phoneNumber,
+      pushName: snapshot?.account?.pushName ?? record.pushName,
+      qr: snapshot?.qr ?? null,
+      lastError: snapshot?.lastError ?? null,
+      createdAt: record.createdAt,
+    }
+  }
+}

@@ -1,0 +1,231 @@
+import type { Logger } from 'pino'
+import { decideReaction, type ReconnectOptions } from './reconnect-policy.js'
+import type { Disconnect, LinkedAccount, WhatsAppConnection, WhatsAppConnector } from './whatsapp-port.js'
+
+export const CONNECTION_STATES = [
+  'disconnected',
+  'connecting',
+  'qr',
+  'connected',
+  'reconnecting',
+  'logged_out',
+  'failed',
+] as const
+export type ConnectionState = (typeof CONNECTION_STATES)[number]
+
+/** States in which the session will not move again until someone calls start. */
+const SETTLED_STATES: ReadonlySet<ConnectionState> = new Set(['connected', 'qr', 'disconnected', 'logged_out', 'failed'])
+
+export interface QrCode {
+  code: string
+  expiresAt: number
+}
+
+export interface RuntimeSnapshot {
+  state: ConnectionState
+  qr: QrCode | null
+  account: LinkedAccount | null
+  lastError: string | null
+}
+
+export interface RuntimeObserver {
+  onStateChange(deviceId: string, snapshot: RuntimeSnapshot): void
+  onAccount(deviceId: string, account: LinkedAccount): void
+  /** The session ended in a state that a restart should not resume (logged out, QR expired). */
+  onStoppedItself(deviceId: string): void
+}
+
+export interface RuntimeDeps {
+  connector: WhatsAppConnector
+  reconnect: ReconnectOptions
+  observer: RuntimeObserver
+  logger: Logger
+}
+
+/**
+ * One session's connection lifecycle. Every socket gets an attempt token; callbacks from a socket
+ * whose token is no longer current are ignored, so a stopped or replaced socket can never revive
+ * the session or start a second socket.
+ */
+export class SessionRuntime {
+  private state: ConnectionState = 'disconnected'
+  private qr: QrCode | null = null
+  private account: LinkedAccount | null = null
+  private lastError: string | null = null
+  private connection: WhatsAppConnection | null = null
+  private currentAttempt: object | null = null
+  private retryTimer: NodeJS.Timeout | null = null
+  private attempt = 0
+  private replacedCount = 0
+  private settledWaiters: Array<() => void> = []
+
+  constructor(
+    readonly deviceId: string,
+    private readonly deps: RuntimeDeps,
+  ) {}
+
+  snapshot(): RuntimeSnapshot {
+    return { state: this.state, qr: this.qr, account: this.account, lastError: this.lastError }
+  }
+
+  get isConnected(): boolean {
+    return this.state === 'connected' && this.connection !== null
+  }
+
+  /** The live connection, only while connected. */
+  get liveConnection(): WhatsAppConnection | null {
+    return this.isConnected ? this.connection : null
+  }
+
+  /** Starts connecting unless a socket is already open or opening; a pending retry is brought forward. */
+  start(): void {
+    if (this.connection) return
+    this.clearRetry()
+    this.attempt = 0
+    this.replacedCount = 0
+    this.open()
+  }
+
+  /** Ends the socket and any pending retry; credentials are kept. */
+  stop(): void {
+    this.endConnection()
+    this.qr = null
+    this.setState('disconnected')
+  }
+
+  /** Unlinks from the phone when connected, then wipes the credentials. */
+  async logout(): Promise<void> {
+    const linked = this.liveConnection
+    if (linked) {
+      this.currentAttempt = null
+      this.connection = null
+      try {
+        await linked.logout()
+      } catch (error) {
+        this.deps.logger.warn({ err: error }, 'logout request failed; wiping credentials anyway')
+        linked.close()
+      }
+    }
+    this.endConnection()
+    this.deps.connector.forget(this.deviceId)
+    this.qr = null
+    this.account = null
+    this.lastError = null
+    this.setState('logged_out')
+  }
+
+  /** Resolves when the session reaches a state it stays in without outside action, or after timeoutMs. */
+  waitUntilSettled(timeoutMs: number): Promise<void> {
+    if (SETTLED_STATES.has(this.state) && !this.retryTimer) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs)
+      const waiter = (): void => done()
+      function done(): void {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.settledWaiters.push(waiter)
+    })
+  }
+
+  private open(): void {
+    const attemptToken = {}
+    this.currentAttempt = attemptToken
+    this.setState(this.attempt > 0 ? 'reconnecting' : 'connecting')
+    const isCurrent = (): boolean => this.currentAttempt === attemptToken
+    this.connection = this.deps.connector.connect(this.deviceId, {
+      onQr: (code, expiresAt) => {
+        if (!isCurrent()) return
+        this.qr = { code, expiresAt }
+        this.setState('qr')
+      },
+      onOpen: (account) => {
+        if (!isCurrent()) return
+        this.attempt = 0
+        this.replacedCount = 0
+        this.qr = null
+        this.lastError = null
+        this.account = account
+        this.deps.observer.onAccount(this.deviceId, account)
+        this.setState('connected')
+      },
+      onClose: (disconnect) => {
+        if (!isCurrent()) return
+        this.currentAttempt = null
+        this.connection = null
+        this.qr = null
+        this.handleClose(disconnect)
+      },
+    })
+  }
+
+  private handleClose(disconnect: Disconnect): void {
+    const { logger, connector, reconnect, observer } = this.deps
+    this.attempt += 1
+    if (disconnect.code === 440) this.replacedCount += 1
+    const reaction = decideReaction(
+      { code: disconnect.code, qrExpired: disconnect.qrExpired, attempt: this.attempt, replacedCount: this.replacedCount },
+      reconnect,
+    )
+    logger.info({ code: disconnect.code, reason: disconnect.reason, reaction: reaction.kind }, 'connection closed')
+    this.lastError = disconnect.reason
+    switch (reaction.kind) {
+      case 'reconnect-now':
+        this.attempt = 0
+        this.open()
+        return
+      case 'reconnect-later':
+        this.setState('reconnecting')
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = null
+          this.open()
+        }, reaction.delayMs)
+        return
+      case 're-pair':
+        connector.forget(this.deviceId)
+        this.account = null
+        this.attempt = 0
+        this.open()
+        return
+      case 'logged-out':
+        connector.forget(this.deviceId)
+        this.account = null
+        this.lastError = 'Logged out from the phone'
+        this.setState('logged_out')
+        observer.onStoppedItself(this.deviceId)
+        return
+      case 'wait-for-start':
+        this.lastError = reaction.reason
+        this.setState('disconnected')
+        observer.onStoppedItself(this.deviceId)
+        return
+      case 'fail':
+        this.lastError = reaction.reason
+        this.setState('failed')
+        return
+    }
+  }
+
+  private endConnection(): void {
+    const connection = this.connection
+    this.currentAttempt = null
+    this.connection = null
+    this.clearRetry()
+    connection?.close()
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    this.retryTimer = null
+  }
+
+  private setState(state: ConnectionState): void {
+    this.state = state
+    this.deps.observer.onStateChange(this.deviceId, this.snapshot())
+    if (SETTLED_STATES.has(state) && !this.retryTimer) {
+      const waiters = this.settledWaiters
+      this.settledWaiters = []
+      for (const waiter of waiters) waiter()
+    }
+  }
+}

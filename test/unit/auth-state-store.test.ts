@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { proto } from '@whiskeysockets/baileys'
+import { openDatabase } from '../../src/store/database.js'
+import { createSqliteAuthStateRepository } from '../../src/store/sqlite-auth-state-repository.js'
+import { createSqliteSessionRepository } from '../../src/store/sqlite-session-repository.js'
+import { databaseAuthState } from '../../src/whatsapp/auth-state.js'
+import { tempDir } from '../support/temp-dir.js'
+
+function setup() {
+  const db = openDatabase(tempDir())
+  const sessions = createSqliteSessionRepository(db)
+  const repository = createSqliteAuthStateRepository(db)
+  sessions.create('dev1', 'running')
+  sessions.create('dev2', 'running')
+  return { db, sessions, repository }
+}
+
+describe('database auth state', () => {
+  it('round-trips creds with their binary keys', async () => {
+    const { repository } = setup()
+    const first = databaseAuthState(repository, 'dev1')
+    first.state.creds.me = { id: '15550001111:7@s.whatsapp.net', name: 'Ann' }
+    first.saveCreds()
+    const again = databaseAuthState(repository, 'dev1')
+    assert.deepEqual(again.state.creds.me, { id: '15550001111:7@s.whatsapp.net', name: 'Ann' })
+    assert.ok(Buffer.isBuffer(again.state.creds.noiseKey.private))
+    assert.deepEqual(again.state.creds.noiseKey.private, first.state.creds.noiseKey.private)
+  })
+
+  it('starts with fresh creds when none are stored', () => {
+    const { repository } = setup()
+    const state = databaseAuthState(repository, 'dev1').state
+    assert.equal(state.creds.me, undefined)
+    assert.equal(typeof state.creds.registrationId, 'number')
+  })
+
+  it('writes many types in one set, returns only existing ids and deletes on null', async () => {
+    const { repository } = setup()
+    const { keys } = databaseAuthState(repository, 'dev1').state
+    const preKeys = Object.fromEntries(
+      Array.from({ length: 812 }, (_, i) => [String(i + 1), { public: Buffer.alloc(32, i % 256), private: Buffer.alloc(32, 1) }]),
+    )
+    await keys.set({ 'pre-key': preKeys, session: { 'a.0': Buffer.from('session-a') }, 'lid-mapping': { '155': '999' } })
+    const some = await keys.get('pre-key', ['1', '812', '9999'])
+    assert.deepEqual(Object.keys(some).sort(), ['1', '812'])
+    assert.deepEqual(some['812']?.public, Buffer.alloc(32, 811 % 256))
+    assert.deepEqual(await keys.get('session', ['a.0']), { 'a.0': Buffer.from('session-a') })
+    assert.deepEqual(await keys.get('lid-mapping', ['155']), { '155': '999' })
+    await keys.set({ 'pre-key': { '1': null }, session: { 'a.0': null } })
+    assert.deepEqual(Object.keys(await keys.get('pre-key', ['1', '2'])), ['2'])
+    assert.deepEqual(await keys.get('session', ['a.0']), {})
+  })
+
+  it('revives app-state-sync-key values as protobuf objects', async () => {
+    const { repository } = setup()
+    const { keys } = databaseAuthState(repository, 'dev1').state
+    const value = proto.Message.AppStateSyncKeyData.fromObject({ keyData: Buffer.from('key'), timestamp: 5 })
+    await keys.set({ 'app-state-sync-key': { AAA: value } })
+    const read = (await keys.get('app-state-sync-key', ['AAA'])).AAA
+    assert.ok(read instanceof proto.Message.AppStateSyncKeyData)
+    assert.deepEqual(Buffer.from(read.keyData!), Buffer.from('key'))
+  })
+
+  it('applies a multi-type set atomically: a failure midway writes nothing', async () => {
+    const { repository, db } = setup()
+    const { keys } = databaseAuthState(repository, 'dev1').state
+    await keys.set({ session: { keep: Buffer.from('old') } })
+    // A trigger that fails on one row stands in for a crash or constraint error in the middle of a set.
+    db.exec(`CREATE TRIGGER fail_on_poison BEFORE INSERT ON auth_keys WHEN NEW.key_id = 'poison'
+             BEGIN SELECT RAISE(ABORT, 'poisoned write'); END`)
+    assert.throws(() =>
+      keys.set({ 'pre-key': { '1': { public: Buffer.alloc(1), private: Buffer.alloc(1) } }, session: { keep: null, poison: Buffer.from('x') } }),
+    /poisoned write/)
+    assert.deepEqual(await keys.get('pre-key', ['1']), {})
+    assert.deepEqual(await keys.get('session', ['keep']), { keep: Buffer.from('old') })
+  })
+
+  it('writes a pairing\'s 812 pre-keys in one commit', async () => {
+    const { repository, db } = setup()
+    const { keys } = databaseAuthState(repository, 'dev1').state
+    let commits = 0
+    const original = db.transaction.bind(db)
+    db.transaction = ((fn: (...args: unknown[]) => unknown) => {
+      const wrapped = original(fn)
+      return Object.assign((...args: unknown[]) => {
+        commits += 1
+        return wrapped(...args)
+      }, wrapped)
+    }) as typeof db.transaction
+    // Repository built after the spy so its transactions are counted.
+    const spied = databaseAuthState(createSqliteAuthStateRepository(db), 'dev1').state.keys
+    const preKeys = Object.fromEntries(Array.from({ length: 812 }, (_, i) => [String(i + 1), { public: Buffer.alloc(32), private: Buffer.alloc(32) }]))
+    await spied.set({ 'pre-key': preKeys })
+    assert.equal(commits, 1)
+    assert.equal(Object.keys(await keys.get('pre-key', Object.keys(preKeys))).length, 812)
+  })
+
+  it('keeps sessions apart and clears only the one asked, creds included', async () => {
+    const { repository } = setup()
+    const one = databaseAuthState(repository, 'dev1')
+    const two = databaseAuthState(repository, 'dev2')
+    one.saveCreds()
+    two.saveCreds()
+    await one.state.keys.set({ session: { x: Buffer.from('1') } })
+    await two.state.keys.set({ session: { x: Buffer.from('2') } })
+    repository.clear('dev1')
+    assert.equal(repository.readCreds('dev1'), undefined)
+    assert.deepEqual(await one.state.keys.get('session', ['x']), {})
+    assert.notEqual(repository.readCreds('dev2'), undefined)
+    assert.deepEqual(await two.state.keys.get('session', ['x']), { x: Buffer.from('2') })
+  })
+
+  it('stops writing once retired', async () => {
+    const { repository } = setup()
+    const auth = databaseAuthState(repository, 'dev1')
+    auth.retire()
+    auth.saveCreds()
+    await auth.state.keys.set({ session: { x: Buffer.from('1') } })
+    assert.equal(repository.readCreds('dev1'), undefined)
+    assert.deepEqual(await auth.state.keys.get('session', ['x']), {})
+  })
+
+  it('loses auth state with the session row (cascade)', () => {
+    const { repository, sessions } = setup()
+    databaseAuthState(repository, 'dev1').saveCreds()
+    sessions.delete('dev1')
+    assert.equal(repository.readCreds('dev1'), undefined)
+  })
+})

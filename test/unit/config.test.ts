@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { ConfigError, parseConfig } from '../../src/config.js'
+
+describe('parseConfig', () => {
+  it('uses the documented defaults for an empty environment', () => {
+    const config = parseConfig({})
+    assert.equal(config.port, 3000)
+    assert.equal(config.dataDir, './data')
+    assert.equal(config.logLevel, 'info')
+    assert.equal(config.adminApiKey, undefined)
+    assert.equal(config.whatsapp.url, undefined)
+    assert.equal(config.whatsapp.version, undefined)
+    assert.equal(config.restoreConcurrency, 20)
+  })
+
+  it('reads every variable', () => {
+    const rootKey = Buffer.alloc(32, 7).toString('base64')
+    const config = parseConfig({
+      PORT: '8080', DATA_DIR: '/var/lib/wa', LOG_LEVEL: 'debug', ADMIN_API_KEY: 'a'.repeat(20),
+      WHATSAPP_URL: 'ws://127.0.0.1:7001/ws/chat', WHATSAPP_ROOT_KEY: rootKey, WHATSAPP_VERSION: '2.3000.1',
+      RECONNECT_BASE_DELAY_MS: '50', QR_TIMEOUT_MS: '5000',
+    })
+    assert.equal(config.port, 8080)
+    assert.equal(config.dataDir, '/var/lib/wa')
+    assert.equal(config.logLevel, 'debug')
+    assert.equal(config.whatsapp.url, 'ws://127.0.0.1:7001/ws/chat')
+    assert.deepEqual(config.whatsapp.rootKey, Buffer.alloc(32, 7))
+    assert.deepEqual(config.whatsapp.version, [2, 3000, 1])
+    assert.equal(config.reconnect.baseDelayMs, 50)
+    assert.equal(config.whatsapp.qrTimeoutMs, 5000)
+  })
+
+  const bad: Array<[string, string, RegExp]> = [
+    ['PORT', 'abc', /PORT="abc".*integer from 0 to 65535/],
+    ['PORT', '70000', /PORT/],
+    ['PORT', '-1', /PORT/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL="loud".*one of fatal, error, warn, info, debug, trace, silent/],
+    ['ADMIN_API_KEY', 'short', /ADMIN_API_KEY.*at least 16 characters/],
+    ['WHATSAPP_URL', 'http://x', /WHATSAPP_URL.*ws:\/\/ or wss:\/\//],
+    ['WHATSAPP_ROOT_KEY', 'AAAA', /WHATSAPP_ROOT_KEY.*32-byte/],
+    ['WHATSAPP_VERSION', '2.3000', /WHATSAPP_VERSION/],
+    ['RESTORE_CONCURRENCY', '0', /RESTORE_CONCURRENCY.*1 to 1000/],
+  ]
+  for (const [name, value, message] of bad) {
+    it(`stops on ${name}=${value} with a message naming it`, () => {
+      assert.throws(() => parseConfig({ [name]: value }), (error: unknown) => error instanceof ConfigError && message.test(error.message))
+    })
+  }
+
+  it('never echoes a rejected admin key', () => {
+    assert.throws(() => parseConfig({ ADMIN_API_KEY: 'short-secret' }), (error: unknown) =>
+      error instanceof ConfigError && !error.message.includes('short-secret'))
+  })
+})
