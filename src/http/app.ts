@@ -6,7 +6,7 @@ import type { SessionKeys } from '../sessions/session-keys.js'
 import type { SessionManager } from '../sessions/session-manager.js'
 import type { AdminKeyCheck } from '../security/admin-key.js'
 import { Authenticator } from './auth.js'
-import { registerErrorHandling } from './error-handler.js'
+import { frameworkErrors, registerErrorHandling } from './error-handler.js'
 import { messageRoutes } from './routes/messages.js'
 import { sessionRoutes } from './routes/sessions.js'
 
@@ -23,6 +23,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.bodyLimitBytes,
+    frameworkErrors,
     ajv: { customOptions: { verbose: true, keywords: ['errorMessage'] } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 

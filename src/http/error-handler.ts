@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { DomainError, type DomainErrorKind } from '../errors.js'
 
 const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
@@ -67,4 +67,11 @@ function clientErrorMessage(error: FastifyError): string {
     default:
       return error instanceof SyntaxError ? 'Request body is not valid JSON' : error.message
   }
+}
+
+/** Errors Fastify's router raises before any route or handler runs (bad URL encoding, overlong path). */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400
+  const message = status === 414 ? 'A path parameter is too long' : 'Malformed URL'
+  void reply.status(status).header('content-type', 'application/json; charset=utf-8').send({ success: false, error: message })
 }

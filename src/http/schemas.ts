@@ -18,6 +18,8 @@ export const DeviceIdParams = Type.Object({ deviceId: DeviceId })
 export const ErrorResponse = Type.Object({
   success: Type.Literal(false),
   error: Type.String(),
+  connectionState: Type.Optional(Type.String({ description: 'On 409: the state that prevented the action' })),
+  requestId: Type.Optional(Type.String({ description: 'On 500: quote it when reporting the problem' })),
 })
 
 export const ConnectionState = Type.Unsafe<ConnectionStateName>({

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import fc from 'fast-check'
+import type { InjectOptions } from 'fastify'
+import { ADMIN_KEY, startInProcessServer } from '../support/in-process-server.js'
+
+/** Every route the API serves, with the path parameter marked. */
+const ROUTES: ReadonlyArray<{ method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string }> = [
+  { method: 'GET', path: '/api/sessions' },
+  { method: 'POST', path: '/api/sessions' },
+  { method: 'GET', path: '/api/sessions/:deviceId' },
+  { method: 'DELETE', path: '/api/sessions/:deviceId' },
+  { method: 'GET', path: '/api/sessions/:deviceId/qr' },
+  { method: 'PUT', path: '/api/sessions/:deviceId/api-key' },
+  { method: 'POST', path: '/api/sessions/:deviceId/start' },
+  { method: 'POST', path: '/api/sessions/:deviceId/stop' },
+  { method: 'POST', path: '/api/sessions/:deviceId/restart' },
+  { method: 'POST', path: '/api/sessions/:deviceId/logout' },
+  { method: 'POST', path: '/api/messages/send' },
+  { method: 'GET', path: '/api/messages/send' },
+]
+
+const SESSION_KEY = 'session-key-for-prop-tests'
+
+const hostileString = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'grapheme', maxLength: 80 }),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.constantFrom('', ' ', '..', '../../etc/passwd', '%2e%2e%2f', '%00', '\u0000', '<script>alert(1)</script>',
+    "' OR 1=1 --", '${jndi:ldap://x}', '__proto__', 'constructor', 'a'.repeat(70), 'x'.repeat(5000), '🙂'.repeat(30),
+    'shop-1', 'ghost', '15550002222', '15550002222@s.whatsapp.net', '@g.us', 'NaN', '-1'),
+)
+
+const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
+  hostileString,
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(hostileString, { maxLength: 3 }),
+  fc.dictionary(hostileString, hostileString, { maxKeys: 3 }),
+)
+
+const body = fc.oneof(
+  fc.record({ deviceId: hostileValue, number: hostileValue, message: hostileValue, apiKey: hostileValue }, { requiredKeys: [] }),
+  fc.dictionary(hostileString, hostileValue, { maxKeys: 4 }),
+  fc.jsonValue(),
+  fc.constant(JSON.parse('{"__proto__": {"admin": true}, "constructor": {"prototype": {}}}') as unknown),
+)
+
+const credentials = fc.constantFrom<Record<string, string>>(
+  {},
+  { authorization: `Bearer ${ADMIN_KEY}` },
+  { authorization: `Bearer ${SESSION_KEY}` },
+  { 'x-api-key': SESSION_KEY },
+  { authorization: 'Bearer wrong-key-0123456789' },
+  { authorization: 'Basic YWRtaW46YWRtaW4=' },
+  { authorization: 'Bearer' },
+  { 'x-api-key': '' },
+)
+
+const contentType = fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain',
+  'application/x-www-form-urlencoded', 'multipart/form-data', 'application/xml', '', 'application/json; charset=latin1')
+
+const request = fc.record({
+  route: fc.constantFrom(...ROUTES),
+  deviceId: hostileString,
+  credentials,
+  contentType,
+  body: fc.option(body, { nil: undefined }),
+  rawBody: fc.option(fc.string({ maxLength: 200 }), { nil: undefined }),
+  query: fc.dictionary(fc.constantFrom('deviceId', 'number', 'message', 'apiKey', 'x'), hostileString, { maxKeys: 4 }),
+})
+
+describe('hostile input on every route', async () => {
+  const { server, connector, adminHeaders } = await startInProcessServer()
+  const { app } = server
+  // One connected session with a key, one idle session: the states random requests can hit.
+  await app.inject({ method: 'POST', url: '/api/sessions', headers: adminHeaders, payload: { deviceId: 'shop-1' } })
+  connector.latest('shop-1').emitOpen()
+  await app.inject({ method: 'PUT', url: '/api/sessions/shop-1/api-key', headers: adminHeaders, payload: { apiKey: SESSION_KEY } })
+  await app.inject({ method: 'POST', url: '/api/sessions', headers: adminHeaders, payload: { deviceId: 'idle' } })
+  await app.inject({ method: 'POST', url: '/api/sessions/idle/stop', headers: adminHeaders })
+
+  const snapshot = (): string =>
+    JSON.stringify({
+      sessions: server.sessions.list(),
+      sockets: connector.connections.map((c) => [c.deviceId, c.closed, c.loggedOut, c.sent.length]),
+      forgotten: connector.forgotten,
+    })
+
+  it('covers every registered route', () => {
+    for (const { method, path } of ROUTES) assert.ok(app.hasRoute({ method, url: path }), `${method} ${path}`)
+  })
+
+  it('never answers 5xx, always JSON, and a 4xx changes nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(request, async (input) => {
+        const path = input.route.path.replace(':deviceId', encodeURIComponent(input.deviceId))
+        const payload = input.rawBody ?? (input.body === undefined ? undefined : JSON.stringify(input.body))
+        const options: InjectOptions = {
+          method: input.route.method,
+          url: path,
+          query: input.query,
+          headers: { ...input.credentials, ...(payload !== undefined && input.contentType ? { 'content-type': input.contentType } : {}) },
+          ...(payload !== undefined && input.route.method !== 'GET' ? { payload } : {}),
+        }
+        const before = snapshot()
+        const response = await app.inject(options)
+        const shown = JSON.stringify(options).slice(0, 300)
+        assert.ok(response.statusCode < 500, `${response.statusCode} for ${shown}: ${response.body.slice(0, 300)}`)
+        assert.match(String(response.headers['content-type']), /^application\/json/, shown)
+        const parsed = JSON.parse(response.body) as { success?: unknown; error?: unknown }
+        if (response.statusCode >= 400) {
+          assert.equal(parsed.success, false, shown)
+          assert.equal(typeof parsed.error, 'string', shown)
+          assert.ok(snapshot() === before, `state changed by a ${response.statusCode}: ${shown}`)
+        }
+        assert.ok(!response.body.includes(ADMIN_KEY), `admin key leaked: ${shown}`)
+        assert.ok(!response.body.includes(SESSION_KEY), `session key leaked: ${shown}`)
+      }),
+      { numRuns: 600 },
+    )
+  })
+})
