@@ -1,0 +1,33 @@
+import { after } from 'node:test'
+import { pino } from 'pino'
+import { startSimulator, type ConnectionLogEntry, type Simulator, type SimulatorOptions } from '../../sim/index.js'
+
+/** The bundled WhatsApp Web version; pinned so the server never looks one up. */
+export const WA_VERSION = '2.3000.1043857760'
+
+export async function startSim(options: SimulatorOptions = {}): Promise<Simulator> {
+  const sim = await startSimulator({ logger: pino({ level: 'silent' }), ...options })
+  after(() => sim.close())
+  return sim
+}
+
+/** The server's environment for talking to this simulator. */
+export function simEnv(sim: Simulator): Record<string, string> {
+  return { WHATSAPP_URL: sim.url, WHATSAPP_ROOT_KEY: sim.rootPublicKeyB64, WHATSAPP_VERSION: WA_VERSION }
+}
+
+/** The most logged-in sockets one account ever had at the same time, replayed from the simulator's log. */
+export function maxConcurrentLogins(log: readonly ConnectionLogEntry[], phoneNumber: string): number {
+  let live = 0
+  let max = 0
+  for (const entry of log) {
+    if (entry.phoneNumber !== phoneNumber) continue
+    if (entry.event === 'login') max = Math.max(max, ++live)
+    if (entry.event === 'close' && live > 0) live--
+  }
+  return max
+}
+
+export function loginCount(log: readonly ConnectionLogEntry[], phoneNumber: string): number {
+  return log.filter((entry) => entry.phoneNumber === phoneNumber && entry.event === 'login').length
+}
