@@ -1,4 +1,5 @@
 import { ConfigError, loadEnv, parseConfig, type Config } from './config.js'
+import { guardConsole } from './console-guard.js'
 import { createLogger } from './logger.js'
 import { createServer } from './server.js'
 
@@ -16,6 +17,9 @@ function readConfig(): Config {
 
 const config = readConfig()
 const logger = createLogger(config.logLevel)
+guardConsole(logger)
+// One session's stray promise must not take down every other session.
+process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'))
 const server = await createServer({
   config,
   logger,

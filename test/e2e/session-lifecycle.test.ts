@@ -36,6 +36,7 @@ describe('session lifecycle against the protocol simulator (real server process,
     const logs = outputs.join('\n')
     assert.ok(!logs.includes(ADMIN_KEY), 'the admin key appeared in the logs')
     assert.ok(sessionKey === '' || !logs.includes(sessionKey), 'a session key appeared in the logs')
+    assert.ok(!logs.includes('privKey'), 'Signal key material appeared in the logs')
   })
 
   it('create -> QR -> the phone scans -> connected -> key -> send -> the recipient decrypts it', async () => {
