@@ -23,6 +23,14 @@ export interface Config {
   }
   restoreConcurrency: number
   sendTimeoutMs: number
+  sendRatePerMinute: number
+  sendRateBurst: number
+  media: {
+    maxBytes: number
+    fetchTimeoutMs: number
+  }
+  /** Let media and webhook URLs reach private and loopback addresses (trusted networks and tests only). */
+  allowPrivateUrls: boolean
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -55,6 +63,14 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(name, `an integer from ${min} to ${max}`, raw)
   }
   return value
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name)
+  if (raw === undefined) return fallback
+  if (raw === 'true' || raw === '1') return true
+  if (raw === 'false' || raw === '0') return false
+  throw new ConfigError(name, 'true or false', raw)
 }
 
 function optionalInteger(env: Env, name: string, min: number, max: number): number | undefined {
@@ -112,7 +128,7 @@ export function parseConfig(env: Env): Config {
     dataDir: read(env, 'DATA_DIR') ?? './data',
     adminApiKey: adminKey(env, 'ADMIN_API_KEY'),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 512 * 1024 * 1024),
+    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 24 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
     whatsapp: {
       url: websocketUrl(env, 'WHATSAPP_URL'),
       rootKey: curveKey(env, 'WHATSAPP_ROOT_KEY'),
@@ -127,6 +143,13 @@ export function parseConfig(env: Env): Config {
     },
     restoreConcurrency: integer(env, 'RESTORE_CONCURRENCY', 20, 1, 1000),
     sendTimeoutMs: integer(env, 'SEND_TIMEOUT_MS', 20_000, 1000, 600_000),
+    sendRatePerMinute: integer(env, 'SEND_RATE_PER_MINUTE', 0, 0, 100_000),
+    sendRateBurst: integer(env, 'SEND_RATE_BURST', 5, 1, 10_000),
+    media: {
+      maxBytes: integer(env, 'MEDIA_MAX_BYTES', 16 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
+      fetchTimeoutMs: integer(env, 'MEDIA_FETCH_TIMEOUT_MS', 30_000, 100, 600_000),
+    },
+    allowPrivateUrls: boolean(env, 'ALLOW_PRIVATE_URLS', false),
   }
 }
 

@@ -7,6 +7,8 @@ export type DomainErrorKind =
   | 'conflict'
   | 'timeout'
   | 'unavailable'
+  /** WhatsApp refused or failed the operation. */
+  | 'upstream_failed'
 
 export class DomainError extends Error {
   constructor(

@@ -43,4 +43,4 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'))
 process.on('SIGINT', () => void shutdown('SIGINT'))
 
 await server.app.listen({ port: config.port, host: config.host })
-void server.sessions.restore().catch((error: unknown) => logger.error({ err: error }, 'session restore failed'))
+void server.resume().catch((error: unknown) => logger.error({ err: error }, 'session restore failed'))

@@ -1,17 +1,23 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from './config.js'
+import { EventBus } from './events/event-bus.js'
 import { buildApp } from './http/app.js'
-import { MessageSender } from './messaging/message-sender.js'
+import { MediaResolver } from './messaging/media-resolver.js'
+import { MessageService } from './messaging/message-service.js'
+import { Outbox } from './messaging/outbox.js'
+import { SendPacer } from './messaging/send-pacer.js'
 import { resolveAdminKey } from './security/admin-key.js'
+import { SafeFetcher } from './security/safe-fetch.js'
 import { SessionKeys } from './sessions/session-keys.js'
 import { SessionManager } from './sessions/session-manager.js'
 import type { WhatsAppConnector } from './sessions/whatsapp-port.js'
 import { openDatabase } from './store/database.js'
+import type { AuthStateRepository, MessageRepository } from './store/ports.js'
 import { createSqliteAuthStateRepository } from './store/sqlite-auth-state-repository.js'
+import { createSqliteMessageRepository } from './store/sqlite-message-repository.js'
 import { createSqliteSessionRepository } from './store/sqlite-session-repository.js'
 import { createSqliteSettingsRepository } from './store/sqlite-settings-repository.js'
-import type { AuthStateRepository } from './store/ports.js'
 import { createBaileysConnector } from './whatsapp/baileys-connector.js'
 import { resolveWaVersion } from './whatsapp/wa-version.js'
 
@@ -20,53 +26,94 @@ export interface ServerOptions {
   logger: Logger
   /** Receives a generated admin key, the one time it exists in clear. */
   announceAdminKey: (key: string) => void
-  /** Replaces the Baileys connector (unit-level HTTP tests only). */
-  connector?: (authStates: AuthStateRepository) => WhatsAppConnector
+  /** Replaces the Baileys connector (in-process HTTP tests only). */
+  connector?: (stores: ConnectorStores) => WhatsAppConnector
+}
+
+export interface ConnectorStores {
+  authStates: AuthStateRepository
+  messages: MessageRepository
 }
 
 export interface Server {
   app: FastifyInstance
   sessions: SessionManager
+  /** Restores sessions and resumes the outbox; call once the HTTP server listens. */
+  resume(): Promise<void>
   /** Closes sockets (without logging out), the HTTP server and the database. */
   close(): Promise<void>
 }
 
-/** Wires config -> store -> WhatsApp adapter -> sessions -> HTTP. */
+/** Wires config -> store -> WhatsApp adapter -> sessions -> messaging -> HTTP. */
 export async function createServer({ config, logger, announceAdminKey, connector }: ServerOptions): Promise<Server> {
   const db = openDatabase(config.dataDir)
   const sessionRepository = createSqliteSessionRepository(db)
-  const authStates = createSqliteAuthStateRepository(db)
+  const stores: ConnectorStores = {
+    authStates: createSqliteAuthStateRepository(db),
+    messages: createSqliteMessageRepository(db),
+  }
   const adminKey = resolveAdminKey(config.adminApiKey, createSqliteSettingsRepository(db), announceAdminKey)
+  const bus = new EventBus((error, event) => logger.error({ err: error, event }, 'event listener failed'))
+  const whatsapp = connector ? connector(stores) : await createRealConnector(config, logger, stores)
 
   const sessions = new SessionManager({
     sessions: sessionRepository,
-    connector: connector ? connector(authStates) : await createRealConnector(config, logger, authStates),
+    connector: whatsapp,
     reconnect: config.reconnect,
     restoreConcurrency: config.restoreConcurrency,
+    bus,
     logger: logger.child({ module: 'sessions' }),
   })
-  const keys = new SessionKeys(sessionRepository)
+  const outbox = new Outbox({
+    messages: stores.messages,
+    sessions: sessionRepository,
+    manager: sessions,
+    bus,
+    pacer: new SendPacer(config.sendRateBurst),
+    defaultRatePerMinute: config.sendRatePerMinute,
+    ackTimeoutMs: config.sendTimeoutMs,
+    logger: logger.child({ module: 'outbox' }),
+    newMessageId: () => whatsapp.newMessageId(),
+  })
+  const fetcher = new SafeFetcher({
+    allowPrivate: config.allowPrivateUrls,
+    timeoutMs: config.media.fetchTimeoutMs,
+    maxBytes: config.media.maxBytes,
+  })
+  const messages = new MessageService(
+    sessions,
+    outbox,
+    stores.messages,
+    new MediaResolver(fetcher, config.media.maxBytes),
+    config.sendTimeoutMs,
+  )
   const app = await buildApp({
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     sessions,
-    keys,
-    sender: new MessageSender(sessions, config.sendTimeoutMs),
+    keys: new SessionKeys(sessionRepository),
+    messages,
     adminKey,
   })
 
   return {
     app,
     sessions,
+    resume: async () => {
+      outbox.resume()
+      await sessions.restore()
+    },
     close: async () => {
       sessions.shutdown()
+      outbox.close()
       await app.close()
+      await fetcher.close()
       db.close()
     },
   }
 }
 
-async function createRealConnector(config: Config, logger: Logger, authStates: AuthStateRepository): Promise<WhatsAppConnector> {
+async function createRealConnector(config: Config, logger: Logger, stores: ConnectorStores): Promise<WhatsAppConnector> {
   if (config.whatsapp.url || config.whatsapp.rootKey) {
     logger.warn(
       { url: config.whatsapp.url },
@@ -74,11 +121,13 @@ async function createRealConnector(config: Config, logger: Logger, authStates: A
     )
   }
   return createBaileysConnector({
-    authStates,
+    authStates: stores.authStates,
     version: await resolveWaVersion(config.whatsapp.version, config.whatsapp.versionLookupTimeoutMs, logger),
     logger,
     url: config.whatsapp.url,
     rootKey: config.whatsapp.rootKey,
     qrTimeoutMs: config.whatsapp.qrTimeoutMs,
+    queryTimeoutMs: config.sendTimeoutMs,
+    sentMessage: (deviceId, messageId) => stores.messages.waMessage(deviceId, messageId),
   })
 }

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import type { MessageSender } from '../messaging/message-sender.js'
+import type { MessageService } from '../messaging/message-service.js'
 import type { SessionKeys } from '../sessions/session-keys.js'
 import type { SessionManager } from '../sessions/session-manager.js'
 import type { AdminKeyCheck } from '../security/admin-key.js'
@@ -15,7 +15,7 @@ export interface AppDeps {
   bodyLimitBytes: number
   sessions: SessionManager
   keys: SessionKeys
-  sender: MessageSender
+  messages: MessageService
   adminKey: AdminKeyCheck
 }
 
@@ -32,6 +32,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerErrorHandling(app)
   const auth = new Authenticator(deps.adminKey, deps.keys)
   await app.register(sessionRoutes, { sessions: deps.sessions, keys: deps.keys, auth })
-  await app.register(messageRoutes, { sender: deps.sender, auth })
+  await app.register(messageRoutes, { messages: deps.messages, auth })
   return app
 }

@@ -33,6 +33,11 @@ export class Authenticator {
     private readonly sessionKeys: SessionKeys,
   ) {}
 
+  /** A key is presented at all; which one is checked once the resource is known. */
+  requireSomeKey(request: FastifyRequest): void {
+    if (presentedKey(request) === undefined) throw missingCredentials()
+  }
+
   requireAdmin(request: FastifyRequest): void {
     const key = presentedKey(request)
     if (key === undefined) throw missingCredentials()

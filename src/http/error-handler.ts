@@ -9,6 +9,7 @@ const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
   conflict: 409,
   timeout: 504,
   unavailable: 503,
+  upstream_failed: 502,
 }
 
 interface ValidationIssue {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import { conflict, sessionNotFound } from '../errors.js'
+import type { EventBus } from '../events/event-bus.js'
 import type { SessionRecord, SessionRepository } from '../store/ports.js'
 import { KeyedLock } from './keyed-lock.js'
 import type { ReconnectOptions } from './reconnect-policy.js'
@@ -25,6 +26,7 @@ export interface SessionManagerDeps {
   connector: WhatsAppConnector
   reconnect: ReconnectOptions
   restoreConcurrency: number
+  bus: EventBus
   logger: Logger
 }
 
@@ -117,16 +119,20 @@ export class SessionManager {
     })
   }
 
-  /** The session's open connection; a 409 when it is not connected. */
+  /** The session's open connection; a 404 for an unknown session, a 409 when it is not connected. */
   requireConnection(deviceId: string): WhatsAppConnection {
     this.requireRecord(deviceId)
-    const runtime = this.runtimes.get(deviceId)
-    const connection = runtime?.liveConnection
+    const connection = this.liveConnection(deviceId)
     if (!connection) {
-      const state = runtime?.snapshot().state ?? 'disconnected'
+      const state = this.runtimes.get(deviceId)?.snapshot().state ?? 'disconnected'
       throw conflict(`Session "${deviceId}" is not connected (state: ${state})`, { connectionState: state })
     }
     return connection
+  }
+
+  /** The session's open connection, or null when it is not connected. */
+  liveConnection(deviceId: string): WhatsAppConnection | null {
+    return this.runtimes.get(deviceId)?.liveConnection ?? null
   }
 
   /** Starts every session meant to be running, a few at a time, each slot waiting for its session to settle. */
@@ -170,11 +176,13 @@ export class SessionManager {
           logger: this.deps.logger.child({ deviceId }),
           observer: {
             onStateChange: (id, snapshot) =>
-              this.deps.logger.debug({ deviceId: id, state: snapshot.state }, 'session state changed'),
+              this.deps.bus.publish('session.status', { deviceId: id, state: snapshot.state, lastError: snapshot.lastError }),
             onAccount: (id, account) => this.deps.sessions.setAccount(id, account.phoneNumber, account.pushName),
             onStoppedItself: (id) => {
               if (this.deps.sessions.get(id)) this.deps.sessions.setDesiredState(id, 'stopped')
             },
+            onMessageStatus: (id, messageId, status, error) =>
+              this.deps.bus.publish('engine.message-status', { deviceId: id, messageId, status, error }),
           },
       })
       this.runtimes.set(deviceId, runtime)

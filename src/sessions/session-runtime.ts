@@ -1,6 +1,12 @@
 import type { Logger } from 'pino'
 import { decideReaction, type ReconnectOptions } from './reconnect-policy.js'
-import type { Disconnect, LinkedAccount, WhatsAppConnection, WhatsAppConnector } from './whatsapp-port.js'
+import type {
+  Disconnect,
+  EngineMessageStatus,
+  LinkedAccount,
+  WhatsAppConnection,
+  WhatsAppConnector,
+} from './whatsapp-port.js'
 
 export const CONNECTION_STATES = [
   'disconnected',
@@ -33,6 +39,7 @@ export interface RuntimeObserver {
   onAccount(deviceId: string, account: LinkedAccount): void
   /** The session ended in a state that a restart should not resume (logged out, QR expired). */
   onStoppedItself(deviceId: string): void
+  onMessageStatus(deviceId: string, messageId: string, status: EngineMessageStatus, error: string | null): void
 }
 
 export interface RuntimeDeps {
@@ -149,6 +156,8 @@ export class SessionRuntime {
         this.deps.observer.onAccount(this.deviceId, account)
         this.setState('connected')
       },
+      // Acks from a socket being replaced are still true statements about those messages.
+      onMessageStatus: (messageId, status, error) => this.deps.observer.onMessageStatus(this.deviceId, messageId, status, error),
       onClose: (disconnect) => {
         if (!isCurrent()) return
         this.currentAttempt = null

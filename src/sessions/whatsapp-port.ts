@@ -1,4 +1,5 @@
 /** What the session lifecycle needs from a WhatsApp engine. The Baileys adapter implements it. */
+import type { OutgoingMessage } from '../messaging/outgoing-content.js'
 
 export interface LinkedAccount {
   /** The device JID, e.g. 15551234567:7@s.whatsapp.net. */
@@ -15,20 +16,35 @@ export interface Disconnect {
   qrExpired: boolean
 }
 
+/** Statuses the engine reports for a message this session sent. */
+export type EngineMessageStatus = 'sent' | 'delivered' | 'read' | 'played' | 'failed'
+
 export interface ConnectionCallbacks {
   /** A new QR code to scan, valid until expiresAt (epoch ms). */
   onQr(qr: string, expiresAt: number): void
   onOpen(account: LinkedAccount): void
   /** Called once when the connection ends for any reason other than our own close(). */
   onClose(disconnect: Disconnect): void
+  /** A server ack, a receipt or an error ack for a message this session sent. */
+  onMessageStatus(messageId: string, status: EngineMessageStatus, error: string | null): void
 }
 
-export interface SentMessage {
-  messageId: string
+export interface WrittenMessage {
+  /** The message as encoded on the wire, kept to answer the recipients' retry requests. */
+  encoded: Uint8Array
+}
+
+/** The socket closed before or while a message was written; it may be sent again after reconnecting. */
+export class ConnectionClosedError extends Error {
+  constructor(message = 'The WhatsApp connection closed') {
+    super(message)
+    this.name = 'ConnectionClosedError'
+  }
 }
 
 export interface WhatsAppConnection {
-  sendText(jid: string, text: string): Promise<SentMessage>
+  /** Resolves when the message is written to the socket under the given id; acks follow via onMessageStatus. */
+  send(jid: string, message: OutgoingMessage, messageId: string): Promise<WrittenMessage>
   /** Ends the socket but keeps the link to the phone. */
   close(): void
   /** Unlinks this device from the phone, then ends the socket. */
@@ -37,6 +53,8 @@ export interface WhatsAppConnection {
 
 export interface WhatsAppConnector {
   connect(deviceId: string, callbacks: ConnectionCallbacks): WhatsAppConnection
+  /** A fresh id in WhatsApp's format, assigned before a message is first attempted. */
+  newMessageId(): string
   /** Deletes the session's credentials and keys. */
   forget(deviceId: string): void
 }

@@ -29,6 +29,26 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (device_id, type, key_id)
   ) WITHOUT ROWID;
   `,
+  `
+  ALTER TABLE sessions ADD COLUMN send_rate_per_minute INTEGER;
+  CREATE TABLE messages (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    id              TEXT NOT NULL UNIQUE,
+    device_id       TEXT NOT NULL REFERENCES sessions(device_id) ON DELETE CASCADE,
+    recipient       TEXT NOT NULL,
+    type            TEXT NOT NULL,
+    content         TEXT NOT NULL,
+    media           BLOB,
+    status          TEXT NOT NULL,
+    error           TEXT,
+    idempotency_key TEXT,
+    wa_message      BLOB,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    UNIQUE (device_id, idempotency_key)
+  );
+  CREATE INDEX messages_pending ON messages (device_id, status, seq) WHERE status IN ('queued', 'sending');
+  `,
 ]
 
 export function migrate(db: Database.Database): void {

@@ -4,6 +4,7 @@ import type { DesiredState, SessionRecord, SessionRepository } from './ports.js'
 interface SessionRow {
   device_id: string
   desired_state: DesiredState
+  send_rate_per_minute: number | null
   api_key_hash: string | null
   api_key_prefix: string | null
   phone_number: string | null
@@ -16,6 +17,7 @@ function toRecord(row: SessionRow): SessionRecord {
   return {
     deviceId: row.device_id,
     desiredState: row.desired_state,
+    sendRatePerMinute: row.send_rate_per_minute,
     apiKeyHash: row.api_key_hash,
     apiKeyPrefix: row.api_key_prefix,
     phoneNumber: row.phone_number,
@@ -39,6 +41,7 @@ export function createSqliteSessionRepository(db: SqliteDatabase): SessionReposi
   const updateAccount = db.prepare(
     'UPDATE sessions SET phone_number = ?, push_name = ?, updated_at = ? WHERE device_id = ?',
   )
+  const updateSendRate = db.prepare('UPDATE sessions SET send_rate_per_minute = ?, updated_at = ? WHERE device_id = ?')
   const remove = db.prepare('DELETE FROM sessions WHERE device_id = ?')
 
   return {
@@ -55,6 +58,7 @@ export function createSqliteSessionRepository(db: SqliteDatabase): SessionReposi
     setApiKey: (deviceId, hash, prefix) => void updateKey.run(hash, prefix, Date.now(), deviceId),
     setAccount: (deviceId, phoneNumber, pushName) =>
       void updateAccount.run(phoneNumber, pushName, Date.now(), deviceId),
+    setSendRate: (deviceId, perMinute) => void updateSendRate.run(perMinute, Date.now(), deviceId),
     delete: (deviceId) => remove.run(deviceId).changes === 1,
   }
 }

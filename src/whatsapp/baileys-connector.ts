@@ -1,8 +1,24 @@
-import makeWASocket, { jidDecode, WA_CERT_DETAILS, type WAVersion } from '@whiskeysockets/baileys'
+import makeWASocket, {
+  type BinaryNode,
+  generateMessageID,
+  jidDecode,
+  proto,
+  WA_CERT_DETAILS,
+  type WAMessageUpdate,
+  type WAVersion,
+} from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
 import type { AuthStateRepository } from '../store/ports.js'
-import type { ConnectionCallbacks, WhatsAppConnection, WhatsAppConnector } from '../sessions/whatsapp-port.js'
+import {
+  type ConnectionCallbacks,
+  ConnectionClosedError,
+  type EngineMessageStatus,
+  type WhatsAppConnection,
+  type WhatsAppConnector,
+} from '../sessions/whatsapp-port.js'
+import type { OutgoingMessage } from '../messaging/outgoing-content.js'
 import { databaseAuthState } from './auth-state.js'
+import { messageKey, toBaileysContent } from './baileys-content.js'
 
 export interface BaileysConnectorOptions {
   authStates: AuthStateRepository
@@ -13,11 +29,29 @@ export interface BaileysConnectorOptions {
   /** The public root key that endpoint's certificates chain to (tests and demos only). */
   rootKey?: Buffer
   qrTimeoutMs?: number
+  /** How long a query to WhatsApp (device look-up, key fetch) may take before it fails. */
+  queryTimeoutMs: number
+  /** Messages this session sent, as encoded on the wire; answers recipients' retry requests. */
+  sentMessage: (deviceId: string, messageId: string) => Uint8Array | undefined
 }
 
 interface DisconnectError {
   message?: string
   output?: { statusCode?: number }
+}
+
+/** Receipt statuses Baileys reports (proto.WebMessageInfo.Status) in our terms. */
+const STATUS_BY_RECEIPT: Partial<Record<number, EngineMessageStatus>> = {
+  [proto.WebMessageInfo.Status.SERVER_ACK]: 'sent',
+  [proto.WebMessageInfo.Status.DELIVERY_ACK]: 'delivered',
+  [proto.WebMessageInfo.Status.READ]: 'read',
+  [proto.WebMessageInfo.Status.PLAYED]: 'played',
+}
+
+/** Baileys signals a closed socket with Boom 428 "Connection Closed". */
+function isConnectionClosed(error: unknown): boolean {
+  const failure = error as DisconnectError | undefined
+  return failure?.output?.statusCode === 428 || failure?.message === 'Connection Closed'
 }
 
 /** The error Baileys closes with when the server's QR refs ran out without a scan. */
@@ -47,6 +81,11 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       ...(options.qrTimeoutMs ? { qrTimeout: options.qrTimeoutMs } : {}),
       markOnlineOnConnect: false,
       syncFullHistory: false,
+      defaultQueryTimeoutMs: options.queryTimeoutMs,
+      getMessage: async (key) => {
+        const encoded = key.id ? options.sentMessage(deviceId, key.id) : undefined
+        return encoded ? proto.Message.decode(encoded) : undefined
+      },
     })
 
     const saveCreds = (): void => {
@@ -86,11 +125,46 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       }
     })
 
+    // A plain server ack is the proof that WhatsApp took the message; Baileys itself only surfaces error acks.
+    socket.ws.on('CB:ack,class:message', (node: BinaryNode) => {
+      const { id, error } = node.attrs
+      if (id) callbacks.onMessageStatus(id, error ? 'failed' : 'sent', error ?? null)
+    })
+    const reportReceipt = (id: string | null | undefined, status: number | null | undefined): void => {
+      const reported = status === undefined || status === null ? undefined : STATUS_BY_RECEIPT[status]
+      if (id && reported) callbacks.onMessageStatus(id, reported, null)
+    }
+    socket.ev.on('messages.update', (updates: WAMessageUpdate[]) => {
+      for (const { key, update } of updates) if (key.fromMe) reportReceipt(key.id, update.status)
+    })
+    socket.ev.on('messages.upsert', ({ messages, type }) => {
+      if (type !== 'append') return
+      for (const message of messages) if (message.key.fromMe) reportReceipt(message.key.id, message.status)
+    })
+
+    const send = async (jid: string, { content, replyTo }: OutgoingMessage, messageId: string) => {
+      const quotedBytes = replyTo?.fromMe ? options.sentMessage(deviceId, replyTo.id) : undefined
+      try {
+        const sent = await socket.sendMessage(jid, toBaileysContent(jid, content), {
+          messageId,
+          ...(replyTo
+            ? {
+                quoted: {
+                  key: messageKey(jid, replyTo),
+                  message: quotedBytes ? proto.Message.decode(quotedBytes) : { conversation: '' },
+                },
+              }
+            : {}),
+        })
+        return { encoded: proto.Message.encode(sent?.message ?? {}).finish() }
+      } catch (error) {
+        if (isConnectionClosed(error)) throw new ConnectionClosedError()
+        throw error
+      }
+    }
+
     return {
-      sendText: async (jid, text) => {
-        const sent = await socket.sendMessage(jid, { text })
-        return { messageId: sent?.key.id ?? '' }
-      },
+      send,
       close: () => {
         retire()
         socket.end(undefined)
@@ -104,6 +178,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
 
   return {
     connect,
+    newMessageId: generateMessageID,
     forget: (deviceId) => authStates.clear(deviceId),
   }
 }

@@ -57,7 +57,7 @@ describe('session lifecycle against the protocol simulator (real server process,
     const sent = await client.post('/api/messages/send', { deviceId: 'shop', number: `+${CONTACT}`, message: 'Hello from API!' })
     assert.equal(sent.status, 200, JSON.stringify(sent.body))
     assert.deepEqual({ ...sent.body, messageId: undefined }, {
-      success: true, status: 'sent', to: `${CONTACT}@s.whatsapp.net`, message: 'Hello from API!', messageId: undefined,
+      success: true, status: 'sent', to: `${CONTACT}@s.whatsapp.net`, message: 'Hello from API!', messageId: undefined, type: 'text',
     })
     const received = await sim.waitForMessage((m) => m.id === sent.body.messageId, 10_000)
     assert.equal(received.text, 'Hello from API!')

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import type { InjectOptions } from 'fastify'
 import { startInProcessServer } from '../support/in-process-server.js'
 
 const json = { 'content-type': 'application/json' }
 
 describe('HTTP routes (real app and SQLite, hand-driven WhatsApp connection)', async () => {
-  const { server, connector, adminHeaders } = await startInProcessServer()
+  const { server, connector, adminHeaders } = await startInProcessServer({ BODY_LIMIT_BYTES: '1048576' })
   const { app } = server
   const admin = { ...adminHeaders, ...json }
 
@@ -13,7 +14,7 @@ describe('HTTP routes (real app and SQLite, hand-driven WhatsApp connection)', a
     const created = await app.inject({ method: 'POST', url: '/api/sessions', headers: admin, payload: { deviceId: 'shop-1' } })
     assert.equal(created.statusCode, 201)
     assert.deepEqual(
-      { ...created.json(), session: undefined },
+      { ...created.json<Record<string, unknown>>(), session: undefined },
       { success: true, message: 'Session created', deviceId: 'shop-1', session: undefined },
     )
     assert.equal(connector.open('shop-1').length, 1)
@@ -82,7 +83,7 @@ describe('HTTP routes (real app and SQLite, hand-driven WhatsApp connection)', a
       payload: { deviceId: 'shop-1', number: '+1 555 000 2222', message: 'Hello from API!' },
     })
     assert.equal(post.statusCode, 200)
-    assert.deepEqual(post.json(), { success: true, status: 'sent', to: '15550002222@s.whatsapp.net', message: 'Hello from API!', messageId: 'MSG1' })
+    assert.deepEqual(post.json(), { success: true, status: 'sent', to: '15550002222@s.whatsapp.net', message: 'Hello from API!', messageId: 'FAKE000001', type: 'text' })
     const header = await app.inject({
       method: 'POST', url: '/api/messages/send', headers: { ...json, 'x-api-key': key },
       payload: { deviceId: 'shop-1', number: '15550002222', message: 'two' },
@@ -91,7 +92,7 @@ describe('HTTP routes (real app and SQLite, hand-driven WhatsApp connection)', a
     const get = await app.inject({ url: `/api/messages/send?deviceId=shop-1&number=15550002222&message=Hello%20World&apiKey=${key}` })
     assert.equal(get.statusCode, 200)
     assert.equal(get.json().message, 'Hello World')
-    assert.deepEqual(connector.latest('shop-1').sent.map((m) => m.text), ['Hello from API!', 'two', 'Hello World'])
+    assert.deepEqual(connector.latest('shop-1').texts(), ['Hello from API!', 'two', 'Hello World'])
   })
 
   it('answers 401 without a key, 403 with a wrong one, 409 when not connected', async () => {
@@ -142,7 +143,7 @@ describe('HTTP routes (real app and SQLite, hand-driven WhatsApp connection)', a
   })
 
   it('answers malformed JSON, wrong content type, oversized bodies and unknown routes with JSON errors', async () => {
-    const cases: Array<[Parameters<typeof app.inject>[0], number, RegExp]> = [
+    const cases: Array<[InjectOptions, number, RegExp]> = [
       [{ method: 'POST', url: '/api/sessions', headers: admin, payload: '{"deviceId":' }, 400, /not valid JSON/],
       [{ method: 'POST', url: '/api/sessions', headers: { ...adminHeaders, 'content-type': 'text/plain' }, payload: 'x' }, 415, /content type/],
       [{ method: 'POST', url: '/api/sessions', headers: { ...adminHeaders, 'content-type': 'application/xml' }, payload: '<a/>' }, 415, /content type/],

@@ -1,22 +1,40 @@
+import type { OutgoingMessage } from '../../src/messaging/outgoing-content.js'
 import type {
   ConnectionCallbacks,
   Disconnect,
+  EngineMessageStatus,
   LinkedAccount,
-  SentMessage,
   WhatsAppConnection,
   WhatsAppConnector,
+  WrittenMessage,
 } from '../../src/sessions/whatsapp-port.js'
+
+export interface FakeSend {
+  jid: string
+  message: OutgoingMessage
+  messageId: string
+}
 
 /** A connection the test drives by hand: it emits what the test tells it to. */
 export class FakeConnection implements WhatsAppConnection {
   closed = false
   loggedOut = false
-  readonly sent: Array<{ jid: string; text: string }> = []
+  readonly sent: FakeSend[] = []
 
   constructor(
     readonly deviceId: string,
     private readonly callbacks: ConnectionCallbacks,
+    private readonly autoAck: boolean,
   ) {}
+
+  /** The texts of the text messages written so far. */
+  texts(): string[] {
+    return this.sent.flatMap(({ message }) => (message.content.type === 'text' ? [message.content.text] : []))
+  }
+
+  emitStatus(messageId: string, status: EngineMessageStatus, error: string | null = null): void {
+    this.callbacks.onMessageStatus(messageId, status, error)
+  }
 
   emitQr(code = 'qr-code', expiresAt = Date.now() + 60_000): void {
     this.callbacks.onQr(code, expiresAt)
@@ -31,9 +49,10 @@ export class FakeConnection implements WhatsAppConnection {
     this.callbacks.onClose({ code, reason: `closed with ${code}`, qrExpired: false, ...overrides })
   }
 
-  async sendText(jid: string, text: string): Promise<SentMessage> {
-    this.sent.push({ jid, text })
-    return { messageId: `MSG${this.sent.length}` }
+  async send(jid: string, message: OutgoingMessage, messageId: string): Promise<WrittenMessage> {
+    this.sent.push({ jid, message, messageId })
+    if (this.autoAck) setImmediate(() => this.emitStatus(messageId, 'sent'))
+    return { encoded: Buffer.from(messageId) }
   }
 
   close(): void {
@@ -49,9 +68,18 @@ export class FakeConnection implements WhatsAppConnection {
 export class FakeConnector implements WhatsAppConnector {
   readonly connections: FakeConnection[] = []
   readonly forgotten: string[] = []
+  private nextId = 0
+
+  /** Acknowledge every written message as WhatsApp's server would. */
+  constructor(private readonly autoAck = true) {}
+
+  newMessageId(): string {
+    this.nextId += 1
+    return `FAKE${String(this.nextId).padStart(6, '0')}`
+  }
 
   connect(deviceId: string, callbacks: ConnectionCallbacks): FakeConnection {
-    const connection = new FakeConnection(deviceId, callbacks)
+    const connection = new FakeConnection(deviceId, callbacks, this.autoAck)
     this.connections.push(connection)
     return connection
   }

@@ -16,6 +16,7 @@ function setup(reconnect = { baseDelayMs: 1000, maxDelayMs: 8000, maxAttempts: 3
       onStateChange: (_id, snapshot: RuntimeSnapshot) => states.push(snapshot.state),
       onAccount: () => undefined,
       onStoppedItself: (id) => stoppedItself.push(id),
+      onMessageStatus: () => undefined,
     },
   })
   return { connector, runtime, states, stoppedItself }

@@ -1,0 +1,38 @@
+import { EventEmitter } from 'node:events'
+import type { MessageStatus } from '../messaging/message-status.js'
+import type { ConnectionState } from '../sessions/session-runtime.js'
+import type { EngineMessageStatus } from '../sessions/whatsapp-port.js'
+
+/** Every event the domain publishes, by name. Webhooks and the live stream subscribe here. */
+export interface DomainEvents {
+  'session.status': { deviceId: string; state: ConnectionState; lastError: string | null }
+  'message.status': { deviceId: string; messageId: string; status: MessageStatus; error: string | null }
+  /** Internal: what the WhatsApp engine reported about a sent message, before the outbox applies it. */
+  'engine.message-status': { deviceId: string; messageId: string; status: EngineMessageStatus; error: string | null }
+}
+
+export type DomainEventName = keyof DomainEvents
+
+/** A typed, synchronous in-process event bus. Listeners must not throw; errors are reported, not propagated. */
+export class EventBus {
+  private readonly emitter = new EventEmitter({ captureRejections: false })
+
+  constructor(private readonly onListenerError: (error: unknown, event: DomainEventName) => void) {
+    this.emitter.setMaxListeners(0)
+  }
+
+  publish<E extends DomainEventName>(event: E, payload: DomainEvents[E]): void {
+    for (const listener of this.emitter.listeners(event)) {
+      try {
+        ;(listener as (payload: DomainEvents[E]) => void)(payload)
+      } catch (error) {
+        this.onListenerError(error, event)
+      }
+    }
+  }
+
+  subscribe<E extends DomainEventName>(event: E, listener: (payload: DomainEvents[E]) => void): () => void {
+    this.emitter.on(event, listener)
+    return () => this.emitter.off(event, listener)
+  }
+}

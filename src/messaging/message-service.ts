@@ -1,0 +1,68 @@
+import { DomainError, sessionNotFound } from '../errors.js'
+import type { SessionManager } from '../sessions/session-manager.js'
+import type { MessageRecord, MessageRepository } from '../store/ports.js'
+import type { MediaResolver } from './media-resolver.js'
+import type { MessageStatus } from './message-status.js'
+import type { Outbox } from './outbox.js'
+import { parseRecipient } from './recipient.js'
+import { buildOutgoingMessage, type SendContentInput } from './send-request.js'
+
+export interface SendRequest extends SendContentInput {
+  deviceId: string
+  number: string
+  /** Answer at once with the queued message instead of waiting for WhatsApp's ack. */
+  queue?: boolean
+  idempotencyKey?: string
+}
+
+export interface SendOutcome {
+  record: MessageRecord
+  to: string
+  /** False when an earlier request with the same idempotency key created the message. */
+  created: boolean
+}
+
+/** Accepts send requests: validates them, persists them in the outbox and, in synchronous mode, waits for the outcome. */
+export class MessageService {
+  constructor(
+    private readonly manager: SessionManager,
+    private readonly outbox: Outbox,
+    private readonly messages: MessageRepository,
+    private readonly media: MediaResolver,
+    private readonly sendTimeoutMs: number,
+  ) {}
+
+  async send(request: SendRequest): Promise<SendOutcome> {
+    const to = parseRecipient(request.number)
+    // The synchronous (seed) mode sends now or not at all: a session that is down is a 409, not a queued message.
+    if (request.queue) {
+      if (!this.manager.exists(request.deviceId)) throw sessionNotFound(request.deviceId)
+    } else {
+      this.manager.requireConnection(request.deviceId)
+    }
+    const outgoing = await buildOutgoingMessage(request, this.media, (id) => this.messages.get(id)?.deviceId === request.deviceId)
+    const { record, created } = this.outbox.accept(request.deviceId, to, outgoing, request.idempotencyKey ?? null)
+    if (request.queue) return { record, to: record.recipient, created }
+
+    const settled = (await this.outbox.waitUntilSettled(record.id, this.sendTimeoutMs)) ?? record
+    const status = settled.status as MessageStatus
+    if (status === 'failed') {
+      throw new DomainError('upstream_failed', settled.error ?? 'WhatsApp did not take the message', { messageId: settled.id, status })
+    }
+    if (status === 'queued' || status === 'sending') {
+      throw new DomainError(
+        'timeout',
+        `WhatsApp did not confirm the message within ${this.sendTimeoutMs} ms; it stays in the outbox (GET /api/messages/${settled.id})`,
+        { messageId: settled.id, status },
+      )
+    }
+    return { record: settled, to: settled.recipient, created }
+  }
+
+  /** A message, if the caller may see it: the admin, or the key of the session that sent it. */
+  get(messageId: string): MessageRecord {
+    const record = this.messages.get(messageId)
+    if (!record) throw new DomainError('not_found', `Message "${messageId}" not found`)
+    return record
+  }
+}

@@ -1,0 +1,41 @@
+/** What can be sent, independent of the WhatsApp library. The adapter turns it into Baileys content. */
+
+export interface MediaPayload {
+  data: Buffer
+  mimetype: string
+  fileName?: string
+}
+
+export const MEDIA_KINDS = ['image', 'video', 'audio', 'document', 'sticker'] as const
+export type MediaKind = (typeof MEDIA_KINDS)[number]
+
+/** A message this session sent or received, as the target of a reply, reaction, edit or delete. */
+export interface MessageRef {
+  id: string
+  /** Sent by this session (true) or by the chat partner (false). */
+  fromMe: boolean
+  /** In groups: who sent it. */
+  participant?: string
+}
+
+export type OutgoingContent =
+  | { type: 'text'; text: string; linkPreview: boolean }
+  | { type: 'image'; media: MediaPayload; caption?: string }
+  | { type: 'video'; media: MediaPayload; caption?: string; gif?: boolean }
+  | { type: 'audio'; media: MediaPayload; voice?: boolean }
+  | { type: 'document'; media: MediaPayload; caption?: string }
+  | { type: 'sticker'; media: MediaPayload }
+  | { type: 'location'; latitude: number; longitude: number; name?: string; address?: string }
+  | { type: 'contacts'; contacts: Array<{ name: string; phoneNumber: string }> }
+  | { type: 'reaction'; target: MessageRef; emoji: string }
+  | { type: 'poll'; name: string; options: string[]; selectableCount: number }
+  | { type: 'edit'; target: MessageRef; text: string }
+  | { type: 'delete'; target: MessageRef }
+
+export type MessageType = OutgoingContent['type']
+
+export interface OutgoingMessage {
+  content: OutgoingContent
+  /** Quote this message (a reply). */
+  replyTo?: MessageRef
+}

@@ -1,0 +1,111 @@
+import { invalidInput } from '../errors.js'
+import type { MediaInput, MediaResolver } from './media-resolver.js'
+import { MEDIA_KINDS, type MediaKind, type MessageRef, type OutgoingContent, type OutgoingMessage } from './outgoing-content.js'
+
+/** A reference to an earlier message, as a caller writes it. */
+export interface MessageRefInput {
+  messageId: string
+  fromMe?: boolean
+  participant?: string
+}
+
+/** The content part of a send request, as validated by the HTTP schema: exactly one kind of content. */
+export interface SendContentInput {
+  message?: string
+  linkPreview?: boolean
+  image?: MediaInput & { caption?: string }
+  video?: MediaInput & { caption?: string; gif?: boolean }
+  audio?: MediaInput & { voice?: boolean }
+  document?: MediaInput & { caption?: string }
+  sticker?: MediaInput
+  location?: { latitude: number; longitude: number; name?: string; address?: string }
+  contacts?: Array<{ name: string; phoneNumber: string }>
+  reaction?: MessageRefInput & { emoji: string }
+  poll?: { name: string; options: string[]; selectableCount?: number }
+  edit?: MessageRefInput & { text: string }
+  delete?: MessageRefInput
+  replyTo?: string | MessageRefInput
+}
+
+export const CONTENT_FIELDS = [
+  'message', ...MEDIA_KINDS, 'location', 'contacts', 'reaction', 'poll', 'edit', 'delete',
+] as const satisfies ReadonlyArray<keyof SendContentInput>
+
+/** Whether a message id was sent by this session; used when the caller does not say. */
+export type SentBySession = (messageId: string) => boolean
+
+/** Builds the outgoing message from a request: checks it names one kind of content and resolves media. */
+export async function buildOutgoingMessage(
+  input: SendContentInput,
+  media: MediaResolver,
+  sentBySession: SentBySession,
+): Promise<OutgoingMessage> {
+  const present = CONTENT_FIELDS.filter((field) => input[field] !== undefined)
+  if (present.length !== 1) {
+    throw invalidInput(
+      present.length === 0
+        ? `Nothing to send: give one of ${CONTENT_FIELDS.join(', ')}`
+        : `Give only one kind of content, not ${present.join(' and ')}`,
+    )
+  }
+  const ref = (value: MessageRefInput): MessageRef => ({
+    id: value.messageId,
+    fromMe: value.fromMe ?? sentBySession(value.messageId),
+    ...(value.participant ? { participant: value.participant } : {}),
+  })
+  const content = await buildContent(present[0]!, input, media, ref)
+  const replyTo = typeof input.replyTo === 'string' ? ref({ messageId: input.replyTo }) : input.replyTo && ref(input.replyTo)
+  return replyTo ? { content, replyTo } : { content }
+}
+
+async function buildContent(
+  field: (typeof CONTENT_FIELDS)[number],
+  input: SendContentInput,
+  media: MediaResolver,
+  ref: (value: MessageRefInput) => MessageRef,
+): Promise<OutgoingContent> {
+  switch (field) {
+    case 'message': {
+      if (input.message!.trim().length === 0) throw invalidInput('message must not be empty')
+      return { type: 'text', text: input.message!, linkPreview: input.linkPreview ?? false }
+    }
+    case 'image':
+    case 'video':
+    case 'audio':
+    case 'document':
+    case 'sticker':
+      return buildMedia(field, input, media)
+    case 'location':
+      return { type: 'location', ...input.location! }
+    case 'contacts':
+      if (input.contacts!.length === 0) throw invalidInput('contacts must list at least one contact')
+      return { type: 'contacts', contacts: input.contacts! }
+    case 'reaction':
+      return { type: 'reaction', target: ref(input.reaction!), emoji: input.reaction!.emoji }
+    case 'poll': {
+      const { name, options, selectableCount = 1 } = input.poll!
+      if (new Set(options).size !== options.length) throw invalidInput('poll.options must be different from each other')
+      if (selectableCount > options.length) throw invalidInput('poll.selectableCount cannot exceed the number of options')
+      return { type: 'poll', name, options, selectableCount }
+    }
+    case 'edit':
+      return { type: 'edit', target: ref(input.edit!), text: input.edit!.text }
+    case 'delete':
+      return { type: 'delete', target: ref(input.delete!) }
+  }
+}
+
+async function buildMedia(kind: MediaKind, input: SendContentInput, media: MediaResolver): Promise<OutgoingContent> {
+  switch (kind) {
+    case 'image':
+      return { type: 'image', media: await media.resolve(kind, input.image!), caption: input.image!.caption }
+    case 'video':
+      return { type: 'video', media: await media.resolve(kind, input.video!), caption: input.video!.caption, gif: input.video!.gif }
+    case 'audio':
+      return { type: 'audio', media: await media.resolve(kind, input.audio!), voice: input.audio!.voice }
+    case 'document':
+      return { type: 'document', media: await media.resolve(kind, input.document!), caption: input.document!.caption }
+    case 'sticker':
+      return { type: 'sticker', media: await media.resolve(kind, input.sticker!) }
+  }
+}

@@ -1,0 +1,87 @@
+import type { SqliteDatabase } from './database.js'
+import type { MessageRecord, MessageRepository, NewMessage } from './ports.js'
+
+interface MessageRow {
+  id: string
+  device_id: string
+  recipient: string
+  type: string
+  content: string
+  status: string
+  error: string | null
+  idempotency_key: string | null
+  created_at: number
+  updated_at: number
+}
+
+const COLUMNS = 'id, device_id, recipient, type, content, status, error, idempotency_key, created_at, updated_at'
+
+function toRecord(row: MessageRow): MessageRecord {
+  return {
+    id: row.id,
+    deviceId: row.device_id,
+    recipient: row.recipient,
+    type: row.type,
+    content: row.content,
+    status: row.status,
+    error: row.error,
+    idempotencyKey: row.idempotency_key,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+export function createSqliteMessageRepository(db: SqliteDatabase): MessageRepository {
+  const insert = db.prepare(
+    `INSERT INTO messages (id, device_id, recipient, type, content, media, status, idempotency_key, created_at, updated_at)
+     VALUES (@id, @deviceId, @recipient, @type, @content, @media, @status, @idempotencyKey, @now, @now)
+     ON CONFLICT (device_id, idempotency_key) DO NOTHING`,
+  )
+  const byId = db.prepare<[string], MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE id = ?`)
+  const byIdempotencyKey = db.prepare<[string, string], MessageRow>(
+    `SELECT ${COLUMNS} FROM messages WHERE device_id = ? AND idempotency_key = ?`,
+  )
+  const mediaOf = db.prepare<[string], { media: Buffer | null }>('SELECT media FROM messages WHERE id = ?')
+  const queued = db.prepare<[string, number], MessageRow>(
+    `SELECT ${COLUMNS} FROM messages WHERE device_id = ? AND status = 'queued' ORDER BY seq LIMIT ?`,
+  )
+  const updateStatus = db.prepare('UPDATE messages SET status = ?, error = ?, updated_at = ? WHERE id = ?')
+  const written = db.prepare('UPDATE messages SET wa_message = ?, media = NULL, updated_at = ? WHERE id = ?')
+  const waMessageOf = db.prepare<[string, string], { wa_message: Buffer | null }>(
+    'SELECT wa_message FROM messages WHERE device_id = ? AND id = ?',
+  )
+  const sendingAll = db.prepare<[], { id: string }>(`SELECT id FROM messages WHERE status = 'sending'`)
+  const sendingOf = db.prepare<[string], { id: string }>(`SELECT id FROM messages WHERE device_id = ? AND status = 'sending'`)
+  const requeueAll = db.prepare(`UPDATE messages SET status = 'queued', updated_at = ? WHERE status = 'sending'`)
+  const requeueOf = db.prepare(`UPDATE messages SET status = 'queued', updated_at = ? WHERE device_id = ? AND status = 'sending'`)
+  const devicesQueued = db.prepare<[], { device_id: string }>(
+    `SELECT DISTINCT device_id FROM messages WHERE status = 'queued'`,
+  )
+
+  const insertOrGet = db.transaction((message: NewMessage) => {
+    const result = insert.run({ ...message, now: Date.now() })
+    if (result.changes === 1) return { record: toRecord(byId.get(message.id)!), created: true }
+    return { record: toRecord(byIdempotencyKey.get(message.deviceId, message.idempotencyKey!)!), created: false }
+  })
+  const requeue = db.transaction((deviceId?: string) => {
+    const ids = (deviceId === undefined ? sendingAll.all() : sendingOf.all(deviceId)).map((row) => row.id)
+    if (deviceId === undefined) requeueAll.run(Date.now())
+    else requeueOf.run(Date.now(), deviceId)
+    return ids
+  })
+
+  return {
+    insertOrGetExisting: (message) => insertOrGet(message),
+    get: (id) => {
+      const row = byId.get(id)
+      return row && toRecord(row)
+    },
+    media: (id) => mediaOf.get(id)?.media ?? undefined,
+    nextQueued: (deviceId, limit) => queued.all(deviceId, limit).map(toRecord),
+    setStatus: (id, status, error) => updateStatus.run(status, error, Date.now(), id).changes === 1,
+    markWritten: (id, waMessage) => void written.run(Buffer.from(waMessage), Date.now(), id),
+    waMessage: (deviceId, id) => waMessageOf.get(deviceId, id)?.wa_message ?? undefined,
+    requeueSending: (deviceId) => requeue(deviceId),
+    devicesWithQueued: () => devicesQueued.all().map((row) => row.device_id),
+  }
+}

@@ -1,0 +1,68 @@
+import type { AnyMessageContent, proto, WAMessageKey } from '@whiskeysockets/baileys'
+import type { MessageRef, OutgoingContent } from '../messaging/outgoing-content.js'
+
+/** The key WhatsApp uses to point at an earlier message of a chat. */
+export function messageKey(chat: string, ref: MessageRef): WAMessageKey {
+  return { remoteJid: chat, fromMe: ref.fromMe, id: ref.id, ...(ref.participant ? { participant: ref.participant } : {}) }
+}
+
+/** vCard 3.0 text values: backslash, comma and semicolon escaped, line breaks removed. */
+function vcardText(value: string): string {
+  return value.replace(/[\r\n]+/g, ' ').replace(/([\\,;])/g, '\\$1')
+}
+
+export function contactCard(name: string, phoneNumber: string): proto.Message.IContactMessage {
+  const digits = phoneNumber.replace(/\D/g, '')
+  return {
+    displayName: name,
+    vcard: ['BEGIN:VCARD', 'VERSION:3.0', `FN:${vcardText(name)}`, `TEL;type=CELL;waid=${digits}:+${digits}`, 'END:VCARD'].join('\n'),
+  }
+}
+
+/** Our content model in Baileys' terms. */
+export function toBaileysContent(chat: string, content: OutgoingContent): AnyMessageContent {
+  switch (content.type) {
+    case 'text':
+      // null skips Baileys' own link-preview fetch: previews are only sent when asked for.
+      return { text: content.text, linkPreview: null }
+    case 'image':
+      return { image: content.media.data, mimetype: content.media.mimetype, caption: content.caption }
+    case 'video':
+      return { video: content.media.data, mimetype: content.media.mimetype, caption: content.caption, gifPlayback: content.gif }
+    case 'audio':
+      return { audio: content.media.data, mimetype: content.media.mimetype, ptt: content.voice }
+    case 'document':
+      return {
+        document: content.media.data,
+        mimetype: content.media.mimetype,
+        fileName: content.media.fileName ?? 'document',
+        caption: content.caption,
+      }
+    case 'sticker':
+      return { sticker: content.media.data, mimetype: content.media.mimetype }
+    case 'location':
+      return {
+        location: {
+          degreesLatitude: content.latitude,
+          degreesLongitude: content.longitude,
+          name: content.name,
+          address: content.address,
+        },
+      }
+    case 'contacts':
+      return {
+        contacts: {
+          displayName: content.contacts.length === 1 ? content.contacts[0]!.name : `${content.contacts.length} contacts`,
+          contacts: content.contacts.map(({ name, phoneNumber }) => contactCard(name, phoneNumber)),
+        },
+      }
+    case 'reaction':
+      return { react: { text: content.emoji, key: messageKey(chat, content.target) } }
+    case 'poll':
+      return { poll: { name: content.name, values: content.options, selectableCount: content.selectableCount } }
+    case 'edit':
+      return { text: content.text, edit: messageKey(chat, content.target) }
+    case 'delete':
+      return { delete: messageKey(chat, content.target) }
+  }
+}
