@@ -14,8 +14,10 @@ export interface InProcessServer {
 }
 
 /** The real app and SQLite file with a hand-driven WhatsApp connector, closed after the test file. */
-export async function startInProcessServer(env: Record<string, string> = {}): Promise<InProcessServer> {
-  const connector = new FakeConnector()
+export async function startInProcessServer(
+  env: Record<string, string> = {},
+  connector = new FakeConnector(),
+): Promise<InProcessServer> {
   const server = await createServer({
     config: parseConfig({ DATA_DIR: tempDir(), ADMIN_API_KEY: ADMIN_KEY, ...env }),
     logger: pino({ level: 'silent' }),
