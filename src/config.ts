@@ -25,6 +25,7 @@ export interface Config {
   sendTimeoutMs: number
   sendRatePerMinute: number
   sendRateBurst: number
+  numberCheckCacheTtlMs: number
   media: {
     maxBytes: number
     fetchTimeoutMs: number
@@ -145,6 +146,7 @@ export function parseConfig(env: Env): Config {
     sendTimeoutMs: integer(env, 'SEND_TIMEOUT_MS', 20_000, 1000, 600_000),
     sendRatePerMinute: integer(env, 'SEND_RATE_PER_MINUTE', 0, 0, 100_000),
     sendRateBurst: integer(env, 'SEND_RATE_BURST', 5, 1, 10_000),
+    numberCheckCacheTtlMs: integer(env, 'NUMBER_CHECK_CACHE_TTL_MS', 3_600_000, 0, 30 * 86_400_000),
     media: {
       maxBytes: integer(env, 'MEDIA_MAX_BYTES', 16 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
       fetchTimeoutMs: integer(env, 'MEDIA_FETCH_TIMEOUT_MS', 30_000, 100, 600_000),

@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import { EventBus } from './events/event-bus.js'
 import { buildApp } from './http/app.js'
+import { Directory } from './messaging/directory.js'
 import { MediaResolver } from './messaging/media-resolver.js'
 import { MessageService } from './messaging/message-service.js'
 import { Outbox } from './messaging/outbox.js'
@@ -93,6 +94,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     sessions,
     keys: new SessionKeys(sessionRepository),
     messages,
+    directory: new Directory(sessions, config.numberCheckCacheTtlMs),
     adminKey,
   })
 

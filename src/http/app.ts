@@ -1,12 +1,14 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import type { Directory } from '../messaging/directory.js'
 import type { MessageService } from '../messaging/message-service.js'
 import type { SessionKeys } from '../sessions/session-keys.js'
 import type { SessionManager } from '../sessions/session-manager.js'
 import type { AdminKeyCheck } from '../security/admin-key.js'
 import { Authenticator } from './auth.js'
 import { frameworkErrors, registerErrorHandling } from './error-handler.js'
+import { directoryRoutes } from './routes/directory.js'
 import { messageRoutes } from './routes/messages.js'
 import { sessionRoutes } from './routes/sessions.js'
 
@@ -16,6 +18,7 @@ export interface AppDeps {
   sessions: SessionManager
   keys: SessionKeys
   messages: MessageService
+  directory: Directory
   adminKey: AdminKeyCheck
 }
 
@@ -33,5 +36,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const auth = new Authenticator(deps.adminKey, deps.keys)
   await app.register(sessionRoutes, { sessions: deps.sessions, keys: deps.keys, auth })
   await app.register(messageRoutes, { messages: deps.messages, auth })
+  await app.register(directoryRoutes, { directory: deps.directory, auth })
   return app
 }

@@ -39,6 +39,7 @@ const sessionFields = {
   pushName: Type.Union([Type.String(), Type.Null()]),
   isActive: Type.Boolean(),
   lastError: Type.Union([Type.String(), Type.Null()]),
+  sendRatePerMinute: Type.Union([Type.Integer(), Type.Null()], { description: 'Own pacing; null uses SEND_RATE_PER_MINUTE' }),
   createdAt: Type.String({ format: 'date-time' }),
 }
 

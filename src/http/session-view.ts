@@ -12,6 +12,7 @@ export function sessionView(info: SessionInfo) {
     pushName: info.pushName,
     isActive: info.isActive,
     lastError: info.lastError,
+    sendRatePerMinute: info.sendRatePerMinute,
     createdAt: new Date(info.createdAt).toISOString(),
   }
 }

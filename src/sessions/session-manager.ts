@@ -18,6 +18,8 @@ export interface SessionInfo {
   pushName: string | null
   qr: QrCode | null
   lastError: string | null
+  /** Per-session pacing; null means the global SEND_RATE_PER_MINUTE. */
+  sendRatePerMinute: number | null
   createdAt: number
 }
 
@@ -96,6 +98,13 @@ export class SessionManager {
       runtime.start()
       return this.get(deviceId)
     })
+  }
+
+  /** Sets the session's own send rate (messages per minute, 0 unlimited), or null for the global default. */
+  setSendRate(deviceId: string, perMinute: number | null): SessionInfo {
+    this.requireRecord(deviceId)
+    this.deps.sessions.setSendRate(deviceId, perMinute)
+    return this.get(deviceId)
   }
 
   /** Unlinks the device and wipes its credentials; the session stays, stopped, ready to pair again. */
@@ -202,6 +211,7 @@ export class SessionManager {
       pushName: snapshot?.account?.pushName ?? record.pushName,
       qr: snapshot?.qr ?? null,
       lastError: snapshot?.lastError ?? null,
+      sendRatePerMinute: record.sendRatePerMinute,
       createdAt: record.createdAt,
     }
   }

@@ -42,7 +42,26 @@ export class ConnectionClosedError extends Error {
   }
 }
 
+export interface GroupSummary {
+  jid: string
+  name: string
+  size: number
+  description: string | null
+  createdAt: number | null
+  announceOnly: boolean
+}
+
+export interface NumberCheck {
+  /** The phone-number JID asked about. */
+  jid: string
+  exists: boolean
+}
+
 export interface WhatsAppConnection {
+  /** Groups this account is a member of. */
+  groups(): Promise<GroupSummary[]>
+  /** Which of these phone-number JIDs have WhatsApp. */
+  checkNumbers(jids: string[]): Promise<NumberCheck[]>
   /** Resolves when the message is written to the socket under the given id; acks follow via onMessageStatus. */
   send(jid: string, message: OutgoingMessage, messageId: string): Promise<WrittenMessage>
   /** Ends the socket but keeps the link to the phone. */

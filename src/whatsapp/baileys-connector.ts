@@ -165,6 +165,19 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
 
     return {
       send,
+      groups: async () =>
+        Object.values(await socket.groupFetchAllParticipating()).map((group) => ({
+          jid: group.id,
+          name: group.subject,
+          size: group.size ?? group.participants.length,
+          description: group.desc ?? null,
+          createdAt: group.creation ? group.creation * 1000 : null,
+          announceOnly: group.announce ?? false,
+        })),
+      checkNumbers: async (jids) => {
+        const found = new Map((await socket.onWhatsApp(...jids) ?? []).map((result) => [result.jid, Boolean(result.exists)]))
+        return jids.map((jid) => ({ jid, exists: found.get(jid) ?? false }))
+      },
       close: () => {
         retire()
         socket.end(undefined)

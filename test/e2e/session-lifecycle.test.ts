@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { ApiClient } from '../support/api-client.js'
+import { createPairedSession, scanAndConnect } from '../support/pairing.js'
 import { startServerProcess, type ServerProcess } from '../support/server-process.js'
 import { loginCount, maxConcurrentLogins, simEnv, startSim } from '../support/simulated-whatsapp.js'
 import { tempDir } from '../support/temp-dir.js'
@@ -40,19 +41,10 @@ describe('session lifecycle against the protocol simulator (real server process,
   })
 
   it('create -> QR -> the phone scans -> connected -> key -> send -> the recipient decrypts it', async () => {
-    const created = await admin.post('/api/sessions', { deviceId: 'shop' })
-    assert.equal(created.status, 201)
-    const qr = await waitFor(async () => {
-      const response = await admin.get('/api/sessions/shop/qr')
-      return response.status === 200 && response.body
-    }, { what: 'QR code' })
-    assert.match(qr.qrImage, /^data:image\/png;base64,/)
-    await sim.scanQr(qr.qrCode, { phoneNumber: PHONE })
-    await connected('shop')
+    sessionKey = await createPairedSession(admin, sim, 'shop', PHONE)
     const session = (await admin.get('/api/sessions/shop')).body.session
     assert.equal(session.phoneNumber, PHONE)
-
-    sessionKey = (await admin.put('/api/sessions/shop/api-key', {})).body.apiKey
+    assert.equal(session.connectionState, 'connected')
     const client = new ApiClient(server.baseUrl, sessionKey)
     const sent = await client.post('/api/messages/send', { deviceId: 'shop', number: `+${CONTACT}`, message: 'Hello from API!' })
     assert.equal(sent.status, 200, JSON.stringify(sent.body))
@@ -143,12 +135,7 @@ describe('session lifecycle against the protocol simulator (real server process,
 
   it('pairs again after logout through the API, then deletes the session and its socket', async () => {
     await admin.post('/api/sessions/shop/start')
-    const qr = await waitFor(async () => {
-      const response = await admin.get('/api/sessions/shop/qr')
-      return response.status === 200 && response.body
-    }, { what: 'QR' })
-    await sim.scanQr(qr.qrCode, { phoneNumber: PHONE })
-    await connected('shop')
+    await scanAndConnect(admin, sim, 'shop', PHONE)
     const loggedOut = await admin.post('/api/sessions/shop/logout')
     assert.equal(loggedOut.body.session.connectionState, 'logged_out')
     await waitFor(() => sim.liveConnections(PHONE) === 0, { what: 'socket closed after logout' })

@@ -12,12 +12,16 @@ const ROUTES: ReadonlyArray<{ method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: s
   { method: 'DELETE', path: '/api/sessions/:deviceId' },
   { method: 'GET', path: '/api/sessions/:deviceId/qr' },
   { method: 'PUT', path: '/api/sessions/:deviceId/api-key' },
+  { method: 'PUT', path: '/api/sessions/:deviceId/settings' },
+  { method: 'POST', path: '/api/sessions/:deviceId/check-numbers' },
+  { method: 'GET', path: '/api/sessions/:deviceId/groups' },
   { method: 'POST', path: '/api/sessions/:deviceId/start' },
   { method: 'POST', path: '/api/sessions/:deviceId/stop' },
   { method: 'POST', path: '/api/sessions/:deviceId/restart' },
   { method: 'POST', path: '/api/sessions/:deviceId/logout' },
   { method: 'POST', path: '/api/messages/send' },
   { method: 'GET', path: '/api/messages/send' },
+  { method: 'GET', path: '/api/messages/:messageId' },
 ]
 
 const SESSION_KEY = 'session-key-for-prop-tests'
@@ -43,6 +47,12 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 
 const body = fc.oneof(
   fc.record({ deviceId: hostileValue, number: hostileValue, message: hostileValue, apiKey: hostileValue }, { requiredKeys: [] }),
+  fc.record({
+    deviceId: fc.constantFrom('shop-1', 'idle'), number: fc.constantFrom('15550002222', '+1 555'), queue: hostileValue,
+    image: fc.record({ url: hostileString, base64: hostileString, mimetype: hostileString }, { requiredKeys: [] }),
+    location: fc.record({ latitude: hostileValue, longitude: hostileValue }), poll: hostileValue, reaction: hostileValue,
+    numbers: fc.array(hostileString, { maxLength: 3 }), sendRatePerMinute: hostileValue, idempotencyKey: hostileValue,
+  }, { requiredKeys: [] }),
   fc.dictionary(hostileString, hostileValue, { maxKeys: 4 }),
   fc.jsonValue(),
   fc.constant(JSON.parse('{"__proto__": {"admin": true}, "constructor": {"prototype": {}}}') as unknown),
@@ -96,7 +106,7 @@ describe('hostile input on every route', async () => {
   it('never answers 5xx, always JSON, and a 4xx changes nothing', async () => {
     await fc.assert(
       fc.asyncProperty(request, async (input) => {
-        const path = input.route.path.replace(':deviceId', encodeURIComponent(input.deviceId))
+        const path = input.route.path.replace(/:(deviceId|messageId)/, encodeURIComponent(input.deviceId))
         const payload = input.rawBody ?? (input.body === undefined ? undefined : JSON.stringify(input.body))
         const options: InjectOptions = {
           method: input.route.method,

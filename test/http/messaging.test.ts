@@ -227,3 +227,40 @@ describe('outbox and message statuses (in-process, hand-driven WhatsApp connecti
     assert.ok(connector)
   })
 })
+
+describe('directory: number checks and groups (in-process)', () => {
+  it('checks numbers once per TTL and answers in the order asked', async () => {
+    const { app, connector, headers } = await connectedServer({}, new FakeConnector(true))
+    const connection = connector.latest('shop')
+    connection.registered.add('15550002222@s.whatsapp.net')
+    const check = (numbers: string[]) =>
+      app.inject({ method: 'POST', url: '/api/sessions/shop/check-numbers', headers, payload: { numbers } })
+    const first = await check(['+1 555 000 2222', '15550009999'])
+    assert.equal(first.statusCode, 200)
+    assert.deepEqual(first.json().results, [
+      { number: '+1 555 000 2222', jid: '15550002222@s.whatsapp.net', exists: true },
+      { number: '15550009999', jid: '15550009999@s.whatsapp.net', exists: false },
+    ])
+    await check(['15550002222', '15550008888'])
+    assert.deepEqual(connection.numberQueries, [
+      ['15550002222@s.whatsapp.net', '15550009999@s.whatsapp.net'],
+      ['15550008888@s.whatsapp.net'],
+    ])
+    const bad = await check(['120363025246125486@g.us'])
+    assert.equal(bad.statusCode, 400)
+    const tooMany = await check(Array.from({ length: 101 }, (_, i) => `1555000${String(i).padStart(4, '0')}`))
+    assert.equal(tooMany.statusCode, 400)
+  })
+
+  it('lists groups with names and sizes', async () => {
+    const { app, connector, adminHeaders } = await connectedServer({}, new FakeConnector(true))
+    connector.latest('shop').groupList = [
+      { jid: '120363025246125486@g.us', name: 'Team', size: 5, description: null, createdAt: 1_700_000_000_000, announceOnly: false },
+    ]
+    const response = await app.inject({ url: '/api/sessions/shop/groups', headers: adminHeaders })
+    assert.equal(response.statusCode, 200)
+    assert.deepEqual(response.json().groups, [
+      { jid: '120363025246125486@g.us', name: 'Team', size: 5, description: null, createdAt: '2023-11-14T22:13:20.000Z', announceOnly: false },
+    ])
+  })
+})

@@ -3,7 +3,9 @@ import type {
   ConnectionCallbacks,
   Disconnect,
   EngineMessageStatus,
+  GroupSummary,
   LinkedAccount,
+  NumberCheck,
   WhatsAppConnection,
   WhatsAppConnector,
   WrittenMessage,
@@ -20,6 +22,12 @@ export class FakeConnection implements WhatsAppConnection {
   closed = false
   loggedOut = false
   readonly sent: FakeSend[] = []
+  /** What groups() answers. */
+  groupList: GroupSummary[] = []
+  /** Phone-number JIDs that "have WhatsApp". */
+  readonly registered = new Set<string>()
+  /** Every checkNumbers query, to see what the cache saved. */
+  readonly numberQueries: string[][] = []
 
   constructor(
     readonly deviceId: string,
@@ -53,6 +61,15 @@ export class FakeConnection implements WhatsAppConnection {
     this.sent.push({ jid, message, messageId })
     if (this.autoAck) setImmediate(() => this.emitStatus(messageId, 'sent'))
     return { encoded: Buffer.from(messageId) }
+  }
+
+  async groups(): Promise<GroupSummary[]> {
+    return this.groupList
+  }
+
+  async checkNumbers(jids: string[]): Promise<NumberCheck[]> {
+    this.numberQueries.push(jids)
+    return jids.map((jid) => ({ jid, exists: this.registered.has(jid) }))
   }
 
   close(): void {

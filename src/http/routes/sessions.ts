@@ -137,6 +137,24 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async
     return { success: true as const, message: 'API key updated', apiKey }
   })
 
+  app.put('/api/sessions/:deviceId/settings', {
+    ...adminOnly,
+    schema: {
+      summary: 'Change session settings: its send rate (messages per minute, 0 unlimited, null for the global default)',
+      tags: ['sessions'],
+      security: adminSecurity,
+      params: DeviceIdParams,
+      body: Type.Object({
+        sendRatePerMinute: Type.Union([Type.Integer({ minimum: 0, maximum: 100_000 }), Type.Null()]),
+      }),
+      response: { 200: SessionResponse, ...errors },
+    },
+  }, async (request) => ({
+    success: true as const,
+    message: 'Settings updated',
+    session: sessionView(sessions.setSendRate(request.params.deviceId, request.body.sendRatePerMinute)),
+  }))
+
   app.delete('/api/sessions/:deviceId', {
     ...adminOnly,
     schema: {

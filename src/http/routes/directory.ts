@@ -1,0 +1,67 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { MAX_NUMBERS_PER_CHECK, type Directory } from '../../messaging/directory.js'
+import type { Authenticator } from '../auth.js'
+import { DeviceIdParams, ErrorResponse } from '../schemas.js'
+
+export interface DirectoryRoutesDeps {
+  directory: Directory
+  auth: Authenticator
+}
+
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 502: ErrorResponse }
+const sessionSecurity = [{ bearerAuth: [] }, { apiKeyHeader: [] }]
+
+export const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesDeps> = async (app, { directory, auth }) => {
+  app.post('/api/sessions/:deviceId/check-numbers', {
+    schema: {
+      summary: 'Check which phone numbers are on WhatsApp (cached)',
+      tags: ['contacts'],
+      security: sessionSecurity,
+      params: DeviceIdParams,
+      body: Type.Object({
+        numbers: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: MAX_NUMBERS_PER_CHECK }),
+      }),
+      response: {
+        200: Type.Object({
+          success: Type.Literal(true),
+          results: Type.Array(Type.Object({ number: Type.String(), jid: Type.String(), exists: Type.Boolean() })),
+        }),
+        ...errors,
+      },
+    },
+    preHandler: async (request) => auth.requireSessionAccess(request, request.params.deviceId),
+  }, async (request) => ({
+    success: true as const,
+    results: await directory.checkNumbers(request.params.deviceId, request.body.numbers),
+  }))
+
+  app.get('/api/sessions/:deviceId/groups', {
+    schema: {
+      summary: 'Groups the session is a member of, with names and sizes',
+      tags: ['groups'],
+      security: sessionSecurity,
+      params: DeviceIdParams,
+      response: {
+        200: Type.Object({
+          success: Type.Literal(true),
+          groups: Type.Array(Type.Object({
+            jid: Type.String(),
+            name: Type.String(),
+            size: Type.Integer(),
+            description: Type.Union([Type.String(), Type.Null()]),
+            createdAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+            announceOnly: Type.Boolean(),
+          })),
+        }),
+        ...errors,
+      },
+    },
+    preHandler: async (request) => auth.requireSessionAccess(request, request.params.deviceId),
+  }, async (request) => ({
+    success: true as const,
+    groups: (await directory.groups(request.params.deviceId)).map((group) => ({
+      ...group,
+      createdAt: group.createdAt === null ? null : new Date(group.createdAt).toISOString(),
+    })),
+  }))
+}
