@@ -91,6 +91,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
   const app = await buildApp({
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
+    maxMediaBytes: config.media.maxBytes,
     sessions,
     keys: new SessionKeys(sessionRepository),
     messages,

@@ -11,10 +11,12 @@ import { frameworkErrors, registerErrorHandling } from './error-handler.js'
 import { directoryRoutes } from './routes/directory.js'
 import { messageRoutes } from './routes/messages.js'
 import { sessionRoutes } from './routes/sessions.js'
+import { uploadRoutes } from './routes/uploads.js'
 
 export interface AppDeps {
   logger: Logger
   bodyLimitBytes: number
+  maxMediaBytes: number
   sessions: SessionManager
   keys: SessionKeys
   messages: MessageService
@@ -37,5 +39,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(sessionRoutes, { sessions: deps.sessions, keys: deps.keys, auth })
   await app.register(messageRoutes, { messages: deps.messages, auth })
   await app.register(directoryRoutes, { directory: deps.directory, auth })
+  await app.register(uploadRoutes, { messages: deps.messages, auth, maxFileBytes: deps.maxMediaBytes })
   return app
 }

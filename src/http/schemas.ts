@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox'
+import { Type } from 'typebox'
 import { CONNECTION_STATES, type ConnectionState as ConnectionStateName } from '../sessions/session-runtime.js'
 
 /** Custom keyword read by the error handler to replace AJV's generic wording. */

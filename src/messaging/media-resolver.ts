@@ -5,6 +5,8 @@ import type { MediaKind, MediaPayload } from './outgoing-content.js'
 export interface MediaInput {
   url?: string
   base64?: string
+  /** The file itself, from a multipart upload. */
+  data?: Buffer
   mimetype?: string
   fileName?: string
 }
@@ -51,11 +53,14 @@ export class MediaResolver {
   ) {}
 
   async resolve(kind: MediaKind, input: MediaInput): Promise<MediaPayload> {
-    const sources = [input.url, input.base64].filter((source) => source !== undefined).length
+    const sources = [input.url, input.base64, input.data].filter((source) => source !== undefined).length
     if (sources !== 1) throw invalidInput(`${kind} needs exactly one of url or base64`)
     let data: Buffer
     let declared: string | undefined
-    if (input.url !== undefined) {
+    if (input.data !== undefined) {
+      if (input.data.length > this.maxBytes) throw invalidInput(`${kind} is larger than ${this.maxBytes} bytes`)
+      data = input.data
+    } else if (input.url !== undefined) {
       const fetched = await this.fetcher.fetch(input.url)
       data = fetched.data
       declared = fetched.contentType

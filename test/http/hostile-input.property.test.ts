@@ -22,6 +22,7 @@ const ROUTES: ReadonlyArray<{ method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: s
   { method: 'POST', path: '/api/messages/send' },
   { method: 'GET', path: '/api/messages/send' },
   { method: 'GET', path: '/api/messages/:messageId' },
+  { method: 'POST', path: '/api/messages/send-file' },
 ]
 
 const SESSION_KEY = 'session-key-for-prop-tests'

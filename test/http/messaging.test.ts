@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { FakeConnector } from '../support/fake-connector.js'
+import { multipartBody } from '../support/multipart.js'
 import { startInProcessServer } from '../support/in-process-server.js'
 import { waitFor } from '../support/wait-for.js'
 
@@ -262,5 +263,44 @@ describe('directory: number checks and groups (in-process)', () => {
     assert.deepEqual(response.json().groups, [
       { jid: '120363025246125486@g.us', name: 'Team', size: 5, description: null, createdAt: '2023-11-14T22:13:20.000Z', announceOnly: false },
     ])
+  })
+})
+
+describe('multipart uploads (in-process)', () => {
+  const png = Buffer.from(PNG_1PX, 'base64')
+
+  it('sends an uploaded file, guessing the kind from its type', async () => {
+    const { app, connector, adminHeaders } = await connectedServer({}, new FakeConnector(true))
+    const upload = multipartBody({ deviceId: 'shop', number: '15550002222', caption: 'look' }, { fileName: 'dot.png', mimetype: 'image/png', data: png })
+    const response = await app.inject({ method: 'POST', url: '/api/messages/send-file', headers: { ...adminHeaders, ...upload.headers }, payload: upload.payload })
+    assert.equal(response.statusCode, 200, response.body)
+    assert.equal(response.json().type, 'image')
+    const content = connector.latest('shop').sent[0]!.message.content
+    assert.ok(content.type === 'image' && content.caption === 'look' && content.media.data.equals(png))
+
+    const pdf = multipartBody({ deviceId: 'shop', number: '15550002222', queue: 'true' },
+      { fileName: 'report.pdf', mimetype: 'application/pdf', data: Buffer.from('%PDF-1.4 report') })
+    const queued = await app.inject({ method: 'POST', url: '/api/messages/send-file', headers: { ...adminHeaders, ...pdf.headers }, payload: pdf.payload })
+    assert.equal(queued.statusCode, 202, queued.body)
+    await waitFor(() => connector.latest('shop').sent.length === 2)
+    const document = connector.latest('shop').sent[1]!.message.content
+    assert.ok(document.type === 'document' && document.media.fileName === 'report.pdf')
+  })
+
+  it('refuses uploads without a key, a file, or valid fields, and oversized files', async () => {
+    const { app, adminHeaders } = await connectedServer({ MEDIA_MAX_BYTES: '1024' }, new FakeConnector(true))
+    const post = (body: { payload: Buffer; headers: Record<string, string> }, auth = adminHeaders) =>
+      app.inject({ method: 'POST', url: '/api/messages/send-file', headers: { ...auth, ...body.headers }, payload: body.payload })
+    const file = { fileName: 'dot.png', mimetype: 'image/png', data: png }
+    assert.equal((await post(multipartBody({ deviceId: 'shop', number: '15550002222' }, file), {})).statusCode, 401)
+    const noFile = await post(multipartBody({ deviceId: 'shop', number: '15550002222' }))
+    assert.equal(noFile.statusCode, 400)
+    assert.match(noFile.json().error, /"file" part is required/)
+    const badField = await post(multipartBody({ deviceId: '../x', number: '15550002222' }, file))
+    assert.equal(badField.statusCode, 400)
+    const big = await post(multipartBody({ deviceId: 'shop', number: '15550002222' }, { ...file, data: Buffer.alloc(4096, 1) }))
+    assert.ok([400, 413].includes(big.statusCode), big.body)
+    const json = await app.inject({ method: 'POST', url: '/api/messages/send-file', headers: { ...adminHeaders, 'content-type': 'application/json' }, payload: '{}' })
+    assert.equal(json.statusCode, 400)
   })
 })

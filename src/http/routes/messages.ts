@@ -71,7 +71,7 @@ const SendQuery = Type.Object({
   idempotencyKey: Type.Optional(Text(200)),
 })
 
-const SentResponse = Type.Object({
+export const SentResponse = Type.Object({
   success: Type.Literal(true),
   status: Type.Literal('sent'),
   to: Type.String(),
@@ -80,7 +80,7 @@ const SentResponse = Type.Object({
   type: Type.String(),
 })
 
-const QueuedResponse = Type.Object({
+export const QueuedResponse = Type.Object({
   success: Type.Literal(true),
   status: Type.String({ description: 'queued, or later when an earlier request with this idempotency key got further' }),
   to: Type.String(),
@@ -116,7 +116,8 @@ function idempotencyKey(request: FastifyRequest, fromBody: string | undefined): 
   return header
 }
 
-function sendReply(outcome: SendOutcome, queued: boolean, text: string | undefined) {
+/** The seed's answer in synchronous mode, or the queued message. */
+export function sendReply(outcome: SendOutcome, queued: boolean, text: string | undefined) {
   const { record, to } = outcome
   if (queued) return { success: true as const, status: record.status, to, messageId: record.id, type: record.type }
   return { success: true as const, status: 'sent' as const, to, ...(text !== undefined ? { message: text } : {}), messageId: record.id, type: record.type }
