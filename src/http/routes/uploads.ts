@@ -1,7 +1,7 @@
 import multipart, { type MultipartFile } from '@fastify/multipart'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Value } from 'typebox/value'
-import { invalidInput } from '../../errors.js'
+import { DomainError, invalidInput } from '../../errors.js'
 import type { MessageService } from '../../messaging/message-service.js'
 import { MEDIA_KINDS, type MediaKind } from '../../messaging/outgoing-content.js'
 import type { Authenticator } from '../auth.js'
@@ -50,13 +50,19 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRoutesDeps> = async (
     if (!request.isMultipart()) throw invalidInput('Send multipart/form-data with a "file" part')
     const fields: Record<string, string> = {}
     let file: { data: Buffer; mimetype: string; fileName: string } | undefined
-    for await (const part of request.parts()) {
-      if (part.type === 'file') {
-        if (part.fieldname !== 'file') throw invalidInput('The file part must be named "file"')
-        file = await readFile(part, maxFileBytes)
-      } else {
-        fields[part.fieldname] = String(part.value)
+    try {
+      for await (const part of request.parts()) {
+        if (part.type === 'file') {
+          if (part.fieldname !== 'file') throw invalidInput('The file part must be named "file"')
+          file = await readFile(part, maxFileBytes)
+        } else {
+          fields[part.fieldname] = String(part.value)
+        }
       }
+    } catch (error) {
+      // Limit errors carry their own 4xx status; anything else the parser throws is a malformed body.
+      if (error instanceof DomainError || (error as { statusCode?: number }).statusCode) throw error
+      throw invalidInput(`Malformed multipart body: ${(error as Error).message}`)
     }
     if (!Value.Check(Fields, fields)) {
       const [first] = Value.Errors(Fields, fields)
