@@ -4,6 +4,7 @@ import type { Config } from './config.js'
 import { EventBus } from './events/event-bus.js'
 import { buildApp } from './http/app.js'
 import { Directory } from './messaging/directory.js'
+import { buildLinkPreview } from './messaging/link-preview.js'
 import { MediaResolver } from './messaging/media-resolver.js'
 import { MessageService } from './messaging/message-service.js'
 import { Outbox } from './messaging/outbox.js'
@@ -85,7 +86,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     sessions,
     outbox,
     stores.messages,
-    new MediaResolver(fetcher, config.media.maxBytes),
+    { media: new MediaResolver(fetcher, config.media.maxBytes), preview: (text) => buildLinkPreview(text, fetcher) },
     config.sendTimeoutMs,
   )
   const app = await buildApp({

@@ -1,11 +1,10 @@
 import { DomainError, sessionNotFound } from '../errors.js'
 import type { SessionManager } from '../sessions/session-manager.js'
 import type { MessageRecord, MessageRepository } from '../store/ports.js'
-import type { MediaResolver } from './media-resolver.js'
 import type { MessageStatus } from './message-status.js'
 import type { Outbox } from './outbox.js'
 import { parseRecipient } from './recipient.js'
-import { buildOutgoingMessage, type SendContentInput } from './send-request.js'
+import { buildOutgoingMessage, type ContentResolvers, type SendContentInput } from './send-request.js'
 
 export interface SendRequest extends SendContentInput {
   deviceId: string
@@ -28,7 +27,7 @@ export class MessageService {
     private readonly manager: SessionManager,
     private readonly outbox: Outbox,
     private readonly messages: MessageRepository,
-    private readonly media: MediaResolver,
+    private readonly resolvers: Omit<ContentResolvers, 'sentBySession'>,
     private readonly sendTimeoutMs: number,
   ) {}
 
@@ -40,7 +39,10 @@ export class MessageService {
     } else {
       this.manager.requireConnection(request.deviceId)
     }
-    const outgoing = await buildOutgoingMessage(request, this.media, (id) => this.messages.get(id)?.deviceId === request.deviceId)
+    const outgoing = await buildOutgoingMessage(request, {
+      ...this.resolvers,
+      sentBySession: (id) => this.messages.get(id)?.deviceId === request.deviceId,
+    })
     const { record, created } = this.outbox.accept(request.deviceId, to, outgoing, request.idempotencyKey ?? null)
     if (request.queue) return { record, to: record.recipient, created }
 

@@ -1,4 +1,5 @@
 /** What can be sent, independent of the WhatsApp library. The adapter turns it into Baileys content. */
+import type { LinkPreview } from './link-preview.js'
 
 export interface MediaPayload {
   data: Buffer
@@ -19,7 +20,7 @@ export interface MessageRef {
 }
 
 export type OutgoingContent =
-  | { type: 'text'; text: string; linkPreview: boolean }
+  | { type: 'text'; text: string; preview?: LinkPreview }
   | { type: 'image'; media: MediaPayload; caption?: string }
   | { type: 'video'; media: MediaPayload; caption?: string; gif?: boolean }
   | { type: 'audio'; media: MediaPayload; voice?: boolean }

@@ -1,4 +1,5 @@
 import { invalidInput } from '../errors.js'
+import type { LinkPreview } from './link-preview.js'
 import type { MediaInput, MediaResolver } from './media-resolver.js'
 import { MEDIA_KINDS, type MediaKind, type MessageRef, type OutgoingContent, type OutgoingMessage } from './outgoing-content.js'
 
@@ -34,12 +35,15 @@ export const CONTENT_FIELDS = [
 /** Whether a message id was sent by this session; used when the caller does not say. */
 export type SentBySession = (messageId: string) => boolean
 
+/** What building a message needs from outside: media bytes, link previews, and who sent what. */
+export interface ContentResolvers {
+  media: MediaResolver
+  preview: (text: string) => Promise<LinkPreview | undefined>
+  sentBySession: SentBySession
+}
+
 /** Builds the outgoing message from a request: checks it names one kind of content and resolves media. */
-export async function buildOutgoingMessage(
-  input: SendContentInput,
-  media: MediaResolver,
-  sentBySession: SentBySession,
-): Promise<OutgoingMessage> {
+export async function buildOutgoingMessage(input: SendContentInput, resolvers: ContentResolvers): Promise<OutgoingMessage> {
   const present = CONTENT_FIELDS.filter((field) => input[field] !== undefined)
   if (present.length !== 1) {
     throw invalidInput(
@@ -50,10 +54,10 @@ export async function buildOutgoingMessage(
   }
   const ref = (value: MessageRefInput): MessageRef => ({
     id: value.messageId,
-    fromMe: value.fromMe ?? sentBySession(value.messageId),
+    fromMe: value.fromMe ?? resolvers.sentBySession(value.messageId),
     ...(value.participant ? { participant: value.participant } : {}),
   })
-  const content = await buildContent(present[0]!, input, media, ref)
+  const content = await buildContent(present[0]!, input, resolvers, ref)
   const replyTo = typeof input.replyTo === 'string' ? ref({ messageId: input.replyTo }) : input.replyTo && ref(input.replyTo)
   return replyTo ? { content, replyTo } : { content }
 }
@@ -61,20 +65,22 @@ export async function buildOutgoingMessage(
 async function buildContent(
   field: (typeof CONTENT_FIELDS)[number],
   input: SendContentInput,
-  media: MediaResolver,
+  resolvers: ContentResolvers,
   ref: (value: MessageRefInput) => MessageRef,
 ): Promise<OutgoingContent> {
   switch (field) {
     case 'message': {
-      if (input.message!.trim().length === 0) throw invalidInput('message must not be empty')
-      return { type: 'text', text: input.message!, linkPreview: input.linkPreview ?? false }
+      const text = input.message!
+      if (text.trim().length === 0) throw invalidInput('message must not be empty')
+      const preview = input.linkPreview ? await resolvers.preview(text) : undefined
+      return preview ? { type: 'text', text, preview } : { type: 'text', text }
     }
     case 'image':
     case 'video':
     case 'audio':
     case 'document':
     case 'sticker':
-      return buildMedia(field, input, media)
+      return buildMedia(field, input, resolvers.media)
     case 'location':
       return { type: 'location', ...input.location! }
     case 'contacts':

@@ -23,8 +23,18 @@ export function contactCard(name: string, phoneNumber: string): proto.Message.IC
 export function toBaileysContent(chat: string, content: OutgoingContent): AnyMessageContent {
   switch (content.type) {
     case 'text':
-      // null skips Baileys' own link-preview fetch: previews are only sent when asked for.
-      return { text: content.text, linkPreview: null }
+      // null skips Baileys' own link-preview fetch: previews are built by us, only when asked for.
+      return {
+        text: content.text,
+        linkPreview: content.preview
+          ? {
+              'canonical-url': content.preview.url,
+              'matched-text': content.preview.matchedText,
+              title: content.preview.title,
+              description: content.preview.description,
+            }
+          : null,
+      }
     case 'image':
       return { image: content.media.data, mimetype: content.media.mimetype, caption: content.caption }
     case 'video':

@@ -6,8 +6,15 @@ const chat = '15550002222@s.whatsapp.net'
 const media = { data: Buffer.from('x'), mimetype: 'image/png' }
 
 describe('toBaileysContent', () => {
-  it('turns text previews off unless asked', () => {
-    assert.deepEqual(toBaileysContent(chat, { type: 'text', text: 'hi', linkPreview: false }), { text: 'hi', linkPreview: null })
+  it('sends no link preview unless one was built', () => {
+    assert.deepEqual(toBaileysContent(chat, { type: 'text', text: 'hi' }), { text: 'hi', linkPreview: null })
+  })
+  it('sends the preview that was built', () => {
+    const preview = { url: 'https://example.com/', matchedText: 'https://example.com', title: 'Example', description: 'An example' }
+    assert.deepEqual(toBaileysContent(chat, { type: 'text', text: 'see https://example.com', preview }), {
+      text: 'see https://example.com',
+      linkPreview: { 'canonical-url': 'https://example.com/', 'matched-text': 'https://example.com', title: 'Example', description: 'An example' },
+    })
   })
   it('maps media with their options', () => {
     assert.deepEqual(toBaileysContent(chat, { type: 'audio', media: { ...media, mimetype: 'audio/ogg' }, voice: true }),
