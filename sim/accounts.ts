@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto'
+import { PreKeyPool } from './prekey-pool.js'
+
+export const PN_SERVER = 's.whatsapp.net'
+export const LID_SERVER = 'lid'
+
+/** What a linked client published about itself: enough to build a Signal session to it. */
+export interface DeviceKeys {
+  registrationId: number
+  identityKey: Buffer
+  signedPreKey: { keyId: number; publicKey: Buffer; signature: Buffer }
+  preKeys: PreKeyPool
+}
+
+/** A companion device (a Baileys client) linked to an account. */
+export interface LinkedDevice {
+  device: number
+  noiseKey: Buffer
+  /** unknown until the client uploads them when the sim accepted a device it had never seen */
+  keys?: DeviceKeys
+  removed: boolean
+}
+
+/** A WhatsApp user: every phone number the sim has heard of, paired or only a contact. */
+export interface Account {
+  phoneNumber: string
+  /** LID user part, stable per phone number */
+  lid: string
+  devices: Map<number, LinkedDevice>
+  nextDevice: number
+}
+
+// Real companion ids are small integers; starting at 7 mirrors what WhatsApp hands out today.
+const FIRST_COMPANION_DEVICE = 7
+
+export function isPhoneNumber(value: string): boolean {
+  return /^\d{5,20}$/.test(value)
+}
+
+/** Derives a 15-digit LID from the phone number so restarts keep the same mapping. */
+function lidForPhone(phoneNumber: string): string {
+  const digest = createHash('sha256').update(`lid:${phoneNumber}`).digest()
+  return (BigInt('0x' + digest.subarray(0, 8).toString('hex')) % 10n ** 14n + 10n ** 14n).toString()
+}
+
+export class Accounts {
+  private readonly byPhone = new Map<string, Account>()
+  private readonly phoneByLid = new Map<string, string>()
+
+  get(phoneNumber: string): Account {
+    let account = this.byPhone.get(phoneNumber)
+    if (!account) {
+      if (!isPhoneNumber(phoneNumber)) throw new Error(`not a phone number: ${phoneNumber}`)
+      account = { phoneNumber, lid: lidForPhone(phoneNumber), devices: new Map(), nextDevice: FIRST_COMPANION_DEVICE }
+      this.byPhone.set(phoneNumber, account)
+      this.phoneByLid.set(account.lid, phoneNumber)
+    }
+    return account
+  }
+
+  find(phoneNumber: string): Account | undefined {
+    return this.byPhone.get(phoneNumber)
+  }
+
+  /** Resolves a user part of either form (phone number or LID) to its account. */
+  byUser(user: string, server: string): Account | undefined {
+    if (server === LID_SERVER) {
+      const phone = this.phoneByLid.get(user)
+      return phone ? this.byPhone.get(phone) : undefined
+    }
+    return isPhoneNumber(user) ? this.get(user) : undefined
+  }
+
+  linkDevice(account: Account, noiseKey: Buffer, keys: DeviceKeys | undefined, device = account.nextDevice): LinkedDevice {
+    const linked: LinkedDevice = { device, noiseKey, ...(keys ? { keys } : {}), removed: false }
+    account.devices.set(device, linked)
+    account.nextDevice = Math.max(account.nextDevice, device + 1)
+    return linked
+  }
+
+  isLinked(phoneNumber: string): boolean {
+    const account = this.byPhone.get(phoneNumber)
+    return !!account && [...account.devices.values()].some(d => !d.removed)
+  }
+}

@@ -1,0 +1,38 @@
+import type { Logger } from 'pino'
+import type { Accounts } from './accounts.js'
+import type { ServerIdentity } from './certificates.js'
+import type { Connection } from './connection.js'
+import type { Faults } from './faults.js'
+import type { Inbox } from './inbox.js'
+import type { InboundDelivery } from './inbound-delivery.js'
+import type { LiveConnections } from './live-connections.js'
+import type { PhonePeers } from './phone-peers.js'
+
+export interface SimOptions {
+  /** refs per <pair-device>; the client shows one QR per ref, then ends with 408 */
+  qrRefCount: number
+  /** how long each ref stays scannable: first, then every later one (WhatsApp: 60 s, 20 s) */
+  qrTtlMs: [first: number, later: number]
+  /** log in devices the sim has never seen (sim restarted, benchmarks) instead of refusing them */
+  acceptUnknownDevices: boolean
+  /** ack client messages without decrypting or recording them (benchmarks) */
+  ackOnly: boolean
+  /** hosts given out in media_conn answers */
+  mediaHosts: string[]
+}
+
+/** Shared state every connection and handler works against. */
+export interface SimContext {
+  identity: ServerIdentity
+  accounts: Accounts
+  peers: PhonePeers
+  faults: Faults
+  live: LiveConnections<Connection>
+  inbox: Inbox
+  inbound: InboundDelivery
+  /** ref -> the unpaired connection that showed it */
+  pairings: Map<string, Connection>
+  options: SimOptions
+  autoReceipts: 'none' | 'delivered' | 'read'
+  logger: Logger
+}

@@ -1,0 +1,22 @@
+export type SilenceKind = 'usync' | 'prekeys' | 'all-iq'
+
+/** Misbehaviour switched on by tests; read by the connection and the handlers. */
+export class Faults {
+  refusing = false
+  delayMs = 0
+  readonly silenced = new Set<SilenceKind>()
+  private readonly failingSends = new Map<string, { remaining: number; errorCode: number }>()
+
+  failNextSends(phoneNumber: string, count: number, errorCode: number): void {
+    if (count > 0) this.failingSends.set(phoneNumber, { remaining: count, errorCode })
+    else this.failingSends.delete(phoneNumber)
+  }
+
+  /** Error code to nack the next send from this account with, consuming one failure. */
+  takeSendFailure(phoneNumber: string): number | undefined {
+    const failing = this.failingSends.get(phoneNumber)
+    if (!failing) return undefined
+    if (--failing.remaining <= 0) this.failingSends.delete(phoneNumber)
+    return failing.errorCode
+  }
+}

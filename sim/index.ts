@@ -1,0 +1,244 @@
+import { createServer, type IncomingMessage } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
+import type { AuthenticationCreds, proto } from '@whiskeysockets/baileys'
+import pino, { type Logger } from 'pino'
+import { WebSocketServer } from 'ws'
+import { Accounts, isPhoneNumber } from './accounts.js'
+import { createServerIdentity } from './certificates.js'
+import { receiptNode } from './client-messages.js'
+import { Connection } from './connection.js'
+import type { SimContext, SimOptions } from './context.js'
+import { Faults, type SilenceKind } from './faults.js'
+import { Inbox, type ReceivedMessage } from './inbox.js'
+import { InboundDelivery } from './inbound-delivery.js'
+import { LiveConnections, type ConnectionLogEntry } from './live-connections.js'
+import { companionFor, makeLinkedCreds, parseQr } from './pairing.js'
+import { PhonePeers } from './phone-peers.js'
+import { PreKeyPool } from './prekey-pool.js'
+
+export type { ReceivedMessage } from './inbox.js'
+export type { ConnectionLogEntry } from './live-connections.js'
+
+export interface SimulatorOptions {
+  port?: number
+  host?: string
+  logger?: Logger
+  /** refs per QR session (default 6, like WhatsApp) */
+  qrRefCount?: number
+  /** scan window per ref: one number for all, or [first, later] (default [60000, 20000]) */
+  qrTtlMs?: number | [number, number]
+  /** log in devices the sim never linked, e.g. after a sim restart (default true) */
+  acceptUnknownDevices?: boolean
+  /** ack client messages without decrypting or recording them, for benchmarks (default false) */
+  ackOnly?: boolean
+  /** hostnames answered in media_conn (default none: media upload unsupported) */
+  mediaHosts?: string[]
+}
+
+export interface PairedAccount {
+  phoneNumber: string
+  /** the linked device's jid, e.g. 15550001111:7@s.whatsapp.net */
+  jid: string
+  /** the linked device's LID, e.g. 123456789012345:7@lid */
+  lid: string
+}
+
+export interface Simulator {
+  /** ws://HOST:PORT/ws/chat, for makeWASocket({ waWebSocketUrl }) */
+  url: string
+  /** base64 of the 32-byte root public key WITHOUT the 0x05 prefix; clients set WA_CERT_DETAILS.PUBLIC_KEY to its bytes */
+  rootPublicKeyB64: string
+  /** the phone scans a QR string from connection.update and links that client to an account */
+  scanQr(qr: string, opts?: { phoneNumber?: string }): Promise<PairedAccount>
+  /** credentials of a freshly linked device, as if QR-paired; no socket needed (tests, benchmarks) */
+  provision(phoneNumber?: string): PairedAccount & { creds: AuthenticationCreds }
+  /** logged-in sockets, in total or of one account */
+  liveConnections(phoneNumber?: string): number
+  connectionLog(): ConnectionLogEntry[]
+  received(): ReceivedMessage[]
+  /** Copies of already received messages (same sender, same id) that the recipient dropped, as a phone does */
+  duplicatesDropped(): number
+  waitForMessage(pred: (m: ReceivedMessage) => boolean, timeoutMs?: number): Promise<ReceivedMessage>
+  /** a contact (fromPhone) writes to a linked account; encrypted (default true) uses real Signal */
+  sendText(toPhone: string, fromPhone: string, text: string, opts?: { encrypted?: boolean }): Promise<{ id: string }>
+  sendMessage(toPhone: string, fromPhone: string, message: proto.IMessage, opts?: { encrypted?: boolean }): Promise<{ id: string }>
+  /** receipt for a message the account toPhone sent, from its recipient */
+  sendReceipt(toPhone: string, messageId: string, type: 'delivered' | 'read' | 'played'): Promise<void>
+  autoReceipts: 'none' | 'delivered' | 'read'
+  /** <stream:error> to every socket of the account: 440 conflict/replaced, 401 device_removed, else code= */
+  kick(phoneNumber: string, code: number): void
+  /** abrupt close without a stream error */
+  drop(phoneNumber?: string): void
+  refuseConnections(on: boolean): void
+  failNextSends(phoneNumber: string, count: number, errorCode?: number): void
+  silence(kind: SilenceKind, on: boolean): void
+  delayMs: number
+  /** removes every linked device of the account: live sockets get 401, later logins a 401 failure */
+  unlink(phoneNumber: string): void
+  close(): Promise<void>
+}
+
+const DEFAULT_QR_TTL: [number, number] = [60_000, 20_000]
+const DEFAULT_WAIT_MS = 5_000
+const DEFAULT_SEND_ERROR = 479
+
+function resolveOptions(opts: SimulatorOptions): SimOptions {
+  const ttl = opts.qrTtlMs ?? DEFAULT_QR_TTL
+  return {
+    qrRefCount: opts.qrRefCount ?? 6,
+    qrTtlMs: typeof ttl === 'number' ? [ttl, ttl] : ttl,
+    acceptUnknownDevices: opts.acceptUnknownDevices ?? true,
+    ackOnly: opts.ackOnly ?? false,
+    mediaHosts: opts.mediaHosts ?? []
+  }
+}
+
+function inventPhoneNumber(accounts: Accounts): string {
+  for (;;) {
+    const candidate = '1555' + String(Math.floor(Math.random() * 1e7)).padStart(7, '0')
+    if (!accounts.find(candidate)) return candidate
+  }
+}
+
+function rejectUpgrade(socket: Duplex, status: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+}
+
+export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+  const logger = opts.logger ?? pino({ level: 'silent' })
+  const accounts = new Accounts()
+  const options = resolveOptions(opts)
+  const peers = new PhonePeers(logger, options.ackOnly)
+  const live = new LiveConnections<Connection>()
+  const faults = new Faults()
+  const ctx: SimContext = {
+    identity: createServerIdentity(),
+    accounts,
+    peers,
+    faults,
+    live,
+    inbox: new Inbox(),
+    inbound: new InboundDelivery(accounts, peers, live, logger),
+    pairings: new Map(),
+    options,
+    autoReceipts: 'delivered',
+    logger
+  }
+
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false })
+  const server = createServer((_req, res) => res.writeHead(404).end())
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!req.url?.startsWith('/ws/chat')) return rejectUpgrade(socket, '404 Not Found')
+    // Reset, not an HTTP error: Baileys listens for 'unexpected-response', which stops ws from
+    // failing the handshake, so an HTTP refusal would leave the client connecting forever.
+    if (faults.refusing) return socket.destroy()
+    wss.handleUpgrade(req, socket, head, ws => new Connection(ws, ctx))
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve)
+  })
+  const { address, port } = server.address() as AddressInfo
+  const host = address.includes(':') ? `[${address}]` : address
+
+  const sendMessage: Simulator['sendMessage'] = async (toPhone, fromPhone, message, sendOpts) => {
+    if (!accounts.isLinked(toPhone)) throw new Error(`${toPhone} has no linked device`)
+    if (!isPhoneNumber(fromPhone)) throw new Error(`not a phone number: ${fromPhone}`)
+    return ctx.inbound.deliver(toPhone, fromPhone, message, sendOpts?.encrypted ?? true)
+  }
+
+  return {
+    url: `ws://${host}:${port}/ws/chat`,
+    rootPublicKeyB64: ctx.identity.rootPublicKey.toString('base64'),
+
+    async scanQr(qr, scanOpts) {
+      const parsed = parseQr(qr)
+      const conn = ctx.pairings.get(parsed.ref)
+      if (!conn) throw new Error('unknown QR code (never shown, already used, or its socket closed)')
+      if (!conn.refIsLive(parsed.ref)) throw new Error('QR code expired')
+      const phoneNumber = scanOpts?.phoneNumber ?? inventPhoneNumber(accounts)
+      const companion = await conn.completePairing(parsed, accounts.get(phoneNumber))
+      return { phoneNumber, jid: companion.jid, lid: companion.lid }
+    },
+
+    provision(phoneNumber = inventPhoneNumber(accounts)) {
+      const account = accounts.get(phoneNumber)
+      const device = account.nextDevice
+      const companion = companionFor(account, device)
+      const creds = makeLinkedCreds(companion)
+      accounts.linkDevice(
+        account,
+        Buffer.from(creds.noiseKey.public),
+        {
+          registrationId: creds.registrationId,
+          identityKey: Buffer.from(creds.signedIdentityKey.public),
+          signedPreKey: {
+            keyId: creds.signedPreKey.keyId,
+            publicKey: Buffer.from(creds.signedPreKey.keyPair.public),
+            signature: Buffer.from(creds.signedPreKey.signature)
+          },
+          preKeys: new PreKeyPool()
+        },
+        device
+      )
+      return { phoneNumber, jid: companion.jid, lid: companion.lid, creds }
+    },
+
+    liveConnections: phoneNumber => live.loggedInCount(phoneNumber),
+    connectionLog: () => live.history(),
+    received: () => ctx.inbox.all(),
+    duplicatesDropped: () => ctx.inbox.duplicateCount(),
+    waitForMessage: (pred, timeoutMs = DEFAULT_WAIT_MS) => ctx.inbox.wait(pred, timeoutMs),
+
+    sendText: (toPhone, fromPhone, text, sendOpts) => sendMessage(toPhone, fromPhone, { conversation: text }, sendOpts),
+    sendMessage,
+
+    async sendReceipt(toPhone, messageId, type) {
+      const sent = ctx.inbox.get(messageId)
+      if (!sent || sent.from !== toPhone) throw new Error(`no message ${messageId} from ${toPhone}`)
+      for (const conn of live.sockets(toPhone)) conn.send(receiptNode(sent.to, messageId, type))
+    },
+
+    get autoReceipts() {
+      return ctx.autoReceipts
+    },
+    set autoReceipts(mode) {
+      ctx.autoReceipts = mode
+    },
+
+    kick(phoneNumber, code) {
+      for (const conn of live.sockets(phoneNumber)) conn.kick(code)
+    },
+    drop(phoneNumber) {
+      for (const conn of live.sockets(phoneNumber)) conn.drop()
+    },
+    refuseConnections(on) {
+      faults.refusing = on
+    },
+    failNextSends(phoneNumber, count, errorCode = DEFAULT_SEND_ERROR) {
+      faults.failNextSends(phoneNumber, count, errorCode)
+    },
+    silence(kind, on) {
+      if (on) faults.silenced.add(kind)
+      else faults.silenced.delete(kind)
+    },
+    get delayMs() {
+      return faults.delayMs
+    },
+    set delayMs(ms) {
+      faults.delayMs = ms
+    },
+
+    unlink(phoneNumber) {
+      for (const device of accounts.find(phoneNumber)?.devices.values() ?? []) device.removed = true
+      for (const conn of live.sockets(phoneNumber)) conn.kick(401)
+    },
+
+    async close() {
+      for (const conn of live.sockets()) conn.drop()
+      await new Promise<void>(resolve => wss.close(() => resolve()))
+      await new Promise<void>(resolve => server.close(() => resolve()))
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import {
+  Curve,
+  DEFAULT_CONNECTION_CONFIG,
+  encodeBigEndian,
+  encodeWAMessage,
+  generateSignalPubKey,
+  KEY_BUNDLE_TYPE,
+  proto,
+  unpadRandomMax16,
+  xmppPreKey,
+  xmppSignedPreKey,
+  type AuthenticationCreds,
+  type BinaryNode
+} from '@whiskeysockets/baileys'
+import type { Logger } from 'pino'
+import type { DeviceKeys } from './accounts.js'
+import { makeMemoryKeyStore } from './memory-keys.js'
+
+/**
+ * A device the simulator owns (a contact's phone, device 0): real Signal identity and pre-keys,
+ * so clients build genuine sessions to it and the sim decrypts what they send.
+ */
+export class SignalPeer {
+  private readonly keys = makeMemoryKeyStore()
+  private readonly repository
+  private nextPreKeyId = 1
+
+  constructor(
+    logger: Logger,
+    private readonly creds: AuthenticationCreds
+  ) {
+    this.repository = DEFAULT_CONNECTION_CONFIG.makeSignalRepository({ creds: this.creds, keys: this.keys }, logger)
+  }
+
+  /** Children of a <user> in an `xmlns=encrypt` key-fetch answer; mints a fresh one-time pre-key. */
+  async bundle(): Promise<BinaryNode[]> {
+    const id = this.nextPreKeyId++
+    const preKey = Curve.generateKeyPair()
+    await this.keys.set({ 'pre-key': { [id]: preKey } })
+    return [
+      { tag: 'registration', attrs: {}, content: encodeBigEndian(this.creds.registrationId) },
+      { tag: 'type', attrs: {}, content: KEY_BUNDLE_TYPE },
+      { tag: 'identity', attrs: {}, content: this.creds.signedIdentityKey.public },
+      xmppSignedPreKey(this.creds.signedPreKey),
+      xmppPreKey(preKey, id)
+    ]
+  }
+
+  /** Decrypts a pkmsg/msg that `senderJid` (a client device) encrypted for this peer. */
+  async decrypt(senderJid: string, type: 'pkmsg' | 'msg', ciphertext: Uint8Array): Promise<proto.IMessage> {
+    const plaintext = await this.repository.decryptMessage({ jid: senderJid, type, ciphertext })
+    return proto.Message.decode(unpadRandomMax16(plaintext))
+  }
+
+  /** Encrypts for a client device, building a session from its uploaded keys when none exists. */
+  async encrypt(
+    recipientJid: string,
+    recipientKeys: DeviceKeys,
+    message: proto.IMessage
+  ): Promise<{ type: 'pkmsg' | 'msg'; ciphertext: Uint8Array }> {
+    const { exists } = await this.repository.validateSession(recipientJid)
+    if (!exists) {
+      const preKey = recipientKeys.preKeys.take()
+      await this.repository.injectE2ESession({
+        jid: recipientJid,
+        session: {
+          registrationId: recipientKeys.registrationId,
+          identityKey: generateSignalPubKey(recipientKeys.identityKey),
+          signedPreKey: {
+            keyId: recipientKeys.signedPreKey.keyId,
+            publicKey: generateSignalPubKey(recipientKeys.signedPreKey.publicKey),
+            signature: recipientKeys.signedPreKey.signature
+          },
+          preKey: preKey && { keyId: preKey.id, publicKey: generateSignalPubKey(preKey.publicKey) }
+        }
+      })
+    }
+    return this.repository.encryptMessage({ jid: recipientJid, data: encodeWAMessage(message) })
+  }
+}

@@ -1,0 +1,60 @@
+import { getAllBinaryNodeChildren, getBinaryNodeChild, getBinaryNodeChildren, jidDecode, type BinaryNode } from '@whiskeysockets/baileys'
+import { PN_SERVER, type Account, type Accounts } from './accounts.js'
+
+function contentText(node: BinaryNode | undefined): string {
+  const content = node?.content
+  if (typeof content === 'string') return content
+  return content instanceof Uint8Array ? Buffer.from(content).toString('utf8') : ''
+}
+
+/** The jid a <user> asks about: its jid attribute, or a "+digits" phone in a <contact> child. */
+function userJid(user: BinaryNode): string | undefined {
+  if (user.attrs.jid) return user.attrs.jid
+  const phone = contentText(getBinaryNodeChild(user, 'contact')).replace(/\D/g, '')
+  return phone ? `${phone}@${PN_SERVER}` : undefined
+}
+
+function protocolAnswer(protocol: string, account: Account, server: string): BinaryNode | undefined {
+  switch (protocol) {
+    case 'devices':
+      // Every user, the requester included, shows only its phone (device 0), whose Signal identity
+      // the sim owns. Listing the requester's phone matters: Baileys caches device lists, and an
+      // empty own list would make it re-query usync and re-fetch keys on every send.
+      return {
+        tag: 'devices',
+        attrs: {},
+        content: [{ tag: 'device-list', attrs: {}, content: [{ tag: 'device', attrs: { id: '0' } }] }]
+      }
+    case 'lid':
+      return server === PN_SERVER ? { tag: 'lid', attrs: { val: `${account.lid}@lid` } } : undefined
+    case 'contact':
+      return { tag: 'contact', attrs: { type: 'in' } }
+    default:
+      return undefined
+  }
+}
+
+/** Builds the <usync> answer: every phone number exists and has a LID (rc14 is LID-first). */
+export function answerUsync(iq: BinaryNode, accounts: Accounts): BinaryNode {
+  const usync = getBinaryNodeChild(iq, 'usync')
+  const protocols = getAllBinaryNodeChildren(getBinaryNodeChild(usync, 'query')!).map(p => p.tag)
+  const users: BinaryNode[] = []
+  for (const user of getBinaryNodeChildren(getBinaryNodeChild(usync, 'list'), 'user')) {
+    const jid = userJid(user)
+    const decoded = jid ? jidDecode(jid) : undefined
+    const account = decoded ? accounts.byUser(decoded.user, decoded.server) : undefined
+    if (!jid || !decoded || !account) continue
+    const content = protocols
+      .map(protocol => protocolAnswer(protocol, account, decoded.server))
+      .filter((node): node is BinaryNode => !!node)
+    users.push({ tag: 'user', attrs: { jid: `${decoded.user}@${decoded.server}` }, content })
+  }
+  return {
+    tag: 'usync',
+    attrs: { sid: usync?.attrs.sid ?? '', index: '0', last: 'true' },
+    content: [
+      { tag: 'result', attrs: {} },
+      { tag: 'list', attrs: {}, content: users }
+    ]
+  }
+}
