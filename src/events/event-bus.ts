@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import type { InboundMessage } from '../messaging/inbound-message.js'
 import type { MessageStatus } from '../messaging/message-status.js'
 import type { ConnectionState } from '../sessions/session-runtime.js'
 import type { EngineMessageStatus } from '../sessions/whatsapp-port.js'
@@ -6,7 +7,11 @@ import type { EngineMessageStatus } from '../sessions/whatsapp-port.js'
 /** Every event the domain publishes, by name. Webhooks and the live stream subscribe here. */
 export interface DomainEvents {
   'session.status': { deviceId: string; state: ConnectionState; lastError: string | null }
+  'session.qr': { deviceId: string; qr: string; expiresAt: number }
   'message.status': { deviceId: string; messageId: string; status: MessageStatus; error: string | null }
+  'message.received': { deviceId: string; message: InboundMessage }
+  /** Internal: a message the engine received, before it is stored. */
+  'engine.message-received': { deviceId: string; message: InboundMessage; raw: Uint8Array }
   /** Internal: what the WhatsApp engine reported about a sent message, before the outbox applies it. */
   'engine.message-status': { deviceId: string; messageId: string; status: EngineMessageStatus; error: string | null }
 }

@@ -66,15 +66,21 @@ export class SafeFetcher {
     })
   }
 
-  /** Checks the URL's form before any request: https only, no credentials, no literal private IP. */
-  validate(url: string): URL {
+  /**
+   * Checks the URL's form before any request: https (or plain http where allowed), no credentials,
+   * no literal private IP or localhost unless private addresses are allowed.
+   */
+  validate(url: string, { allowHttp = false }: { allowHttp?: boolean } = {}): URL {
     let parsed: URL
     try {
       parsed = new URL(url)
     } catch {
       throw new DomainError('invalid_input', 'url is not a valid URL')
     }
-    if (parsed.protocol !== 'https:') throw new DomainError('invalid_input', 'url must use https')
+    const httpAllowed = allowHttp && this.options.allowPrivate
+    if (parsed.protocol !== 'https:' && !(httpAllowed && parsed.protocol === 'http:')) {
+      throw new DomainError('invalid_input', httpAllowed ? 'url must use http or https' : 'url must use https')
+    }
     if (parsed.username || parsed.password) throw new DomainError('invalid_input', 'url must not contain credentials')
     const host = parsed.hostname.replace(/^\[|\]$/g, '')
     if (!this.options.allowPrivate && (host === 'localhost' || (isIP(host) !== 0 && isPrivateAddress(host)))) {
@@ -119,6 +125,23 @@ export class SafeFetcher {
       contentType: response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase(),
       finalUrl: response.url,
     }
+  }
+
+  /**
+   * POSTs a body and reports the status; redirects are not followed (a webhook that moved must be
+   * updated, not chased). Network failures and timeouts reject.
+   */
+  async post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<number> {
+    const response = await fetch(url, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'user-agent': 'whatsapp-multi-session-api', ...headers },
+      dispatcher: this.agent,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    })
+    await response.body?.cancel()
+    return response.status
   }
 
   close(): Promise<void> {

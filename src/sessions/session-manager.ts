@@ -4,7 +4,7 @@ import type { EventBus } from '../events/event-bus.js'
 import type { SessionRecord, SessionRepository } from '../store/ports.js'
 import { KeyedLock } from './keyed-lock.js'
 import type { ReconnectOptions } from './reconnect-policy.js'
-import { type ConnectionState, type QrCode, SessionRuntime } from './session-runtime.js'
+import { type ConnectionState, type QrCode, type RuntimeSnapshot, SessionRuntime } from './session-runtime.js'
 import type { WhatsAppConnection, WhatsAppConnector } from './whatsapp-port.js'
 
 export interface SessionInfo {
@@ -39,6 +39,7 @@ const RESTORE_SETTLE_TIMEOUT_MS = 15_000
 export class SessionManager {
   private readonly runtimes = new Map<string, SessionRuntime>()
   private readonly lock = new KeyedLock()
+  private readonly announced = new Map<string, { state: ConnectionState; qr: string | undefined }>()
   private restored = false
   private shuttingDown = false
 
@@ -124,6 +125,7 @@ export class SessionManager {
       this.requireRecord(deviceId)
       this.runtimes.get(deviceId)?.stop()
       this.runtimes.delete(deviceId)
+      this.announced.delete(deviceId)
       this.deps.sessions.delete(deviceId)
     })
   }
@@ -184,19 +186,32 @@ export class SessionManager {
           reconnect: this.deps.reconnect,
           logger: this.deps.logger.child({ deviceId }),
           observer: {
-            onStateChange: (id, snapshot) =>
-              this.deps.bus.publish('session.status', { deviceId: id, state: snapshot.state, lastError: snapshot.lastError }),
+            onStateChange: (id, snapshot) => this.announce(id, snapshot),
             onAccount: (id, account) => this.deps.sessions.setAccount(id, account.phoneNumber, account.pushName),
             onStoppedItself: (id) => {
               if (this.deps.sessions.get(id)) this.deps.sessions.setDesiredState(id, 'stopped')
             },
             onMessageStatus: (id, messageId, status, error) =>
               this.deps.bus.publish('engine.message-status', { deviceId: id, messageId, status, error }),
+            onMessageReceived: (id, message, raw) =>
+              this.deps.bus.publish('engine.message-received', { deviceId: id, message, raw }),
           },
       })
       this.runtimes.set(deviceId, runtime)
     }
     return runtime
+  }
+
+  /** Publishes what changed: the state when it differs from the last one announced, and each new QR code. */
+  private announce(deviceId: string, snapshot: RuntimeSnapshot): void {
+    const last = this.announced.get(deviceId)
+    if (last?.state !== snapshot.state) {
+      this.deps.bus.publish('session.status', { deviceId, state: snapshot.state, lastError: snapshot.lastError })
+    }
+    if (snapshot.qr && snapshot.qr.code !== last?.qr) {
+      this.deps.bus.publish('session.qr', { deviceId, qr: snapshot.qr.code, expiresAt: snapshot.qr.expiresAt })
+    }
+    this.announced.set(deviceId, { state: snapshot.state, qr: snapshot.qr?.code })
   }
 
   private describeRecord(record: SessionRecord): SessionInfo {

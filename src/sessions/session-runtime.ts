@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { InboundMessage } from '../messaging/inbound-message.js'
 import { decideReaction, type ReconnectOptions } from './reconnect-policy.js'
 import type {
   Disconnect,
@@ -40,6 +41,7 @@ export interface RuntimeObserver {
   /** The session ended in a state that a restart should not resume (logged out, QR expired). */
   onStoppedItself(deviceId: string): void
   onMessageStatus(deviceId: string, messageId: string, status: EngineMessageStatus, error: string | null): void
+  onMessageReceived(deviceId: string, message: InboundMessage, raw: Uint8Array): void
 }
 
 export interface RuntimeDeps {
@@ -158,6 +160,7 @@ export class SessionRuntime {
       },
       // Acks from a socket being replaced are still true statements about those messages.
       onMessageStatus: (messageId, status, error) => this.deps.observer.onMessageStatus(this.deviceId, messageId, status, error),
+      onMessageReceived: (message, raw) => this.deps.observer.onMessageReceived(this.deviceId, message, raw),
       onClose: (disconnect) => {
         if (!isCurrent()) return
         this.currentAttempt = null

@@ -1,4 +1,5 @@
 /** What the session lifecycle needs from a WhatsApp engine. The Baileys adapter implements it. */
+import type { InboundMessage } from '../messaging/inbound-message.js'
 import type { OutgoingMessage } from '../messaging/outgoing-content.js'
 
 export interface LinkedAccount {
@@ -27,6 +28,8 @@ export interface ConnectionCallbacks {
   onClose(disconnect: Disconnect): void
   /** A server ack, a receipt or an error ack for a message this session sent. */
   onMessageStatus(messageId: string, status: EngineMessageStatus, error: string | null): void
+  /** A message someone sent; raw is the engine's own encoding, kept for media downloads. */
+  onMessageReceived(message: InboundMessage, raw: Uint8Array): void
 }
 
 export interface WrittenMessage {
@@ -64,6 +67,8 @@ export interface WhatsAppConnection {
   checkNumbers(jids: string[]): Promise<NumberCheck[]>
   /** Resolves when the message is written to the socket under the given id; acks follow via onMessageStatus. */
   send(jid: string, message: OutgoingMessage, messageId: string): Promise<WrittenMessage>
+  /** The media of a received message (raw as given to onMessageReceived), re-requested from the phone if expired. */
+  downloadMedia(raw: Uint8Array): Promise<NodeJS.ReadableStream>
   /** Ends the socket but keeps the link to the phone. */
   close(): void
   /** Unlinks this device from the phone, then ends the socket. */

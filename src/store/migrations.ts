@@ -49,6 +49,46 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX messages_pending ON messages (device_id, status, seq) WHERE status IN ('queued', 'sending');
   `,
+  `
+  CREATE TABLE inbound_messages (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    device_id  TEXT NOT NULL REFERENCES sessions(device_id) ON DELETE CASCADE,
+    id         TEXT NOT NULL,
+    chat       TEXT NOT NULL,
+    type       TEXT NOT NULL,
+    payload    TEXT NOT NULL,
+    raw        BLOB,
+    timestamp  INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (device_id, id)
+  );
+  CREATE INDEX inbound_by_chat ON inbound_messages (device_id, chat, timestamp);
+  CREATE INDEX inbound_by_age ON inbound_messages (created_at);
+  CREATE TABLE webhooks (
+    id         TEXT PRIMARY KEY,
+    device_id  TEXT NOT NULL REFERENCES sessions(device_id) ON DELETE CASCADE,
+    url        TEXT NOT NULL,
+    secret     TEXT NOT NULL,
+    events     TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE webhook_deliveries (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    webhook_id      TEXT NOT NULL,
+    device_id       TEXT NOT NULL,
+    event_id        TEXT NOT NULL,
+    event_type      TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error      TEXT,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+  );
+  CREATE INDEX deliveries_lane ON webhook_deliveries (webhook_id, device_id, seq) WHERE status = 'pending';
+  CREATE INDEX deliveries_by_status ON webhook_deliveries (status, seq);
+  `,
 ]
 
 export function migrate(db: Database.Database): void {

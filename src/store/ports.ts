@@ -94,3 +94,89 @@ export interface MessageRepository {
   /** Device ids that have queued messages. */
   devicesWithQueued(): string[]
 }
+
+export interface InboundRecord {
+  deviceId: string
+  id: string
+  chat: string
+  type: string
+  /** The message as JSON (messaging/inbound-message.ts). */
+  payload: string
+  timestamp: number
+}
+
+export interface ChatSummary {
+  chat: string
+  messages: number
+  lastTimestamp: number
+}
+
+export interface InboundMessageRepository {
+  /** Stores the message unless this session already has one with its id; returns whether it was new. */
+  insert(record: InboundRecord, raw: Uint8Array | null): boolean
+  get(deviceId: string, id: string): InboundRecord | undefined
+  raw(deviceId: string, id: string): Uint8Array | undefined
+  /** Newest first, older than `before` (epoch ms) when given. */
+  listByChat(deviceId: string, chat: string, limit: number, before?: number): InboundRecord[]
+  chats(deviceId: string, limit: number): ChatSummary[]
+  deleteOlderThan(createdBefore: number): number
+}
+
+export interface WebhookRecord {
+  id: string
+  deviceId: string
+  url: string
+  secret: string
+  /** Event types it receives; empty means all. */
+  events: string[]
+  createdAt: number
+}
+
+export interface WebhookRepository {
+  create(record: WebhookRecord): void
+  listForDevice(deviceId: string): WebhookRecord[]
+  get(id: string): WebhookRecord | undefined
+  delete(id: string): boolean
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed'
+
+export interface DeliveryRecord {
+  seq: number
+  webhookId: string
+  deviceId: string
+  eventId: string
+  eventType: string
+  body: string
+  status: DeliveryStatus
+  attempts: number
+  nextAttemptAt: number
+  lastError: string | null
+  createdAt: number
+  updatedAt: number
+}
+
+export interface NewDelivery {
+  webhookId: string
+  deviceId: string
+  eventId: string
+  eventType: string
+  body: string
+}
+
+export interface DeliveryRepository {
+  enqueue(deliveries: readonly NewDelivery[]): void
+  /** The oldest pending delivery of each lane (webhook and session) that is due, skipping busy lanes. */
+  dueLaneHeads(now: number, limit: number, busyLanes: ReadonlySet<string>): DeliveryRecord[]
+  markDelivered(seq: number): void
+  scheduleRetry(seq: number, nextAttemptAt: number, error: string): void
+  markFailed(seq: number, error: string): void
+  /** Puts a failed delivery back in its lane, due now. */
+  redeliver(seq: number): DeliveryRecord | undefined
+  get(seq: number): DeliveryRecord | undefined
+  list(status: DeliveryStatus, limit: number, deviceId?: string): DeliveryRecord[]
+  /** The earliest next attempt among pending deliveries, to know when to look again. */
+  nextDueAt(): number | undefined
+  deleteForWebhook(webhookId: string): void
+  deleteDeliveredBefore(updatedBefore: number): number
+}

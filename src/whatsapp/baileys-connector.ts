@@ -1,9 +1,11 @@
 import makeWASocket, {
   type BinaryNode,
+  downloadMediaMessage,
   generateMessageID,
   jidDecode,
   proto,
   WA_CERT_DETAILS,
+  type WAMessage,
   type WAMessageUpdate,
   type WAVersion,
 } from '@whiskeysockets/baileys'
@@ -19,6 +21,7 @@ import {
 import type { OutgoingMessage } from '../messaging/outgoing-content.js'
 import { databaseAuthState } from './auth-state.js'
 import { messageKey, toBaileysContent } from './baileys-content.js'
+import { toInboundMessage } from './inbound-translation.js'
 
 export interface BaileysConnectorOptions {
   authStates: AuthStateRepository
@@ -138,8 +141,14 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       for (const { key, update } of updates) if (key.fromMe) reportReceipt(key.id, update.status)
     })
     socket.ev.on('messages.upsert', ({ messages, type }) => {
-      if (type !== 'append') return
-      for (const message of messages) if (message.key.fromMe) reportReceipt(message.key.id, message.status)
+      for (const message of messages) {
+        if (message.key.fromMe) {
+          if (type === 'append') reportReceipt(message.key.id, message.status)
+        } else if (type === 'notify') {
+          const inbound = toInboundMessage(message)
+          if (inbound) callbacks.onMessageReceived(inbound, proto.WebMessageInfo.encode(message).finish())
+        }
+      }
     })
 
     const send = async (jid: string, { content, replyTo }: OutgoingMessage, messageId: string) => {
@@ -178,6 +187,11 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
         const found = new Map((await socket.onWhatsApp(...jids) ?? []).map((result) => [result.jid, Boolean(result.exists)]))
         return jids.map((jid) => ({ jid, exists: found.get(jid) ?? false }))
       },
+      downloadMedia: (raw) =>
+        downloadMediaMessage(proto.WebMessageInfo.decode(raw) as WAMessage, 'stream', {}, {
+          logger: sessionLogger,
+          reuploadRequest: (message) => socket.updateMediaMessage(message),
+        }),
       close: () => {
         retire()
         socket.end(undefined)

@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream'
+import type { InboundMessage } from '../../src/messaging/inbound-message.js'
 import type { OutgoingMessage } from '../../src/messaging/outgoing-content.js'
 import type {
   ConnectionCallbacks,
@@ -42,6 +44,15 @@ export class FakeConnection implements WhatsAppConnection {
 
   emitStatus(messageId: string, status: EngineMessageStatus, error: string | null = null): void {
     this.callbacks.onMessageStatus(messageId, status, error)
+  }
+
+  /** A received message; raw is what downloadMedia will stream back. */
+  emitReceived(message: InboundMessage, raw: Uint8Array = Buffer.from(`media of ${message.id}`)): void {
+    this.callbacks.onMessageReceived(message, raw)
+  }
+
+  async downloadMedia(raw: Uint8Array): Promise<NodeJS.ReadableStream> {
+    return Readable.from([Buffer.from(raw)])
   }
 
   emitQr(code = 'qr-code', expiresAt = Date.now() + 60_000): void {

@@ -17,6 +17,7 @@ function setup(reconnect = { baseDelayMs: 1000, maxDelayMs: 8000, maxAttempts: 3
       onAccount: () => undefined,
       onStoppedItself: (id) => stoppedItself.push(id),
       onMessageStatus: () => undefined,
+      onMessageReceived: () => undefined,
     },
   })
   return { connector, runtime, states, stoppedItself }

@@ -1,0 +1,21 @@
+import { randomUUID } from 'node:crypto'
+
+export const PUBLIC_EVENT_TYPES = ['message.received', 'message.status', 'session.status', 'session.qr'] as const
+export type PublicEventType = (typeof PUBLIC_EVENT_TYPES)[number]
+
+/** What webhooks and the live stream carry. The id is unique and stays the same across redeliveries. */
+export interface EventEnvelope {
+  id: string
+  type: PublicEventType
+  deviceId: string
+  timestamp: string
+  data: Record<string, unknown>
+}
+
+export function envelope(type: PublicEventType, deviceId: string, data: Record<string, unknown>, now = new Date()): EventEnvelope {
+  return { id: `evt_${randomUUID().replace(/-/g, '')}`, type, deviceId, timestamp: now.toISOString(), data }
+}
+
+export function isPublicEventType(value: string): value is PublicEventType {
+  return (PUBLIC_EVENT_TYPES as readonly string[]).includes(value)
+}

@@ -1,0 +1,96 @@
+import { randomBytes, randomUUID } from 'node:crypto'
+import { invalidInput, sessionNotFound } from '../errors.js'
+import type { SafeFetcher } from '../security/safe-fetch.js'
+import type { SessionRepository, WebhookRecord, WebhookRepository } from '../store/ports.js'
+import { isPublicEventType, type PublicEventType } from './envelope.js'
+
+export const GLOBAL_WEBHOOK_ID = 'global'
+export const MAX_WEBHOOKS_PER_SESSION = 10
+
+export interface WebhookTarget {
+  id: string
+  url: string
+  secret: string
+}
+
+export interface GlobalWebhook {
+  url: string
+  secret: string
+  events: PublicEventType[]
+}
+
+const wants = (events: readonly string[], type: string): boolean => events.length === 0 || events.includes(type)
+
+/** The global webhook from configuration and the per-session ones from the API; answers who gets an event. */
+export class WebhookRegistry {
+  private readonly cache = new Map<string, WebhookRecord[]>()
+
+  constructor(
+    private readonly webhooks: WebhookRepository,
+    private readonly sessions: SessionRepository,
+    private readonly urls: SafeFetcher,
+    private readonly global: GlobalWebhook | undefined,
+  ) {}
+
+  targetsFor(deviceId: string, type: PublicEventType): WebhookTarget[] {
+    const targets: WebhookTarget[] = []
+    if (this.global && wants(this.global.events, type)) targets.push({ id: GLOBAL_WEBHOOK_ID, ...this.global })
+    for (const hook of this.forDevice(deviceId)) if (wants(hook.events, type)) targets.push(hook)
+    return targets
+  }
+
+  /** The webhook a delivery goes to, if it still exists. */
+  resolve(id: string): WebhookTarget | undefined {
+    if (id === GLOBAL_WEBHOOK_ID) return this.global && { id, ...this.global }
+    return this.webhooks.get(id)
+  }
+
+  list(deviceId: string): WebhookRecord[] {
+    if (!this.sessions.get(deviceId)) throw sessionNotFound(deviceId)
+    return this.forDevice(deviceId)
+  }
+
+  /** Registers a webhook; the secret is generated unless given, and shown to the caller only now. */
+  create(deviceId: string, input: { url: string; events?: string[]; secret?: string }): WebhookRecord {
+    if (!this.sessions.get(deviceId)) throw sessionNotFound(deviceId)
+    this.urls.validate(input.url, { allowHttp: true })
+    const events = [...new Set(input.events ?? [])]
+    const unknown = events.filter((event) => !isPublicEventType(event))
+    if (unknown.length > 0) throw invalidInput(`Unknown event types: ${unknown.join(', ')}`)
+    if (this.forDevice(deviceId).length >= MAX_WEBHOOKS_PER_SESSION) {
+      throw invalidInput(`A session can have at most ${MAX_WEBHOOKS_PER_SESSION} webhooks`)
+    }
+    const record: WebhookRecord = {
+      id: `wh_${randomUUID().replace(/-/g, '')}`,
+      deviceId,
+      url: input.url,
+      secret: input.secret ?? `whsec_${randomBytes(24).toString('base64')}`,
+      events,
+      createdAt: Date.now(),
+    }
+    this.webhooks.create(record)
+    this.cache.delete(deviceId)
+    return record
+  }
+
+  delete(deviceId: string, id: string): boolean {
+    const hook = this.webhooks.get(id)
+    if (!hook || hook.deviceId !== deviceId) return false
+    this.webhooks.delete(id)
+    this.cache.delete(deviceId)
+    return true
+  }
+
+  forgetSession(deviceId: string): void {
+    this.cache.delete(deviceId)
+  }
+
+  private forDevice(deviceId: string): WebhookRecord[] {
+    let hooks = this.cache.get(deviceId)
+    if (!hooks) {
+      hooks = this.webhooks.listForDevice(deviceId)
+      this.cache.set(deviceId, hooks)
+    }
+    return hooks
+  }
+}

@@ -1,0 +1,92 @@
+import type { SqliteDatabase } from './database.js'
+import type { DeliveryRecord, DeliveryRepository, DeliveryStatus, NewDelivery } from './ports.js'
+
+interface DeliveryRow {
+  seq: number
+  webhook_id: string
+  device_id: string
+  event_id: string
+  event_type: string
+  body: string
+  status: DeliveryStatus
+  attempts: number
+  next_attempt_at: number
+  last_error: string | null
+  created_at: number
+  updated_at: number
+}
+
+const toRecord = (row: DeliveryRow): DeliveryRecord => ({
+  seq: row.seq,
+  webhookId: row.webhook_id,
+  deviceId: row.device_id,
+  eventId: row.event_id,
+  eventType: row.event_type,
+  body: row.body,
+  status: row.status,
+  attempts: row.attempts,
+  nextAttemptAt: row.next_attempt_at,
+  lastError: row.last_error,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+})
+
+/** The key of a delivery lane: deliveries to one webhook about one session go out in order. */
+export const laneKey = (webhookId: string, deviceId: string): string => `${webhookId}\u0000${deviceId}`
+
+export function createSqliteDeliveryRepository(db: SqliteDatabase): DeliveryRepository {
+  const insert = db.prepare(
+    `INSERT INTO webhook_deliveries (webhook_id, device_id, event_id, event_type, body, status, next_attempt_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+  )
+  const heads = db.prepare<[number, number], DeliveryRow>(
+    `SELECT d.* FROM webhook_deliveries d
+     JOIN (SELECT MIN(seq) AS seq FROM webhook_deliveries WHERE status = 'pending' GROUP BY webhook_id, device_id) h ON h.seq = d.seq
+     WHERE d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.seq LIMIT ?`,
+  )
+  const delivered = db.prepare(`UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, last_error = NULL, updated_at = ? WHERE seq = ?`)
+  const retry = db.prepare(`UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE seq = ?`)
+  const failed = db.prepare(`UPDATE webhook_deliveries SET status = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE seq = ?`)
+  const requeue = db.prepare(`UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, updated_at = ? WHERE seq = ? AND status = 'failed'`)
+  const one = db.prepare<[number], DeliveryRow>('SELECT * FROM webhook_deliveries WHERE seq = ?')
+  const byStatus = db.prepare<[string, number], DeliveryRow>('SELECT * FROM webhook_deliveries WHERE status = ? ORDER BY seq DESC LIMIT ?')
+  const byStatusAndDevice = db.prepare<[string, string, number], DeliveryRow>(
+    'SELECT * FROM webhook_deliveries WHERE status = ? AND device_id = ? ORDER BY seq DESC LIMIT ?',
+  )
+  const nextDue = db.prepare<[], { due: number | null }>(`SELECT MIN(next_attempt_at) AS due FROM webhook_deliveries WHERE status = 'pending'`)
+  const removeForWebhook = db.prepare('DELETE FROM webhook_deliveries WHERE webhook_id = ?')
+  const prune = db.prepare(`DELETE FROM webhook_deliveries WHERE status = 'delivered' AND updated_at < ?`)
+
+  const enqueueAll = db.transaction((deliveries: readonly NewDelivery[]) => {
+    const now = Date.now()
+    for (const d of deliveries) insert.run(d.webhookId, d.deviceId, d.eventId, d.eventType, d.body, now, now, now)
+  })
+
+  return {
+    enqueue: (deliveries) => {
+      if (deliveries.length > 0) enqueueAll(deliveries)
+    },
+    dueLaneHeads: (now, limit, busyLanes) => {
+      // Busy lanes are filtered here rather than in SQL; over-fetch so they do not crowd out idle ones.
+      const rows = heads.all(now, limit + busyLanes.size)
+      return rows.map(toRecord).filter((d) => !busyLanes.has(laneKey(d.webhookId, d.deviceId))).slice(0, limit)
+    },
+    markDelivered: (seq) => void delivered.run(Date.now(), seq),
+    scheduleRetry: (seq, nextAttemptAt, error) => void retry.run(nextAttemptAt, error, Date.now(), seq),
+    markFailed: (seq, error) => void failed.run(error, Date.now(), seq),
+    redeliver: (seq) => {
+      if (requeue.run(Date.now(), Date.now(), seq).changes === 0) return undefined
+      const row = one.get(seq)
+      return row && toRecord(row)
+    },
+    get: (seq) => {
+      const row = one.get(seq)
+      return row && toRecord(row)
+    },
+    list: (status, limit, deviceId) =>
+      (deviceId === undefined ? byStatus.all(status, limit) : byStatusAndDevice.all(status, deviceId, limit)).map(toRecord),
+    nextDueAt: () => nextDue.get()?.due ?? undefined,
+    deleteForWebhook: (webhookId) => void removeForWebhook.run(webhookId),
+    deleteDeliveredBefore: (updatedBefore) => prune.run(updatedBefore).changes,
+  }
+}

@@ -1,0 +1,56 @@
+import type { SqliteDatabase } from './database.js'
+import type { ChatSummary, InboundMessageRepository, InboundRecord } from './ports.js'
+
+interface InboundRow {
+  device_id: string
+  id: string
+  chat: string
+  type: string
+  payload: string
+  timestamp: number
+}
+
+const COLUMNS = 'device_id, id, chat, type, payload, timestamp'
+
+const toRecord = (row: InboundRow): InboundRecord => ({
+  deviceId: row.device_id,
+  id: row.id,
+  chat: row.chat,
+  type: row.type,
+  payload: row.payload,
+  timestamp: row.timestamp,
+})
+
+export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessageRepository {
+  const insert = db.prepare(
+    `INSERT INTO inbound_messages (device_id, id, chat, type, payload, raw, timestamp, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, id) DO NOTHING`,
+  )
+  const one = db.prepare<[string, string], InboundRow>(`SELECT ${COLUMNS} FROM inbound_messages WHERE device_id = ? AND id = ?`)
+  const rawOf = db.prepare<[string, string], { raw: Buffer | null }>('SELECT raw FROM inbound_messages WHERE device_id = ? AND id = ?')
+  const byChat = db.prepare<[string, string, number, number], InboundRow>(
+    `SELECT ${COLUMNS} FROM inbound_messages WHERE device_id = ? AND chat = ? AND timestamp < ?
+     ORDER BY timestamp DESC, seq DESC LIMIT ?`,
+  )
+  const chats = db.prepare<[string, number], { chat: string; messages: number; last: number }>(
+    `SELECT chat, COUNT(*) AS messages, MAX(timestamp) AS last FROM inbound_messages WHERE device_id = ?
+     GROUP BY chat ORDER BY last DESC LIMIT ?`,
+  )
+  const prune = db.prepare('DELETE FROM inbound_messages WHERE created_at < ?')
+
+  return {
+    insert: (record, raw) =>
+      insert.run(record.deviceId, record.id, record.chat, record.type, record.payload, raw && Buffer.from(raw), record.timestamp, Date.now())
+        .changes === 1,
+    get: (deviceId, id) => {
+      const row = one.get(deviceId, id)
+      return row && toRecord(row)
+    },
+    raw: (deviceId, id) => rawOf.get(deviceId, id)?.raw ?? undefined,
+    listByChat: (deviceId, chat, limit, before = Number.MAX_SAFE_INTEGER) =>
+      byChat.all(deviceId, chat, before, limit).map(toRecord),
+    chats: (deviceId, limit): ChatSummary[] =>
+      chats.all(deviceId, limit).map((row) => ({ chat: row.chat, messages: row.messages, lastTimestamp: row.last })),
+    deleteOlderThan: (createdBefore) => prune.run(createdBefore).changes,
+  }
+}

@@ -1,0 +1,120 @@
+import { isJidGroup, isLidUser, jidDecode, normalizeMessageContent, proto, type WAMessage } from '@whiskeysockets/baileys'
+import type { InboundMedia, InboundMessage, Sender } from '../messaging/inbound-message.js'
+
+const PN_SERVER = 's.whatsapp.net'
+
+/** Strips the device part: 1555:7@s.whatsapp.net -> 1555@s.whatsapp.net. */
+function userJid(jid: string): string {
+  const decoded = jidDecode(jid)
+  return decoded ? `${decoded.user}@${decoded.server}` : jid
+}
+
+/** The sender with its phone number where WhatsApp gives one (rc14 addresses many chats by @lid). */
+function senderOf(message: WAMessage): Sender {
+  const key = message.key
+  const group = isJidGroup(key.remoteJid ?? undefined)
+  const primary = userJid((group ? key.participant : key.remoteJid) ?? '')
+  const alternative = (group ? key.participantAlt : key.remoteJidAlt) ?? undefined
+  const pn = [primary, alternative].find((jid) => jid && jidDecode(jid)?.server === PN_SERVER)
+  const lid = [primary, alternative].find((jid) => jid && isLidUser(jid))
+  const pnJid = pn ? userJid(pn) : null
+  return {
+    jid: pnJid ?? primary,
+    phoneNumber: pnJid ? jidDecode(pnJid)!.user : null,
+    lid: lid ? userJid(lid) : null,
+    pushName: message.pushName ?? null,
+  }
+}
+
+function media(content: proto.Message.IImageMessage & proto.Message.IAudioMessage & proto.Message.IDocumentMessage): InboundMedia {
+  const length = content.fileLength
+  return {
+    mimetype: content.mimetype ?? null,
+    fileName: content.fileName ?? null,
+    size: length === null || length === undefined ? null : Number(length),
+    seconds: content.seconds ?? null,
+    voice: content.ptt ?? false,
+  }
+}
+
+const NOISE_FIELDS = new Set(['protocolMessage', 'senderKeyDistributionMessage', 'messageContextInfo'])
+
+const EMPTY = { text: null, media: null, location: null, contacts: null, target: null, poll: null } as const
+
+/** The type-specific part of an inbound message. */
+function body(content: proto.IMessage): Pick<InboundMessage, 'type' | 'text' | 'media' | 'location' | 'contacts' | 'target' | 'poll'> {
+  if (content.conversation !== null && content.conversation !== undefined) return { ...EMPTY, type: 'text', text: content.conversation }
+  if (content.extendedTextMessage) return { ...EMPTY, type: 'text', text: content.extendedTextMessage.text ?? '' }
+  for (const kind of ['image', 'video', 'audio', 'document', 'sticker'] as const) {
+    const found = content[`${kind}Message`] as Parameters<typeof media>[0] | null | undefined
+    if (found) return { ...EMPTY, type: kind, text: found.caption ?? null, media: media(found) }
+  }
+  const documentWithCaption = content.documentWithCaptionMessage?.message?.documentMessage
+  if (documentWithCaption) return { ...EMPTY, type: 'document', text: documentWithCaption.caption ?? null, media: media(documentWithCaption) }
+  if (content.locationMessage) {
+    const { degreesLatitude, degreesLongitude, name, address } = content.locationMessage
+    return { ...EMPTY, type: 'location', location: { latitude: degreesLatitude ?? 0, longitude: degreesLongitude ?? 0, name: name ?? null, address: address ?? null } }
+  }
+  if (content.contactMessage) {
+    return { ...EMPTY, type: 'contacts', contacts: [{ name: content.contactMessage.displayName ?? '', vcard: content.contactMessage.vcard ?? '' }] }
+  }
+  if (content.contactsArrayMessage) {
+    const contacts = (content.contactsArrayMessage.contacts ?? []).map((c) => ({ name: c.displayName ?? '', vcard: c.vcard ?? '' }))
+    return { ...EMPTY, type: 'contacts', contacts }
+  }
+  if (content.reactionMessage) {
+    const { key, text } = content.reactionMessage
+    return { ...EMPTY, type: 'reaction', target: { id: key?.id ?? '', emoji: text ?? '' } }
+  }
+  const protocol = content.protocolMessage
+  if (protocol?.type === proto.Message.ProtocolMessage.Type.REVOKE) {
+    return { ...EMPTY, type: 'revoke', target: { id: protocol.key?.id ?? '' } }
+  }
+  if (protocol?.type === proto.Message.ProtocolMessage.Type.MESSAGE_EDIT) {
+    const edited = protocol.editedMessage
+    const text = edited?.conversation ?? edited?.extendedTextMessage?.text ?? null
+    return { ...EMPTY, type: 'edit', text, target: { id: protocol.key?.id ?? '' } }
+  }
+  const poll = content.pollCreationMessage ?? content.pollCreationMessageV2 ?? content.pollCreationMessageV3
+  if (poll) {
+    return {
+      ...EMPTY,
+      type: 'poll',
+      poll: { name: poll.name ?? '', options: (poll.options ?? []).map((o) => o.optionName ?? ''), selectableCount: poll.selectableOptionsCount ?? 0 },
+    }
+  }
+  return { ...EMPTY, type: 'unknown' }
+}
+
+function quotedOf(content: proto.IMessage): InboundMessage['quoted'] {
+  const context = Object.values(content).find((part): part is { contextInfo: proto.IContextInfo } =>
+    typeof part === 'object' && part !== null && 'contextInfo' in part && Boolean((part as { contextInfo?: unknown }).contextInfo))?.contextInfo
+  if (!context?.stanzaId) return null
+  const quoted = context.quotedMessage
+  const text = quoted?.conversation ?? quoted?.extendedTextMessage?.text ?? null
+  return { id: context.stanzaId, participant: context.participant ?? null, text }
+}
+
+/** Baileys' message in our terms; undefined for what is not a user message (protocol noise, empty stubs). */
+export function toInboundMessage(message: WAMessage): InboundMessage | undefined {
+  const content = normalizeMessageContent(message.message)
+  if (!content || !message.key.id || !message.key.remoteJid) return undefined
+  const parts = body(content)
+  // Protocol messages other than edits and revokes (key shares, history sync, ...) and bare group key
+  // distributions carry nothing for the user.
+  const noise = Object.keys(content).every((field) => NOISE_FIELDS.has(field))
+  if (parts.type === 'unknown' && noise) return undefined
+  const chat = userJid(message.key.remoteJid)
+  const isGroup = Boolean(isJidGroup(chat))
+  const sender = senderOf(message)
+  const seconds = Number(message.messageTimestamp ?? 0)
+  return {
+    id: message.key.id,
+    chat: isGroup ? chat : sender.jid,
+    isGroup,
+    sender,
+    timestamp: seconds > 0 ? seconds * 1000 : Date.now(),
+    ...parts,
+    quoted: quotedOf(content),
+  }
+}
