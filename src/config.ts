@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { parse as parseDotenv } from 'dotenv'
+import { isPublicEventType, PUBLIC_EVENT_TYPES, type PublicEventType } from './events/envelope.js'
 
 /** Typed, validated configuration. Parsed once at start-up; a bad value stops the server. */
 export interface Config {
@@ -32,6 +33,16 @@ export interface Config {
   }
   /** Let media and webhook URLs reach private and loopback addresses (trusted networks and tests only). */
   allowPrivateUrls: boolean
+  webhook: {
+    /** The global webhook, receiving the events of every session. */
+    global: { url: string; secret: string; events: PublicEventType[] } | undefined
+    timeoutMs: number
+    retryBaseMs: number
+    maxRetryDelayMs: number
+    retryForMs: number
+    concurrency: number
+  }
+  inboundRetentionDays: number
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -116,6 +127,37 @@ function waVersion(env: Env, name: string): [number, number, number] | undefined
   return [Number(match[1]), Number(match[2]), Number(match[3])]
 }
 
+function httpUrl(env: Env, name: string): string | undefined {
+  const raw = read(env, name)
+  if (raw === undefined) return undefined
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError(name, 'an http:// or https:// URL', raw)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(name, 'an http:// or https:// URL', raw)
+  return raw
+}
+
+function eventTypes(env: Env, name: string): PublicEventType[] {
+  const raw = read(env, name)
+  if (raw === undefined) return []
+  const types = raw.split(',').map((type) => type.trim()).filter(Boolean)
+  if (!types.every(isPublicEventType)) throw new ConfigError(name, `a comma-separated list of ${PUBLIC_EVENT_TYPES.join(', ')}`, raw)
+  return types
+}
+
+function globalWebhook(env: Env): Config['webhook']['global'] {
+  const url = httpUrl(env, 'WEBHOOK_URL')
+  const secret = read(env, 'WEBHOOK_SECRET')
+  if (url === undefined) return undefined
+  if (secret === undefined || secret.length < 16) {
+    throw new ConfigError('WEBHOOK_SECRET', 'a secret of at least 16 characters when WEBHOOK_URL is set', '<redacted>')
+  }
+  return { url, secret, events: eventTypes(env, 'WEBHOOK_EVENTS') }
+}
+
 function adminKey(env: Env, name: string): string | undefined {
   const raw = read(env, name)
   if (raw !== undefined && raw.length < 16) throw new ConfigError(name, 'a key of at least 16 characters', '<redacted>')
@@ -152,6 +194,15 @@ export function parseConfig(env: Env): Config {
       fetchTimeoutMs: integer(env, 'MEDIA_FETCH_TIMEOUT_MS', 30_000, 100, 600_000),
     },
     allowPrivateUrls: boolean(env, 'ALLOW_PRIVATE_URLS', false),
+    webhook: {
+      global: globalWebhook(env),
+      timeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+      retryBaseMs: integer(env, 'WEBHOOK_RETRY_BASE_MS', 1000, 1, 3_600_000),
+      maxRetryDelayMs: integer(env, 'WEBHOOK_MAX_RETRY_DELAY_MS', 600_000, 1, 86_400_000),
+      retryForMs: integer(env, 'WEBHOOK_RETRY_FOR_MS', 86_400_000, 0, 30 * 86_400_000),
+      concurrency: integer(env, 'WEBHOOK_CONCURRENCY', 16, 1, 1000),
+    },
+    inboundRetentionDays: integer(env, 'INBOUND_RETENTION_DAYS', 30, 1, 3650),
   }
 }
 

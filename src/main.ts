@@ -3,19 +3,21 @@ import { guardConsole } from './console-guard.js'
 import { createLogger } from './logger.js'
 import { createServer } from './server.js'
 
-function readConfig(): Config {
-  try {
-    return parseConfig(loadEnv())
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`)
-      process.exit(1)
-    }
-    throw error
+/** A configuration problem stops the server with one clear line, not a stack trace. */
+function exitOnConfigError(error: unknown): never {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`)
+    process.exit(1)
   }
+  throw error
 }
 
-const config = readConfig()
+let config: Config
+try {
+  config = parseConfig(loadEnv())
+} catch (error) {
+  exitOnConfigError(error)
+}
 const logger = createLogger(config.logLevel)
 guardConsole(logger)
 // One session's stray promise must not take down every other session.
@@ -29,7 +31,7 @@ const server = await createServer({
       `\n  No ADMIN_API_KEY was set, so one was generated. It is shown only this once; only its hash is stored:\n\n` +
         `    ADMIN_API_KEY=${key}\n\n  Keep it safe; to replace it, set ADMIN_API_KEY.\n\n`,
     ),
-})
+}).catch(exitOnConfigError)
 
 let stopping = false
 async function shutdown(signal: string): Promise<void> {

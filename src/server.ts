@@ -1,8 +1,14 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import type { Config } from './config.js'
+import { ConfigError, type Config } from './config.js'
 import { EventBus } from './events/event-bus.js'
+import { startEventFeed } from './events/event-feed.js'
+import { LiveStream } from './events/live-stream.js'
+import { WebhookDispatcher } from './events/webhook-dispatcher.js'
+import { WebhookRegistry } from './events/webhook-registry.js'
 import { buildApp } from './http/app.js'
+import { Inbox } from './messaging/inbox.js'
+import { startInboundRecorder } from './messaging/inbound-recorder.js'
 import { Directory } from './messaging/directory.js'
 import { buildLinkPreview } from './messaging/link-preview.js'
 import { MediaResolver } from './messaging/media-resolver.js'
@@ -16,7 +22,11 @@ import { SessionManager } from './sessions/session-manager.js'
 import type { WhatsAppConnector } from './sessions/whatsapp-port.js'
 import { openDatabase } from './store/database.js'
 import type { AuthStateRepository, MessageRepository } from './store/ports.js'
+import { startRetentionSweeper } from './store/retention-sweeper.js'
 import { createSqliteAuthStateRepository } from './store/sqlite-auth-state-repository.js'
+import { createSqliteDeliveryRepository } from './store/sqlite-delivery-repository.js'
+import { createSqliteInboundRepository } from './store/sqlite-inbound-repository.js'
+import { createSqliteWebhookRepository } from './store/sqlite-webhook-repository.js'
 import { createSqliteMessageRepository } from './store/sqlite-message-repository.js'
 import { createSqliteSessionRepository } from './store/sqlite-session-repository.js'
 import { createSqliteSettingsRepository } from './store/sqlite-settings-repository.js'
@@ -82,6 +92,34 @@ export async function createServer({ config, logger, announceAdminKey, connector
     timeoutMs: config.media.fetchTimeoutMs,
     maxBytes: config.media.maxBytes,
   })
+  if (config.webhook.global) {
+    try {
+      fetcher.validate(config.webhook.global.url, { allowHttp: true })
+    } catch (error) {
+      throw new ConfigError('WEBHOOK_URL', `a URL the server may call: ${(error as Error).message} (ALLOW_PRIVATE_URLS=true permits private addresses and http)`, config.webhook.global.url)
+    }
+  }
+
+  const inbound = createSqliteInboundRepository(db)
+  const deliveries = createSqliteDeliveryRepository(db)
+  const registry = new WebhookRegistry(createSqliteWebhookRepository(db), sessionRepository, fetcher, config.webhook.global)
+  const dispatcher = new WebhookDispatcher({
+    deliveries,
+    registry,
+    http: fetcher,
+    concurrency: config.webhook.concurrency,
+    timeoutMs: config.webhook.timeoutMs,
+    retryBaseMs: config.webhook.retryBaseMs,
+    maxRetryDelayMs: config.webhook.maxRetryDelayMs,
+    retryForMs: config.webhook.retryForMs,
+    logger: logger.child({ module: 'webhooks' }),
+  })
+  const live = new LiveStream()
+  const stopJobs = [
+    startInboundRecorder(bus, inbound),
+    startEventFeed({ bus, registry, deliveries, dispatcher, live }),
+    bus.subscribe('session.deleted', ({ deviceId }) => registry.forgetSession(deviceId)),
+  ]
   const messages = new MessageService(
     sessions,
     outbox,
@@ -97,6 +135,9 @@ export async function createServer({ config, logger, announceAdminKey, connector
     keys: new SessionKeys(sessionRepository),
     messages,
     directory: new Directory(sessions, config.numberCheckCacheTtlMs),
+    inbox: new Inbox(inbound, sessions),
+    webhooks: { registry, deliveries, dispatcher },
+    live,
     adminKey,
   })
 
@@ -104,12 +145,16 @@ export async function createServer({ config, logger, announceAdminKey, connector
     app,
     sessions,
     resume: async () => {
+      stopJobs.push(startRetentionSweeper(inbound, deliveries, config.inboundRetentionDays, logger.child({ module: 'retention' })))
+      dispatcher.start()
       outbox.resume()
       await sessions.restore()
     },
     close: async () => {
       sessions.shutdown()
       outbox.close()
+      dispatcher.stop()
+      for (const stop of stopJobs) stop()
       await app.close()
       await fetcher.close()
       db.close()

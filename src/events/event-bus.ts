@@ -8,6 +8,7 @@ import type { EngineMessageStatus } from '../sessions/whatsapp-port.js'
 export interface DomainEvents {
   'session.status': { deviceId: string; state: ConnectionState; lastError: string | null }
   'session.qr': { deviceId: string; qr: string; expiresAt: number }
+  'session.deleted': { deviceId: string }
   'message.status': { deviceId: string; messageId: string; status: MessageStatus; error: string | null }
   'message.received': { deviceId: string; message: InboundMessage }
   /** Internal: a message the engine received, before it is stored. */

@@ -38,8 +38,8 @@ export class Authenticator {
     if (presentedKey(request) === undefined) throw missingCredentials()
   }
 
-  requireAdmin(request: FastifyRequest): void {
-    const key = presentedKey(request)
+  requireAdmin(request: FastifyRequest, sources: CredentialSources = {}): void {
+    const key = presentedKey(request, sources)
     if (key === undefined) throw missingCredentials()
     if (!this.admin.matches(key)) throw new DomainError('forbidden', 'Invalid admin API key')
   }

@@ -127,6 +127,7 @@ export class SessionManager {
       this.runtimes.delete(deviceId)
       this.announced.delete(deviceId)
       this.deps.sessions.delete(deviceId)
+      this.deps.bus.publish('session.deleted', { deviceId })
     })
   }
 

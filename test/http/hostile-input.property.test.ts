@@ -23,7 +23,16 @@ const ROUTES: ReadonlyArray<{ method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: s
   { method: 'GET', path: '/api/messages/send' },
   { method: 'GET', path: '/api/messages/:messageId' },
   { method: 'POST', path: '/api/messages/send-file' },
+  { method: 'GET', path: '/api/sessions/:deviceId/webhooks' },
+  { method: 'POST', path: '/api/sessions/:deviceId/webhooks' },
+  { method: 'DELETE', path: '/api/sessions/:deviceId/webhooks/:webhookId' },
+  { method: 'GET', path: '/api/webhooks/deliveries' },
+  { method: 'POST', path: '/api/webhooks/deliveries/:id/redeliver' },
+  { method: 'GET', path: '/api/sessions/:deviceId/chats' },
+  { method: 'GET', path: '/api/sessions/:deviceId/chats/:chat/messages' },
+  { method: 'GET', path: '/api/sessions/:deviceId/messages/:messageId/media' },
 ]
+// GET /api/events is a never-ending stream; its input handling is tested in events.test.ts.
 
 const SESSION_KEY = 'session-key-for-prop-tests'
 
@@ -53,6 +62,7 @@ const body = fc.oneof(
     image: fc.record({ url: hostileString, base64: hostileString, mimetype: hostileString }, { requiredKeys: [] }),
     location: fc.record({ latitude: hostileValue, longitude: hostileValue }), poll: hostileValue, reaction: hostileValue,
     numbers: fc.array(hostileString, { maxLength: 3 }), sendRatePerMinute: hostileValue, idempotencyKey: hostileValue,
+    url: hostileString, events: fc.array(hostileString, { maxLength: 3 }), secret: hostileValue,
   }, { requiredKeys: [] }),
   fc.dictionary(hostileString, hostileValue, { maxKeys: 4 }),
   fc.jsonValue(),
@@ -80,7 +90,7 @@ const request = fc.record({
   contentType,
   body: fc.option(body, { nil: undefined }),
   rawBody: fc.option(fc.string({ maxLength: 200 }), { nil: undefined }),
-  query: fc.dictionary(fc.constantFrom('deviceId', 'number', 'message', 'apiKey', 'x'), hostileString, { maxKeys: 4 }),
+  query: fc.dictionary(fc.constantFrom('deviceId', 'number', 'message', 'apiKey', 'x', 'status', 'limit', 'before', 'types'), hostileString, { maxKeys: 4 }),
 })
 
 describe('hostile input on every route', async () => {
@@ -93,11 +103,14 @@ describe('hostile input on every route', async () => {
   await app.inject({ method: 'POST', url: '/api/sessions', headers: adminHeaders, payload: { deviceId: 'idle' } })
   await app.inject({ method: 'POST', url: '/api/sessions/idle/stop', headers: adminHeaders })
 
-  const snapshot = (): string =>
+  const read = async (url: string): Promise<string> => (await app.inject({ url, headers: adminHeaders })).body
+  const snapshot = async (): Promise<string> =>
     JSON.stringify({
       sessions: server.sessions.list(),
       sockets: connector.connections.map((c) => [c.deviceId, c.closed, c.loggedOut, c.sent.length]),
       forgotten: connector.forgotten,
+      webhooks: await Promise.all(['shop-1', 'idle'].map((id) => read(`/api/sessions/${id}/webhooks`))),
+      deliveries: await Promise.all(['failed', 'pending'].map((status) => read(`/api/webhooks/deliveries?status=${status}`))),
     })
 
   it('covers every registered route', () => {
@@ -107,7 +120,7 @@ describe('hostile input on every route', async () => {
   it('never answers 5xx, always JSON, and a 4xx changes nothing', async () => {
     await fc.assert(
       fc.asyncProperty(request, async (input) => {
-        const path = input.route.path.replace(/:(deviceId|messageId)/, encodeURIComponent(input.deviceId))
+        const path = input.route.path.replace(/:(deviceId|messageId|webhookId|chat|id)/g, encodeURIComponent(input.deviceId))
         const payload = input.rawBody ?? (input.body === undefined ? undefined : JSON.stringify(input.body))
         const options: InjectOptions = {
           method: input.route.method,
@@ -116,7 +129,7 @@ describe('hostile input on every route', async () => {
           headers: { ...input.credentials, ...(payload !== undefined && input.contentType ? { 'content-type': input.contentType } : {}) },
           ...(payload !== undefined && input.route.method !== 'GET' ? { payload } : {}),
         }
-        const before = snapshot()
+        const before = await snapshot()
         const response = await app.inject(options)
         const shown = JSON.stringify(options).slice(0, 300)
         assert.ok(response.statusCode < 500, `${response.statusCode} for ${shown}: ${response.body.slice(0, 300)}`)
@@ -125,7 +138,7 @@ describe('hostile input on every route', async () => {
         if (response.statusCode >= 400) {
           assert.equal(parsed.success, false, shown)
           assert.equal(typeof parsed.error, 'string', shown)
-          assert.ok(snapshot() === before, `state changed by a ${response.statusCode}: ${shown}`)
+          assert.ok((await snapshot()) === before, `state changed by a ${response.statusCode}: ${shown}`)
         }
         assert.ok(!response.body.includes(ADMIN_KEY), `admin key leaked: ${shown}`)
         assert.ok(!response.body.includes(SESSION_KEY), `session key leaked: ${shown}`)

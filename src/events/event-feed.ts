@@ -1,0 +1,43 @@
+import type { DeliveryRepository } from '../store/ports.js'
+import { envelope, type EventEnvelope, type PublicEventType } from './envelope.js'
+import type { EventBus } from './event-bus.js'
+import type { LiveStream } from './live-stream.js'
+import type { WebhookDispatcher } from './webhook-dispatcher.js'
+import type { WebhookRegistry } from './webhook-registry.js'
+
+export interface EventFeedDeps {
+  bus: EventBus
+  registry: WebhookRegistry
+  deliveries: DeliveryRepository
+  dispatcher: WebhookDispatcher
+  live: LiveStream
+}
+
+/**
+ * Turns domain events into public envelopes and hands each to every matching webhook (queued in the
+ * database before anything is attempted) and to the live stream.
+ */
+export function startEventFeed({ bus, registry, deliveries, dispatcher, live }: EventFeedDeps): () => void {
+  const emit = (type: PublicEventType, deviceId: string, data: Record<string, unknown>): void => {
+    const event: EventEnvelope = envelope(type, deviceId, data)
+    const targets = registry.targetsFor(deviceId, type)
+    if (targets.length > 0) {
+      const body = JSON.stringify(event)
+      deliveries.enqueue(targets.map((target) => ({ webhookId: target.id, deviceId, eventId: event.id, eventType: type, body })))
+      dispatcher.wake()
+    }
+    live.publish(event)
+  }
+
+  const unsubscribers = [
+    bus.subscribe('message.received', ({ deviceId, message }) =>
+      emit('message.received', deviceId, { ...message, timestamp: new Date(message.timestamp).toISOString() })),
+    bus.subscribe('message.status', ({ deviceId, messageId, status, error }) =>
+      emit('message.status', deviceId, { messageId, status, error })),
+    bus.subscribe('session.status', ({ deviceId, state, lastError }) =>
+      emit('session.status', deviceId, { state, lastError })),
+    bus.subscribe('session.qr', ({ deviceId, qr, expiresAt }) =>
+      emit('session.qr', deviceId, { qr, expiresAt: new Date(expiresAt).toISOString() })),
+  ]
+  return () => unsubscribers.forEach((unsubscribe) => unsubscribe())
+}

@@ -1,0 +1,69 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { invalidInput } from '../../errors.js'
+import { isPublicEventType, PUBLIC_EVENT_TYPES, type EventEnvelope, type PublicEventType } from '../../events/envelope.js'
+import type { LiveStream } from '../../events/live-stream.js'
+import type { Authenticator } from '../auth.js'
+import { DeviceId, ErrorResponse } from '../schemas.js'
+
+export interface EventRoutesDeps {
+  live: LiveStream
+  auth: Authenticator
+  heartbeatMs: number
+}
+
+/** A subscriber that falls this far behind is cut off rather than buffered without bound. */
+const MAX_BUFFERED_BYTES = 1024 * 1024
+
+function parseTypes(value: string | undefined): Set<PublicEventType> | undefined {
+  if (value === undefined || value === '') return undefined
+  const types = value.split(',').map((type) => type.trim())
+  const unknown = types.filter((type) => !isPublicEventType(type))
+  if (unknown.length > 0) throw invalidInput(`Unknown event types: ${unknown.join(', ')}; known: ${PUBLIC_EVENT_TYPES.join(', ')}`)
+  return new Set(types as PublicEventType[])
+}
+
+export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesDeps> = async (app, { live, auth, heartbeatMs }) => {
+  app.get('/api/events', {
+    schema: {
+      summary: 'Live event stream (Server-Sent Events)',
+      description: `Each event is an SSE message whose data is the JSON envelope { id, type, deviceId, timestamp, data }. Types: ${PUBLIC_EVENT_TYPES.join(', ')}. The admin key sees every session; a session key must name its own deviceId.`,
+      tags: ['events'],
+      security: [{ bearerAuth: [] }, { apiKeyHeader: [] }, { apiKeyQuery: [] }],
+      querystring: Type.Object({
+        deviceId: Type.Optional(DeviceId),
+        types: Type.Optional(Type.String({ maxLength: 200, description: 'Comma-separated event types' })),
+        apiKey: Type.Optional(Type.String({ maxLength: 256 })),
+      }),
+      response: { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse },
+    },
+    preHandler: async (request) => {
+      const { deviceId } = request.query
+      if (deviceId === undefined) auth.requireAdmin(request, { query: true })
+      else auth.requireSessionAccess(request, deviceId, { query: true })
+    },
+  }, async (request, reply) => {
+    const types = parseTypes(request.query.types)
+    const raw = reply.raw
+    reply.hijack()
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    })
+    raw.write(': connected\n\n')
+    const send = (event: EventEnvelope): void => {
+      if (raw.writableLength > MAX_BUFFERED_BYTES) {
+        raw.end()
+        return
+      }
+      raw.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`)
+    }
+    const unsubscribe = live.subscribe({ deviceId: request.query.deviceId, types }, send)
+    const heartbeat = setInterval(() => raw.write(': ping\n\n'), heartbeatMs)
+    raw.on('close', () => {
+      clearInterval(heartbeat)
+      unsubscribe()
+    })
+  })
+}

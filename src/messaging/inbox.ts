@@ -1,0 +1,46 @@
+import { DomainError, invalidInput } from '../errors.js'
+import type { SessionManager } from '../sessions/session-manager.js'
+import type { ChatSummary, InboundMessageRepository } from '../store/ports.js'
+import type { InboundMessage } from './inbound-message.js'
+import { parseRecipient } from './recipient.js'
+
+export interface MediaDownload {
+  stream: NodeJS.ReadableStream
+  mimetype: string
+  fileName: string | null
+}
+
+/** Reads back what sessions received: chats, messages per chat, and media. */
+export class Inbox {
+  constructor(
+    private readonly inbound: InboundMessageRepository,
+    private readonly manager: SessionManager,
+  ) {}
+
+  chats(deviceId: string, limit: number): ChatSummary[] {
+    this.manager.get(deviceId)
+    return this.inbound.chats(deviceId, limit)
+  }
+
+  messages(deviceId: string, chat: string, limit: number, before?: number): InboundMessage[] {
+    this.manager.get(deviceId)
+    const jid = parseRecipient(chat)
+    return this.inbound.listByChat(deviceId, jid, limit, before).map((record) => JSON.parse(record.payload) as InboundMessage)
+  }
+
+  /** Streams a received message's media; WhatsApp is asked to re-upload it when the link has expired. */
+  async media(deviceId: string, messageId: string): Promise<MediaDownload> {
+    const record = this.inbound.get(deviceId, messageId)
+    if (!record) throw new DomainError('not_found', `Message "${messageId}" not found in session "${deviceId}"`)
+    const message = JSON.parse(record.payload) as InboundMessage
+    const raw = this.inbound.raw(deviceId, messageId)
+    if (!message.media || !raw) throw invalidInput(`Message "${messageId}" has no media`)
+    const connection = this.manager.requireConnection(deviceId)
+    try {
+      const stream = await connection.downloadMedia(raw)
+      return { stream, mimetype: message.media.mimetype ?? 'application/octet-stream', fileName: message.media.fileName }
+    } catch (error) {
+      throw new DomainError('upstream_failed', `Could not download the media: ${(error as Error).message}`)
+    }
+  }
+}

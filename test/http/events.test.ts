@@ -1,0 +1,233 @@
+import assert from 'node:assert/strict'
+import { createHmac } from 'node:crypto'
+import { describe, it } from 'node:test'
+import { Webhook } from 'standardwebhooks'
+import type { InboundMessage } from '../../src/messaging/inbound-message.js'
+import { FakeConnector } from '../support/fake-connector.js'
+import { startInProcessServer } from '../support/in-process-server.js'
+import { waitFor } from '../support/wait-for.js'
+import { WebhookReceiver } from '../support/webhook-receiver.js'
+
+const SECRET = 'global-webhook-secret-0123456789'
+
+function inbound(id: string, overrides: Partial<InboundMessage> = {}): InboundMessage {
+  return {
+    id,
+    chat: '15550002222@s.whatsapp.net',
+    isGroup: false,
+    sender: { jid: '15550002222@s.whatsapp.net', phoneNumber: '15550002222', lid: '99887766@lid', pushName: 'Bob' },
+    timestamp: 1_795_000_000_000,
+    type: 'text',
+    text: `hello ${id}`,
+    media: null,
+    location: null,
+    contacts: null,
+    target: null,
+    poll: null,
+    quoted: null,
+    ...overrides,
+  }
+}
+
+async function serverWithWebhook(receiver: WebhookReceiver, env: Record<string, string> = {}) {
+  const connector = new FakeConnector(true)
+  const started = await startInProcessServer({
+    ALLOW_PRIVATE_URLS: 'true', WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: SECRET,
+    WEBHOOK_RETRY_BASE_MS: '20', WEBHOOK_MAX_RETRY_DELAY_MS: '100', WEBHOOK_TIMEOUT_MS: '500', ...env,
+  }, connector)
+  await started.server.resume()
+  const headers = { ...started.adminHeaders, 'content-type': 'application/json' }
+  const { app } = started.server
+  const addSession = async (deviceId: string) => {
+    await app.inject({ method: 'POST', url: '/api/sessions', headers, payload: { deviceId } })
+    connector.latest(deviceId).emitOpen({ jid: `1555000${deviceId.length}:7@s.whatsapp.net`, phoneNumber: `1555000${deviceId.length}`, pushName: deviceId })
+    return connector.latest(deviceId)
+  }
+  return { ...started, app, headers, addSession }
+}
+
+describe('events out: webhooks, the live stream, the inbox (in-process, real HTTP receiver)', () => {
+  it('delivers signed events that verify with the secret, in both signature schemes', async () => {
+    const receiver = await WebhookReceiver.start()
+    const { addSession } = await serverWithWebhook(receiver)
+    const connection = await addSession('shop')
+    connection.emitReceived(inbound('IN1'))
+    const request = await waitFor(() => receiver.accepted.find((r) => r.event.type === 'message.received'), { what: 'webhook' })
+    assert.deepEqual(request.event.data.sender, { jid: '15550002222@s.whatsapp.net', phoneNumber: '15550002222', lid: '99887766@lid', pushName: 'Bob' })
+    assert.equal(request.event.deviceId, 'shop')
+    assert.equal(request.event.data.text, 'hello IN1')
+    assert.match(request.event.id, /^evt_[0-9a-f]{32}$/)
+    const verified = new Webhook(Buffer.from(SECRET).toString('base64')).verify(request.body, {
+      'webhook-id': String(request.headers['webhook-id']),
+      'webhook-timestamp': String(request.headers['webhook-timestamp']),
+      'webhook-signature': String(request.headers['webhook-signature']),
+    })
+    assert.equal((verified as { id: string }).id, request.event.id)
+    assert.equal(request.headers['x-hub-signature-256'], `sha256=${createHmac('sha256', SECRET).update(request.body).digest('hex')}`)
+    assert.ok(!request.body.includes(SECRET))
+    const types = new Set(receiver.accepted.map((r) => r.event.type))
+    assert.ok(types.has('session.status'), `saw ${[...types].join(', ')}`)
+  })
+
+  it('stores each received message once and lists it per chat', async () => {
+    const receiver = await WebhookReceiver.start()
+    const { app, adminHeaders, addSession } = await serverWithWebhook(receiver)
+    const connection = await addSession('shop')
+    connection.emitReceived(inbound('A1', { timestamp: 1_000 }))
+    connection.emitReceived(inbound('A2', { timestamp: 2_000 }))
+    connection.emitReceived(inbound('A1', { timestamp: 1_000 }))
+    const chats = await app.inject({ url: '/api/sessions/shop/chats', headers: adminHeaders })
+    assert.deepEqual(chats.json().chats, [{ chat: '15550002222@s.whatsapp.net', messages: 2, lastMessageAt: '1970-01-01T00:00:02.000Z' }])
+    const messages = await app.inject({ url: '/api/sessions/shop/chats/+15550002222/messages', headers: adminHeaders })
+    assert.deepEqual(messages.json().messages.map((m: { id: string }) => m.id), ['A2', 'A1'])
+    const older = await app.inject({ url: '/api/sessions/shop/chats/15550002222/messages?before=1970-01-01T00:00:01.500Z', headers: adminHeaders })
+    assert.deepEqual(older.json().messages.map((m: { id: string }) => m.id), ['A1'])
+    await waitFor(() => receiver.accepted.filter((r) => r.event.type === 'message.received').length === 2, { what: 'two events' })
+  })
+
+  it('retries while the receiver is down and then delivers every event once, in order per session', async () => {
+    const receiver = await WebhookReceiver.start()
+    receiver.mode = 'down'
+    const { addSession } = await serverWithWebhook(receiver)
+    const shop = await addSession('shop')
+    const bar = await addSession('bar')
+    for (let i = 0; i < 10; i++) {
+      shop.emitReceived(inbound(`S${i}`))
+      bar.emitReceived(inbound(`B${i}`))
+    }
+    await waitFor(() => receiver.attempts >= 6, { what: 'failed attempts' })
+    receiver.mode = 'ok'
+    await waitFor(() => receiver.uniqueEvents().filter((e) => e.type === 'message.received').length === 20, { what: 'all delivered', timeoutMs: 10_000 })
+    for (const [deviceId, prefix] of [['shop', 'S'], ['bar', 'B']] as const) {
+      const ids = receiver.uniqueEvents().filter((e) => e.type === 'message.received' && e.deviceId === deviceId).map((e) => e.data.id)
+      assert.deepEqual(ids, Array.from({ length: 10 }, (_, i) => `${prefix}${i}`))
+    }
+  })
+
+  it('keeps failed deliveries listable and redelivers them on request', async () => {
+    const receiver = await WebhookReceiver.start()
+    receiver.mode = 'down'
+    const { app, adminHeaders, addSession } = await serverWithWebhook(receiver, { WEBHOOK_RETRY_FOR_MS: '0' })
+    const connection = await addSession('shop')
+    connection.emitReceived(inbound('F1'))
+    const failed = await waitFor(async () => {
+      const list = (await app.inject({ url: '/api/webhooks/deliveries?status=failed', headers: adminHeaders })).json().deliveries as Array<{ id: number; eventType: string; lastError: string }>
+      return list.find((d) => d.eventType === 'message.received')
+    }, { what: 'failed delivery' })
+    assert.match(failed.lastError, /HTTP 503/)
+    receiver.mode = 'ok'
+    const redeliver = await app.inject({ method: 'POST', url: `/api/webhooks/deliveries/${failed.id}/redeliver`, headers: adminHeaders })
+    assert.equal(redeliver.statusCode, 200)
+    await waitFor(() => receiver.accepted.some((r) => r.event.data.id === 'F1'), { what: 'redelivered' })
+    const again = await app.inject({ method: 'POST', url: `/api/webhooks/deliveries/${failed.id}/redeliver`, headers: adminHeaders })
+    assert.equal(again.statusCode, 409)
+  })
+
+  it('a hanging receiver delays neither another receiver nor sending', async () => {
+    const hanging = await WebhookReceiver.start()
+    hanging.mode = 'hang'
+    const healthy = await WebhookReceiver.start()
+    const { app, headers, addSession } = await serverWithWebhook(hanging, { WEBHOOK_TIMEOUT_MS: '60000' })
+    const connection = await addSession('shop')
+    const created = await app.inject({ method: 'POST', url: '/api/sessions/shop/webhooks', headers, payload: { url: healthy.url, events: ['message.received'] } })
+    assert.equal(created.statusCode, 201, created.body)
+    await waitFor(() => hanging.attempts >= 1, { what: 'hanging receiver busy' })
+    connection.emitReceived(inbound('H1'))
+    await waitFor(() => healthy.accepted.some((r) => r.event.data.id === 'H1'), { what: 'healthy receiver served', timeoutMs: 3000 })
+    const sent = await app.inject({ method: 'POST', url: '/api/messages/send', headers, payload: { deviceId: 'shop', number: '15550002222', message: 'still fast' } })
+    assert.equal(sent.statusCode, 200)
+  })
+
+  it('manages per-session webhooks: secret shown once, URL checked, removal', async () => {
+    const receiver = await WebhookReceiver.start()
+    const { app, headers, addSession } = await serverWithWebhook(receiver, { ALLOW_PRIVATE_URLS: 'false', WEBHOOK_URL: '', WEBHOOK_SECRET: '' })
+    await addSession('shop')
+    const privateUrl = await app.inject({ method: 'POST', url: '/api/sessions/shop/webhooks', headers, payload: { url: 'https://127.0.0.1/hook' } })
+    assert.equal(privateUrl.statusCode, 400)
+    const plain = await app.inject({ method: 'POST', url: '/api/sessions/shop/webhooks', headers, payload: { url: 'http://example.com/hook' } })
+    assert.equal(plain.statusCode, 400)
+    const badEvent = await app.inject({ method: 'POST', url: '/api/sessions/shop/webhooks', headers, payload: { url: 'https://example.com/hook', events: ['nope'] } })
+    assert.equal(badEvent.statusCode, 400)
+    const created = await app.inject({ method: 'POST', url: '/api/sessions/shop/webhooks', headers, payload: { url: 'https://example.com/hook' } })
+    assert.equal(created.statusCode, 201)
+    const { id, secret } = created.json().webhook
+    assert.match(secret, /^whsec_/)
+    const list = await app.inject({ url: '/api/sessions/shop/webhooks', headers })
+    assert.equal(list.json().webhooks[0].id, id)
+    assert.ok(!list.body.includes(secret))
+    assert.equal((await app.inject({ method: 'DELETE', url: `/api/sessions/shop/webhooks/${id}`, headers })).statusCode, 200)
+    assert.equal((await app.inject({ method: 'DELETE', url: `/api/sessions/shop/webhooks/${id}`, headers })).statusCode, 404)
+  })
+
+  it('streams media of a received message', async () => {
+    const receiver = await WebhookReceiver.start()
+    const { app, adminHeaders, addSession } = await serverWithWebhook(receiver)
+    const connection = await addSession('shop')
+    connection.emitReceived(inbound('M1', { type: 'document', text: null, media: { mimetype: 'application/pdf', fileName: 'résumé.pdf', size: 9, seconds: null, voice: false } }), Buffer.from('%PDF-1.4 x'))
+    connection.emitReceived(inbound('T1'))
+    const media = await app.inject({ url: '/api/sessions/shop/messages/M1/media', headers: adminHeaders })
+    assert.equal(media.statusCode, 200)
+    assert.equal(media.headers['content-type'], 'application/pdf')
+    assert.match(String(media.headers['content-disposition']), /filename\*=UTF-8''r%C3%A9sum%C3%A9\.pdf/)
+    assert.equal(media.body, '%PDF-1.4 x')
+    assert.equal((await app.inject({ url: '/api/sessions/shop/messages/T1/media', headers: adminHeaders })).statusCode, 400)
+    assert.equal((await app.inject({ url: '/api/sessions/shop/messages/NOPE/media', headers: adminHeaders })).statusCode, 404)
+  })
+})
+
+/** Reads SSE events from a live stream until `count` arrived. */
+async function readEvents(url: string, headers: Record<string, string>, count: number, afterConnect: () => void): Promise<Array<{ type: string; deviceId: string; data: any }>> {
+  const response = await fetch(url, { headers })
+  assert.equal(response.status, 200)
+  assert.match(String(response.headers.get('content-type')), /text\/event-stream/)
+  const reader = response.body!.getReader()
+  const decoder = new TextDecoder()
+  const events: Array<{ type: string; deviceId: string; data: any }> = []
+  let buffer = ''
+  let connected = false
+  while (events.length < count) {
+    const { value, done } = await reader.read()
+    if (done) break
+    buffer += decoder.decode(value, { stream: true })
+    if (!connected && buffer.includes(': connected')) {
+      connected = true
+      afterConnect()
+    }
+    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+      const block = buffer.slice(0, end)
+      buffer = buffer.slice(end + 2)
+      const data = block.split('\n').find((line) => line.startsWith('data: '))
+      if (data) events.push(JSON.parse(data.slice(6)))
+    }
+  }
+  await reader.cancel()
+  return events
+}
+
+describe('live event stream (SSE, in-process server on loopback)', () => {
+  it('streams events to the admin, filtered by session and type, and only its own to a session key', async () => {
+    const receiver = await WebhookReceiver.start()
+    const { app, headers, adminHeaders, addSession } = await serverWithWebhook(receiver)
+    const shop = await addSession('shop')
+    const bar = await addSession('bar')
+    await app.inject({ method: 'PUT', url: '/api/sessions/shop/api-key', headers, payload: { apiKey: 'shop-key-0123456789' } })
+    const base = await app.listen({ port: 0, host: '127.0.0.1' })
+
+    const adminEvents = await readEvents(`${base}/api/events?types=message.received`, adminHeaders, 2, () => {
+      bar.emitReceived(inbound('X1'))
+      shop.emitReceived(inbound('X2'))
+    })
+    assert.deepEqual(adminEvents.map((e) => [e.deviceId, e.data.id]), [['bar', 'X1'], ['shop', 'X2']])
+
+    const own = await readEvents(`${base}/api/events?deviceId=shop&apiKey=shop-key-0123456789`, {}, 1, () => {
+      bar.emitReceived(inbound('Y1'))
+      shop.emitReceived(inbound('Y2'))
+    })
+    assert.deepEqual(own.map((e) => e.data.id), ['Y2'])
+
+    assert.equal((await fetch(`${base}/api/events?deviceId=bar`, { headers: { authorization: 'Bearer shop-key-0123456789' } })).status, 403)
+    assert.equal((await fetch(`${base}/api/events`, { headers: { authorization: 'Bearer shop-key-0123456789' } })).status, 403)
+    assert.equal((await fetch(`${base}/api/events`)).status, 401)
+    assert.equal((await fetch(`${base}/api/events?types=nope`, { headers: adminHeaders })).status, 400)
+  })
+})
