@@ -140,11 +140,12 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     socket.ev.on('messages.update', (updates: WAMessageUpdate[]) => {
       for (const { key, update } of updates) if (key.fromMe) reportReceipt(key.id, update.status)
     })
+    // Messages that arrived while the device was offline come as 'append', live ones as 'notify': both count.
     socket.ev.on('messages.upsert', ({ messages, type }) => {
       for (const message of messages) {
         if (message.key.fromMe) {
           if (type === 'append') reportReceipt(message.key.id, message.status)
-        } else if (type === 'notify') {
+        } else {
           const inbound = toInboundMessage(message)
           if (inbound) callbacks.onMessageReceived(inbound, proto.WebMessageInfo.encode(message).finish())
         }
