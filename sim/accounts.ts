@@ -44,6 +44,8 @@ function lidForPhone(phoneNumber: string): string {
 }
 
 export class Accounts {
+  /** phone numbers that are not WhatsApp users, unless paired (everyone else is) */
+  readonly notOnWhatsApp = new Set<string>()
   private readonly byPhone = new Map<string, Account>()
   private readonly phoneByLid = new Map<string, string>()
 
@@ -76,6 +78,15 @@ export class Accounts {
     account.devices.set(device, linked)
     account.nextDevice = Math.max(account.nextDevice, device + 1)
     return linked
+  }
+
+  isOnWhatsApp(account: Account): boolean {
+    return account.devices.size > 0 || !this.notOnWhatsApp.has(account.phoneNumber)
+  }
+
+  /** accounts with at least one device still linked */
+  linked(): Account[] {
+    return [...this.byPhone.values()].filter(a => this.isLinked(a.phoneNumber))
   }
 
   isLinked(phoneNumber: string): boolean {

@@ -20,7 +20,8 @@ const control = await startControlServer(sim, { port: Number(values['control-por
 
 console.log(`simulator url:      ${sim.url}`)
 console.log(`root public key:    ${sim.rootPublicKeyB64}`)
-console.log(`control api:        ${control.url}`)
+console.log(`control api:        ${control.url}  (virtual phone page at /)`)
+console.log(`media host:         https://${sim.mediaHost}  (CA: GET ${control.url}/media-ca; trust it with NODE_EXTRA_CA_CERTS)`)
 console.log(`product env:        WHATSAPP_URL=${sim.url} WHATSAPP_ROOT_KEY=${sim.rootPublicKeyB64}`)
 
 const shutdown = async () => {

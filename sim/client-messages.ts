@@ -1,7 +1,10 @@
-import { getBinaryNodeChild, getBinaryNodeChildren, isJidGroup, jidDecode, type BinaryNode, type proto } from '@whiskeysockets/baileys'
+import { isJidGroup, jidDecode, type BinaryNode, type proto } from '@whiskeysockets/baileys'
 import type { Connection } from './connection.js'
 import type { SimContext } from './context.js'
-import { textOf } from './inbox.js'
+import { decryptGroupMessage } from './group-messages.js'
+import { textOf, type ReceivedMessage } from './inbox.js'
+import { openMedia } from './media-messages.js'
+import { encryptedCopies } from './message-copies.js'
 
 type ReceiptType = 'delivered' | 'read' | 'played'
 
@@ -20,19 +23,6 @@ function ackNode(message: BinaryNode, errorCode?: number): BinaryNode {
   }
   if (errorCode !== undefined) attrs.error = String(errorCode)
   return { tag: 'ack', attrs }
-}
-
-/** Each (recipient jid, <enc>) pair in a message: fanned out in <participants>, or a single <enc>. */
-function encryptedCopies(message: BinaryNode): Array<{ jid: string; enc: BinaryNode }> {
-  const participants = getBinaryNodeChild(message, 'participants')
-  if (participants) {
-    return getBinaryNodeChildren(participants, 'to').flatMap(to => {
-      const enc = getBinaryNodeChild(to, 'enc')
-      return enc && to.attrs.jid ? [{ jid: to.attrs.jid, enc }] : []
-    })
-  }
-  const enc = getBinaryNodeChild(message, 'enc')
-  return enc && message.attrs.to ? [{ jid: message.attrs.to, enc }] : []
 }
 
 /**
@@ -56,6 +46,25 @@ async function decryptForRecipient(conn: Connection, message: BinaryNode, ctx: S
   return undefined
 }
 
+async function readMessage(conn: Connection, message: BinaryNode, ctx: SimContext): Promise<ReceivedMessage | undefined> {
+  const to = message.attrs.to ?? ''
+  const group = isJidGroup(to) ? await decryptGroupMessage(conn, message, ctx) : undefined
+  const decrypted = isJidGroup(to) ? group?.message : await decryptForRecipient(conn, message, ctx)
+  if (!decrypted) return undefined
+  const text = textOf(decrypted)
+  const media = await openMedia(decrypted, ctx.media).catch(err => ctx.logger.warn({ err }, 'could not open media'))
+  return {
+    id: message.attrs.id ?? '',
+    from: conn.phoneNumber!,
+    to,
+    message: decrypted,
+    ...(text !== undefined ? { text } : {}),
+    ...(group ? { group: to, decryptedBy: group.decryptedBy } : {}),
+    ...(media ? { media } : {}),
+    at: Date.now()
+  }
+}
+
 /** A client sent a <message>: decrypt and record it, ack it, and send the automatic receipts. */
 export async function handleClientMessage(conn: Connection, message: BinaryNode, ctx: SimContext): Promise<void> {
   const id = message.attrs.id ?? ''
@@ -64,11 +73,8 @@ export async function handleClientMessage(conn: Connection, message: BinaryNode,
   if (errorCode !== undefined) return conn.send(ackNode(message, errorCode))
 
   if (!ctx.options.ackOnly) {
-    const decrypted = await decryptForRecipient(conn, message, ctx)
-    if (decrypted) {
-      const text = textOf(decrypted)
-      ctx.inbox.record({ id, from: conn.phoneNumber!, to, message: decrypted, ...(text !== undefined ? { text } : {}), at: Date.now() })
-    }
+    const received = await readMessage(conn, message, ctx)
+    if (received) ctx.inbox.record(received)
   }
   conn.send(ackNode(message))
   if (ctx.autoReceipts === 'none' || isJidGroup(to)) return

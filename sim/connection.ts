@@ -6,6 +6,7 @@ import { handleClientMessage } from './client-messages.js'
 import type { SimContext } from './context.js'
 import { encodeFrame, FrameDecoder } from './frames.js'
 import { answerIq } from './iq-handlers.js'
+import { isLinkCodeReg, PhoneLinkCode, readCompanionHello, type CompanionHello } from './link-code.js'
 import type { PendingMessage } from './inbound-delivery.js'
 import type { LiveSocket } from './live-connections.js'
 import { NoiseResponder, type NoiseTransport } from './noise.js'
@@ -51,6 +52,8 @@ export class Connection implements LiveSocket {
   private handling: Promise<void> = Promise.resolve()
   private readonly pendingIqs = new Map<string, (node: BinaryNode | Error) => void>()
   private iqCounter = 0
+  /** set once the client asked to pair by code */
+  private linkCode?: { hello: CompanionHello; ref: string; finished?: (reg: BinaryNode) => void }
 
   constructor(
     private readonly ws: WebSocket,
@@ -92,6 +95,15 @@ export class Connection implements LiveSocket {
     })
   }
 
+  /** Sends an iq error for `request`, which Baileys' query() turns into a rejected Boom. */
+  replyError(request: BinaryNode, code: number, text: string): void {
+    this.send({
+      tag: 'iq',
+      attrs: { from: request.attrs.to ?? PN_SERVER, type: 'error', id: request.attrs.id ?? '' },
+      content: [{ tag: 'error', attrs: { code: String(code), text } }]
+    })
+  }
+
   /** Server-initiated iq; resolves with the client's result. */
   request(node: BinaryNode, timeoutMs: number): Promise<BinaryNode> {
     const id = node.attrs.id ?? `sim-${++this.iqCounter}`
@@ -122,24 +134,82 @@ export class Connection implements LiveSocket {
 
   /** Whether `ref` is one of this connection's QR refs and still within its lifetime. */
   refIsLive(ref: string): boolean {
+    const expiresAt = this.refExpiresAt(ref)
+    return expiresAt !== undefined && Date.now() <= expiresAt
+  }
+
+  /** The ref the client is showing now: the first one not yet expired. */
+  currentRef(): { ref: string; expiresAt: number } | undefined {
+    const now = Date.now()
+    for (const ref of this.refs) {
+      const expiresAt = this.refExpiresAt(ref)!
+      if (expiresAt >= now) return { ref, expiresAt }
+    }
+    return undefined
+  }
+
+  private refExpiresAt(ref: string): number | undefined {
     const index = this.refs.indexOf(ref)
-    if (index < 0) return false
+    if (index < 0) return undefined
     const [first, later] = this.ctx.options.qrTtlMs
-    return Date.now() <= this.refsIssuedAt + first + index * later
+    return this.refsIssuedAt + first + index * later
   }
 
   /** The phone scanned one of our QR codes: link this client to `account`, then ask for a restart. */
-  async completePairing(qr: QrData, account: Account): Promise<Companion> {
+  completePairing(qr: QrData, account: Account): Promise<Companion> {
+    return this.link(qr.identityKey, qr.advSecret, account)
+  }
+
+  /**
+   * The user typed the code this client showed into the phone of `account`: run the phone's side
+   * of the code exchange, then link as after a QR scan.
+   */
+  async completeCodePairing(code: string, account: Account): Promise<Companion> {
+    const pending = this.linkCode
+    if (!pending || !this.registration || !this.isOpen) throw new Error('connection is not waiting to be paired by code')
+    const phone = new PhoneLinkCode(code, pending.ref)
+    const finished = new Promise<BinaryNode>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('client did not finish the code exchange')), PAIR_SIGN_TIMEOUT_MS)
+      pending.finished = reg => {
+        clearTimeout(timer)
+        resolve(reg)
+      }
+    })
+    this.send(await phone.notification(pending.hello))
+    const { identityKey, advSecret } = phone.finish(await finished)
+    return this.link(identityKey, advSecret, account)
+  }
+
+  /** Sends pair-success signed for the client's identity key, records the device, then asks for a restart. */
+  private async link(identityKey: Uint8Array, advSecret: Uint8Array, account: Account): Promise<Companion> {
     if (!this.registration || !this.isOpen) throw new Error('connection is not waiting to be paired')
     const device = account.nextDevice
     const companion = companionFor(account, device)
-    const identity = buildDeviceIdentityHmac(companion, qr.identityKey, qr.advSecret)
+    const identity = buildDeviceIdentityHmac(companion, identityKey, advSecret)
     const answer = await this.request(buildPairSuccess(`sim-${++this.iqCounter}`, companion, identity), PAIR_SIGN_TIMEOUT_MS)
     if (!getBinaryNodeChild(answer, 'pair-device-sign')) throw new Error('client rejected pair-success')
     this.ctx.accounts.linkDevice(account, this.clientStaticKey, this.registeredKeys(this.registration), device)
     this.forgetRefs()
     this.kick(515)
     return companion
+  }
+
+  /** requestPairingCode: `companion_hello` waits for the phone; `companion_finish` completes the exchange. */
+  private onLinkCodeReg(iq: BinaryNode, reg: BinaryNode): void {
+    if (reg.attrs.stage === 'companion_finish') {
+      this.reply(iq)
+      this.linkCode?.finished?.(reg)
+      return
+    }
+    const hello = readCompanionHello(reg)
+    if (reg.attrs.stage !== 'companion_hello' || !hello) return this.replyError(iq, 400, 'bad-request')
+    const ref = randomBytes(16).toString('base64')
+    if (this.linkCode) this.ctx.codePairings.release(this.linkCode.hello.phoneNumber, this)
+    this.linkCode = { hello, ref }
+    this.ctx.codePairings.set(hello.phoneNumber, this)
+    this.reply(iq, [
+      { tag: 'link_code_companion_reg', attrs: {}, content: [{ tag: 'link_code_pairing_ref', attrs: {}, content: Buffer.from(ref) }] }
+    ])
   }
 
   private registeredKeys(data: proto.ClientPayload.IDevicePairingRegistrationData): DeviceKeys {
@@ -256,6 +326,8 @@ export class Connection implements LiveSocket {
       this.pendingIqs.get(node.attrs.id ?? '')?.(node)
       return
     }
+    const linkCodeReg = this.registration ? isLinkCodeReg(node) : undefined
+    if (linkCodeReg) return this.onLinkCodeReg(node, linkCodeReg)
     if (!this.loggedIn) return
     switch (node.tag) {
       case 'iq':
@@ -278,6 +350,7 @@ export class Connection implements LiveSocket {
   private forgetRefs(): void {
     for (const ref of this.refs) this.ctx.pairings.delete(ref)
     this.refs = []
+    if (this.linkCode) this.ctx.codePairings.release(this.linkCode.hello.phoneNumber, this)
   }
 
   private onClose(): void {

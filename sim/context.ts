@@ -1,11 +1,14 @@
 import type { Logger } from 'pino'
 import type { Accounts } from './accounts.js'
 import type { ServerIdentity } from './certificates.js'
+import type { CodePairings } from './code-pairings.js'
 import type { Connection } from './connection.js'
 import type { Faults } from './faults.js'
+import type { Groups } from './groups.js'
 import type { Inbox } from './inbox.js'
 import type { InboundDelivery } from './inbound-delivery.js'
 import type { LiveConnections } from './live-connections.js'
+import type { MediaHost } from './media-host.js'
 import type { PhonePeers } from './phone-peers.js'
 
 export interface SimOptions {
@@ -17,7 +20,7 @@ export interface SimOptions {
   acceptUnknownDevices: boolean
   /** ack client messages without decrypting or recording them (benchmarks) */
   ackOnly: boolean
-  /** hosts given out in media_conn answers */
+  /** hosts given out in media_conn answers (default: the sim's own media host) */
   mediaHosts: string[]
 }
 
@@ -29,9 +32,13 @@ export interface SimContext {
   faults: Faults
   live: LiveConnections<Connection>
   inbox: Inbox
+  groups: Groups
+  media: MediaHost
   inbound: InboundDelivery
   /** ref -> the unpaired connection that showed it */
   pairings: Map<string, Connection>
+  /** phone number -> the unpaired connection that asked to pair with it by code */
+  codePairings: CodePairings<Connection>
   options: SimOptions
   autoReceipts: 'none' | 'delivered' | 'read'
   logger: Logger

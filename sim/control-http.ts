@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { BufferJSON, type proto } from '@whiskeysockets/baileys'
 import type { SilenceKind } from './faults.js'
 import type { Simulator } from './index.js'
+import { serveVirtualPhone } from './virtual-phone.js'
 
 export interface ControlServer {
   url: string
@@ -52,6 +53,25 @@ function routes(sim: Simulator): Record<string, Route> {
       return { live: sim.liveConnections(phoneNumber), log: sim.connectionLog() }
     },
     'GET /received': () => sim.received(),
+    'GET /pending-qrs': () => sim.pendingQrs(),
+    'GET /accounts': () => sim.linkedAccounts(),
+    'GET /media-ca': () => ({ pem: sim.mediaCaPem }),
+    'POST /pair-code': body => sim.pairWithCode(str(body, 'phoneNumber'), str(body, 'code')),
+    'POST /groups': body => {
+      const participants = body.participants
+      if (!Array.isArray(participants) || !participants.every(p => typeof p === 'string')) {
+        throw new BadRequest('"participants" must be an array of phone numbers')
+      }
+      return sim.createGroup({ subject: str(body, 'subject'), participants, ...(body.owner ? { owner: str(body, 'owner') } : {}) })
+    },
+    'POST /group-message': body =>
+      sim.sendGroupMessage(str(body, 'group'), str(body, 'from'), { conversation: str(body, 'text') }, encrypted(body)),
+    'POST /not-on-whatsapp': body => {
+      const phoneNumber = str(body, 'phoneNumber')
+      if (bool(body, 'on')) sim.notOnWhatsApp.add(phoneNumber)
+      else sim.notOnWhatsApp.delete(phoneNumber)
+      return { ok: true }
+    },
     'POST /scan': body => sim.scanQr(str(body, 'qr'), { ...(body.phoneNumber ? { phoneNumber: str(body, 'phoneNumber') } : {}) }),
     // creds come back BufferJSON-encoded so another process can log in with them
     'POST /provision': body => sim.provision(optionalStr(body, 'phoneNumber')),
@@ -120,11 +140,12 @@ function respond(res: ServerResponse, status: number, payload: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload, BufferJSON.replacer))
 }
 
-/** JSON endpoints mirroring the Simulator API, for demos and tests in another process. */
+/** JSON endpoints mirroring the Simulator API, for demos and tests in another process, and the virtual phone page at /. */
 export async function startControlServer(sim: Simulator, opts: { port?: number; host?: string } = {}): Promise<ControlServer> {
   const table = routes(sim)
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://control')
+    if (req.method === 'GET' && serveVirtualPhone(url.pathname, res)) return
     const route = table[`${req.method} ${url.pathname}`]
     if (!route) return respond(res, 404, { error: `no route ${req.method} ${url.pathname}` })
     readJson(req)

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { proto, type BinaryNode } from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
-import { PN_SERVER, type Accounts } from './accounts.js'
+import { LID_SERVER, PN_SERVER, type Accounts } from './accounts.js'
 import type { Connection } from './connection.js'
 import type { LiveConnections } from './live-connections.js'
 import type { PhonePeers } from './phone-peers.js'
@@ -9,6 +9,8 @@ import type { PhonePeers } from './phone-peers.js'
 export interface PendingMessage {
   id: string
   fromPhone: string
+  /** group jid when fromPhone wrote to a group */
+  group?: string
   message: proto.IMessage
   encrypted: boolean
   t: number
@@ -43,13 +45,24 @@ export class InboundDelivery {
 
   async deliver(toPhone: string, fromPhone: string, message: proto.IMessage, encrypted: boolean): Promise<{ id: string }> {
     const pending: PendingMessage = { id: newMessageId(), fromPhone, message, encrypted, t: Math.floor(Date.now() / 1000) }
+    await this.send(toPhone, pending)
+    return { id: pending.id }
+  }
+
+  /** One message from `fromPhone` to a group, delivered to each of `members` (linked accounts). */
+  async deliverToGroup(group: string, members: string[], fromPhone: string, message: proto.IMessage, encrypted: boolean): Promise<{ id: string }> {
+    const pending: PendingMessage = { id: newMessageId(), fromPhone, group, message, encrypted, t: Math.floor(Date.now() / 1000) }
+    for (const toPhone of members) await this.send(toPhone, pending)
+    return { id: pending.id }
+  }
+
+  private async send(toPhone: string, pending: PendingMessage): Promise<void> {
     const targets = this.live.sockets(toPhone).filter(conn => conn.active && conn.isOpen)
     if (targets.length === 0) this.requeue(toPhone, [pending])
     for (const conn of targets) {
       conn.unacked.set(pending.id, pending)
       conn.send(await this.stanza(conn, pending, false))
     }
-    return { id: pending.id }
   }
 
   /** Keeps messages for the account's next login. */
@@ -76,27 +89,42 @@ export class InboundDelivery {
   }
 
   private async stanza(conn: Connection, pending: PendingMessage, offline: boolean): Promise<BinaryNode> {
-    const sender = this.accounts.get(pending.fromPhone)
-    let payload: BinaryNode
-    if (pending.encrypted) {
-      const keys = conn.linked?.keys
-      if (!keys) throw new Error(`${conn.phoneNumber} has not uploaded pre-keys yet`)
-      const { type, ciphertext } = await this.peers.get(pending.fromPhone).encrypt(conn.lidJid, keys, pending.message)
-      payload = { tag: 'enc', attrs: { v: '2', type }, content: ciphertext }
-    } else {
-      payload = { tag: 'plaintext', attrs: {}, content: proto.Message.encode(pending.message).finish() }
-    }
+    const senderPn = `${pending.fromPhone}@${PN_SERVER}`
+    const senderLid = `${this.accounts.get(pending.fromPhone).lid}@${LID_SERVER}`
+    // groups are LID-addressed: the author is the participant, its phone number rides along
+    const addressing: Record<string, string> = pending.group
+      ? { from: pending.group, participant: senderLid, participant_pn: senderPn, addressing_mode: 'lid' }
+      : { from: senderPn, sender_lid: senderLid }
     return {
       tag: 'message',
       attrs: {
-        from: `${pending.fromPhone}@${PN_SERVER}`,
-        sender_lid: `${sender.lid}@lid`,
+        ...addressing,
         id: pending.id,
         t: String(pending.t),
         type: messageType(pending.message),
         ...(offline ? { offline: '1' } : {})
       },
-      content: [payload]
+      content: await this.payload(conn, pending, senderLid)
     }
+  }
+
+  private async payload(conn: Connection, pending: PendingMessage, senderLid: string): Promise<BinaryNode[]> {
+    if (!pending.encrypted) return [{ tag: 'plaintext', attrs: {}, content: proto.Message.encode(pending.message).finish() }]
+    const keys = conn.linked?.keys
+    if (!keys) throw new Error(`${conn.phoneNumber} has not uploaded pre-keys yet`)
+    const peer = this.peers.get(pending.fromPhone)
+    if (!pending.group) {
+      const { type, ciphertext } = await peer.encrypt(conn.lidJid, keys, pending.message)
+      return [{ tag: 'enc', attrs: { v: '2', type }, content: ciphertext }]
+    }
+    // The sender key rides in a 1:1 copy before the skmsg. A real sender sends it once per
+    // device; sending it every time is still valid and survives redelivery after a reconnect.
+    const { ciphertext, skdm } = await peer.encryptGroup(pending.group, senderLid, pending.message)
+    const distribution = { senderKeyDistributionMessage: { groupId: pending.group, axolotlSenderKeyDistributionMessage: skdm } }
+    const copy = await peer.encrypt(conn.lidJid, keys, distribution)
+    return [
+      { tag: 'enc', attrs: { v: '2', type: copy.type }, content: copy.ciphertext },
+      { tag: 'enc', attrs: { v: '2', type: 'skmsg' }, content: ciphertext }
+    ]
   }
 }

@@ -1,4 +1,5 @@
 import type { proto } from '@whiskeysockets/baileys'
+import type { MediaFile } from './media-messages.js'
 
 export interface ReceivedMessage {
   id: string
@@ -8,6 +9,12 @@ export interface ReceivedMessage {
   to: string
   message: proto.IMessage
   text?: string
+  /** set when the message went to a group: the group jid (also in `to`) */
+  group?: string
+  /** group messages: phone numbers of the participants whose phones decrypted it */
+  decryptedBy?: string[]
+  /** media messages: the file, downloaded from the media host and decrypted */
+  media?: MediaFile
   at: number
 }
 
@@ -21,6 +28,7 @@ export class Inbox {
   private readonly messages: ReceivedMessage[] = []
   private readonly byId = new Map<string, ReceivedMessage>()
   private waiters: Waiter[] = []
+  private readonly listeners = new Set<(m: ReceivedMessage) => void>()
   private duplicates = 0
 
   /**
@@ -40,6 +48,13 @@ export class Inbox {
       w.resolve(message)
       return false
     })
+    for (const listener of this.listeners) listener(message)
+  }
+
+  /** Calls `listener` for every message recorded from now on; returns the unsubscribe function. */
+  subscribe(listener: (m: ReceivedMessage) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
   }
 
   /** Copies dropped because their id had already arrived from the same sender. */

@@ -7,18 +7,24 @@ import { WebSocketServer } from 'ws'
 import { Accounts, isPhoneNumber } from './accounts.js'
 import { createServerIdentity } from './certificates.js'
 import { receiptNode } from './client-messages.js'
+import { CodePairings } from './code-pairings.js'
 import { Connection } from './connection.js'
 import type { SimContext, SimOptions } from './context.js'
 import { Faults, type SilenceKind } from './faults.js'
+import { Groups, type NewGroup } from './groups.js'
 import { Inbox, type ReceivedMessage } from './inbox.js'
 import { InboundDelivery } from './inbound-delivery.js'
 import { LiveConnections, type ConnectionLogEntry } from './live-connections.js'
+import { MediaHost } from './media-host.js'
+import { hostedMediaMessage, type OutgoingMedia } from './media-messages.js'
 import { companionFor, makeLinkedCreds, parseQr } from './pairing.js'
 import { PhonePeers } from './phone-peers.js'
 import { PreKeyPool } from './prekey-pool.js'
 
 export type { ReceivedMessage } from './inbox.js'
 export type { ConnectionLogEntry } from './live-connections.js'
+export type { NewGroup } from './groups.js'
+export type { MediaFile, MediaKind, OutgoingMedia } from './media-messages.js'
 
 export interface SimulatorOptions {
   port?: number
@@ -32,8 +38,10 @@ export interface SimulatorOptions {
   acceptUnknownDevices?: boolean
   /** ack client messages without decrypting or recording them, for benchmarks (default false) */
   ackOnly?: boolean
-  /** hostnames answered in media_conn (default none: media upload unsupported) */
+  /** hostnames answered in media_conn (default: the sim's own HTTPS media host, see mediaCaPem) */
   mediaHosts?: string[]
+  /** phone numbers onWhatsApp() reports as not registered (default: everyone exists); paired accounts always exist */
+  notOnWhatsApp?: Iterable<string>
 }
 
 export interface PairedAccount {
@@ -44,6 +52,20 @@ export interface PairedAccount {
   lid: string
 }
 
+/** A QR ref a client is showing right now. The QR string itself cannot be rebuilt: its adv secret never leaves the client. */
+export interface PendingQr {
+  ref: string
+  expiresAt: number
+}
+
+export interface AccountSummary {
+  phoneNumber: string
+  lid: string
+  /** linked (not removed) companion device ids */
+  devices: number[]
+  live: number
+}
+
 export interface Simulator {
   /** ws://HOST:PORT/ws/chat, for makeWASocket({ waWebSocketUrl }) */
   url: string
@@ -51,10 +73,18 @@ export interface Simulator {
   rootPublicKeyB64: string
   /** the phone scans a QR string from connection.update and links that client to an account */
   scanQr(qr: string, opts?: { phoneNumber?: string }): Promise<PairedAccount>
+  /** the phone of `phoneNumber` enters the code a client got from requestPairingCode(phoneNumber); links it like scanQr (waits up to timeoutMs, default 5 s, for the client's request) */
+  pairWithCode(phoneNumber: string, code: string, opts?: { timeoutMs?: number }): Promise<PairedAccount>
   /** credentials of a freshly linked device, as if QR-paired; no socket needed (tests, benchmarks) */
   provision(phoneNumber?: string): PairedAccount & { creds: AuthenticationCreds }
   /** logged-in sockets, in total or of one account */
   liveConnections(phoneNumber?: string): number
+  /** the QR ref each unpaired client is showing right now */
+  pendingQrs(): PendingQr[]
+  /** accounts with at least one linked device */
+  linkedAccounts(): AccountSummary[]
+  /** calls `listener` for each message clients send from now on (after decryption); returns an unsubscribe function */
+  onReceived(listener: (m: ReceivedMessage) => void): () => void
   connectionLog(): ConnectionLogEntry[]
   received(): ReceivedMessage[]
   /** Copies of already received messages (same sender, same id) that the recipient dropped, as a phone does */
@@ -63,6 +93,18 @@ export interface Simulator {
   /** a contact (fromPhone) writes to a linked account; encrypted (default true) uses real Signal */
   sendText(toPhone: string, fromPhone: string, text: string, opts?: { encrypted?: boolean }): Promise<{ id: string }>
   sendMessage(toPhone: string, fromPhone: string, message: proto.IMessage, opts?: { encrypted?: boolean }): Promise<{ id: string }>
+  /** a group on the server; participants are phone numbers (paired accounts or contacts), the owner is added if missing */
+  createGroup(spec: NewGroup): { jid: string }
+  /** a participant writes to a group: delivered to every linked account in it but the sender; encrypted (default true) uses sender keys */
+  sendGroupMessage(groupJid: string, fromPhone: string, message: proto.IMessage, opts?: { encrypted?: boolean }): Promise<{ id: string }>
+  /** PEM of the CA behind the media host's HTTPS certificate: trust it with NODE_EXTRA_CA_CERTS, or an https.Agent / undici dispatcher */
+  readonly mediaCaPem: string
+  /** host:port of the HTTPS media host (uploads, downloads) */
+  readonly mediaHost: string
+  /** a contact sends a file: encrypted and hosted on the media host, delivered as a media message pointing at it */
+  sendMedia(toPhone: string, fromPhone: string, media: OutgoingMedia, opts?: { encrypted?: boolean }): Promise<{ id: string; directPath: string }>
+  /** the media host answers 410 Gone for this file from now on (direct path, url or id) */
+  expireMedia(directPathOrId: string): void
   /** receipt for a message the account toPhone sent, from its recipient */
   sendReceipt(toPhone: string, messageId: string, type: 'delivered' | 'read' | 'played'): Promise<void>
   autoReceipts: 'none' | 'delivered' | 'read'
@@ -74,6 +116,8 @@ export interface Simulator {
   failNextSends(phoneNumber: string, count: number, errorCode?: number): void
   silence(kind: SilenceKind, on: boolean): void
   delayMs: number
+  /** numbers that are not WhatsApp users (unless paired); mutable at any time */
+  readonly notOnWhatsApp: Set<string>
   /** removes every linked device of the account: live sockets get 401, later logins a 401 failure */
   unlink(phoneNumber: string): void
   close(): Promise<void>
@@ -83,14 +127,14 @@ const DEFAULT_QR_TTL: [number, number] = [60_000, 20_000]
 const DEFAULT_WAIT_MS = 5_000
 const DEFAULT_SEND_ERROR = 479
 
-function resolveOptions(opts: SimulatorOptions): SimOptions {
+function resolveOptions(opts: SimulatorOptions, mediaHost: string): SimOptions {
   const ttl = opts.qrTtlMs ?? DEFAULT_QR_TTL
   return {
     qrRefCount: opts.qrRefCount ?? 6,
     qrTtlMs: typeof ttl === 'number' ? [ttl, ttl] : ttl,
     acceptUnknownDevices: opts.acceptUnknownDevices ?? true,
     ackOnly: opts.ackOnly ?? false,
-    mediaHosts: opts.mediaHosts ?? []
+    mediaHosts: opts.mediaHosts ?? [mediaHost]
   }
 }
 
@@ -108,7 +152,11 @@ function rejectUpgrade(socket: Duplex, status: string): void {
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   const logger = opts.logger ?? pino({ level: 'silent' })
   const accounts = new Accounts()
-  const options = resolveOptions(opts)
+  for (const phoneNumber of opts.notOnWhatsApp ?? []) accounts.notOnWhatsApp.add(phoneNumber)
+  const groups = new Groups(accounts)
+  const media = new MediaHost()
+  await media.listen(opts.host ?? '127.0.0.1')
+  const options = resolveOptions(opts, media.hostname)
   const peers = new PhonePeers(logger, options.ackOnly)
   const live = new LiveConnections<Connection>()
   const faults = new Faults()
@@ -119,8 +167,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     faults,
     live,
     inbox: new Inbox(),
+    groups,
+    media,
     inbound: new InboundDelivery(accounts, peers, live, logger),
     pairings: new Map(),
+    codePairings: new CodePairings(),
     options,
     autoReceipts: 'delivered',
     logger
@@ -162,6 +213,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       return { phoneNumber, jid: companion.jid, lid: companion.lid }
     },
 
+    async pairWithCode(phoneNumber, code, pairOpts) {
+      const conn = await ctx.codePairings.waitFor(phoneNumber, pairOpts?.timeoutMs ?? DEFAULT_WAIT_MS)
+      if (!conn) throw new Error(`no client is waiting to pair with ${phoneNumber} by code`)
+      const companion = await conn.completeCodePairing(code.replace(/[\s-]/g, '').toUpperCase(), accounts.get(phoneNumber))
+      return { phoneNumber, jid: companion.jid, lid: companion.lid }
+    },
+
     provision(phoneNumber = inventPhoneNumber(accounts)) {
       const account = accounts.get(phoneNumber)
       const device = account.nextDevice
@@ -186,6 +244,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     },
 
     liveConnections: phoneNumber => live.loggedInCount(phoneNumber),
+    pendingQrs: () => [...new Set(ctx.pairings.values())].flatMap(conn => conn.currentRef() ?? []),
+    linkedAccounts: () =>
+      accounts.linked().map(account => ({
+        phoneNumber: account.phoneNumber,
+        lid: account.lid,
+        devices: [...account.devices.values()].filter(d => !d.removed).map(d => d.device),
+        live: live.loggedInCount(account.phoneNumber)
+      })),
+    onReceived: listener => ctx.inbox.subscribe(listener),
     connectionLog: () => live.history(),
     received: () => ctx.inbox.all(),
     duplicatesDropped: () => ctx.inbox.duplicateCount(),
@@ -193,6 +260,29 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 
     sendText: (toPhone, fromPhone, text, sendOpts) => sendMessage(toPhone, fromPhone, { conversation: text }, sendOpts),
     sendMessage,
+
+    mediaCaPem: media.caPem,
+    mediaHost: media.hostname,
+
+    async sendMedia(toPhone, fromPhone, spec, sendOpts) {
+      const { message, directPath } = await hostedMediaMessage(spec, media)
+      const { id } = await sendMessage(toPhone, fromPhone, message, sendOpts)
+      return { id, directPath }
+    },
+
+    expireMedia(directPathOrId) {
+      if (!media.expire(directPathOrId)) throw new Error(`no hosted media ${directPathOrId}`)
+    },
+
+    createGroup: spec => ({ jid: groups.create(spec).jid }),
+
+    async sendGroupMessage(groupJid, fromPhone, message, sendOpts) {
+      const group = groups.get(groupJid)
+      if (!group) throw new Error(`no group ${groupJid}`)
+      if (!group.participants.includes(fromPhone)) throw new Error(`${fromPhone} is not in ${groupJid}`)
+      const members = group.participants.filter(phone => phone !== fromPhone && accounts.isLinked(phone))
+      return ctx.inbound.deliverToGroup(groupJid, members, fromPhone, message, sendOpts?.encrypted ?? true)
+    },
 
     async sendReceipt(toPhone, messageId, type) {
       const sent = ctx.inbox.get(messageId)
@@ -230,6 +320,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       faults.delayMs = ms
     },
 
+    notOnWhatsApp: accounts.notOnWhatsApp,
+
     unlink(phoneNumber) {
       for (const device of accounts.find(phoneNumber)?.devices.values() ?? []) device.removed = true
       for (const conn of live.sockets(phoneNumber)) conn.kick(401)
@@ -239,6 +331,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       for (const conn of live.sockets()) conn.drop()
       await new Promise<void>(resolve => wss.close(() => resolve()))
       await new Promise<void>(resolve => server.close(() => resolve()))
+      await media.close()
     }
   }
 }

@@ -1,6 +1,7 @@
 import { getAllBinaryNodeChildren, getBinaryNodeChild, type BinaryNode } from '@whiskeysockets/baileys'
 import type { Connection } from './connection.js'
 import type { SimContext } from './context.js'
+import { answerGroupIq } from './groups.js'
 import { answerKeyFetch, storeSignedPreKey, storeUploadedKeys } from './key-bundles.js'
 import { answerMediaConn } from './media-conn.js'
 import { answerUsync } from './usync.js'
@@ -76,6 +77,10 @@ export async function answerIq(conn: Connection, iq: BinaryNode, ctx: SimContext
       return conn.reply(iq, [answerMediaConn(ctx.options.mediaHosts)])
     case 'w:p':
       return conn.reply(iq)
+    case 'w:g2': {
+      const answer = answerGroupIq(iq, conn.phoneNumber!, ctx.groups, ctx.accounts)
+      return 'error' in answer ? conn.replyError(iq, answer.error.code, answer.error.text) : conn.reply(iq, answer.content)
+    }
     default:
       ctx.logger.debug({ xmlns: iq.attrs.xmlns, type: iq.attrs.type, child: child?.tag }, 'answering unknown iq with empty result')
       return conn.reply(iq)

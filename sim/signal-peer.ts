@@ -52,6 +52,27 @@ export class SignalPeer {
     return proto.Message.decode(unpadRandomMax16(plaintext))
   }
 
+  /** Takes the sender key a client device distributed for a group, so its skmsg can be read. */
+  async acceptSenderKey(authorJid: string, item: proto.Message.ISenderKeyDistributionMessage): Promise<void> {
+    await this.repository.processSenderKeyDistributionMessage({ authorJid, item })
+  }
+
+  /** Decrypts a group skmsg from `authorJid`, whose sender key this peer must already hold. */
+  async decryptGroup(group: string, authorJid: string, ciphertext: Uint8Array): Promise<proto.IMessage> {
+    const plaintext = await this.repository.decryptGroupMessage({ group, authorJid, msg: ciphertext })
+    return proto.Message.decode(unpadRandomMax16(plaintext))
+  }
+
+  /** Encrypts for a group under this peer's sender key (`meId` names it), with the key's distribution message. */
+  async encryptGroup(group: string, meId: string, message: proto.IMessage): Promise<{ ciphertext: Uint8Array; skdm: Uint8Array }> {
+    const { ciphertext, senderKeyDistributionMessage } = await this.repository.encryptGroupMessage({
+      group,
+      meId,
+      data: encodeWAMessage(message)
+    })
+    return { ciphertext, skdm: senderKeyDistributionMessage }
+  }
+
   /** Encrypts for a client device, building a session from its uploaded keys when none exists. */
   async encrypt(
     recipientJid: string,

@@ -14,7 +14,8 @@ function userJid(user: BinaryNode): string | undefined {
   return phone ? `${phone}@${PN_SERVER}` : undefined
 }
 
-function protocolAnswer(protocol: string, account: Account, server: string): BinaryNode | undefined {
+function protocolAnswer(protocol: string, account: Account, server: string, exists: boolean): BinaryNode | undefined {
+  if (!exists) return protocol === 'contact' ? { tag: 'contact', attrs: { type: 'out' } } : undefined
   switch (protocol) {
     case 'devices':
       // Every user, the requester included, shows only its phone (device 0), whose Signal identity
@@ -34,7 +35,10 @@ function protocolAnswer(protocol: string, account: Account, server: string): Bin
   }
 }
 
-/** Builds the <usync> answer: every phone number exists and has a LID (rc14 is LID-first). */
+/**
+ * Builds the <usync> answer: every phone number exists and has a LID (rc14 is LID-first), except
+ * numbers listed as not on WhatsApp, which get only <contact type="out"/> as WhatsApp answers for non-users.
+ */
 export function answerUsync(iq: BinaryNode, accounts: Accounts): BinaryNode {
   const usync = getBinaryNodeChild(iq, 'usync')
   const protocols = getAllBinaryNodeChildren(getBinaryNodeChild(usync, 'query')!).map(p => p.tag)
@@ -45,7 +49,7 @@ export function answerUsync(iq: BinaryNode, accounts: Accounts): BinaryNode {
     const account = decoded ? accounts.byUser(decoded.user, decoded.server) : undefined
     if (!jid || !decoded || !account) continue
     const content = protocols
-      .map(protocol => protocolAnswer(protocol, account, decoded.server))
+      .map(protocol => protocolAnswer(protocol, account, decoded.server, accounts.isOnWhatsApp(account)))
       .filter((node): node is BinaryNode => !!node)
     users.push({ tag: 'user', attrs: { jid: `${decoded.user}@${decoded.server}` }, content })
   }

@@ -5,9 +5,12 @@ import makeWASocket, {
   type AuthenticationCreds,
   type BaileysEventMap,
   type ConnectionState,
+  type MediaDownloadOptions,
   type UserFacingSocketConfig
 } from '@whiskeysockets/baileys'
+import { Agent as HttpsAgent } from 'node:https'
 import pino from 'pino'
+import { Agent as UndiciAgent } from 'undici'
 import { makeMemoryKeyStore } from '../memory-keys.js'
 import type { Simulator } from '../index.js'
 
@@ -50,6 +53,8 @@ export function connectClient(
     markOnlineOnConnect: false,
     // history sync would otherwise buffer events for 20 s after the first login
     shouldSyncHistoryMessage: () => false,
+    // media uploads go through node's https with this agent; the sim's media host has its own CA
+    fetchAgent: new HttpsAgent({ ca: sim.mediaCaPem }),
     ...opts.config
   })
   let closeUpdate: Partial<ConnectionState> | undefined
@@ -113,6 +118,15 @@ export function connectClient(
       await done
     }
   }
+}
+
+/**
+ * For downloadMediaMessage(msg, 'buffer', mediaDownloadOptions(sim)): downloads use global fetch,
+ * which ignores https agents but takes an undici dispatcher through the request init.
+ */
+export function mediaDownloadOptions(sim: Simulator): MediaDownloadOptions {
+  const dispatcher = new UndiciAgent({ connect: { ca: sim.mediaCaPem } })
+  return { options: { dispatcher } as RequestInit }
 }
 
 export function statusCodeOf(update: Partial<ConnectionState>): number | undefined {

@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { jidDecode } from '@whiskeysockets/baileys'
+import pino from 'pino'
+import { startControlServer } from '../sim/control-http.js'
+import { startSimulator } from '../sim/index.js'
+
+// Demo: the product server against the loopback WhatsApp simulator, nothing real involved.
+// The product only gets WHATSAPP_URL / WHATSAPP_ROOT_KEY (and the media CA through NODE_EXTRA_CA_CERTS).
+const SIM_PORT = 7001
+const CONTROL_PORT = 7002
+const SERVER_PORT = 3000
+const ADMIN_API_KEY = 'demo-admin-key-change-me'
+const DATA_DIR = resolve('./data-demo')
+
+const sim = await startSimulator({ port: SIM_PORT, logger: pino({ level: 'warn' }) })
+const control = await startControlServer(sim, { port: CONTROL_PORT })
+
+mkdirSync(DATA_DIR, { recursive: true })
+const caFile = resolve(DATA_DIR, 'sim-media-ca.pem')
+writeFileSync(caFile, sim.mediaCaPem)
+
+// The virtual phone answers every direct text, so a newcomer sees an inbound message arrive.
+sim.onReceived(message => {
+  const to = jidDecode(message.to)
+  if (message.group || message.text === undefined || to?.server !== 's.whatsapp.net') return
+  sim.sendText(message.from, to.user, `Echo: ${message.text}`).catch(err => console.error('echo failed:', err.message))
+})
+
+const server = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  stdio: 'inherit',
+  env: {
+    ...process.env,
+    WHATSAPP_URL: sim.url,
+    WHATSAPP_ROOT_KEY: sim.rootPublicKeyB64,
+    WHATSAPP_VERSION: '2.3000.1043857760',
+    ADMIN_API_KEY,
+    DATA_DIR,
+    PORT: String(SERVER_PORT),
+    ALLOW_PRIVATE_URLS: 'true',
+    NODE_EXTRA_CA_CERTS: caFile
+  }
+})
+
+console.log(`
+  WhatsApp API demo — everything runs locally against a simulator (DEMO ONLY)
+
+    server + dashboard:  http://localhost:${SERVER_PORT}
+    admin key:           ${ADMIN_API_KEY}
+    virtual phone:       http://localhost:${CONTROL_PORT}
+
+  Create a session in the dashboard, copy its QR string into the virtual phone and press Scan.
+  Texts you send to any number get an "Echo: ..." reply. Ctrl-C stops everything.
+`)
+
+let stopping = false
+async function stop(code: number): Promise<void> {
+  if (stopping) return
+  stopping = true
+  if (server.exitCode === null) {
+    const exited = new Promise(done => server.once('exit', done))
+    server.kill('SIGTERM')
+    await exited
+  }
+  await control.close()
+  await sim.close()
+  process.exit(code)
+}
+server.once('exit', code => void stop(code ?? 0))
+process.once('SIGINT', () => void stop(0))
+process.once('SIGTERM', () => void stop(0))

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import { startSimulator, type Simulator } from '../index.js'
+import { connectClient, type TestClient } from './client.js'
+
+const NOBODY = '15550000404'
+let sim: Simulator
+let client: TestClient
+let phoneNumber: string
+
+before(async () => {
+  sim = await startSimulator({ notOnWhatsApp: [NOBODY] })
+  const linked = sim.provision()
+  phoneNumber = linked.phoneNumber
+  client = connectClient(sim, { creds: linked.creds })
+  await client.next('connection.update', u => u.connection === 'open')
+})
+after(async () => {
+  await client.end()
+  await sim.close()
+})
+
+test('onWhatsApp: any number exists except those listed as not on WhatsApp', async () => {
+  const results = await client.sock.onWhatsApp('+15551234567@s.whatsapp.net', `${NOBODY}@s.whatsapp.net`)
+  // Baileys drops users answered with <contact type="out"/>, so a non-user is simply absent
+  assert.deepEqual(results, [{ jid: '15551234567@s.whatsapp.net', exists: true }])
+})
+
+test('onWhatsApp: the set can change at runtime, and paired accounts always exist', async () => {
+  sim.notOnWhatsApp.add('15551234567')
+  sim.notOnWhatsApp.add(phoneNumber)
+  try {
+    const results = await client.sock.onWhatsApp('15551234567', phoneNumber)
+    assert.deepEqual(results, [{ jid: `${phoneNumber}@s.whatsapp.net`, exists: true }])
+  } finally {
+    sim.notOnWhatsApp.clear()
+  }
+})
