@@ -40,10 +40,10 @@ function certificate(opts: { subject: string; issuer: string; publicKey: KeyObje
   return sequence(tbs, ECDSA_WITH_SHA256, bitString(sign('sha256', tbs, opts.signer)))
 }
 
-export function createMediaTls(): MediaTls {
+/** caName must differ between CAs trusted together: TLS looks issuers up by name. */
+export function createMediaTls(caName = 'WhatsApp simulator media CA (testing only)'): MediaTls {
   const ca = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   const leaf = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-  const caName = 'WhatsApp simulator media CA (testing only)'
   const caCert = certificate({
     subject: caName,
     issuer: caName,

@@ -1,5 +1,8 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { after } from 'node:test'
 import { pino } from 'pino'
+import { tempDir } from './temp-dir.js'
 import { startSimulator, type ConnectionLogEntry, type Simulator, type SimulatorOptions } from '../../sim/index.js'
 
 /** The bundled WhatsApp Web version; pinned so the server never looks one up. */
@@ -11,9 +14,14 @@ export async function startSim(options: SimulatorOptions = {}): Promise<Simulato
   return sim
 }
 
-/** The server's environment for talking to this simulator. */
-export function simEnv(sim: Simulator): Record<string, string> {
-  return { WHATSAPP_URL: sim.url, WHATSAPP_ROOT_KEY: sim.rootPublicKeyB64, WHATSAPP_VERSION: WA_VERSION }
+/**
+ * The server's environment for talking to this simulator: its endpoint and root key, and trust in
+ * the simulator's media host (plus any extra test CAs) through NODE_EXTRA_CA_CERTS.
+ */
+export function simEnv(sim: Simulator, extraCaPems: string[] = []): Record<string, string> {
+  const caFile = join(tempDir('wa-sim-ca-'), 'ca.pem')
+  writeFileSync(caFile, [sim.mediaCaPem, ...extraCaPems].join('\n'))
+  return { WHATSAPP_URL: sim.url, WHATSAPP_ROOT_KEY: sim.rootPublicKeyB64, WHATSAPP_VERSION: WA_VERSION, NODE_EXTRA_CA_CERTS: caFile }
 }
 
 /** The most logged-in sockets one account ever had at the same time, replayed from the simulator's log. */
