@@ -43,6 +43,17 @@ export interface Config {
     concurrency: number
   }
   inboundRetentionDays: number
+  http: {
+    /** Trust X-Forwarded-* from a reverse proxy (client IPs for rate limits and logs). */
+    trustProxy: boolean
+    /** Origins allowed to call the API from a browser; empty keeps CORS closed. */
+    corsOrigins: string[]
+    rateLimitPerMinute: number
+    authFailureLimit: number
+    authFailureWindowMs: number
+    /** When set, /metrics needs this key (or the admin key). */
+    metricsApiKey: string | undefined
+  }
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -158,7 +169,23 @@ function globalWebhook(env: Env): Config['webhook']['global'] {
   return { url, secret, events: eventTypes(env, 'WEBHOOK_EVENTS') }
 }
 
-function adminKey(env: Env, name: string): string | undefined {
+function origins(env: Env, name: string): string[] {
+  const raw = read(env, name)
+  if (raw === undefined) return []
+  const list = raw.split(',').map((origin) => origin.trim()).filter(Boolean)
+  for (const origin of list) {
+    let url: URL | undefined
+    try {
+      url = new URL(origin)
+    } catch {
+      url = undefined
+    }
+    if (!url || url.origin !== origin) throw new ConfigError(name, 'a comma-separated list of origins such as https://app.example.com', raw)
+  }
+  return list
+}
+
+function secretKey(env: Env, name: string): string | undefined {
   const raw = read(env, name)
   if (raw !== undefined && raw.length < 16) throw new ConfigError(name, 'a key of at least 16 characters', '<redacted>')
   return raw
@@ -169,7 +196,7 @@ export function parseConfig(env: Env): Config {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: read(env, 'HOST') ?? '0.0.0.0',
     dataDir: read(env, 'DATA_DIR') ?? './data',
-    adminApiKey: adminKey(env, 'ADMIN_API_KEY'),
+    adminApiKey: secretKey(env, 'ADMIN_API_KEY'),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 24 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
     whatsapp: {
@@ -203,6 +230,14 @@ export function parseConfig(env: Env): Config {
       concurrency: integer(env, 'WEBHOOK_CONCURRENCY', 16, 1, 1000),
     },
     inboundRetentionDays: integer(env, 'INBOUND_RETENTION_DAYS', 30, 1, 3650),
+    http: {
+      trustProxy: boolean(env, 'TRUST_PROXY', false),
+      corsOrigins: origins(env, 'CORS_ORIGINS'),
+      rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 1200, 1, 10_000_000),
+      authFailureLimit: integer(env, 'AUTH_FAILURE_LIMIT', 10, 1, 100_000),
+      authFailureWindowMs: integer(env, 'AUTH_FAILURE_WINDOW_MS', 900_000, 1000, 86_400_000),
+      metricsApiKey: secretKey(env, 'METRICS_API_KEY'),
+    },
   }
 }
 

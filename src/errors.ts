@@ -9,6 +9,8 @@ export type DomainErrorKind =
   | 'unavailable'
   /** WhatsApp refused or failed the operation. */
   | 'upstream_failed'
+  /** Too many requests or failed authentications; details.retryAfterSeconds says when to come back. */
+  | 'rate_limited'
 
 export class DomainError extends Error {
   constructor(

@@ -6,7 +6,7 @@ import { startEventFeed } from './events/event-feed.js'
 import { LiveStream } from './events/live-stream.js'
 import { WebhookDispatcher } from './events/webhook-dispatcher.js'
 import { WebhookRegistry } from './events/webhook-registry.js'
-import { buildApp } from './http/app.js'
+import { buildApp, type RouteEntry } from './http/app.js'
 import { Inbox } from './messaging/inbox.js'
 import { startInboundRecorder } from './messaging/inbound-recorder.js'
 import { Directory } from './messaging/directory.js'
@@ -20,8 +20,9 @@ import { SafeFetcher } from './security/safe-fetch.js'
 import { SessionKeys } from './sessions/session-keys.js'
 import { SessionManager } from './sessions/session-manager.js'
 import type { WhatsAppConnector } from './sessions/whatsapp-port.js'
-import { openDatabase } from './store/database.js'
+import { isDatabaseReachable, openDatabase } from './store/database.js'
 import type { AuthStateRepository, MessageRepository } from './store/ports.js'
+import { createMetrics } from './observability/metrics.js'
 import { startRetentionSweeper } from './store/retention-sweeper.js'
 import { createSqliteAuthStateRepository } from './store/sqlite-auth-state-repository.js'
 import { createSqliteDeliveryRepository } from './store/sqlite-delivery-repository.js'
@@ -49,6 +50,7 @@ export interface ConnectorStores {
 
 export interface Server {
   app: FastifyInstance
+  routes: RouteEntry[]
   sessions: SessionManager
   /** Restores sessions and resumes the outbox; call once the HTTP server listens. */
   resume(): Promise<void>
@@ -105,6 +107,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
   const registry = new WebhookRegistry(createSqliteWebhookRepository(db), sessionRepository, fetcher, config.webhook.global)
   const dispatcher = new WebhookDispatcher({
     deliveries,
+    bus,
     registry,
     http: fetcher,
     concurrency: config.webhook.concurrency,
@@ -115,6 +118,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     logger: logger.child({ module: 'webhooks' }),
   })
   const live = new LiveStream()
+  const metrics = createMetrics(bus, sessions)
   const stopJobs = [
     startInboundRecorder(bus, inbound),
     startEventFeed({ bus, registry, deliveries, dispatcher, live }),
@@ -127,10 +131,13 @@ export async function createServer({ config, logger, announceAdminKey, connector
     { media: new MediaResolver(fetcher, config.media.maxBytes), preview: (text) => buildLinkPreview(text, fetcher) },
     config.sendTimeoutMs,
   )
-  const app = await buildApp({
+  const { app, routes } = await buildApp({
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     maxMediaBytes: config.media.maxBytes,
+    http: config.http,
+    metrics: metrics.registry,
+    databaseReachable: () => isDatabaseReachable(db),
     sessions,
     keys: new SessionKeys(sessionRepository),
     messages,
@@ -143,6 +150,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
 
   return {
     app,
+    routes,
     sessions,
     resume: async () => {
       stopJobs.push(startRetentionSweeper(inbound, deliveries, config.inboundRetentionDays, logger.child({ module: 'retention' })))
@@ -154,6 +162,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
       sessions.shutdown()
       outbox.close()
       dispatcher.stop()
+      metrics.stop()
       for (const stop of stopJobs) stop()
       await app.close()
       await fetcher.close()

@@ -9,7 +9,11 @@ export interface DomainEvents {
   'session.status': { deviceId: string; state: ConnectionState; lastError: string | null }
   'session.qr': { deviceId: string; qr: string; expiresAt: number }
   'session.deleted': { deviceId: string }
-  'message.status': { deviceId: string; messageId: string; status: MessageStatus; error: string | null }
+  /** A connection closed; reaction is what the reconnect policy decided. */
+  'session.disconnected': { deviceId: string; code: number | undefined; reaction: string }
+  /** One webhook delivery attempt and how it ended. */
+  'webhook.attempted': { webhookId: string; result: 'delivered' | 'retry' | 'failed' }
+  'message.status': { deviceId: string; messageId: string; type: string; status: MessageStatus; error: string | null }
   'message.received': { deviceId: string; message: InboundMessage }
   /** Internal: a message the engine received, before it is stored. */
   'engine.message-received': { deviceId: string; message: InboundMessage; raw: Uint8Array }

@@ -2,11 +2,13 @@ import type { Logger } from 'pino'
 import type { SafeFetcher } from '../security/safe-fetch.js'
 import type { DeliveryRecord, DeliveryRepository } from '../store/ports.js'
 import { laneKey } from '../store/sqlite-delivery-repository.js'
+import type { EventBus } from './event-bus.js'
 import type { WebhookRegistry } from './webhook-registry.js'
 import { signatureHeaders } from './webhook-signer.js'
 
 export interface DispatcherOptions {
   deliveries: DeliveryRepository
+  bus: EventBus
   registry: WebhookRegistry
   http: SafeFetcher
   /** Attempts running at once, over all receivers. */
@@ -87,10 +89,12 @@ export class WebhookDispatcher {
   }
 
   private async attempt(delivery: DeliveryRecord): Promise<void> {
-    const { deliveries, registry, http, timeoutMs, logger } = this.options
+    const { deliveries, registry, http, timeoutMs, logger, bus } = this.options
+    const report = (result: 'delivered' | 'retry' | 'failed'): void => bus.publish('webhook.attempted', { webhookId: delivery.webhookId, result })
     const webhook = registry.resolve(delivery.webhookId)
     if (!webhook) {
       deliveries.markFailed(delivery.seq, 'The webhook was removed')
+      report('failed')
       return
     }
     let error: string
@@ -99,6 +103,7 @@ export class WebhookDispatcher {
       const status = await http.post(webhook.url, delivery.body, headers, timeoutMs)
       if (status >= 200 && status < 300) {
         deliveries.markDelivered(delivery.seq)
+        report('delivered')
         return
       }
       error = `Receiver answered HTTP ${status}`
@@ -109,10 +114,12 @@ export class WebhookDispatcher {
     const attempts = delivery.attempts + 1
     if (Date.now() - delivery.createdAt >= this.options.retryForMs) {
       deliveries.markFailed(delivery.seq, error)
+      report('failed')
       logger.warn({ webhookId: delivery.webhookId, eventId: delivery.eventId, attempts, error }, 'webhook delivery failed for good')
       return
     }
     deliveries.scheduleRetry(delivery.seq, Date.now() + this.retryDelay(attempts), error)
+    report('retry')
   }
 
   private retryDelay(attempts: number): number {

@@ -1,6 +1,15 @@
+import { randomUUID } from 'node:crypto'
+import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { Config } from '../config.js'
+import { DomainError } from '../errors.js'
+import { hashApiKey } from '../security/api-keys.js'
+import { AuthThrottle } from '../security/auth-throttle.js'
 import type { LiveStream } from '../events/live-stream.js'
 import type { Directory } from '../messaging/directory.js'
 import type { Inbox } from '../messaging/inbox.js'
@@ -8,12 +17,14 @@ import type { MessageService } from '../messaging/message-service.js'
 import type { SessionKeys } from '../sessions/session-keys.js'
 import type { SessionManager } from '../sessions/session-manager.js'
 import type { AdminKeyCheck } from '../security/admin-key.js'
-import { Authenticator } from './auth.js'
+import { Authenticator, presentedKey } from './auth.js'
 import { frameworkErrors, registerErrorHandling } from './error-handler.js'
+import { registerOpenApi } from './openapi.js'
 import { directoryRoutes } from './routes/directory.js'
 import { eventRoutes } from './routes/events.js'
 import { inboxRoutes } from './routes/inbox.js'
 import { messageRoutes } from './routes/messages.js'
+import { operationsRoutes } from './routes/operations.js'
 import { sessionRoutes } from './routes/sessions.js'
 import { uploadRoutes } from './routes/uploads.js'
 import { webhookRoutes, type WebhookRoutesDeps } from './routes/webhooks.js'
@@ -22,6 +33,9 @@ export interface AppDeps {
   logger: Logger
   bodyLimitBytes: number
   maxMediaBytes: number
+  http: Config['http']
+  metrics: Registry
+  databaseReachable: () => boolean
   sessions: SessionManager
   keys: SessionKeys
   messages: MessageService
@@ -35,10 +49,38 @@ export interface AppDeps {
 /** Proxies drop idle connections; a comment line this often keeps the event stream open. */
 const EVENT_STREAM_HEARTBEAT_MS = 25_000
 
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+/** A caller's request id is reused when it is safe to log; otherwise a fresh one is made. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+function requestId(request: { headers: Record<string, string | string[] | undefined> }): string {
+  const given = request.headers['x-request-id']
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+}
+
+/** Rate limits count per API key where one is presented (hashed, never the key itself), else per address. */
+function rateLimitKey(request: FastifyRequest): string {
+  const key = presentedKey(request, { query: true })
+  return key === undefined ? `ip:${request.ip}` : `key:${hashApiKey(key)}`
+}
+
+export interface RouteEntry {
+  method: string
+  url: string
+}
+
+export interface BuiltApp {
+  app: FastifyInstance
+  /** Every route the API serves (HEAD twins and the /docs assets left out), for checks against the OpenAPI document. */
+  routes: RouteEntry[]
+}
+
+export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.bodyLimitBytes,
+    trustProxy: deps.http.trustProxy,
+    requestIdHeader: false,
+    genReqId: requestId,
     frameworkErrors,
     ajv: { customOptions: { verbose: true, keywords: ['errorMessage'] } },
   }).withTypeProvider<TypeBoxTypeProvider>()
@@ -53,7 +95,51 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return parseJson(request, body as string, done)
   })
   registerErrorHandling(app)
-  const auth = new Authenticator(deps.adminKey, deps.keys)
+  const routes: RouteEntry[] = []
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD' && !route.url.startsWith('/docs')) routes.push({ method, url: route.url })
+    }
+  })
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id)
+  })
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+      },
+    },
+  })
+  if (deps.http.corsOrigins.length > 0) {
+    await app.register(cors, { origin: deps.http.corsOrigins, exposedHeaders: ['x-request-id', 'retry-after'] })
+  }
+  await app.register(rateLimit, {
+    max: deps.http.rateLimitPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: rateLimitKey,
+    errorResponseBuilder: (_request, context) =>
+      new DomainError('rate_limited', `Rate limit of ${context.max} requests per minute exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`, {
+        retryAfterSeconds: Math.ceil(context.ttl / 1000),
+      }),
+  })
+  await registerOpenApi(app)
+  const auth = new Authenticator(deps.adminKey, deps.keys, new AuthThrottle(deps.http.authFailureLimit, deps.http.authFailureWindowMs))
+  await app.register(operationsRoutes, {
+    auth,
+    metrics: deps.metrics,
+    metricsApiKey: deps.http.metricsApiKey,
+    databaseReachable: deps.databaseReachable,
+    sessionsRestored: () => deps.sessions.isRestored,
+  })
   await app.register(sessionRoutes, { sessions: deps.sessions, keys: deps.keys, auth })
   await app.register(messageRoutes, { messages: deps.messages, auth })
   await app.register(directoryRoutes, { directory: deps.directory, auth })
@@ -61,5 +147,5 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(inboxRoutes, { inbox: deps.inbox, auth })
   await app.register(webhookRoutes, { ...deps.webhooks, auth })
   await app.register(eventRoutes, { live: deps.live, auth, heartbeatMs: EVENT_STREAM_HEARTBEAT_MS })
-  return app
+  return { app, routes }
 }

@@ -1,6 +1,8 @@
 import type { FastifyRequest } from 'fastify'
 import { DomainError } from '../errors.js'
 import type { AdminKeyCheck } from '../security/admin-key.js'
+import { apiKeyMatches, hashApiKey } from '../security/api-keys.js'
+import type { AuthThrottle } from '../security/auth-throttle.js'
 import type { SessionKeys } from '../sessions/session-keys.js'
 
 export interface CredentialSources {
@@ -24,6 +26,8 @@ export function presentedKey(request: FastifyRequest, sources: CredentialSources
   return undefined
 }
 
+const constantTimeEqual = (presented: string, expected: string): boolean => apiKeyMatches(presented, hashApiKey(expected))
+
 const missingCredentials = (): DomainError =>
   new DomainError('unauthenticated', 'Missing API key: send Authorization: Bearer <key> or X-Api-Key')
 
@@ -31,7 +35,18 @@ export class Authenticator {
   constructor(
     private readonly admin: AdminKeyCheck,
     private readonly sessionKeys: SessionKeys,
+    private readonly throttle: AuthThrottle,
   ) {}
+
+  /** Checks a presented key with throttling: blocked addresses get 429, wrong keys count against them. */
+  private verified(request: FastifyRequest, accepts: (key: string) => boolean, key: string, refusal: string): void {
+    this.throttle.check(request.ip)
+    if (!accepts(key)) {
+      this.throttle.fail(request.ip)
+      throw new DomainError('forbidden', refusal)
+    }
+    this.throttle.succeed(request.ip)
+  }
 
   /** A key is presented at all; which one is checked once the resource is known. */
   requireSomeKey(request: FastifyRequest): void {
@@ -41,14 +56,20 @@ export class Authenticator {
   requireAdmin(request: FastifyRequest, sources: CredentialSources = {}): void {
     const key = presentedKey(request, sources)
     if (key === undefined) throw missingCredentials()
-    if (!this.admin.matches(key)) throw new DomainError('forbidden', 'Invalid admin API key')
+    this.verified(request, (k) => this.admin.matches(k), key, 'Invalid admin API key')
+  }
+
+  /** The admin key or, when configured, a dedicated key (used for /metrics). */
+  requireAdminOr(request: FastifyRequest, otherKey: string): void {
+    const key = presentedKey(request)
+    if (key === undefined) throw missingCredentials()
+    this.verified(request, (k) => this.admin.matches(k) || constantTimeEqual(k, otherKey), key, 'Invalid API key')
   }
 
   /** The admin key, or the key of this very session. */
   requireSessionAccess(request: FastifyRequest, deviceId: string, sources: CredentialSources = {}): void {
     const key = presentedKey(request, sources)
     if (key === undefined) throw missingCredentials()
-    if (this.admin.matches(key) || this.sessionKeys.verify(deviceId, key)) return
-    throw new DomainError('forbidden', `Invalid API key for session "${deviceId}"`)
+    this.verified(request, (k) => this.admin.matches(k) || this.sessionKeys.verify(deviceId, k), key, `Invalid API key for session "${deviceId}"`)
   }
 }

@@ -10,6 +10,7 @@ const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
   timeout: 504,
   unavailable: 503,
   upstream_failed: 502,
+  rate_limited: 429,
 }
 
 interface ValidationIssue {
@@ -33,7 +34,9 @@ function describeValidation(context: string | undefined, issues: readonly Valida
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof DomainError) {
-      return reply.status(STATUS_BY_KIND[error.kind]).send({ ...error.details, success: false, error: error.message })
+      const { retryAfterSeconds, ...details } = error.details
+      if (typeof retryAfterSeconds === 'number') void reply.header('retry-after', String(retryAfterSeconds))
+      return reply.status(STATUS_BY_KIND[error.kind]).send({ ...details, success: false, error: error.message })
     }
     if (error.validation) {
       return reply.status(400).send({

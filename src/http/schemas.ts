@@ -55,3 +55,10 @@ export const SuccessMessage = Type.Object({
   success: Type.Literal(true),
   message: Type.String(),
 })
+
+type SecurityRequirements = Array<Record<string, string[]>>
+
+/** Where keys may be presented, for the OpenAPI document: a Bearer token or X-Api-Key. */
+export const KEY_SECURITY: SecurityRequirements = [{ bearerAuth: [] }, { apiKeyHeader: [] }]
+/** The same, plus ?apiKey= for the routes that accept it. */
+export const KEY_OR_QUERY_SECURITY: SecurityRequirements = [{ bearerAuth: [] }, { apiKeyHeader: [] }, { apiKeyQuery: [] }]

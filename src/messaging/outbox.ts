@@ -210,6 +210,7 @@ export class Outbox {
     this.options.bus.publish('message.status', {
       deviceId: record.deviceId,
       messageId: record.id,
+      type: record.type,
       status: record.status as MessageStatus,
       error: record.error,
     })

@@ -42,6 +42,7 @@ export interface RuntimeObserver {
   onStoppedItself(deviceId: string): void
   onMessageStatus(deviceId: string, messageId: string, status: EngineMessageStatus, error: string | null): void
   onMessageReceived(deviceId: string, message: InboundMessage, raw: Uint8Array): void
+  onDisconnect(deviceId: string, code: number | undefined, reaction: string): void
 }
 
 export interface RuntimeDeps {
@@ -180,6 +181,7 @@ export class SessionRuntime {
       reconnect,
     )
     logger.info({ code: disconnect.code, reason: disconnect.reason, reaction: reaction.kind }, 'connection closed')
+    observer.onDisconnect(this.deviceId, disconnect.code, reaction.kind)
     this.lastError = disconnect.reason
     switch (reaction.kind) {
       case 'reconnect-now':

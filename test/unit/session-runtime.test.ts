@@ -18,6 +18,7 @@ function setup(reconnect = { baseDelayMs: 1000, maxDelayMs: 8000, maxAttempts: 3
       onStoppedItself: (id) => stoppedItself.push(id),
       onMessageStatus: () => undefined,
       onMessageReceived: () => undefined,
+      onDisconnect: () => undefined,
     },
   })
   return { connector, runtime, states, stoppedItself }

@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { MAX_NUMBERS_PER_CHECK, type Directory } from '../../messaging/directory.js'
 import type { Authenticator } from '../auth.js'
-import { DeviceIdParams, ErrorResponse } from '../schemas.js'
+import { DeviceIdParams, ErrorResponse, KEY_SECURITY } from '../schemas.js'
 
 export interface DirectoryRoutesDeps {
   directory: Directory
@@ -9,14 +9,13 @@ export interface DirectoryRoutesDeps {
 }
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 502: ErrorResponse }
-const sessionSecurity = [{ bearerAuth: [] }, { apiKeyHeader: [] }]
 
 export const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesDeps> = async (app, { directory, auth }) => {
   app.post('/api/sessions/:deviceId/check-numbers', {
     schema: {
       summary: 'Check which phone numbers are on WhatsApp (cached)',
       tags: ['contacts'],
-      security: sessionSecurity,
+      security: KEY_SECURITY,
       params: DeviceIdParams,
       body: Type.Object({
         numbers: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: MAX_NUMBERS_PER_CHECK }),
@@ -39,7 +38,7 @@ export const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesDeps> = a
     schema: {
       summary: 'Groups the session is a member of, with names and sizes',
       tags: ['groups'],
-      security: sessionSecurity,
+      security: KEY_SECURITY,
       params: DeviceIdParams,
       response: {
         200: Type.Object({

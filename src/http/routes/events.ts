@@ -3,7 +3,7 @@ import { invalidInput } from '../../errors.js'
 import { isPublicEventType, PUBLIC_EVENT_TYPES, type EventEnvelope, type PublicEventType } from '../../events/envelope.js'
 import type { LiveStream } from '../../events/live-stream.js'
 import type { Authenticator } from '../auth.js'
-import { DeviceId, ErrorResponse } from '../schemas.js'
+import { DeviceId, ErrorResponse, KEY_OR_QUERY_SECURITY } from '../schemas.js'
 
 export interface EventRoutesDeps {
   live: LiveStream
@@ -28,7 +28,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesDeps> = async (ap
       summary: 'Live event stream (Server-Sent Events)',
       description: `Each event is an SSE message whose data is the JSON envelope { id, type, deviceId, timestamp, data }. Types: ${PUBLIC_EVENT_TYPES.join(', ')}. The admin key sees every session; a session key must name its own deviceId.`,
       tags: ['events'],
-      security: [{ bearerAuth: [] }, { apiKeyHeader: [] }, { apiKeyQuery: [] }],
+      security: KEY_OR_QUERY_SECURITY,
       querystring: Type.Object({
         deviceId: Type.Optional(DeviceId),
         types: Type.Optional(Type.String({ maxLength: 200, description: 'Comma-separated event types' })),

@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Inbox } from '../../messaging/inbox.js'
 import type { Authenticator } from '../auth.js'
-import { DeviceId, DeviceIdParams, ErrorResponse } from '../schemas.js'
+import { DeviceId, DeviceIdParams, ErrorResponse, KEY_SECURITY } from '../schemas.js'
 
 export interface InboxRoutesDeps {
   inbox: Inbox
@@ -9,7 +9,6 @@ export interface InboxRoutesDeps {
 }
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 502: ErrorResponse }
-const sessionSecurity = [{ bearerAuth: [] }, { apiKeyHeader: [] }]
 
 /** RFC 6266 filename parameter, ASCII fallback plus the UTF-8 form. */
 function contentDisposition(fileName: string | null): string {
@@ -23,7 +22,7 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<InboxRoutesDeps> = async (ap
     schema: {
       summary: 'Chats with received messages, most recent first',
       tags: ['inbox'],
-      security: sessionSecurity,
+      security: KEY_SECURITY,
       params: DeviceIdParams,
       querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })) }),
       response: {
@@ -48,7 +47,7 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<InboxRoutesDeps> = async (ap
     schema: {
       summary: 'Received messages of one chat, newest first (page with ?before=)',
       tags: ['inbox'],
-      security: sessionSecurity,
+      security: KEY_SECURITY,
       params: Type.Object({ deviceId: DeviceId, chat: Type.String({ minLength: 1, maxLength: 128, description: 'Phone number or JID' }) }),
       querystring: Type.Object({
         limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
@@ -71,7 +70,7 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<InboxRoutesDeps> = async (ap
     schema: {
       summary: 'Download the media of a received message (streamed)',
       tags: ['inbox'],
-      security: sessionSecurity,
+      security: KEY_SECURITY,
       params: Type.Object({ deviceId: DeviceId, messageId: Type.String({ minLength: 1, maxLength: 128 }) }),
       produces: ['application/octet-stream'],
       response: { 200: Type.Unknown({ description: 'The file, with its content type' }), ...errors },

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import { invalidInput } from '../../errors.js'
 import type { MessageService, SendOutcome } from '../../messaging/message-service.js'
 import type { Authenticator } from '../auth.js'
-import { DeviceId, ErrorResponse } from '../schemas.js'
+import { DeviceId, ErrorResponse, KEY_OR_QUERY_SECURITY } from '../schemas.js'
 
 export interface MessageRoutesDeps {
   messages: MessageService
@@ -104,7 +104,6 @@ const errors = {
   400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse,
   409: ErrorResponse, 502: ErrorResponse, 503: ErrorResponse, 504: ErrorResponse,
 }
-const sessionSecurity = [{ bearerAuth: [] }, { apiKeyHeader: [] }, { apiKeyQuery: [] }]
 
 /** The Idempotency-Key header, or the idempotencyKey field. */
 function idempotencyKey(request: FastifyRequest, fromBody: string | undefined): string | undefined {
@@ -129,7 +128,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<MessageRoutesDeps> = async
       summary: 'Send a message (session key or admin key)',
       description: 'Give exactly one kind of content. Synchronous by default (answers once WhatsApp acknowledged it); `queue: true` answers 202 at once.',
       tags: ['messages'],
-      security: sessionSecurity,
+      security: KEY_OR_QUERY_SECURITY,
       body: SendBody,
       response: { 200: SentResponse, 202: QueuedResponse, ...errors },
     },
@@ -144,7 +143,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<MessageRoutesDeps> = async
     schema: {
       summary: 'Send a text message from a URL (key in ?apiKey=, Authorization or X-Api-Key)',
       tags: ['messages'],
-      security: sessionSecurity,
+      security: KEY_OR_QUERY_SECURITY,
       querystring: SendQuery,
       response: { 200: SentResponse, 202: QueuedResponse, ...errors },
     },
@@ -159,7 +158,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<MessageRoutesDeps> = async
     schema: {
       summary: 'Status of a message (the sending session\'s key or the admin key)',
       tags: ['messages'],
-      security: sessionSecurity,
+      security: KEY_OR_QUERY_SECURITY,
       params: Type.Object({ messageId: Text(128) }),
       response: { 200: MessageResponse, ...errors },
     },

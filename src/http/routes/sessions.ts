@@ -4,14 +4,7 @@ import { conflict } from '../../errors.js'
 import type { SessionKeys } from '../../sessions/session-keys.js'
 import type { SessionManager } from '../../sessions/session-manager.js'
 import type { Authenticator } from '../auth.js'
-import {
-  DeviceId,
-  DeviceIdParams,
-  ErrorResponse,
-  SessionResponse,
-  SessionSummary,
-  SuccessMessage,
-} from '../schemas.js'
+import { DeviceId, DeviceIdParams, ErrorResponse, KEY_SECURITY, SessionResponse, SessionSummary, SuccessMessage } from '../schemas.js'
 import { sessionView } from '../session-view.js'
 
 export interface SessionRoutesDeps {
@@ -21,7 +14,6 @@ export interface SessionRoutesDeps {
 }
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse }
-const adminSecurity = [{ bearerAuth: [] }, { apiKeyHeader: [] }]
 
 /** Renders QR images once per code: dashboards poll, codes change every 20 s at most. */
 function createQrRenderer(): (code: string) => Promise<string> {
@@ -47,7 +39,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async
     schema: {
       summary: 'List all sessions',
       tags: ['sessions'],
-      security: adminSecurity,
+      security: KEY_SECURITY,
       response: { 200: Type.Object({ success: Type.Literal(true), sessions: Type.Array(SessionSummary) }), ...errors },
     },
   }, async () => ({ success: true as const, sessions: sessions.list().map(sessionView) }))
@@ -57,7 +49,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async
     schema: {
       summary: 'Create a session and start linking it (its QR code follows)',
       tags: ['sessions'],
-      security: adminSecurity,
+      security: KEY_SECURITY,
       body: Type.Object({ deviceId: DeviceId }),
       response: {
         201: Type.Object({
@@ -78,7 +70,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async
     schema: {
       summary: 'Get session details (admin key or this session\'s key)',
       tags: ['sessions'],
-      security: adminSecurity,
+      security: KEY_SECURITY,
       params: DeviceIdParams,
       response: { 200: SessionResponse, ...errors },
     },
@@ -90,7 +82,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async
     schema: {
       summary: 'Get the current QR code to link the session',
       tags: ['sessions'],
-      security: adminSecurity,
+      security: KEY_SECURITY,
       params: DeviceIdParams,
       response: {
         200: Type.Object({
@@ -124,7 +116,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async
     schema: {
       summary: 'Generate or set the session API key (returned once, in full)',
       tags: ['sessions'],
-      security: adminSecurity,
+      security: KEY_SECURITY,
       params: DeviceIdParams,
       body: Type.Optional(Type.Object({ apiKey: Type.Optional(Type.String({ minLength: 16, maxLength: 256 })) })),
       response: {
@@ -142,7 +134,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async
     schema: {
       summary: 'Change session settings: its send rate (messages per minute, 0 unlimited, null for the global default)',
       tags: ['sessions'],
-      security: adminSecurity,
+      security: KEY_SECURITY,
       params: DeviceIdParams,
       body: Type.Object({
         sendRatePerMinute: Type.Union([Type.Integer({ minimum: 0, maximum: 100_000 }), Type.Null()]),
@@ -160,7 +152,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async
     schema: {
       summary: 'Delete a session and all its data (the phone link is kept on the phone side until removed there)',
       tags: ['sessions'],
-      security: adminSecurity,
+      security: KEY_SECURITY,
       params: DeviceIdParams,
       response: { 200: SuccessMessage, ...errors },
     },
@@ -179,7 +171,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async
   for (const [action, summary, done, run] of actions) {
     app.post(`/api/sessions/:deviceId/${action}`, {
       ...adminOnly,
-      schema: { summary, tags: ['sessions'], security: adminSecurity, params: DeviceIdParams, response: { 200: SessionResponse, ...errors } },
+      schema: { summary, tags: ['sessions'], security: KEY_SECURITY, params: DeviceIdParams, response: { 200: SessionResponse, ...errors } },
     }, async (request) => ({ success: true as const, message: done, session: sessionView(await run(request.params.deviceId)) }))
   }
 }

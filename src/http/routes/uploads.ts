@@ -5,7 +5,7 @@ import { DomainError, invalidInput } from '../../errors.js'
 import type { MessageService } from '../../messaging/message-service.js'
 import { MEDIA_KINDS, type MediaKind } from '../../messaging/outgoing-content.js'
 import type { Authenticator } from '../auth.js'
-import { DeviceId, ErrorResponse } from '../schemas.js'
+import { DeviceId, ErrorResponse, KEY_SECURITY } from '../schemas.js'
 import { QueuedResponse, SentResponse, sendReply } from './messages.js'
 
 export interface UploadRoutesDeps {
@@ -41,7 +41,7 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRoutesDeps> = async (
       summary: 'Send an uploaded file (multipart/form-data with a "file" part)',
       description: 'Fields: deviceId, number, optional type (image, video, audio, document, sticker; guessed from the file), caption, fileName, voice, gif, replyTo, queue, idempotencyKey.',
       tags: ['messages'],
-      security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
+      security: KEY_SECURITY,
       consumes: ['multipart/form-data'],
       response: { 200: SentResponse, 202: QueuedResponse, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 413: ErrorResponse },
     },

@@ -5,7 +5,7 @@ import type { WebhookDispatcher } from '../../events/webhook-dispatcher.js'
 import type { WebhookRegistry } from '../../events/webhook-registry.js'
 import type { DeliveryRecord, DeliveryRepository, WebhookRecord } from '../../store/ports.js'
 import type { Authenticator } from '../auth.js'
-import { DeviceId, DeviceIdParams, ErrorResponse } from '../schemas.js'
+import { DeviceId, DeviceIdParams, ErrorResponse, KEY_SECURITY } from '../schemas.js'
 
 export interface WebhookRoutesDeps {
   registry: WebhookRegistry
@@ -15,7 +15,6 @@ export interface WebhookRoutesDeps {
 }
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse }
-const sessionSecurity = [{ bearerAuth: [] }, { apiKeyHeader: [] }]
 
 const WebhookView = Type.Object({
   id: Type.String(),
@@ -62,7 +61,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesDeps> = async
     schema: {
       summary: 'The session\'s webhooks (secrets are never shown again)',
       tags: ['webhooks'],
-      security: sessionSecurity,
+      security: KEY_SECURITY,
       params: DeviceIdParams,
       response: { 200: Type.Object({ success: Type.Literal(true), webhooks: Type.Array(WebhookView) }), ...errors },
     },
@@ -73,7 +72,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesDeps> = async
     schema: {
       summary: 'Add a webhook for this session; the signing secret is returned once',
       tags: ['webhooks'],
-      security: sessionSecurity,
+      security: KEY_SECURITY,
       params: DeviceIdParams,
       body: Type.Object({
         url: Type.String({ minLength: 1, maxLength: 2048 }),
@@ -95,7 +94,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesDeps> = async
     schema: {
       summary: 'Remove a webhook (its pending deliveries are dropped)',
       tags: ['webhooks'],
-      security: sessionSecurity,
+      security: KEY_SECURITY,
       params: Type.Object({ deviceId: DeviceId, webhookId: Type.String({ minLength: 1, maxLength: 64 }) }),
       response: { 200: Type.Object({ success: Type.Literal(true), message: Type.String() }), ...errors },
     },
@@ -112,7 +111,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesDeps> = async
     schema: {
       summary: 'Webhook deliveries by status (failed ones by default); a session key must name its deviceId',
       tags: ['webhooks'],
-      security: sessionSecurity,
+      security: KEY_SECURITY,
       querystring: Type.Object({
         status: Type.Optional(Type.Union([Type.Literal('failed'), Type.Literal('pending'), Type.Literal('delivered')], { default: 'failed' })),
         deviceId: Type.Optional(DeviceId),
@@ -133,7 +132,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesDeps> = async
     schema: {
       summary: 'Queue a failed delivery again, due now',
       tags: ['webhooks'],
-      security: sessionSecurity,
+      security: KEY_SECURITY,
       params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
       response: { 200: Type.Object({ success: Type.Literal(true), delivery: DeliveryView }), ...errors, 409: ErrorResponse },
     },

@@ -1,0 +1,57 @@
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
+import type { EventBus } from '../events/event-bus.js'
+import { CONNECTION_STATES } from '../sessions/session-runtime.js'
+import type { SessionManager } from '../sessions/session-manager.js'
+
+/** Disconnect codes as metric labels; Baileys sometimes closes without one. */
+const reason = (code: number | undefined): string => (code === undefined ? 'unknown' : String(code))
+
+/** Prometheus metrics, fed from domain events; one registry per server so tests stay independent. */
+export function createMetrics(bus: EventBus, sessions: SessionManager): { registry: Registry; stop: () => void } {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'wa_api_' })
+
+  new Gauge({
+    name: 'wa_api_sessions',
+    help: 'Sessions by connection state',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const counts = new Map<string, number>(CONNECTION_STATES.map((state) => [state, 0]))
+      for (const session of sessions.list()) counts.set(session.connectionState, (counts.get(session.connectionState) ?? 0) + 1)
+      for (const [state, count] of counts) this.set({ state }, count)
+    },
+  })
+  const messages = new Counter({
+    name: 'wa_api_messages_total',
+    help: 'Outgoing message status changes, by status and message type',
+    labelNames: ['status', 'type'],
+    registers: [registry],
+  })
+  const received = new Counter({
+    name: 'wa_api_messages_received_total',
+    help: 'Received messages, by type',
+    labelNames: ['type'],
+    registers: [registry],
+  })
+  const webhooks = new Counter({
+    name: 'wa_api_webhook_attempts_total',
+    help: 'Webhook delivery attempts, by result (delivered, retry, failed)',
+    labelNames: ['result'],
+    registers: [registry],
+  })
+  const disconnects = new Counter({
+    name: 'wa_api_disconnects_total',
+    help: 'Closed WhatsApp connections, by disconnect code and the reaction chosen',
+    labelNames: ['code', 'reaction'],
+    registers: [registry],
+  })
+
+  const unsubscribers = [
+    bus.subscribe('message.status', ({ status, type }) => messages.inc({ status, type })),
+    bus.subscribe('message.received', ({ message }) => received.inc({ type: message.type })),
+    bus.subscribe('webhook.attempted', ({ result }) => webhooks.inc({ result })),
+    bus.subscribe('session.disconnected', ({ code, reaction: chosen }) => disconnects.inc({ code: reason(code), reaction: chosen })),
+  ]
+  return { registry, stop: () => unsubscribers.forEach((unsubscribe) => unsubscribe()) }
+}
