@@ -16,6 +16,7 @@ import { MessageService } from './messaging/message-service.js'
 import { Outbox } from './messaging/outbox.js'
 import { SendPacer } from './messaging/send-pacer.js'
 import { resolveAdminKey } from './security/admin-key.js'
+import { DashboardSessions } from './security/dashboard-sessions.js'
 import { SafeFetcher } from './security/safe-fetch.js'
 import { SessionKeys } from './sessions/session-keys.js'
 import { SessionManager } from './sessions/session-manager.js'
@@ -25,6 +26,7 @@ import type { AuthStateRepository, MessageRepository } from './store/ports.js'
 import { createMetrics } from './observability/metrics.js'
 import { startRetentionSweeper } from './store/retention-sweeper.js'
 import { createSqliteAuthStateRepository } from './store/sqlite-auth-state-repository.js'
+import { createSqliteDashboardSessionRepository } from './store/sqlite-dashboard-session-repository.js'
 import { createSqliteDeliveryRepository } from './store/sqlite-delivery-repository.js'
 import { createSqliteInboundRepository } from './store/sqlite-inbound-repository.js'
 import { createSqliteWebhookRepository } from './store/sqlite-webhook-repository.js'
@@ -118,6 +120,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     logger: logger.child({ module: 'webhooks' }),
   })
   const live = new LiveStream()
+  const dashboardLogins = createSqliteDashboardSessionRepository(db)
   const metrics = createMetrics(bus, sessions)
   const stopJobs = [
     startInboundRecorder(bus, inbound),
@@ -146,6 +149,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     webhooks: { registry, deliveries, dispatcher },
     live,
     adminKey,
+    dashboardLogins: new DashboardSessions(dashboardLogins, config.http.dashboardSessionTtlMs),
   })
 
   return {
@@ -153,7 +157,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     routes,
     sessions,
     resume: async () => {
-      stopJobs.push(startRetentionSweeper(inbound, deliveries, config.inboundRetentionDays, logger.child({ module: 'retention' })))
+      stopJobs.push(startRetentionSweeper(inbound, deliveries, dashboardLogins, config.inboundRetentionDays, logger.child({ module: 'retention' })))
       dispatcher.start()
       outbox.resume()
       await sessions.restore()

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import cookie from '@fastify/cookie'
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
+import staticFiles from '@fastify/static'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
@@ -10,6 +14,7 @@ import type { Config } from '../config.js'
 import { DomainError } from '../errors.js'
 import { hashApiKey } from '../security/api-keys.js'
 import { AuthThrottle } from '../security/auth-throttle.js'
+import type { DashboardSessions } from '../security/dashboard-sessions.js'
 import type { LiveStream } from '../events/live-stream.js'
 import type { Directory } from '../messaging/directory.js'
 import type { Inbox } from '../messaging/inbox.js'
@@ -20,6 +25,7 @@ import type { AdminKeyCheck } from '../security/admin-key.js'
 import { Authenticator, presentedKey } from './auth.js'
 import { frameworkErrors, registerErrorHandling } from './error-handler.js'
 import { registerOpenApi } from './openapi.js'
+import { dashboardRoutes } from './routes/dashboard.js'
 import { directoryRoutes } from './routes/directory.js'
 import { eventRoutes } from './routes/events.js'
 import { inboxRoutes } from './routes/inbox.js'
@@ -44,10 +50,16 @@ export interface AppDeps {
   webhooks: Omit<WebhookRoutesDeps, 'auth'>
   live: LiveStream
   adminKey: AdminKeyCheck
+  dashboardLogins: DashboardSessions
 }
 
 /** Proxies drop idle connections; a comment line this often keeps the event stream open. */
 const EVENT_STREAM_HEARTBEAT_MS = 25_000
+
+/** The dashboard's files: beside src/ when run from source, beside dist/ when built. */
+const WEB_ROOT = ['../../web', '../../../web']
+  .map((relative) => fileURLToPath(new URL(relative, import.meta.url)))
+  .find((candidate) => existsSync(candidate))
 
 /** A caller's request id is reused when it is safe to log; otherwise a fresh one is made. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -97,6 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   registerErrorHandling(app)
   const routes: RouteEntry[] = []
   app.addHook('onRoute', (route) => {
+    if ((route.schema as { hide?: boolean } | undefined)?.hide) return
     for (const method of [route.method].flat()) {
       if (method !== 'HEAD' && !route.url.startsWith('/docs')) routes.push({ method, url: route.url })
     }
@@ -131,8 +144,16 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
         retryAfterSeconds: Math.ceil(context.ttl / 1000),
       }),
   })
+  await app.register(cookie)
   await registerOpenApi(app)
-  const auth = new Authenticator(deps.adminKey, deps.keys, new AuthThrottle(deps.http.authFailureLimit, deps.http.authFailureWindowMs))
+  const auth = new Authenticator(
+    deps.adminKey,
+    deps.keys,
+    new AuthThrottle(deps.http.authFailureLimit, deps.http.authFailureWindowMs),
+    deps.dashboardLogins,
+  )
+  if (WEB_ROOT) await app.register(staticFiles, { root: WEB_ROOT, prefix: '/', index: 'index.html', cacheControl: true, maxAge: 0 })
+  await app.register(dashboardRoutes, { auth, logins: deps.dashboardLogins, secureCookie: deps.http.secureCookie })
   await app.register(operationsRoutes, {
     auth,
     metrics: deps.metrics,

@@ -1,8 +1,10 @@
+import type {} from '@fastify/cookie'
 import type { FastifyRequest } from 'fastify'
 import { DomainError } from '../errors.js'
 import type { AdminKeyCheck } from '../security/admin-key.js'
 import { apiKeyMatches, hashApiKey } from '../security/api-keys.js'
 import type { AuthThrottle } from '../security/auth-throttle.js'
+import type { DashboardSessions } from '../security/dashboard-sessions.js'
 import type { SessionKeys } from '../sessions/session-keys.js'
 
 export interface CredentialSources {
@@ -31,12 +33,42 @@ const constantTimeEqual = (presented: string, expected: string): boolean => apiK
 const missingCredentials = (): DomainError =>
   new DomainError('unauthenticated', 'Missing API key: send Authorization: Bearer <key> or X-Api-Key')
 
+export const DASHBOARD_COOKIE = 'wa_dashboard'
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
 export class Authenticator {
   constructor(
     private readonly admin: AdminKeyCheck,
     private readonly sessionKeys: SessionKeys,
     private readonly throttle: AuthThrottle,
+    private readonly dashboard: DashboardSessions,
   ) {}
+
+  /** The dashboard cookie's token, when it names a valid login. */
+  dashboardToken(request: FastifyRequest): string | undefined {
+    const token = request.cookies[DASHBOARD_COOKIE]
+    return token && this.dashboard.csrfTokenFor(token) !== undefined ? token : undefined
+  }
+
+  /**
+   * A signed-in dashboard browser acts as the admin. Its state-changing requests must carry the
+   * login's CSRF token, which a cross-site page cannot read.
+   */
+  private signedInDashboard(request: FastifyRequest): boolean {
+    const token = this.dashboardToken(request)
+    if (token === undefined) return false
+    if (SAFE_METHODS.has(request.method)) return true
+    const presented = request.headers['x-csrf-token']
+    if (typeof presented !== 'string' || !this.dashboard.csrfMatches(token, presented)) {
+      throw new DomainError('forbidden', 'Missing or invalid CSRF token; reload the dashboard')
+    }
+    return true
+  }
+
+  /** Checks a candidate admin key (the dashboard sign-in) under the same throttling as API keys. */
+  checkAdminKey(request: FastifyRequest, key: string): void {
+    this.verified(request, (k) => this.admin.matches(k), key, 'Invalid admin API key')
+  }
 
   /** Checks a presented key with throttling: blocked addresses get 429, wrong keys count against them. */
   private verified(request: FastifyRequest, accepts: (key: string) => boolean, key: string, refusal: string): void {
@@ -50,10 +82,12 @@ export class Authenticator {
 
   /** A key is presented at all; which one is checked once the resource is known. */
   requireSomeKey(request: FastifyRequest): void {
+    if (this.signedInDashboard(request)) return
     if (presentedKey(request) === undefined) throw missingCredentials()
   }
 
   requireAdmin(request: FastifyRequest, sources: CredentialSources = {}): void {
+    if (this.signedInDashboard(request)) return
     const key = presentedKey(request, sources)
     if (key === undefined) throw missingCredentials()
     this.verified(request, (k) => this.admin.matches(k), key, 'Invalid admin API key')
@@ -61,6 +95,7 @@ export class Authenticator {
 
   /** The admin key or, when configured, a dedicated key (used for /metrics). */
   requireAdminOr(request: FastifyRequest, otherKey: string): void {
+    if (this.signedInDashboard(request)) return
     const key = presentedKey(request)
     if (key === undefined) throw missingCredentials()
     this.verified(request, (k) => this.admin.matches(k) || constantTimeEqual(k, otherKey), key, 'Invalid API key')
@@ -68,6 +103,7 @@ export class Authenticator {
 
   /** The admin key, or the key of this very session. */
   requireSessionAccess(request: FastifyRequest, deviceId: string, sources: CredentialSources = {}): void {
+    if (this.signedInDashboard(request)) return
     const key = presentedKey(request, sources)
     if (key === undefined) throw missingCredentials()
     this.verified(request, (k) => this.admin.matches(k) || this.sessionKeys.verify(deviceId, k), key, `Invalid API key for session "${deviceId}"`)

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { conflict, sessionNotFound } from '../errors.js'
+import { conflict, DomainError, invalidInput, sessionNotFound } from '../errors.js'
 import type { EventBus } from '../events/event-bus.js'
 import type { SessionRecord, SessionRepository } from '../store/ports.js'
 import { KeyedLock } from './keyed-lock.js'
@@ -31,6 +31,9 @@ export interface SessionManagerDeps {
   bus: EventBus
   logger: Logger
 }
+
+/** How long a pairing-code request waits for a just-started session to come up. */
+const PAIRING_READY_TIMEOUT_MS = 15_000
 
 /** How long restore waits for one session to settle before starting the next in its slot. */
 const RESTORE_SETTLE_TIMEOUT_MS = 15_000
@@ -106,6 +109,31 @@ export class SessionManager {
     this.requireRecord(deviceId)
     this.deps.sessions.setSendRate(deviceId, perMinute)
     return this.get(deviceId)
+  }
+
+  /**
+   * A pairing code for linking by phone number. The socket must be up and unlinked: a session that
+   * is still connecting is given a moment to show its first QR.
+   */
+  requestPairingCode(deviceId: string, phoneNumber: string): Promise<string> {
+    return this.lock.run(deviceId, async () => {
+      const record = this.requireRecord(deviceId)
+      const digits = phoneNumber.replace(/[\s().+-]/g, '')
+      if (!/^\d{6,15}$/.test(digits)) throw invalidInput('phoneNumber must be a phone number with country code')
+      const runtime = this.runtimes.get(deviceId)
+      if (!runtime || record.desiredState !== 'running') throw conflict(`Session "${deviceId}" is not running; start it first`)
+      await runtime.waitUntilSettled(PAIRING_READY_TIMEOUT_MS)
+      const connection = runtime.unlinkedConnection
+      if (!connection) {
+        const state = runtime.snapshot().state
+        throw conflict(`Session "${deviceId}" cannot be linked now (state: ${state})`, { connectionState: state })
+      }
+      try {
+        return await connection.requestPairingCode(digits)
+      } catch (error) {
+        throw new DomainError('upstream_failed', `WhatsApp did not issue a pairing code: ${(error as Error).message}`)
+      }
+    })
   }
 
   /** Unlinks the device and wipes its credentials; the session stays, stopped, ready to pair again. */

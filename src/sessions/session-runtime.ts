@@ -87,6 +87,11 @@ export class SessionRuntime {
     return this.isConnected ? this.connection : null
   }
 
+  /** The socket of a session that is up but not linked yet (showing a QR), for pairing by code. */
+  get unlinkedConnection(): WhatsAppConnection | null {
+    return this.state === 'qr' ? this.connection : null
+  }
+
   /** Starts connecting unless a socket is already open or opening; a pending retry is brought forward. */
   start(): void {
     if (this.connection) return

@@ -69,6 +69,8 @@ export interface WhatsAppConnection {
   send(jid: string, message: OutgoingMessage, messageId: string): Promise<WrittenMessage>
   /** The media of a received message (raw as given to onMessageReceived), re-requested from the phone if expired. */
   downloadMedia(raw: Uint8Array): Promise<NodeJS.ReadableStream>
+  /** Asks WhatsApp for a code to link this device by phone number (only before pairing). */
+  requestPairingCode(phoneDigits: string): Promise<string>
   /** Ends the socket but keeps the link to the phone. */
   close(): void
   /** Unlinks this device from the phone, then ends the socket. */

@@ -89,6 +89,14 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX deliveries_lane ON webhook_deliveries (webhook_id, device_id, seq) WHERE status = 'pending';
   CREATE INDEX deliveries_by_status ON webhook_deliveries (status, seq);
   `,
+  `
+  CREATE TABLE dashboard_sessions (
+    token_hash TEXT PRIMARY KEY,
+    csrf_token TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  `,
 ]
 
 export function migrate(db: Database.Database): void {

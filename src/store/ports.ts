@@ -180,3 +180,17 @@ export interface DeliveryRepository {
   deleteForWebhook(webhookId: string): void
   deleteDeliveredBefore(updatedBefore: number): number
 }
+
+export interface DashboardSessionRecord {
+  tokenHash: string
+  csrfToken: string
+  expiresAt: number
+}
+
+export interface DashboardSessionRepository {
+  create(record: DashboardSessionRecord): void
+  /** The session if it exists and has not expired. */
+  find(tokenHash: string, now: number): DashboardSessionRecord | undefined
+  delete(tokenHash: string): void
+  deleteExpired(now: number): number
+}

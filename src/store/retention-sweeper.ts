@@ -1,15 +1,19 @@
 import type { Logger } from 'pino'
-import type { DeliveryRepository, InboundMessageRepository } from './ports.js'
+import type { DashboardSessionRepository, DeliveryRepository, InboundMessageRepository } from './ports.js'
 
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000
 const DAY_MS = 86_400_000
 /** Delivered webhook events are kept a week for inspection; failed ones stay until redelivered. */
 const DELIVERED_RETENTION_MS = 7 * DAY_MS
 
-/** Deletes received messages past their retention and old delivered webhook events, hourly. */
+/**
+ * Deletes, hourly: received messages past their retention, old delivered webhook events, and
+ * expired dashboard logins.
+ */
 export function startRetentionSweeper(
   inbound: InboundMessageRepository,
   deliveries: DeliveryRepository,
+  dashboardLogins: DashboardSessionRepository,
   retentionDays: number,
   logger: Logger,
 ): () => void {
@@ -17,7 +21,8 @@ export function startRetentionSweeper(
     const now = Date.now()
     const messages = inbound.deleteOlderThan(now - retentionDays * DAY_MS)
     const delivered = deliveries.deleteDeliveredBefore(now - DELIVERED_RETENTION_MS)
-    if (messages + delivered > 0) logger.info({ messages, delivered }, 'retention sweep')
+    const logins = dashboardLogins.deleteExpired(now)
+    if (messages + delivered + logins > 0) logger.info({ messages, delivered, logins }, 'retention sweep')
   }
   sweep()
   const timer = setInterval(sweep, SWEEP_INTERVAL_MS)

@@ -193,6 +193,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
           logger: sessionLogger,
           reuploadRequest: (message) => socket.updateMediaMessage(message),
         }),
+      requestPairingCode: (phoneDigits) => socket.requestPairingCode(phoneDigits),
       close: () => {
         retire()
         socket.end(undefined)

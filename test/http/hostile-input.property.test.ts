@@ -31,6 +31,12 @@ const ROUTES: ReadonlyArray<{ method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: s
   { method: 'GET', path: '/api/sessions/:deviceId/chats' },
   { method: 'GET', path: '/api/sessions/:deviceId/chats/:chat/messages' },
   { method: 'GET', path: '/api/sessions/:deviceId/messages/:messageId/media' },
+  { method: 'POST', path: '/api/sessions/:deviceId/pairing-code' },
+  { method: 'POST', path: '/api/dashboard/login' },
+  { method: 'GET', path: '/api/dashboard/session' },
+  { method: 'POST', path: '/api/dashboard/logout' },
+  { method: 'GET', path: '/health' },
+  { method: 'GET', path: '/ready' },
 ]
 // GET /api/events is a never-ending stream; its input handling is tested in events.test.ts.
 
@@ -63,6 +69,7 @@ const body = fc.oneof(
     location: fc.record({ latitude: hostileValue, longitude: hostileValue }), poll: hostileValue, reaction: hostileValue,
     numbers: fc.array(hostileString, { maxLength: 3 }), sendRatePerMinute: hostileValue, idempotencyKey: hostileValue,
     url: hostileString, events: fc.array(hostileString, { maxLength: 3 }), secret: hostileValue,
+    phoneNumber: hostileValue, adminKey: hostileValue,
   }, { requiredKeys: [] }),
   fc.dictionary(hostileString, hostileValue, { maxKeys: 4 }),
   fc.jsonValue(),
@@ -97,6 +104,7 @@ describe('hostile input on every route', async () => {
   // Throttling has its own tests; here it would only turn random requests into 429s.
   const { server, connector, adminHeaders } = await startInProcessServer({ RATE_LIMIT_PER_MINUTE: '10000000', AUTH_FAILURE_LIMIT: '100000' })
   const { app } = server
+  await server.resume()
   // One connected session with a key, one idle session: the states random requests can hit.
   await app.inject({ method: 'POST', url: '/api/sessions', headers: adminHeaders, payload: { deviceId: 'shop-1' } })
   connector.latest('shop-1').emitOpen()

@@ -83,6 +83,15 @@ export class FakeConnection implements WhatsAppConnection {
     return jids.map((jid) => ({ jid, exists: this.registered.has(jid) }))
   }
 
+  /** Pairing codes handed out, by phone number. */
+  readonly pairingCodes = new Map<string, string>()
+
+  async requestPairingCode(phoneDigits: string): Promise<string> {
+    const code = `CODE${phoneDigits.slice(-4)}`
+    this.pairingCodes.set(phoneDigits, code)
+    return code
+  }
+
   close(): void {
     this.closed = true
   }

@@ -147,6 +147,22 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async
     session: sessionView(sessions.setSendRate(request.params.deviceId, request.body.sendRatePerMinute)),
   }))
 
+  app.post('/api/sessions/:deviceId/pairing-code', {
+    ...adminOnly,
+    schema: {
+      summary: 'Link with a pairing code instead of a QR: enter the returned code on the phone',
+      description: 'The session must be running and not yet linked. On the phone: Linked devices > Link a device > Link with phone number instead.',
+      tags: ['sessions'],
+      security: KEY_SECURITY,
+      params: DeviceIdParams,
+      body: Type.Object({ phoneNumber: Type.String({ minLength: 6, maxLength: 32, description: 'The phone number of the account to link, with country code' }) }),
+      response: { 200: Type.Object({ success: Type.Literal(true), code: Type.String() }), ...errors, 502: ErrorResponse },
+    },
+  }, async (request) => ({
+    success: true as const,
+    code: await sessions.requestPairingCode(request.params.deviceId, request.body.phoneNumber),
+  }))
+
   app.delete('/api/sessions/:deviceId', {
     ...adminOnly,
     schema: {

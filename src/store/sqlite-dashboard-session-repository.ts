@@ -1,0 +1,20 @@
+import type { SqliteDatabase } from './database.js'
+import type { DashboardSessionRecord, DashboardSessionRepository } from './ports.js'
+
+export function createSqliteDashboardSessionRepository(db: SqliteDatabase): DashboardSessionRepository {
+  const insert = db.prepare('INSERT INTO dashboard_sessions (token_hash, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?)')
+  const select = db.prepare<[string, number], { token_hash: string; csrf_token: string; expires_at: number }>(
+    'SELECT token_hash, csrf_token, expires_at FROM dashboard_sessions WHERE token_hash = ? AND expires_at > ?',
+  )
+  const remove = db.prepare('DELETE FROM dashboard_sessions WHERE token_hash = ?')
+  const removeExpired = db.prepare('DELETE FROM dashboard_sessions WHERE expires_at <= ?')
+  return {
+    create: (record) => void insert.run(record.tokenHash, record.csrfToken, Date.now(), record.expiresAt),
+    find: (tokenHash, now) => {
+      const row = select.get(tokenHash, now)
+      return row && { tokenHash: row.token_hash, csrfToken: row.csrf_token, expiresAt: row.expires_at }
+    },
+    delete: (tokenHash) => void remove.run(tokenHash),
+    deleteExpired: (now) => removeExpired.run(now).changes,
+  }
+}
