@@ -19,6 +19,8 @@ export interface LinkedDevice {
   /** unknown until the client uploads them when the sim accepted a device it had never seen */
   keys?: DeviceKeys
   removed: boolean
+  /** the device confirmed the phone's history sync (hist_sync receipt); until then each login gets it */
+  historySynced: boolean
 }
 
 /** A WhatsApp user: every phone number the sim has heard of, paired or only a contact. */
@@ -74,7 +76,7 @@ export class Accounts {
   }
 
   linkDevice(account: Account, noiseKey: Buffer, keys: DeviceKeys | undefined, device = account.nextDevice): LinkedDevice {
-    const linked: LinkedDevice = { device, noiseKey, ...(keys ? { keys } : {}), removed: false }
+    const linked: LinkedDevice = { device, noiseKey, ...(keys ? { keys } : {}), removed: false, historySynced: false }
     account.devices.set(device, linked)
     account.nextDevice = Math.max(account.nextDevice, device + 1)
     return linked

@@ -3,8 +3,10 @@ import { decodeBinaryNode, encodeBinaryNode, getBinaryNodeChild, proto, type Bin
 import { WebSocket } from 'ws'
 import { PN_SERVER, type Account, type DeviceKeys, type LinkedDevice } from './accounts.js'
 import { handleClientMessage } from './client-messages.js'
+import { handleClientReceipt } from './client-receipts.js'
 import type { SimContext } from './context.js'
 import { encodeFrame, FrameDecoder } from './frames.js'
+import { sendInitialHistory } from './history-sync.js'
 import { answerIq } from './iq-handlers.js'
 import { isLinkCodeReg, PhoneLinkCode, readCompanionHello, type CompanionHello } from './link-code.js'
 import type { PendingMessage } from './inbound-delivery.js'
@@ -314,11 +316,16 @@ export class Connection implements LiveSocket {
     })
   }
 
-  /** Called when the client turns active: flush what arrived while it was away. */
+  /**
+   * Called when the client turns active: flush what arrived while it was away, then, until the
+   * device confirms it, the phone's history sync. It must come after <ib><offline>: Baileys only
+   * waits for history (buffering every event) once it has seen that.
+   */
   async activate(): Promise<void> {
     this.active = true
     const delivered = await this.ctx.inbound.flushOffline(this)
     this.send({ tag: 'ib', attrs: {}, content: [{ tag: 'offline', attrs: { count: String(delivered) } }] })
+    if (this.ctx.options.historySync && this.linked && !this.linked.historySynced) await sendInitialHistory(this, this.ctx)
   }
 
   private async handleNode(node: BinaryNode): Promise<void> {
@@ -335,6 +342,7 @@ export class Connection implements LiveSocket {
       case 'message':
         return handleClientMessage(this, node, this.ctx)
       case 'receipt':
+        return handleClientReceipt(this, node, this.ctx)
       case 'ack':
         this.unacked.delete(node.attrs.id ?? '')
         return

@@ -9,6 +9,7 @@ import type { Inbox } from './inbox.js'
 import type { InboundDelivery } from './inbound-delivery.js'
 import type { LiveConnections } from './live-connections.js'
 import type { MediaHost } from './media-host.js'
+import type { PhoneMedia } from './phone-media.js'
 import type { PhonePeers } from './phone-peers.js'
 
 export interface SimOptions {
@@ -22,6 +23,8 @@ export interface SimOptions {
   ackOnly: boolean
   /** hosts given out in media_conn answers (default: the sim's own media host) */
   mediaHosts: string[]
+  /** the phone sends new devices their history sync */
+  historySync: boolean
 }
 
 /** Shared state every connection and handler works against. */
@@ -34,6 +37,8 @@ export interface SimContext {
   inbox: Inbox
   groups: Groups
   media: MediaHost
+  /** media contacts sent, which the recipient's phone can re-upload */
+  phoneMedia: PhoneMedia
   inbound: InboundDelivery
   /** ref -> the unpaired connection that showed it */
   pairings: Map<string, Connection>

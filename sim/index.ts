@@ -18,6 +18,7 @@ import { LiveConnections, type ConnectionLogEntry } from './live-connections.js'
 import { MediaHost } from './media-host.js'
 import { hostedMediaMessage, type OutgoingMedia } from './media-messages.js'
 import { companionFor, makeLinkedCreds, parseQr } from './pairing.js'
+import { PhoneMedia } from './phone-media.js'
 import { PhonePeers } from './phone-peers.js'
 import { PreKeyPool } from './prekey-pool.js'
 
@@ -42,6 +43,11 @@ export interface SimulatorOptions {
   mediaHosts?: string[]
   /** phone numbers onWhatsApp() reports as not registered (default: everyone exists); paired accounts always exist */
   notOnWhatsApp?: Iterable<string>
+  /**
+   * the phone sends each newly linked device an (empty) history sync on its first login, until the
+   * device confirms it (default true); without it Baileys holds back all events for 20 s on that login
+   */
+  historySync?: boolean
 }
 
 export interface PairedAccount {
@@ -134,7 +140,8 @@ function resolveOptions(opts: SimulatorOptions, mediaHost: string): SimOptions {
     qrTtlMs: typeof ttl === 'number' ? [ttl, ttl] : ttl,
     acceptUnknownDevices: opts.acceptUnknownDevices ?? true,
     ackOnly: opts.ackOnly ?? false,
-    mediaHosts: opts.mediaHosts ?? [mediaHost]
+    mediaHosts: opts.mediaHosts ?? [mediaHost],
+    historySync: opts.historySync ?? true
   }
 }
 
@@ -169,6 +176,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     inbox: new Inbox(),
     groups,
     media,
+    phoneMedia: new PhoneMedia(),
     inbound: new InboundDelivery(accounts, peers, live, logger),
     pairings: new Map(),
     codePairings: new CodePairings(),
@@ -267,6 +275,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     async sendMedia(toPhone, fromPhone, spec, sendOpts) {
       const { message, directPath } = await hostedMediaMessage(spec, media)
       const { id } = await sendMessage(toPhone, fromPhone, message, sendOpts)
+      ctx.phoneMedia.remember(id, toPhone, message)
       return { id, directPath }
     },
 

@@ -53,6 +53,16 @@ export class MediaHost {
     return path && !this.expired.has(path) ? this.blobs.get(path) : undefined
   }
 
+  /**
+   * A phone's re-upload: the same encrypted file (expired or not) at a new direct path, as the
+   * file keeps its media key; undefined when the host never had it.
+   */
+  rehost(directPathOrUrl: string): { directPath: string; url: string } | undefined {
+    const path = this.pathOf(directPathOrUrl)
+    const blob = path ? this.blobs.get(path) : undefined
+    return blob ? this.put(blob) : undefined
+  }
+
   /** From now on the blob answers 410 Gone; accepts a direct path, a url or the bare id. */
   expire(directPathOrId: string): boolean {
     const path = this.pathOf(directPathOrId)

@@ -51,8 +51,6 @@ export function connectClient(
     auth: { creds, keys: opts.keys ?? makeMemoryKeyStore() },
     logger: pino({ level: process.env.SIM_CLIENT_LOG ?? 'silent' }),
     markOnlineOnConnect: false,
-    // history sync would otherwise buffer events for 20 s after the first login
-    shouldSyncHistoryMessage: () => false,
     // media uploads go through node's https with this agent; the sim's media host has its own CA
     fetchAgent: new HttpsAgent({ ca: sim.mediaCaPem }),
     ...opts.config

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, test } from 'node:test'
 import { downloadMediaMessage, type WAMessage } from '@whiskeysockets/baileys'
+import pino from 'pino'
 import { startSimulator, type Simulator } from '../index.js'
 import { connectClient, mediaDownloadOptions, type TestClient } from './client.js'
 
@@ -82,4 +83,63 @@ test('expired media answers 410 Gone', async () => {
     assert.equal(err.output?.statusCode, 410)
     return true
   })
+})
+
+async function receiveExpiredImage(data: Buffer): Promise<WAMessage> {
+  let directPath = ''
+  const message = await receiveMedia(async () => {
+    const sent = await sim.sendMedia(phoneNumber, CONTACT, { kind: 'image', data, mimetype: 'image/jpeg' })
+    directPath = sent.directPath
+    return sent
+  })
+  sim.expireMedia(directPath)
+  return message
+}
+
+test('expired media from a contact: updateMediaMessage has the phone re-upload it, the new path downloads identical bytes', async () => {
+  const data = randomBytes(12_345)
+  const message = await receiveExpiredImage(data)
+  const oldPath = message.message?.imageMessage?.directPath
+  // updateMediaMessage builds the new url from the host of the last media_conn (default mmg.whatsapp.net)
+  await client.sock.refreshMediaConn()
+  const updated = await client.sock.updateMediaMessage(message)
+  assert.notEqual(updated.message?.imageMessage?.directPath, oldPath)
+  assert.ok((await downloadMediaMessage(updated, 'buffer', mediaDownloadOptions(sim))).equals(data))
+})
+
+test('expired media the client sent itself is re-uploaded by its own phone too', async () => {
+  const data = randomBytes(8_000)
+  const sent = await client.sock.sendMessage(`${CONTACT}@s.whatsapp.net`, { document: data, mimetype: 'application/pdf', fileName: 'a.pdf' })
+  await sim.waitForMessage(m => m.id === sent?.key.id)
+  sim.expireMedia(sent!.message!.documentMessage!.directPath!)
+  await client.sock.refreshMediaConn()
+  const updated = await client.sock.updateMediaMessage(sent!)
+  assert.ok((await downloadMediaMessage(updated, 'buffer', mediaDownloadOptions(sim))).equals(data))
+})
+
+test('a re-upload request for a message the phone does not hold fails with 404 instead of hanging', async () => {
+  const message = await receiveExpiredImage(randomBytes(100))
+  const unknown = { ...message, key: { ...message.key, id: '3EB0UNKNOWN' } }
+  await assert.rejects(client.sock.updateMediaMessage(unknown), (err: { output?: { statusCode?: number } }) => {
+    assert.equal(err.output?.statusCode, 404)
+    return true
+  })
+})
+
+test("Baileys rc14's automatic reuploadRequest never runs: the 410 Boom carries output.statusCode, not the status it checks", async () => {
+  const message = await receiveExpiredImage(randomBytes(1_000))
+  let reuploads = 0
+  const ctx = {
+    logger: pino({ level: 'silent' }),
+    reuploadRequest: (m: WAMessage) => {
+      reuploads++
+      return client.sock.updateMediaMessage(m)
+    }
+  }
+  await assert.rejects(downloadMediaMessage(message, 'buffer', mediaDownloadOptions(sim), ctx), (err: { status?: number; output?: { statusCode?: number } }) => {
+    assert.equal(err.output?.statusCode, 410)
+    assert.equal(err.status, undefined)
+    return true
+  })
+  assert.equal(reuploads, 0)
 })
