@@ -37,7 +37,8 @@ export class Inbox {
     if (!message.media || !raw) throw invalidInput(`Message "${messageId}" has no media`)
     const connection = this.manager.requireConnection(deviceId)
     try {
-      const stream = await connection.downloadMedia(raw)
+      const { stream, updatedRaw } = await connection.downloadMedia(raw)
+      if (updatedRaw) this.inbound.updateRaw(deviceId, messageId, updatedRaw)
       return { stream, mimetype: message.media.mimetype ?? 'application/octet-stream', fileName: message.media.fileName }
     } catch (error) {
       throw new DomainError('upstream_failed', `Could not download the media: ${(error as Error).message}`)

@@ -67,8 +67,11 @@ export interface WhatsAppConnection {
   checkNumbers(jids: string[]): Promise<NumberCheck[]>
   /** Resolves when the message is written to the socket under the given id; acks follow via onMessageStatus. */
   send(jid: string, message: OutgoingMessage, messageId: string): Promise<WrittenMessage>
-  /** The media of a received message (raw as given to onMessageReceived), re-requested from the phone if expired. */
-  downloadMedia(raw: Uint8Array): Promise<NodeJS.ReadableStream>
+  /**
+   * The media of a received message (raw as given to onMessageReceived). When WhatsApp's link has
+   * expired the phone is asked to upload it again; updatedRaw then replaces the stored raw.
+   */
+  downloadMedia(raw: Uint8Array): Promise<{ stream: NodeJS.ReadableStream; updatedRaw?: Uint8Array }>
   /** Asks WhatsApp for a code to link this device by phone number (only before pairing). */
   requestPairingCode(phoneDigits: string): Promise<string>
   /** Ends the socket but keeps the link to the phone. */

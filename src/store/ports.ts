@@ -116,6 +116,8 @@ export interface InboundMessageRepository {
   insert(record: InboundRecord, raw: Uint8Array | null): boolean
   get(deviceId: string, id: string): InboundRecord | undefined
   raw(deviceId: string, id: string): Uint8Array | undefined
+  /** Replaces the engine's encoding, e.g. after the media was uploaded again under a new path. */
+  updateRaw(deviceId: string, id: string, raw: Uint8Array): void
   /** Newest first, older than `before` (epoch ms) when given. */
   listByChat(deviceId: string, chat: string, limit: number, before?: number): InboundRecord[]
   chats(deviceId: string, limit: number): ChatSummary[]

@@ -36,6 +36,7 @@ export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessag
     `SELECT chat, COUNT(*) AS messages, MAX(timestamp) AS last FROM inbound_messages WHERE device_id = ?
      GROUP BY chat ORDER BY last DESC LIMIT ?`,
   )
+  const setRaw = db.prepare('UPDATE inbound_messages SET raw = ? WHERE device_id = ? AND id = ?')
   const prune = db.prepare('DELETE FROM inbound_messages WHERE created_at < ?')
 
   return {
@@ -47,6 +48,7 @@ export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessag
       return row && toRecord(row)
     },
     raw: (deviceId, id) => rawOf.get(deviceId, id)?.raw ?? undefined,
+    updateRaw: (deviceId, id, raw) => void setRaw.run(Buffer.from(raw), deviceId, id),
     listByChat: (deviceId, chat, limit, before = Number.MAX_SAFE_INTEGER) =>
       byChat.all(deviceId, chat, before, limit).map(toRecord),
     chats: (deviceId, limit): ChatSummary[] =>

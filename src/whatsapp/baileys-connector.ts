@@ -188,11 +188,23 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
         const found = new Map((await socket.onWhatsApp(...jids) ?? []).map((result) => [result.jid, Boolean(result.exists)]))
         return jids.map((jid) => ({ jid, exists: found.get(jid) ?? false }))
       },
-      downloadMedia: (raw) =>
-        downloadMediaMessage(proto.WebMessageInfo.decode(raw) as WAMessage, 'stream', {}, {
-          logger: sessionLogger,
-          reuploadRequest: (message) => socket.updateMediaMessage(message),
-        }),
+      downloadMedia: async (raw) => {
+        const message = proto.WebMessageInfo.decode(raw) as WAMessage
+        try {
+          return { stream: await downloadMediaMessage(message, 'stream', {}) }
+        } catch (error) {
+          // rc14's own reuploadRequest path never fires (it reads error.status, Boom sets output.statusCode),
+          // so expired media are re-requested from the phone here.
+          const status = (error as DisconnectError).output?.statusCode
+          if (status !== 404 && status !== 410) throw error
+          await socket.refreshMediaConn(true)
+          const updated = await socket.updateMediaMessage(message)
+          return {
+            stream: await downloadMediaMessage(updated, 'stream', {}),
+            updatedRaw: proto.WebMessageInfo.encode(updated).finish(),
+          }
+        }
+      },
       requestPairingCode: (phoneDigits) => socket.requestPairingCode(phoneDigits),
       close: () => {
         retire()

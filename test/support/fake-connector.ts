@@ -51,8 +51,8 @@ export class FakeConnection implements WhatsAppConnection {
     this.callbacks.onMessageReceived(message, raw)
   }
 
-  async downloadMedia(raw: Uint8Array): Promise<NodeJS.ReadableStream> {
-    return Readable.from([Buffer.from(raw)])
+  async downloadMedia(raw: Uint8Array): Promise<{ stream: NodeJS.ReadableStream }> {
+    return { stream: Readable.from([Buffer.from(raw)]) }
   }
 
   emitQr(code = 'qr-code', expiresAt = Date.now() + 60_000): void {
