@@ -80,6 +80,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     bus,
     logger: logger.child({ module: 'sessions' }),
   })
+  const directory = new Directory(sessions, config.numberCheckCacheTtlMs)
   const outbox = new Outbox({
     messages: stores.messages,
     sessions: sessionRepository,
@@ -90,6 +91,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     ackTimeoutMs: config.sendTimeoutMs,
     logger: logger.child({ module: 'outbox' }),
     newMessageId: () => whatsapp.newMessageId(),
+    recipientExists: (deviceId, jid) => directory.isOnWhatsApp(deviceId, jid),
   })
   const fetcher = new SafeFetcher({
     allowPrivate: config.allowPrivateUrls,
@@ -144,7 +146,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     sessions,
     keys: new SessionKeys(sessionRepository),
     messages,
-    directory: new Directory(sessions, config.numberCheckCacheTtlMs),
+    directory,
     inbox: new Inbox(inbound, sessions),
     webhooks: { registry, deliveries, dispatcher },
     live,

@@ -40,6 +40,16 @@ export class Directory {
     return asked.map(({ number, jid }) => ({ number, jid, exists: this.known.get(jid) ?? false }))
   }
 
+  /** Whether a phone-number JID has WhatsApp, from the cache or one query. */
+  async isOnWhatsApp(deviceId: string, jid: string): Promise<boolean> {
+    const known = this.known.get(jid)
+    if (known !== undefined) return known
+    const [result] = await askWhatsApp(this.manager.requireConnection(deviceId).checkNumbers([jid]))
+    const exists = result?.exists ?? false
+    this.known.set(jid, exists)
+    return exists
+  }
+
   groups(deviceId: string): Promise<GroupSummary[]> {
     return askWhatsApp(this.manager.requireConnection(deviceId).groups())
   }

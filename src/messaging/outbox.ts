@@ -20,6 +20,11 @@ export interface OutboxOptions {
   ackTimeoutMs: number
   logger: Logger
   newMessageId: () => string
+  /**
+   * Whether a phone-number recipient has WhatsApp. Without this check a message to a number that
+   * has none is acknowledged by the server and then reaches no device, silently.
+   */
+  recipientExists: (deviceId: string, jid: string) => Promise<boolean>
 }
 
 export interface AcceptedMessage {
@@ -155,11 +160,15 @@ export class Outbox {
         continue
       }
       try {
+        if (next.recipient.endsWith('@s.whatsapp.net') && !(await this.options.recipientExists(deviceId, next.recipient))) {
+          this.transition(next.id, 'failed', `${next.recipient.split('@')[0]} is not on WhatsApp`)
+          continue
+        }
         const written = await connection.send(next.recipient, outgoing, next.id)
         messages.markWritten(next.id, written.encoded)
         this.awaitingAck.set(next.id, Date.now() + this.options.ackTimeoutMs)
       } catch (error) {
-        if (error instanceof ConnectionClosedError) {
+        if (error instanceof ConnectionClosedError || !manager.liveConnection(deviceId)) {
           this.transition(next.id, 'queued', null)
           return
         }

@@ -120,5 +120,9 @@ describe('media, groups and number checks against the protocol simulator (real s
       { number: `+${CONTACT}`, jid: `${CONTACT}@s.whatsapp.net`, exists: true },
       { number: NOBODY, jid: `${NOBODY}@s.whatsapp.net`, exists: false },
     ])
+    const refused = await send({ number: NOBODY, message: 'is anyone there?' })
+    assert.equal(refused.status, 502)
+    assert.match(refused.body.error, /not on WhatsApp/)
+    assert.equal((await client.get(`/api/messages/${refused.body.messageId}`)).body.status, 'failed')
   })
 })

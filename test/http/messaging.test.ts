@@ -233,7 +233,7 @@ describe('directory: number checks and groups (in-process)', () => {
   it('checks numbers once per TTL and answers in the order asked', async () => {
     const { app, connector, headers } = await connectedServer({}, new FakeConnector(true))
     const connection = connector.latest('shop')
-    connection.registered.add('15550002222@s.whatsapp.net')
+    connection.notOnWhatsApp.add('15550009999@s.whatsapp.net')
     const check = (numbers: string[]) =>
       app.inject({ method: 'POST', url: '/api/sessions/shop/check-numbers', headers, payload: { numbers } })
     const first = await check(['+1 555 000 2222', '15550009999'])
@@ -247,6 +247,12 @@ describe('directory: number checks and groups (in-process)', () => {
       ['15550002222@s.whatsapp.net', '15550009999@s.whatsapp.net'],
       ['15550008888@s.whatsapp.net'],
     ])
+    // The outbox uses the same cache: a message to a number without WhatsApp fails instead of vanishing.
+    const refused = await app.inject({ method: 'POST', url: '/api/messages/send', headers, payload: { deviceId: 'shop', number: '15550009999', message: 'anyone?' } })
+    assert.equal(refused.statusCode, 502)
+    assert.match(refused.json().error, /15550009999 is not on WhatsApp/)
+    assert.equal(connection.numberQueries.length, 2)
+    assert.equal(connection.sent.length, 0)
     const bad = await check(['120363025246125486@g.us'])
     assert.equal(bad.statusCode, 400)
     const tooMany = await check(Array.from({ length: 101 }, (_, i) => `1555000${String(i).padStart(4, '0')}`))

@@ -26,8 +26,8 @@ export class FakeConnection implements WhatsAppConnection {
   readonly sent: FakeSend[] = []
   /** What groups() answers. */
   groupList: GroupSummary[] = []
-  /** Phone-number JIDs that "have WhatsApp". */
-  readonly registered = new Set<string>()
+  /** Phone-number JIDs without WhatsApp; every other number has it. */
+  readonly notOnWhatsApp = new Set<string>()
   /** Every checkNumbers query, to see what the cache saved. */
   readonly numberQueries: string[][] = []
 
@@ -80,7 +80,7 @@ export class FakeConnection implements WhatsAppConnection {
 
   async checkNumbers(jids: string[]): Promise<NumberCheck[]> {
     this.numberQueries.push(jids)
-    return jids.map((jid) => ({ jid, exists: this.registered.has(jid) }))
+    return jids.map((jid) => ({ jid, exists: !this.notOnWhatsApp.has(jid) }))
   }
 
   /** Pairing codes handed out, by phone number. */

@@ -1,0 +1,57 @@
+import { mkdirSync } from 'node:fs'
+import { after } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import chromium from '@sparticuz/chromium'
+import { chromium as playwright, type Browser, type BrowserContext, type Page } from 'playwright-core'
+
+/** Where the README's screenshots live; the browser tests rewrite them on every run. */
+export const SCREENSHOT_DIR = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url))
+
+export const DESKTOP = { width: 1280, height: 800 }
+export const PHONE = { width: 390, height: 844 }
+
+/** A headless Chromium (the self-contained build from @sparticuz/chromium: nothing to download), closed after the test file. */
+export async function launchBrowser(): Promise<Browser> {
+  const browser = await playwright.launch({
+    executablePath: await chromium.executablePath(),
+    headless: true,
+    args: [...chromium.args, '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  })
+  after(() => browser.close())
+  return browser
+}
+
+export interface WatchedPage {
+  context: BrowserContext
+  page: Page
+  /** alert/confirm/prompt dialogs the page opened (an injected script would show up here). */
+  dialogs: string[]
+  /** Uncaught exceptions, console errors and Content-Security-Policy violations. */
+  problems: string[]
+}
+
+/** A page in a fresh context that records anything a healthy dashboard never does. */
+export async function openPage(browser: Browser, baseUrl: string): Promise<WatchedPage> {
+  const context = await browser.newContext({ viewport: DESKTOP, baseURL: baseUrl })
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl })
+  const page = await context.newPage()
+  const dialogs: string[] = []
+  const problems: string[] = []
+  page.on('dialog', (dialog) => {
+    dialogs.push(`${dialog.type()}: ${dialog.message()}`)
+    void dialog.dismiss()
+  })
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return
+    const text = message.text()
+    // A failed request is logged by Chromium too; the tests that stop the server expect those.
+    if (!/Failed to load resource|ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|net::ERR/.test(text)) problems.push(`console: ${text}`)
+  })
+  return { context, page, dialogs, problems }
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true })
+  await page.screenshot({ path: `${SCREENSHOT_DIR}${name}.png`, animations: 'disabled', caret: 'hide' })
+}
