@@ -110,16 +110,18 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return raw as T
 }
 
-function websocketUrl(env: Env, name: string): string | undefined {
+/** A URL whose scheme is one of `protocols` (e.g. ['ws:', 'wss:']). */
+function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
   const raw = read(env, name)
   if (raw === undefined) return undefined
-  let url: URL
+  const allowed = `a ${protocols.map((protocol) => `${protocol}//`).join(' or ')} URL`
+  let parsed: URL
   try {
-    url = new URL(raw)
+    parsed = new URL(raw)
   } catch {
-    throw new ConfigError(name, 'a ws:// or wss:// URL', raw)
+    throw new ConfigError(name, allowed, raw)
   }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new ConfigError(name, 'a ws:// or wss:// URL', raw)
+  if (!protocols.includes(parsed.protocol)) throw new ConfigError(name, allowed, raw)
   return raw
 }
 
@@ -141,19 +143,6 @@ function waVersion(env: Env, name: string): [number, number, number] | undefined
   return [Number(match[1]), Number(match[2]), Number(match[3])]
 }
 
-function httpUrl(env: Env, name: string): string | undefined {
-  const raw = read(env, name)
-  if (raw === undefined) return undefined
-  let url: URL
-  try {
-    url = new URL(raw)
-  } catch {
-    throw new ConfigError(name, 'an http:// or https:// URL', raw)
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(name, 'an http:// or https:// URL', raw)
-  return raw
-}
-
 function eventTypes(env: Env, name: string): PublicEventType[] {
   const raw = read(env, name)
   if (raw === undefined) return []
@@ -163,13 +152,13 @@ function eventTypes(env: Env, name: string): PublicEventType[] {
 }
 
 function globalWebhook(env: Env): Config['webhook']['global'] {
-  const url = httpUrl(env, 'WEBHOOK_URL')
+  const webhookUrl = url(env, 'WEBHOOK_URL', ['http:', 'https:'])
   const secret = read(env, 'WEBHOOK_SECRET')
-  if (url === undefined) return undefined
+  if (webhookUrl === undefined) return undefined
   if (secret === undefined || secret.length < 16) {
     throw new ConfigError('WEBHOOK_SECRET', 'a secret of at least 16 characters when WEBHOOK_URL is set', '<redacted>')
   }
-  return { url, secret, events: eventTypes(env, 'WEBHOOK_EVENTS') }
+  return { url: webhookUrl, secret, events: eventTypes(env, 'WEBHOOK_EVENTS') }
 }
 
 function origins(env: Env, name: string): string[] {
@@ -203,7 +192,7 @@ export function parseConfig(env: Env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 24 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
     whatsapp: {
-      url: websocketUrl(env, 'WHATSAPP_URL'),
+      url: url(env, 'WHATSAPP_URL', ['ws:', 'wss:']),
       rootKey: curveKey(env, 'WHATSAPP_ROOT_KEY'),
       version: waVersion(env, 'WHATSAPP_VERSION'),
       versionLookupTimeoutMs: integer(env, 'WHATSAPP_VERSION_LOOKUP_TIMEOUT_MS', 3000, 0, 60_000),

@@ -139,3 +139,11 @@ export async function eventually(check: () => boolean, timeoutMs = WAIT_MS): Pro
     await new Promise(resolve => setTimeout(resolve, 10))
   }
 }
+
+/** A client on freshly provisioned credentials (no QR), once its connection is open. */
+export async function connectLinkedClient(sim: Simulator): Promise<{ client: TestClient; phoneNumber: string }> {
+  const linked = sim.provision()
+  const client = connectClient(sim, { creds: linked.creds })
+  await client.next('connection.update', u => u.connection === 'open')
+  return { client, phoneNumber: linked.phoneNumber }
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { startSimulator, type Simulator } from '../index.js'
-import { connectClient, type TestClient } from './client.js'
+import { connectLinkedClient, type TestClient } from './client.js'
 
 const NOBODY = '15550000404'
 let sim: Simulator
@@ -10,10 +10,7 @@ let phoneNumber: string
 
 before(async () => {
   sim = await startSimulator({ notOnWhatsApp: [NOBODY] })
-  const linked = sim.provision()
-  phoneNumber = linked.phoneNumber
-  client = connectClient(sim, { creds: linked.creds })
-  await client.next('connection.update', u => u.connection === 'open')
+  ;({ client, phoneNumber } = await connectLinkedClient(sim))
 })
 after(async () => {
   await client.end()

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test'
 import { downloadMediaMessage, type WAMessage } from '@whiskeysockets/baileys'
 import pino from 'pino'
 import { startSimulator, type Simulator } from '../index.js'
-import { connectClient, mediaDownloadOptions, type TestClient } from './client.js'
+import { connectLinkedClient, mediaDownloadOptions, type TestClient } from './client.js'
 
 const CONTACT = '15554440000'
 let sim: Simulator
@@ -13,10 +13,7 @@ let phoneNumber: string
 
 before(async () => {
   sim = await startSimulator()
-  const linked = sim.provision()
-  phoneNumber = linked.phoneNumber
-  client = connectClient(sim, { creds: linked.creds })
-  await client.next('connection.update', u => u.connection === 'open')
+  ;({ client, phoneNumber } = await connectLinkedClient(sim))
 })
 after(async () => {
   await client.end()

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { proto } from '@whiskeysockets/baileys'
 import { startSimulator, type Simulator } from '../index.js'
-import { connectClient, type TestClient } from './client.js'
+import { connectLinkedClient, type TestClient } from './client.js'
 
 const CONTACT = '15559990000'
 let sim: Simulator
@@ -11,10 +11,7 @@ let phoneNumber: string
 
 before(async () => {
   sim = await startSimulator()
-  const linked = sim.provision()
-  phoneNumber = linked.phoneNumber
-  client = connectClient(sim, { creds: linked.creds })
-  await client.next('connection.update', u => u.connection === 'open')
+  ;({ client, phoneNumber } = await connectLinkedClient(sim))
 })
 after(async () => {
   await client.end()
