@@ -1,0 +1,171 @@
+import makeWASocket, {
+  BufferJSON,
+  DEFAULT_CONNECTION_CONFIG,
+  initAuthCreds,
+  WA_CERT_DETAILS,
+  type AuthenticationCreds,
+  type BinaryNode,
+  type ConnectionState,
+} from '@whiskeysockets/baileys'
+import pino from 'pino'
+import { makeMemoryKeyStore } from '../sim/memory-keys.js'
+import { SETTLE_AFTER_OPEN_MS, WARM_UP_SENDS } from './wait.js'
+
+/**
+ * The ceiling: bare Baileys sockets against the same simulator, keys in memory, no HTTP, no
+ * database. Runs as its own process so its CPU is its own; prints one result line.
+ *   node --import tsx bench/bare-baileys.ts '{"mode":"send",...}'
+ */
+export interface BareJob {
+  mode: 'send' | 'pair'
+  simUrl: string
+  rootPublicKeyB64: string
+  controlUrl: string
+  /** Messages to send, or pairings to make. */
+  count: number
+  /** Sends in flight at once (send mode). */
+  window: number
+  recipient: string
+}
+
+export interface BareResult {
+  mode: BareJob['mode']
+  count: number
+  elapsedS: number
+  cpuMsPer: number
+  perSecond: number
+}
+
+const TIMEOUT_MS = 60_000
+
+type Socket = ReturnType<typeof makeWASocket>
+
+const job = JSON.parse(process.argv[2] ?? '') as BareJob
+// Baileys reads this exported object at handshake time.
+WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(job.rootPublicKeyB64, 'base64')
+
+async function control<T>(path: string, body: unknown): Promise<T> {
+  const response = await fetch(`${job.controlUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  if (!response.ok) throw new Error(`sim POST ${path}: ${response.status} ${await response.text()}`)
+  return JSON.parse(await response.text(), BufferJSON.reviver) as T
+}
+
+function connect(creds: AuthenticationCreds, keys: ReturnType<typeof makeMemoryKeyStore>): Socket {
+  return makeWASocket({
+    waWebSocketUrl: job.simUrl,
+    version: DEFAULT_CONNECTION_CONFIG.version,
+    auth: { creds, keys },
+    logger: pino({ level: 'silent' }),
+    // the server's socket settings
+    markOnlineOnConnect: false,
+    syncFullHistory: false,
+  })
+}
+
+function nextUpdate(sock: Socket, pred: (update: Partial<ConnectionState>) => boolean): Promise<Partial<ConnectionState>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('timed out waiting for connection.update')), TIMEOUT_MS)
+    const listener = (update: Partial<ConnectionState>): void => {
+      if (!pred(update)) return
+      clearTimeout(timer)
+      sock.ev.off('connection.update', listener)
+      resolve(update)
+    }
+    sock.ev.on('connection.update', listener)
+  })
+}
+
+async function closeSocket(sock: Socket): Promise<void> {
+  const closed = nextUpdate(sock, (u) => u.connection === 'close')
+  sock.end(undefined)
+  await closed
+}
+
+/** Sends `count` texts, `window` in flight, each done when the server acks it (what a synchronous API send waits for). */
+async function sendTexts(sock: Socket, count: number, window: number): Promise<void> {
+  const waiters = new Map<string, () => void>()
+  // Baileys writes the message before sendMessage resolves, so an ack can beat its waiter.
+  const early = new Set<string>()
+  const onAck = (node: BinaryNode): void => {
+    const id = node.attrs.id
+    if (!id) return
+    const waiter = waiters.get(id)
+    if (waiter) waiter()
+    else early.add(id)
+  }
+  sock.ws.on('CB:ack,class:message', onAck)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const i = next++
+      const sent = await sock.sendMessage(`${job.recipient}@s.whatsapp.net`, { text: `bare ${i}` })
+      const id = sent!.key.id!
+      if (early.delete(id)) continue
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ack for ${id}`)), TIMEOUT_MS)
+        waiters.set(id, () => {
+          clearTimeout(timer)
+          waiters.delete(id)
+          resolve()
+        })
+      })
+    }
+  }
+  await Promise.all(Array.from({ length: window }, worker))
+  sock.ws.off('CB:ack,class:message', onAck)
+}
+
+async function measure(work: () => Promise<void>): Promise<BareResult> {
+  const cpuBefore = process.cpuUsage()
+  const startedAt = performance.now()
+  await work()
+  const elapsedS = (performance.now() - startedAt) / 1000
+  const cpu = process.cpuUsage(cpuBefore)
+  return {
+    mode: job.mode,
+    count: job.count,
+    elapsedS,
+    cpuMsPer: (cpu.user + cpu.system) / 1000 / job.count,
+    perSecond: job.count / elapsedS,
+  }
+}
+
+async function sendJob(): Promise<BareResult> {
+  const { creds } = await control<{ creds: AuthenticationCreds }>('/provision', {})
+  const sock = connect(creds, makeMemoryKeyStore())
+  await nextUpdate(sock, (u) => u.connection === 'open')
+  await sendTexts(sock, WARM_UP_SENDS, 1) // the Signal session with the recipient, and JIT, as the server gets
+  const result = await measure(() => sendTexts(sock, job.count, job.window))
+  await closeSocket(sock)
+  return result
+}
+
+/** QR pairing as the server does it: QR, scan, the 515 restart, log in again, open. */
+async function pairOnce(): Promise<void> {
+  const creds = initAuthCreds()
+  const keys = makeMemoryKeyStore()
+  const first = connect(creds, keys)
+  const { qr } = await nextUpdate(first, (u) => !!u.qr)
+  const closed = nextUpdate(first, (u) => u.connection === 'close')
+  await control('/scan', { qr })
+  await closed
+  const second = connect(creds, keys)
+  await nextUpdate(second, (u) => u.connection === 'open')
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_AFTER_OPEN_MS))
+  await closeSocket(second)
+}
+
+async function pairJob(): Promise<BareResult> {
+  await pairOnce() // unmeasured: the first pairing in a fresh process also pays for JIT compilation
+  return measure(async () => {
+    for (let i = 0; i < job.count; i++) await pairOnce()
+  })
+}
+
+const result = await (job.mode === 'send' ? sendJob() : pairJob())
+process.stdout.write(`BENCH_BARE_RESULT ${JSON.stringify(result)}\n`)
+process.exit(0)

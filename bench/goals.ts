@@ -1,0 +1,86 @@
+import type { Goal, Report } from './report.js'
+
+// The issue's goals (DESIGN.md, "Performance budgets"), checked against one report.
+
+/** The seed's sends per second on one session at 10 clients. */
+const SEED_SENDS_PER_S = 90
+
+/** The run at 10 clients the goals name, or the closest below it. */
+function atTenClients<T extends { connections: number }>(runs: T[]): T | undefined {
+  const below = runs.filter((r) => r.connections <= 10).sort((a, b) => b.connections - a.connections)
+  return below[0] ?? runs[0]
+}
+
+export function evaluateGoals(report: Omit<Report, 'goals'>): Goal[] {
+  const largest = report.levels.at(-1)!
+  const sync = atTenClients(report.send.filter((r) => r.mode === 'sync'))
+  const pairings = report.levels.reduce((sum, l) => sum + l.pairing.count, 0)
+  const pairingCpu = report.levels.reduce((sum, l) => sum + l.pairing.serverCpuPerPairingS * l.pairing.count, 0) / pairings
+  const restartsWithin30 = report.levels.every((l) => l.restart.allSentMs <= 30_000)
+  const worstLag = Math.max(...report.levels.map((l) => l.restart.lag.maxMs))
+  const goals: Goal[] = [
+    {
+      goal: `RSS per connected session above idle (${largest.sessions} sessions)`,
+      target: '<= 0.5 MB (at 1,000)',
+      measured: `${(largest.rssPerSessionAfterRestartBytes / 1024 / 1024).toFixed(3)} MB restored (${(largest.rssPerSessionBytes / 1024 / 1024).toFixed(3)} MB right after pairing)`,
+      pass: largest.rssPerSessionAfterRestartBytes <= 0.5 * 1024 * 1024,
+    },
+    {
+      goal: 'Server CPU per pairing vs bare Baileys',
+      target: '<= 1.2×',
+      measured: `${pairingCpu.toFixed(3)} s vs ${(report.bare.pair.cpuMsPer / 1000).toFixed(3)} s = ${(pairingCpu / (report.bare.pair.cpuMsPer / 1000)).toFixed(2)}×`,
+      pass: pairingCpu <= 1.2 * (report.bare.pair.cpuMsPer / 1000),
+    },
+    {
+      goal: 'All sessions can send after a restart',
+      target: '<= 30 s',
+      measured: report.levels.map((l) => `${l.sessions}: ${(l.restart.allSentMs / 1000).toFixed(1)} s`).join(', '),
+      pass: restartsWithin30,
+    },
+    {
+      goal: 'Event-loop stall during restarts (after start-up)',
+      target: '<= 100 ms',
+      measured: `${worstLag.toFixed(0)} ms`,
+      pass: worstLag <= 100,
+    },
+  ]
+  if (sync) {
+    goals.push(
+      {
+        goal: `Sync sends on one session (${sync.connections} clients)`,
+        target: `>= ${5 * SEED_SENDS_PER_S}/s (5× the seed)`,
+        measured: `${sync.acceptedPerS.toFixed(0)}/s`,
+        pass: sync.acceptedPerS >= 5 * SEED_SENDS_PER_S,
+      },
+      {
+        goal: `Sync send p99 (${sync.connections} clients)`,
+        target: '< 30 ms',
+        measured: `${sync.latencyP99Ms} ms`,
+        pass: sync.latencyP99Ms < 30,
+      },
+      {
+        goal: `Server CPU per sent message vs bare Baileys (sync, ${sync.connections} clients)`,
+        target: '<= 1.25×',
+        measured: `${sync.serverCpuMsPerMessage.toFixed(2)} ms vs ${report.bare.send.cpuMsPer.toFixed(2)} ms = ${(sync.serverCpuMsPerMessage / report.bare.send.cpuMsPer).toFixed(2)}×`,
+        pass: sync.serverCpuMsPerMessage <= 1.25 * report.bare.send.cpuMsPer,
+      },
+    )
+  }
+  goals.push({
+    goal: 'Every accepted send reached the simulator',
+    target: 'all runs',
+    measured: report.send.some((r) => r.verified === null) ? 'not checked (ackOnly)' : `${report.send.filter((r) => r.verified).length}/${report.send.length} runs`,
+    pass: report.send.some((r) => r.verified === null) ? null : report.send.every((r) => r.verified),
+  })
+  if (report.soak) {
+    const growth = report.soak.end.rssBytes - report.soak.start.rssBytes
+    goals.push({
+      goal: `Memory flat in a ${report.soak.minutes}-minute soak`,
+      target: 'RSS end ≈ start',
+      measured: `${(growth / 1024 / 1024).toFixed(1)} MB (${((growth / report.soak.start.rssBytes) * 100).toFixed(1)}%)`,
+      // "flat" as within 10% of the start: RSS moves with the allocator even when nothing leaks
+      pass: growth <= report.soak.start.rssBytes * 0.1,
+    })
+  }
+  return goals
+}

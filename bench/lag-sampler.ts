@@ -1,0 +1,41 @@
+import { LAG_MAX, metricSum, scrapeMetrics } from './metrics.js'
+import { sleep } from './wait.js'
+
+export interface LagSummary {
+  /** Longest event-loop delay seen after the first scrape, in ms. */
+  maxMs: number
+  /** The first scrape covers start-up (module loading, migrations) since the process began. */
+  startupMaxMs: number
+  samples: number
+  /** Scrape windows with a delay above 100 ms. */
+  over100Ms: number
+}
+
+/**
+ * Scrapes the server's max event-loop delay every `intervalMs` until stopped. prom-client resets
+ * the histogram behind it on every scrape, so each sample is the worst delay of its window.
+ */
+export function sampleLag(baseUrl: string, intervalMs = 250): { stop(): Promise<LagSummary> } {
+  const samplesMs: number[] = []
+  let running = true
+  const loop = (async () => {
+    while (running) {
+      const series = await scrapeMetrics(baseUrl).catch(() => undefined)
+      if (series) samplesMs.push(metricSum(series, LAG_MAX) * 1000)
+      await sleep(intervalMs)
+    }
+  })()
+  return {
+    async stop() {
+      running = false
+      await loop
+      const [startup = 0, ...rest] = samplesMs
+      return {
+        maxMs: Math.max(0, ...rest),
+        startupMaxMs: startup,
+        samples: samplesMs.length,
+        over100Ms: rest.filter((ms) => ms > 100).length,
+      }
+    },
+  }
+}

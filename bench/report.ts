@@ -1,0 +1,140 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { BareResult } from './bare-baileys.js'
+import type { InboundResult } from './inbound.js'
+import type { MemorySample } from './memory.js'
+import type { PairingResult } from './pairing.js'
+import type { RestartResult } from './restart.js'
+import type { SendRun } from './send-load.js'
+import type { SoakResult } from './soak.js'
+
+export interface LevelResult {
+  sessions: number
+  /** Pairing the sessions this level added (the first level pairs all of its own). */
+  pairing: PairingResult
+  memory: MemorySample
+  rssPerSessionBytes: number
+  heapPerSessionBytes: number
+  restart: RestartResult
+  /** The same sessions restored into a fresh process: no pairing garbage, the steady state. */
+  memoryAfterRestart: MemorySample
+  rssPerSessionAfterRestartBytes: number
+}
+
+export interface Goal {
+  goal: string
+  target: string
+  measured: string
+  pass: boolean | null
+}
+
+export interface Report {
+  startedAt: string
+  environment: Record<string, string | number | boolean>
+  idle: MemorySample
+  levels: LevelResult[]
+  send: SendRun[]
+  bare: { send: BareResult; pair: BareResult }
+  inbound: InboundResult
+  soak: SoakResult | null
+  goals: Goal[]
+}
+
+const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1)
+const kb = (bytes: number): string => (bytes / 1024).toFixed(0)
+const fixed = (value: number | null, digits = 1): string => (value === null ? 'n/a' : value.toFixed(digits))
+const yesNo = (value: boolean | null): string => (value === null ? 'n/a' : value ? 'yes' : 'NO')
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n')
+}
+
+export function renderMarkdown(report: Report): string {
+  const bareCpu = report.bare.send.cpuMsPer
+  const sections = [
+    `# Benchmark report\n\n${report.startedAt}. ${Object.entries(report.environment)
+      .map(([key, value]) => `${key}: ${value}`)
+      .join('; ')}.`,
+    `## Goals\n\n${table(
+      ['Goal', 'Target', 'Measured', 'Met'],
+      report.goals.map((g) => [g.goal, g.target, g.measured, yesNo(g.pass)]),
+    )}`,
+    `## Memory and pairing\n\nIdle server: ${mb(report.idle.rssBytes)} MB RSS, ${mb(report.idle.heapUsedBytes)} MB heap used. Per session = (RSS with N connected, idle sessions - idle RSS) / N, right after pairing them and again after a restart restored them into a fresh process.\n\n${table(
+      ['Sessions', 'Paired (new)', 'Pair time s', 'Pairings/s', 'Server CPU s/pairing', 'Sim CPU s/pairing', 'RSS MB', 'RSS/session MB', 'Heap MB', 'Heap/session KB', 'RSS after restart MB', 'RSS/session after restart MB', 'Settled'],
+      report.levels.map((l) => [
+        String(l.sessions),
+        String(l.pairing.count),
+        fixed(l.pairing.elapsedS),
+        fixed(l.pairing.perSecond, 2),
+        fixed(l.pairing.serverCpuPerPairingS, 3),
+        fixed(l.pairing.simCpuPerPairingS, 3),
+        mb(l.memory.rssBytes),
+        fixed(l.rssPerSessionBytes / 1024 / 1024, 3),
+        mb(l.memory.heapUsedBytes),
+        kb(l.heapPerSessionBytes),
+        mb(l.memoryAfterRestart.rssBytes),
+        fixed(l.rssPerSessionAfterRestartBytes / 1024 / 1024, 3),
+        yesNo(l.memory.settled && l.memoryAfterRestart.settled),
+      ]),
+    )}`,
+    `## Restart (SIGTERM, start on the same data)\n\nTimes from spawn. "All sent": a synchronous send through every session acknowledged. Lag: max event-loop delay per /metrics scrape (every 250 ms); the first scrape covers start-up.\n\n${table(
+      ['Sessions', 'Shutdown ms', 'Healthy ms', 'All connected s', 'All sent s', 'Max lag ms', 'Start-up lag ms', 'Scrapes > 100 ms', 'Server CPU s'],
+      report.levels.map(({ restart: r }) => [
+        String(r.sessions),
+        fixed(r.shutdownMs, 0),
+        fixed(r.healthyMs, 0),
+        fixed(r.allConnectedMs / 1000, 2),
+        fixed(r.allSentMs / 1000, 2),
+        fixed(r.lag.maxMs, 0),
+        fixed(r.lag.startupMaxMs, 0),
+        `${r.lag.over100Ms}/${r.lag.samples}`,
+        fixed(r.serverCpuS, 2),
+      ]),
+    )}`,
+    `## Send throughput (one session, POST /api/messages/send, autocannon)\n\nQueued: end-to-end = accepted / (first request until WhatsApp acked the last). Verified: the simulator received exactly what the server reported sent, and at least every accepted message. × bare: server CPU per message over bare Baileys' (${fixed(bareCpu, 2)} ms).\n\n${table(
+      ['Mode', 'Conns', 'Accepted', 'Non-2xx', 'Errors', 'Req/s', 'p50 ms', 'p99 ms', 'End-to-end msg/s', 'Server sent', 'Sim received', 'Verified', 'CPU ms/msg', '× bare', 'Server cores', 'Sim cores'],
+      report.send.map((r) => [
+        r.mode,
+        String(r.connections),
+        String(r.accepted),
+        String(r.non2xx),
+        String(r.errors),
+        fixed(r.acceptedPerS, 0),
+        fixed(r.latencyP50Ms, 0),
+        fixed(r.latencyP99Ms, 0),
+        fixed(r.endToEndPerS, 0),
+        String(r.serverSent),
+        r.simReceived === null ? 'n/a' : String(r.simReceived),
+        yesNo(r.verified),
+        fixed(r.serverCpuMsPerMessage, 2),
+        fixed(r.serverCpuMsPerMessage / bareCpu, 2),
+        fixed(r.serverUtilization, 2),
+        fixed(r.simUtilization, 2),
+      ]),
+    )}`,
+    `## Bare Baileys ceiling (one process, keys in memory, no HTTP, no database)\n\n${table(
+      ['Job', 'Count', 'Seconds', 'Per second', 'CPU ms each'],
+      [report.bare.send, report.bare.pair].map((b) => [b.mode === 'send' ? 'send texts (10 in flight, until acked)' : 'QR pairings (one at a time)', String(b.count), fixed(b.elapsedS), fixed(b.perSecond, 1), fixed(b.cpuMsPer, 2)]),
+    )}`,
+    `## Inbound to a webhook\n\n${table(
+      ['Messages', 'Sessions', 'Seconds', 'Msg/s', 'Server CPU ms/msg', 'Server cores', 'Sim cores'],
+      [[String(report.inbound.messages), String(report.inbound.sessions), fixed(report.inbound.elapsedS, 2), fixed(report.inbound.perSecond, 0), fixed(report.inbound.serverCpuMsPerMessage, 2), fixed(report.inbound.serverUtilization, 2), fixed(report.inbound.simUtilization, 2)]],
+    )}`,
+    report.soak
+      ? `## Soak\n\n${table(
+          ['Minutes', 'Rate msg/s', 'Sent', 'Inbound', 'Failures', 'RSS start MB', 'RSS end MB', 'RSS max MB', 'Heap start MB', 'Heap end MB'],
+          [[fixed(report.soak.minutes), String(report.soak.ratePerS), String(report.soak.sent), String(report.soak.inbound), String(report.soak.failures), mb(report.soak.start.rssBytes), mb(report.soak.end.rssBytes), mb(report.soak.maxRssBytes), mb(report.soak.start.heapUsedBytes), mb(report.soak.end.heapUsedBytes)]],
+        )}`
+      : '## Soak\n\nNot run (`--soak-minutes 0`).',
+  ]
+  return `${sections.join('\n\n')}\n`
+}
+
+export function writeReport(outDir: string, report: Report): { json: string; markdown: string } {
+  mkdirSync(outDir, { recursive: true })
+  const json = join(outDir, 'report.json')
+  const markdown = join(outDir, 'report.md')
+  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`)
+  writeFileSync(markdown, renderMarkdown(report))
+  return { json, markdown }
+}

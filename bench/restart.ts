@@ -1,0 +1,102 @@
+import { Api } from './api.js'
+import { sampleLag, type LagSummary } from './lag-sampler.js'
+import { cpuSeconds } from './proc.js'
+import { ServerProcess, type ServerConfig } from './server-process.js'
+import { sleep } from './wait.js'
+
+export interface RestartResult {
+  sessions: number
+  /** SIGTERM until the old process exited. */
+  shutdownMs: number
+  /** Spawn until /health answered. */
+  healthyMs: number
+  /** Spawn until every session was listed as connected. */
+  allConnectedMs: number
+  /** Spawn until a synchronous send through every session had been acknowledged by WhatsApp. */
+  allSentMs: number
+  /** Server CPU from spawn until every session had sent. */
+  serverCpuS: number
+  lag: LagSummary
+}
+
+const LIST_INTERVAL_MS = 250
+const DISPATCH_INTERVAL_MS = 20
+/** Sends in flight at once, so the check itself does not become a load test. */
+const SEND_CONCURRENCY = 20
+
+/**
+ * Stops the server with SIGTERM and starts it on the same data: times the restore of every
+ * session, sends one message through each as soon as it is connected, and samples event-loop lag.
+ */
+export async function measureRestart(
+  server: ServerProcess,
+  config: ServerConfig,
+  deviceIds: string[],
+  recipient: string,
+): Promise<{ server: ServerProcess; result: RestartResult }> {
+  const stopAt = performance.now()
+  await server.stop()
+  const shutdownMs = performance.now() - stopAt
+
+  const spawnedAt = performance.now()
+  const next = await ServerProcess.start(config)
+  const lag = sampleLag(next.baseUrl)
+  const api = new Api(next.baseUrl, config.adminKey)
+  const timeoutMs = 120_000 + deviceIds.length * 200
+  const since = (): number => performance.now() - spawnedAt
+
+  const waiting = new Set(deviceIds)
+  const queue: string[] = []
+  let listedAt = 0
+  let inFlight = 0
+  let allConnectedMs = 0
+  let allSentMs = 0
+  let sent = 0
+  let lagSummary: LagSummary
+  const send = async (deviceId: string): Promise<void> => {
+    inFlight++
+    try {
+      const response = await api.request('POST', '/api/messages/send', { deviceId, number: recipient, message: 'after restart' })
+      if (response.status === 200) sent++
+      // 409: listed as connected a moment before its socket dropped again; try again on the next round.
+      else queue.push(deviceId)
+    } catch {
+      queue.push(deviceId)
+    } finally {
+      inFlight--
+    }
+  }
+
+  try {
+    while (sent < deviceIds.length) {
+      if (since() > timeoutMs) throw new Error(`restart: ${sent}/${deviceIds.length} sessions could send after ${timeoutMs} ms`)
+      if (waiting.size && performance.now() - listedAt >= LIST_INTERVAL_MS) {
+        listedAt = performance.now()
+        for (const session of await api.sessions()) {
+          if (session.connectionState !== 'connected' || !waiting.delete(session.deviceId)) continue
+          queue.push(session.deviceId)
+        }
+        if (!waiting.size) allConnectedMs = since()
+      }
+      while (queue.length && inFlight < SEND_CONCURRENCY) void send(queue.shift()!)
+      await sleep(DISPATCH_INTERVAL_MS)
+    }
+    allSentMs = since()
+  } finally {
+    // let sends still in flight finish before the lag sampler and the caller move on
+    while (inFlight) await sleep(10)
+    lagSummary = await lag.stop()
+  }
+  return {
+    server: next,
+    result: {
+      sessions: deviceIds.length,
+      shutdownMs,
+      healthyMs: next.startupMs,
+      allConnectedMs,
+      allSentMs,
+      serverCpuS: cpuSeconds(next.pid),
+      lag: lagSummary,
+    },
+  }
+}

@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Api } from './api.js'
+import { parseBenchArgs } from './args.js'
+import { runBare } from './bare.js'
+import { evaluateGoals } from './goals.js'
+import { measureInbound } from './inbound.js'
+import { settledMemory } from './memory.js'
+import { pairSessions, type PairedSession } from './pairing.js'
+import { renderMarkdown, writeReport, type LevelResult, type Report } from './report.js'
+import { measureRestart } from './restart.js'
+import { runSendLoad, warmUp, type SendRun } from './send-load.js'
+import { buildServer, freePort, ServerProcess, type ServerConfig } from './server-process.js'
+import { SimProcess } from './sim-process.js'
+import { soak } from './soak.js'
+import { WARM_UP_SENDS } from './wait.js'
+
+// npm run bench -- [--quick] [...]: see args.ts. Progress goes to stderr, the report to --out.
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+/** Who the sends go to: a contact, not a paired account. */
+const RECIPIENT = '4915100000001'
+/** Sessions with a webhook in the inbound measurement. */
+const INBOUND_SESSIONS = 10
+/** Longest wait for RSS to settle before a memory sample. */
+const SETTLE_MAX_S = 60
+
+const log = (message: string): void => void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`)
+
+const options = parseBenchArgs(process.argv.slice(2))
+const startedAt = new Date()
+const workDir = mkdtempSync(join(tmpdir(), 'wa-bench-'))
+process.once('exit', () => rmSync(workDir, { recursive: true, force: true }))
+
+if (options.server === 'built') {
+  log('compiling src/ (tsc -p tsconfig.build.json)')
+  buildServer(ROOT)
+}
+log(`starting the simulator${options.ackOnly ? ' (ackOnly)' : ''}`)
+const sim = await SimProcess.start(ROOT, options.ackOnly)
+const config: ServerConfig = {
+  root: ROOT,
+  mode: options.server,
+  port: await freePort(),
+  dataDir: join(workDir, 'data'),
+  adminKey: randomBytes(24).toString('hex'),
+  simEnv: sim.serverEnv(workDir),
+  restoreConcurrency: options.restoreConcurrency,
+}
+let server = await ServerProcess.start(config)
+const api = new Api(server.baseUrl, config.adminKey)
+log(`server up in ${server.startupMs.toFixed(0)} ms; waiting for idle memory to settle`)
+const idle = await settledMemory(server.pid, api.baseUrl, SETTLE_MAX_S)
+
+const sessions: PairedSession[] = []
+const levels: LevelResult[] = []
+for (const target of options.sessions) {
+  const newIds = Array.from({ length: target - sessions.length }, (_, i) => `bench-${String(sessions.length + i).padStart(5, '0')}`)
+  log(`pairing ${newIds.length} sessions (to ${target}), ${options.pairConcurrency} at a time`)
+  const pairing = await pairSessions(api, sim, server.pid, newIds, options.pairConcurrency)
+  sessions.push(...pairing.sessions)
+  log(`paired in ${pairing.result.elapsedS.toFixed(1)} s; waiting for memory to settle`)
+  const memory = await settledMemory(server.pid, api.baseUrl, SETTLE_MAX_S)
+  log(`restarting with ${target} sessions`)
+  const restart = await measureRestart(server, config, sessions.map((s) => s.deviceId), RECIPIENT)
+  server = restart.server
+  log(`all connected after ${(restart.result.allConnectedMs / 1000).toFixed(1)} s, all sent after ${(restart.result.allSentMs / 1000).toFixed(1)} s`)
+  const memoryAfterRestart = await settledMemory(server.pid, api.baseUrl, SETTLE_MAX_S)
+  levels.push({
+    sessions: target,
+    pairing: pairing.result,
+    memory,
+    rssPerSessionBytes: (memory.rssBytes - idle.rssBytes) / target,
+    heapPerSessionBytes: (memory.heapUsedBytes - idle.heapUsedBytes) / target,
+    restart: restart.result,
+    memoryAfterRestart,
+    rssPerSessionAfterRestartBytes: (memoryAfterRestart.rssBytes - idle.rssBytes) / target,
+  })
+}
+
+const sender = sessions[0]!
+const apiKey = (await api.expect(200, 'PUT', `/api/sessions/${sender.deviceId}/api-key`, {})).apiKey as string
+const target = { baseUrl: api.baseUrl, serverPid: server.pid, sim, deviceId: sender.deviceId, apiKey, recipient: RECIPIENT }
+await warmUp(target, WARM_UP_SENDS)
+const send: SendRun[] = []
+for (const connections of options.connections) {
+  for (const mode of ['sync', 'queued'] as const) {
+    log(`sending: ${mode}, ${connections} connections, ${options.sendDurationS} s`)
+    const run = await runSendLoad(target, mode, connections, options.sendDurationS)
+    log(`  ${run.acceptedPerS.toFixed(0)} req/s, p99 ${run.latencyP99Ms} ms, ${run.serverCpuMsPerMessage.toFixed(2)} ms CPU/msg, verified: ${run.verified}`)
+    send.push(run)
+  }
+}
+
+log(`bare Baileys: ${options.bareMessages} sends, ${options.barePairings} pairings`)
+const bare = {
+  send: await runBare(ROOT, sim, { mode: 'send', count: options.bareMessages, window: 10, recipient: RECIPIENT }),
+  pair: await runBare(ROOT, sim, { mode: 'pair', count: options.barePairings, window: 1, recipient: RECIPIENT }),
+}
+
+log(`inbound: ${options.inboundMessages} texts to webhooks`)
+const inbound = await measureInbound(api, sim, server.pid, sessions.slice(0, INBOUND_SESSIONS), options.inboundMessages)
+
+let soakResult: Report['soak'] = null
+if (options.soakMinutes > 0) {
+  log(`soak: ${options.soakMinutes} min at ${options.soakRate} msg/s`)
+  soakResult = await soak(api, sim, server.pid, sessions, RECIPIENT, options.soakMinutes, options.soakRate)
+}
+
+const partial: Omit<Report, 'goals'> = {
+  startedAt: startedAt.toISOString(),
+  environment: {
+    node: process.version,
+    cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+    server: options.server === 'built' ? 'dist/src/main.js' : 'src/main.ts via tsx',
+    simulator: options.ackOnly ? 'ackOnly (acks without decrypting)' : 'decrypts and records every message',
+    sessions: options.sessions.join(','),
+    sendDurationS: options.sendDurationS,
+    connections: options.connections.join(','),
+    restoreConcurrency: options.restoreConcurrency,
+    soakMinutes: options.soakMinutes,
+  },
+  idle,
+  levels,
+  send,
+  bare,
+  inbound,
+  soak: soakResult,
+}
+const report: Report = { ...partial, goals: evaluateGoals(partial) }
+const written = writeReport(options.outDir, report)
+await server.stop()
+await sim.stop()
+process.stdout.write(renderMarkdown(report))
+log(`wrote ${written.json} and ${written.markdown}`)
+process.exit(0)

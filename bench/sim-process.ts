@@ -1,0 +1,64 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { awaitLine, startChild, type Child } from './children.js'
+
+interface SimReady {
+  url: string
+  rootPublicKeyB64: string
+  controlUrl: string
+  countUrl: string
+  mediaCaPem: string
+}
+
+/** The simulator process (bench/sim-main.ts) and a client for its control API. */
+export class SimProcess {
+  private constructor(
+    readonly child: Child,
+    readonly info: SimReady,
+    readonly ackOnly: boolean,
+  ) {}
+
+  static async start(root: string, ackOnly: boolean): Promise<SimProcess> {
+    const child = startChild(['--import', 'tsx', 'bench/sim-main.ts', ...(ackOnly ? ['--ack-only'] : [])], { cwd: root })
+    const match = await awaitLine(child, /^BENCH_SIM_READY (.+)$/m, 60_000)
+    return new SimProcess(child, JSON.parse(match[1]!) as SimReady, ackOnly)
+  }
+
+  /** The server's environment for this simulator; the media CA goes to a file for NODE_EXTRA_CA_CERTS. */
+  serverEnv(dir: string): Record<string, string> {
+    const caFile = join(dir, 'sim-media-ca.pem')
+    writeFileSync(caFile, this.info.mediaCaPem)
+    return { WHATSAPP_URL: this.info.url, WHATSAPP_ROOT_KEY: this.info.rootPublicKeyB64, NODE_EXTRA_CA_CERTS: caFile }
+  }
+
+  private async post<T>(path: string, body: unknown): Promise<T> {
+    const response = await fetch(`${this.info.controlUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+    const text = await response.text()
+    if (!response.ok) throw new Error(`sim POST ${path}: ${response.status} ${text}`)
+    return JSON.parse(text) as T
+  }
+
+  /** The phone scans a QR code: links that client to a new account and returns its number. */
+  async scan(qr: string): Promise<string> {
+    return (await this.post<{ phoneNumber: string }>('/scan', { qr })).phoneNumber
+  }
+
+  /** A contact writes a (Signal-encrypted) text to a linked account. */
+  async inbound(to: string, from: string, text: string): Promise<void> {
+    await this.post('/inbound', { to, from, text })
+  }
+
+  /** Messages the simulator received (decrypted) so far; always 0 in ackOnly mode. */
+  async receivedCount(): Promise<{ count: number; lastAt: number }> {
+    const response = await fetch(this.info.countUrl)
+    return (await response.json()) as { count: number; lastAt: number }
+  }
+
+  stop(): Promise<void> {
+    return this.child.stop()
+  }
+}
