@@ -56,7 +56,7 @@ export interface Server {
   sessions: SessionManager
   /** Restores sessions and resumes the outbox; call once the HTTP server listens. */
   resume(): Promise<void>
-  /** Closes sockets (without logging out), the HTTP server and the database. */
+  /** Closes sockets (without logging out), the HTTP server and the database; later calls wait for the first. */
   close(): Promise<void>
 }
 
@@ -154,6 +154,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     dashboardLogins: new DashboardSessions(dashboardLogins, config.http.dashboardSessionTtlMs),
   })
 
+  let closing: Promise<void> | undefined
   return {
     app,
     routes,
@@ -164,15 +165,18 @@ export async function createServer({ config, logger, announceAdminKey, connector
       outbox.resume()
       await sessions.restore()
     },
-    close: async () => {
-      sessions.shutdown()
-      outbox.close()
-      dispatcher.stop()
-      metrics.stop()
-      for (const stop of stopJobs) stop()
-      await app.close()
-      await fetcher.close()
-      db.close()
+    close: () => {
+      closing ??= (async () => {
+        sessions.shutdown()
+        outbox.close()
+        dispatcher.stop()
+        metrics.stop()
+        for (const stop of stopJobs) stop()
+        await app.close()
+        await fetcher.close()
+        db.close()
+      })()
+      return closing
     },
   }
 }

@@ -97,6 +97,11 @@ const MIGRATIONS: readonly string[] = [
     expires_at INTEGER NOT NULL
   );
   `,
+  // The partial index above is never used: SQLite cannot match "status = 'queued'" to "status IN (...)".
+  `
+  DROP INDEX messages_pending;
+  CREATE INDEX messages_by_status ON messages (status, device_id, seq);
+  `,
 ]
 
 export function migrate(db: Database.Database): void {

@@ -48,6 +48,8 @@ describe('dashboard in a real browser against the real server and the protocol s
     page = watched.page
   })
   after(async () => {
+    // Close the page first: its open event stream would hold up the server's graceful shutdown.
+    await watched.context.close()
     await server.stop()
     assert.ok(!server.output().includes(ADMIN_KEY), 'the admin key appeared in the logs')
   })
@@ -124,6 +126,8 @@ describe('dashboard in a real browser against the real server and the protocol s
   })
 
   it('the phone scans the QR and the card turns connected without a reload', async () => {
+    // Marks this card's element: still marked afterwards means it was updated in place, not re-rendered.
+    await card('shop').evaluate((element: any) => (element.sameCard = true))
     // Codes rotate every 3 s here: retry with the code showing now if the phone was too slow.
     await waitFor(async () => {
       const qr = await qrImage().getAttribute('data-qr', { timeout: 2000 })
@@ -134,6 +138,7 @@ describe('dashboard in a real browser against the real server and the protocol s
     await card('shop').getByText(`+${PHONE}`).waitFor()
     await detail().locator('[data-field="account"]', { hasText: `+${PHONE}` }).waitFor()
     assert.equal(await detail().locator('[data-section="link"]').isVisible(), false, 'the linking panel is gone')
+    assert.equal(await card('shop').evaluate((element: any) => element.sameCard), true, 'the card was rebuilt')
     await notReloaded()
   })
 
@@ -158,7 +163,7 @@ describe('dashboard in a real browser against the real server and the protocol s
     assert.equal(await detail().getByLabel('New API key').isVisible(), false)
 
     await detail().getByLabel(/^To/).fill(`+${CONTACT}`)
-    await detail().getByLabel('Message').fill('Hello from the dashboard')
+    await detail().getByLabel('Message', { exact: true }).fill('Hello from the dashboard')
     await detail().getByRole('button', { name: 'Send', exact: true }).click()
     await detail().locator('[data-field="sendResult"]', { hasText: `Sent to ${CONTACT}@s.whatsapp.net` }).waitFor()
     const received = await sim.waitForMessage((m) => m.text === 'Hello from the dashboard', 10_000)
@@ -179,11 +184,11 @@ describe('dashboard in a real browser against the real server and the protocol s
   })
 
   it('says why a send fails when the session is not connected', async () => {
-    await detail().getByRole('button', { name: 'Stop' }).click()
+    await detail().getByRole('button', { name: 'Stop', exact: true }).click()
     await card('shop').locator('.badge', { hasText: 'Disconnected' }).waitFor()
     await detail().getByRole('button', { name: 'Send', exact: true }).click()
     await detail().locator('[data-field="sendError"]', { hasText: /not connected/i }).waitFor()
-    await detail().getByRole('button', { name: 'Start' }).click()
+    await detail().getByRole('button', { name: 'Start', exact: true }).click()
     await card('shop').locator('.badge', { hasText: 'Connected' }).waitFor()
   })
 
@@ -196,7 +201,7 @@ describe('dashboard in a real browser against the real server and the protocol s
     await qrImage().waitFor()
 
     await detail().getByRole('tab', { name: 'Phone number' }).click()
-    await detail().getByLabel('Phone number with country code').fill(`+${PAIRING_PHONE}`)
+    await detail().getByLabel('Phone number with country code', { exact: true }).fill(`+${PAIRING_PHONE}`)
     await detail().getByRole('button', { name: 'Get pairing code' }).click()
     const codeElement = detail().locator('[data-field="pairingCode"]')
     await codeElement.waitFor()
@@ -209,9 +214,9 @@ describe('dashboard in a real browser against the real server and the protocol s
   })
 
   it('lists the sessions, searchable, and stays readable on a phone-sized screen', async () => {
-    await page.goto('/#/')
+    await page.goto('/#/sessions/shop')
     await card('shop').locator('.badge', { hasText: 'Connected' }).waitFor()
-    await page.getByRole('link', { name: /shop/ }).focus()
+    await detail().getByRole('heading', { name: 'shop' }).waitFor()
     await screenshot(page, 'sessions')
 
     await page.getByLabel('Search sessions').fill(PAIRING_PHONE.slice(-4))
@@ -223,6 +228,7 @@ describe('dashboard in a real browser against the real server and the protocol s
     await card('desk').waitFor({ state: 'hidden' })
     await page.getByLabel('Filter by state').selectOption('')
 
+    await page.goto('/#/')
     await page.setViewportSize(PHONE_VIEWPORT)
     await screenshot(page, 'phone-sessions')
     await card('shop').click()
@@ -234,14 +240,14 @@ describe('dashboard in a real browser against the real server and the protocol s
 
   it('deletes a session only after confirmation', async () => {
     await page.goto('/#/sessions/desk')
-    await detail().getByRole('button', { name: 'Delete' }).click()
+    await detail().getByRole('button', { name: 'Delete', exact: true }).click()
     const confirm = page.getByRole('dialog', { name: 'Delete “desk”?' })
     await confirm.waitFor()
     await confirm.getByRole('button', { name: 'Cancel' }).click()
     await confirm.waitFor({ state: 'hidden' })
     assert.equal((await admin.get('/api/sessions/desk')).status, 200, 'cancel kept the session')
 
-    await detail().getByRole('button', { name: 'Delete' }).click()
+    await detail().getByRole('button', { name: 'Delete', exact: true }).click()
     await confirm.getByRole('button', { name: 'Delete session' }).click()
     await card('desk').waitFor({ state: 'detached' })
     await toast('Session “desk” deleted.').waitFor()
@@ -253,7 +259,8 @@ describe('dashboard in a real browser against the real server and the protocol s
     await page.goto('/#/sessions/shop')
     await page.locator('#live-indicator', { hasText: 'Live' }).waitFor()
     const port = new URL(server.baseUrl).port
-    await server.stop()
+    // A crash: the server vanishes without closing anything.
+    await server.stop('SIGKILL')
     await page.locator('#live-indicator', { hasText: 'Reconnecting' }).waitFor()
     await page.locator('#banner', { hasText: 'cannot be reached' }).waitFor()
     await detail().getByRole('button', { name: 'Restart' }).click()

@@ -231,3 +231,17 @@ describe('live event stream (SSE, in-process server on loopback)', () => {
     assert.equal((await fetch(`${base}/api/events?types=nope`, { headers: adminHeaders })).status, 400)
   })
 })
+
+describe('shutdown with open event streams', () => {
+  it('ends open streams so the server can close', async () => {
+    const receiver = await WebhookReceiver.start()
+    const { server, adminHeaders } = await serverWithWebhook(receiver)
+    const base = await server.app.listen({ port: 0, host: '127.0.0.1' })
+    const response = await fetch(`${base}/api/events`, { headers: adminHeaders })
+    const reader = response.body!.getReader()
+    await reader.read()
+    await server.close()
+    const { done } = await reader.read()
+    assert.equal(done, true)
+  })
+})

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { invalidInput } from '../../errors.js'
 import { isPublicEventType, PUBLIC_EVENT_TYPES, type EventEnvelope, type PublicEventType } from '../../events/envelope.js'
@@ -23,6 +24,12 @@ function parseTypes(value: string | undefined): Set<PublicEventType> | undefined
 }
 
 export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesDeps> = async (app, { live, auth, heartbeatMs }) => {
+  // Hijacked responses are outside Fastify's bookkeeping: without this a shutdown would wait for every open stream.
+  const open = new Set<ServerResponse>()
+  app.addHook('preClose', async () => {
+    for (const stream of open) stream.end()
+  })
+
   app.get('/api/events', {
     schema: {
       summary: 'Live event stream (Server-Sent Events)',
@@ -61,9 +68,11 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesDeps> = async (ap
     }
     const unsubscribe = live.subscribe({ deviceId: request.query.deviceId, types }, send)
     const heartbeat = setInterval(() => raw.write(': ping\n\n'), heartbeatMs)
+    open.add(raw)
     raw.on('close', () => {
       clearInterval(heartbeat)
       unsubscribe()
+      open.delete(raw)
     })
   })
 }

@@ -53,5 +53,8 @@ export async function openPage(browser: Browser, baseUrl: string): Promise<Watch
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true })
+  // Toasts from earlier steps would cover the screen being documented. (Not the screenshot's
+  // `style` option: that injects an inline style, which the page's CSP rightly blocks.)
+  await page.evaluate("document.getElementById('toasts').replaceChildren()")
   await page.screenshot({ path: `${SCREENSHOT_DIR}${name}.png`, animations: 'disabled', caret: 'hide' })
 }

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import type { Page } from 'playwright-core'
+import { startServerProcess, type ServerProcess } from '../support/server-process.js'
+import { WA_VERSION } from '../support/simulated-whatsapp.js'
+import { tempDir } from '../support/temp-dir.js'
+import { launchBrowser, openPage, type WatchedPage } from './support/browser.js'
+
+const ADMIN_KEY = 'browser-admin-key-0123456789abcdef'
+const HOSTILE_NAME = '<img src=x onerror=alert(1)>'
+const COUNT = 1000
+const STATES = ['connected', 'connected', 'connected', 'qr', 'disconnected', 'reconnecting', 'failed', 'logged_out']
+
+/** What GET /api/sessions would answer for a server with 1,000 sessions, one with a hostile push name. */
+function manySessions() {
+  return Array.from({ length: COUNT }, (_, i) => {
+    const n = String(i).padStart(4, '0')
+    return {
+      deviceId: `device-${n}`,
+      connectionState: STATES[i % STATES.length],
+      hasApiKey: i % 2 === 0,
+      apiKeyMasked: i % 2 === 0 ? `a1b2${n}...` : null,
+      phoneNumber: `1555000${n}`,
+      pushName: i === 500 ? HOSTILE_NAME : `Shop ${n}`,
+      isActive: true,
+      lastError: i === 500 ? '<b>boom</b>' : null,
+      sendRatePerMinute: null,
+      createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+    }
+  })
+}
+
+describe('dashboard with 1,000 sessions and hostile values (real server; the session list is stubbed in the browser)', async () => {
+  const browser = await launchBrowser()
+  let server: ServerProcess
+  let watched: WatchedPage
+  let page: Page
+
+  before(async () => {
+    // No WhatsApp endpoint is needed: the server has no sessions of its own, the browser sees stubbed ones.
+    server = await startServerProcess({ ADMIN_API_KEY: ADMIN_KEY, DATA_DIR: tempDir(), WHATSAPP_VERSION: WA_VERSION })
+    watched = await openPage(browser, server.baseUrl)
+    page = watched.page
+    await page.route('**/api/sessions', (route) =>
+      route.request().method() === 'GET'
+        ? route.fulfill({ json: { success: true, sessions: manySessions() } })
+        : route.continue())
+    await page.goto('/')
+    await page.getByLabel('Admin key').fill(ADMIN_KEY)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+  })
+  after(async () => {
+    await watched.context.close()
+    await server.stop()
+  })
+
+  it('renders all 1,000 and filters them quickly by text and by state', async () => {
+    await page.locator('#list-count', { hasText: '1,000 sessions' }).waitFor()
+    assert.equal(await page.locator('.session-card').count(), COUNT)
+
+    const started = Date.now()
+    await page.getByLabel('Search sessions').fill('device-0999')
+    await page.locator('#list-count', { hasText: 'Showing 1 of 1,000 sessions' }).waitFor()
+    const elapsedMs = Date.now() - started
+    assert.ok(elapsedMs < 2000, `filtering took ${elapsedMs} ms`)
+    assert.equal(await page.locator('.session-card[data-device-id="device-0999"]').isVisible(), true)
+
+    await page.getByLabel('Search sessions').fill('+15550000123')
+    await page.locator('#list-count', { hasText: 'Showing 1 of 1,000 sessions' }).waitFor()
+    await page.getByLabel('Search sessions').fill('')
+    await page.getByLabel('Filter by state').selectOption('failed')
+    await page.locator('#list-count', { hasText: `Showing ${COUNT / STATES.length} of 1,000 sessions` }).waitFor()
+    await page.getByLabel('Filter by state').selectOption('')
+    await page.locator('#list-count', { hasText: /^1,000 sessions$/ }).waitFor()
+  })
+
+  it('shows a push name and an error containing HTML as text, in the card and the details', async () => {
+    const card = page.locator('.session-card[data-device-id="device-0500"]')
+    await card.getByText(HOSTILE_NAME, { exact: true }).waitFor()
+    await card.click()
+    await page.locator('.detail [data-field="account"]', { hasText: HOSTILE_NAME }).waitFor()
+    await page.locator('.detail [data-field="lastError"]', { hasText: 'Last error: <b>boom</b>' }).waitFor()
+    assert.equal(await page.locator('img[src="x"]').count(), 0, 'markup was injected')
+    assert.equal(await page.locator('.detail b', { hasText: 'boom' }).count(), 0, 'markup was injected')
+    assert.deepEqual(watched.dialogs, [])
+    assert.deepEqual(watched.problems, [])
+  })
+
+  it('moves through the list with the keyboard', async () => {
+    await page.goto('/#/')
+    await page.getByLabel('Search sessions').focus()
+    await page.keyboard.press('Tab') // the state filter
+    await page.keyboard.press('Tab') // the first card
+    await page.keyboard.press('Enter')
+    await page.locator('.detail').getByRole('heading', { name: 'device-0000' }).waitFor()
+    assert.match(page.url(), /#\/sessions\/device-0000$/)
+  })
+})

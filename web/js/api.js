@@ -1,0 +1,104 @@
+/**
+ * The dashboard's HTTP client. Authentication is the HttpOnly session cookie the browser sends by
+ * itself; this module only adds the CSRF token to state-changing requests and turns every failure
+ * into an ApiError carrying the server's own message.
+ */
+
+export class ApiError extends Error {
+  /** @param {string} message @param {number} status 0 when the server could not be reached */
+  constructor(message, status) {
+    super(message)
+    this.name = 'ApiError'
+    this.status = status
+  }
+}
+
+let csrfToken = ''
+let onUnauthorized = () => {}
+let onReachable = (_reachable) => {}
+/** Server clock minus browser clock, so QR countdowns stay right on a machine with a wrong clock. */
+let clockOffsetMs = 0
+
+/** @param {{ unauthorized: () => void, reachable: (reachable: boolean) => void }} handlers */
+export function setHandlers(handlers) {
+  onUnauthorized = handlers.unauthorized
+  onReachable = handlers.reachable
+}
+
+/** The server's current time in ms. */
+export function serverNow() {
+  return Date.now() + clockOffsetMs
+}
+
+function learnClock(response) {
+  const date = Date.parse(response.headers.get('date') ?? '')
+  if (Number.isNaN(date)) return
+  const offset = date - Date.now()
+  // The Date header has one-second resolution: only a larger gap is a real clock difference.
+  clockOffsetMs = Math.abs(offset) > 2000 ? offset : 0
+}
+
+async function request(method, path, body) {
+  const headers = { accept: 'application/json' }
+  if (method !== 'GET') headers['x-csrf-token'] = csrfToken
+  if (body !== undefined) headers['content-type'] = 'application/json'
+  let response
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    })
+  } catch {
+    onReachable(false)
+    throw new ApiError('The server cannot be reached. Check that it is running and your network is up.', 0)
+  }
+  onReachable(true)
+  learnClock(response)
+  const data = await response.json().catch(() => null)
+  if (response.ok && data?.success !== false) return data ?? {}
+  const message = typeof data?.error === 'string' ? data.error : `The server answered HTTP ${response.status}.`
+  // A 401 outside sign-in means the cookie expired or was revoked: back to the sign-in form.
+  if (response.status === 401 && !path.startsWith('/api/dashboard/')) onUnauthorized()
+  throw new ApiError(message, response.status)
+}
+
+const session = (deviceId) => `/api/sessions/${encodeURIComponent(deviceId)}`
+
+export async function login(adminKey) {
+  const data = await request('POST', '/api/dashboard/login', { adminKey })
+  csrfToken = data.csrfToken
+}
+
+/** Resumes an existing cookie session; false when there is none. */
+export async function resume() {
+  try {
+    csrfToken = (await request('GET', '/api/dashboard/session')).csrfToken
+    return true
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return false
+    throw error
+  }
+}
+
+export async function logout() {
+  await request('POST', '/api/dashboard/logout')
+  csrfToken = ''
+}
+
+export const listSessions = async () => (await request('GET', '/api/sessions')).sessions
+export const getSession = async (deviceId) => (await request('GET', session(deviceId))).session
+export const createSession = async (deviceId) => (await request('POST', '/api/sessions', { deviceId })).session
+export const deleteSession = (deviceId) => request('DELETE', session(deviceId))
+/** @param {'start'|'stop'|'restart'|'logout'} action */
+export const sessionAction = async (deviceId, action) => (await request('POST', `${session(deviceId)}/${action}`)).session
+/** @returns {Promise<{qrCode: string, qrImage: string, expiresAt: string}>} */
+export const getQr = (deviceId) => request('GET', `${session(deviceId)}/qr`)
+export const requestPairingCode = async (deviceId, phoneNumber) =>
+  (await request('POST', `${session(deviceId)}/pairing-code`, { phoneNumber })).code
+/** Generates a key, or sets the given one; returns the key (the only time it is readable). */
+export const setApiKey = async (deviceId, apiKey) =>
+  (await request('PUT', `${session(deviceId)}/api-key`, apiKey === undefined ? {} : { apiKey })).apiKey
+export const sendText = (deviceId, number, message) => request('POST', '/api/messages/send', { deviceId, number, message })
