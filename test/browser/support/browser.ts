@@ -4,8 +4,13 @@ import { fileURLToPath } from 'node:url'
 import chromium from '@sparticuz/chromium'
 import { chromium as playwright, type Browser, type BrowserContext, type Page } from 'playwright-core'
 
-/** Where the README's screenshots live; the browser tests rewrite them on every run. */
-export const SCREENSHOT_DIR = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url))
+/**
+ * Where screenshots go: the README's own (docs/screenshots) when UPDATE_SCREENSHOTS=1, else
+ * test-results/screenshots, so an ordinary test run leaves the tracked files alone.
+ */
+export const SCREENSHOT_DIR = fileURLToPath(
+  new URL(process.env.UPDATE_SCREENSHOTS === '1' ? '../../../docs/screenshots/' : '../../../test-results/screenshots/', import.meta.url),
+)
 
 export const DESKTOP = { width: 1280, height: 800 }
 export const PHONE = { width: 390, height: 844 }
