@@ -197,5 +197,6 @@ async function createRealConnector(config: Config, logger: Logger, stores: Conne
     qrTimeoutMs: config.whatsapp.qrTimeoutMs,
     queryTimeoutMs: config.sendTimeoutMs,
     sentMessage: (deviceId, messageId) => stores.messages.waMessage(deviceId, messageId),
+    keyCacheBytes: config.keyCacheBytes,
   })
 }

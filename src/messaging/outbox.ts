@@ -4,7 +4,7 @@ import type { SessionManager } from '../sessions/session-manager.js'
 import { ConnectionClosedError, type EngineMessageStatus } from '../sessions/whatsapp-port.js'
 import type { MessageRecord, MessageRepository, SessionRepository } from '../store/ports.js'
 import { decodeMessage, encodeMessage } from './message-codec.js'
-import { canTransition, isSettled, type MessageStatus } from './message-status.js'
+import { canTransition, isSettled, MESSAGE_STATUSES, type MessageStatus } from './message-status.js'
 import type { OutgoingMessage } from './outgoing-content.js'
 import type { SendPacer } from './send-pacer.js'
 
@@ -34,6 +34,11 @@ export interface AcceptedMessage {
 }
 
 const ACK_SWEEP_INTERVAL_MS = 1000
+
+/** For each status, the statuses a message may come from (message-status.ts decides). */
+const ALLOWED_FROM = Object.fromEntries(
+  MESSAGE_STATUSES.map((to) => [to, MESSAGE_STATUSES.filter((from) => canTransition(from, to))]),
+) as Record<MessageStatus, MessageStatus[]>
 
 /**
  * The durable outbox: every message is stored before it is attempted, sent in order per session
@@ -206,10 +211,8 @@ export class Outbox {
 
   /** Applies a status change when it is allowed; returns whether it happened. */
   private transition(id: string, status: MessageStatus, error: string | null): boolean {
-    const record = this.options.messages.get(id)
-    if (!record || !canTransition(record.status as MessageStatus, status)) return false
-    this.options.messages.setStatus(id, status, status === 'failed' ? error : null)
-    const updated = { ...record, status, error: status === 'failed' ? error : null, updatedAt: Date.now() }
+    const updated = this.options.messages.transition(id, status, status === 'failed' ? error : null, ALLOWED_FROM[status])
+    if (!updated) return false
     this.publish(updated)
     if (isSettled(status)) for (const waiter of this.waiters.get(id) ?? []) waiter(updated)
     return true

@@ -84,8 +84,11 @@ export interface MessageRepository {
   media(id: string): Buffer | undefined
   /** The oldest queued messages of a session, in the order they were accepted. */
   nextQueued(deviceId: string, limit: number): MessageRecord[]
-  /** Sets the status (and error) of a message; returns false when the message does not exist. */
-  setStatus(id: string, status: string, error: string | null): boolean
+  /**
+   * Moves a message to `status` if its current status is one of `allowedFrom`, in one statement;
+   * returns the updated message, or undefined when it does not exist or may not move.
+   */
+  transition(id: string, status: string, error: string | null, allowedFrom: readonly string[]): MessageRecord | undefined
   /** Records what was sent on the wire and drops the media bytes kept for sending. */
   markWritten(id: string, waMessage: Uint8Array): void
   waMessage(deviceId: string, id: string): Uint8Array | undefined

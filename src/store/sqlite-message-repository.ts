@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3'
 import type { SqliteDatabase } from './database.js'
 import type { MessageRecord, MessageRepository, NewMessage } from './ports.js'
 
@@ -45,7 +46,19 @@ export function createSqliteMessageRepository(db: SqliteDatabase): MessageReposi
   const queued = db.prepare<[string, number], MessageRow>(
     `SELECT ${COLUMNS} FROM messages WHERE device_id = ? AND status = 'queued' ORDER BY seq LIMIT ?`,
   )
-  const updateStatus = db.prepare('UPDATE messages SET status = ?, error = ?, updated_at = ? WHERE id = ?')
+  const transitions = new Map<string, Database.Statement<[string, string | null, number, string, ...string[]], MessageRow>>()
+  const transitionFrom = (allowedFrom: readonly string[]) => {
+    const key = allowedFrom.join(',')
+    let statement = transitions.get(key)
+    if (!statement) {
+      statement = db.prepare(
+        `UPDATE messages SET status = ?, error = ?, updated_at = ? WHERE id = ? AND status IN (${allowedFrom.map(() => '?').join(',')})
+         RETURNING ${COLUMNS}`,
+      )
+      transitions.set(key, statement)
+    }
+    return statement
+  }
   const written = db.prepare('UPDATE messages SET wa_message = ?, media = NULL, updated_at = ? WHERE id = ?')
   const waMessageOf = db.prepare<[string, string], { wa_message: Buffer | null }>(
     'SELECT wa_message FROM messages WHERE device_id = ? AND id = ?',
@@ -78,7 +91,11 @@ export function createSqliteMessageRepository(db: SqliteDatabase): MessageReposi
     },
     media: (id) => mediaOf.get(id)?.media ?? undefined,
     nextQueued: (deviceId, limit) => queued.all(deviceId, limit).map(toRecord),
-    setStatus: (id, status, error) => updateStatus.run(status, error, Date.now(), id).changes === 1,
+    transition: (id, status, error, allowedFrom) => {
+      if (allowedFrom.length === 0) return undefined
+      const row = transitionFrom(allowedFrom).get(status, error, Date.now(), id, ...allowedFrom)
+      return row && toRecord(row)
+    },
     markWritten: (id, waMessage) => void written.run(Buffer.from(waMessage), Date.now(), id),
     waMessage: (deviceId, id) => waMessageOf.get(deviceId, id)?.wa_message ?? undefined,
     requeueSending: (deviceId) => requeue(deviceId),

@@ -8,6 +8,7 @@ import {
   type SignalDataTypeMap,
 } from '@whiskeysockets/baileys'
 import type { AuthKeyWrite, AuthStateRepository } from '../store/ports.js'
+import { KeyCache } from './key-cache.js'
 
 const serialize = (value: unknown): string => JSON.stringify(value, BufferJSON.replacer)
 const deserialize = <T>(text: string): T => JSON.parse(text, BufferJSON.reviver) as T
@@ -29,7 +30,7 @@ export interface DatabaseAuthState {
  * Bridges Baileys' auth state to the repository. Keys are read from the database on demand and not
  * kept in memory; every keys.set is one transaction, so a crash never leaves half a key update.
  */
-export function databaseAuthState(repository: AuthStateRepository, deviceId: string): DatabaseAuthState {
+export function databaseAuthState(repository: AuthStateRepository, deviceId: string, cache?: KeyCache): DatabaseAuthState {
   const creds = readCreds(repository, deviceId) ?? initAuthCreds()
   let retired = false
   const state: AuthenticationState = {
@@ -37,12 +38,24 @@ export function databaseAuthState(repository: AuthStateRepository, deviceId: str
     keys: {
       get: <T extends keyof SignalDataTypeMap>(type: T, ids: string[]) => {
         const found: { [id: string]: SignalDataTypeMap[T] } = {}
-        for (const [id, text] of repository.readKeys(deviceId, type, ids)) {
-          let value = deserialize<SignalDataTypeMap[T]>(text)
-          if (type === 'app-state-sync-key') {
+        const cacheable = cache !== undefined && KeyCache.isHot(type)
+        const unknown = cacheable ? [] : ids
+        if (cacheable) {
+          for (const id of ids) {
+            const cached = cache.get(deviceId, type, id)
+            if (cached === undefined) unknown.push(id)
+            else if (cached !== null) found[id] = cached.value as SignalDataTypeMap[T]
+          }
+        }
+        const texts = unknown.length > 0 ? repository.readKeys(deviceId, type, unknown) : new Map<string, string>()
+        for (const id of unknown) {
+          const text = texts.get(id)
+          let value = text === undefined ? undefined : deserialize<SignalDataTypeMap[T]>(text)
+          if (value !== undefined && type === 'app-state-sync-key') {
             value = proto.Message.AppStateSyncKeyData.fromObject(value as object) as unknown as SignalDataTypeMap[T]
           }
-          found[id] = value
+          if (value !== undefined) found[id] = value
+          if (cacheable) cache.remember(deviceId, type, id, value, text?.length ?? 0)
         }
         return found
       },
@@ -55,8 +68,17 @@ export function databaseAuthState(repository: AuthStateRepository, deviceId: str
           }
         }
         repository.writeKeys(deviceId, writes)
+        // Only after the commit: a failed write must not leave the cache ahead of the database.
+        if (cache) {
+          for (const { type, id, value } of writes) {
+            if (KeyCache.isHot(type)) cache.remember(deviceId, type, id, value === null ? undefined : deserialize(value), value?.length ?? 0)
+          }
+        }
       },
-      clear: () => repository.clear(deviceId),
+      clear: () => {
+        repository.clear(deviceId)
+        cache?.dropDevice(deviceId)
+      },
     },
   }
   return {

@@ -22,6 +22,7 @@ import type { OutgoingMessage } from '../messaging/outgoing-content.js'
 import { databaseAuthState } from './auth-state.js'
 import { messageKey, toBaileysContent } from './baileys-content.js'
 import { toInboundMessage } from './inbound-translation.js'
+import { KeyCache } from './key-cache.js'
 
 export interface BaileysConnectorOptions {
   authStates: AuthStateRepository
@@ -36,6 +37,8 @@ export interface BaileysConnectorOptions {
   queryTimeoutMs: number
   /** Messages this session sent, as encoded on the wire; answers recipients' retry requests. */
   sentMessage: (deviceId: string, messageId: string) => Uint8Array | undefined
+  /** Bytes of parsed Signal keys kept in memory, over all sessions. */
+  keyCacheBytes: number
 }
 
 interface DisconnectError {
@@ -68,6 +71,7 @@ function qrLifetimeMs(qrNumber: number, qrTimeoutMs: number | undefined): number
 /** Creates Baileys sockets whose auth state lives in the database. */
 export function createBaileysConnector(options: BaileysConnectorOptions): WhatsAppConnector {
   const { authStates, logger } = options
+  const keyCache = new KeyCache(options.keyCacheBytes)
   if (options.rootKey) {
     // Baileys reads this exported object during each handshake; replacing the key trusts the test root.
     WA_CERT_DETAILS.PUBLIC_KEY = options.rootKey as Buffer<ArrayBuffer>
@@ -75,7 +79,9 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
 
   function connect(deviceId: string, callbacks: ConnectionCallbacks): WhatsAppConnection {
     const sessionLogger = logger.child({ deviceId })
-    const auth = databaseAuthState(authStates, deviceId)
+    // A new socket starts from what the database holds, whatever an earlier one cached.
+    keyCache.dropDevice(deviceId)
+    const auth = databaseAuthState(authStates, deviceId, keyCache)
     const socket = makeWASocket({
       auth: auth.state,
       version: options.version,
@@ -220,6 +226,9 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
   return {
     connect,
     newMessageId: generateMessageID,
-    forget: (deviceId) => authStates.clear(deviceId),
+    forget: (deviceId) => {
+      authStates.clear(deviceId)
+      keyCache.dropDevice(deviceId)
+    },
   }
 }

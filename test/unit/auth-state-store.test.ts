@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { proto } from '@whiskeysockets/baileys'
+import { BufferJSON, proto } from '@whiskeysockets/baileys'
 import { openDatabase } from '../../src/store/database.js'
 import { createSqliteAuthStateRepository } from '../../src/store/sqlite-auth-state-repository.js'
 import { createSqliteSessionRepository } from '../../src/store/sqlite-session-repository.js'
 import { databaseAuthState } from '../../src/whatsapp/auth-state.js'
+import { KeyCache } from '../../src/whatsapp/key-cache.js'
 import { tempDir } from '../support/temp-dir.js'
 
 function setup() {
@@ -126,5 +127,49 @@ describe('database auth state', () => {
     databaseAuthState(repository, 'dev1').saveCreds()
     sessions.delete('dev1')
     assert.equal(repository.readCreds('dev1'), undefined)
+  })
+})
+
+describe('database auth state with the shared key cache', () => {
+  it('serves hot keys from the cache, stays exact through writes and deletes, and forgets a device', async () => {
+    const { repository } = setup()
+    const cache = new KeyCache(1024 * 1024)
+    const { keys } = databaseAuthState(repository, 'dev1', cache).state
+    await keys.set({ session: { 'a.0': { _sessions: { x: 1 } } as unknown as Uint8Array } })
+    // Changed behind the cache's back: the cache must still answer, proving reads skip the database.
+    repository.writeKeys('dev1', [{ type: 'session', id: 'a.0', value: JSON.stringify({ _sessions: { x: 2 } }) }])
+    assert.deepEqual(await keys.get('session', ['a.0']), { 'a.0': { _sessions: { x: 1 } } })
+    await keys.set({ session: { 'a.0': { _sessions: { x: 3 } } as unknown as Uint8Array } })
+    assert.deepEqual(await keys.get('session', ['a.0']), { 'a.0': { _sessions: { x: 3 } } })
+    await keys.set({ session: { 'a.0': null } })
+    assert.deepEqual(await keys.get('session', ['a.0']), {})
+    // A miss is cached too, and a later write replaces it.
+    assert.deepEqual(await keys.get('identity-key', ['b']), {})
+    await keys.set({ 'identity-key': { b: Buffer.from('key') } })
+    assert.deepEqual(await keys.get('identity-key', ['b']), { b: Buffer.from('key') })
+    repository.writeKeys('dev1', [{ type: 'identity-key', id: 'b', value: JSON.stringify(Buffer.from('new'), BufferJSON.replacer) }])
+    cache.dropDevice('dev1')
+    assert.deepEqual(await keys.get('identity-key', ['b']), { b: Buffer.from('new') })
+  })
+
+  it('does not cache one-time pre-keys and keeps sessions of different devices apart', async () => {
+    const { repository } = setup()
+    const cache = new KeyCache(1024 * 1024)
+    const one = databaseAuthState(repository, 'dev1', cache).state.keys
+    const two = databaseAuthState(repository, 'dev2', cache).state.keys
+    await one.set({ 'pre-key': { '1': { public: Buffer.alloc(32, 1), private: Buffer.alloc(32, 2) } }, session: { s: { v: 1 } as unknown as Uint8Array } })
+    repository.writeKeys('dev1', [{ type: 'pre-key', id: '1', value: null }])
+    assert.deepEqual(await one.get('pre-key', ['1']), {})
+    assert.deepEqual(await two.get('session', ['s']), {})
+  })
+
+  it('stays within its memory bound', async () => {
+    const { repository } = setup()
+    const cache = new KeyCache(4096)
+    const { keys } = databaseAuthState(repository, 'dev1', cache).state
+    for (let i = 0; i < 100; i++) await keys.set({ session: { [`c${i}`]: { blob: 'x'.repeat(500) } as unknown as Uint8Array } })
+    repository.writeKeys('dev1', [{ type: 'session', id: 'c0', value: JSON.stringify({ blob: 'from the database' }) }])
+    assert.deepEqual(await keys.get('session', ['c0']), { c0: { blob: 'from the database' } }, 'the oldest entry should have been evicted')
+    assert.deepEqual(await keys.get('session', ['c99']), { c99: { blob: 'x'.repeat(500) } })
   })
 })
