@@ -79,8 +79,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
 
   function connect(deviceId: string, callbacks: ConnectionCallbacks): WhatsAppConnection {
     const sessionLogger = logger.child({ deviceId })
-    // A new socket starts from what the database holds, whatever an earlier one cached.
-    keyCache.dropDevice(deviceId)
+    // No cache reset here: a retired socket writes nothing, so the write-through cache matches the database.
     const auth = databaseAuthState(authStates, deviceId, keyCache)
     const socket = makeWASocket({
       auth: auth.state,
