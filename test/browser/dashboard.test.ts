@@ -13,8 +13,8 @@ const PHONE = '15550007777'
 const PAIRING_PHONE = '15550008888'
 const CONTACT = '15559993333'
 const HOSTILE = '<img src=x onerror=alert(1)>'
-/** An inbound message can wait on WhatsApp's first history sync after pairing. */
-const INBOUND_TIMEOUT_MS = 40_000
+/** Generous for loaded CI machines; inbound events normally show within a second. */
+const INBOUND_TIMEOUT_MS = 20_000
 
 describe('dashboard in a real browser against the real server and the protocol simulator', async () => {
   // Short QR lifetimes make the live rotation observable within seconds.
@@ -181,6 +181,21 @@ describe('dashboard in a real browser against the real server and the protocol s
     await sim.sendText(PHONE, CONTACT, HOSTILE)
     await detail().locator('.event-log li[data-type="message.received"]', { hasText: HOSTILE }).waitFor({ timeout: INBOUND_TIMEOUT_MS })
     assert.equal(await page.locator('img[src="x"]').count(), 0, 'markup was injected')
+  })
+
+  it('sets and clears the session\'s sending pace', async () => {
+    const pace = detail().getByLabel('Messages per minute')
+    await pace.fill('30')
+    await detail().getByRole('button', { name: 'Save pace' }).click()
+    await toast('Pace set to 30 messages per minute.').waitFor()
+    assert.equal((await admin.get('/api/sessions/shop')).body.session.sendRatePerMinute, 30)
+    await pace.fill('-5')
+    await detail().getByRole('button', { name: 'Save pace' }).click()
+    await detail().locator('[data-field="paceError"]', { hasText: /whole number/ }).waitFor()
+    await pace.fill('')
+    await detail().getByRole('button', { name: 'Save pace' }).click()
+    await toast('Pace reset to the server default.').waitFor()
+    assert.equal((await admin.get('/api/sessions/shop')).body.session.sendRatePerMinute, null)
   })
 
   it('says why a send fails when the session is not connected', async () => {

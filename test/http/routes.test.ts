@@ -111,6 +111,15 @@ describe('HTTP routes (real app and SQLite, hand-driven WhatsApp connection)', a
     assert.equal(unknown.statusCode, 404)
   })
 
+  it('sets a session\'s own send rate and returns it to the default with null', async () => {
+    const set = await app.inject({ method: 'PUT', url: '/api/sessions/shop-1/settings', headers: admin, payload: { sendRatePerMinute: 20 } })
+    assert.equal(set.json().session.sendRatePerMinute, 20)
+    const reset = await app.inject({ method: 'PUT', url: '/api/sessions/shop-1/settings', headers: admin, payload: { sendRatePerMinute: null } })
+    assert.equal(reset.json().session.sendRatePerMinute, null)
+    const bad = await app.inject({ method: 'PUT', url: '/api/sessions/shop-1/settings', headers: admin, payload: { sendRatePerMinute: -1 } })
+    assert.equal(bad.statusCode, 400)
+  })
+
   it('stops, starts, restarts and logs out with one socket at a time', async () => {
     const stop = await app.inject({ method: 'POST', url: '/api/sessions/shop-1/stop', headers: adminHeaders })
     assert.equal(stop.json().session.connectionState, 'disconnected')

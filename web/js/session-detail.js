@@ -86,6 +86,10 @@ export class SessionDetail {
     badge.dataset.state = session.connectionState
     setText(field(root, 'lastError'), session.lastError && session.connectionState !== 'connected' ? `Last error: ${session.lastError}` : '')
 
+    const pace = /** @type {HTMLInputElement} */ (root.querySelector('[data-form="pace"]').elements.namedItem('sendRatePerMinute'))
+    // Never overwrite what someone is typing.
+    if (document.activeElement !== pace) pace.value = session.sendRatePerMinute === null ? '' : String(session.sendRatePerMinute)
+
     const state = session.connectionState
     this.#button('start').disabled = BUSY_STATES.has(state)
     this.#button('stop').disabled = !BUSY_STATES.has(state) && !session.isActive
@@ -121,6 +125,7 @@ export class SessionDetail {
     this.#button('copy-key').addEventListener('click', () => copyText(/** @type {HTMLInputElement} */ (field(root, 'newKey')).value, 'API key'))
     this.#button('hide-key').addEventListener('click', () => this.#hideKey())
     root.querySelector('[data-form="send"]').addEventListener('submit', (event) => this.#send(event))
+    root.querySelector('[data-form="pace"]').addEventListener('submit', (event) => this.#savePace(event))
     for (const button of root.querySelectorAll('[data-copy-snippet]')) {
       button.addEventListener('click', () => copyText(this.snippets[button.dataset.copySnippet], 'snippet'))
     }
@@ -176,6 +181,26 @@ export class SessionDetail {
     } catch (failure) {
       error.textContent = failure.message
       return false
+    }
+  }
+
+  /** Saves the session's own send rate; an empty field returns it to the server default. */
+  async #savePace(event) {
+    event.preventDefault()
+    const input = /** @type {HTMLInputElement} */ (event.currentTarget.elements.namedItem('sendRatePerMinute'))
+    const error = field(this.root, 'paceError')
+    error.textContent = ''
+    const value = input.value.trim()
+    const rate = value === '' ? null : Number(value)
+    if (rate !== null && (!Number.isInteger(rate) || rate < 0 || rate > 100_000)) {
+      error.textContent = 'Enter a whole number from 0 to 100000, or leave it empty for the server default.'
+      return
+    }
+    try {
+      this.store.upsert(await api.setSendRate(this.deviceId, rate))
+      toast(rate === null ? 'Pace reset to the server default.' : `Pace set to ${rate} messages per minute.`)
+    } catch (failure) {
+      error.textContent = failure.message
     }
   }
 

@@ -137,7 +137,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async
       security: KEY_SECURITY,
       params: DeviceIdParams,
       body: Type.Object({
-        sendRatePerMinute: Type.Union([Type.Integer({ minimum: 0, maximum: 100_000 }), Type.Null()]),
+        // Null first: with type coercion on, AJV would otherwise turn null into 0 in the integer branch.
+        sendRatePerMinute: Type.Union([Type.Null(), Type.Integer({ minimum: 0, maximum: 100_000 })]),
       }),
       response: { 200: SessionResponse, ...errors },
     },
