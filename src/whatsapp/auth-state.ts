@@ -13,6 +13,14 @@ import { KeyCache } from './key-cache.js'
 const serialize = (value: unknown): string => JSON.stringify(value, BufferJSON.replacer)
 const deserialize = <T>(text: string): T => JSON.parse(text, BufferJSON.reviver) as T
 
+/**
+ * Signal sessions, written on every message, are plain JSON (libsignal's serialize() gives base64
+ * strings and a fresh object each time, and its deserialize() only reads): they skip the Buffer
+ * replacer, and the cache may keep the very object written. Reading still uses the reviver.
+ */
+const PLAIN_JSON_TYPES: ReadonlySet<string> = new Set(['session'])
+const isPlainJson = (type: string, value: unknown): boolean => PLAIN_JSON_TYPES.has(type) && !(value instanceof Uint8Array)
+
 function readCreds(repository: AuthStateRepository, deviceId: string): AuthenticationCreds | undefined {
   const stored = repository.readCreds(deviceId)
   return stored === undefined ? undefined : deserialize<AuthenticationCreds>(stored)
@@ -62,17 +70,22 @@ export function databaseAuthState(repository: AuthStateRepository, deviceId: str
       set: (data: SignalDataSet) => {
         if (retired) return
         const writes: AuthKeyWrite[] = []
+        const written: unknown[] = []
         for (const [type, entries] of Object.entries(data)) {
           for (const [id, value] of Object.entries(entries ?? {})) {
-            writes.push({ type, id, value: value === null || value === undefined ? null : serialize(value) })
+            const absent = value === null || value === undefined
+            writes.push({ type, id, value: absent ? null : isPlainJson(type, value) ? JSON.stringify(value) : serialize(value) })
+            written.push(value)
           }
         }
         repository.writeKeys(deviceId, writes)
         // Only after the commit: a failed write must not leave the cache ahead of the database.
         if (cache) {
-          for (const { type, id, value } of writes) {
-            if (KeyCache.isHot(type)) cache.remember(deviceId, type, id, value === null ? undefined : deserialize(value), value?.length ?? 0)
-          }
+          writes.forEach(({ type, id, value }, index) => {
+            if (!KeyCache.isHot(type)) return
+            const cached = value === null ? undefined : isPlainJson(type, written[index]) ? written[index] : deserialize(value)
+            cache.remember(deviceId, type, id, cached, value?.length ?? 0)
+          })
         }
       },
       clear: () => {

@@ -152,6 +152,17 @@ describe('database auth state with the shared key cache', () => {
     assert.deepEqual(await keys.get('identity-key', ['b']), { b: Buffer.from('new') })
   })
 
+  it('stores libsignal session records as plain JSON that reads back identically from the database', async () => {
+    const { repository } = setup()
+    const cache = new KeyCache(1024 * 1024)
+    const { keys } = databaseAuthState(repository, 'dev1', cache).state
+    const record = { _sessions: { BfQ: { registrationId: 7, currentRatchet: { rootKey: 'AAEC', previousCounter: 0 } } }, version: 'v1' }
+    await keys.set({ session: { 'u.0': record as unknown as Uint8Array } })
+    cache.dropDevice('dev1')
+    assert.deepEqual(await keys.get('session', ['u.0']), { 'u.0': record })
+    assert.equal(repository.readKeys('dev1', 'session', ['u.0']).get('u.0'), JSON.stringify(record))
+  })
+
   it('does not cache one-time pre-keys and keeps sessions of different devices apart', async () => {
     const { repository } = setup()
     const cache = new KeyCache(1024 * 1024)
