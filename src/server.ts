@@ -24,6 +24,7 @@ import type { WhatsAppConnector } from './sessions/whatsapp-port.js'
 import { isDatabaseReachable, openDatabase } from './store/database.js'
 import type { AuthStateRepository, MessageRepository } from './store/ports.js'
 import { createMetrics } from './observability/metrics.js'
+import { cachedSessionRepository } from './store/cached-session-repository.js'
 import { startRetentionSweeper } from './store/retention-sweeper.js'
 import { createSqliteAuthStateRepository } from './store/sqlite-auth-state-repository.js'
 import { createSqliteDashboardSessionRepository } from './store/sqlite-dashboard-session-repository.js'
@@ -63,7 +64,7 @@ export interface Server {
 /** Wires config -> store -> WhatsApp adapter -> sessions -> messaging -> HTTP. */
 export async function createServer({ config, logger, announceAdminKey, connector }: ServerOptions): Promise<Server> {
   const db = openDatabase(config.dataDir)
-  const sessionRepository = createSqliteSessionRepository(db)
+  const sessionRepository = cachedSessionRepository(createSqliteSessionRepository(db))
   const stores: ConnectorStores = {
     authStates: createSqliteAuthStateRepository(db),
     messages: createSqliteMessageRepository(db),
