@@ -1,3 +1,5 @@
+import { waitFor } from '../test/support/wait-for.js'
+
 /**
  * Post-login work (history sync, receipts) still belongs to a pairing; it happens within this
  * time of the connection opening. Used by the server and the bare Baileys measurements alike.
@@ -9,31 +11,12 @@ export const WARM_UP_SENDS = 100
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-type Truthy<T> = Exclude<T, false | null | undefined | 0 | ''>
-
 /** Polls `check` until it returns a truthy value; every wait in the bench is bounded. */
-export async function waitUntil<T>(
+export const waitUntil = <T>(
   what: string,
   check: () => T | Promise<T>,
   { timeoutMs, intervalMs = 100 }: { timeoutMs: number; intervalMs?: number },
-): Promise<Truthy<T>> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const value = await check()
-      if (value) return value as Truthy<T>
-      last = value
-    } catch (error) {
-      last = error
-    }
-    if (Date.now() > deadline) {
-      const detail = last instanceof Error ? last.message : JSON.stringify(last)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${detail})`)
-    }
-    await sleep(intervalMs)
-  }
-}
+) => waitFor(check, { what, timeoutMs, intervalMs })
 
 /** Runs `task` over `items` with at most `limit` in flight; results keep the items' order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
