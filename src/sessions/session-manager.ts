@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import { conflict, DomainError, invalidInput, sessionNotFound } from '../errors.js'
 import type { EventBus } from '../events/event-bus.js'
 import type { SessionRecord, SessionRepository } from '../store/ports.js'
+import { ConnectGate } from './connect-gate.js'
 import { KeyedLock } from './keyed-lock.js'
 import type { ReconnectOptions } from './reconnect-policy.js'
 import { type ConnectionState, type QrCode, type RuntimeSnapshot, SessionRuntime } from './session-runtime.js'
@@ -41,12 +42,15 @@ const RESTORE_SETTLE_TIMEOUT_MS = 15_000
 /** Owns every session's runtime; the only way in for routes and messaging. */
 export class SessionManager {
   private readonly runtimes = new Map<string, SessionRuntime>()
+  private readonly gate: ConnectGate
   private readonly lock = new KeyedLock()
   private readonly announced = new Map<string, { state: ConnectionState; qr: string | undefined }>()
   private restored = false
   private shuttingDown = false
 
-  constructor(private readonly deps: SessionManagerDeps) {}
+  constructor(private readonly deps: SessionManagerDeps) {
+    this.gate = new ConnectGate(deps.restoreConcurrency)
+  }
 
   get isRestored(): boolean {
     return this.restored
@@ -212,6 +216,7 @@ export class SessionManager {
     if (!runtime) {
       runtime = new SessionRuntime(deviceId, {
           connector: this.deps.connector,
+          gate: this.gate,
           reconnect: this.deps.reconnect,
           logger: this.deps.logger.child({ deviceId }),
           observer: {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { InboundMessage } from '../messaging/inbound-message.js'
+import type { ConnectGate } from './connect-gate.js'
 import { decideReaction, type ReconnectOptions } from './reconnect-policy.js'
 import type {
   Disconnect,
@@ -47,6 +48,8 @@ export interface RuntimeObserver {
 
 export interface RuntimeDeps {
   connector: WhatsAppConnector
+  /** Shared by all sessions: bounds concurrent handshakes. */
+  gate: ConnectGate
   reconnect: ReconnectOptions
   observer: RuntimeObserver
   logger: Logger
@@ -94,7 +97,7 @@ export class SessionRuntime {
 
   /** Starts connecting unless a socket is already open or opening; a pending retry is brought forward. */
   start(): void {
-    if (this.connection) return
+    if (this.currentAttempt) return
     this.clearRetry()
     this.attempt = 0
     this.replacedCount = 0
@@ -129,9 +132,12 @@ export class SessionRuntime {
     this.setState('logged_out')
   }
 
-  /** Resolves when the session reaches a state it stays in without outside action, or after timeoutMs. */
+  /**
+   * Resolves when the session is not in the middle of a handshake: it reached a state it stays in
+   * without outside action, or it is waiting out a reconnect delay; or after timeoutMs.
+   */
   waitUntilSettled(timeoutMs: number): Promise<void> {
-    if (SETTLED_STATES.has(this.state) && !this.retryTimer) return Promise.resolve()
+    if (this.isIdle()) return Promise.resolve()
     return new Promise((resolve) => {
       const timer = setTimeout(done, timeoutMs)
       const waiter = (): void => done()
@@ -143,18 +149,29 @@ export class SessionRuntime {
     })
   }
 
+  /** Opens a socket once the gate grants a slot; the slot is held until the handshake ends (QR, open or close). */
   private open(): void {
     const attemptToken = {}
     this.currentAttempt = attemptToken
     this.setState(this.attempt > 0 ? 'reconnecting' : 'connecting')
     const isCurrent = (): boolean => this.currentAttempt === attemptToken
-    this.connection = this.deps.connector.connect(this.deviceId, {
+    this.deps.gate.enter((release) => {
+      // Stopped or replaced while waiting for a slot.
+      if (!isCurrent()) return release()
+      this.connection = this.connect(isCurrent, release)
+    })
+  }
+
+  private connect(isCurrent: () => boolean, release: () => void): WhatsAppConnection {
+    return this.deps.connector.connect(this.deviceId, {
       onQr: (code, expiresAt) => {
+        release()
         if (!isCurrent()) return
         this.qr = { code, expiresAt }
         this.setState('qr')
       },
       onOpen: (account) => {
+        release()
         if (!isCurrent()) return
         this.attempt = 0
         this.replacedCount = 0
@@ -168,6 +185,7 @@ export class SessionRuntime {
       onMessageStatus: (messageId, status, error) => this.deps.observer.onMessageStatus(this.deviceId, messageId, status, error),
       onMessageReceived: (message, raw) => this.deps.observer.onMessageReceived(this.deviceId, message, raw),
       onClose: (disconnect) => {
+        release()
         if (!isCurrent()) return
         this.currentAttempt = null
         this.connection = null
@@ -194,11 +212,11 @@ export class SessionRuntime {
         this.open()
         return
       case 'reconnect-later':
-        this.setState('reconnecting')
         this.retryTimer = setTimeout(() => {
           this.retryTimer = null
           this.open()
         }, reaction.delayMs)
+        this.setState('reconnecting')
         return
       case 're-pair':
         connector.forget(this.deviceId)
@@ -233,6 +251,10 @@ export class SessionRuntime {
     connection?.close()
   }
 
+  private isIdle(): boolean {
+    return SETTLED_STATES.has(this.state) || this.retryTimer !== null
+  }
+
   private clearRetry(): void {
     if (this.retryTimer) clearTimeout(this.retryTimer)
     this.retryTimer = null
@@ -241,7 +263,7 @@ export class SessionRuntime {
   private setState(state: ConnectionState): void {
     this.state = state
     this.deps.observer.onStateChange(this.deviceId, this.snapshot())
-    if (SETTLED_STATES.has(state) && !this.retryTimer) {
+    if (this.isIdle()) {
       const waiters = this.settledWaiters
       this.settledWaiters = []
       for (const waiter of waiters) waiter()

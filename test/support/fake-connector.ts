@@ -68,6 +68,13 @@ export class FakeConnection implements WhatsAppConnection {
     this.callbacks.onClose({ code, reason: `closed with ${code}`, qrExpired: false, ...overrides })
   }
 
+  /** Like Baileys, a socket reports its own close too, with no code. */
+  private closeQuietly(): void {
+    if (this.closed) return
+    this.closed = true
+    this.callbacks.onClose({ code: undefined, reason: 'Connection closed', qrExpired: false })
+  }
+
   async send(jid: string, message: OutgoingMessage, messageId: string): Promise<WrittenMessage> {
     this.sent.push({ jid, message, messageId })
     if (this.autoAck) setImmediate(() => this.emitStatus(messageId, 'sent'))
@@ -93,12 +100,12 @@ export class FakeConnection implements WhatsAppConnection {
   }
 
   close(): void {
-    this.closed = true
+    this.closeQuietly()
   }
 
   async logout(): Promise<void> {
     this.loggedOut = true
-    this.closed = true
+    this.closeQuietly()
   }
 }
 

@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict'
 import { describe, it, mock } from 'node:test'
 import { pino } from 'pino'
+import { ConnectGate } from '../../src/sessions/connect-gate.js'
 import { SessionRuntime, type RuntimeSnapshot } from '../../src/sessions/session-runtime.js'
 import { FakeConnector } from '../support/fake-connector.js'
 
-function setup(reconnect = { baseDelayMs: 1000, maxDelayMs: 8000, maxAttempts: 3 }) {
+function setup(reconnect = { baseDelayMs: 1000, maxDelayMs: 8000, maxAttempts: 3 }, gateSlots = 100) {
   const connector = new FakeConnector()
   const states: string[] = []
   const stoppedItself: string[] = []
   const runtime = new SessionRuntime('dev1', {
     connector,
+    gate: new ConnectGate(gateSlots),
     reconnect,
     logger: pino({ level: 'silent' }),
     observer: {
@@ -203,5 +205,49 @@ describe('SessionRuntime', () => {
     connector.latest('dev1').emitQr()
     await settled
     assert.equal(runtime.snapshot().state, 'qr')
+  })
+})
+
+describe('SessionRuntime.waitUntilSettled', () => {
+  it('counts a session waiting out a reconnect delay as settled, so a restore slot moves on', async () => {
+    mock.timers.enable({ apis: ['setTimeout'] })
+    try {
+      const { connector, runtime } = setup()
+      runtime.start()
+      const settled = runtime.waitUntilSettled(60_000)
+      connector.latest('dev1').emitClose(503)
+      await settled
+      assert.equal(runtime.snapshot().state, 'reconnecting')
+    } finally {
+      mock.timers.reset()
+    }
+  })
+})
+
+describe('SessionRuntime with a shared connect gate', () => {
+  it('waits for a slot, holds it only for the handshake, and gives it up when stopped while waiting', () => {
+    const gate = new ConnectGate(1)
+    const connector = new FakeConnector()
+    const observer = {
+      onStateChange: () => undefined, onAccount: () => undefined, onStoppedItself: () => undefined,
+      onMessageStatus: () => undefined, onMessageReceived: () => undefined, onDisconnect: () => undefined,
+    }
+    const make = (id: string) => new SessionRuntime(id, {
+      connector, gate, observer, logger: pino({ level: 'silent' }),
+      reconnect: { baseDelayMs: 1000, maxDelayMs: 8000, maxAttempts: 3 },
+    })
+    const [a, b, c] = [make('a'), make('b'), make('c')]
+    a.start()
+    b.start()
+    c.start()
+    assert.deepEqual(connector.connections.map((x) => x.deviceId), ['a'])
+    assert.equal(b.snapshot().state, 'connecting')
+    b.stop()
+    connector.latest('a').emitOpen()
+    // b gave up its place while waiting, so c is next.
+    assert.deepEqual(connector.connections.map((x) => x.deviceId), ['a', 'c'])
+    connector.latest('c').emitQr()
+    b.start()
+    assert.deepEqual(connector.connections.map((x) => x.deviceId), ['a', 'c', 'b'])
   })
 })
