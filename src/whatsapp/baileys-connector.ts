@@ -23,6 +23,7 @@ import { databaseAuthState } from './auth-state.js'
 import { messageKey, toBaileysContent } from './baileys-content.js'
 import { toInboundMessage } from './inbound-translation.js'
 import { KeyCache } from './key-cache.js'
+import { createSharedCaches } from './shared-caches.js'
 
 export interface BaileysConnectorOptions {
   authStates: AuthStateRepository
@@ -72,6 +73,7 @@ function qrLifetimeMs(qrNumber: number, qrTimeoutMs: number | undefined): number
 export function createBaileysConnector(options: BaileysConnectorOptions): WhatsAppConnector {
   const { authStates, logger } = options
   const keyCache = new KeyCache(options.keyCacheBytes)
+  const cachesFor = createSharedCaches()
   if (options.rootKey) {
     // Baileys reads this exported object during each handshake; replacing the key trusts the test root.
     WA_CERT_DETAILS.PUBLIC_KEY = options.rootKey as Buffer<ArrayBuffer>
@@ -89,6 +91,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       ...(options.qrTimeoutMs ? { qrTimeout: options.qrTimeoutMs } : {}),
       markOnlineOnConnect: false,
       syncFullHistory: false,
+      ...cachesFor(deviceId),
       defaultQueryTimeoutMs: options.queryTimeoutMs,
       getMessage: async (key) => {
         const encoded = key.id ? options.sentMessage(deviceId, key.id) : undefined
