@@ -50,7 +50,8 @@ console.log(`
     admin key:           ${ADMIN_API_KEY}
     virtual phone:       http://localhost:${CONTROL_PORT}
 
-  Create a session in the dashboard, copy its QR string into the virtual phone and press Scan.
+  Create a session in the dashboard, open "Phone number" under "Link a phone", enter any number
+  (e.g. +1 555 000 1234) and type the code it shows into the virtual phone's pairing form.
   Texts you send to any number get an "Echo: ..." reply. Ctrl-C stops everything.
 `)
 
