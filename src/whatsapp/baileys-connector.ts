@@ -22,6 +22,7 @@ import type { OutgoingMessage } from '../messaging/outgoing-content.js'
 import { databaseAuthState } from './auth-state.js'
 import { messageKey, toBaileysContent } from './baileys-content.js'
 import { toInboundMessage } from './inbound-translation.js'
+import { memoizeCurveVerify } from './curve-verify-memo.js'
 import { KeyCache } from './key-cache.js'
 import { createSharedCaches } from './shared-caches.js'
 
@@ -74,6 +75,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
   const { authStates, logger } = options
   const keyCache = new KeyCache(options.keyCacheBytes)
   const cachesFor = createSharedCaches()
+  memoizeCurveVerify()
   if (options.rootKey) {
     // Baileys reads this exported object during each handshake; replacing the key trusts the test root.
     WA_CERT_DETAILS.PUBLIC_KEY = options.rootKey as Buffer<ArrayBuffer>
