@@ -25,6 +25,7 @@ import { toInboundMessage } from './inbound-translation.js'
 import { memoizeCurveVerify } from './curve-verify-memo.js'
 import { KeyCache } from './key-cache.js'
 import { createSharedCaches } from './shared-caches.js'
+import { withSharedTransactionContext } from './shared-transaction-context.js'
 
 export interface BaileysConnectorOptions {
   authStates: AuthStateRepository
@@ -85,7 +86,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     const sessionLogger = logger.child({ deviceId })
     // No cache reset here: a retired socket writes nothing, so the write-through cache matches the database.
     const auth = databaseAuthState(authStates, deviceId, keyCache)
-    const socket = makeWASocket({
+    const socket = withSharedTransactionContext(() => makeWASocket({
       auth: auth.state,
       version: options.version,
       logger: sessionLogger.child({ module: 'baileys' }, { level: logger.isLevelEnabled('debug') ? 'info' : 'warn' }),
@@ -99,7 +100,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
         const encoded = key.id ? options.sentMessage(deviceId, key.id) : undefined
         return encoded ? proto.Message.decode(encoded) : undefined
       },
-    })
+    }))
 
     const saveCreds = (): void => {
       try {
