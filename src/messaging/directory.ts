@@ -32,22 +32,35 @@ export class Directory {
       if (!jid.endsWith('@s.whatsapp.net')) throw invalidInput(`${number} is not a phone number`)
       return { number, jid }
     })
-    const connection = this.manager.requireConnection(deviceId)
-    const unknown = [...new Set(asked.map(({ jid }) => jid).filter((jid) => !this.known.has(jid)))]
-    if (unknown.length > 0) {
-      for (const { jid, exists } of await askWhatsApp(connection.checkNumbers(unknown))) this.known.set(jid, exists)
-    }
-    return asked.map(({ number, jid }) => ({ number, jid, exists: this.known.get(jid) ?? false }))
+    this.manager.requireConnection(deviceId)
+    const answers = await this.lookUp(deviceId, asked.map(({ jid }) => jid))
+    return asked.map(({ number, jid }) => ({ number, jid, exists: answers.get(jid) ?? false }))
   }
 
   /** Whether a phone-number JID has WhatsApp, from the cache or one query. */
   async isOnWhatsApp(deviceId: string, jid: string): Promise<boolean> {
-    const known = this.known.get(jid)
-    if (known !== undefined) return known
-    const [result] = await askWhatsApp(this.manager.requireConnection(deviceId).checkNumbers([jid]))
-    const exists = result?.exists ?? false
-    this.known.set(jid, exists)
-    return exists
+    return (await this.lookUp(deviceId, [jid])).get(jid) ?? false
+  }
+
+  /** Answers from the cache, asking WhatsApp once (and caching) for the numbers it does not know. */
+  private async lookUp(deviceId: string, jids: string[]): Promise<Map<string, boolean>> {
+    const answers = new Map<string, boolean>()
+    const unknown: string[] = []
+    for (const jid of new Set(jids)) {
+      const known = this.known.get(jid)
+      if (known === undefined) unknown.push(jid)
+      else answers.set(jid, known)
+    }
+    if (unknown.length > 0) {
+      const results = await askWhatsApp(this.manager.requireConnection(deviceId).checkNumbers(unknown))
+      const found = new Map(results.map(({ jid, exists }) => [jid, exists]))
+      for (const jid of unknown) {
+        const exists = found.get(jid) ?? false
+        this.known.set(jid, exists)
+        answers.set(jid, exists)
+      }
+    }
+    return answers
   }
 
   groups(deviceId: string): Promise<GroupSummary[]> {

@@ -43,8 +43,4 @@ export class DashboardSessions {
   revoke(token: string): void {
     this.sessions.delete(hashApiKey(token))
   }
-
-  purgeExpired(): number {
-    return this.sessions.deleteExpired(Date.now())
-  }
 }

@@ -81,13 +81,9 @@ export class SessionRuntime {
     return { state: this.state, qr: this.qr, account: this.account, lastError: this.lastError }
   }
 
-  get isConnected(): boolean {
-    return this.state === 'connected' && this.connection !== null
-  }
-
   /** The live connection, only while connected. */
   get liveConnection(): WhatsAppConnection | null {
-    return this.isConnected ? this.connection : null
+    return this.state === 'connected' ? this.connection : null
   }
 
   /** The socket of a session that is up but not linked yet (showing a QR), for pairing by code. */
