@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { parse as parseDotenv } from 'dotenv'
 import { isPublicEventType, PUBLIC_EVENT_TYPES, type PublicEventType } from './events/envelope.js'
 
@@ -7,6 +9,13 @@ export interface Config {
   port: number
   host: string
   dataDir: string
+  /** This process's name among nodes sharing one PostgreSQL database. */
+  nodeId: string
+  database: {
+    /** PostgreSQL instead of the SQLite file in dataDir; required for several nodes. */
+    url: string | undefined
+    poolSize: number
+  }
   adminApiKey: string | undefined
   logLevel: LogLevel
   bodyLimitBytes: number
@@ -127,6 +136,20 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
   return raw
 }
 
+/** A postgres:// URL. It may hold a password, so a bad one is not repeated in the error. */
+function databaseUrl(env: Env, name: string): string | undefined {
+  const raw = read(env, name)
+  if (raw === undefined) return undefined
+  let protocol: string | undefined
+  try {
+    protocol = new URL(raw).protocol
+  } catch {
+    protocol = undefined
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') throw new ConfigError(name, 'a postgres:// or postgresql:// URL', '(hidden)')
+  return raw
+}
+
 function curveKey(env: Env, name: string): Buffer | undefined {
   const raw = read(env, name)
   if (raw === undefined) return undefined
@@ -190,6 +213,11 @@ export function parseConfig(env: Env): Config {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: read(env, 'HOST') ?? '0.0.0.0',
     dataDir: read(env, 'DATA_DIR') ?? './data',
+    nodeId: read(env, 'NODE_ID') ?? `${hostname()}-${randomBytes(3).toString('hex')}`,
+    database: {
+      url: databaseUrl(env, 'DATABASE_URL'),
+      poolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+    },
     adminApiKey: secretKey(env, 'ADMIN_API_KEY'),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 24 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),

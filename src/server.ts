@@ -21,19 +21,11 @@ import { SafeFetcher } from './security/safe-fetch.js'
 import { SessionKeys } from './sessions/session-keys.js'
 import { SessionManager } from './sessions/session-manager.js'
 import type { WhatsAppConnector } from './sessions/whatsapp-port.js'
-import { isDatabaseReachable, openDatabase } from './store/database.js'
-import type { AuthStateRepository, MessageRepository } from './store/ports.js'
 import { createMetrics } from './observability/metrics.js'
-import { cachedSessionRepository } from './store/cached-session-repository.js'
+import { openStore } from './store/open-store.js'
+import type { AuthStateRepository, MessageRepository } from './store/ports.js'
 import { startRetentionSweeper } from './store/retention-sweeper.js'
-import { createSqliteAuthStateRepository } from './store/sqlite-auth-state-repository.js'
-import { createSqliteDashboardSessionRepository } from './store/sqlite-dashboard-session-repository.js'
-import { createSqliteDeliveryRepository } from './store/sqlite-delivery-repository.js'
-import { createSqliteInboundRepository } from './store/sqlite-inbound-repository.js'
-import { createSqliteWebhookRepository } from './store/sqlite-webhook-repository.js'
-import { createSqliteMessageRepository } from './store/sqlite-message-repository.js'
-import { createSqliteSessionRepository } from './store/sqlite-session-repository.js'
-import { createSqliteSettingsRepository } from './store/sqlite-settings-repository.js'
+import { SessionCatalog } from './store/session-catalog.js'
 import { createBaileysConnector } from './whatsapp/baileys-connector.js'
 import { resolveWaVersion } from './whatsapp/wa-version.js'
 
@@ -63,13 +55,10 @@ export interface Server {
 
 /** Wires config -> store -> WhatsApp adapter -> sessions -> messaging -> HTTP. */
 export async function createServer({ config, logger, announceAdminKey, connector }: ServerOptions): Promise<Server> {
-  const db = openDatabase(config.dataDir)
-  const sessionRepository = cachedSessionRepository(createSqliteSessionRepository(db))
-  const stores: ConnectorStores = {
-    authStates: createSqliteAuthStateRepository(db),
-    messages: createSqliteMessageRepository(db),
-  }
-  const adminKey = resolveAdminKey(config.adminApiKey, createSqliteSettingsRepository(db), announceAdminKey)
+  const store = await openStore(config, config.nodeId)
+  const sessionRepository = await SessionCatalog.load(store.sessions)
+  const stores: ConnectorStores = { authStates: store.authStates, messages: store.messages }
+  const adminKey = await resolveAdminKey(config.adminApiKey, store.settings, announceAdminKey)
   const bus = new EventBus((error, event) => logger.error({ err: error, event }, 'event listener failed'))
   const whatsapp = connector ? connector(stores) : await createRealConnector(config, logger, stores)
 
@@ -107,9 +96,8 @@ export async function createServer({ config, logger, announceAdminKey, connector
     }
   }
 
-  const inbound = createSqliteInboundRepository(db)
-  const deliveries = createSqliteDeliveryRepository(db)
-  const registry = new WebhookRegistry(createSqliteWebhookRepository(db), sessionRepository, fetcher, config.webhook.global)
+  const { inbound, deliveries, dashboardLogins } = store
+  const registry = new WebhookRegistry(store.webhooks, sessionRepository, fetcher, config.webhook.global)
   const dispatcher = new WebhookDispatcher({
     deliveries,
     bus,
@@ -123,11 +111,10 @@ export async function createServer({ config, logger, announceAdminKey, connector
     logger: logger.child({ module: 'webhooks' }),
   })
   const live = new LiveStream()
-  const dashboardLogins = createSqliteDashboardSessionRepository(db)
   const metrics = createMetrics(bus, sessions)
   const stopJobs = [
-    startInboundRecorder(bus, inbound),
-    startEventFeed({ bus, registry, deliveries, dispatcher, live }),
+    startInboundRecorder(bus, inbound, logger.child({ module: 'inbox' })),
+    startEventFeed({ bus, registry, deliveries, dispatcher, live, logger: logger.child({ module: 'events' }) }),
     bus.subscribe('session.deleted', ({ deviceId }) => registry.forgetSession(deviceId)),
   ]
   const messages = new MessageService(
@@ -143,7 +130,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     maxMediaBytes: config.media.maxBytes,
     http: config.http,
     metrics: metrics.registry,
-    databaseReachable: () => isDatabaseReachable(db),
+    databaseReachable: () => store.isReachable(),
     sessions,
     keys: new SessionKeys(sessionRepository),
     messages,
@@ -163,7 +150,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     resume: async () => {
       stopJobs.push(startRetentionSweeper(inbound, deliveries, dashboardLogins, config.inboundRetentionDays, logger.child({ module: 'retention' })))
       dispatcher.start()
-      outbox.resume()
+      await outbox.resume()
       await sessions.restore()
     },
     close: () => {
@@ -175,7 +162,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
         for (const stop of stopJobs) stop()
         await app.close()
         await fetcher.close()
-        db.close()
+        await store.close()
       })()
       return closing
     },

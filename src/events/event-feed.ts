@@ -1,3 +1,4 @@
+import type { Logger } from 'pino'
 import type { DeliveryRepository } from '../store/ports.js'
 import { envelope, type EventEnvelope, type PublicEventType } from './envelope.js'
 import type { EventBus } from './event-bus.js'
@@ -11,21 +12,27 @@ export interface EventFeedDeps {
   deliveries: DeliveryRepository
   dispatcher: WebhookDispatcher
   live: LiveStream
+  logger: Logger
 }
 
 /**
  * Turns domain events into public envelopes and hands each to every matching webhook (queued in the
- * database before anything is attempted) and to the live stream.
+ * database before anything is attempted) and to the live stream. Queueing is chained, so each
+ * webhook's lane holds events in the order they happened whatever the store does concurrently.
  */
-export function startEventFeed({ bus, registry, deliveries, dispatcher, live }: EventFeedDeps): () => void {
+export function startEventFeed({ bus, registry, deliveries, dispatcher, live, logger }: EventFeedDeps): () => void {
+  let queued: Promise<void> = Promise.resolve()
   const emit = (type: PublicEventType, deviceId: string, data: Record<string, unknown>): void => {
     const event: EventEnvelope = envelope(type, deviceId, data)
-    const targets = registry.targetsFor(deviceId, type)
-    if (targets.length > 0) {
-      const body = JSON.stringify(event)
-      deliveries.enqueue(targets.map((target) => ({ webhookId: target.id, deviceId, eventId: event.id, eventType: type, body })))
-      dispatcher.wake()
-    }
+    queued = queued
+      .then(async () => {
+        const targets = await registry.targetsFor(deviceId, type)
+        if (targets.length === 0) return
+        const body = JSON.stringify(event)
+        await deliveries.enqueue(targets.map((target) => ({ webhookId: target.id, deviceId, eventId: event.id, eventType: type, body })))
+        dispatcher.wake()
+      })
+      .catch((error: unknown) => logger.error({ err: error, eventId: event.id, type, deviceId }, 'could not queue an event for webhooks'))
     live.publish(event)
   }
 

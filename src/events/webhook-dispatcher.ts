@@ -1,9 +1,9 @@
 import type { Logger } from 'pino'
 import type { SafeFetcher } from '../security/safe-fetch.js'
 import type { DeliveryRecord, DeliveryRepository } from '../store/ports.js'
-import { laneKey } from '../store/sqlite-delivery-repository.js'
+import { laneKey } from '../store/ports.js'
 import type { EventBus } from './event-bus.js'
-import type { WebhookRegistry } from './webhook-registry.js'
+import type { WebhookRegistry, WebhookTarget } from './webhook-registry.js'
 import { signatureHeaders } from './webhook-signer.js'
 
 export interface DispatcherOptions {
@@ -35,6 +35,7 @@ export class WebhookDispatcher {
   private readonly busyLanes = new Set<string>()
   private timer: NodeJS.Timeout | undefined
   private pumping = false
+  private pumpAgain = false
   private stopped = false
 
   constructor(private readonly options: DispatcherOptions) {}
@@ -57,30 +58,51 @@ export class WebhookDispatcher {
   }
 
   private pump(): void {
-    if (this.pumping || this.stopped) return
+    if (this.stopped) return
+    if (this.pumping) {
+      this.pumpAgain = true
+      return
+    }
     this.pumping = true
-    try {
-      const free = this.options.concurrency - this.busyLanes.size
-      if (free > 0) {
-        for (const delivery of this.options.deliveries.dueLaneHeads(Date.now(), free, this.busyLanes)) {
-          const lane = laneKey(delivery.webhookId, delivery.deviceId)
-          this.busyLanes.add(lane)
-          void this.attempt(delivery).finally(() => {
+    let nextLookMs = IDLE_POLL_MS
+    this.takeDueDeliveries()
+      .then((delay) => {
+        nextLookMs = delay
+      })
+      .catch((error: unknown) => this.options.logger.error({ err: error }, 'could not read the webhook queue'))
+      .finally(() => {
+        this.pumping = false
+        if (this.pumpAgain) {
+          this.pumpAgain = false
+          this.pump()
+        } else {
+          this.scheduleNextLook(nextLookMs)
+        }
+      })
+  }
+
+  /** Starts an attempt for each due lane head there is room for; returns how long to wait before looking again. */
+  private async takeDueDeliveries(): Promise<number> {
+    const free = this.options.concurrency - this.busyLanes.size
+    if (free > 0) {
+      for (const delivery of await this.options.deliveries.dueLaneHeads(Date.now(), free, this.busyLanes)) {
+        const lane = laneKey(delivery.webhookId, delivery.deviceId)
+        this.busyLanes.add(lane)
+        void this.attempt(delivery)
+          .catch((error: unknown) => this.options.logger.error({ err: error, seq: delivery.seq }, 'could not record a webhook attempt'))
+          .finally(() => {
             this.busyLanes.delete(lane)
             this.wake()
           })
-        }
       }
-      this.scheduleNextLook()
-    } finally {
-      this.pumping = false
     }
+    const due = await this.options.deliveries.nextDueAt(Date.now(), this.busyLanes)
+    return due === undefined ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, Math.max(10, due - Date.now()))
   }
 
-  private scheduleNextLook(): void {
+  private scheduleNextLook(delay: number): void {
+    if (this.stopped) return
     if (this.timer) clearTimeout(this.timer)
-    const due = this.options.deliveries.nextDueAt()
-    const delay = due === undefined ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, Math.max(10, due - Date.now()))
     this.timer = setTimeout(() => {
       this.timer = undefined
       this.pump()
@@ -89,37 +111,41 @@ export class WebhookDispatcher {
   }
 
   private async attempt(delivery: DeliveryRecord): Promise<void> {
-    const { deliveries, registry, http, timeoutMs, logger, bus } = this.options
+    const { deliveries, registry, logger, bus } = this.options
     const report = (result: 'delivered' | 'retry' | 'failed'): void => bus.publish('webhook.attempted', { webhookId: delivery.webhookId, result })
-    const webhook = registry.resolve(delivery.webhookId)
+    const webhook = await registry.resolve(delivery.webhookId)
     if (!webhook) {
-      deliveries.markFailed(delivery.seq, 'The webhook was removed')
+      await deliveries.markFailed(delivery.seq, 'The webhook was removed')
       report('failed')
       return
     }
-    let error: string
-    try {
-      const headers = signatureHeaders(webhook.secret, delivery.eventId, new Date(), delivery.body)
-      const status = await http.post(webhook.url, delivery.body, headers, timeoutMs)
-      if (status >= 200 && status < 300) {
-        deliveries.markDelivered(delivery.seq)
-        report('delivered')
-        return
-      }
-      error = `Receiver answered HTTP ${status}`
-    } catch (failure) {
-      const cause = (failure as { cause?: Error }).cause?.message
-      error = `Receiver unreachable: ${cause ?? (failure as Error).message}`
+    const error = await this.post(webhook, delivery)
+    if (error === undefined) {
+      await deliveries.markDelivered(delivery.seq)
+      report('delivered')
+      return
     }
     const attempts = delivery.attempts + 1
     if (Date.now() - delivery.createdAt >= this.options.retryForMs) {
-      deliveries.markFailed(delivery.seq, error)
+      await deliveries.markFailed(delivery.seq, error)
       report('failed')
       logger.warn({ webhookId: delivery.webhookId, eventId: delivery.eventId, attempts, error }, 'webhook delivery failed for good')
       return
     }
-    deliveries.scheduleRetry(delivery.seq, Date.now() + this.retryDelay(attempts), error)
+    await deliveries.scheduleRetry(delivery.seq, Date.now() + this.retryDelay(attempts), error)
     report('retry')
+  }
+
+  /** Sends the event; undefined when the receiver took it, else why not. */
+  private async post(webhook: WebhookTarget, delivery: DeliveryRecord): Promise<string | undefined> {
+    try {
+      const headers = signatureHeaders(webhook.secret, delivery.eventId, new Date(), delivery.body)
+      const status = await this.options.http.post(webhook.url, delivery.body, headers, this.options.timeoutMs)
+      return status >= 200 && status < 300 ? undefined : `Receiver answered HTTP ${status}`
+    } catch (failure) {
+      const cause = (failure as { cause?: Error }).cause?.message
+      return `Receiver unreachable: ${cause ?? (failure as Error).message}`
+    }
   }
 
   private retryDelay(attempts: number): number {

@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { invalidInput, sessionNotFound } from '../errors.js'
 import type { SafeFetcher } from '../security/safe-fetch.js'
-import type { SessionRepository, WebhookRecord, WebhookRepository } from '../store/ports.js'
+import type { WebhookRecord, WebhookRepository } from '../store/ports.js'
+import type { SessionCatalog } from '../store/session-catalog.js'
 import { isPublicEventType, type PublicEventType } from './envelope.js'
 
 export const GLOBAL_WEBHOOK_ID = 'global'
@@ -27,37 +28,37 @@ export class WebhookRegistry {
 
   constructor(
     private readonly webhooks: WebhookRepository,
-    private readonly sessions: SessionRepository,
+    private readonly sessions: SessionCatalog,
     private readonly urls: SafeFetcher,
     private readonly global: GlobalWebhook | undefined,
   ) {}
 
-  targetsFor(deviceId: string, type: PublicEventType): WebhookTarget[] {
+  async targetsFor(deviceId: string, type: PublicEventType): Promise<WebhookTarget[]> {
     const targets: WebhookTarget[] = []
     if (this.global && wants(this.global.events, type)) targets.push({ id: GLOBAL_WEBHOOK_ID, ...this.global })
-    for (const hook of this.forDevice(deviceId)) if (wants(hook.events, type)) targets.push(hook)
+    for (const hook of await this.forDevice(deviceId)) if (wants(hook.events, type)) targets.push(hook)
     return targets
   }
 
   /** The webhook a delivery goes to, if it still exists. */
-  resolve(id: string): WebhookTarget | undefined {
+  async resolve(id: string): Promise<WebhookTarget | undefined> {
     if (id === GLOBAL_WEBHOOK_ID) return this.global && { id, ...this.global }
     return this.webhooks.get(id)
   }
 
-  list(deviceId: string): WebhookRecord[] {
+  list(deviceId: string): Promise<WebhookRecord[]> {
     if (!this.sessions.get(deviceId)) throw sessionNotFound(deviceId)
     return this.forDevice(deviceId)
   }
 
   /** Registers a webhook; the secret is generated unless given, and shown to the caller only now. */
-  create(deviceId: string, input: { url: string; events?: string[]; secret?: string }): WebhookRecord {
+  async create(deviceId: string, input: { url: string; events?: string[]; secret?: string }): Promise<WebhookRecord> {
     if (!this.sessions.get(deviceId)) throw sessionNotFound(deviceId)
     this.urls.validate(input.url, { allowHttp: true })
     const events = [...new Set(input.events ?? [])]
     const unknown = events.filter((event) => !isPublicEventType(event))
     if (unknown.length > 0) throw invalidInput(`Unknown event types: ${unknown.join(', ')}`)
-    if (this.forDevice(deviceId).length >= MAX_WEBHOOKS_PER_SESSION) {
+    if ((await this.forDevice(deviceId)).length >= MAX_WEBHOOKS_PER_SESSION) {
       throw invalidInput(`A session can have at most ${MAX_WEBHOOKS_PER_SESSION} webhooks`)
     }
     const record: WebhookRecord = {
@@ -68,15 +69,15 @@ export class WebhookRegistry {
       events,
       createdAt: Date.now(),
     }
-    this.webhooks.create(record)
+    await this.webhooks.create(record)
     this.cache.delete(deviceId)
     return record
   }
 
-  delete(deviceId: string, id: string): boolean {
-    const hook = this.webhooks.get(id)
+  async delete(deviceId: string, id: string): Promise<boolean> {
+    const hook = await this.webhooks.get(id)
     if (!hook || hook.deviceId !== deviceId) return false
-    this.webhooks.delete(id)
+    await this.webhooks.delete(id)
     this.cache.delete(deviceId)
     return true
   }
@@ -85,10 +86,10 @@ export class WebhookRegistry {
     this.cache.delete(deviceId)
   }
 
-  private forDevice(deviceId: string): WebhookRecord[] {
+  private async forDevice(deviceId: string): Promise<WebhookRecord[]> {
     let hooks = this.cache.get(deviceId)
     if (!hooks) {
-      hooks = this.webhooks.listForDevice(deviceId)
+      hooks = await this.webhooks.listForDevice(deviceId)
       this.cache.set(deviceId, hooks)
     }
     return hooks

@@ -41,7 +41,7 @@ export interface AppDeps {
   maxMediaBytes: number
   http: Config['http']
   metrics: Registry
-  databaseReachable: () => boolean
+  databaseReachable: () => Promise<boolean>
   sessions: SessionManager
   keys: SessionKeys
   messages: MessageService

@@ -45,21 +45,22 @@ export class Authenticator {
   ) {}
 
   /** The dashboard cookie's token, when it names a valid login. */
-  dashboardToken(request: FastifyRequest): string | undefined {
+  async dashboardToken(request: FastifyRequest): Promise<string | undefined> {
     const token = request.cookies[DASHBOARD_COOKIE]
-    return token && this.dashboard.csrfTokenFor(token) !== undefined ? token : undefined
+    return token && (await this.dashboard.csrfTokenFor(token)) !== undefined ? token : undefined
   }
 
   /**
    * A signed-in dashboard browser acts as the admin. Its state-changing requests must carry the
    * login's CSRF token, which a cross-site page cannot read.
    */
-  private signedInDashboard(request: FastifyRequest): boolean {
-    const token = this.dashboardToken(request)
+  private async signedInDashboard(request: FastifyRequest): Promise<boolean> {
+    if (request.cookies[DASHBOARD_COOKIE] === undefined) return false
+    const token = await this.dashboardToken(request)
     if (token === undefined) return false
     if (SAFE_METHODS.has(request.method)) return true
     const presented = request.headers['x-csrf-token']
-    if (typeof presented !== 'string' || !this.dashboard.csrfMatches(token, presented)) {
+    if (typeof presented !== 'string' || !(await this.dashboard.csrfMatches(token, presented))) {
       throw new DomainError('forbidden', 'Missing or invalid CSRF token; reload the dashboard')
     }
     return true
@@ -81,29 +82,29 @@ export class Authenticator {
   }
 
   /** A key is presented at all; which one is checked once the resource is known. */
-  requireSomeKey(request: FastifyRequest): void {
-    if (this.signedInDashboard(request)) return
+  async requireSomeKey(request: FastifyRequest): Promise<void> {
+    if (await this.signedInDashboard(request)) return
     if (presentedKey(request) === undefined) throw missingCredentials()
   }
 
-  requireAdmin(request: FastifyRequest, sources: CredentialSources = {}): void {
-    if (this.signedInDashboard(request)) return
+  async requireAdmin(request: FastifyRequest, sources: CredentialSources = {}): Promise<void> {
+    if (await this.signedInDashboard(request)) return
     const key = presentedKey(request, sources)
     if (key === undefined) throw missingCredentials()
     this.verified(request, (k) => this.admin.matches(k), key, 'Invalid admin API key')
   }
 
   /** The admin key or, when configured, a dedicated key (used for /metrics). */
-  requireAdminOr(request: FastifyRequest, otherKey: string): void {
-    if (this.signedInDashboard(request)) return
+  async requireAdminOr(request: FastifyRequest, otherKey: string): Promise<void> {
+    if (await this.signedInDashboard(request)) return
     const key = presentedKey(request)
     if (key === undefined) throw missingCredentials()
     this.verified(request, (k) => this.admin.matches(k) || constantTimeEqual(k, otherKey), key, 'Invalid API key')
   }
 
   /** The admin key, or the key of this very session. */
-  requireSessionAccess(request: FastifyRequest, deviceId: string, sources: CredentialSources = {}): void {
-    if (this.signedInDashboard(request)) return
+  async requireSessionAccess(request: FastifyRequest, deviceId: string, sources: CredentialSources = {}): Promise<void> {
+    if (await this.signedInDashboard(request)) return
     const key = presentedKey(request, sources)
     if (key === undefined) throw missingCredentials()
     this.verified(request, (k) => this.admin.matches(k) || this.sessionKeys.verify(deviceId, k), key, `Invalid API key for session "${deviceId}"`)

@@ -17,28 +17,29 @@ export class Inbox {
     private readonly manager: SessionManager,
   ) {}
 
-  chats(deviceId: string, limit: number): ChatSummary[] {
+  chats(deviceId: string, limit: number): Promise<ChatSummary[]> {
     this.manager.get(deviceId)
     return this.inbound.chats(deviceId, limit)
   }
 
-  messages(deviceId: string, chat: string, limit: number, before?: number): InboundMessage[] {
+  async messages(deviceId: string, chat: string, limit: number, before?: number): Promise<InboundMessage[]> {
     this.manager.get(deviceId)
     const jid = parseRecipient(chat)
-    return this.inbound.listByChat(deviceId, jid, limit, before).map((record) => JSON.parse(record.payload) as InboundMessage)
+    const records = await this.inbound.listByChat(deviceId, jid, limit, before)
+    return records.map((record) => JSON.parse(record.payload) as InboundMessage)
   }
 
   /** Streams a received message's media; WhatsApp is asked to re-upload it when the link has expired. */
   async media(deviceId: string, messageId: string): Promise<MediaDownload> {
-    const record = this.inbound.get(deviceId, messageId)
+    const record = await this.inbound.get(deviceId, messageId)
     if (!record) throw new DomainError('not_found', `Message "${messageId}" not found in session "${deviceId}"`)
     const message = JSON.parse(record.payload) as InboundMessage
-    const raw = this.inbound.raw(deviceId, messageId)
+    const raw = await this.inbound.raw(deviceId, messageId)
     if (!message.media || !raw) throw invalidInput(`Message "${messageId}" has no media`)
     const connection = this.manager.requireConnection(deviceId)
     try {
       const { stream, updatedRaw } = await connection.downloadMedia(raw)
-      if (updatedRaw) this.inbound.updateRaw(deviceId, messageId, updatedRaw)
+      if (updatedRaw) await this.inbound.updateRaw(deviceId, messageId, updatedRaw)
       return { stream, mimetype: message.media.mimetype ?? 'application/octet-stream', fileName: message.media.fileName }
     } catch (error) {
       throw new DomainError('upstream_failed', `Could not download the media: ${(error as Error).message}`)

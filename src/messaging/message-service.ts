@@ -41,9 +41,9 @@ export class MessageService {
     }
     const outgoing = await buildOutgoingMessage(request, {
       ...this.resolvers,
-      sentBySession: (id) => this.messages.get(id)?.deviceId === request.deviceId,
+      sentBySession: async (id) => (await this.messages.get(id))?.deviceId === request.deviceId,
     })
-    const { record, created } = this.outbox.accept(request.deviceId, to, outgoing, request.idempotencyKey ?? null)
+    const { record, created } = await this.outbox.accept(request.deviceId, to, outgoing, request.idempotencyKey ?? null)
     if (request.queue) return { record, to: record.recipient, created }
 
     const settled = (await this.outbox.waitUntilSettled(record.id, this.sendTimeoutMs)) ?? record
@@ -62,8 +62,8 @@ export class MessageService {
   }
 
   /** A message, if the caller may see it: the admin, or the key of the session that sent it. */
-  get(messageId: string): MessageRecord {
-    const record = this.messages.get(messageId)
+  async get(messageId: string): Promise<MessageRecord> {
+    const record = await this.messages.get(messageId)
     if (!record) throw new DomainError('not_found', `Message "${messageId}" not found`)
     return record
   }

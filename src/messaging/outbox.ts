@@ -2,7 +2,8 @@ import type { Logger } from 'pino'
 import type { EventBus } from '../events/event-bus.js'
 import type { SessionManager } from '../sessions/session-manager.js'
 import { ConnectionClosedError, type EngineMessageStatus } from '../sessions/whatsapp-port.js'
-import type { MessageRecord, MessageRepository, SessionRepository } from '../store/ports.js'
+import type { MessageRecord, MessageRepository } from '../store/ports.js'
+import type { SessionCatalog } from '../store/session-catalog.js'
 import { decodeMessage, encodeMessage } from './message-codec.js'
 import { canTransition, isSettled, MESSAGE_STATUSES, type MessageStatus } from './message-status.js'
 import type { OutgoingMessage } from './outgoing-content.js'
@@ -10,7 +11,7 @@ import type { SendPacer } from './send-pacer.js'
 
 export interface OutboxOptions {
   messages: MessageRepository
-  sessions: SessionRepository
+  sessions: SessionCatalog
   manager: SessionManager
   bus: EventBus
   pacer: SendPacer
@@ -61,24 +62,25 @@ export class Outbox {
     this.unsubscribe = [
       bus.subscribe('session.status', ({ deviceId, state }) => {
         if (state === 'connected') this.kick(deviceId)
-        else this.requeueInterrupted(deviceId)
+        else this.settle(this.requeueInterrupted(deviceId), { deviceId })
       }),
-      bus.subscribe('engine.message-status', ({ messageId, status, error }) => this.applyEngineStatus(messageId, status, error)),
+      bus.subscribe('engine.message-status', ({ messageId, status, error }) =>
+        this.settle(this.applyEngineStatus(messageId, status, error), { messageId })),
     ]
     this.sweeper = setInterval(() => this.failUnacknowledged(), ACK_SWEEP_INTERVAL_MS)
     this.sweeper.unref()
   }
 
   /** After a restart: messages that were mid-send go back to the queue, then every queue is worked on. */
-  resume(): void {
-    const requeued = this.options.messages.requeueSending()
+  async resume(): Promise<void> {
+    const requeued = await this.options.messages.requeueSending()
     if (requeued.length > 0) this.options.logger.info({ count: requeued.length }, 'requeued messages interrupted by a restart')
-    for (const deviceId of this.options.messages.devicesWithQueued()) this.kick(deviceId)
+    for (const deviceId of await this.options.messages.devicesWithQueued()) this.kick(deviceId)
   }
 
-  accept(deviceId: string, recipient: string, message: OutgoingMessage, idempotencyKey: string | null): AcceptedMessage {
+  async accept(deviceId: string, recipient: string, message: OutgoingMessage, idempotencyKey: string | null): Promise<AcceptedMessage> {
     const { json, media } = encodeMessage(message)
-    const accepted = this.options.messages.insertOrGetExisting({
+    const accepted = await this.options.messages.insertOrGetExisting({
       id: this.options.newMessageId(),
       deviceId,
       recipient,
@@ -95,26 +97,32 @@ export class Outbox {
     return accepted
   }
 
-  get(id: string): MessageRecord | undefined {
+  get(id: string): Promise<MessageRecord | undefined> {
     return this.options.messages.get(id)
   }
 
   /** Resolves with the message once it has a final answer (sent or later, or failed), or as it is after timeoutMs. */
   waitUntilSettled(id: string, timeoutMs: number): Promise<MessageRecord | undefined> {
-    const current = this.options.messages.get(id)
-    if (!current || isSettled(current.status as MessageStatus)) return Promise.resolve(current)
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
+      // Listening starts before the first read, so a status that lands in between is not missed.
       const waiters = this.waiters.get(id) ?? new Set()
       this.waiters.set(id, waiters)
-      const done = (record: MessageRecord | undefined): void => {
+      let finished = false
+      const finish = (outcome: () => void): void => {
+        if (finished) return
+        finished = true
         clearTimeout(timer)
-        waiters.delete(onSettled)
+        waiters.delete(done)
         if (waiters.size === 0) this.waiters.delete(id)
-        resolve(record)
+        outcome()
       }
-      const onSettled = (record: MessageRecord): void => done(record)
-      const timer = setTimeout(() => done(this.options.messages.get(id)), timeoutMs)
-      waiters.add(onSettled)
+      const done = (record: MessageRecord | undefined): void => finish(() => resolve(record))
+      const fail = (error: unknown): void => finish(() => reject(error))
+      const timer = setTimeout(() => this.options.messages.get(id).then(done, fail), timeoutMs)
+      waiters.add(done)
+      this.options.messages.get(id).then((current) => {
+        if (!current || isSettled(current.status as MessageStatus)) done(current)
+      }, fail)
     })
   }
 
@@ -146,7 +154,7 @@ export class Outbox {
       if (this.pacingTimers.has(deviceId)) return
       const connection = manager.liveConnection(deviceId)
       if (!connection) return
-      const [next] = messages.nextQueued(deviceId, 1)
+      const [next] = await messages.nextQueued(deviceId, 1)
       if (!next) return
       const wait = pacer.take(deviceId, this.rateFor(deviceId))
       if (wait > 0) {
@@ -156,29 +164,32 @@ export class Outbox {
         }, wait))
         return
       }
-      if (!this.transition(next.id, 'sending', null)) continue
+      if (!(await this.transition(next.id, 'sending', null))) continue
       let outgoing: OutgoingMessage
       try {
-        outgoing = decodeMessage(next.content, messages.media(next.id))
+        outgoing = decodeMessage(next.content, await messages.media(next.id))
       } catch (error) {
-        this.transition(next.id, 'failed', (error as Error).message)
+        await this.transition(next.id, 'failed', (error as Error).message)
         continue
       }
+      let written
       try {
         if (next.recipient.endsWith('@s.whatsapp.net') && !(await this.options.recipientExists(deviceId, next.recipient))) {
-          this.transition(next.id, 'failed', `${next.recipient.split('@')[0]} is not on WhatsApp`)
+          await this.transition(next.id, 'failed', `${next.recipient.split('@')[0]} is not on WhatsApp`)
           continue
         }
-        const written = await connection.send(next.recipient, outgoing, next.id)
-        messages.markWritten(next.id, written.encoded)
-        this.awaitingAck.set(next.id, Date.now() + this.options.ackTimeoutMs)
+        written = await connection.send(next.recipient, outgoing, next.id)
       } catch (error) {
         if (error instanceof ConnectionClosedError || !manager.liveConnection(deviceId)) {
-          this.transition(next.id, 'queued', null)
+          await this.transition(next.id, 'queued', null)
           return
         }
-        this.transition(next.id, 'failed', `WhatsApp could not send the message: ${(error as Error).message}`)
+        await this.transition(next.id, 'failed', `WhatsApp could not send the message: ${(error as Error).message}`)
+        continue
       }
+      // Watched before the write is recorded: the ack can arrive while the database works.
+      this.awaitingAck.set(next.id, Date.now() + this.options.ackTimeoutMs)
+      await messages.markWritten(next.id, written.encoded)
     }
   }
 
@@ -186,16 +197,16 @@ export class Outbox {
     return this.options.sessions.get(deviceId)?.sendRatePerMinute ?? this.options.defaultRatePerMinute
   }
 
-  private applyEngineStatus(messageId: string, status: EngineMessageStatus, error: string | null): void {
+  private async applyEngineStatus(messageId: string, status: EngineMessageStatus, error: string | null): Promise<void> {
     if (status === 'sent' || status === 'failed') this.awaitingAck.delete(messageId)
     const reason = status === 'failed' ? `WhatsApp rejected the message${error ? ` (error ${error})` : ''}` : null
-    this.transition(messageId, status, reason)
+    await this.transition(messageId, status, reason)
   }
 
-  private requeueInterrupted(deviceId: string): void {
-    for (const id of this.options.messages.requeueSending(deviceId)) {
+  private async requeueInterrupted(deviceId: string): Promise<void> {
+    for (const id of await this.options.messages.requeueSending(deviceId)) {
       this.awaitingAck.delete(id)
-      const record = this.options.messages.get(id)
+      const record = await this.options.messages.get(id)
       if (record) this.publish(record)
     }
   }
@@ -205,13 +216,18 @@ export class Outbox {
     for (const [id, deadline] of this.awaitingAck) {
       if (deadline > now) continue
       this.awaitingAck.delete(id)
-      this.transition(id, 'failed', `WhatsApp did not acknowledge the message within ${this.options.ackTimeoutMs} ms`)
+      this.settle(this.transition(id, 'failed', `WhatsApp did not acknowledge the message within ${this.options.ackTimeoutMs} ms`), { messageId: id })
     }
   }
 
+  /** Logs a status update that could not be recorded; it must not take the process down. */
+  private settle(work: Promise<unknown>, context: Record<string, string>): void {
+    work.catch((error: unknown) => this.options.logger.error({ err: error, ...context }, 'could not record a message status'))
+  }
+
   /** Applies a status change when it is allowed; returns whether it happened. */
-  private transition(id: string, status: MessageStatus, error: string | null): boolean {
-    const updated = this.options.messages.transition(id, status, status === 'failed' ? error : null, ALLOWED_FROM[status])
+  private async transition(id: string, status: MessageStatus, error: string | null): Promise<boolean> {
+    const updated = await this.options.messages.transition(id, status, status === 'failed' ? error : null, ALLOWED_FROM[status])
     if (!updated) return false
     this.publish(updated)
     if (isSettled(status)) for (const waiter of this.waiters.get(id) ?? []) waiter(updated)

@@ -33,7 +33,7 @@ export const CONTENT_FIELDS = [
 ] as const satisfies ReadonlyArray<keyof SendContentInput>
 
 /** Whether a message id was sent by this session; used when the caller does not say. */
-export type SentBySession = (messageId: string) => boolean
+export type SentBySession = (messageId: string) => Promise<boolean>
 
 /** What building a message needs from outside: media bytes, link previews, and who sent what. */
 export interface ContentResolvers {
@@ -52,13 +52,13 @@ export async function buildOutgoingMessage(input: SendContentInput, resolvers: C
         : `Give only one kind of content, not ${present.join(' and ')}`,
     )
   }
-  const ref = (value: MessageRefInput): MessageRef => ({
+  const ref = async (value: MessageRefInput): Promise<MessageRef> => ({
     id: value.messageId,
-    fromMe: value.fromMe ?? resolvers.sentBySession(value.messageId),
+    fromMe: value.fromMe ?? (await resolvers.sentBySession(value.messageId)),
     ...(value.participant ? { participant: value.participant } : {}),
   })
   const content = await buildContent(present[0]!, input, resolvers, ref)
-  const replyTo = typeof input.replyTo === 'string' ? ref({ messageId: input.replyTo }) : input.replyTo && ref(input.replyTo)
+  const replyTo = typeof input.replyTo === 'string' ? await ref({ messageId: input.replyTo }) : input.replyTo && (await ref(input.replyTo))
   return replyTo ? { content, replyTo } : { content }
 }
 
@@ -66,7 +66,7 @@ async function buildContent(
   field: (typeof CONTENT_FIELDS)[number],
   input: SendContentInput,
   resolvers: ContentResolvers,
-  ref: (value: MessageRefInput) => MessageRef,
+  ref: (value: MessageRefInput) => Promise<MessageRef>,
 ): Promise<OutgoingContent> {
   switch (field) {
     case 'message': {
@@ -87,7 +87,7 @@ async function buildContent(
       if (input.contacts!.length === 0) throw invalidInput('contacts must list at least one contact')
       return { type: 'contacts', contacts: input.contacts! }
     case 'reaction':
-      return { type: 'reaction', target: ref(input.reaction!), emoji: input.reaction!.emoji }
+      return { type: 'reaction', target: await ref(input.reaction!), emoji: input.reaction!.emoji }
     case 'poll': {
       const { name, options, selectableCount = 1 } = input.poll!
       if (new Set(options).size !== options.length) throw invalidInput('poll.options must be different from each other')
@@ -95,9 +95,9 @@ async function buildContent(
       return { type: 'poll', name, options, selectableCount }
     }
     case 'edit':
-      return { type: 'edit', target: ref(input.edit!), text: input.edit!.text }
+      return { type: 'edit', target: await ref(input.edit!), text: input.edit!.text }
     case 'delete':
-      return { type: 'delete', target: ref(input.delete!) }
+      return { type: 'delete', target: await ref(input.delete!) }
   }
 }
 

@@ -11,22 +11,22 @@ export interface AdminKeyCheck {
  * The admin key is ADMIN_API_KEY when set. Otherwise one is generated on first start, handed to
  * `announce` once, and only its hash is kept, so it survives restarts without being stored.
  */
-export function resolveAdminKey(
+export async function resolveAdminKey(
   configured: string | undefined,
   settings: SettingsRepository,
   announce: (generatedKey: string) => void,
-): AdminKeyCheck {
+): Promise<AdminKeyCheck> {
   let hash: string
   if (configured !== undefined) {
     hash = hashApiKey(configured)
   } else {
-    const stored = settings.get(ADMIN_KEY_HASH_SETTING)
+    const stored = await settings.get(ADMIN_KEY_HASH_SETTING)
     if (stored !== undefined) {
       hash = stored
     } else {
       const generated = generateApiKey()
       hash = hashApiKey(generated)
-      settings.set(ADMIN_KEY_HASH_SETTING, hash)
+      await settings.set(ADMIN_KEY_HASH_SETTING, hash)
       announce(generated)
     }
   }

@@ -20,27 +20,27 @@ export class DashboardSessions {
     private readonly ttlMs: number,
   ) {}
 
-  create(): DashboardLogin {
+  async create(): Promise<DashboardLogin> {
     const login = {
       token: randomBytes(32).toString('base64url'),
       csrfToken: randomBytes(24).toString('base64url'),
       expiresAt: Date.now() + this.ttlMs,
     }
-    this.sessions.create({ tokenHash: hashApiKey(login.token), csrfToken: login.csrfToken, expiresAt: login.expiresAt })
+    await this.sessions.create({ tokenHash: hashApiKey(login.token), csrfToken: login.csrfToken, expiresAt: login.expiresAt })
     return login
   }
 
   /** The CSRF token of a valid, unexpired login. */
-  csrfTokenFor(token: string): string | undefined {
-    return this.sessions.find(hashApiKey(token), Date.now())?.csrfToken
+  async csrfTokenFor(token: string): Promise<string | undefined> {
+    return (await this.sessions.find(hashApiKey(token), Date.now()))?.csrfToken
   }
 
-  csrfMatches(token: string, presented: string): boolean {
-    const expected = this.csrfTokenFor(token)
+  async csrfMatches(token: string, presented: string): Promise<boolean> {
+    const expected = await this.csrfTokenFor(token)
     return expected !== undefined && apiKeyMatches(presented, hashApiKey(expected))
   }
 
-  revoke(token: string): void {
-    this.sessions.delete(hashApiKey(token))
+  revoke(token: string): Promise<void> {
+    return this.sessions.delete(hashApiKey(token))
   }
 }

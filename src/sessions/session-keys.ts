@@ -7,14 +7,14 @@ import {
   MAX_KEY_LENGTH,
   MIN_CUSTOM_KEY_LENGTH,
 } from '../security/api-keys.js'
-import type { SessionRepository } from '../store/ports.js'
+import type { SessionCatalog } from '../store/session-catalog.js'
 
 /** Issues and checks per-session API keys. Only hashes are stored; a key is seen once, when issued. */
 export class SessionKeys {
-  constructor(private readonly sessions: SessionRepository) {}
+  constructor(private readonly sessions: SessionCatalog) {}
 
   /** Sets a custom key or generates one; returns the key in full for the caller to keep. */
-  issue(deviceId: string, customKey?: string): string {
+  async issue(deviceId: string, customKey?: string): Promise<string> {
     if (!this.sessions.get(deviceId)) throw sessionNotFound(deviceId)
     if (customKey !== undefined) {
       if (customKey.length < MIN_CUSTOM_KEY_LENGTH || customKey.length > MAX_KEY_LENGTH) {
@@ -25,7 +25,7 @@ export class SessionKeys {
       }
     }
     const key = customKey ?? generateApiKey()
-    this.sessions.setApiKey(deviceId, hashApiKey(key), apiKeyPrefix(key))
+    await this.sessions.setApiKey(deviceId, hashApiKey(key), apiKeyPrefix(key))
     return key
   }
 

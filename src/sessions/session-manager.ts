@@ -1,7 +1,8 @@
 import type { Logger } from 'pino'
 import { conflict, DomainError, invalidInput, sessionNotFound } from '../errors.js'
 import type { EventBus } from '../events/event-bus.js'
-import type { SessionRecord, SessionRepository } from '../store/ports.js'
+import type { SessionRecord } from '../store/ports.js'
+import type { SessionCatalog } from '../store/session-catalog.js'
 import { ConnectGate } from './connect-gate.js'
 import { KeyedLock } from './keyed-lock.js'
 import type { ReconnectOptions } from './reconnect-policy.js'
@@ -25,7 +26,7 @@ export interface SessionInfo {
 }
 
 export interface SessionManagerDeps {
-  sessions: SessionRepository
+  sessions: SessionCatalog
   connector: WhatsAppConnector
   reconnect: ReconnectOptions
   restoreConcurrency: number
@@ -70,8 +71,8 @@ export class SessionManager {
 
   /** Creates the session and starts it, so its QR code follows at once. */
   create(deviceId: string): Promise<SessionInfo> {
-    return this.lock.run(deviceId, () => {
-      if (!this.deps.sessions.create(deviceId, 'running')) {
+    return this.lock.run(deviceId, async () => {
+      if (!(await this.deps.sessions.create(deviceId, 'running'))) {
         throw conflict(`Session "${deviceId}" already exists`)
       }
       this.runtimeFor(deviceId).start()
@@ -80,27 +81,27 @@ export class SessionManager {
   }
 
   start(deviceId: string): Promise<SessionInfo> {
-    return this.lock.run(deviceId, () => {
+    return this.lock.run(deviceId, async () => {
       this.requireRecord(deviceId)
-      this.deps.sessions.setDesiredState(deviceId, 'running')
+      await this.deps.sessions.setDesiredState(deviceId, 'running')
       this.runtimeFor(deviceId).start()
       return this.get(deviceId)
     })
   }
 
   stop(deviceId: string): Promise<SessionInfo> {
-    return this.lock.run(deviceId, () => {
+    return this.lock.run(deviceId, async () => {
       this.requireRecord(deviceId)
-      this.deps.sessions.setDesiredState(deviceId, 'stopped')
+      await this.deps.sessions.setDesiredState(deviceId, 'stopped')
       this.runtimes.get(deviceId)?.stop()
       return this.get(deviceId)
     })
   }
 
   restart(deviceId: string): Promise<SessionInfo> {
-    return this.lock.run(deviceId, () => {
+    return this.lock.run(deviceId, async () => {
       this.requireRecord(deviceId)
-      this.deps.sessions.setDesiredState(deviceId, 'running')
+      await this.deps.sessions.setDesiredState(deviceId, 'running')
       const runtime = this.runtimeFor(deviceId)
       runtime.stop()
       runtime.start()
@@ -109,9 +110,9 @@ export class SessionManager {
   }
 
   /** Sets the session's own send rate (messages per minute, 0 unlimited), or null for the global default. */
-  setSendRate(deviceId: string, perMinute: number | null): SessionInfo {
+  async setSendRate(deviceId: string, perMinute: number | null): Promise<SessionInfo> {
     this.requireRecord(deviceId)
-    this.deps.sessions.setSendRate(deviceId, perMinute)
+    await this.deps.sessions.setSendRate(deviceId, perMinute)
     return this.get(deviceId)
   }
 
@@ -144,21 +145,21 @@ export class SessionManager {
   logout(deviceId: string): Promise<SessionInfo> {
     return this.lock.run(deviceId, async () => {
       this.requireRecord(deviceId)
-      this.deps.sessions.setDesiredState(deviceId, 'stopped')
+      await this.deps.sessions.setDesiredState(deviceId, 'stopped')
       await this.runtimeFor(deviceId).logout()
-      this.deps.sessions.setAccount(deviceId, null, null)
+      await this.deps.sessions.setAccount(deviceId, null, null)
       return this.get(deviceId)
     })
   }
 
   /** Closes the socket (without unlinking), then removes the session and all its data. */
   delete(deviceId: string): Promise<void> {
-    return this.lock.run(deviceId, () => {
+    return this.lock.run(deviceId, async () => {
       this.requireRecord(deviceId)
       this.runtimes.get(deviceId)?.stop()
       this.runtimes.delete(deviceId)
       this.announced.delete(deviceId)
-      this.deps.sessions.delete(deviceId)
+      await this.deps.sessions.delete(deviceId)
       this.deps.bus.publish('session.deleted', { deviceId })
     })
   }
@@ -205,6 +206,11 @@ export class SessionManager {
     for (const runtime of this.runtimes.values()) runtime.stop()
   }
 
+  /** Records what a socket reported; the session may be deleted meanwhile, which is not an error worth more than a line. */
+  private persist(write: Promise<void>): void {
+    write.catch((error: unknown) => this.deps.logger.warn({ err: error }, 'could not record a session change'))
+  }
+
   private requireRecord(deviceId: string): SessionRecord {
     const record = this.deps.sessions.get(deviceId)
     if (!record) throw sessionNotFound(deviceId)
@@ -221,9 +227,9 @@ export class SessionManager {
           logger: this.deps.logger.child({ deviceId }),
           observer: {
             onStateChange: (id, snapshot) => this.announce(id, snapshot),
-            onAccount: (id, account) => this.deps.sessions.setAccount(id, account.phoneNumber, account.pushName),
+            onAccount: (id, account) => this.persist(this.deps.sessions.setAccount(id, account.phoneNumber, account.pushName)),
             onStoppedItself: (id) => {
-              if (this.deps.sessions.get(id)) this.deps.sessions.setDesiredState(id, 'stopped')
+              if (this.deps.sessions.get(id)) this.persist(this.deps.sessions.setDesiredState(id, 'stopped'))
             },
             onMessageStatus: (id, messageId, status, error) =>
               this.deps.bus.publish('engine.message-status', { deviceId: id, messageId, status, error }),

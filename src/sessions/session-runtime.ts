@@ -121,7 +121,7 @@ export class SessionRuntime {
       }
     }
     this.endConnection()
-    this.deps.connector.forget(this.deviceId)
+    await this.deps.connector.forget(this.deviceId)
     this.qr = null
     this.account = null
     this.lastError = null
@@ -154,11 +154,23 @@ export class SessionRuntime {
     this.deps.gate.enter((release) => {
       // Stopped or replaced while waiting for a slot.
       if (!isCurrent()) return release()
-      this.connection = this.connect(isCurrent, release)
+      this.connect(isCurrent, release).then(
+        (connection) => {
+          // Stopped or replaced while the credentials loaded: its close event will be ignored.
+          if (isCurrent()) this.connection = connection
+          else connection.close()
+        },
+        (error: unknown) => {
+          release()
+          if (!isCurrent()) return
+          this.currentAttempt = null
+          this.handleClose({ code: undefined, reason: `Could not open the connection: ${(error as Error).message}`, qrExpired: false })
+        },
+      )
     })
   }
 
-  private connect(isCurrent: () => boolean, release: () => void): WhatsAppConnection {
+  private connect(isCurrent: () => boolean, release: () => void): Promise<WhatsAppConnection> {
     return this.deps.connector.connect(this.deviceId, {
       onQr: (code, expiresAt) => {
         release()
@@ -192,7 +204,7 @@ export class SessionRuntime {
   }
 
   private handleClose(disconnect: Disconnect): void {
-    const { logger, connector, reconnect, observer } = this.deps
+    const { logger, reconnect, observer } = this.deps
     this.attempt += 1
     if (disconnect.code === 440) this.replacedCount += 1
     const reaction = decideReaction(
@@ -214,14 +226,19 @@ export class SessionRuntime {
         }, reaction.delayMs)
         this.setState('reconnecting')
         return
-      case 're-pair':
-        connector.forget(this.deviceId)
+      case 're-pair': {
         this.account = null
         this.attempt = 0
-        this.open()
+        // Hold the attempt slot while the old credentials go, so start() does not open on them.
+        const repairing = {}
+        this.currentAttempt = repairing
+        void this.forgetCredentials().then(() => {
+          if (this.currentAttempt === repairing) this.open()
+        })
         return
+      }
       case 'logged-out':
-        connector.forget(this.deviceId)
+        void this.forgetCredentials()
         this.account = null
         this.lastError = 'Logged out from the phone'
         this.setState('logged_out')
@@ -236,6 +253,14 @@ export class SessionRuntime {
         this.lastError = reaction.reason
         this.setState('failed')
         return
+    }
+  }
+
+  private async forgetCredentials(): Promise<void> {
+    try {
+      await this.deps.connector.forget(this.deviceId)
+    } catch (error) {
+      this.deps.logger.error({ err: error }, 'could not delete the credentials')
     }
   }
 

@@ -81,9 +81,10 @@ export interface WhatsAppConnection {
 }
 
 export interface WhatsAppConnector {
-  connect(deviceId: string, callbacks: ConnectionCallbacks): WhatsAppConnection
+  /** Loads the session's credentials and opens a socket; events follow through the callbacks. */
+  connect(deviceId: string, callbacks: ConnectionCallbacks): Promise<WhatsAppConnection>
   /** A fresh id in WhatsApp's format, assigned before a message is first attempted. */
   newMessageId(): string
   /** Deletes the session's credentials and keys. */
-  forget(deviceId: string): void
+  forget(deviceId: string): Promise<void>
 }

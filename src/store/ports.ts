@@ -1,4 +1,8 @@
-/** Storage interfaces the domain depends on; SQLite implements them now, PostgreSQL later. */
+/**
+ * Storage interfaces the domain depends on, implemented for SQLite (embedded default) and
+ * PostgreSQL (DATABASE_URL, several nodes). Every method is async so that both fit; callers must
+ * not assume two calls run in the order they were made unless they await the first.
+ */
 
 export type DesiredState = 'running' | 'stopped'
 
@@ -17,15 +21,15 @@ export interface SessionRecord {
 
 export interface SessionRepository {
   /** Inserts a new session; returns false when the id is taken. */
-  create(deviceId: string, desiredState: DesiredState): boolean
-  get(deviceId: string): SessionRecord | undefined
-  list(): SessionRecord[]
-  setDesiredState(deviceId: string, desiredState: DesiredState): void
-  setApiKey(deviceId: string, hash: string, prefix: string): void
-  setAccount(deviceId: string, phoneNumber: string | null, pushName: string | null): void
-  setSendRate(deviceId: string, perMinute: number | null): void
+  create(deviceId: string, desiredState: DesiredState): Promise<boolean>
+  get(deviceId: string): Promise<SessionRecord | undefined>
+  list(): Promise<SessionRecord[]>
+  setDesiredState(deviceId: string, desiredState: DesiredState): Promise<void>
+  setApiKey(deviceId: string, hash: string, prefix: string): Promise<void>
+  setAccount(deviceId: string, phoneNumber: string | null, pushName: string | null): Promise<void>
+  setSendRate(deviceId: string, perMinute: number | null): Promise<void>
   /** Deletes the session and, by cascade, its auth state. */
-  delete(deviceId: string): boolean
+  delete(deviceId: string): Promise<boolean>
 }
 
 /** One row of auth state as the WhatsApp adapter serialized it. */
@@ -37,18 +41,18 @@ export interface AuthKeyWrite {
 }
 
 export interface AuthStateRepository {
-  readCreds(deviceId: string): string | undefined
-  writeCreds(deviceId: string, creds: string): void
-  readKeys(deviceId: string, type: string, ids: readonly string[]): Map<string, string>
+  readCreds(deviceId: string): Promise<string | undefined>
+  writeCreds(deviceId: string, creds: string): Promise<void>
+  readKeys(deviceId: string, type: string, ids: readonly string[]): Promise<Map<string, string>>
   /** Applies every write in one transaction: all or nothing. */
-  writeKeys(deviceId: string, writes: readonly AuthKeyWrite[]): void
+  writeKeys(deviceId: string, writes: readonly AuthKeyWrite[]): Promise<void>
   /** Removes creds and every key of the session. */
-  clear(deviceId: string): void
+  clear(deviceId: string): Promise<void>
 }
 
 export interface SettingsRepository {
-  get(name: string): string | undefined
-  set(name: string, value: string): void
+  get(name: string): Promise<string | undefined>
+  set(name: string, value: string): Promise<void>
 }
 
 export interface MessageRecord {
@@ -78,24 +82,24 @@ export interface NewMessage {
 
 export interface MessageRepository {
   /** Inserts the message, or returns the existing one with the same (deviceId, idempotencyKey). */
-  insertOrGetExisting(message: NewMessage): { record: MessageRecord; created: boolean }
-  get(id: string): MessageRecord | undefined
+  insertOrGetExisting(message: NewMessage): Promise<{ record: MessageRecord; created: boolean }>
+  get(id: string): Promise<MessageRecord | undefined>
   /** The media bytes stored with a queued message. */
-  media(id: string): Buffer | undefined
+  media(id: string): Promise<Buffer | undefined>
   /** The oldest queued messages of a session, in the order they were accepted. */
-  nextQueued(deviceId: string, limit: number): MessageRecord[]
+  nextQueued(deviceId: string, limit: number): Promise<MessageRecord[]>
   /**
    * Moves a message to `status` if its current status is one of `allowedFrom`, in one statement;
    * returns the updated message, or undefined when it does not exist or may not move.
    */
-  transition(id: string, status: string, error: string | null, allowedFrom: readonly string[]): MessageRecord | undefined
+  transition(id: string, status: string, error: string | null, allowedFrom: readonly string[]): Promise<MessageRecord | undefined>
   /** Records what was sent on the wire and drops the media bytes kept for sending. */
-  markWritten(id: string, waMessage: Uint8Array): void
-  waMessage(deviceId: string, id: string): Uint8Array | undefined
+  markWritten(id: string, waMessage: Uint8Array): Promise<void>
+  waMessage(deviceId: string, id: string): Promise<Uint8Array | undefined>
   /** Puts messages caught mid-send back in the queue (after a crash or a lost connection). */
-  requeueSending(deviceId?: string): string[]
+  requeueSending(deviceId?: string): Promise<string[]>
   /** Device ids that have queued messages. */
-  devicesWithQueued(): string[]
+  devicesWithQueued(): Promise<string[]>
 }
 
 export interface InboundRecord {
@@ -116,15 +120,15 @@ export interface ChatSummary {
 
 export interface InboundMessageRepository {
   /** Stores the message unless this session already has one with its id; returns whether it was new. */
-  insert(record: InboundRecord, raw: Uint8Array | null): boolean
-  get(deviceId: string, id: string): InboundRecord | undefined
-  raw(deviceId: string, id: string): Uint8Array | undefined
+  insert(record: InboundRecord, raw: Uint8Array | null): Promise<boolean>
+  get(deviceId: string, id: string): Promise<InboundRecord | undefined>
+  raw(deviceId: string, id: string): Promise<Uint8Array | undefined>
   /** Replaces the engine's encoding, e.g. after the media was uploaded again under a new path. */
-  updateRaw(deviceId: string, id: string, raw: Uint8Array): void
+  updateRaw(deviceId: string, id: string, raw: Uint8Array): Promise<void>
   /** Newest first, older than `before` (epoch ms) when given. */
-  listByChat(deviceId: string, chat: string, limit: number, before?: number): InboundRecord[]
-  chats(deviceId: string, limit: number): ChatSummary[]
-  deleteOlderThan(createdBefore: number): number
+  listByChat(deviceId: string, chat: string, limit: number, before?: number): Promise<InboundRecord[]>
+  chats(deviceId: string, limit: number): Promise<ChatSummary[]>
+  deleteOlderThan(createdBefore: number): Promise<number>
 }
 
 export interface WebhookRecord {
@@ -138,10 +142,10 @@ export interface WebhookRecord {
 }
 
 export interface WebhookRepository {
-  create(record: WebhookRecord): void
-  listForDevice(deviceId: string): WebhookRecord[]
-  get(id: string): WebhookRecord | undefined
-  delete(id: string): boolean
+  create(record: WebhookRecord): Promise<void>
+  listForDevice(deviceId: string): Promise<WebhookRecord[]>
+  get(id: string): Promise<WebhookRecord | undefined>
+  delete(id: string): Promise<boolean>
 }
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed'
@@ -169,21 +173,28 @@ export interface NewDelivery {
   body: string
 }
 
+/** The key of a delivery lane: deliveries to one webhook about one session go out in order. */
+export const laneKey = (webhookId: string, deviceId: string): string => `${webhookId}\u0000${deviceId}`
+
 export interface DeliveryRepository {
-  enqueue(deliveries: readonly NewDelivery[]): void
+  enqueue(deliveries: readonly NewDelivery[]): Promise<void>
   /** The oldest pending delivery of each lane (webhook and session) that is due, skipping busy lanes. */
-  dueLaneHeads(now: number, limit: number, busyLanes: ReadonlySet<string>): DeliveryRecord[]
-  markDelivered(seq: number): void
-  scheduleRetry(seq: number, nextAttemptAt: number, error: string): void
-  markFailed(seq: number, error: string): void
+  dueLaneHeads(now: number, limit: number, busyLanes: ReadonlySet<string>): Promise<DeliveryRecord[]>
+  markDelivered(seq: number): Promise<void>
+  scheduleRetry(seq: number, nextAttemptAt: number, error: string): Promise<void>
+  markFailed(seq: number, error: string): Promise<void>
   /** Puts a failed delivery back in its lane, due now. */
-  redeliver(seq: number): DeliveryRecord | undefined
-  get(seq: number): DeliveryRecord | undefined
-  list(status: DeliveryStatus, limit: number, deviceId?: string): DeliveryRecord[]
-  /** The earliest next attempt among pending deliveries, to know when to look again. */
-  nextDueAt(): number | undefined
-  deleteForWebhook(webhookId: string): void
-  deleteDeliveredBefore(updatedBefore: number): number
+  redeliver(seq: number): Promise<DeliveryRecord | undefined>
+  get(seq: number): Promise<DeliveryRecord | undefined>
+  list(status: DeliveryStatus, limit: number, deviceId?: string): Promise<DeliveryRecord[]>
+  /**
+   * When dueLaneHeads may next have something for this process: the earliest due time of a lane
+   * head, over lanes not busy here (their end wakes the caller anyway) and, with several nodes,
+   * not before another node's claim on the lane runs out. Deliveries queued behind a head do not count.
+   */
+  nextDueAt(now: number, busyLanes: ReadonlySet<string>): Promise<number | undefined>
+  deleteForWebhook(webhookId: string): Promise<void>
+  deleteDeliveredBefore(updatedBefore: number): Promise<number>
 }
 
 export interface DashboardSessionRecord {
@@ -193,9 +204,25 @@ export interface DashboardSessionRecord {
 }
 
 export interface DashboardSessionRepository {
-  create(record: DashboardSessionRecord): void
+  create(record: DashboardSessionRecord): Promise<void>
   /** The session if it exists and has not expired. */
-  find(tokenHash: string, now: number): DashboardSessionRecord | undefined
-  delete(tokenHash: string): void
-  deleteExpired(now: number): number
+  find(tokenHash: string, now: number): Promise<DashboardSessionRecord | undefined>
+  delete(tokenHash: string): Promise<void>
+  deleteExpired(now: number): Promise<number>
+}
+
+/** Every repository of one database, opened and closed together. */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres'
+  sessions: SessionRepository
+  authStates: AuthStateRepository
+  settings: SettingsRepository
+  messages: MessageRepository
+  inbound: InboundMessageRepository
+  webhooks: WebhookRepository
+  deliveries: DeliveryRepository
+  dashboardLogins: DashboardSessionRepository
+  /** A trivial query, for readiness checks. */
+  isReachable(): Promise<boolean>
+  close(): Promise<void>
 }

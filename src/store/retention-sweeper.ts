@@ -17,15 +17,18 @@ export function startRetentionSweeper(
   retentionDays: number,
   logger: Logger,
 ): () => void {
-  const sweep = (): void => {
+  const sweep = async (): Promise<void> => {
     const now = Date.now()
-    const messages = inbound.deleteOlderThan(now - retentionDays * DAY_MS)
-    const delivered = deliveries.deleteDeliveredBefore(now - DELIVERED_RETENTION_MS)
-    const logins = dashboardLogins.deleteExpired(now)
+    const messages = await inbound.deleteOlderThan(now - retentionDays * DAY_MS)
+    const delivered = await deliveries.deleteDeliveredBefore(now - DELIVERED_RETENTION_MS)
+    const logins = await dashboardLogins.deleteExpired(now)
     if (messages + delivered + logins > 0) logger.info({ messages, delivered, logins }, 'retention sweep')
   }
-  sweep()
-  const timer = setInterval(sweep, SWEEP_INTERVAL_MS)
+  const run = (): void => {
+    sweep().catch((error: unknown) => logger.error({ err: error }, 'retention sweep failed'))
+  }
+  run()
+  const timer = setInterval(run, SWEEP_INTERVAL_MS)
   timer.unref()
   return () => clearInterval(timer)
 }

@@ -21,30 +21,44 @@ const deserialize = <T>(text: string): T => JSON.parse(text, BufferJSON.reviver)
 const PLAIN_JSON_TYPES: ReadonlySet<string> = new Set(['session'])
 const isPlainJson = (type: string, value: unknown): boolean => PLAIN_JSON_TYPES.has(type) && !(value instanceof Uint8Array)
 
-function readCreds(repository: AuthStateRepository, deviceId: string): AuthenticationCreds | undefined {
-  const stored = repository.readCreds(deviceId)
+async function readCreds(repository: AuthStateRepository, deviceId: string): Promise<AuthenticationCreds | undefined> {
+  const stored = await repository.readCreds(deviceId)
   return stored === undefined ? undefined : deserialize<AuthenticationCreds>(stored)
 }
 
 export interface DatabaseAuthState {
   state: AuthenticationState
-  /** Persists the whole creds object, which Baileys mutates in place. */
-  saveCreds(): void
-  /** Stops all writes: a closed socket must not bring back credentials that were wiped after it. */
-  retire(): void
+  /**
+   * Persists the whole creds object, which Baileys mutates in place, as it is now. Saves are
+   * written in the order they were asked for; the promise settles when this one is written.
+   */
+  saveCreds(): Promise<void>
+  /**
+   * Stops all writes: a closed socket must not bring back credentials that were wiped after it.
+   * Resolves once the writes already under way have landed, so a wipe can safely follow.
+   */
+  retire(): Promise<void>
 }
 
 /**
  * Bridges Baileys' auth state to the repository. Keys are read from the database on demand and not
  * kept in memory; every keys.set is one transaction, so a crash never leaves half a key update.
  */
-export function databaseAuthState(repository: AuthStateRepository, deviceId: string, cache?: KeyCache): DatabaseAuthState {
-  const creds = readCreds(repository, deviceId) ?? initAuthCreds()
+export async function databaseAuthState(repository: AuthStateRepository, deviceId: string, cache?: KeyCache): Promise<DatabaseAuthState> {
+  const creds = (await readCreds(repository, deviceId)) ?? initAuthCreds()
   let retired = false
+  let lastCredsWrite: Promise<unknown> = Promise.resolve()
+  const inFlight = new Set<Promise<unknown>>()
+  const track = <T>(write: Promise<T>): Promise<T> => {
+    const settled = write.catch(() => undefined)
+    inFlight.add(settled)
+    void settled.then(() => inFlight.delete(settled))
+    return write
+  }
   const state: AuthenticationState = {
     creds,
     keys: {
-      get: <T extends keyof SignalDataTypeMap>(type: T, ids: string[]) => {
+      get: async <T extends keyof SignalDataTypeMap>(type: T, ids: string[]) => {
         const found: { [id: string]: SignalDataTypeMap[T] } = {}
         const cacheable = cache !== undefined && KeyCache.isHot(type)
         const unknown = cacheable ? [] : ids
@@ -55,7 +69,7 @@ export function databaseAuthState(repository: AuthStateRepository, deviceId: str
             else if (cached !== null) found[id] = cached.value as SignalDataTypeMap[T]
           }
         }
-        const texts = unknown.length > 0 ? repository.readKeys(deviceId, type, unknown) : new Map<string, string>()
+        const texts = unknown.length > 0 ? await repository.readKeys(deviceId, type, unknown) : new Map<string, string>()
         for (const id of unknown) {
           const text = texts.get(id)
           let value = text === undefined ? undefined : deserialize<SignalDataTypeMap[T]>(text)
@@ -67,7 +81,7 @@ export function databaseAuthState(repository: AuthStateRepository, deviceId: str
         }
         return found
       },
-      set: (data: SignalDataSet) => {
+      set: async (data: SignalDataSet) => {
         if (retired) return
         const writes: AuthKeyWrite[] = []
         const written: unknown[] = []
@@ -78,7 +92,7 @@ export function databaseAuthState(repository: AuthStateRepository, deviceId: str
             written.push(value)
           }
         }
-        repository.writeKeys(deviceId, writes)
+        await track(repository.writeKeys(deviceId, writes))
         // Only after the commit: a failed write must not leave the cache ahead of the database.
         if (cache) {
           writes.forEach(({ type, id, value }, index) => {
@@ -88,8 +102,8 @@ export function databaseAuthState(repository: AuthStateRepository, deviceId: str
           })
         }
       },
-      clear: () => {
-        repository.clear(deviceId)
+      clear: async () => {
+        await repository.clear(deviceId)
         cache?.dropDevice(deviceId)
       },
     },
@@ -97,10 +111,16 @@ export function databaseAuthState(repository: AuthStateRepository, deviceId: str
   return {
     state,
     saveCreds: () => {
-      if (!retired) repository.writeCreds(deviceId, serialize(creds))
+      if (retired) return Promise.resolve()
+      const snapshot = serialize(creds)
+      // A pool may run two writes at once; chaining keeps an older snapshot from landing last.
+      const write = track(lastCredsWrite.then(() => repository.writeCreds(deviceId, snapshot)))
+      lastCredsWrite = write.catch(() => undefined)
+      return write
     },
-    retire: () => {
+    retire: async () => {
       retired = true
+      await Promise.all(inFlight)
     },
   }
 }

@@ -39,7 +39,7 @@ export interface BaileysConnectorOptions {
   /** How long a query to WhatsApp (device look-up, key fetch) may take before it fails. */
   queryTimeoutMs: number
   /** Messages this session sent, as encoded on the wire; answers recipients' retry requests. */
-  sentMessage: (deviceId: string, messageId: string) => Uint8Array | undefined
+  sentMessage: (deviceId: string, messageId: string) => Promise<Uint8Array | undefined>
   /** Bytes of parsed Signal keys kept in memory, over all sessions. */
   keyCacheBytes: number
 }
@@ -76,16 +76,20 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
   const { authStates, logger } = options
   const keyCache = new KeyCache(options.keyCacheBytes)
   const cachesFor = createSharedCaches()
+  /** Per session, the last closed socket's writes still landing. */
+  const retiring = new Map<string, Promise<void>>()
   memoizeCurveVerify()
   if (options.rootKey) {
     // Baileys reads this exported object during each handshake; replacing the key trusts the test root.
     WA_CERT_DETAILS.PUBLIC_KEY = options.rootKey as Buffer<ArrayBuffer>
   }
 
-  function connect(deviceId: string, callbacks: ConnectionCallbacks): WhatsAppConnection {
+  async function connect(deviceId: string, callbacks: ConnectionCallbacks): Promise<WhatsAppConnection> {
     const sessionLogger = logger.child({ deviceId })
-    // No cache reset here: a retired socket writes nothing, so the write-through cache matches the database.
-    const auth = databaseAuthState(authStates, deviceId, keyCache)
+    // The previous socket's last writes land before this one reads. No cache reset: a retired
+    // socket writes nothing more, so the write-through cache matches the database.
+    await retiring.get(deviceId)
+    const auth = await databaseAuthState(authStates, deviceId, keyCache)
     const socket = withSharedTransactionContext(() => makeWASocket({
       auth: auth.state,
       version: options.version,
@@ -97,23 +101,21 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       ...cachesFor(deviceId),
       defaultQueryTimeoutMs: options.queryTimeoutMs,
       getMessage: async (key) => {
-        const encoded = key.id ? options.sentMessage(deviceId, key.id) : undefined
+        const encoded = key.id ? await options.sentMessage(deviceId, key.id) : undefined
         return encoded ? proto.Message.decode(encoded) : undefined
       },
     }))
 
     const saveCreds = (): void => {
-      try {
-        auth.saveCreds()
-      } catch (error) {
+      auth.saveCreds().catch((error: unknown) => {
         // The session may have been deleted while the socket was closing.
         sessionLogger.warn({ err: error }, 'could not save credentials')
-      }
+      })
     }
     // The last save on close catches updates still held in Baileys' event buffer; then writes stop.
     const retire = (): void => {
       saveCreds()
-      auth.retire()
+      retiring.set(deviceId, auth.retire())
     }
     socket.ev.on('creds.update', saveCreds)
 
@@ -164,7 +166,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     })
 
     const send = async (jid: string, { content, replyTo }: OutgoingMessage, messageId: string) => {
-      const quotedBytes = replyTo?.fromMe ? options.sentMessage(deviceId, replyTo.id) : undefined
+      const quotedBytes = replyTo?.fromMe ? await options.sentMessage(deviceId, replyTo.id) : undefined
       try {
         const sent = await socket.sendMessage(jid, toBaileysContent(jid, content), {
           messageId,
@@ -222,7 +224,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
         socket.end(undefined)
       },
       logout: () => {
-        auth.retire()
+        retiring.set(deviceId, auth.retire())
         return socket.logout()
       },
     }
@@ -231,8 +233,11 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
   return {
     connect,
     newMessageId: generateMessageID,
-    forget: (deviceId) => {
-      authStates.clear(deviceId)
+    forget: async (deviceId) => {
+      // Writes of the socket that just closed land first, or they would bring the credentials back.
+      await retiring.get(deviceId)
+      retiring.delete(deviceId)
+      await authStates.clear(deviceId)
       keyCache.dropDevice(deviceId)
     },
   }

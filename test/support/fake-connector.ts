@@ -112,6 +112,8 @@ export class FakeConnection implements WhatsAppConnection {
 export class FakeConnector implements WhatsAppConnector {
   readonly connections: FakeConnection[] = []
   readonly forgotten: string[] = []
+  /** Makes the next connect fail as when credentials cannot be read. */
+  failNextConnect: Error | undefined
   private nextId = 0
 
   /** Acknowledge every written message as WhatsApp's server would. */
@@ -122,13 +124,16 @@ export class FakeConnector implements WhatsAppConnector {
     return `FAKE${String(this.nextId).padStart(6, '0')}`
   }
 
-  connect(deviceId: string, callbacks: ConnectionCallbacks): FakeConnection {
+  async connect(deviceId: string, callbacks: ConnectionCallbacks): Promise<FakeConnection> {
+    const failure = this.failNextConnect
+    this.failNextConnect = undefined
+    if (failure) throw failure
     const connection = new FakeConnection(deviceId, callbacks, this.autoAck)
     this.connections.push(connection)
     return connection
   }
 
-  forget(deviceId: string): void {
+  async forget(deviceId: string): Promise<void> {
     this.forgotten.push(deviceId)
   }
 

@@ -1,44 +1,44 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { BufferJSON, proto } from '@whiskeysockets/baileys'
-import { openDatabase } from '../../src/store/database.js'
-import { createSqliteAuthStateRepository } from '../../src/store/sqlite-auth-state-repository.js'
-import { createSqliteSessionRepository } from '../../src/store/sqlite-session-repository.js'
+import { createSqliteAuthStateRepository } from '../../src/store/sqlite/auth-state-repository.js'
+import { openDatabase } from '../../src/store/sqlite/database.js'
+import { createSqliteSessionRepository } from '../../src/store/sqlite/session-repository.js'
 import { databaseAuthState } from '../../src/whatsapp/auth-state.js'
 import { KeyCache } from '../../src/whatsapp/key-cache.js'
 import { tempDir } from '../support/temp-dir.js'
 
-function setup() {
+async function setup() {
   const db = openDatabase(tempDir())
   const sessions = createSqliteSessionRepository(db)
   const repository = createSqliteAuthStateRepository(db)
-  sessions.create('dev1', 'running')
-  sessions.create('dev2', 'running')
+  await sessions.create('dev1', 'running')
+  await sessions.create('dev2', 'running')
   return { db, sessions, repository }
 }
 
 describe('database auth state', () => {
   it('round-trips creds with their binary keys', async () => {
-    const { repository } = setup()
-    const first = databaseAuthState(repository, 'dev1')
+    const { repository } = await setup()
+    const first = (await databaseAuthState(repository, 'dev1'))
     first.state.creds.me = { id: '15550001111:7@s.whatsapp.net', name: 'Ann' }
-    first.saveCreds()
-    const again = databaseAuthState(repository, 'dev1')
+    await first.saveCreds()
+    const again = (await databaseAuthState(repository, 'dev1'))
     assert.deepEqual(again.state.creds.me, { id: '15550001111:7@s.whatsapp.net', name: 'Ann' })
     assert.ok(Buffer.isBuffer(again.state.creds.noiseKey.private))
     assert.deepEqual(again.state.creds.noiseKey.private, first.state.creds.noiseKey.private)
   })
 
-  it('starts with fresh creds when none are stored', () => {
-    const { repository } = setup()
-    const state = databaseAuthState(repository, 'dev1').state
+  it('starts with fresh creds when none are stored', async () => {
+    const { repository } = await setup()
+    const state = (await databaseAuthState(repository, 'dev1')).state
     assert.equal(state.creds.me, undefined)
     assert.equal(typeof state.creds.registrationId, 'number')
   })
 
   it('writes many types in one set, returns only existing ids and deletes on null', async () => {
-    const { repository } = setup()
-    const { keys } = databaseAuthState(repository, 'dev1').state
+    const { repository } = await setup()
+    const { keys } = (await databaseAuthState(repository, 'dev1')).state
     const preKeys = Object.fromEntries(
       Array.from({ length: 812 }, (_, i) => [String(i + 1), { public: Buffer.alloc(32, i % 256), private: Buffer.alloc(32, 1) }]),
     )
@@ -54,8 +54,8 @@ describe('database auth state', () => {
   })
 
   it('revives app-state-sync-key values as protobuf objects', async () => {
-    const { repository } = setup()
-    const { keys } = databaseAuthState(repository, 'dev1').state
+    const { repository } = await setup()
+    const { keys } = (await databaseAuthState(repository, 'dev1')).state
     const value = proto.Message.AppStateSyncKeyData.fromObject({ keyData: Buffer.from('key'), timestamp: 5 })
     await keys.set({ 'app-state-sync-key': { AAA: value } })
     const read = (await keys.get('app-state-sync-key', ['AAA'])).AAA
@@ -64,22 +64,22 @@ describe('database auth state', () => {
   })
 
   it('applies a multi-type set atomically: a failure midway writes nothing', async () => {
-    const { repository, db } = setup()
-    const { keys } = databaseAuthState(repository, 'dev1').state
+    const { repository, db } = await setup()
+    const { keys } = (await databaseAuthState(repository, 'dev1')).state
     await keys.set({ session: { keep: Buffer.from('old') } })
     // A trigger that fails on one row stands in for a crash or constraint error in the middle of a set.
     db.exec(`CREATE TRIGGER fail_on_poison BEFORE INSERT ON auth_keys WHEN NEW.key_id = 'poison'
              BEGIN SELECT RAISE(ABORT, 'poisoned write'); END`)
-    assert.throws(() =>
-      keys.set({ 'pre-key': { '1': { public: Buffer.alloc(1), private: Buffer.alloc(1) } }, session: { keep: null, poison: Buffer.from('x') } }),
-    /poisoned write/)
+    await assert.rejects(async () => {
+      await keys.set({ 'pre-key': { '1': { public: Buffer.alloc(1), private: Buffer.alloc(1) } }, session: { keep: null, poison: Buffer.from('x') } })
+    }, /poisoned write/)
     assert.deepEqual(await keys.get('pre-key', ['1']), {})
     assert.deepEqual(await keys.get('session', ['keep']), { keep: Buffer.from('old') })
   })
 
   it('writes a pairing\'s 812 pre-keys in one commit', async () => {
-    const { repository, db } = setup()
-    const { keys } = databaseAuthState(repository, 'dev1').state
+    const { repository, db } = await setup()
+    const { keys } = (await databaseAuthState(repository, 'dev1')).state
     let commits = 0
     const original = db.transaction.bind(db)
     db.transaction = ((fn: (...args: unknown[]) => unknown) => {
@@ -90,7 +90,7 @@ describe('database auth state', () => {
       }, wrapped)
     }) as typeof db.transaction
     // Repository built after the spy so its transactions are counted.
-    const spied = databaseAuthState(createSqliteAuthStateRepository(db), 'dev1').state.keys
+    const spied = (await databaseAuthState(createSqliteAuthStateRepository(db), 'dev1')).state.keys
     const preKeys = Object.fromEntries(Array.from({ length: 812 }, (_, i) => [String(i + 1), { public: Buffer.alloc(32), private: Buffer.alloc(32) }]))
     await spied.set({ 'pre-key': preKeys })
     assert.equal(commits, 1)
@@ -98,46 +98,46 @@ describe('database auth state', () => {
   })
 
   it('keeps sessions apart and clears only the one asked, creds included', async () => {
-    const { repository } = setup()
-    const one = databaseAuthState(repository, 'dev1')
-    const two = databaseAuthState(repository, 'dev2')
-    one.saveCreds()
-    two.saveCreds()
+    const { repository } = await setup()
+    const one = (await databaseAuthState(repository, 'dev1'))
+    const two = (await databaseAuthState(repository, 'dev2'))
+    await one.saveCreds()
+    await two.saveCreds()
     await one.state.keys.set({ session: { x: Buffer.from('1') } })
     await two.state.keys.set({ session: { x: Buffer.from('2') } })
-    repository.clear('dev1')
-    assert.equal(repository.readCreds('dev1'), undefined)
+    await repository.clear('dev1')
+    assert.equal(await repository.readCreds('dev1'), undefined)
     assert.deepEqual(await one.state.keys.get('session', ['x']), {})
-    assert.notEqual(repository.readCreds('dev2'), undefined)
+    assert.notEqual(await repository.readCreds('dev2'), undefined)
     assert.deepEqual(await two.state.keys.get('session', ['x']), { x: Buffer.from('2') })
   })
 
   it('stops writing once retired', async () => {
-    const { repository } = setup()
-    const auth = databaseAuthState(repository, 'dev1')
+    const { repository } = await setup()
+    const auth = (await databaseAuthState(repository, 'dev1'))
     auth.retire()
-    auth.saveCreds()
+    await auth.saveCreds()
     await auth.state.keys.set({ session: { x: Buffer.from('1') } })
-    assert.equal(repository.readCreds('dev1'), undefined)
+    assert.equal(await repository.readCreds('dev1'), undefined)
     assert.deepEqual(await auth.state.keys.get('session', ['x']), {})
   })
 
-  it('loses auth state with the session row (cascade)', () => {
-    const { repository, sessions } = setup()
-    databaseAuthState(repository, 'dev1').saveCreds()
-    sessions.delete('dev1')
-    assert.equal(repository.readCreds('dev1'), undefined)
+  it('loses auth state with the session row (cascade)', async () => {
+    const { repository, sessions } = await setup()
+    await (await databaseAuthState(repository, 'dev1')).saveCreds()
+    await sessions.delete('dev1')
+    assert.equal(await repository.readCreds('dev1'), undefined)
   })
 })
 
 describe('database auth state with the shared key cache', () => {
   it('serves hot keys from the cache, stays exact through writes and deletes, and forgets a device', async () => {
-    const { repository } = setup()
+    const { repository } = await setup()
     const cache = new KeyCache(1024 * 1024)
-    const { keys } = databaseAuthState(repository, 'dev1', cache).state
+    const { keys } = (await databaseAuthState(repository, 'dev1', cache)).state
     await keys.set({ session: { 'a.0': { _sessions: { x: 1 } } as unknown as Uint8Array } })
     // Changed behind the cache's back: the cache must still answer, proving reads skip the database.
-    repository.writeKeys('dev1', [{ type: 'session', id: 'a.0', value: JSON.stringify({ _sessions: { x: 2 } }) }])
+    await repository.writeKeys('dev1', [{ type: 'session', id: 'a.0', value: JSON.stringify({ _sessions: { x: 2 } }) }])
     assert.deepEqual(await keys.get('session', ['a.0']), { 'a.0': { _sessions: { x: 1 } } })
     await keys.set({ session: { 'a.0': { _sessions: { x: 3 } } as unknown as Uint8Array } })
     assert.deepEqual(await keys.get('session', ['a.0']), { 'a.0': { _sessions: { x: 3 } } })
@@ -147,39 +147,39 @@ describe('database auth state with the shared key cache', () => {
     assert.deepEqual(await keys.get('identity-key', ['b']), {})
     await keys.set({ 'identity-key': { b: Buffer.from('key') } })
     assert.deepEqual(await keys.get('identity-key', ['b']), { b: Buffer.from('key') })
-    repository.writeKeys('dev1', [{ type: 'identity-key', id: 'b', value: JSON.stringify(Buffer.from('new'), BufferJSON.replacer) }])
+    await repository.writeKeys('dev1', [{ type: 'identity-key', id: 'b', value: JSON.stringify(Buffer.from('new'), BufferJSON.replacer) }])
     cache.dropDevice('dev1')
     assert.deepEqual(await keys.get('identity-key', ['b']), { b: Buffer.from('new') })
   })
 
   it('stores libsignal session records as plain JSON that reads back identically from the database', async () => {
-    const { repository } = setup()
+    const { repository } = await setup()
     const cache = new KeyCache(1024 * 1024)
-    const { keys } = databaseAuthState(repository, 'dev1', cache).state
+    const { keys } = (await databaseAuthState(repository, 'dev1', cache)).state
     const record = { _sessions: { BfQ: { registrationId: 7, currentRatchet: { rootKey: 'AAEC', previousCounter: 0 } } }, version: 'v1' }
     await keys.set({ session: { 'u.0': record as unknown as Uint8Array } })
     cache.dropDevice('dev1')
     assert.deepEqual(await keys.get('session', ['u.0']), { 'u.0': record })
-    assert.equal(repository.readKeys('dev1', 'session', ['u.0']).get('u.0'), JSON.stringify(record))
+    assert.equal((await repository.readKeys('dev1', 'session', ['u.0'])).get('u.0'), JSON.stringify(record))
   })
 
   it('does not cache one-time pre-keys and keeps sessions of different devices apart', async () => {
-    const { repository } = setup()
+    const { repository } = await setup()
     const cache = new KeyCache(1024 * 1024)
-    const one = databaseAuthState(repository, 'dev1', cache).state.keys
-    const two = databaseAuthState(repository, 'dev2', cache).state.keys
+    const one = (await databaseAuthState(repository, 'dev1', cache)).state.keys
+    const two = (await databaseAuthState(repository, 'dev2', cache)).state.keys
     await one.set({ 'pre-key': { '1': { public: Buffer.alloc(32, 1), private: Buffer.alloc(32, 2) } }, session: { s: { v: 1 } as unknown as Uint8Array } })
-    repository.writeKeys('dev1', [{ type: 'pre-key', id: '1', value: null }])
+    await repository.writeKeys('dev1', [{ type: 'pre-key', id: '1', value: null }])
     assert.deepEqual(await one.get('pre-key', ['1']), {})
     assert.deepEqual(await two.get('session', ['s']), {})
   })
 
   it('stays within its memory bound', async () => {
-    const { repository } = setup()
+    const { repository } = await setup()
     const cache = new KeyCache(4096)
-    const { keys } = databaseAuthState(repository, 'dev1', cache).state
+    const { keys } = (await databaseAuthState(repository, 'dev1', cache)).state
     for (let i = 0; i < 100; i++) await keys.set({ session: { [`c${i}`]: { blob: 'x'.repeat(500) } as unknown as Uint8Array } })
-    repository.writeKeys('dev1', [{ type: 'session', id: 'c0', value: JSON.stringify({ blob: 'from the database' }) }])
+    await repository.writeKeys('dev1', [{ type: 'session', id: 'c0', value: JSON.stringify({ blob: 'from the database' }) }])
     assert.deepEqual(await keys.get('session', ['c0']), { c0: { blob: 'from the database' } }, 'the oldest entry should have been evicted')
     assert.deepEqual(await keys.get('session', ['c99']), { c99: { blob: 'x'.repeat(500) } })
   })

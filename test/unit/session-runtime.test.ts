@@ -5,6 +5,9 @@ import { ConnectGate } from '../../src/sessions/connect-gate.js'
 import { SessionRuntime, type RuntimeSnapshot } from '../../src/sessions/session-runtime.js'
 import { FakeConnector } from '../support/fake-connector.js'
 
+/** Lets the runtime take the connection the connector resolved (credentials load asynchronously). */
+const socketOpened = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
 function setup(reconnect = { baseDelayMs: 1000, maxDelayMs: 8000, maxAttempts: 3 }, gateSlots = 100) {
   const connector = new FakeConnector()
   const states: string[] = []
@@ -27,9 +30,10 @@ function setup(reconnect = { baseDelayMs: 1000, maxDelayMs: 8000, maxAttempts: 3
 }
 
 describe('SessionRuntime', () => {
-  it('goes connecting -> qr -> connected', () => {
+  it('goes connecting -> qr -> connected', async () => {
     const { connector, runtime, states } = setup()
     runtime.start()
+    await socketOpened()
     connector.latest('dev1').emitQr('ref-1')
     assert.equal(runtime.snapshot().qr?.code, 'ref-1')
     connector.latest('dev1').emitOpen()
@@ -149,9 +153,10 @@ describe('SessionRuntime', () => {
     }
   })
 
-  it('ignores everything a stopped socket reports later', () => {
+  it('ignores everything a stopped socket reports later', async () => {
     const { connector, runtime } = setup()
     runtime.start()
+    await socketOpened()
     const old = connector.latest('dev1')
     runtime.stop()
     assert.ok(old.closed)
@@ -178,9 +183,36 @@ describe('SessionRuntime', () => {
     }
   })
 
+  it('closes a socket that finishes opening after the session was stopped', async () => {
+    const { connector, runtime } = setup()
+    runtime.start()
+    runtime.stop()
+    await socketOpened()
+    assert.ok(connector.latest('dev1').closed)
+    assert.equal(runtime.snapshot().state, 'disconnected')
+    assert.equal(runtime.liveConnection, null)
+  })
+
+  it('retries later when the connection cannot even be opened (credentials unreadable)', async () => {
+    mock.timers.enable({ apis: ['setTimeout'] })
+    try {
+      const { connector, runtime } = setup()
+      connector.failNextConnect = new Error('database is down')
+      runtime.start()
+      await socketOpened()
+      assert.equal(runtime.snapshot().state, 'reconnecting')
+      assert.match(runtime.snapshot().lastError ?? '', /database is down/)
+      mock.timers.tick(60_000)
+      assert.equal(connector.connections.length, 1)
+    } finally {
+      mock.timers.reset()
+    }
+  })
+
   it('logout unlinks a connected session and wipes credentials', async () => {
     const { connector, runtime } = setup()
     runtime.start()
+    await socketOpened()
     connector.latest('dev1').emitOpen()
     await runtime.logout()
     assert.ok(connector.latest('dev1').loggedOut)

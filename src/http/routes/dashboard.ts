@@ -23,7 +23,7 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRoutesDeps> = a
     },
   }, async (request, reply) => {
     auth.checkAdminKey(request, request.body.adminKey)
-    const login = logins.create()
+    const login = await logins.create()
     void reply.setCookie(DASHBOARD_COOKIE, login.token, {
       httpOnly: true,
       sameSite: 'strict',
@@ -41,8 +41,8 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRoutesDeps> = a
       response: { 200: LoggedIn, 401: ErrorResponse },
     },
   }, async (request) => {
-    const token = auth.dashboardToken(request)
-    const csrfToken = token === undefined ? undefined : logins.csrfTokenFor(token)
+    const token = await auth.dashboardToken(request)
+    const csrfToken = token === undefined ? undefined : await logins.csrfTokenFor(token)
     if (csrfToken === undefined) throw new DomainError('unauthenticated', 'Not signed in')
     return { success: true as const, csrfToken }
   })
@@ -55,8 +55,8 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRoutesDeps> = a
     },
     onRequest: async (request) => auth.requireAdmin(request),
   }, async (request, reply) => {
-    const token = auth.dashboardToken(request)
-    if (token !== undefined) logins.revoke(token)
+    const token = await auth.dashboardToken(request)
+    if (token !== undefined) await logins.revoke(token)
     void reply.clearCookie(DASHBOARD_COOKIE, { path: '/' })
     return { success: true as const, message: 'Signed out' }
   })

@@ -45,8 +45,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesDeps> = async (ap
     },
     preHandler: async (request) => {
       const { deviceId } = request.query
-      if (deviceId === undefined) auth.requireAdmin(request, { query: true })
-      else auth.requireSessionAccess(request, deviceId, { query: true })
+      if (deviceId === undefined) await auth.requireAdmin(request, { query: true })
+      else await auth.requireSessionAccess(request, deviceId, { query: true })
     },
   }, async (request, reply) => {
     const types = parseTypes(request.query.types)

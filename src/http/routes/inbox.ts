@@ -36,7 +36,7 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<InboxRoutesDeps> = async (ap
     preHandler: async (request) => auth.requireSessionAccess(request, request.params.deviceId),
   }, async (request) => ({
     success: true as const,
-    chats: inbox.chats(request.params.deviceId, request.query.limit ?? 100).map((chat) => ({
+    chats: (await inbox.chats(request.params.deviceId, request.query.limit ?? 100)).map((chat) => ({
       chat: chat.chat,
       messages: chat.messages,
       lastMessageAt: new Date(chat.lastTimestamp).toISOString(),
@@ -59,7 +59,7 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<InboxRoutesDeps> = async (ap
   }, async (request) => {
     const { deviceId, chat } = request.params
     const before = request.query.before === undefined ? undefined : Date.parse(request.query.before)
-    const messages = inbox.messages(deviceId, chat, request.query.limit ?? 50, before)
+    const messages = await inbox.messages(deviceId, chat, request.query.limit ?? 50, before)
     return {
       success: true as const,
       messages: messages.map((message) => ({ ...message, timestamp: new Date(message.timestamp).toISOString() })),

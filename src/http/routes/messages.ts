@@ -164,8 +164,8 @@ export const messageRoutes: FastifyPluginAsyncTypebox<MessageRoutesDeps> = async
     },
     onRequest: async (request) => auth.requireSomeKey(request),
   }, async (request) => {
-    const record = messages.get(request.params.messageId)
-    auth.requireSessionAccess(request, record.deviceId)
+    const record = await messages.get(request.params.messageId)
+    await auth.requireSessionAccess(request, record.deviceId)
     return {
       success: true as const,
       messageId: record.id,

@@ -7,7 +7,7 @@ export interface OperationsRoutesDeps {
   metrics: Registry
   metricsApiKey: string | undefined
   /** Whether the database answers. */
-  databaseReachable: () => boolean
+  databaseReachable: () => Promise<boolean>
   /** Whether sessions have been restored after start-up. */
   sessionsRestored: () => boolean
 }
@@ -24,7 +24,7 @@ export const operationsRoutes: FastifyPluginAsyncTypebox<OperationsRoutesDeps> =
     schema: { summary: 'Readiness: the database answers and sessions are restored', tags: ['operations'], response: { 200: Status, 503: Status } },
     config: { rateLimit: false },
   }, async (_request, reply) => {
-    const checks = { database: deps.databaseReachable(), sessionsRestored: deps.sessionsRestored() }
+    const checks = { database: await deps.databaseReachable(), sessionsRestored: deps.sessionsRestored() }
     const ready = checks.database && checks.sessionsRestored
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks })
   })
@@ -38,7 +38,7 @@ export const operationsRoutes: FastifyPluginAsyncTypebox<OperationsRoutesDeps> =
     },
     config: { rateLimit: false },
     onRequest: async (request) => {
-      if (deps.metricsApiKey !== undefined) deps.auth.requireAdminOr(request, deps.metricsApiKey)
+      if (deps.metricsApiKey !== undefined) await deps.auth.requireAdminOr(request, deps.metricsApiKey)
     },
   }, async (_request, reply) => reply.header('content-type', deps.metrics.contentType).send(await deps.metrics.metrics()))
 }

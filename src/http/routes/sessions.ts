@@ -125,7 +125,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async
       },
     },
   }, async (request) => {
-    const apiKey = keys.issue(request.params.deviceId, request.body?.apiKey)
+    const apiKey = await keys.issue(request.params.deviceId, request.body?.apiKey)
     return { success: true as const, message: 'API key updated', apiKey }
   })
 
@@ -145,7 +145,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async
   }, async (request) => ({
     success: true as const,
     message: 'Settings updated',
-    session: sessionView(sessions.setSendRate(request.params.deviceId, request.body.sendRatePerMinute)),
+    session: sessionView(await sessions.setSendRate(request.params.deviceId, request.body.sendRatePerMinute)),
   }))
 
   app.post('/api/sessions/:deviceId/pairing-code', {

@@ -69,7 +69,7 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRoutesDeps> = async (
       throw invalidInput(`Invalid field ${first?.instancePath.slice(1) ?? ''}: ${first?.message ?? 'invalid value'}`)
     }
     if (!file) throw invalidInput('A "file" part is required')
-    auth.requireSessionAccess(request, fields.deviceId!)
+    await auth.requireSessionAccess(request, fields.deviceId!)
     const kind = (fields.type as MediaKind | undefined) ?? kindFor(file.mimetype)
     const media = { data: file.data, mimetype: file.mimetype === 'application/octet-stream' ? undefined : file.mimetype, fileName: fields.fileName ?? file.fileName }
     const caption = fields.caption

@@ -66,7 +66,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesDeps> = async
       response: { 200: Type.Object({ success: Type.Literal(true), webhooks: Type.Array(WebhookView) }), ...errors },
     },
     preHandler: async (request) => auth.requireSessionAccess(request, request.params.deviceId),
-  }, async (request) => ({ success: true as const, webhooks: registry.list(request.params.deviceId).map(webhookView) }))
+  }, async (request) => ({ success: true as const, webhooks: (await registry.list(request.params.deviceId)).map(webhookView) }))
 
   app.post('/api/sessions/:deviceId/webhooks', {
     schema: {
@@ -86,7 +86,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesDeps> = async
     },
     preHandler: async (request) => auth.requireSessionAccess(request, request.params.deviceId),
   }, async (request, reply) => {
-    const hook = registry.create(request.params.deviceId, request.body)
+    const hook = await registry.create(request.params.deviceId, request.body)
     return reply.status(201).send({ success: true, webhook: { ...webhookView(hook), secret: hook.secret } })
   })
 
@@ -100,10 +100,10 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesDeps> = async
     },
     preHandler: async (request) => auth.requireSessionAccess(request, request.params.deviceId),
   }, async (request) => {
-    if (!registry.delete(request.params.deviceId, request.params.webhookId)) {
+    if (!(await registry.delete(request.params.deviceId, request.params.webhookId))) {
       throw new DomainError('not_found', `Webhook "${request.params.webhookId}" not found`)
     }
-    deliveries.deleteForWebhook(request.params.webhookId)
+    await deliveries.deleteForWebhook(request.params.webhookId)
     return { success: true as const, message: 'Webhook deleted' }
   })
 
@@ -120,12 +120,12 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesDeps> = async
       response: { 200: Type.Object({ success: Type.Literal(true), deliveries: Type.Array(DeliveryView) }), ...errors },
     },
     preHandler: async (request) => {
-      if (request.query.deviceId === undefined) auth.requireAdmin(request)
-      else auth.requireSessionAccess(request, request.query.deviceId)
+      if (request.query.deviceId === undefined) await auth.requireAdmin(request)
+      else await auth.requireSessionAccess(request, request.query.deviceId)
     },
   }, async (request) => ({
     success: true as const,
-    deliveries: deliveries.list(request.query.status ?? 'failed', request.query.limit ?? 100, request.query.deviceId).map(deliveryView),
+    deliveries: (await deliveries.list(request.query.status ?? 'failed', request.query.limit ?? 100, request.query.deviceId)).map(deliveryView),
   }))
 
   app.post('/api/webhooks/deliveries/:id/redeliver', {
@@ -138,10 +138,10 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesDeps> = async
     },
     onRequest: async (request) => auth.requireSomeKey(request),
   }, async (request) => {
-    const existing = deliveries.get(request.params.id)
+    const existing = await deliveries.get(request.params.id)
     if (!existing) throw new DomainError('not_found', `Delivery ${request.params.id} not found`)
-    auth.requireSessionAccess(request, existing.deviceId)
-    const queued = deliveries.redeliver(request.params.id)
+    await auth.requireSessionAccess(request, existing.deviceId)
+    const queued = await deliveries.redeliver(request.params.id)
     if (!queued) throw new DomainError('conflict', `Delivery ${request.params.id} has not failed (status: ${existing.status})`)
     dispatcher.wake()
     return { success: true as const, delivery: deliveryView(queued) }

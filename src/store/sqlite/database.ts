@@ -17,12 +17,3 @@ export function openDatabase(dataDir: string, fileName = 'whatsapp-api.db'): Sql
   migrate(db)
   return db
 }
-
-/** A trivial query, for readiness checks. */
-export function isDatabaseReachable(db: SqliteDatabase): boolean {
-  try {
-    return db.prepare('SELECT 1 AS ok').get() !== undefined
-  } catch {
-    return false
-  }
-}

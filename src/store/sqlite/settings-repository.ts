@@ -1,5 +1,5 @@
 import type { SqliteDatabase } from './database.js'
-import type { SettingsRepository } from './ports.js'
+import type { SettingsRepository } from '../ports.js'
 
 export function createSqliteSettingsRepository(db: SqliteDatabase): SettingsRepository {
   const select = db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE name = ?')
@@ -7,7 +7,7 @@ export function createSqliteSettingsRepository(db: SqliteDatabase): SettingsRepo
     'INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
   )
   return {
-    get: (name) => select.get(name)?.value,
-    set: (name, value) => void upsert.run(name, value),
+    get: async (name) => select.get(name)?.value,
+    set: async (name, value) => void upsert.run(name, value),
   }
 }

@@ -1,31 +1,6 @@
 import type { SqliteDatabase } from './database.js'
-import type { DesiredState, SessionRecord, SessionRepository } from './ports.js'
-
-interface SessionRow {
-  device_id: string
-  desired_state: DesiredState
-  send_rate_per_minute: number | null
-  api_key_hash: string | null
-  api_key_prefix: string | null
-  phone_number: string | null
-  push_name: string | null
-  created_at: number
-  updated_at: number
-}
-
-function toRecord(row: SessionRow): SessionRecord {
-  return {
-    deviceId: row.device_id,
-    desiredState: row.desired_state,
-    sendRatePerMinute: row.send_rate_per_minute,
-    apiKeyHash: row.api_key_hash,
-    apiKeyPrefix: row.api_key_prefix,
-    phoneNumber: row.phone_number,
-    pushName: row.push_name,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  }
-}
+import type { SessionRepository } from '../ports.js'
+import { type SessionRow, toSessionRecord as toRecord } from '../rows.js'
 
 export function createSqliteSessionRepository(db: SqliteDatabase): SessionRepository {
   const insert = db.prepare(
@@ -45,20 +20,20 @@ export function createSqliteSessionRepository(db: SqliteDatabase): SessionReposi
   const remove = db.prepare('DELETE FROM sessions WHERE device_id = ?')
 
   return {
-    create: (deviceId, desiredState) => {
+    create: async (deviceId, desiredState) => {
       const now = Date.now()
       return insert.run(deviceId, desiredState, now, now).changes === 1
     },
-    get: (deviceId) => {
+    get: async (deviceId) => {
       const row = selectOne.get(deviceId)
       return row && toRecord(row)
     },
-    list: () => selectAll.all().map(toRecord),
-    setDesiredState: (deviceId, desiredState) => void updateDesired.run(desiredState, Date.now(), deviceId),
-    setApiKey: (deviceId, hash, prefix) => void updateKey.run(hash, prefix, Date.now(), deviceId),
-    setAccount: (deviceId, phoneNumber, pushName) =>
+    list: async () => selectAll.all().map(toRecord),
+    setDesiredState: async (deviceId, desiredState) => void updateDesired.run(desiredState, Date.now(), deviceId),
+    setApiKey: async (deviceId, hash, prefix) => void updateKey.run(hash, prefix, Date.now(), deviceId),
+    setAccount: async (deviceId, phoneNumber, pushName) =>
       void updateAccount.run(phoneNumber, pushName, Date.now(), deviceId),
-    setSendRate: (deviceId, perMinute) => void updateSendRate.run(perMinute, Date.now(), deviceId),
-    delete: (deviceId) => remove.run(deviceId).changes === 1,
+    setSendRate: async (deviceId, perMinute) => void updateSendRate.run(perMinute, Date.now(), deviceId),
+    delete: async (deviceId) => remove.run(deviceId).changes === 1,
   }
 }

@@ -1,5 +1,5 @@
 import type { SqliteDatabase } from './database.js'
-import type { AuthStateRepository } from './ports.js'
+import type { AuthStateRepository } from '../ports.js'
 
 /** SQLite caps host parameters per statement; reads of many ids go in chunks. */
 const MAX_IDS_PER_QUERY = 500
@@ -42,9 +42,9 @@ export function createSqliteAuthStateRepository(db: SqliteDatabase): AuthStateRe
   })
 
   return {
-    readCreds: (deviceId) => selectCreds.get(deviceId)?.creds,
-    writeCreds: (deviceId, creds) => void upsertCreds.run(deviceId, creds),
-    readKeys: (deviceId, type, ids) => {
+    readCreds: async (deviceId) => selectCreds.get(deviceId)?.creds,
+    writeCreds: async (deviceId, creds) => void upsertCreds.run(deviceId, creds),
+    readKeys: async (deviceId, type, ids) => {
       const found = new Map<string, string>()
       if (ids.length === 1) {
         // The hot path (one session or pre-key per message) uses a cached statement.
@@ -59,7 +59,7 @@ export function createSqliteAuthStateRepository(db: SqliteDatabase): AuthStateRe
       }
       return found
     },
-    writeKeys: (deviceId, writes) => writeKeys(deviceId, writes),
-    clear: (deviceId) => clear(deviceId),
+    writeKeys: async (deviceId, writes) => writeKeys(deviceId, writes),
+    clear: async (deviceId) => clear(deviceId),
   }
 }

@@ -1,38 +1,6 @@
 import type { SqliteDatabase } from './database.js'
-import type { DeliveryRecord, DeliveryRepository, DeliveryStatus, NewDelivery } from './ports.js'
-
-interface DeliveryRow {
-  seq: number
-  webhook_id: string
-  device_id: string
-  event_id: string
-  event_type: string
-  body: string
-  status: DeliveryStatus
-  attempts: number
-  next_attempt_at: number
-  last_error: string | null
-  created_at: number
-  updated_at: number
-}
-
-const toRecord = (row: DeliveryRow): DeliveryRecord => ({
-  seq: row.seq,
-  webhookId: row.webhook_id,
-  deviceId: row.device_id,
-  eventId: row.event_id,
-  eventType: row.event_type,
-  body: row.body,
-  status: row.status,
-  attempts: row.attempts,
-  nextAttemptAt: row.next_attempt_at,
-  lastError: row.last_error,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-})
-
-/** The key of a delivery lane: deliveries to one webhook about one session go out in order. */
-export const laneKey = (webhookId: string, deviceId: string): string => `${webhookId}\u0000${deviceId}`
+import { laneKey, type DeliveryRepository, type NewDelivery } from '../ports.js'
+import { type DeliveryRow, toDeliveryRecord as toRecord } from '../rows.js'
 
 export function createSqliteDeliveryRepository(db: SqliteDatabase): DeliveryRepository {
   const insert = db.prepare(
@@ -53,7 +21,11 @@ export function createSqliteDeliveryRepository(db: SqliteDatabase): DeliveryRepo
   const byStatusAndDevice = db.prepare<[string, string, number], DeliveryRow>(
     'SELECT * FROM webhook_deliveries WHERE status = ? AND device_id = ? ORDER BY seq DESC LIMIT ?',
   )
-  const nextDue = db.prepare<[], { due: number | null }>(`SELECT MIN(next_attempt_at) AS due FROM webhook_deliveries WHERE status = 'pending'`)
+  const headsByDue = db.prepare<[number], { webhook_id: string; device_id: string; next_attempt_at: number }>(
+    `SELECT d.webhook_id, d.device_id, d.next_attempt_at FROM webhook_deliveries d
+     JOIN (SELECT MIN(seq) AS seq FROM webhook_deliveries WHERE status = 'pending' GROUP BY webhook_id, device_id) h ON h.seq = d.seq
+     ORDER BY d.next_attempt_at LIMIT ?`,
+  )
   const removeForWebhook = db.prepare('DELETE FROM webhook_deliveries WHERE webhook_id = ?')
   const prune = db.prepare(`DELETE FROM webhook_deliveries WHERE status = 'delivered' AND updated_at < ?`)
 
@@ -63,30 +35,31 @@ export function createSqliteDeliveryRepository(db: SqliteDatabase): DeliveryRepo
   })
 
   return {
-    enqueue: (deliveries) => {
+    enqueue: async (deliveries) => {
       if (deliveries.length > 0) enqueueAll(deliveries)
     },
-    dueLaneHeads: (now, limit, busyLanes) => {
+    dueLaneHeads: async (now, limit, busyLanes) => {
       // Busy lanes are filtered here rather than in SQL; over-fetch so they do not crowd out idle ones.
       const rows = heads.all(now, limit + busyLanes.size)
       return rows.map(toRecord).filter((d) => !busyLanes.has(laneKey(d.webhookId, d.deviceId))).slice(0, limit)
     },
-    markDelivered: (seq) => void delivered.run(Date.now(), seq),
-    scheduleRetry: (seq, nextAttemptAt, error) => void retry.run(nextAttemptAt, error, Date.now(), seq),
-    markFailed: (seq, error) => void failed.run(error, Date.now(), seq),
-    redeliver: (seq) => {
+    markDelivered: async (seq) => void delivered.run(Date.now(), seq),
+    scheduleRetry: async (seq, nextAttemptAt, error) => void retry.run(nextAttemptAt, error, Date.now(), seq),
+    markFailed: async (seq, error) => void failed.run(error, Date.now(), seq),
+    redeliver: async (seq) => {
       if (requeue.run(Date.now(), Date.now(), seq).changes === 0) return undefined
       const row = one.get(seq)
       return row && toRecord(row)
     },
-    get: (seq) => {
+    get: async (seq) => {
       const row = one.get(seq)
       return row && toRecord(row)
     },
-    list: (status, limit, deviceId) =>
+    list: async (status, limit, deviceId) =>
       (deviceId === undefined ? byStatus.all(status, limit) : byStatusAndDevice.all(status, deviceId, limit)).map(toRecord),
-    nextDueAt: () => nextDue.get()?.due ?? undefined,
-    deleteForWebhook: (webhookId) => void removeForWebhook.run(webhookId),
-    deleteDeliveredBefore: (updatedBefore) => prune.run(updatedBefore).changes,
+    nextDueAt: async (_now, busyLanes) =>
+      headsByDue.all(busyLanes.size + 1).find((head) => !busyLanes.has(laneKey(head.webhook_id, head.device_id)))?.next_attempt_at,
+    deleteForWebhook: async (webhookId) => void removeForWebhook.run(webhookId),
+    deleteDeliveredBefore: async (updatedBefore) => prune.run(updatedBefore).changes,
   }
 }

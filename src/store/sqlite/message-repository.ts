@@ -1,36 +1,7 @@
 import type Database from 'better-sqlite3'
 import type { SqliteDatabase } from './database.js'
-import type { MessageRecord, MessageRepository, NewMessage } from './ports.js'
-
-interface MessageRow {
-  id: string
-  device_id: string
-  recipient: string
-  type: string
-  content: string
-  status: string
-  error: string | null
-  idempotency_key: string | null
-  created_at: number
-  updated_at: number
-}
-
-const COLUMNS = 'id, device_id, recipient, type, content, status, error, idempotency_key, created_at, updated_at'
-
-function toRecord(row: MessageRow): MessageRecord {
-  return {
-    id: row.id,
-    deviceId: row.device_id,
-    recipient: row.recipient,
-    type: row.type,
-    content: row.content,
-    status: row.status,
-    error: row.error,
-    idempotencyKey: row.idempotency_key,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  }
-}
+import type { MessageRepository, NewMessage } from '../ports.js'
+import { MESSAGE_COLUMNS as COLUMNS, type MessageRow, toMessageRecord as toRecord } from '../rows.js'
 
 export function createSqliteMessageRepository(db: SqliteDatabase): MessageRepository {
   const insert = db.prepare(
@@ -84,21 +55,21 @@ export function createSqliteMessageRepository(db: SqliteDatabase): MessageReposi
   })
 
   return {
-    insertOrGetExisting: (message) => insertOrGet(message),
-    get: (id) => {
+    insertOrGetExisting: async (message) => insertOrGet(message),
+    get: async (id) => {
       const row = byId.get(id)
       return row && toRecord(row)
     },
-    media: (id) => mediaOf.get(id)?.media ?? undefined,
-    nextQueued: (deviceId, limit) => queued.all(deviceId, limit).map(toRecord),
-    transition: (id, status, error, allowedFrom) => {
+    media: async (id) => mediaOf.get(id)?.media ?? undefined,
+    nextQueued: async (deviceId, limit) => queued.all(deviceId, limit).map(toRecord),
+    transition: async (id, status, error, allowedFrom) => {
       if (allowedFrom.length === 0) return undefined
       const row = transitionFrom(allowedFrom).get(status, error, Date.now(), id, ...allowedFrom)
       return row && toRecord(row)
     },
-    markWritten: (id, waMessage) => void written.run(Buffer.from(waMessage), Date.now(), id),
-    waMessage: (deviceId, id) => waMessageOf.get(deviceId, id)?.wa_message ?? undefined,
-    requeueSending: (deviceId) => requeue(deviceId),
-    devicesWithQueued: () => devicesQueued.all().map((row) => row.device_id),
+    markWritten: async (id, waMessage) => void written.run(Buffer.from(waMessage), Date.now(), id),
+    waMessage: async (deviceId, id) => waMessageOf.get(deviceId, id)?.wa_message ?? undefined,
+    requeueSending: async (deviceId) => requeue(deviceId),
+    devicesWithQueued: async () => devicesQueued.all().map((row) => row.device_id),
   }
 }

@@ -1,5 +1,5 @@
 import type { SqliteDatabase } from './database.js'
-import type { DashboardSessionRecord, DashboardSessionRepository } from './ports.js'
+import type { DashboardSessionRecord, DashboardSessionRepository } from '../ports.js'
 
 export function createSqliteDashboardSessionRepository(db: SqliteDatabase): DashboardSessionRepository {
   const insert = db.prepare('INSERT INTO dashboard_sessions (token_hash, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?)')
@@ -9,12 +9,12 @@ export function createSqliteDashboardSessionRepository(db: SqliteDatabase): Dash
   const remove = db.prepare('DELETE FROM dashboard_sessions WHERE token_hash = ?')
   const removeExpired = db.prepare('DELETE FROM dashboard_sessions WHERE expires_at <= ?')
   return {
-    create: (record) => void insert.run(record.tokenHash, record.csrfToken, Date.now(), record.expiresAt),
-    find: (tokenHash, now) => {
+    create: async (record) => void insert.run(record.tokenHash, record.csrfToken, Date.now(), record.expiresAt),
+    find: async (tokenHash, now) => {
       const row = select.get(tokenHash, now)
       return row && { tokenHash: row.token_hash, csrfToken: row.csrf_token, expiresAt: row.expires_at }
     },
-    delete: (tokenHash) => void remove.run(tokenHash),
-    deleteExpired: (now) => removeExpired.run(now).changes,
+    delete: async (tokenHash) => void remove.run(tokenHash),
+    deleteExpired: async (now) => removeExpired.run(now).changes,
   }
 }

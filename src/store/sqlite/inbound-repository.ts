@@ -1,25 +1,6 @@
 import type { SqliteDatabase } from './database.js'
-import type { ChatSummary, InboundMessageRepository, InboundRecord } from './ports.js'
-
-interface InboundRow {
-  device_id: string
-  id: string
-  chat: string
-  type: string
-  payload: string
-  timestamp: number
-}
-
-const COLUMNS = 'device_id, id, chat, type, payload, timestamp'
-
-const toRecord = (row: InboundRow): InboundRecord => ({
-  deviceId: row.device_id,
-  id: row.id,
-  chat: row.chat,
-  type: row.type,
-  payload: row.payload,
-  timestamp: row.timestamp,
-})
+import type { ChatSummary, InboundMessageRepository } from '../ports.js'
+import { INBOUND_COLUMNS as COLUMNS, type InboundRow, toInboundRecord as toRecord } from '../rows.js'
 
 export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessageRepository {
   const insert = db.prepare(
@@ -40,19 +21,19 @@ export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessag
   const prune = db.prepare('DELETE FROM inbound_messages WHERE created_at < ?')
 
   return {
-    insert: (record, raw) =>
+    insert: async (record, raw) =>
       insert.run(record.deviceId, record.id, record.chat, record.type, record.payload, raw && Buffer.from(raw), record.timestamp, Date.now())
         .changes === 1,
-    get: (deviceId, id) => {
+    get: async (deviceId, id) => {
       const row = one.get(deviceId, id)
       return row && toRecord(row)
     },
-    raw: (deviceId, id) => rawOf.get(deviceId, id)?.raw ?? undefined,
-    updateRaw: (deviceId, id, raw) => void setRaw.run(Buffer.from(raw), deviceId, id),
-    listByChat: (deviceId, chat, limit, before = Number.MAX_SAFE_INTEGER) =>
+    raw: async (deviceId, id) => rawOf.get(deviceId, id)?.raw ?? undefined,
+    updateRaw: async (deviceId, id, raw) => void setRaw.run(Buffer.from(raw), deviceId, id),
+    listByChat: async (deviceId, chat, limit, before = Number.MAX_SAFE_INTEGER) =>
       byChat.all(deviceId, chat, before, limit).map(toRecord),
-    chats: (deviceId, limit): ChatSummary[] =>
+    chats: async (deviceId, limit): Promise<ChatSummary[]> =>
       chats.all(deviceId, limit).map((row) => ({ chat: row.chat, messages: row.messages, lastTimestamp: row.last })),
-    deleteOlderThan: (createdBefore) => prune.run(createdBefore).changes,
+    deleteOlderThan: async (createdBefore) => prune.run(createdBefore).changes,
   }
 }

@@ -1,0 +1,43 @@
+import type { PgPool } from './pool.js'
+import type { InboundMessageRepository } from '../ports.js'
+import { INBOUND_COLUMNS as COLUMNS, type InboundRow, toInboundRecord as toRecord } from '../rows.js'
+
+export function createPostgresInboundRepository(pool: PgPool): InboundMessageRepository {
+  return {
+    insert: async (record, raw) => {
+      const result = await pool.query(
+        `INSERT INTO inbound_messages (device_id, id, chat, type, payload, raw, timestamp, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (device_id, id) DO NOTHING`,
+        [record.deviceId, record.id, record.chat, record.type, record.payload, raw && Buffer.from(raw), record.timestamp, Date.now()],
+      )
+      return result.rowCount === 1
+    },
+    get: async (deviceId, id) => {
+      const { rows } = await pool.query<InboundRow>(`SELECT ${COLUMNS} FROM inbound_messages WHERE device_id = $1 AND id = $2`, [deviceId, id])
+      return rows[0] && toRecord(rows[0])
+    },
+    raw: async (deviceId, id) =>
+      (await pool.query<{ raw: Buffer | null }>('SELECT raw FROM inbound_messages WHERE device_id = $1 AND id = $2', [deviceId, id])).rows[0]?.raw ??
+      undefined,
+    updateRaw: async (deviceId, id, raw) => {
+      await pool.query('UPDATE inbound_messages SET raw = $1 WHERE device_id = $2 AND id = $3', [Buffer.from(raw), deviceId, id])
+    },
+    listByChat: async (deviceId, chat, limit, before = Number.MAX_SAFE_INTEGER) =>
+      (
+        await pool.query<InboundRow>(
+          `SELECT ${COLUMNS} FROM inbound_messages WHERE device_id = $1 AND chat = $2 AND timestamp < $3
+           ORDER BY timestamp DESC, seq DESC LIMIT $4`,
+          [deviceId, chat, before, limit],
+        )
+      ).rows.map(toRecord),
+    chats: async (deviceId, limit) =>
+      (
+        await pool.query<{ chat: string; messages: number; last: number }>(
+          `SELECT chat, COUNT(*) AS messages, MAX(timestamp) AS last FROM inbound_messages WHERE device_id = $1
+           GROUP BY chat ORDER BY last DESC LIMIT $2`,
+          [deviceId, limit],
+        )
+      ).rows.map((row) => ({ chat: row.chat, messages: row.messages, lastTimestamp: row.last })),
+    deleteOlderThan: async (createdBefore) => (await pool.query('DELETE FROM inbound_messages WHERE created_at < $1', [createdBefore])).rowCount ?? 0,
+  }
+}

@@ -1,0 +1,122 @@
+import { inTransaction, type PgPool } from './pool.js'
+
+/**
+ * Ordered schema steps; the index + 1 is the version recorded in schema_migrations. The first
+ * step is SQLite's final schema (its five migrations folded together), with the same table and
+ * column names, plus the delivery claim columns that let several nodes share one queue.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  CREATE TABLE sessions (
+    device_id            TEXT PRIMARY KEY,
+    desired_state        TEXT NOT NULL CHECK (desired_state IN ('running', 'stopped')),
+    api_key_hash         TEXT,
+    api_key_prefix       TEXT,
+    phone_number         TEXT,
+    push_name            TEXT,
+    created_at           BIGINT NOT NULL,
+    updated_at           BIGINT NOT NULL,
+    send_rate_per_minute INTEGER
+  );
+  CREATE TABLE auth_creds (
+    device_id TEXT PRIMARY KEY REFERENCES sessions(device_id) ON DELETE CASCADE,
+    creds     TEXT NOT NULL
+  );
+  CREATE TABLE auth_keys (
+    device_id TEXT NOT NULL REFERENCES sessions(device_id) ON DELETE CASCADE,
+    type      TEXT NOT NULL,
+    key_id    TEXT NOT NULL,
+    value     TEXT NOT NULL,
+    PRIMARY KEY (device_id, type, key_id)
+  );
+  CREATE TABLE messages (
+    seq             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id              TEXT NOT NULL UNIQUE,
+    device_id       TEXT NOT NULL REFERENCES sessions(device_id) ON DELETE CASCADE,
+    recipient       TEXT NOT NULL,
+    type            TEXT NOT NULL,
+    content         TEXT NOT NULL,
+    media           BYTEA,
+    status          TEXT NOT NULL,
+    error           TEXT,
+    idempotency_key TEXT,
+    wa_message      BYTEA,
+    created_at      BIGINT NOT NULL,
+    updated_at      BIGINT NOT NULL,
+    UNIQUE (device_id, idempotency_key)
+  );
+  -- PostgreSQL matches "status = 'queued'" to this predicate, unlike SQLite; the index stays small.
+  CREATE INDEX messages_pending ON messages (status, device_id, seq) WHERE status IN ('queued', 'sending');
+  CREATE TABLE inbound_messages (
+    seq        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    device_id  TEXT NOT NULL REFERENCES sessions(device_id) ON DELETE CASCADE,
+    id         TEXT NOT NULL,
+    chat       TEXT NOT NULL,
+    type       TEXT NOT NULL,
+    payload    TEXT NOT NULL,
+    raw        BYTEA,
+    timestamp  BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    UNIQUE (device_id, id)
+  );
+  CREATE INDEX inbound_by_chat ON inbound_messages (device_id, chat, timestamp, seq);
+  CREATE INDEX inbound_by_age ON inbound_messages (created_at);
+  CREATE TABLE webhooks (
+    id         TEXT PRIMARY KEY,
+    device_id  TEXT NOT NULL REFERENCES sessions(device_id) ON DELETE CASCADE,
+    url        TEXT NOT NULL,
+    secret     TEXT NOT NULL,
+    events     TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+  );
+  -- Also serves the cascade from sessions, which PostgreSQL does not index by itself.
+  CREATE INDEX webhooks_by_device ON webhooks (device_id, created_at);
+  CREATE TABLE webhook_deliveries (
+    seq             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    webhook_id      TEXT NOT NULL,
+    device_id       TEXT NOT NULL,
+    event_id        TEXT NOT NULL,
+    event_type      TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+    attempts        BIGINT NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL,
+    last_error      TEXT,
+    created_at      BIGINT NOT NULL,
+    updated_at      BIGINT NOT NULL,
+    -- The node delivering the lane head, and until when; another node leaves it alone meanwhile.
+    claimed_by      TEXT,
+    claimed_until   BIGINT
+  );
+  CREATE INDEX deliveries_lane ON webhook_deliveries (webhook_id, device_id, seq) WHERE status = 'pending';
+  CREATE INDEX deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+  CREATE INDEX deliveries_by_status ON webhook_deliveries (status, seq);
+  CREATE INDEX deliveries_by_webhook ON webhook_deliveries (webhook_id);
+  CREATE TABLE dashboard_sessions (
+    token_hash TEXT PRIMARY KEY,
+    csrf_token TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+  );
+  `,
+]
+
+/**
+ * Brings the schema (the first on search_path) up to date. The transaction-scoped advisory lock,
+ * keyed by schema, makes nodes starting at once wait for the first one and then find nothing to do.
+ */
+export async function migrate(pool: PgPool): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('whatsapp-api:migrate:' || current_schema()))`)
+    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)')
+    const { rows } = await client.query<{ version: number | null }>('SELECT MAX(version) AS version FROM schema_migrations')
+    for (let version = rows[0]?.version ?? 0; version < MIGRATIONS.length; version++) {
+      await client.query(MIGRATIONS[version]!)
+      await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [version + 1, Date.now()])
+    }
+  })
+}

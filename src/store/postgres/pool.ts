@@ -1,0 +1,47 @@
+import pg from 'pg'
+
+export type PgPool = pg.Pool
+export type PgClient = pg.PoolClient
+
+const { builtins } = pg.types
+
+/**
+ * Per-pool parsers rather than pg.types.setTypeParser, which would change every pg user in the
+ * process. BIGINT holds epoch milliseconds and counters, all far below 2^53, so numbers are safe;
+ * BYTEA keeps pg's own parser, which yields a Buffer.
+ */
+const types: pg.CustomTypesConfig = {
+  getTypeParser: (oid, format) => {
+    if (oid === builtins.INT8 && format !== 'binary') return Number
+    return pg.types.getTypeParser(oid, format)
+  },
+}
+
+export function createPool(url: string, poolSize = 10): PgPool {
+  // Without a connection timeout, a query (or a readiness check) waits forever for an unreachable server.
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000, types })
+  // An idle client that loses its connection is dropped by the pool; without a listener the
+  // 'error' event would crash the process. Queries that fail still reject to their callers.
+  pool.on('error', () => {})
+  return pool
+}
+
+/** Runs `work` between BEGIN and COMMIT on one pooled client, rolling back if it throws. */
+export async function inTransaction<T>(pool: PgPool, work: (client: PgClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect()
+  let broken: Error | undefined
+  try {
+    await client.query('BEGIN')
+    const result = await work(client)
+    await client.query('COMMIT')
+    return result
+  } catch (error) {
+    // A client that cannot even roll back is destroyed rather than returned to the pool.
+    await client.query('ROLLBACK').catch((rollbackError: Error) => {
+      broken = rollbackError
+    })
+    throw error
+  } finally {
+    client.release(broken)
+  }
+}

@@ -1,0 +1,76 @@
+import type { DesiredState, SessionRecord, SessionRepository } from './ports.js'
+
+/**
+ * Every session record in memory in front of the database: they are read several times per
+ * request (auth, state checks, pacing), synchronously, while writes go through to the database and
+ * then refresh the copy. With several nodes on one database, a node that hears another changed a
+ * session calls refresh(). A thousand sessions are a few hundred kilobytes.
+ */
+export class SessionCatalog {
+  private constructor(
+    private readonly database: SessionRepository,
+    private readonly records: Map<string, SessionRecord>,
+  ) {}
+
+  static async load(database: SessionRepository): Promise<SessionCatalog> {
+    const records = await database.list()
+    return new SessionCatalog(database, new Map(records.map((record) => [record.deviceId, record])))
+  }
+
+  get(deviceId: string): SessionRecord | undefined {
+    return this.records.get(deviceId)
+  }
+
+  list(): SessionRecord[] {
+    return [...this.records.values()].sort((a, b) => a.createdAt - b.createdAt || (a.deviceId < b.deviceId ? -1 : 1))
+  }
+
+  /** Inserts a new session; false when the id is taken. */
+  async create(deviceId: string, desiredState: DesiredState): Promise<boolean> {
+    const created = await this.database.create(deviceId, desiredState)
+    await this.refresh(deviceId)
+    return created
+  }
+
+  setDesiredState(deviceId: string, desiredState: DesiredState): Promise<void> {
+    return this.writeThrough(deviceId, this.database.setDesiredState(deviceId, desiredState))
+  }
+
+  setApiKey(deviceId: string, hash: string, prefix: string): Promise<void> {
+    return this.writeThrough(deviceId, this.database.setApiKey(deviceId, hash, prefix))
+  }
+
+  setAccount(deviceId: string, phoneNumber: string | null, pushName: string | null): Promise<void> {
+    return this.writeThrough(deviceId, this.database.setAccount(deviceId, phoneNumber, pushName))
+  }
+
+  setSendRate(deviceId: string, perMinute: number | null): Promise<void> {
+    return this.writeThrough(deviceId, this.database.setSendRate(deviceId, perMinute))
+  }
+
+  async delete(deviceId: string): Promise<boolean> {
+    const deleted = await this.database.delete(deviceId)
+    this.records.delete(deviceId)
+    return deleted
+  }
+
+  /** Re-reads one session from the database (another node may have changed or deleted it). */
+  async refresh(deviceId: string): Promise<SessionRecord | undefined> {
+    const record = await this.database.get(deviceId)
+    if (record) this.records.set(deviceId, record)
+    else this.records.delete(deviceId)
+    return record
+  }
+
+  /** Re-reads every session, e.g. after missing notifications while the database was unreachable. */
+  async reload(): Promise<void> {
+    const records = await this.database.list()
+    this.records.clear()
+    for (const record of records) this.records.set(record.deviceId, record)
+  }
+
+  private async writeThrough(deviceId: string, write: Promise<void>): Promise<void> {
+    await write
+    await this.refresh(deviceId)
+  }
+}

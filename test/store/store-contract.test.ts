@@ -1,0 +1,622 @@
+import assert from 'node:assert/strict'
+import { afterEach, beforeEach, describe, it } from 'node:test'
+import { laneKey, type NewDelivery, type NewMessage, type Store } from '../../src/store/ports.js'
+import { backends, nextMillisecond, type StoreFixture } from './backends.js'
+
+const message = (overrides: Partial<NewMessage> = {}): NewMessage => ({
+  id: 'm1',
+  deviceId: 'dev1',
+  recipient: '15550001111@s.whatsapp.net',
+  type: 'text',
+  content: '{"text":"hi"}',
+  media: null,
+  status: 'queued',
+  idempotencyKey: null,
+  ...overrides,
+})
+
+const delivery = (webhookId: string, deviceId: string, eventId: string): NewDelivery => ({
+  webhookId,
+  deviceId,
+  eventId,
+  eventType: 'message.received',
+  body: `{"id":"${eventId}"}`,
+})
+
+const sorted = (values: readonly string[]): string[] => [...values].sort()
+
+for (const backend of backends) {
+  describe(`store contract (${backend.name})`, () => {
+    let fixture: StoreFixture
+    let store: Store
+    beforeEach(async () => {
+      fixture = await backend.open()
+      store = fixture.store
+      await store.sessions.create('dev1', 'running')
+      await store.sessions.create('dev2', 'stopped')
+    })
+    afterEach(() => fixture.dispose())
+
+    it('is of its kind and reachable', async () => {
+      assert.equal(store.kind, backend.name)
+      assert.equal(await store.isReachable(), true)
+    })
+
+    describe('sessions', () => {
+      it('creates a session once, with defaults', async () => {
+        const before = Date.now()
+        assert.equal(await store.sessions.create('dev3', 'running'), true)
+        assert.equal(await store.sessions.create('dev3', 'stopped'), false)
+        const record = await store.sessions.get('dev3')
+        assert.ok(record)
+        assert.deepEqual({ ...record, createdAt: 0, updatedAt: 0 }, {
+          deviceId: 'dev3',
+          desiredState: 'running',
+          sendRatePerMinute: null,
+          apiKeyHash: null,
+          apiKeyPrefix: null,
+          phoneNumber: null,
+          pushName: null,
+          createdAt: 0,
+          updatedAt: 0,
+        })
+        assert.ok(record.createdAt >= before && record.createdAt <= Date.now())
+        assert.equal(record.updatedAt, record.createdAt)
+        assert.equal(await store.sessions.get('nope'), undefined)
+      })
+
+      it('lists sessions oldest first', async () => {
+        await nextMillisecond()
+        await store.sessions.create('a-newer', 'running')
+        assert.deepEqual((await store.sessions.list()).map((s) => s.deviceId), ['dev1', 'dev2', 'a-newer'])
+      })
+
+      it('updates desired state, api key, account and send rate', async () => {
+        const created = (await store.sessions.get('dev1'))!
+        const later = await nextMillisecond()
+        await store.sessions.setDesiredState('dev1', 'stopped')
+        await store.sessions.setApiKey('dev1', 'hash', 'wa_123')
+        await store.sessions.setAccount('dev1', '15550001111', 'Ann')
+        await store.sessions.setSendRate('dev1', 30)
+        const record = (await store.sessions.get('dev1'))!
+        assert.equal(record.desiredState, 'stopped')
+        assert.equal(record.apiKeyHash, 'hash')
+        assert.equal(record.apiKeyPrefix, 'wa_123')
+        assert.equal(record.phoneNumber, '15550001111')
+        assert.equal(record.pushName, 'Ann')
+        assert.equal(record.sendRatePerMinute, 30)
+        assert.equal(record.createdAt, created.createdAt)
+        assert.ok(record.updatedAt >= later)
+        await store.sessions.setAccount('dev1', null, null)
+        await store.sessions.setSendRate('dev1', null)
+        const cleared = (await store.sessions.get('dev1'))!
+        assert.equal(cleared.phoneNumber, null)
+        assert.equal(cleared.pushName, null)
+        assert.equal(cleared.sendRatePerMinute, null)
+        assert.equal((await store.sessions.get('dev2'))!.desiredState, 'stopped')
+      })
+
+      it('deletes a session once', async () => {
+        assert.equal(await store.sessions.delete('dev1'), true)
+        assert.equal(await store.sessions.delete('dev1'), false)
+        assert.equal(await store.sessions.get('dev1'), undefined)
+        assert.deepEqual((await store.sessions.list()).map((s) => s.deviceId), ['dev2'])
+      })
+
+      it('deletes, with the session, its auth state, messages, inbound messages and webhooks', async () => {
+        await store.authStates.writeCreds('dev1', '{"me":1}')
+        await store.authStates.writeKeys('dev1', [{ type: 'session', id: 'k', value: 'v' }])
+        await store.messages.insertOrGetExisting(message())
+        await store.inbound.insert({ deviceId: 'dev1', id: 'in1', chat: 'c', type: 'text', payload: '{}', timestamp: 1 }, null)
+        await store.webhooks.create({ id: 'w1', deviceId: 'dev1', url: 'https://example.com', secret: 's', events: [], createdAt: 1 })
+        await store.authStates.writeCreds('dev2', '{"me":2}')
+
+        await store.sessions.delete('dev1')
+        assert.equal(await store.authStates.readCreds('dev1'), undefined)
+        assert.equal((await store.authStates.readKeys('dev1', 'session', ['k'])).size, 0)
+        assert.equal(await store.messages.get('m1'), undefined)
+        assert.equal(await store.inbound.get('dev1', 'in1'), undefined)
+        assert.equal(await store.webhooks.get('w1'), undefined)
+        assert.equal(await store.authStates.readCreds('dev2'), '{"me":2}')
+        // The freed ids can be used again by a new session of the same name.
+        await store.sessions.create('dev1', 'running')
+        assert.equal((await store.messages.insertOrGetExisting(message())).created, true)
+      })
+    })
+
+    describe('auth state', () => {
+      it('writes and overwrites creds per session', async () => {
+        assert.equal(await store.authStates.readCreds('dev1'), undefined)
+        await store.authStates.writeCreds('dev1', 'one')
+        await store.authStates.writeCreds('dev1', 'two')
+        assert.equal(await store.authStates.readCreds('dev1'), 'two')
+        assert.equal(await store.authStates.readCreds('dev2'), undefined)
+      })
+
+      it('reads only the keys that exist, of the given type and session', async () => {
+        await store.authStates.writeKeys('dev1', [
+          { type: 'pre-key', id: '1', value: 'p1' },
+          { type: 'pre-key', id: '2', value: 'p2' },
+          { type: 'session', id: '1', value: 's1' },
+        ])
+        await store.authStates.writeKeys('dev2', [{ type: 'pre-key', id: '3', value: 'other' }])
+        assert.deepEqual(await store.authStates.readKeys('dev1', 'pre-key', ['1', '2', '3', '4']), new Map([['1', 'p1'], ['2', 'p2']]))
+        assert.deepEqual(await store.authStates.readKeys('dev1', 'pre-key', ['2']), new Map([['2', 'p2']]))
+        assert.deepEqual(await store.authStates.readKeys('dev1', 'session', ['1', '2']), new Map([['1', 's1']]))
+        assert.deepEqual(await store.authStates.readKeys('dev1', 'pre-key', []), new Map())
+      })
+
+      it('reads many keys at once', async () => {
+        const writes = Array.from({ length: 1200 }, (_, i) => ({ type: 'pre-key', id: String(i), value: `v${i}` }))
+        await store.authStates.writeKeys('dev1', writes)
+        const ids = [...writes.map((w) => w.id), 'missing']
+        const found = await store.authStates.readKeys('dev1', 'pre-key', ids)
+        assert.equal(found.size, 1200)
+        assert.equal(found.get('0'), 'v0')
+        assert.equal(found.get('1199'), 'v1199')
+      })
+
+      it('updates and deletes keys, the last write of a key in a batch winning', async () => {
+        await store.authStates.writeKeys('dev1', [
+          { type: 'session', id: 'a', value: 'a1' },
+          { type: 'session', id: 'b', value: 'b1' },
+          { type: 'session', id: 'c', value: 'c1' },
+        ])
+        await store.authStates.writeKeys('dev1', [
+          { type: 'session', id: 'a', value: 'a2' },
+          { type: 'session', id: 'b', value: null },
+          { type: 'session', id: 'c', value: null },
+          { type: 'session', id: 'c', value: 'c3' },
+          { type: 'session', id: 'd', value: 'd1' },
+          { type: 'session', id: 'd', value: null },
+          { type: 'session', id: 'missing', value: null },
+        ])
+        assert.deepEqual(
+          await store.authStates.readKeys('dev1', 'session', ['a', 'b', 'c', 'd', 'missing']),
+          new Map([['a', 'a2'], ['c', 'c3']]),
+        )
+        await store.authStates.writeKeys('dev1', [])
+      })
+
+      it('applies a batch of key writes all or nothing', async () => {
+        await store.authStates.writeKeys('dev1', [{ type: 'session', id: 'keep', value: 'v' }])
+        await assert.rejects(
+          store.authStates.writeKeys('dev1', [
+            { type: 'session', id: 'keep', value: null },
+            { type: 'session', id: 'new', value: 'v' },
+            { type: 'session', id: 'bad', value: undefined as unknown as string },
+          ]),
+        )
+        assert.deepEqual(await store.authStates.readKeys('dev1', 'session', ['keep', 'new']), new Map([['keep', 'v']]))
+      })
+
+      it('clears creds and keys of one session only', async () => {
+        await store.authStates.writeCreds('dev1', 'c1')
+        await store.authStates.writeCreds('dev2', 'c2')
+        await store.authStates.writeKeys('dev1', [{ type: 'session', id: 'x', value: '1' }])
+        await store.authStates.writeKeys('dev2', [{ type: 'session', id: 'x', value: '2' }])
+        await store.authStates.clear('dev1')
+        assert.equal(await store.authStates.readCreds('dev1'), undefined)
+        assert.equal((await store.authStates.readKeys('dev1', 'session', ['x'])).size, 0)
+        assert.equal(await store.authStates.readCreds('dev2'), 'c2')
+        assert.equal((await store.authStates.readKeys('dev2', 'session', ['x'])).get('x'), '2')
+        assert.equal((await store.sessions.get('dev1'))?.deviceId, 'dev1')
+      })
+    })
+
+    describe('settings', () => {
+      it('gets, sets and overwrites a setting', async () => {
+        assert.equal(await store.settings.get('theme'), undefined)
+        await store.settings.set('theme', 'dark')
+        await store.settings.set('other', 'x')
+        await store.settings.set('theme', 'light')
+        assert.equal(await store.settings.get('theme'), 'light')
+        assert.equal(await store.settings.get('other'), 'x')
+      })
+    })
+
+    describe('messages', () => {
+      it('inserts a message and returns the existing one for a repeated idempotency key', async () => {
+        const before = Date.now()
+        const first = await store.messages.insertOrGetExisting(message({ idempotencyKey: 'k1' }))
+        assert.equal(first.created, true)
+        assert.deepEqual({ ...first.record, createdAt: 0, updatedAt: 0 }, {
+          id: 'm1',
+          deviceId: 'dev1',
+          recipient: '15550001111@s.whatsapp.net',
+          type: 'text',
+          content: '{"text":"hi"}',
+          status: 'queued',
+          error: null,
+          idempotencyKey: 'k1',
+          createdAt: 0,
+          updatedAt: 0,
+        })
+        assert.ok(first.record.createdAt >= before)
+        assert.equal(first.record.updatedAt, first.record.createdAt)
+
+        const again = await store.messages.insertOrGetExisting(message({ id: 'm2', idempotencyKey: 'k1', content: 'other' }))
+        assert.deepEqual(again, { record: first.record, created: false })
+        assert.equal(await store.messages.get('m2'), undefined)
+        assert.deepEqual(await store.messages.get('m1'), first.record)
+      })
+
+      it('scopes idempotency keys to a session and never matches messages without one', async () => {
+        assert.equal((await store.messages.insertOrGetExisting(message({ id: 'a', idempotencyKey: 'k' }))).created, true)
+        assert.equal((await store.messages.insertOrGetExisting(message({ id: 'b', deviceId: 'dev2', idempotencyKey: 'k' }))).created, true)
+        assert.equal((await store.messages.insertOrGetExisting(message({ id: 'c' }))).created, true)
+        assert.equal((await store.messages.insertOrGetExisting(message({ id: 'd' }))).created, true)
+        await assert.rejects(store.messages.insertOrGetExisting(message({ id: 'a' })))
+      })
+
+      it('creates one message when the same idempotency key arrives concurrently', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => store.messages.insertOrGetExisting(message({ id: `m${i}`, idempotencyKey: 'same' }))),
+        )
+        assert.equal(results.filter((r) => r.created).length, 1)
+        const winner = results.find((r) => r.created)!.record
+        for (const result of results) assert.deepEqual(result.record, winner)
+        assert.deepEqual((await store.messages.nextQueued('dev1', 10)).map((m) => m.id), [winner.id])
+      })
+
+      it('keeps media bytes until the message is written, then the wire message', async () => {
+        const media = Buffer.from([0, 1, 2, 255])
+        await store.messages.insertOrGetExisting(message({ media }))
+        await store.messages.insertOrGetExisting(message({ id: 'plain' }))
+        const stored = await store.messages.media('m1')
+        assert.ok(Buffer.isBuffer(stored))
+        assert.deepEqual(stored, media)
+        assert.equal(await store.messages.media('plain'), undefined)
+        assert.equal(await store.messages.media('missing'), undefined)
+        assert.equal(await store.messages.waMessage('dev1', 'm1'), undefined)
+
+        const wire = new Uint8Array([9, 8, 7])
+        await store.messages.markWritten('m1', wire)
+        assert.equal(await store.messages.media('m1'), undefined)
+        assert.deepEqual(Buffer.from((await store.messages.waMessage('dev1', 'm1'))!), Buffer.from(wire))
+        assert.equal(await store.messages.waMessage('dev2', 'm1'), undefined)
+      })
+
+      it('lists queued messages of a session in the order they were accepted, up to a limit', async () => {
+        for (const id of ['q3', 'q1', 'q2']) await store.messages.insertOrGetExisting(message({ id }))
+        await store.messages.insertOrGetExisting(message({ id: 'sent', status: 'sent' }))
+        await store.messages.insertOrGetExisting(message({ id: 'other', deviceId: 'dev2' }))
+        assert.deepEqual((await store.messages.nextQueued('dev1', 10)).map((m) => m.id), ['q3', 'q1', 'q2'])
+        assert.deepEqual((await store.messages.nextQueued('dev1', 2)).map((m) => m.id), ['q3', 'q1'])
+        assert.deepEqual((await store.messages.nextQueued('dev2', 10)).map((m) => m.id), ['other'])
+        assert.deepEqual(sorted(await store.messages.devicesWithQueued()), ['dev1', 'dev2'])
+        await store.messages.transition('other', 'sending', null, ['queued'])
+        assert.deepEqual(await store.messages.devicesWithQueued(), ['dev1'])
+      })
+
+      it('moves a message only from an allowed status', async () => {
+        const { record } = await store.messages.insertOrGetExisting(message())
+        await nextMillisecond()
+        const sending = await store.messages.transition('m1', 'sending', null, ['queued'])
+        assert.ok(sending)
+        assert.equal(sending.status, 'sending')
+        assert.ok(sending.updatedAt > record.updatedAt)
+        assert.equal(await store.messages.transition('m1', 'sending', null, ['queued']), undefined)
+        assert.equal(await store.messages.transition('m1', 'failed', 'boom', []), undefined)
+        assert.equal(await store.messages.transition('missing', 'failed', 'boom', ['queued', 'sending']), undefined)
+        const failed = await store.messages.transition('m1', 'failed', 'boom', ['queued', 'sending'])
+        assert.deepEqual({ status: failed?.status, error: failed?.error }, { status: 'failed', error: 'boom' })
+        assert.deepEqual(await store.messages.get('m1'), failed)
+      })
+
+      it('requeues messages caught mid-send, per session or all, returning their ids', async () => {
+        for (const [id, deviceId] of [['a', 'dev1'], ['b', 'dev1'], ['c', 'dev2'], ['d', 'dev1']] as const) {
+          await store.messages.insertOrGetExisting(message({ id, deviceId }))
+        }
+        for (const id of ['a', 'b', 'c']) await store.messages.transition(id, 'sending', null, ['queued'])
+        assert.deepEqual(await store.messages.requeueSending('dev1'), ['a', 'b'])
+        assert.equal((await store.messages.get('a'))!.status, 'queued')
+        assert.equal((await store.messages.get('c'))!.status, 'sending')
+        await store.messages.transition('b', 'sending', null, ['queued'])
+        assert.deepEqual(sorted(await store.messages.requeueSending()), ['b', 'c'])
+        assert.deepEqual(await store.messages.requeueSending(), [])
+        assert.deepEqual((await store.messages.nextQueued('dev1', 10)).map((m) => m.id), ['a', 'b', 'd'])
+      })
+    })
+
+    describe('inbound messages', () => {
+      const inbound = (id: string, chat: string, timestamp: number, deviceId = 'dev1') => ({
+        deviceId,
+        id,
+        chat,
+        type: 'text',
+        payload: `{"id":"${id}"}`,
+        timestamp,
+      })
+
+      it('stores a message once per session, with its raw bytes', async () => {
+        assert.equal(await store.inbound.insert(inbound('i1', 'c1', 100), new Uint8Array([1, 2, 3])), true)
+        assert.equal(await store.inbound.insert({ ...inbound('i1', 'c2', 200), payload: 'changed' }, null), false)
+        assert.equal(await store.inbound.insert(inbound('i1', 'c1', 100, 'dev2'), null), true)
+        assert.deepEqual(await store.inbound.get('dev1', 'i1'), inbound('i1', 'c1', 100))
+        assert.equal(await store.inbound.get('dev1', 'missing'), undefined)
+        const raw = await store.inbound.raw('dev1', 'i1')
+        assert.ok(Buffer.isBuffer(raw))
+        assert.deepEqual(raw, Buffer.from([1, 2, 3]))
+        assert.equal(await store.inbound.raw('dev2', 'i1'), undefined)
+        assert.equal(await store.inbound.raw('dev1', 'missing'), undefined)
+        await store.inbound.updateRaw('dev1', 'i1', new Uint8Array([4]))
+        assert.deepEqual(await store.inbound.raw('dev1', 'i1'), Buffer.from([4]))
+      })
+
+      it('lists a chat newest first, pages with before and limit', async () => {
+        await store.inbound.insert(inbound('a', 'c1', 100), null)
+        await store.inbound.insert(inbound('b', 'c1', 300), null)
+        await store.inbound.insert(inbound('c', 'c1', 200), null)
+        await store.inbound.insert(inbound('d', 'c1', 300), null)
+        await store.inbound.insert(inbound('e', 'c2', 400), null)
+        await store.inbound.insert(inbound('f', 'c1', 500, 'dev2'), null)
+        const ids = async (limit: number, before?: number) => (await store.inbound.listByChat('dev1', 'c1', limit, before)).map((m) => m.id)
+        assert.deepEqual(await ids(10), ['d', 'b', 'c', 'a'])
+        assert.deepEqual(await ids(2), ['d', 'b'])
+        assert.deepEqual(await ids(10, 300), ['c', 'a'])
+        assert.deepEqual(await ids(1, 300), ['c'])
+        assert.deepEqual(await ids(10, 100), [])
+      })
+
+      it('summarizes chats, most recent first', async () => {
+        await store.inbound.insert(inbound('a', 'c1', 100), null)
+        await store.inbound.insert(inbound('b', 'c1', 150), null)
+        await store.inbound.insert(inbound('c', 'c2', 400), null)
+        await store.inbound.insert(inbound('d', 'c3', 300), null)
+        await store.inbound.insert(inbound('e', 'c4', 900, 'dev2'), null)
+        assert.deepEqual(await store.inbound.chats('dev1', 10), [
+          { chat: 'c2', messages: 1, lastTimestamp: 400 },
+          { chat: 'c3', messages: 1, lastTimestamp: 300 },
+          { chat: 'c1', messages: 2, lastTimestamp: 150 },
+        ])
+        assert.deepEqual((await store.inbound.chats('dev1', 1)).map((c) => c.chat), ['c2'])
+        assert.deepEqual(await store.inbound.chats('nobody', 10), [])
+      })
+
+      it('deletes messages stored before a time and counts them', async () => {
+        await store.inbound.insert(inbound('old1', 'c1', 1), null)
+        await store.inbound.insert(inbound('old2', 'c1', 2, 'dev2'), null)
+        const cut = await nextMillisecond()
+        await store.inbound.insert(inbound('new', 'c1', 0), null)
+        assert.equal(await store.inbound.deleteOlderThan(cut), 2)
+        assert.equal(await store.inbound.deleteOlderThan(cut), 0)
+        assert.equal(await store.inbound.get('dev1', 'old1'), undefined)
+        assert.ok(await store.inbound.get('dev1', 'new'))
+      })
+    })
+
+    describe('webhooks', () => {
+      it('creates, lists per session in creation order, gets and deletes webhooks', async () => {
+        const hook = (id: string, createdAt: number, deviceId = 'dev1') => ({
+          id,
+          deviceId,
+          url: `https://example.com/${id}`,
+          secret: `secret-${id}`,
+          events: id === 'w1' ? ['message.received', 'session.status'] : [],
+          createdAt,
+        })
+        await store.webhooks.create(hook('w1', 2000))
+        await store.webhooks.create(hook('w3', 1000))
+        await store.webhooks.create(hook('w2', 1000))
+        await store.webhooks.create(hook('w4', 500, 'dev2'))
+        assert.deepEqual(await store.webhooks.listForDevice('dev1'), [hook('w2', 1000), hook('w3', 1000), hook('w1', 2000)])
+        assert.deepEqual(await store.webhooks.get('w1'), hook('w1', 2000))
+        assert.equal(await store.webhooks.get('missing'), undefined)
+        await assert.rejects(store.webhooks.create(hook('w1', 3000)))
+        assert.equal(await store.webhooks.delete('w1'), true)
+        assert.equal(await store.webhooks.delete('w1'), false)
+        assert.deepEqual((await store.webhooks.listForDevice('dev1')).map((w) => w.id), ['w2', 'w3'])
+      })
+    })
+
+    describe('webhook deliveries', () => {
+      const later = () => Date.now() + 1000
+      const events = async (status: 'pending' | 'delivered' | 'failed', limit = 100, deviceId?: string) =>
+        (await store.deliveries.list(status, limit, deviceId)).map((d) => d.eventId)
+      const heads = async (now = later(), limit = 10, busy: ReadonlySet<string> = new Set()) =>
+        (await store.deliveries.dueLaneHeads(now, limit, busy)).map((d) => d.eventId)
+      const seqOf = async (eventId: string) => (await store.deliveries.list('pending', 100)).find((d) => d.eventId === eventId)!.seq
+
+      it('enqueues deliveries in order, pending and due now', async () => {
+        const before = Date.now()
+        await store.deliveries.enqueue([delivery('w1', 'dev1', 'e1'), delivery('w1', 'dev1', 'e2'), delivery('w2', 'dev2', 'e3')])
+        await store.deliveries.enqueue([])
+        const pending = await store.deliveries.list('pending', 10)
+        assert.deepEqual(pending.map((d) => d.eventId), ['e3', 'e2', 'e1'])
+        assert.ok(pending[0]!.seq > pending[1]!.seq && pending[1]!.seq > pending[2]!.seq)
+        const first = pending[2]!
+        assert.deepEqual({ ...first, seq: 0, nextAttemptAt: 0, createdAt: 0, updatedAt: 0 }, {
+          seq: 0,
+          webhookId: 'w1',
+          deviceId: 'dev1',
+          eventId: 'e1',
+          eventType: 'message.received',
+          body: '{"id":"e1"}',
+          status: 'pending',
+          attempts: 0,
+          nextAttemptAt: 0,
+          lastError: null,
+          createdAt: 0,
+          updatedAt: 0,
+        })
+        assert.ok(first.nextAttemptAt >= before && first.nextAttemptAt <= Date.now())
+        assert.equal(first.createdAt, first.nextAttemptAt)
+        assert.deepEqual(await store.deliveries.get(first.seq), first)
+        assert.equal(await store.deliveries.get(first.seq + 1000), undefined)
+      })
+
+      it('keeps the order of a large batch', async () => {
+        const batch = Array.from({ length: 300 }, (_, i) => delivery('w1', 'dev1', `e${i}`))
+        await store.deliveries.enqueue(batch)
+        const pending = await store.deliveries.list('pending', 1000)
+        assert.deepEqual(pending.map((d) => d.eventId).reverse(), batch.map((d) => d.eventId))
+      })
+
+      it('hands out only the oldest pending delivery of each lane, oldest first, up to a limit', async () => {
+        await store.deliveries.enqueue([
+          delivery('w1', 'dev1', 'a1'),
+          delivery('w1', 'dev1', 'a2'),
+          delivery('w2', 'dev1', 'b1'),
+          delivery('w1', 'dev2', 'c1'),
+          delivery('w1', 'dev2', 'c2'),
+        ])
+        assert.deepEqual(await heads(), ['a1', 'b1', 'c1'])
+        assert.deepEqual(await heads(later(), 2), ['a1', 'b1'])
+        // Not yet due.
+        assert.deepEqual(await heads(Date.now() - 60_000), [])
+        // Handed out again until settled: the caller tracks what it is delivering through busy lanes.
+        assert.deepEqual(await heads(), ['a1', 'b1', 'c1'])
+      })
+
+      it('skips busy lanes without letting them crowd out idle ones', async () => {
+        await store.deliveries.enqueue([delivery('w1', 'dev1', 'a1'), delivery('w2', 'dev1', 'b1'), delivery('w1', 'dev2', 'c1')])
+        const busy = new Set([laneKey('w1', 'dev1'), laneKey('w2', 'dev1'), laneKey('w9', 'dev9')])
+        assert.deepEqual(await heads(later(), 1, busy), ['c1'])
+        assert.deepEqual(await heads(later(), 10, new Set([laneKey('w1', 'dev2')])), ['a1', 'b1'])
+      })
+
+      it('moves a lane on once its head is delivered', async () => {
+        await store.deliveries.enqueue([delivery('w1', 'dev1', 'a1'), delivery('w1', 'dev1', 'a2')])
+        const a1 = await seqOf('a1')
+        const cut = await nextMillisecond()
+        await store.deliveries.markDelivered(a1)
+        const delivered = (await store.deliveries.get(a1))!
+        assert.deepEqual({ status: delivered.status, attempts: delivered.attempts, lastError: delivered.lastError }, {
+          status: 'delivered',
+          attempts: 1,
+          lastError: null,
+        })
+        assert.ok(delivered.updatedAt >= cut)
+        assert.deepEqual(await heads(), ['a2'])
+        assert.deepEqual(await events('delivered'), ['a1'])
+      })
+
+      it('holds a lane back while its head waits for a retry', async () => {
+        await store.deliveries.enqueue([delivery('w1', 'dev1', 'a1'), delivery('w1', 'dev1', 'a2'), delivery('w2', 'dev1', 'b1')])
+        const a1 = await seqOf('a1')
+        const retryAt = Date.now() + 10_000
+        await store.deliveries.scheduleRetry(a1, retryAt, 'HTTP 500')
+        const retried = (await store.deliveries.get(a1))!
+        assert.deepEqual({ status: retried.status, attempts: retried.attempts, nextAttemptAt: retried.nextAttemptAt, lastError: retried.lastError }, {
+          status: 'pending',
+          attempts: 1,
+          nextAttemptAt: retryAt,
+          lastError: 'HTTP 500',
+        })
+        assert.deepEqual(await heads(), ['b1'])
+        assert.deepEqual(await heads(retryAt), ['b1', 'a1'])
+        await store.deliveries.scheduleRetry(a1, retryAt + 5, 'HTTP 502')
+        assert.equal((await store.deliveries.get(a1))!.attempts, 2)
+      })
+
+      it('tells when the next lane head is due', async () => {
+        const none = new Set<string>()
+        assert.equal(await store.deliveries.nextDueAt(Date.now(), none), undefined)
+        await store.deliveries.enqueue([delivery('w1', 'dev1', 'a1'), delivery('w2', 'dev1', 'b1')])
+        const [a1, b1] = [await seqOf('a1'), await seqOf('b1')]
+        await store.deliveries.scheduleRetry(a1, 5_000_000_000_000, 'x')
+        await store.deliveries.scheduleRetry(b1, 4_000_000_000_000, 'x')
+        assert.equal(await store.deliveries.nextDueAt(Date.now(), none), 4_000_000_000_000)
+        await store.deliveries.markDelivered(b1)
+        assert.equal(await store.deliveries.nextDueAt(Date.now(), none), 5_000_000_000_000)
+        await store.deliveries.markFailed(a1, 'gone')
+        assert.equal(await store.deliveries.nextDueAt(Date.now(), none), undefined)
+      })
+
+      it('does not count deliveries waiting behind a retrying head, nor lanes busy here', async () => {
+        await store.deliveries.enqueue([delivery('w1', 'dev1', 'a1'), delivery('w1', 'dev1', 'a2'), delivery('w2', 'dev1', 'b1')])
+        const [a1, b1] = [await seqOf('a1'), await seqOf('b1')]
+        await store.deliveries.scheduleRetry(a1, 5_000_000_000_000, 'x')
+        // a2 is due but waits behind a1; b1 is due now unless its lane is in flight here.
+        const b1Due = (await store.deliveries.get(b1))!.nextAttemptAt
+        assert.equal(await store.deliveries.nextDueAt(Date.now(), new Set()), b1Due)
+        assert.equal(await store.deliveries.nextDueAt(Date.now(), new Set([laneKey('w2', 'dev1')])), 5_000_000_000_000)
+      })
+
+      it('fails a delivery for good, letting its lane move on, and redelivers it on demand', async () => {
+        await store.deliveries.enqueue([delivery('w1', 'dev1', 'a1'), delivery('w1', 'dev1', 'a2')])
+        const a1 = await seqOf('a1')
+        await store.deliveries.scheduleRetry(a1, Date.now(), 'HTTP 500')
+        await store.deliveries.markFailed(a1, 'HTTP 410')
+        const failed = (await store.deliveries.get(a1))!
+        assert.deepEqual({ status: failed.status, attempts: failed.attempts, lastError: failed.lastError }, {
+          status: 'failed',
+          attempts: 2,
+          lastError: 'HTTP 410',
+        })
+        assert.deepEqual(await heads(), ['a2'])
+        assert.deepEqual(await events('failed'), ['a1'])
+
+        const before = Date.now()
+        const again = await store.deliveries.redeliver(a1)
+        assert.ok(again)
+        assert.deepEqual({ status: again.status, attempts: again.attempts, lastError: again.lastError }, {
+          status: 'pending',
+          attempts: 2,
+          lastError: 'HTTP 410',
+        })
+        assert.ok(again.nextAttemptAt >= before && again.nextAttemptAt <= Date.now())
+        assert.deepEqual(await store.deliveries.get(a1), again)
+        // Back in its lane, where it is the oldest again.
+        assert.deepEqual(await heads(), ['a1'])
+        assert.equal(await store.deliveries.redeliver(a1), undefined)
+        assert.equal(await store.deliveries.redeliver(a1 + 1000), undefined)
+        await store.deliveries.markDelivered(a1)
+        assert.equal(await store.deliveries.redeliver(a1), undefined)
+      })
+
+      it('lists deliveries by status, newest first, per session and up to a limit', async () => {
+        await store.deliveries.enqueue([delivery('w1', 'dev1', 'a1'), delivery('w1', 'dev2', 'b1'), delivery('w1', 'dev1', 'a2'), delivery('w2', 'dev1', 'c1')])
+        assert.deepEqual(await events('pending'), ['c1', 'a2', 'b1', 'a1'])
+        assert.deepEqual(await events('pending', 2), ['c1', 'a2'])
+        assert.deepEqual(await events('pending', 10, 'dev1'), ['c1', 'a2', 'a1'])
+        assert.deepEqual(await events('pending', 1, 'dev2'), ['b1'])
+        assert.deepEqual(await events('delivered'), [])
+      })
+
+      it('deletes the deliveries of a webhook, whatever their status', async () => {
+        await store.deliveries.enqueue([delivery('w1', 'dev1', 'a1'), delivery('w1', 'dev2', 'a2'), delivery('w2', 'dev1', 'b1')])
+        await store.deliveries.markDelivered(await seqOf('a1'))
+        await store.deliveries.deleteForWebhook('w1')
+        assert.deepEqual(await events('pending'), ['b1'])
+        assert.deepEqual(await events('delivered'), [])
+      })
+
+      it('prunes delivered deliveries last updated before a time and counts them', async () => {
+        await store.deliveries.enqueue([delivery('w1', 'dev1', 'a1'), delivery('w1', 'dev1', 'a2'), delivery('w2', 'dev1', 'b1'), delivery('w3', 'dev1', 'c1')])
+        const [a1, a2, b1, c1] = [await seqOf('a1'), await seqOf('a2'), await seqOf('b1'), await seqOf('c1')]
+        await store.deliveries.markDelivered(a1)
+        await store.deliveries.markFailed(b1, 'x')
+        const cut = await nextMillisecond()
+        await store.deliveries.markDelivered(a2)
+        assert.equal(await store.deliveries.deleteDeliveredBefore(cut), 1)
+        assert.equal(await store.deliveries.get(a1), undefined)
+        assert.equal((await store.deliveries.get(a2))?.status, 'delivered')
+        assert.equal((await store.deliveries.get(b1))?.status, 'failed')
+        assert.equal((await store.deliveries.get(c1))?.status, 'pending')
+        assert.equal(await store.deliveries.deleteDeliveredBefore(Date.now() + 1), 1)
+      })
+    })
+
+    describe('dashboard logins', () => {
+      it('finds a login until it expires, deletes it, and prunes expired ones', async () => {
+        const login = { tokenHash: 'h1', csrfToken: 'csrf', expiresAt: 10_000 }
+        await store.dashboardLogins.create(login)
+        await store.dashboardLogins.create({ tokenHash: 'h2', csrfToken: 'c2', expiresAt: 20_000 })
+        await store.dashboardLogins.create({ tokenHash: 'h3', csrfToken: 'c3', expiresAt: 30_000 })
+        assert.deepEqual(await store.dashboardLogins.find('h1', 9_999), login)
+        assert.equal(await store.dashboardLogins.find('h1', 10_000), undefined)
+        assert.equal(await store.dashboardLogins.find('missing', 0), undefined)
+        await assert.rejects(store.dashboardLogins.create(login))
+
+        assert.equal(await store.dashboardLogins.deleteExpired(20_000), 2)
+        assert.equal(await store.dashboardLogins.deleteExpired(20_000), 0)
+        assert.equal(await store.dashboardLogins.find('h2', 0), undefined)
+        await store.dashboardLogins.delete('h3')
+        await store.dashboardLogins.delete('h3')
+        assert.equal(await store.dashboardLogins.find('h3', 0), undefined)
+      })
+    })
+  })
+}

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { SessionCatalog } from '../../src/store/session-catalog.js'
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import { tempDir } from '../support/temp-dir.js'
+
+describe('SessionCatalog', () => {
+  it('answers like the database after every kind of write, and loads what was there', async () => {
+    const store = openSqliteStore(tempDir())
+    const database = store.sessions
+    await database.create('existing', 'stopped')
+    const catalog = await SessionCatalog.load(database)
+    assert.deepEqual(catalog.list(), await database.list())
+
+    assert.equal(await catalog.create('shop', 'running'), true)
+    assert.equal(await catalog.create('shop', 'running'), false)
+    await catalog.setDesiredState('shop', 'stopped')
+    await catalog.setApiKey('shop', 'hash', 'prefix12')
+    await catalog.setAccount('shop', '15550001111', 'Shop')
+    await catalog.setSendRate('shop', 30)
+    assert.deepEqual(catalog.get('shop'), await database.get('shop'))
+    assert.deepEqual(catalog.list(), await database.list())
+    assert.equal(catalog.get('shop')?.sendRatePerMinute, 30)
+
+    assert.equal(await catalog.delete('shop'), true)
+    assert.equal(catalog.get('shop'), undefined)
+    assert.equal(await database.get('shop'), undefined)
+    assert.equal(await catalog.delete('shop'), false)
+    await store.close()
+  })
+
+  it('picks up changes made behind its back when refreshed', async () => {
+    const store = openSqliteStore(tempDir())
+    const catalog = await SessionCatalog.load(store.sessions)
+    await store.sessions.create('elsewhere', 'running')
+    assert.equal(catalog.get('elsewhere'), undefined)
+    await catalog.refresh('elsewhere')
+    assert.equal(catalog.get('elsewhere')?.desiredState, 'running')
+    await store.sessions.delete('elsewhere')
+    await catalog.reload()
+    assert.deepEqual(catalog.list(), [])
+    await store.close()
+  })
+})
