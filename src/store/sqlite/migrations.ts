@@ -104,6 +104,8 @@ const MIGRATIONS: readonly string[] = [
   `,
 ]
 
+export const SCHEMA_VERSION = MIGRATIONS.length
+
 export function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number
   for (let version = current; version < MIGRATIONS.length; version++) {
