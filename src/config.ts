@@ -16,6 +16,15 @@ export interface Config {
     url: string | undefined
     poolSize: number
   }
+  /** Several nodes on one PostgreSQL database (only with DATABASE_URL). */
+  cluster: {
+    /** Where the other nodes reach this one's HTTP API; unset, http://<host>:<port> as it listens. */
+    advertiseUrl: string | undefined
+    /** How long a node's hold on a session lasts without renewal; a dead node's sessions move after this. */
+    leaseTtlMs: number
+    /** How often a node renews its leases, reports itself alive and rebalances. */
+    heartbeatMs: number
+  }
   adminApiKey: string | undefined
   logLevel: LogLevel
   bodyLimitBytes: number
@@ -136,6 +145,20 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
   return raw
 }
 
+function clusterSettings(env: Env): Config['cluster'] {
+  const leaseTtlMs = integer(env, 'CLUSTER_LEASE_TTL_MS', 15_000, 2_000, 600_000)
+  const heartbeatMs = integer(env, 'CLUSTER_HEARTBEAT_MS', Math.round(leaseTtlMs / 5), 200, 120_000)
+  // Renewal must succeed a few times within one lease, or a healthy node would lose its sessions.
+  if (heartbeatMs * 3 > leaseTtlMs) {
+    throw new ConfigError('CLUSTER_HEARTBEAT_MS', `at most a third of CLUSTER_LEASE_TTL_MS (${leaseTtlMs})`, String(heartbeatMs))
+  }
+  return {
+    advertiseUrl: url(env, 'CLUSTER_ADVERTISE_URL', ['http:', 'https:']),
+    leaseTtlMs,
+    heartbeatMs,
+  }
+}
+
 /** A postgres:// URL. It may hold a password, so a bad one is not repeated in the error. */
 function databaseUrl(env: Env, name: string): string | undefined {
   const raw = read(env, name)
@@ -218,6 +241,7 @@ export function parseConfig(env: Env): Config {
       url: databaseUrl(env, 'DATABASE_URL'),
       poolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     },
+    cluster: clusterSettings(env),
     adminApiKey: secretKey(env, 'ADMIN_API_KEY'),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 24 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { ConfigError, type Config } from './config.js'
@@ -22,8 +23,13 @@ import { SessionKeys } from './sessions/session-keys.js'
 import { SessionManager } from './sessions/session-manager.js'
 import type { WhatsAppConnector } from './sessions/whatsapp-port.js'
 import { createMetrics } from './observability/metrics.js'
-import { openStore } from './store/open-store.js'
-import type { AuthStateRepository, MessageRepository } from './store/ports.js'
+import type { AuthStateRepository, MessageRepository, Store } from './store/ports.js'
+import { openPostgresStore } from './store/postgres/postgres-store.js'
+import { openSqliteStore } from './store/sqlite/sqlite-store.js'
+import { Cluster } from './cluster/cluster.js'
+import { LeaseBook } from './cluster/lease-book.js'
+import { LOCAL_ROUTING } from './http/session-routing.js'
+import type { ClusterView } from './http/routes/cluster.js'
 import { startRetentionSweeper } from './store/retention-sweeper.js'
 import { SessionCatalog } from './store/session-catalog.js'
 import { createBaileysConnector } from './whatsapp/baileys-connector.js'
@@ -55,8 +61,8 @@ export interface Server {
 
 /** Wires config -> store -> WhatsApp adapter -> sessions -> messaging -> HTTP. */
 export async function createServer({ config, logger, announceAdminKey, connector }: ServerOptions): Promise<Server> {
-  const store = await openStore(config, config.nodeId)
-  const sessionRepository = await SessionCatalog.load(store.sessions)
+  const { store, cluster } = await openStorage(config, logger.child({ module: 'cluster' }))
+  const sessionRepository = await SessionCatalog.load(store.sessions, (deviceId) => cluster?.notify({ kind: 'session', deviceId }))
   const stores: ConnectorStores = { authStates: store.authStates, messages: store.messages }
   const adminKey = await resolveAdminKey(config.adminApiKey, store.settings, announceAdminKey)
   const bus = new EventBus((error, event) => logger.error({ err: error, event }, 'event listener failed'))
@@ -69,6 +75,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     restoreConcurrency: config.restoreConcurrency,
     bus,
     logger: logger.child({ module: 'sessions' }),
+    placement: cluster?.node,
   })
   const directory = new Directory(sessions, config.numberCheckCacheTtlMs)
   const outbox = new Outbox({
@@ -82,6 +89,9 @@ export async function createServer({ config, logger, announceAdminKey, connector
     logger: logger.child({ module: 'outbox' }),
     newMessageId: () => whatsapp.newMessageId(),
     recipientExists: (deviceId, jid) => directory.isOnWhatsApp(deviceId, jid),
+    onQueued: cluster && ((deviceId) => {
+      if (!cluster.node.holds(deviceId)) cluster.notify({ kind: 'outbox', deviceId })
+    }),
   })
   const fetcher = new SafeFetcher({
     allowPrivate: config.allowPrivateUrls,
@@ -97,7 +107,8 @@ export async function createServer({ config, logger, announceAdminKey, connector
   }
 
   const { inbound, deliveries, dashboardLogins } = store
-  const registry = new WebhookRegistry(store.webhooks, sessionRepository, fetcher, config.webhook.global)
+  const registry = new WebhookRegistry(store.webhooks, sessionRepository, fetcher, config.webhook.global, (deviceId) =>
+    cluster?.notify({ kind: 'webhooks', deviceId }))
   const dispatcher = new WebhookDispatcher({
     deliveries,
     bus,
@@ -111,10 +122,11 @@ export async function createServer({ config, logger, announceAdminKey, connector
     logger: logger.child({ module: 'webhooks' }),
   })
   const live = new LiveStream()
-  const metrics = createMetrics(bus, sessions)
+  const liveOutlet = cluster ? cluster.attach({ catalog: sessionRepository, sessions, outbox, registry, live }) : live
+  const metrics = createMetrics(bus, sessions, cluster && config.nodeId)
   const stopJobs = [
     startInboundRecorder(bus, inbound, logger.child({ module: 'inbox' })),
-    startEventFeed({ bus, registry, deliveries, dispatcher, live, logger: logger.child({ module: 'events' }) }),
+    startEventFeed({ bus, registry, deliveries, dispatcher, live: liveOutlet, logger: logger.child({ module: 'events' }) }),
     bus.subscribe('session.deleted', ({ deviceId }) => registry.forgetSession(deviceId)),
   ]
   const messages = new MessageService(
@@ -140,6 +152,8 @@ export async function createServer({ config, logger, announceAdminKey, connector
     live,
     adminKey,
     dashboardLogins: new DashboardSessions(dashboardLogins, config.http.dashboardSessionTtlMs),
+    routing: cluster?.routing ?? LOCAL_ROUTING,
+    cluster: cluster?.view ?? singleNodeView(config, () => app, sessions),
   })
 
   let closing: Promise<void> | undefined
@@ -150,11 +164,16 @@ export async function createServer({ config, logger, announceAdminKey, connector
     resume: async () => {
       stopJobs.push(startRetentionSweeper(inbound, deliveries, dashboardLogins, config.inboundRetentionDays, logger.child({ module: 'retention' })))
       dispatcher.start()
+      if (cluster) {
+        await cluster.start(advertisedUrl(config, app))
+        return
+      }
       await outbox.resume()
       await sessions.restore()
     },
     close: () => {
       closing ??= (async () => {
+        await cluster?.stop().catch((error: unknown) => logger.warn({ err: error }, 'could not hand sessions over on shutdown'))
         sessions.shutdown()
         outbox.close()
         dispatcher.stop()
@@ -166,6 +185,40 @@ export async function createServer({ config, logger, announceAdminKey, connector
       })()
       return closing
     },
+  }
+}
+
+/** PostgreSQL with the cluster's parts when DATABASE_URL is set, else the embedded SQLite file. */
+async function openStorage(config: Config, logger: Logger): Promise<{ store: Store; cluster: Cluster | undefined }> {
+  if (!config.database.url) return { store: openSqliteStore(config.dataDir), cluster: undefined }
+  const leases = new LeaseBook(config.nodeId)
+  const store = await openPostgresStore({ url: config.database.url, nodeId: config.nodeId, poolSize: config.database.poolSize, fence: leases })
+  return { store, cluster: new Cluster(config, store.pool, leases, logger) }
+}
+
+/** CLUSTER_ADVERTISE_URL, else this host and the port the server listens on. */
+function advertisedUrl(config: Config, app: FastifyInstance): string {
+  if (config.cluster.advertiseUrl) return config.cluster.advertiseUrl
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : config.port
+  const host = config.host === '0.0.0.0' || config.host === '::' ? hostname() : config.host
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+}
+
+/** GET /api/cluster on a single node: this node, running every session. */
+function singleNodeView(config: Config, app: () => FastifyInstance, sessions: SessionManager): ClusterView {
+  const startedAt = Date.now()
+  return {
+    mode: 'single',
+    nodes: async () => [{
+      nodeId: config.nodeId,
+      url: advertisedUrl(config, app()),
+      startedAt,
+      heartbeatAt: Date.now(),
+      alive: true,
+      self: true,
+      sessions: sessions.list().map((session) => session.deviceId),
+    }],
   }
 }
 

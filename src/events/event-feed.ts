@@ -11,7 +11,8 @@ export interface EventFeedDeps {
   registry: WebhookRegistry
   deliveries: DeliveryRepository
   dispatcher: WebhookDispatcher
-  live: LiveStream
+  /** The local live stream, or with several nodes a relay that also reaches the others'. */
+  live: Pick<LiveStream, 'publish'>
   logger: Logger
 }
 

@@ -31,6 +31,8 @@ export class WebhookRegistry {
     private readonly sessions: SessionCatalog,
     private readonly urls: SafeFetcher,
     private readonly global: GlobalWebhook | undefined,
+    /** Hears of each webhook added or removed (to tell other nodes, whose caches must drop it). */
+    private readonly changed: (deviceId: string) => void = () => undefined,
   ) {}
 
   async targetsFor(deviceId: string, type: PublicEventType): Promise<WebhookTarget[]> {
@@ -71,6 +73,7 @@ export class WebhookRegistry {
     }
     await this.webhooks.create(record)
     this.cache.delete(deviceId)
+    this.changed(deviceId)
     return record
   }
 
@@ -79,6 +82,7 @@ export class WebhookRegistry {
     if (!hook || hook.deviceId !== deviceId) return false
     await this.webhooks.delete(id)
     this.cache.delete(deviceId)
+    this.changed(deviceId)
     return true
   }
 

@@ -25,6 +25,8 @@ import type { AdminKeyCheck } from '../security/admin-key.js'
 import { Authenticator, presentedKey } from './auth.js'
 import { frameworkErrors, registerErrorHandling } from './error-handler.js'
 import { registerOpenApi } from './openapi.js'
+import { clusterRoutes, type ClusterView } from './routes/cluster.js'
+import type { SessionRouting } from './session-routing.js'
 import { dashboardRoutes } from './routes/dashboard.js'
 import { directoryRoutes } from './routes/directory.js'
 import { eventRoutes } from './routes/events.js'
@@ -51,6 +53,9 @@ export interface AppDeps {
   live: LiveStream
   adminKey: AdminKeyCheck
   dashboardLogins: DashboardSessions
+  /** Several nodes: which node answers a session's requests, and the cluster's own route. */
+  routing: SessionRouting
+  cluster: ClusterView
 }
 
 /** Proxies drop idle connections; a comment line this often keeps the event stream open. */
@@ -161,11 +166,12 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     databaseReachable: deps.databaseReachable,
     sessionsRestored: () => deps.sessions.isRestored,
   })
-  await app.register(sessionRoutes, { sessions: deps.sessions, keys: deps.keys, auth })
+  await app.register(sessionRoutes, { sessions: deps.sessions, keys: deps.keys, auth, routing: deps.routing })
   await app.register(messageRoutes, { messages: deps.messages, auth })
-  await app.register(directoryRoutes, { directory: deps.directory, auth })
+  await app.register(directoryRoutes, { directory: deps.directory, auth, routing: deps.routing })
   await app.register(uploadRoutes, { messages: deps.messages, auth, maxFileBytes: deps.maxMediaBytes })
-  await app.register(inboxRoutes, { inbox: deps.inbox, auth })
+  await app.register(inboxRoutes, { inbox: deps.inbox, auth, routing: deps.routing })
+  await app.register(clusterRoutes, { cluster: deps.cluster, auth })
   await app.register(webhookRoutes, { ...deps.webhooks, auth })
   await app.register(eventRoutes, { live: deps.live, auth, heartbeatMs: EVENT_STREAM_HEARTBEAT_MS })
   return { app, routes }

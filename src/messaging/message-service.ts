@@ -37,7 +37,7 @@ export class MessageService {
     if (request.queue) {
       if (!this.manager.exists(request.deviceId)) throw sessionNotFound(request.deviceId)
     } else {
-      this.manager.requireConnection(request.deviceId)
+      this.manager.requireConnected(request.deviceId)
     }
     const outgoing = await buildOutgoingMessage(request, {
       ...this.resolvers,

@@ -26,6 +26,8 @@ export interface OutboxOptions {
    * has none is acknowledged by the server and then reaches no device, silently.
    */
   recipientExists: (deviceId: string, jid: string) => Promise<boolean>
+  /** A message was queued: with several nodes, the one running the session must hear of it. */
+  onQueued?: (deviceId: string) => void
 }
 
 export interface AcceptedMessage {
@@ -93,6 +95,7 @@ export class Outbox {
     if (accepted.created) {
       this.publish(accepted.record)
       this.kick(deviceId)
+      this.options.onQueued?.(deviceId)
     }
     return accepted
   }
@@ -203,7 +206,24 @@ export class Outbox {
     await this.transition(messageId, status, reason)
   }
 
-  private async requeueInterrupted(deviceId: string): Promise<void> {
+  /**
+   * Another node settled a message (several nodes): a synchronous request waiting here for it
+   * reads the outcome now instead of at its timeout.
+   */
+  settledElsewhere(messageId: string): void {
+    const waiters = this.waiters.get(messageId)
+    if (!waiters) return
+    this.settle(
+      this.options.messages.get(messageId).then((record) => {
+        if (!record || !isSettled(record.status as MessageStatus)) return
+        for (const waiter of [...waiters]) waiter(record)
+      }),
+      { messageId },
+    )
+  }
+
+  /** Messages of the session left mid-send (by a lost connection, a crash, or the node that ran it before) go back in the queue. */
+  async requeueInterrupted(deviceId: string): Promise<void> {
     for (const id of await this.options.messages.requeueSending(deviceId)) {
       this.awaitingAck.delete(id)
       const record = await this.options.messages.get(id)

@@ -6,19 +6,23 @@ import type { SessionManager } from '../sessions/session-manager.js'
 /** Disconnect codes as metric labels; Baileys sometimes closes without one. */
 const reason = (code: number | undefined): string => (code === undefined ? 'unknown' : String(code))
 
-/** Prometheus metrics, fed from domain events; one registry per server so tests stay independent. */
-export function createMetrics(bus: EventBus, sessions: SessionManager): { registry: Registry; stop: () => void } {
+/**
+ * Prometheus metrics, fed from domain events; one registry per server so tests stay independent.
+ * With several nodes each node reports its own (labelled node=...), sessions counted where they run.
+ */
+export function createMetrics(bus: EventBus, sessions: SessionManager, nodeId?: string): { registry: Registry; stop: () => void } {
   const registry = new Registry()
+  if (nodeId !== undefined) registry.setDefaultLabels({ node: nodeId })
   collectDefaultMetrics({ register: registry, prefix: 'wa_api_' })
 
   new Gauge({
     name: 'wa_api_sessions',
-    help: 'Sessions by connection state',
+    help: 'Sessions run by this node, by connection state',
     labelNames: ['state'],
     registers: [registry],
     collect() {
       const counts = new Map<string, number>(CONNECTION_STATES.map((state) => [state, 0]))
-      for (const session of sessions.list()) counts.set(session.connectionState, (counts.get(session.connectionState) ?? 0) + 1)
+      for (const session of sessions.list().filter((info) => sessions.runsHere(info.deviceId))) counts.set(session.connectionState, (counts.get(session.connectionState) ?? 0) + 1)
       for (const [state, count] of counts) this.set({ state }, count)
     },
   })

@@ -5,6 +5,7 @@ import type { SessionRecord } from '../store/ports.js'
 import type { SessionCatalog } from '../store/session-catalog.js'
 import { ConnectGate } from './connect-gate.js'
 import { KeyedLock } from './keyed-lock.js'
+import { SINGLE_NODE, type SessionPlacement } from './session-placement.js'
 import type { ReconnectOptions } from './reconnect-policy.js'
 import { type ConnectionState, type QrCode, type RuntimeSnapshot, SessionRuntime } from './session-runtime.js'
 import type { WhatsAppConnection, WhatsAppConnector } from './whatsapp-port.js'
@@ -32,6 +33,8 @@ export interface SessionManagerDeps {
   restoreConcurrency: number
   bus: EventBus
   logger: Logger
+  /** Where sessions run; a single node runs them all. */
+  placement?: SessionPlacement
 }
 
 /** How long a pairing-code request waits for a just-started session to come up. */
@@ -48,9 +51,11 @@ export class SessionManager {
   private readonly announced = new Map<string, { state: ConnectionState; qr: string | undefined }>()
   private restored = false
   private shuttingDown = false
+  private readonly placement: SessionPlacement
 
   constructor(private readonly deps: SessionManagerDeps) {
     this.gate = new ConnectGate(deps.restoreConcurrency)
+    this.placement = deps.placement ?? SINGLE_NODE
   }
 
   get isRestored(): boolean {
@@ -75,7 +80,7 @@ export class SessionManager {
       if (!(await this.deps.sessions.create(deviceId, 'running'))) {
         throw conflict(`Session "${deviceId}" already exists`)
       }
-      this.runtimeFor(deviceId).start()
+      if (await this.placement.claim(deviceId)) this.runtimeFor(deviceId).start()
       return this.get(deviceId)
     })
   }
@@ -84,7 +89,7 @@ export class SessionManager {
     return this.lock.run(deviceId, async () => {
       this.requireRecord(deviceId)
       await this.deps.sessions.setDesiredState(deviceId, 'running')
-      this.runtimeFor(deviceId).start()
+      if (await this.placement.claim(deviceId)) this.runtimeFor(deviceId).start()
       return this.get(deviceId)
     })
   }
@@ -94,6 +99,7 @@ export class SessionManager {
       this.requireRecord(deviceId)
       await this.deps.sessions.setDesiredState(deviceId, 'stopped')
       this.runtimes.get(deviceId)?.stop()
+      await this.giveUp(deviceId)
       return this.get(deviceId)
     })
   }
@@ -102,9 +108,8 @@ export class SessionManager {
     return this.lock.run(deviceId, async () => {
       this.requireRecord(deviceId)
       await this.deps.sessions.setDesiredState(deviceId, 'running')
-      const runtime = this.runtimeFor(deviceId)
-      runtime.stop()
-      runtime.start()
+      this.runtimes.get(deviceId)?.stop()
+      if (await this.placement.claim(deviceId)) this.runtimeFor(deviceId).start()
       return this.get(deviceId)
     })
   }
@@ -148,6 +153,7 @@ export class SessionManager {
       await this.deps.sessions.setDesiredState(deviceId, 'stopped')
       await this.runtimeFor(deviceId).logout()
       await this.deps.sessions.setAccount(deviceId, null, null)
+      await this.giveUp(deviceId)
       return this.get(deviceId)
     })
   }
@@ -159,9 +165,51 @@ export class SessionManager {
       this.runtimes.get(deviceId)?.stop()
       this.runtimes.delete(deviceId)
       this.announced.delete(deviceId)
+      await this.deps.connector.flush(deviceId)
       await this.deps.sessions.delete(deviceId)
       this.deps.bus.publish('session.deleted', { deviceId })
     })
+  }
+
+  /**
+   * Runs a session whose lease this process just took (several nodes): connects it if it is meant
+   * to run. Messages another node was sending when it died are queued again by the outbox.
+   */
+  adopt(deviceId: string): Promise<void> {
+    return this.lock.run(deviceId, () => {
+      if (this.shuttingDown || this.deps.sessions.get(deviceId)?.desiredState !== 'running') return
+      this.runtimeFor(deviceId).start()
+    })
+  }
+
+  /**
+   * Stops running a session here without changing what it should do (its lease is lost, or handed
+   * to another node): the socket closes without logging out, and its last writes land before this resolves.
+   */
+  release(deviceId: string): Promise<void> {
+    return this.lock.run(deviceId, async () => {
+      const runtime = this.runtimes.get(deviceId)
+      runtime?.stop()
+      this.runtimes.delete(deviceId)
+      this.announced.delete(deviceId)
+      await this.deps.connector.flush(deviceId)
+    })
+  }
+
+  /** Whether this process runs the session (always, on a single node). */
+  runsHere(deviceId: string): boolean {
+    return this.placement.holds(deviceId)
+  }
+
+  /** With several nodes there is no restore: sessions come as leases are taken. Ready from now on. */
+  markRestored(): void {
+    this.restored = true
+  }
+
+  /** A 409 unless the session is connected, wherever it runs. */
+  requireConnected(deviceId: string): void {
+    const state = this.get(deviceId).connectionState
+    if (state !== 'connected') throw conflict(`Session "${deviceId}" is not connected (state: ${state})`, { connectionState: state })
   }
 
   /** The session's open connection; a 404 for an unknown session, a 409 when it is not connected. */
@@ -198,6 +246,12 @@ export class SessionManager {
     await Promise.all(Array.from({ length: this.deps.restoreConcurrency }, worker))
     this.restored = true
     this.deps.logger.info('sessions restored')
+  }
+
+  /** After a stop, logout or delete through the API: its socket's writes land, then another node may take it. */
+  private async giveUp(deviceId: string): Promise<void> {
+    await this.deps.connector.flush(deviceId)
+    await this.placement.relinquish(deviceId)
   }
 
   /** Closes every socket without logging out, so sessions resume after the next start. */
@@ -253,10 +307,13 @@ export class SessionManager {
       this.deps.bus.publish('session.qr', { deviceId, qr: snapshot.qr.code, expiresAt: snapshot.qr.expiresAt })
     }
     this.announced.set(deviceId, { state: snapshot.state, qr: snapshot.qr?.code })
+    this.placement.publish(deviceId, snapshot)
   }
 
   private describeRecord(record: SessionRecord): SessionInfo {
-    const snapshot = this.runtimes.get(record.deviceId)?.snapshot()
+    const snapshot = this.placement.holds(record.deviceId)
+      ? this.runtimes.get(record.deviceId)?.snapshot()
+      : this.placement.publishedSnapshot(record.deviceId)
     return {
       deviceId: record.deviceId,
       connectionState: snapshot?.state ?? 'disconnected',

@@ -87,4 +87,6 @@ export interface WhatsAppConnector {
   newMessageId(): string
   /** Deletes the session's credentials and keys. */
   forget(deviceId: string): Promise<void>
+  /** Resolves once the session's closed sockets have finished writing (before another node takes it over). */
+  flush(deviceId: string): Promise<void>
 }

@@ -10,11 +10,13 @@ export class SessionCatalog {
   private constructor(
     private readonly database: SessionRepository,
     private readonly records: Map<string, SessionRecord>,
+    private readonly changed: (deviceId: string) => void,
   ) {}
 
-  static async load(database: SessionRepository): Promise<SessionCatalog> {
+  /** Loads every session; `changed` hears of each write made through this catalog (to tell other nodes). */
+  static async load(database: SessionRepository, changed: (deviceId: string) => void = () => undefined): Promise<SessionCatalog> {
     const records = await database.list()
-    return new SessionCatalog(database, new Map(records.map((record) => [record.deviceId, record])))
+    return new SessionCatalog(database, new Map(records.map((record) => [record.deviceId, record])), changed)
   }
 
   get(deviceId: string): SessionRecord | undefined {
@@ -29,6 +31,7 @@ export class SessionCatalog {
   async create(deviceId: string, desiredState: DesiredState): Promise<boolean> {
     const created = await this.database.create(deviceId, desiredState)
     await this.refresh(deviceId)
+    if (created) this.changed(deviceId)
     return created
   }
 
@@ -51,6 +54,7 @@ export class SessionCatalog {
   async delete(deviceId: string): Promise<boolean> {
     const deleted = await this.database.delete(deviceId)
     this.records.delete(deviceId)
+    if (deleted) this.changed(deviceId)
     return deleted
   }
 
@@ -72,5 +76,6 @@ export class SessionCatalog {
   private async writeThrough(deviceId: string, write: Promise<void>): Promise<void> {
     await write
     await this.refresh(deviceId)
+    this.changed(deviceId)
   }
 }

@@ -87,7 +87,8 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
   async function connect(deviceId: string, callbacks: ConnectionCallbacks): Promise<WhatsAppConnection> {
     const sessionLogger = logger.child({ deviceId })
     // The previous socket's last writes land before this one reads. No cache reset: a retired
-    // socket writes nothing more, so the write-through cache matches the database.
+    // socket writes nothing more, so the write-through cache matches the database (flush() drops
+    // it when the session may run on another node meanwhile).
     await retiring.get(deviceId)
     const auth = await databaseAuthState(authStates, deviceId, keyCache)
     const socket = withSharedTransactionContext(() => makeWASocket({
@@ -233,6 +234,11 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
   return {
     connect,
     newMessageId: generateMessageID,
+    flush: async (deviceId) => {
+      await retiring.get(deviceId)
+      // With several nodes the session may run elsewhere next and come back with newer keys.
+      keyCache.dropDevice(deviceId)
+    },
     forget: async (deviceId) => {
       // Writes of the socket that just closed land first, or they would bring the credentials back.
       await retiring.get(deviceId)

@@ -121,7 +121,7 @@ describe('postgres migrations', () => {
       await client.connect()
       try {
         const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')
-        assert.deepEqual(rows.map((row) => row.version), [1])
+        assert.deepEqual(rows.map((row) => row.version), [1, 2])
       } finally {
         await client.end()
       }

@@ -133,6 +133,8 @@ export class FakeConnector implements WhatsAppConnector {
     return connection
   }
 
+  async flush(): Promise<void> {}
+
   async forget(deviceId: string): Promise<void> {
     this.forgotten.push(deviceId)
   }

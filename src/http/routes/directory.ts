@@ -1,16 +1,19 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { MAX_NUMBERS_PER_CHECK, type Directory } from '../../messaging/directory.js'
 import type { Authenticator } from '../auth.js'
+import { type SessionRouting, toSessionNode } from '../session-routing.js'
 import { DeviceIdParams, ErrorResponse, KEY_SECURITY } from '../schemas.js'
 
 export interface DirectoryRoutesDeps {
   directory: Directory
   auth: Authenticator
+  routing: SessionRouting
 }
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 502: ErrorResponse }
 
-export const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesDeps> = async (app, { directory, auth }) => {
+export const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesDeps> = async (app, { directory, auth, routing }) => {
+  const onSessionNode = toSessionNode(routing)
   app.post('/api/sessions/:deviceId/check-numbers', {
     schema: {
       summary: 'Check which phone numbers are on WhatsApp (cached)',
@@ -28,7 +31,7 @@ export const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesDeps> = a
         ...errors,
       },
     },
-    preHandler: async (request) => auth.requireSessionAccess(request, request.params.deviceId),
+    preHandler: [async (request) => auth.requireSessionAccess(request, request.params.deviceId), onSessionNode],
   }, async (request) => ({
     success: true as const,
     results: await directory.checkNumbers(request.params.deviceId, request.body.numbers),
@@ -55,7 +58,7 @@ export const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesDeps> = a
         ...errors,
       },
     },
-    preHandler: async (request) => auth.requireSessionAccess(request, request.params.deviceId),
+    preHandler: [async (request) => auth.requireSessionAccess(request, request.params.deviceId), onSessionNode],
   }, async (request) => ({
     success: true as const,
     groups: (await directory.groups(request.params.deviceId)).map((group) => ({

@@ -1,11 +1,13 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Inbox } from '../../messaging/inbox.js'
 import type { Authenticator } from '../auth.js'
+import { type SessionRouting, toSessionNode } from '../session-routing.js'
 import { DeviceId, DeviceIdParams, ErrorResponse, KEY_SECURITY } from '../schemas.js'
 
 export interface InboxRoutesDeps {
   inbox: Inbox
   auth: Authenticator
+  routing: SessionRouting
 }
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 502: ErrorResponse }
@@ -17,7 +19,7 @@ function contentDisposition(fileName: string | null): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`
 }
 
-export const inboxRoutes: FastifyPluginAsyncTypebox<InboxRoutesDeps> = async (app, { inbox, auth }) => {
+export const inboxRoutes: FastifyPluginAsyncTypebox<InboxRoutesDeps> = async (app, { inbox, auth, routing }) => {
   app.get('/api/sessions/:deviceId/chats', {
     schema: {
       summary: 'Chats with received messages, most recent first',
@@ -75,7 +77,7 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<InboxRoutesDeps> = async (ap
       produces: ['application/octet-stream'],
       response: { 200: Type.Unknown({ description: 'The file, with its content type' }), ...errors },
     },
-    preHandler: async (request) => auth.requireSessionAccess(request, request.params.deviceId),
+    preHandler: [async (request) => auth.requireSessionAccess(request, request.params.deviceId), toSessionNode(routing)],
   }, async (request, reply) => {
     const media = await inbox.media(request.params.deviceId, request.params.messageId)
     return reply

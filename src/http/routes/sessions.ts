@@ -4,6 +4,7 @@ import { conflict } from '../../errors.js'
 import type { SessionKeys } from '../../sessions/session-keys.js'
 import type { SessionManager } from '../../sessions/session-manager.js'
 import type { Authenticator } from '../auth.js'
+import { type SessionRouting, toSessionNode } from '../session-routing.js'
 import { DeviceId, DeviceIdParams, ErrorResponse, KEY_SECURITY, SessionResponse, SessionSummary, SuccessMessage } from '../schemas.js'
 import { sessionView } from '../session-view.js'
 
@@ -11,6 +12,7 @@ export interface SessionRoutesDeps {
   sessions: SessionManager
   keys: SessionKeys
   auth: Authenticator
+  routing: SessionRouting
 }
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse }
@@ -30,9 +32,11 @@ function createQrRenderer(): (code: string) => Promise<string> {
   }
 }
 
-export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async (app, { sessions, keys, auth }) => {
+export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async (app, { sessions, keys, auth, routing }) => {
   const renderQr = createQrRenderer()
   const adminOnly = { onRequest: async (request: Parameters<Authenticator['requireAdmin']>[0]) => auth.requireAdmin(request) }
+  /** Admin routes that need the session's socket, answered by the node running it. */
+  const adminOnSessionNode = { ...adminOnly, preHandler: toSessionNode(routing) }
 
   app.get('/api/sessions', {
     ...adminOnly,
@@ -149,7 +153,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async
   }))
 
   app.post('/api/sessions/:deviceId/pairing-code', {
-    ...adminOnly,
+    ...adminOnSessionNode,
     schema: {
       summary: 'Link with a pairing code instead of a QR: enter the returned code on the phone',
       description: 'The session must be running and not yet linked. On the phone: Linked devices > Link a device > Link with phone number instead.',
@@ -165,7 +169,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async
   }))
 
   app.delete('/api/sessions/:deviceId', {
-    ...adminOnly,
+    ...adminOnSessionNode,
     schema: {
       summary: 'Delete a session and all its data (the phone link is kept on the phone side until removed there)',
       tags: ['sessions'],
@@ -187,7 +191,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async
 
   for (const [action, summary, done, run] of actions) {
     app.post(`/api/sessions/:deviceId/${action}`, {
-      ...adminOnly,
+      ...adminOnSessionNode,
       schema: { summary, tags: ['sessions'], security: KEY_SECURITY, params: DeviceIdParams, response: { 200: SessionResponse, ...errors } },
     }, async (request) => ({ success: true as const, message: done, session: sessionView(await run(request.params.deviceId)) }))
   }

@@ -1,5 +1,38 @@
-import { inTransaction, type PgPool } from './pool.js'
+import { inTransaction, type PgClient, type PgPool } from './pool.js'
 import type { AuthKeyWrite, AuthStateRepository } from '../ports.js'
+
+/**
+ * With several nodes, a session's auth state may only be written by the node holding its lease,
+ * under the lease's current epoch. A node that lost the lease (a partition, a pause) has its
+ * writes refused, so it can never overwrite Signal state the new owner already moved on from.
+ */
+export interface AuthWriteFence {
+  nodeId: string
+  /** The epoch of this node's lease on the session, or undefined when it holds none. */
+  epochOf(deviceId: string): number | undefined
+  /** A write was refused: the session belongs to another node now. */
+  onFenced(deviceId: string): void
+}
+
+export class FencedWriteError extends Error {
+  constructor(deviceId: string) {
+    super(`Session "${deviceId}" is leased to another node; this node may no longer write its credentials`)
+    this.name = 'FencedWriteError'
+  }
+}
+
+/** Locks the lease row in share mode, so a takeover waits for this transaction and the epoch cannot change under it. */
+const LEASE_HELD = 'SELECT 1 FROM session_leases WHERE device_id = $1 AND node_id = $2 AND epoch = $3 FOR SHARE'
+
+async function checkFence(client: PgClient, fence: AuthWriteFence | undefined, deviceId: string): Promise<void> {
+  if (!fence) return
+  const epoch = fence.epochOf(deviceId)
+  const held = epoch !== undefined && (await client.query(LEASE_HELD, [deviceId, fence.nodeId, epoch])).rowCount === 1
+  if (!held) {
+    fence.onFenced(deviceId)
+    throw new FencedWriteError(deviceId)
+  }
+}
 
 /**
  * Applying writes one by one means the last write of a key wins; keeping only that one gives the
@@ -14,15 +47,18 @@ function lastWritePerKey(writes: readonly AuthKeyWrite[]): AuthKeyWrite[] {
   return [...byKey.values()]
 }
 
-export function createPostgresAuthStateRepository(pool: PgPool): AuthStateRepository {
+export function createPostgresAuthStateRepository(pool: PgPool, fence?: AuthWriteFence): AuthStateRepository {
   return {
     readCreds: async (deviceId) =>
       (await pool.query<{ creds: string }>('SELECT creds FROM auth_creds WHERE device_id = $1', [deviceId])).rows[0]?.creds,
     writeCreds: async (deviceId, creds) => {
-      await pool.query(
-        'INSERT INTO auth_creds (device_id, creds) VALUES ($1, $2) ON CONFLICT (device_id) DO UPDATE SET creds = excluded.creds',
-        [deviceId, creds],
-      )
+      await inTransaction(pool, async (client) => {
+        await checkFence(client, fence, deviceId)
+        await client.query(
+          'INSERT INTO auth_creds (device_id, creds) VALUES ($1, $2) ON CONFLICT (device_id) DO UPDATE SET creds = excluded.creds',
+          [deviceId, creds],
+        )
+      })
     },
     readKeys: async (deviceId, type, ids) => {
       const { rows } = await pool.query<{ key_id: string; value: string }>(
@@ -37,6 +73,7 @@ export function createPostgresAuthStateRepository(pool: PgPool): AuthStateReposi
       const deletes = final.filter((write) => write.value === null)
       const upserts = final.filter((write) => write.value !== null)
       await inTransaction(pool, async (client) => {
+        await checkFence(client, fence, deviceId)
         if (deletes.length > 0) {
           await client.query(
             `DELETE FROM auth_keys k USING unnest($2::text[], $3::text[]) AS d(type, key_id)

@@ -103,6 +103,36 @@ const MIGRATIONS: readonly string[] = [
     expires_at BIGINT NOT NULL
   );
   `,
+  // Several nodes on one database: who is alive, which node runs which session (a lease whose
+  // epoch only grows, so writes can be fenced), each session's live state, and recent events.
+  `
+  CREATE TABLE cluster_nodes (
+    node_id      TEXT PRIMARY KEY,
+    url          TEXT NOT NULL,
+    started_at   BIGINT NOT NULL,
+    heartbeat_at BIGINT NOT NULL
+  );
+  CREATE TABLE session_leases (
+    device_id  TEXT PRIMARY KEY REFERENCES sessions(device_id) ON DELETE CASCADE,
+    node_id    TEXT,
+    epoch      BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+  );
+  CREATE INDEX session_leases_by_node ON session_leases (node_id);
+  CREATE TABLE session_runtime (
+    device_id  TEXT PRIMARY KEY REFERENCES sessions(device_id) ON DELETE CASCADE,
+    node_id    TEXT NOT NULL,
+    snapshot   TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+  );
+  CREATE TABLE cluster_events (
+    seq        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    node_id    TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+  );
+  CREATE INDEX cluster_events_by_age ON cluster_events (created_at);
+  `,
 ]
 
 /**

@@ -1,11 +1,11 @@
 import type { Store } from '../ports.js'
-import { createPostgresAuthStateRepository } from './auth-state-repository.js'
+import { type AuthWriteFence, createPostgresAuthStateRepository } from './auth-state-repository.js'
 import { createPostgresDashboardSessionRepository } from './dashboard-session-repository.js'
 import { createPostgresDeliveryRepository } from './delivery-repository.js'
 import { createPostgresInboundRepository } from './inbound-repository.js'
 import { createPostgresMessageRepository } from './message-repository.js'
 import { migrate } from './migrations.js'
-import { createPool } from './pool.js'
+import { createPool, type PgPool } from './pool.js'
 import { createPostgresSessionRepository } from './session-repository.js'
 import { createPostgresSettingsRepository } from './settings-repository.js'
 import { createPostgresWebhookRepository } from './webhook-repository.js'
@@ -16,10 +16,17 @@ export interface PostgresStoreOptions {
   /** This server process, as named in the webhook delivery claims it takes. */
   nodeId: string
   poolSize?: number
+  /** Refuses auth-state writes for sessions this node does not hold (several nodes). */
+  fence?: AuthWriteFence
+}
+
+export interface PostgresStore extends Store {
+  /** For the cluster's own tables and notifications, which live beside the store's. */
+  readonly pool: PgPool
 }
 
 /** The shared store: one PostgreSQL database that several server processes may use at once. */
-export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   const pool = createPool(options.url, options.poolSize)
   try {
     await migrate(pool)
@@ -29,8 +36,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
   return {
     kind: 'postgres',
+    pool,
     sessions: createPostgresSessionRepository(pool),
-    authStates: createPostgresAuthStateRepository(pool),
+    authStates: createPostgresAuthStateRepository(pool, options.fence),
     settings: createPostgresSettingsRepository(pool),
     messages: createPostgresMessageRepository(pool),
     inbound: createPostgresInboundRepository(pool),

@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { BufferJSON } from '@whiskeysockets/baileys'
+import { openPostgresStore } from '../../src/store/postgres/postgres-store.js'
+import { ApiClient } from '../support/api-client.js'
+import { readEvents } from '../support/event-stream.js'
+import { startServerProcess, type ServerProcess } from '../support/server-process.js'
+import { maxConcurrentLogins, simEnv, startSim } from '../support/simulated-whatsapp.js'
+import { waitFor } from '../support/wait-for.js'
+import { createTestSchema } from '../store/backends.js'
+
+const ADMIN_KEY = 'cluster-admin-key-0123456789abcdef'
+const SESSIONS = 60
+const CONTACT = '15559990000'
+const phoneOf = (index: number): string => `1555200${String(index).padStart(4, '0')}`
+const deviceOf = (index: number): string => `s${String(index).padStart(2, '0')}`
+
+interface NodeView {
+  nodeId: string
+  alive: boolean
+  sessions: string[]
+}
+
+describe('cluster: nodes sharing one PostgreSQL database, against the protocol simulator', async () => {
+  const sim = await startSim({ logger: (await import('pino')).pino({ level: 'warn' }, (await import('pino')).pino.destination('/tmp/sim.log')) })
+  const schema = await createTestSchema()
+  const env = {
+    ...simEnv(sim),
+    ADMIN_API_KEY: ADMIN_KEY,
+    DATABASE_URL: schema.url,
+    SEND_TIMEOUT_MS: '10000',
+    RECONNECT_BASE_DELAY_MS: '200',
+    RECONNECT_MAX_DELAY_MS: '1000',
+    RATE_LIMIT_PER_MINUTE: '100000',
+  }
+  const nodes = new Map<string, ServerProcess>()
+  const start = async (nodeId: string): Promise<void> => {
+    nodes.set(nodeId, await startServerProcess({ ...env, NODE_ID: nodeId }))
+  }
+  const api = (nodeId: string): ApiClient => new ApiClient(nodes.get(nodeId)!.baseUrl, ADMIN_KEY)
+  const liveNodes = (): string[] => [...nodes].filter(([, node]) => node.child.exitCode === null && node.child.signalCode === null).map(([id]) => id)
+  const cluster = async (via = liveNodes()[0]!): Promise<NodeView[]> => (await api(via).get('/api/cluster')).body.nodes as NodeView[]
+  const states = async (via = liveNodes()[0]!): Promise<Map<string, string>> =>
+    new Map(((await api(via).get('/api/sessions')).body.sessions as Array<{ deviceId: string; connectionState: string }>).map((s) => [s.deviceId, s.connectionState]))
+
+  /** Every session connected, held by a live node, each node within one of its fair share. */
+  const balanced = async (expectedSessions: number): Promise<NodeView[] | false> => {
+    const view = (await cluster()).filter((node) => node.alive)
+    const held = view.flatMap((node) => node.sessions)
+    if (held.length !== expectedSessions || new Set(held).size !== expectedSessions) return false
+    const fair = expectedSessions / view.length
+    if (view.some((node) => Math.abs(node.sessions.length - fair) > 1)) return false
+    const connected = [...(await states()).values()].filter((state) => state === 'connected').length
+    return connected === expectedSessions && view
+  }
+  const noSessionEverHadTwoSockets = (): void => {
+    const log = sim.connectionLog()
+    for (let index = 0; index < SESSIONS; index++) assert.ok(maxConcurrentLogins(log, phoneOf(index)) <= 1, `${deviceOf(index)} had two live sockets`)
+  }
+
+  before(async () => {
+    // Sixty linked devices, written straight to the database as a migration from another node would leave them.
+    const seed = await openPostgresStore({ url: schema.url, nodeId: 'seed' })
+    for (let index = 0; index < SESSIONS; index++) {
+      await seed.sessions.create(deviceOf(index), 'running')
+      await seed.authStates.writeCreds(deviceOf(index), JSON.stringify(sim.provision(phoneOf(index)).creds, BufferJSON.replacer))
+    }
+    await seed.close()
+    await Promise.all(['node-1', 'node-2', 'node-3'].map(start))
+  })
+  after(async () => {
+    for (const [id, node] of nodes) (await import('node:fs')).writeFileSync(`/tmp/cluster-${id}.log`, node.output())
+    await Promise.all([...nodes.values()].map((node) => node.stop()))
+    await schema.drop()
+  })
+
+  it('spreads the sessions evenly over three nodes, all connected without a QR', async () => {
+    const view = await waitFor(() => balanced(SESSIONS), { timeoutMs: 90_000, intervalMs: 250, what: 'sessions spread 20/20/20 and connected' })
+    assert.deepEqual(view.map((node) => node.sessions.length), [20, 20, 20])
+    assert.equal(sim.pendingQrs().length, 0)
+    noSessionEverHadTwoSockets()
+  })
+
+  it('answers on any node: state, a synchronous send, QR and pairing of a new session, and live events', async () => {
+    const view = await cluster()
+    const owner = view.find((node) => node.sessions.includes('s00'))!.nodeId
+    const [other, third] = liveNodes().filter((id) => id !== owner) as [string, string]
+
+    const sent = await api(other).post('/api/messages/send', { deviceId: 's00', number: CONTACT, message: 'sent through another node' })
+    assert.equal(sent.status, 200, JSON.stringify(sent.body))
+    assert.equal(sent.body.status, 'sent')
+    await sim.waitForMessage((m) => m.text === 'sent through another node' && m.from === phoneOf(0))
+
+    const checked = await api(third).post('/api/sessions/s00/check-numbers', { numbers: [CONTACT] })
+    assert.equal(checked.status, 200, JSON.stringify(checked.body))
+
+    const created = await api(other).post('/api/sessions', { deviceId: 'fresh' })
+    assert.equal(created.status, 201)
+    const qr = await waitFor(async () => {
+      const response = await api(third).get('/api/sessions/fresh/qr')
+      return response.status === 200 && (response.body.qrCode as string)
+    }, { what: 'the QR of a session run by another node' })
+    await sim.scanQr(qr, { phoneNumber: '15552009999' })
+    await waitFor(async () => (await states(third)).get('fresh') === 'connected', { what: 'fresh connected, seen from a third node' })
+
+    const events = await readEvents(`${nodes.get(third)!.baseUrl}/api/events?deviceId=s00`, { authorization: `Bearer ${ADMIN_KEY}` },
+      (seen) => seen.some((event) => event.type === 'message.received'), () => {
+        void sim.sendText(phoneOf(0), CONTACT, 'seen on every node')
+      })
+    assert.equal(events.find((event) => event.type === 'message.received')?.data.text, 'seen on every node')
+  })
+
+  it('takes a killed node\'s sessions over within 30 s, without a QR, never two sockets, each queued message sent once', async () => {
+    const victim = (await cluster()).find((node) => node.nodeId !== 'node-1' && node.sessions.length > 0)!
+    const survivor = liveNodes().find((id) => id !== victim.nodeId)!
+    const queue = async (text: string, deviceId: string): Promise<string> => {
+      const accepted = await api(survivor).post('/api/messages/send', { deviceId, number: CONTACT, message: text, queue: true })
+      assert.equal(accepted.status, 202, JSON.stringify(accepted.body))
+      return accepted.body.messageId as string
+    }
+    const texts: string[] = []
+    const ids: string[] = []
+    for (const deviceId of victim.sessions) {
+      for (const n of [1, 2]) {
+        texts.push(`before the crash ${deviceId} ${n}`)
+        ids.push(await queue(texts.at(-1)!, deviceId))
+      }
+    }
+    const killedAt = Date.now()
+    await nodes.get(victim.nodeId)!.stop('SIGKILL')
+    for (const deviceId of victim.sessions) {
+      texts.push(`during the outage ${deviceId}`)
+      ids.push(await queue(texts.at(-1)!, deviceId))
+    }
+
+    await waitFor(async () => {
+      const view = await cluster(survivor)
+      const current = await states(survivor)
+      return victim.sessions.every((deviceId) =>
+        current.get(deviceId) === 'connected' && view.some((node) => node.alive && node.nodeId !== victim.nodeId && node.sessions.includes(deviceId)))
+    }, { timeoutMs: 30_000 - (Date.now() - killedAt), intervalMs: 250, what: 'the killed node\'s sessions connected on the others' })
+    assert.equal((await cluster(survivor)).find((node) => node.nodeId === victim.nodeId)?.alive, false)
+
+    await waitFor(() => {
+      const arrived = new Set(sim.received().map((m) => m.text))
+      const missing = texts.filter((text) => !arrived.has(text))
+      if (missing.length > 0) throw new Error(`not arrived yet: ${JSON.stringify(missing)}`)
+      return true
+    }, { timeoutMs: 30_000, intervalMs: 250, what: 'every queued message at the recipient' })
+    const statuses = await Promise.all(ids.map(async (id) => (await api(survivor).get(`/api/messages/${id}`)).body.status as string))
+    assert.ok(statuses.every((status) => ['sent', 'delivered', 'read'].includes(status)), JSON.stringify(statuses))
+    const received = sim.received()
+    for (const text of texts) assert.equal(received.filter((m) => m.text === text).length, 1, `"${text}" arrived once`)
+    assert.equal(sim.pendingQrs().length, 0)
+    noSessionEverHadTwoSockets()
+  })
+
+  it('gives a joining node its fair share through orderly hand-overs', async () => {
+    await start('node-4')
+    const view = await waitFor(async () => {
+      const balance = await balanced(SESSIONS + 1)
+      return balance && balance.some((node) => node.nodeId === 'node-4') && balance
+    }, { timeoutMs: 60_000, intervalMs: 250, what: 'sessions rebalanced over the new node' })
+    const fair = (SESSIONS + 1) / view.length
+    assert.ok(view.find((node) => node.nodeId === 'node-4')!.sessions.length >= Math.floor(fair))
+    assert.equal(sim.pendingQrs().length, 0)
+    noSessionEverHadTwoSockets()
+  })
+})
