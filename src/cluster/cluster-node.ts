@@ -200,7 +200,7 @@ export class ClusterNode implements SessionPlacement {
     const { url } = this
     const sentAt = performance.now()
     await repository.heartbeat(nodeId, url, this.startedAt)
-    const renewed = await repository.renew(nodeId, leaseTtlMs)
+    const renewed = await repository.renew(nodeId, leaseTtlMs, this.options.leases.leases())
     this.lastRenewal = sentAt
     const still = new Set(renewed.map((lease) => lease.deviceId))
     for (const lease of this.options.leases.leases()) {
@@ -231,7 +231,7 @@ export class ClusterNode implements SessionPlacement {
     const someoneShort = Math.min(...heldBy.values()) < floor
     const surplus = leases.size > ceiling ? leases.size - ceiling : leases.size === ceiling && ceiling > floor && someoneShort ? 1 : 0
     if (surplus > 0) {
-      const given = leases.leases().slice(-Math.min(surplus, MAX_MOVES_PER_TICK))
+      const given = this.handOverOrder().slice(0, Math.min(surplus, MAX_MOVES_PER_TICK))
       this.options.logger.info({ count: given.length, floor, ceiling }, 'handing sessions over to other nodes')
       await Promise.all(given.map((lease) => this.handOver(lease)))
       this.options.announceRelease()
@@ -243,6 +243,12 @@ export class ClusterNode implements SessionPlacement {
       if (taken.length > 0) this.options.logger.info({ count: taken.length, floor, ceiling }, 'taking sessions over')
       await Promise.all(taken.map((lease) => this.take(lease)))
     }
+  }
+
+  /** Connected sessions move first: one showing a QR would lose the code its user may be scanning. */
+  private handOverOrder(): Lease[] {
+    const connected = (lease: Lease): number => (this.published.get(lease.deviceId)?.state === 'connected' ? 0 : 1)
+    return this.options.leases.leases().reverse().sort((a, b) => connected(a) - connected(b))
   }
 
   private async take(lease: Lease): Promise<void> {

@@ -66,11 +66,17 @@ export class ClusterRepository {
     return rows[0]!.running
   }
 
-  /** Extends every lease this node holds; what comes back is all it still holds. */
-  async renew(nodeId: string, ttlMs: number): Promise<Lease[]> {
+  /**
+   * Extends the given leases of this node; what comes back is what it still holds. Only those
+   * given: leases a former process under the same node id left behind must run out, not be kept.
+   */
+  async renew(nodeId: string, ttlMs: number, leases: readonly Lease[]): Promise<Lease[]> {
     const { rows } = await this.pool.query<{ device_id: string; epoch: number }>(
-      `UPDATE session_leases SET expires_at = ${DB_NOW} + $2 WHERE node_id = $1 AND expires_at > ${DB_NOW} RETURNING device_id, epoch`,
-      [nodeId, ttlMs],
+      `UPDATE session_leases l SET expires_at = ${DB_NOW} + $2
+       FROM unnest($3::text[], $4::bigint[]) AS held(device_id, epoch)
+       WHERE l.device_id = held.device_id AND l.epoch = held.epoch AND l.node_id = $1 AND l.expires_at > ${DB_NOW}
+       RETURNING l.device_id, l.epoch`,
+      [nodeId, ttlMs, leases.map((lease) => lease.deviceId), leases.map((lease) => lease.epoch)],
     )
     return rows.map((row) => ({ deviceId: row.device_id, epoch: row.epoch }))
   }

@@ -165,7 +165,7 @@ export class SessionManager {
       this.runtimes.get(deviceId)?.stop()
       this.runtimes.delete(deviceId)
       this.announced.delete(deviceId)
-      await this.deps.connector.flush(deviceId)
+      await this.giveUp(deviceId)
       await this.deps.sessions.delete(deviceId)
       this.deps.bus.publish('session.deleted', { deviceId })
     })

@@ -69,6 +69,7 @@ export async function databaseAuthState(repository: AuthStateRepository, deviceI
             else if (cached !== null) found[id] = cached.value as SignalDataTypeMap[T]
           }
         }
+        const ticket = cache?.readTicket(deviceId) ?? 0
         const texts = unknown.length > 0 ? await repository.readKeys(deviceId, type, unknown) : new Map<string, string>()
         for (const id of unknown) {
           const text = texts.get(id)
@@ -77,7 +78,7 @@ export async function databaseAuthState(repository: AuthStateRepository, deviceI
             value = proto.Message.AppStateSyncKeyData.fromObject(value as object) as unknown as SignalDataTypeMap[T]
           }
           if (value !== undefined) found[id] = value
-          if (cacheable) cache.remember(deviceId, type, id, value, text?.length ?? 0)
+          if (cacheable) cache.rememberRead(deviceId, type, id, value, text?.length ?? 0, ticket)
         }
         return found
       },
@@ -92,13 +93,15 @@ export async function databaseAuthState(repository: AuthStateRepository, deviceI
             written.push(value)
           }
         }
-        await track(repository.writeKeys(deviceId, writes))
+        // While the write is under way, readers go to the database; afterwards the cache has the new values.
         // Only after the commit: a failed write must not leave the cache ahead of the database.
+        cache?.forget(deviceId, writes.filter(({ type }) => KeyCache.isHot(type)))
+        await track(repository.writeKeys(deviceId, writes))
         if (cache) {
           writes.forEach(({ type, id, value }, index) => {
             if (!KeyCache.isHot(type)) return
             const cached = value === null ? undefined : isPlainJson(type, written[index]) ? written[index] : deserialize(value)
-            cache.remember(deviceId, type, id, cached, value?.length ?? 0)
+            cache.rememberWrite(deviceId, type, id, cached, value?.length ?? 0)
           })
         }
       },

@@ -12,11 +12,15 @@ type Entry = { value: unknown } | typeof ABSENT
 /**
  * One bounded cache of parsed Signal keys in front of the database, shared by every session:
  * the hot keys of active chats skip SQL and JSON parsing, and memory stays capped however many
- * sessions there are. Each session's keys have one writer (its socket), so write-through keeps it exact.
+ * sessions there are. Each session's keys have one writer (its socket), so write-through keeps it exact,
+ * provided a value read from the database is not cached over a write that landed while the read was
+ * under way: reads take a ticket first and are remembered only if no write came in between.
  */
 export class KeyCache {
   /** Approximate bytes of each entry, known when it is stored (lru-cache asks for it by key). */
   private readonly sizes = new Map<string, number>()
+  /** Writes per session so far; a read started before the last write is too old to cache. */
+  private readonly writes = new Map<string, number>()
   private readonly entries: LRUCache<string, Entry>
 
   constructor(maxBytes: number) {
@@ -37,8 +41,29 @@ export class KeyCache {
     return entry === ABSENT ? null : entry
   }
 
-  /** Caches a value (or its absence, with value undefined); `bytes` approximates its size. */
-  remember(deviceId: string, type: string, id: string, value: unknown, bytes: number): void {
+  /** Taken before reading from the database; hand it to rememberRead. */
+  readTicket(deviceId: string): number {
+    return this.writes.get(deviceId) ?? 0
+  }
+
+  /** Caches what a read found (undefined: nothing), unless the session's keys were written since its ticket. */
+  rememberRead(deviceId: string, type: string, id: string, value: unknown, bytes: number, ticket: number): void {
+    if (this.readTicket(deviceId) === ticket) this.store(deviceId, type, id, value, bytes)
+  }
+
+  /** Caches a value just written (or its deletion, with value undefined); `bytes` approximates its size. */
+  rememberWrite(deviceId: string, type: string, id: string, value: unknown, bytes: number): void {
+    this.writes.set(deviceId, this.readTicket(deviceId) + 1)
+    this.store(deviceId, type, id, value, bytes)
+  }
+
+  /** Drops keys about to be written, so nobody reads them from here while the database changes. */
+  forget(deviceId: string, keys: ReadonlyArray<{ type: string; id: string }>): void {
+    this.writes.set(deviceId, this.readTicket(deviceId) + 1)
+    for (const { type, id } of keys) this.entries.delete(keyOf(deviceId, type, id))
+  }
+
+  private store(deviceId: string, type: string, id: string, value: unknown, bytes: number): void {
     const key = keyOf(deviceId, type, id)
     this.sizes.set(key, bytes + key.length)
     this.entries.set(key, value === undefined ? ABSENT : { value })
@@ -46,6 +71,7 @@ export class KeyCache {
 
   /** Forgets every key of a session (logout, deletion, a new socket). */
   dropDevice(deviceId: string): void {
+    this.writes.set(deviceId, this.readTicket(deviceId) + 1)
     const prefix = `${deviceId}\u0000`
     for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key)
   }

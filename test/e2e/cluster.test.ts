@@ -22,7 +22,7 @@ interface NodeView {
 }
 
 describe('cluster: nodes sharing one PostgreSQL database, against the protocol simulator', async () => {
-  const sim = await startSim({ logger: (await import('pino')).pino({ level: 'warn' }, (await import('pino')).pino.destination('/tmp/sim.log')) })
+  const sim = await startSim()
   const schema = await createTestSchema()
   const env = {
     ...simEnv(sim),
@@ -69,7 +69,6 @@ describe('cluster: nodes sharing one PostgreSQL database, against the protocol s
     await Promise.all(['node-1', 'node-2', 'node-3'].map(start))
   })
   after(async () => {
-    for (const [id, node] of nodes) (await import('node:fs')).writeFileSync(`/tmp/cluster-${id}.log`, node.output())
     await Promise.all([...nodes.values()].map((node) => node.stop()))
     await schema.drop()
   })

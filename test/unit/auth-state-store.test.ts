@@ -152,6 +152,51 @@ describe('database auth state with the shared key cache', () => {
     assert.deepEqual(await keys.get('identity-key', ['b']), { b: Buffer.from('new') })
   })
 
+  it('never caches a value read before a write that landed while the read was under way', async () => {
+    const { repository } = await setup()
+    await repository.writeKeys('dev1', [{ type: 'session', id: 'a.0', value: JSON.stringify({ v: 'old' }) }])
+    // A database that answers reads only when told to, as a slow network database does.
+    let releaseRead: () => void = () => undefined
+    const slow: typeof repository = {
+      ...repository,
+      readKeys: async (...args) => {
+        const found = await repository.readKeys(...args)
+        await new Promise<void>((resolve) => (releaseRead = resolve))
+        return found
+      },
+    }
+    const cache = new KeyCache(1024 * 1024)
+    const { keys } = (await databaseAuthState(slow, 'dev1', cache)).state
+    const staleRead = keys.get('session', ['a.0'])
+    await new Promise((resolve) => setImmediate(resolve))
+    await keys.set({ session: { 'a.0': { v: 'new' } as unknown as Uint8Array } })
+    releaseRead()
+    assert.deepEqual(await staleRead, { 'a.0': { v: 'old' } })
+    assert.deepEqual(await keys.get('session', ['a.0']), { 'a.0': { v: 'new' } })
+  })
+
+  it('sends readers to the database while a write is under way, not to the value it replaces', async () => {
+    const { repository } = await setup()
+    let releaseWrite: () => void = () => undefined
+    const slow: typeof repository = {
+      ...repository,
+      writeKeys: async (...args) => {
+        await new Promise<void>((resolve) => (releaseWrite = resolve))
+        await repository.writeKeys(...args)
+      },
+    }
+    const cache = new KeyCache(1024 * 1024)
+    const { keys } = (await databaseAuthState(slow, 'dev1', cache)).state
+    const first = keys.set({ session: { 'a.0': { v: 1 } as unknown as Uint8Array } })
+    releaseWrite()
+    await first
+    const second = keys.set({ session: { 'a.0': { v: 2 } as unknown as Uint8Array } })
+    assert.equal(cache.get('dev1', 'session', 'a.0'), undefined, 'the entry being rewritten is not served')
+    releaseWrite()
+    await second
+    assert.deepEqual(cache.get('dev1', 'session', 'a.0'), { value: { v: 2 } })
+  })
+
   it('stores libsignal session records as plain JSON that reads back identically from the database', async () => {
     const { repository } = await setup()
     const cache = new KeyCache(1024 * 1024)
