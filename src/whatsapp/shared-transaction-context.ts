@@ -1,31 +1,54 @@
 import asyncHooks from 'node:async_hooks'
 import { syncBuiltinESMExports } from 'node:module'
 
-/** The one store every Baileys socket's key transactions share (see withSharedTransactionContext). */
-let shared: asyncHooks.AsyncLocalStorage<unknown> | undefined
+type Scopes = ReadonlyMap<symbol, unknown>
+
+/** The one AsyncLocalStorage under every Baileys socket's transaction store (see withSharedTransactionContext). */
+let shared: asyncHooks.AsyncLocalStorage<Scopes> | undefined
+
+/**
+ * What one socket gets instead of its own AsyncLocalStorage: the part of the shared store's value
+ * that belongs to it. Another socket's transaction is invisible here even when its context reaches
+ * this socket's code (a callback run by a connection pool on behalf of several callers does that),
+ * so no socket ever joins another's key transaction.
+ */
+class SocketScopedStore<S> {
+  private readonly scope = Symbol('socket')
+
+  constructor(private readonly store: asyncHooks.AsyncLocalStorage<Scopes>) {}
+
+  getStore(): S | undefined {
+    return this.store.getStore()?.get(this.scope) as S | undefined
+  }
+
+  run<R, A extends unknown[]>(value: S, callback: (...args: A) => R, ...args: A): R {
+    const scopes = new Map(this.store.getStore())
+    scopes.set(this.scope, value)
+    return this.store.run(scopes, callback, ...args)
+  }
+}
 
 /**
  * Baileys gives each socket its own AsyncLocalStorage for key transactions. On Node 20 every
  * enabled AsyncLocalStorage is visited on every promise the process creates, and none is ever
  * disabled, so the cost of each await grows with the number of sockets ever opened: with 100
- * sessions a single session's sends ran at half speed. Transactions of different sockets run in
- * separate async chains, so one shared store keeps them apart just as well.
+ * sessions a single session's sends ran at half speed. Here all sockets share one, each seeing
+ * only its own part of it (SocketScopedStore).
  *
  * While `create` runs (synchronously: makeWASocket builds its transaction store at once),
- * `new AsyncLocalStorage()` anywhere yields the shared instance; the real class is restored after.
+ * `new AsyncLocalStorage()` anywhere yields a socket-scoped view; the real class is restored after.
  */
 export function withSharedTransactionContext<T>(create: () => T): T {
   const Original = asyncHooks.AsyncLocalStorage
-  const instance = (shared ??= new Original())
-  class SharedAsyncLocalStorage<S> extends Original<S> {
+  const store = (shared ??= new Original<Scopes>())
+  class ScopedAsyncLocalStorage {
     constructor() {
-      super()
-      // A constructor may return another object: every `new` in this window gets the shared store.
-      return instance as unknown as SharedAsyncLocalStorage<S>
+      // A constructor may return another object: every `new` in this window gets a scoped view.
+      return new SocketScopedStore(store)
     }
   }
-  const exports = asyncHooks as { AsyncLocalStorage: typeof Original }
-  exports.AsyncLocalStorage = SharedAsyncLocalStorage
+  const exports = asyncHooks as unknown as { AsyncLocalStorage: unknown }
+  exports.AsyncLocalStorage = ScopedAsyncLocalStorage
   syncBuiltinESMExports()
   try {
     return create()

@@ -5,17 +5,16 @@ import { withSharedTransactionContext } from '../../src/whatsapp/shared-transact
 import { makeStore } from '../support/als-factory.js'
 
 describe('withSharedTransactionContext', () => {
-  it('hands every store built inside the window the same instance, and only there', () => {
+  it('hands every store built inside the window a view of its own, and only there', () => {
     const first = withSharedTransactionContext(makeStore)
     const second = withSharedTransactionContext(makeStore)
-    assert.equal(first, second)
-    assert.ok(first instanceof AsyncLocalStorage)
-    const outside = makeStore()
-    assert.notEqual(outside, first)
+    assert.notEqual(first, second)
+    assert.ok(!(first instanceof AsyncLocalStorage))
+    assert.ok(makeStore() instanceof AsyncLocalStorage)
     assert.equal(AsyncLocalStorage.name, 'AsyncLocalStorage')
   })
 
-  it('keeps concurrent async chains apart on the shared store', async () => {
+  it('keeps concurrent async chains apart', async () => {
     const store = withSharedTransactionContext(makeStore)
     const seen: Array<[string, unknown]> = []
     const chain = (name: string) =>
@@ -30,8 +29,23 @@ describe('withSharedTransactionContext', () => {
     assert.equal(store.getStore(), undefined)
   })
 
+  it('never shows one socket another socket\'s transaction, even when that context reaches its code', async () => {
+    const socketA = withSharedTransactionContext(makeStore)
+    const socketB = withSharedTransactionContext(makeStore)
+    // A callback scheduled inside A's transaction that does B's work, as a shared connection pool does.
+    const seenByB = await new Promise<unknown>((resolve) => {
+      socketA.run('A transaction', () => {
+        setImmediate(() => resolve(socketB.getStore()))
+      })
+    })
+    assert.equal(seenByB, undefined)
+    const nested = socketA.run('A transaction', () => socketB.run('B transaction', () => [socketA.getStore(), socketB.getStore()]))
+    assert.deepEqual(nested, ['A transaction', 'B transaction'])
+  })
+
   it('restores the real class even when creation throws', () => {
     assert.throws(() => withSharedTransactionContext(() => { throw new Error('boom') }), /boom/)
     assert.notEqual(makeStore(), makeStore())
+    assert.ok(makeStore() instanceof AsyncLocalStorage)
   })
 })
