@@ -1,6 +1,8 @@
 import { isJidGroup, jidDecode, type BinaryNode, type proto } from '@whiskeysockets/baileys'
+import { LID_SERVER } from './accounts.js'
 import type { Connection } from './connection.js'
 import type { SimContext } from './context.js'
+import { MAX_RETRY_RECEIPTS, retryReceiptNode } from './decrypt-retries.js'
 import { decryptGroupMessage } from './group-messages.js'
 import { textOf, type ReceivedMessage } from './inbox.js'
 import { openMedia } from './media-messages.js'
@@ -25,11 +27,25 @@ function ackNode(message: BinaryNode, errorCode?: number): BinaryNode {
   return { tag: 'ack', attrs }
 }
 
+/** What the recipients' phones made of a client message. */
+interface Reading {
+  received?: ReceivedMessage
+  /** phone numbers of the recipients whose phones decrypted it */
+  readBy: string[]
+  /** phone numbers of the recipients whose phones could not: each asks the sender for a retry */
+  unreadBy: string[]
+}
+
 /**
  * Decrypts the copy meant for the recipient's phone (device 0) with that phone's Signal identity.
  * The sender's own phone also gets a copy (a deviceSentMessage); the sim skips it.
  */
-async function decryptForRecipient(conn: Connection, message: BinaryNode, ctx: SimContext): Promise<proto.IMessage | undefined> {
+async function decryptForRecipient(
+  conn: Connection,
+  message: BinaryNode,
+  ctx: SimContext
+): Promise<{ decrypted?: proto.IMessage; readBy: string[]; unreadBy: string[] }> {
+  const unreadBy: string[] = []
   for (const { jid, enc } of encryptedCopies(message)) {
     const decoded = jidDecode(jid)
     const type = enc.attrs.type
@@ -38,22 +54,26 @@ async function decryptForRecipient(conn: Connection, message: BinaryNode, ctx: S
     if (!recipient || recipient === conn.account || !(enc.content instanceof Uint8Array)) continue
     try {
       const decrypted = await ctx.peers.get(recipient.phoneNumber).decrypt(conn.lidJid, type, enc.content)
-      return decrypted.deviceSentMessage?.message ?? decrypted
+      return { decrypted: decrypted.deviceSentMessage?.message ?? decrypted, readBy: [recipient.phoneNumber], unreadBy: [] }
     } catch (err) {
-      ctx.logger.warn({ err, id: message.attrs.id, jid }, 'could not decrypt client message')
+      ctx.logger.info({ err, id: message.attrs.id, jid, type, sender: conn.lidJid }, 'could not decrypt client message')
+      unreadBy.push(recipient.phoneNumber)
     }
   }
-  return undefined
+  return { readBy: [], unreadBy }
 }
 
-async function readMessage(conn: Connection, message: BinaryNode, ctx: SimContext): Promise<ReceivedMessage | undefined> {
+async function readMessage(conn: Connection, message: BinaryNode, ctx: SimContext): Promise<Reading> {
   const to = message.attrs.to ?? ''
-  const group = isJidGroup(to) ? await decryptGroupMessage(conn, message, ctx) : undefined
-  const decrypted = isJidGroup(to) ? group?.message : await decryptForRecipient(conn, message, ctx)
-  if (!decrypted) return undefined
+  const isGroup = isJidGroup(to)
+  const group = isGroup ? await decryptGroupMessage(conn, message, ctx) : undefined
+  const { decrypted, readBy, unreadBy } = isGroup
+    ? { decrypted: group?.message, readBy: group?.decryptedBy ?? [], unreadBy: group?.failedBy ?? [] }
+    : await decryptForRecipient(conn, message, ctx)
+  if (!decrypted) return { readBy, unreadBy }
   const text = textOf(decrypted)
   const media = await openMedia(decrypted, ctx.media).catch(err => ctx.logger.warn({ err }, 'could not open media'))
-  return {
+  const received: ReceivedMessage = {
     id: message.attrs.id ?? '',
     from: conn.phoneNumber!,
     to,
@@ -63,21 +83,61 @@ async function readMessage(conn: Connection, message: BinaryNode, ctx: SimContex
     ...(media ? { media } : {}),
     at: Date.now()
   }
+  return { received, readBy, unreadBy }
+}
+
+/**
+ * A receipt for the device that sent a message: to its live socket, which may by now be another
+ * one than `conn` (the device reconnected), or kept for its next login.
+ */
+function sendReceipt(conn: Connection, receipt: BinaryNode, ctx: SimContext): void {
+  ctx.receipts.send(conn.phoneNumber!, conn.linked!, receipt)
+}
+
+const retryKey = (sender: string, recipient: string, id: string) => `${sender}>${recipient}:${id}`
+
+/**
+ * `recipient`'s phone could not decrypt its copy: like a WhatsApp phone it answers with a retry
+ * receipt carrying a fresh key bundle, so the sender re-sends on a new session (a pkmsg). It asks
+ * at most MAX_RETRY_RECEIPTS times per message, then gives up. Returns whether it asked.
+ */
+async function askForRetry(conn: Connection, message: BinaryNode, recipient: string, ctx: SimContext): Promise<boolean> {
+  const id = message.attrs.id ?? ''
+  const to = message.attrs.to ?? ''
+  const sender = conn.phoneNumber!
+  const count = ctx.retries.next(retryKey(sender, recipient, id))
+  if (count === undefined) {
+    ctx.logger.warn({ id, from: sender, to: recipient, retries: MAX_RETRY_RECEIPTS }, 'phone gave up on a message it cannot decrypt')
+    return false
+  }
+  const peer = ctx.peers.get(recipient)
+  const keys = await peer.retryKeys()
+  // 1:1 the receipt comes from the recipient as the client addressed it; in a (LID-addressed) group
+  // it comes from the group, the asking participant named
+  const from = isJidGroup(to) ? { from: to, participant: `${ctx.accounts.get(recipient).lid}@${LID_SERVER}` } : { from: to }
+  sendReceipt(conn, retryReceiptNode({ ...from, id, count, registrationId: peer.registrationId, keys }), ctx)
+  return true
 }
 
 /** A client sent a <message>: decrypt and record it, ack it, and send the automatic receipts. */
 export async function handleClientMessage(conn: Connection, message: BinaryNode, ctx: SimContext): Promise<void> {
   const id = message.attrs.id ?? ''
   const to = message.attrs.to ?? ''
-  const errorCode = ctx.faults.takeSendFailure(conn.phoneNumber!)
+  const sender = conn.phoneNumber!
+  const errorCode = ctx.faults.takeSendFailure(sender)
   if (errorCode !== undefined) return conn.send(ackNode(message, errorCode))
 
-  if (!ctx.options.ackOnly) {
-    const received = await readMessage(conn, message, ctx)
-    if (received) ctx.inbox.record(received)
-  }
+  const reading: Reading = ctx.options.ackOnly ? { readBy: [], unreadBy: [] } : await readMessage(conn, message, ctx)
+  for (const phone of reading.readBy) ctx.retries.settle(retryKey(sender, phone, id))
+  // a phone that already shows this message drops an unreadable copy of it (a resend) instead of asking again
+  const unread = reading.unreadBy.filter(phone => !ctx.inbox.shows(sender, id, phone))
+  if (reading.received) ctx.inbox.record(reading.received)
+  else if (reading.unreadBy.length > 0 && unread.length === 0) ctx.inbox.countDuplicate()
   conn.send(ackNode(message))
-  if (ctx.autoReceipts === 'none' || isJidGroup(to)) return
-  conn.send(receiptNode(to, id, 'delivered'))
-  if (ctx.autoReceipts === 'read') conn.send(receiptNode(to, id, 'read'))
+  let retried = false
+  for (const phone of unread) retried = (await askForRetry(conn, message, phone, ctx)) || retried
+  // the retry receipt stands in for the delivery receipt until a copy decrypts (or the phone gives up)
+  if (retried || ctx.autoReceipts === 'none' || isJidGroup(to)) return
+  sendReceipt(conn, receiptNode(to, id, 'delivered'), ctx)
+  if (ctx.autoReceipts === 'read') sendReceipt(conn, receiptNode(to, id, 'read'), ctx)
 }

@@ -10,7 +10,7 @@ import { sendInitialHistory } from './history-sync.js'
 import { answerIq } from './iq-handlers.js'
 import { isLinkCodeReg, PhoneLinkCode, readCompanionHello, type CompanionHello } from './link-code.js'
 import type { PendingMessage } from './inbound-delivery.js'
-import type { LiveSocket } from './live-connections.js'
+import { MAX_QUEUED_RECEIPTS, type ReceiptSocket } from './receipt-delivery.js'
 import { NoiseResponder, type NoiseTransport } from './noise.js'
 import { buildDeviceIdentityHmac, buildPairSuccess, companionFor, type Companion, type QrData } from './pairing.js'
 import { PreKeyPool } from './prekey-pool.js'
@@ -33,7 +33,7 @@ function readUIntBE(bytes: Uint8Array | null | undefined): number {
 }
 
 /** One client websocket: Noise handshake, login or pairing, then stanza dispatch. */
-export class Connection implements LiveSocket {
+export class Connection implements ReceiptSocket {
   phoneNumber?: string
   device?: number
   account?: Account
@@ -42,6 +42,8 @@ export class Connection implements LiveSocket {
   active = false
   /** inbound messages written to this socket that the client has not acked or receipted yet */
   readonly unacked = new Map<string, PendingMessage>()
+  /** receipts written to this socket that the client has not acked yet, oldest first */
+  private readonly unackedReceipts: BinaryNode[] = []
 
   private stage: Stage = 'hello'
   private readonly frames = new FrameDecoder()
@@ -52,6 +54,8 @@ export class Connection implements LiveSocket {
   private refs: string[] = []
   private refsIssuedAt = 0
   private handling: Promise<void> = Promise.resolve()
+  /** stanzas held back by the delay fault; dropped when the socket closes, as they could not be written anyway */
+  private readonly delayed = new Set<NodeJS.Timeout>()
   private readonly pendingIqs = new Map<string, (node: BinaryNode | Error) => void>()
   private iqCounter = 0
   /** set once the client asked to pair by code */
@@ -84,8 +88,35 @@ export class Connection implements LiveSocket {
   /** Sends a stanza after the configured artificial delay. */
   send(node: BinaryNode): void {
     const delay = this.ctx.faults.delayMs
-    if (delay > 0) setTimeout(() => this.write(node), delay)
-    else this.write(node)
+    if (delay <= 0) return this.write(node)
+    const timer = setTimeout(() => {
+      this.delayed.delete(timer)
+      this.write(node)
+    }, delay)
+    this.delayed.add(timer)
+  }
+
+  /**
+   * Writes a receipt from a contact's phone (see ReceiptDelivery) and keeps it until the client
+   * acks it: if the socket closes first, even after the write, it goes back to be redelivered.
+   * False, and nothing written, when the socket cannot take it (not logged in and active, or closing).
+   */
+  sendReceipt(receipt: BinaryNode, offline: boolean): boolean {
+    if (!this.loggedIn || !this.active || !this.isOpen) return false
+    this.unackedReceipts.push(receipt)
+    // a client that never acks must not grow this without bound: the oldest then count as delivered
+    if (this.unackedReceipts.length > MAX_QUEUED_RECEIPTS) this.unackedReceipts.shift()
+    this.send(offline ? { ...receipt, attrs: { ...receipt.attrs, offline: '1' } } : receipt)
+    return true
+  }
+
+  /** The client acked a receipt (Baileys does once it handled it): it need not be redelivered. */
+  private receiptAcked(ack: BinaryNode): void {
+    const { id, to, type, participant } = ack.attrs
+    const index = this.unackedReceipts.findIndex(
+      r => r.attrs.id === id && r.attrs.from === to && r.attrs.type === type && r.attrs.participant === participant
+    )
+    if (index >= 0) this.unackedReceipts.splice(index, 1)
   }
 
   /** Sends an iq result for `request`, optionally with children. */
@@ -323,7 +354,9 @@ export class Connection implements LiveSocket {
    */
   async activate(): Promise<void> {
     this.active = true
-    const delivered = await this.ctx.inbound.flushOffline(this)
+    // receipts kept while the device was away go first, then its messages, as WhatsApp does
+    const receipts = this.ctx.receipts.flush(this)
+    const delivered = receipts + (await this.ctx.inbound.flushOffline(this))
     this.send({ tag: 'ib', attrs: {}, content: [{ tag: 'offline', attrs: { count: String(delivered) } }] })
     if (this.ctx.options.historySync && this.linked && !this.linked.historySynced) await sendInitialHistory(this, this.ctx)
   }
@@ -344,7 +377,8 @@ export class Connection implements LiveSocket {
       case 'receipt':
         return handleClientReceipt(this, node, this.ctx)
       case 'ack':
-        this.unacked.delete(node.attrs.id ?? '')
+        if (node.attrs.class === 'receipt') this.receiptAcked(node)
+        else this.unacked.delete(node.attrs.id ?? '')
         return
       case 'presence':
       case 'chatstate':
@@ -363,10 +397,17 @@ export class Connection implements LiveSocket {
 
   private onClose(): void {
     this.stage = 'closed'
+    for (const timer of this.delayed) clearTimeout(timer)
+    this.delayed.clear()
     this.forgetRefs()
     for (const settle of this.pendingIqs.values()) settle(new Error('connection closed'))
     this.ctx.live.closed(this)
-    if (this.phoneNumber) this.ctx.inbound.requeue(this.phoneNumber, [...this.unacked.values()])
-    this.unacked.clear()
+    // after the stanzas that arrived before the close: an ack among them settles what it acks
+    this.enqueue(async () => {
+      if (this.phoneNumber) this.ctx.inbound.requeue(this.phoneNumber, [...this.unacked.values()])
+      this.unacked.clear()
+      const receipts = this.unackedReceipts.splice(0)
+      if (this.phoneNumber && this.linked) this.ctx.receipts.giveBack(this.phoneNumber, this.linked, receipts)
+    })
   }
 }

@@ -3,6 +3,7 @@ import type { Accounts } from './accounts.js'
 import type { ServerIdentity } from './certificates.js'
 import type { CodePairings } from './code-pairings.js'
 import type { Connection } from './connection.js'
+import type { DecryptRetries } from './decrypt-retries.js'
 import type { Faults } from './faults.js'
 import type { Groups } from './groups.js'
 import type { Inbox } from './inbox.js'
@@ -11,6 +12,7 @@ import type { LiveConnections } from './live-connections.js'
 import type { MediaHost } from './media-host.js'
 import type { PhoneMedia } from './phone-media.js'
 import type { PhonePeers } from './phone-peers.js'
+import type { ReceiptDelivery } from './receipt-delivery.js'
 
 export interface SimOptions {
   /** refs per <pair-device>; the client shows one QR per ref, then ends with 408 */
@@ -35,11 +37,15 @@ export interface SimContext {
   faults: Faults
   live: LiveConnections<Connection>
   inbox: Inbox
+  /** retry receipts the phones sent for messages they could not decrypt */
+  retries: DecryptRetries
   groups: Groups
   media: MediaHost
   /** media contacts sent, which the recipient's phone can re-upload */
   phoneMedia: PhoneMedia
   inbound: InboundDelivery
+  /** receipts from the contacts' phones to linked devices, kept for a device while it is offline */
+  receipts: ReceiptDelivery<Connection>
   /** ref -> the unpaired connection that showed it */
   pairings: Map<string, Connection>
   /** phone number -> the unpaired connection that asked to pair with it by code */

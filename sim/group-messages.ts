@@ -4,9 +4,12 @@ import type { SimContext } from './context.js'
 import { encryptedCopies } from './message-copies.js'
 
 export interface DecryptedGroupMessage {
-  message: proto.IMessage
+  /** unset when no participant's phone could decrypt it */
+  message?: proto.IMessage
   /** phone numbers of the participants whose phones decrypted the skmsg */
   decryptedBy: string[]
+  /** phone numbers of the participants whose phones could not (no or a stale sender key): each asks for a retry */
+  failedBy: string[]
 }
 
 /**
@@ -34,19 +37,21 @@ export async function decryptGroupMessage(conn: Connection, message: BinaryNode,
       const skdm = copy.senderKeyDistributionMessage
       if (skdm) await peer.acceptSenderKey(conn.lidJid, skdm)
     } catch (err) {
-      ctx.logger.warn({ err, id: message.attrs.id, jid }, 'could not read sender key copy')
+      ctx.logger.info({ err, id: message.attrs.id, jid }, 'could not read sender key copy')
     }
   }
 
   let decrypted: proto.IMessage | undefined
   const decryptedBy: string[] = []
+  const failedBy: string[] = []
   for (const phone of members) {
     try {
       decrypted = await ctx.peers.get(phone).decryptGroup(groupJid, conn.lidJid, skmsg.content)
       decryptedBy.push(phone)
     } catch (err) {
-      ctx.logger.warn({ err, id: message.attrs.id, phone }, 'participant could not decrypt group message')
+      ctx.logger.info({ err, id: message.attrs.id, phone }, 'participant could not decrypt group message')
+      failedBy.push(phone)
     }
   }
-  return decrypted ? { message: decrypted, decryptedBy } : undefined
+  return { ...(decrypted ? { message: decrypted } : {}), decryptedBy, failedBy }
 }

@@ -39,6 +39,10 @@ export class Inbox {
     const earlier = this.byId.get(message.id)
     if (earlier && earlier.from === message.from) {
       this.duplicates++
+      // a group participant that could not read the first copy read this one (after a retry)
+      if (earlier.decryptedBy && message.decryptedBy) {
+        for (const phone of message.decryptedBy) if (!earlier.decryptedBy.includes(phone)) earlier.decryptedBy.push(phone)
+      }
       return
     }
     this.messages.push(message)
@@ -49,6 +53,20 @@ export class Inbox {
       return false
     })
     for (const listener of this.listeners) listener(message)
+  }
+
+  /**
+   * Whether the phone of `phone` already shows message `id` from `from`: for a group message,
+   * whether `phone` is among the participants that decrypted it.
+   */
+  shows(from: string, id: string, phone: string): boolean {
+    const earlier = this.byId.get(id)
+    return earlier?.from === from && (earlier.decryptedBy?.includes(phone) ?? true)
+  }
+
+  /** A copy of a message already here arrived, and nobody needed it. */
+  countDuplicate(): void {
+    this.duplicates++
   }
 
   /** Calls `listener` for every message recorded from now on; returns the unsubscribe function. */

@@ -9,6 +9,7 @@ import { createServerIdentity } from './certificates.js'
 import { receiptNode } from './client-messages.js'
 import { CodePairings } from './code-pairings.js'
 import { Connection } from './connection.js'
+import { DecryptRetries } from './decrypt-retries.js'
 import type { SimContext, SimOptions } from './context.js'
 import { Faults, type SilenceKind } from './faults.js'
 import { Groups, type NewGroup } from './groups.js'
@@ -21,6 +22,7 @@ import { companionFor, makeLinkedCreds, parseQr } from './pairing.js'
 import { PhoneMedia } from './phone-media.js'
 import { PhonePeers } from './phone-peers.js'
 import { PreKeyPool } from './prekey-pool.js'
+import { ReceiptDelivery } from './receipt-delivery.js'
 
 export type { ReceivedMessage } from './inbox.js'
 export type { ConnectionLogEntry } from './live-connections.js'
@@ -95,6 +97,16 @@ export interface Simulator {
   received(): ReceivedMessage[]
   /** Copies of already received messages (same sender, same id) that the recipient dropped, as a phone does */
   duplicatesDropped(): number
+  /**
+   * Retry receipts the contacts' phones sent because they could not decrypt a client's message
+   * (stale Signal session): the client re-sends on a fresh session. A phone asks at most 5 times per message.
+   */
+  retryReceiptsSent(): number
+  /**
+   * Receipts (retry, delivery, read) kept for the account's devices that have no live socket: each
+   * device gets its own on its next login, before its offline messages. At most 1,000 per device.
+   */
+  queuedReceipts(phoneNumber: string): number
   waitForMessage(pred: (m: ReceivedMessage) => boolean, timeoutMs?: number): Promise<ReceivedMessage>
   /** a contact (fromPhone) writes to a linked account; encrypted (default true) uses real Signal */
   sendText(toPhone: string, fromPhone: string, text: string, opts?: { encrypted?: boolean }): Promise<{ id: string }>
@@ -174,10 +186,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     faults,
     live,
     inbox: new Inbox(),
+    retries: new DecryptRetries(),
     groups,
     media,
     phoneMedia: new PhoneMedia(),
     inbound: new InboundDelivery(accounts, peers, live, logger),
+    receipts: new ReceiptDelivery(live, logger),
     pairings: new Map(),
     codePairings: new CodePairings(),
     options,
@@ -264,6 +278,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     connectionLog: () => live.history(),
     received: () => ctx.inbox.all(),
     duplicatesDropped: () => ctx.inbox.duplicateCount(),
+    retryReceiptsSent: () => ctx.retries.total,
+    queuedReceipts: phoneNumber =>
+      [...(accounts.find(phoneNumber)?.devices.values() ?? [])].reduce((sum, device) => sum + ctx.receipts.queued(device), 0),
     waitForMessage: (pred, timeoutMs = DEFAULT_WAIT_MS) => ctx.inbox.wait(pred, timeoutMs),
 
     sendText: (toPhone, fromPhone, text, sendOpts) => sendMessage(toPhone, fromPhone, { conversation: text }, sendOpts),
@@ -296,7 +313,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     async sendReceipt(toPhone, messageId, type) {
       const sent = ctx.inbox.get(messageId)
       if (!sent || sent.from !== toPhone) throw new Error(`no message ${messageId} from ${toPhone}`)
-      for (const conn of live.sockets(toPhone)) conn.send(receiptNode(sent.to, messageId, type))
+      // to every device of the sender; one that is offline gets it on its next login
+      const receipt = receiptNode(sent.to, messageId, type)
+      for (const device of accounts.get(toPhone).devices.values()) ctx.receipts.send(toPhone, device, receipt)
     },
 
     get autoReceipts() {
@@ -332,7 +351,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     notOnWhatsApp: accounts.notOnWhatsApp,
 
     unlink(phoneNumber) {
-      for (const device of accounts.find(phoneNumber)?.devices.values() ?? []) device.removed = true
+      for (const device of accounts.find(phoneNumber)?.devices.values() ?? []) {
+        device.removed = true
+        ctx.receipts.forget(device)
+      }
       for (const conn of live.sockets(phoneNumber)) conn.kick(401)
     },
 

@@ -32,17 +32,28 @@ export class SignalPeer {
     this.repository = DEFAULT_CONNECTION_CONFIG.makeSignalRepository({ creds: this.creds, keys: this.keys }, logger)
   }
 
+  get registrationId(): number {
+    return this.creds.registrationId
+  }
+
   /** Children of a <user> in an `xmlns=encrypt` key-fetch answer; mints a fresh one-time pre-key. */
   async bundle(): Promise<BinaryNode[]> {
+    return [{ tag: 'registration', attrs: {}, content: encodeBigEndian(this.creds.registrationId) }, ...(await this.retryKeys())]
+  }
+
+  /**
+   * Children of the <keys> in a retry receipt: identity, signed pre-key and a fresh one-time
+   * pre-key this peer stores, so the pkmsg the sender re-sends on a new session decrypts.
+   */
+  async retryKeys(): Promise<BinaryNode[]> {
     const id = this.nextPreKeyId++
     const preKey = Curve.generateKeyPair()
     await this.keys.set({ 'pre-key': { [id]: preKey } })
     return [
-      { tag: 'registration', attrs: {}, content: encodeBigEndian(this.creds.registrationId) },
       { tag: 'type', attrs: {}, content: KEY_BUNDLE_TYPE },
       { tag: 'identity', attrs: {}, content: this.creds.signedIdentityKey.public },
-      xmppSignedPreKey(this.creds.signedPreKey),
-      xmppPreKey(preKey, id)
+      xmppPreKey(preKey, id),
+      xmppSignedPreKey(this.creds.signedPreKey)
     ]
   }
 
