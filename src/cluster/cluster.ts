@@ -109,7 +109,11 @@ export class Cluster {
     const { catalog, outbox, registry } = this.requireParts()
     switch (notice.kind) {
       case 'session':
-        this.track(Promise.all([catalog.refresh(notice.deviceId), this.node.loadPublished(notice.deviceId)]), notice)
+        this.track(
+          Promise.all([catalog.refresh(notice.deviceId), this.node.loadPublished(notice.deviceId)]).then(([record]) =>
+            this.obey(notice.deviceId, record?.desiredState)),
+          notice,
+        )
         return
       case 'webhooks':
         registry.forgetSession(notice.deviceId)
@@ -124,6 +128,18 @@ export class Cluster {
         this.node.nudge()
         return
     }
+  }
+
+  /**
+   * Requests that change a session are forwarded to the node running it, but one may still land
+   * elsewhere (the lease moved meanwhile): the node running a session stops it once it learns
+   * that it was stopped or deleted.
+   */
+  private async obey(deviceId: string, desiredState: string | undefined): Promise<void> {
+    if (!this.node.holds(deviceId) || desiredState === 'running') return
+    const { sessions } = this.requireParts()
+    await sessions.release(deviceId)
+    await this.node.relinquish(deviceId)
   }
 
   /** A remote outcome for a message a synchronous request here may be waiting on. */
