@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { parseConfig } from '../src/config.js'
 
 export interface BenchOptions {
   /** Session counts to measure at, ascending; each level pairs only the sessions it adds. */
@@ -23,11 +24,27 @@ export interface BenchOptions {
   /** `built` compiles src/ with tsc and runs dist/ (fair CPU numbers); `tsx` runs src/ directly. */
   server: 'built' | 'tsx'
   outDir: string
+  /** The cluster scenario (bench/cluster.ts), or null without --cluster. */
+  cluster: ClusterOptions | null
+}
+
+export interface ClusterOptions {
+  /** Run only the cluster scenario, not the single-node ones. */
+  only: boolean
+  nodes: number
+  sessions: number
+  /** The lease settings the nodes run with: the server's defaults, or CLUSTER_LEASE_TTL_MS from --lease-ttl-ms. */
+  lease: { ttlMs: number; heartbeatMs: number; override: boolean }
+  /** The PostgreSQL database; the scenario works in a schema of its own and drops it. */
+  databaseUrl: string
 }
 
 const USAGE = `npm run bench -- [--quick] [--sessions 100,500,1000] [--send-duration 10] [--connections 1,10,50]
   [--soak-minutes 0] [--soak-rate 20] [--inbound 2000] [--bare-messages 3000] [--bare-pairings 10]
-  [--pair-concurrency 8] [--restore-concurrency 20] [--ack-only] [--server built|tsx] [--out bench/results]`
+  [--pair-concurrency 8] [--restore-concurrency 20] [--ack-only] [--server built|tsx] [--out bench/results]
+  [--cluster | --only-cluster] [--cluster-nodes 3] [--cluster-sessions 300] [--lease-ttl-ms <server default>]
+  [--database-url postgres://postgres@127.0.0.1:5432/test]
+--cluster runs the cluster scenario after the others; --only-cluster runs it alone.`
 
 function positiveInts(flag: string, text: string): number[] {
   const values = text.split(',').map((part) => Number(part.trim()))
@@ -59,6 +76,12 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       'ack-only': { type: 'boolean', default: false },
       server: { type: 'string', default: 'built' },
       out: { type: 'string', default: 'bench/results' },
+      cluster: { type: 'boolean', default: false },
+      'only-cluster': { type: 'boolean', default: false },
+      'cluster-nodes': { type: 'string' },
+      'cluster-sessions': { type: 'string' },
+      'lease-ttl-ms': { type: 'string' },
+      'database-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
       help: { type: 'boolean', default: false },
     },
   })
@@ -85,5 +108,32 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     ackOnly: values['ack-only'],
     server: values.server,
     outDir: values.out,
+    cluster: clusterOptions(values, quick, int),
+  }
+}
+
+function clusterOptions(
+  values: { cluster: boolean; 'only-cluster': boolean; 'lease-ttl-ms'?: string; 'database-url': string; 'cluster-nodes'?: string; 'cluster-sessions'?: string },
+  quick: boolean,
+  int: (flag: 'cluster-nodes' | 'cluster-sessions' | 'lease-ttl-ms', fallback: number) => number,
+): ClusterOptions | null {
+  if (!values.cluster && !values['only-cluster']) {
+    if (values['cluster-nodes'] ?? values['cluster-sessions'] ?? values['lease-ttl-ms']) throw new Error(`cluster flags need --cluster or --only-cluster\n${USAGE}`)
+    return null
+  }
+  const nodes = int('cluster-nodes', 3)
+  const sessions = int('cluster-sessions', quick ? 60 : 300)
+  // a survivor to fail over to, and sessions on every node
+  if (nodes < 2) throw new Error('--cluster-nodes: at least 2')
+  if (sessions < nodes) throw new Error('--cluster-sessions: at least one per node')
+  const override = values['lease-ttl-ms'] !== undefined
+  // the server's own parsing: its defaults, and a bad value fails now rather than after the other scenarios
+  const { leaseTtlMs, heartbeatMs } = parseConfig(override ? { CLUSTER_LEASE_TTL_MS: String(int('lease-ttl-ms', 0)) } : {}).cluster
+  return {
+    only: values['only-cluster'],
+    nodes,
+    sessions,
+    lease: { ttlMs: leaseTtlMs, heartbeatMs, override },
+    databaseUrl: values['database-url'],
   }
 }

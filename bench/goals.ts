@@ -1,3 +1,4 @@
+import type { ClusterResult } from './cluster.js'
 import type { Goal, Report } from './report.js'
 
 // The issue's goals (DESIGN.md, "Performance budgets"), checked against one report.
@@ -82,5 +83,24 @@ export function evaluateGoals(report: Omit<Report, 'goals'>): Goal[] {
       pass: growth <= report.soak.start.rssBytes * 0.1,
     })
   }
+  if (report.cluster) goals.push(...clusterGoals(report.cluster))
   return goals
+}
+
+/** README, "Several nodes on PostgreSQL": a killed node's sessions move within 30 s, never with two sockets. */
+export function clusterGoals(cluster: ClusterResult): Goal[] {
+  return [
+    {
+      goal: `Failover: a SIGKILLed node's ${cluster.failover.victimSessions} sessions connected on the others`,
+      target: '<= 30 s',
+      measured: `${(cluster.failover.allConnectedMs / 1000).toFixed(1)} s (lease TTL ${(cluster.leaseTtlMs / 1000).toFixed(1)} s)`,
+      pass: cluster.failover.allConnectedMs <= 30_000,
+    },
+    {
+      goal: 'Never two sockets for one session (cluster)',
+      target: 'no session',
+      measured: `${cluster.doubledSessions.length} sessions`,
+      pass: cluster.doubledSessions.length === 0,
+    },
+  ]
 }

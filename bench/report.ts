@@ -1,7 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import type { BareResult } from './bare-baileys.js'
+import type { ClusterResult } from './cluster.js'
+import { clusterSection } from './cluster-report.js'
 import type { InboundResult } from './inbound.js'
+import { fixed, goalsSection, heading, kb, mb, table, writeReportFiles, yesNo } from './markdown.js'
 import type { MemorySample } from './memory.js'
 import type { PairingResult } from './pairing.js'
 import type { RestartResult } from './restart.js'
@@ -37,28 +38,16 @@ export interface Report {
   bare: { send: BareResult; pair: BareResult }
   inbound: InboundResult
   soak: SoakResult | null
+  /** Several nodes on PostgreSQL (--cluster), or null. */
+  cluster: ClusterResult | null
   goals: Goal[]
-}
-
-const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1)
-const kb = (bytes: number): string => (bytes / 1024).toFixed(0)
-const fixed = (value: number | null, digits = 1): string => (value === null ? 'n/a' : value.toFixed(digits))
-const yesNo = (value: boolean | null): string => (value === null ? 'n/a' : value ? 'yes' : 'NO')
-
-function table(header: string[], rows: string[][]): string {
-  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n')
 }
 
 export function renderMarkdown(report: Report): string {
   const bareCpu = report.bare.send.cpuMsPer
   const sections = [
-    `# Benchmark report\n\n${report.startedAt}. ${Object.entries(report.environment)
-      .map(([key, value]) => `${key}: ${value}`)
-      .join('; ')}.`,
-    `## Goals\n\n${table(
-      ['Goal', 'Target', 'Measured', 'Met'],
-      report.goals.map((g) => [g.goal, g.target, g.measured, yesNo(g.pass)]),
-    )}`,
+    heading(report.startedAt, report.environment),
+    goalsSection(report.goals),
     `## Memory and pairing\n\nIdle server: ${mb(report.idle.rssBytes)} MB RSS, ${mb(report.idle.heapUsedBytes)} MB heap used. Per session = (RSS with N connected, idle sessions - idle RSS) / N, right after pairing them and again after a restart restored them into a fresh process.\n\n${table(
       ['Sessions', 'Paired (new)', 'Pair time s', 'Pairings/s', 'Server CPU s/pairing', 'Sim CPU s/pairing', 'RSS MB', 'RSS/session MB', 'Heap MB', 'Heap/session KB', 'RSS after restart MB', 'RSS/session after restart MB', 'Settled'],
       report.levels.map((l) => [
@@ -126,15 +115,11 @@ export function renderMarkdown(report: Report): string {
           [[fixed(report.soak.minutes), String(report.soak.ratePerS), String(report.soak.sent), String(report.soak.inbound), String(report.soak.failures), mb(report.soak.start.rssBytes), mb(report.soak.end.rssBytes), mb(report.soak.maxRssBytes), mb(report.soak.start.heapUsedBytes), mb(report.soak.end.heapUsedBytes)]],
         )}`
       : '## Soak\n\nNot run (`--soak-minutes 0`).',
+    clusterSection(report.cluster),
   ]
   return `${sections.join('\n\n')}\n`
 }
 
 export function writeReport(outDir: string, report: Report): { json: string; markdown: string } {
-  mkdirSync(outDir, { recursive: true })
-  const json = join(outDir, 'report.json')
-  const markdown = join(outDir, 'report.md')
-  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`)
-  writeFileSync(markdown, renderMarkdown(report))
-  return { json, markdown }
+  return writeReportFiles(outDir, 'report', report, renderMarkdown(report))
 }

@@ -4,9 +4,11 @@ import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Api } from './api.js'
-import { parseBenchArgs } from './args.js'
+import { parseBenchArgs, type ClusterOptions } from './args.js'
 import { runBare } from './bare.js'
-import { evaluateGoals } from './goals.js'
+import { measureCluster, type ClusterResult } from './cluster.js'
+import { renderClusterReport, writeClusterReport, type ClusterReport } from './cluster-report.js'
+import { clusterGoals, evaluateGoals } from './goals.js'
 import { measureInbound } from './inbound.js'
 import { settledMemory } from './memory.js'
 import { pairSessions, type PairedSession } from './pairing.js'
@@ -18,7 +20,8 @@ import { SimProcess } from './sim-process.js'
 import { soak } from './soak.js'
 import { WARM_UP_SENDS } from './wait.js'
 
-// npm run bench -- [--quick] [...]: see args.ts. Progress goes to stderr, the report to --out.
+// npm run bench -- [--quick] [...]: see args.ts. Progress goes to stderr, the report to --out
+// (report.json and .md; cluster-report.json and .md with --only-cluster).
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 /** Who the sends go to: a contact, not a paired account. */
@@ -41,12 +44,32 @@ if (options.server === 'built') {
 }
 log(`starting the simulator${options.ackOnly ? ' (ackOnly)' : ''}`)
 const sim = await SimProcess.start(ROOT, options.ackOnly)
+const adminKey = randomBytes(24).toString('hex')
+const baseEnvironment = {
+  node: process.version,
+  cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+  server: options.server === 'built' ? 'dist/src/main.js' : 'src/main.ts via tsx',
+  simulator: options.ackOnly ? 'ackOnly (acks without decrypting)' : 'decrypts and records every message',
+}
+const runCluster = (clusterOptions: ClusterOptions): Promise<ClusterResult> =>
+  measureCluster({ root: ROOT, mode: options.server, sim, workDir, adminKey, restoreConcurrency: options.restoreConcurrency, log }, clusterOptions)
+
+if (options.cluster?.only) {
+  const cluster = await runCluster(options.cluster)
+  const report: ClusterReport = { startedAt: startedAt.toISOString(), environment: baseEnvironment, cluster, goals: clusterGoals(cluster) }
+  const written = writeClusterReport(options.outDir, report)
+  await sim.stop()
+  process.stdout.write(renderClusterReport(report))
+  log(`wrote ${written.json} and ${written.markdown}`)
+  process.exit(0)
+}
+
 const config: ServerConfig = {
   root: ROOT,
   mode: options.server,
   port: await freePort(),
   dataDir: join(workDir, 'data'),
-  adminKey: randomBytes(24).toString('hex'),
+  adminKey,
   simEnv: sim.serverEnv(workDir),
   restoreConcurrency: options.restoreConcurrency,
 }
@@ -110,13 +133,17 @@ if (options.soakMinutes > 0) {
   soakResult = await soak(api, sim, server.pid, sessions, RECIPIENT, options.soakMinutes, options.soakRate)
 }
 
+await server.stop()
+let cluster: ClusterResult | null = null
+if (options.cluster) {
+  log('cluster scenario')
+  cluster = await runCluster(options.cluster)
+}
+
 const partial: Omit<Report, 'goals'> = {
   startedAt: startedAt.toISOString(),
   environment: {
-    node: process.version,
-    cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
-    server: options.server === 'built' ? 'dist/src/main.js' : 'src/main.ts via tsx',
-    simulator: options.ackOnly ? 'ackOnly (acks without decrypting)' : 'decrypts and records every message',
+    ...baseEnvironment,
     sessions: options.sessions.join(','),
     sendDurationS: options.sendDurationS,
     connections: options.connections.join(','),
@@ -129,10 +156,10 @@ const partial: Omit<Report, 'goals'> = {
   bare,
   inbound,
   soak: soakResult,
+  cluster,
 }
 const report: Report = { ...partial, goals: evaluateGoals(partial) }
 const written = writeReport(options.outDir, report)
-await server.stop()
 await sim.stop()
 process.stdout.write(renderMarkdown(report))
 log(`wrote ${written.json} and ${written.markdown}`)

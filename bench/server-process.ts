@@ -34,6 +34,8 @@ export interface ServerConfig {
   adminKey: string
   simEnv: Record<string, string>
   restoreConcurrency: number
+  /** More environment, e.g. DATABASE_URL and NODE_ID for a cluster node. */
+  env?: Record<string, string>
 }
 
 /** The API server as its own process, as it runs in production. */
@@ -72,6 +74,7 @@ export class ServerProcess {
         RESTORE_CONCURRENCY: String(config.restoreConcurrency),
         // The webhook receiver listens on loopback.
         ALLOW_PRIVATE_URLS: 'true',
+        ...config.env,
       },
     })
     let hasExited = false

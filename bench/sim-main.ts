@@ -1,4 +1,4 @@
-import { createServer } from 'node:http'
+import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { parseArgs } from 'node:util'
 import pino from 'pino'
@@ -6,9 +6,9 @@ import { startControlServer } from '../sim/control-http.js'
 import { startSimulator } from '../sim/index.js'
 
 /**
- * The protocol simulator as its own process, like sim/cli.ts, plus one bench route: how many
- * messages the simulator received. The control API's GET /received returns every message body,
- * too heavy to poll while tens of thousands of messages arrive.
+ * The protocol simulator as its own process, like sim/cli.ts, plus two bench routes: how many
+ * messages the simulator received, and the connection log from an offset on. The control API's
+ * GET /received and GET /connections return everything so far, too heavy to poll.
  */
 const { values } = parseArgs({ options: { 'ack-only': { type: 'boolean', default: false } } })
 
@@ -21,23 +21,27 @@ sim.onReceived(() => {
   received++
   lastReceivedAt = Date.now()
 })
-const counter = createServer((req, res) => {
-  if (req.url !== '/received-count') return void res.writeHead(404).end()
-  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ count: received, lastAt: lastReceivedAt }))
+const json = (res: ServerResponse, body: unknown): void => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+const benchRoutes = createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://bench')
+  if (url.pathname === '/received-count') return json(res, { count: received, lastAt: lastReceivedAt })
+  if (url.pathname === '/connection-log') return json(res, sim.connectionLog().slice(Number(url.searchParams.get('from') ?? 0)))
+  res.writeHead(404).end()
 })
-await new Promise<void>((resolve) => counter.listen(0, '127.0.0.1', resolve))
+await new Promise<void>((resolve) => benchRoutes.listen(0, '127.0.0.1', resolve))
 
 const ready = {
   url: sim.url,
   rootPublicKeyB64: sim.rootPublicKeyB64,
   controlUrl: control.url,
-  countUrl: `http://127.0.0.1:${(counter.address() as AddressInfo).port}/received-count`,
+  countUrl: `http://127.0.0.1:${(benchRoutes.address() as AddressInfo).port}/received-count`,
+  connectionLogUrl: `http://127.0.0.1:${(benchRoutes.address() as AddressInfo).port}/connection-log`,
   mediaCaPem: sim.mediaCaPem,
 }
 process.stdout.write(`BENCH_SIM_READY ${JSON.stringify(ready)}\n`)
 
 const shutdown = async (): Promise<void> => {
-  counter.close()
+  benchRoutes.close()
   await control.close()
   await sim.close()
   process.exit(0)

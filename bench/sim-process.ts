@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { ConnectionLogEntry } from '../sim/index.js'
 import { awaitLine, startChild, type Child } from './children.js'
 
 interface SimReady {
@@ -7,6 +8,7 @@ interface SimReady {
   rootPublicKeyB64: string
   controlUrl: string
   countUrl: string
+  connectionLogUrl: string
   mediaCaPem: string
 }
 
@@ -45,6 +47,17 @@ export class SimProcess {
   /** The phone scans a QR code: links that client to a new account and returns its number. */
   async scan(qr: string): Promise<string> {
     return (await this.post<{ phoneNumber: string }>('/scan', { qr })).phoneNumber
+  }
+
+  /** A device linked to a new account without pairing; its creds BufferJSON-encoded, as the server stores them. */
+  async provision(): Promise<{ phoneNumber: string; credsJson: string }> {
+    const { phoneNumber, creds } = await this.post<{ phoneNumber: string; creds: unknown }>('/provision', {})
+    return { phoneNumber, credsJson: JSON.stringify(creds) }
+  }
+
+  /** The simulator's socket open/login/close log from entry `from` on. */
+  async connectionLog(from: number): Promise<ConnectionLogEntry[]> {
+    return (await (await fetch(`${this.info.connectionLogUrl}?from=${from}`)).json()) as ConnectionLogEntry[]
   }
 
   /** A contact writes a (Signal-encrypted) text to a linked account. */

@@ -24,6 +24,7 @@ import { SessionManager } from './sessions/session-manager.js'
 import type { WhatsAppConnector } from './sessions/whatsapp-port.js'
 import { createMetrics } from './observability/metrics.js'
 import type { AuthStateRepository, MessageRepository, Store } from './store/ports.js'
+import { createPool } from './store/postgres/pool.js'
 import { openPostgresStore } from './store/postgres/postgres-store.js'
 import { openSqliteStore } from './store/sqlite/sqlite-store.js'
 import { Cluster } from './cluster/cluster.js'
@@ -188,12 +189,16 @@ export async function createServer({ config, logger, announceAdminKey, connector
   }
 }
 
+/** Heartbeats, lease renewals, published states and notices. */
+const CLUSTER_POOL_SIZE = 3
+
 /** PostgreSQL with the cluster's parts when DATABASE_URL is set, else the embedded SQLite file. */
 async function openStorage(config: Config, logger: Logger): Promise<{ store: Store; cluster: Cluster | undefined }> {
   if (!config.database.url) return { store: openSqliteStore(config.dataDir), cluster: undefined }
   const leases = new LeaseBook(config.nodeId)
   const store = await openPostgresStore({ url: config.database.url, nodeId: config.nodeId, poolSize: config.database.poolSize, fence: leases })
-  return { store, cluster: new Cluster(config, store.pool, leases, logger) }
+  // Connections of its own: lease renewals must not queue behind a burst of key writes.
+  return { store, cluster: new Cluster(config, createPool(config.database.url, CLUSTER_POOL_SIZE), leases, logger) }
 }
 
 /** CLUSTER_ADVERTISE_URL, else this host and the port the server listens on. */

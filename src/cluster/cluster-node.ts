@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks'
 import type { Logger } from 'pino'
 import { KeyedLock } from '../sessions/keyed-lock.js'
 import type { SessionPlacement } from '../sessions/session-placement.js'
-import type { RuntimeSnapshot } from '../sessions/session-runtime.js'
+import type { ConnectionState, RuntimeSnapshot } from '../sessions/session-runtime.js'
 import type { ClusterRepository, Lease, NodeRow } from './cluster-repository.js'
 import type { LeaseBook } from './lease-book.js'
 
@@ -29,10 +29,15 @@ export interface ClusterNodeOptions {
   announceState: (deviceId: string) => void
 }
 
-/** Moves per heartbeat, so a join or a failover reconnects sessions in waves rather than all at once. */
-const MAX_MOVES_PER_TICK = 25
+/** Moves per heartbeat, so a join or a failover comes in waves; the connect gate bounds the handshakes anyway. */
+const MAX_MOVES_PER_TICK = 100
+/** Heartbeats a node may miss before what it published is no longer believed. */
+const SILENT_HEARTBEATS = 2
 /** Dead nodes stay listed (as dead) this long. */
 const FORGET_NODES_AFTER_MS = 3_600_000
+
+/** States a silent node's sessions can no longer be in. */
+const LIVE_STATES: ReadonlySet<ConnectionState> = new Set(['connected', 'connecting', 'reconnecting', 'qr'])
 
 export interface NodeView extends NodeRow {
   alive: boolean
@@ -48,7 +53,10 @@ export interface NodeView extends NodeRow {
  */
 export class ClusterNode implements SessionPlacement {
   private hooks: SessionHooks | undefined
-  private readonly published = new Map<string, RuntimeSnapshot>()
+  /** Each session's last published state, and the node that published it. */
+  private readonly published = new Map<string, { snapshot: RuntimeSnapshot; nodeId: string }>()
+  /** Nodes that missed heartbeats: sessions they published as running are shown as reconnecting. */
+  private silentNodes = new Set<string>()
   private readonly publishing = new KeyedLock()
   private readonly startedAt = Date.now()
   private lastRenewal = performance.now()
@@ -96,9 +104,13 @@ export class ClusterNode implements SessionPlacement {
     if (held.length > 0) this.options.announceRelease()
   }
 
-  /** Balances soon, e.g. because another node gave sessions up. */
+  /**
+   * Balances soon: another node gave sessions up. It did so because it already sees this node, so
+   * a node that just joined need not wait out its first heartbeat.
+   */
   nudge(): void {
     if (this.stopped) return
+    this.joinedAt = Number.NEGATIVE_INFINITY
     if (this.ticking) {
       this.tickSoon = true
       return
@@ -127,7 +139,7 @@ export class ClusterNode implements SessionPlacement {
   }
 
   publish(deviceId: string, snapshot: RuntimeSnapshot): void {
-    this.published.set(deviceId, snapshot)
+    this.published.set(deviceId, { snapshot, nodeId: this.options.nodeId })
     if (!this.holds(deviceId)) return
     const body = JSON.stringify(snapshot)
     this.publishing
@@ -144,7 +156,10 @@ export class ClusterNode implements SessionPlacement {
   }
 
   publishedSnapshot(deviceId: string): RuntimeSnapshot | undefined {
-    return this.published.get(deviceId)
+    const entry = this.published.get(deviceId)
+    if (!entry || !this.silentNodes.has(entry.nodeId) || !LIVE_STATES.has(entry.snapshot.state)) return entry?.snapshot
+    // Its node died or is cut off: the session is down until another node takes it over.
+    return { ...entry.snapshot, state: 'reconnecting', qr: null, lastError: `Node ${entry.nodeId} is not answering; the session moves to another node` }
   }
 
   /** Re-reads one session's published state (another node announced a change), or all of them. */
@@ -153,7 +168,7 @@ export class ClusterNode implements SessionPlacement {
     if (deviceId !== undefined && rows.length === 0) this.published.delete(deviceId)
     for (const row of rows) {
       // Sessions run here are described from their runtime; an older row must not overwrite that.
-      if (!this.holds(row.deviceId)) this.published.set(row.deviceId, JSON.parse(row.snapshot) as RuntimeSnapshot)
+      if (!this.holds(row.deviceId)) this.published.set(row.deviceId, { snapshot: JSON.parse(row.snapshot) as RuntimeSnapshot, nodeId: row.nodeId })
     }
   }
 
@@ -222,6 +237,8 @@ export class ClusterNode implements SessionPlacement {
   private async balance(): Promise<void> {
     const { repository, nodeId, leaseTtlMs, heartbeatMs, leases } = this.options
     const [running, nodes, owners] = await Promise.all([repository.runningSessions(), repository.nodes(), repository.owners()])
+    this.silentNodes = new Set(nodes.filter((node) => node.silentForMs > SILENT_HEARTBEATS * heartbeatMs).map((node) => node.nodeId))
+    this.silentNodes.delete(nodeId)
     const live = nodes.filter((node) => node.silentForMs < leaseTtlMs).map((node) => node.nodeId)
     if (!live.includes(nodeId)) live.push(nodeId)
     const floor = Math.floor(running / live.length)
@@ -247,7 +264,7 @@ export class ClusterNode implements SessionPlacement {
 
   /** Connected sessions move first: one showing a QR would lose the code its user may be scanning. */
   private handOverOrder(): Lease[] {
-    const connected = (lease: Lease): number => (this.published.get(lease.deviceId)?.state === 'connected' ? 0 : 1)
+    const connected = (lease: Lease): number => (this.published.get(lease.deviceId)?.snapshot.state === 'connected' ? 0 : 1)
     return this.options.leases.leases().reverse().sort((a, b) => connected(a) - connected(b))
   }
 

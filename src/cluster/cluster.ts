@@ -26,7 +26,8 @@ export interface ClusterParts {
 }
 
 /**
- * Everything that makes one server process a node among several on one PostgreSQL database:
+ * Everything that makes one server process a node among several on one PostgreSQL database
+ * (on a pool of its own, which stop() closes):
  * leases and balancing (ClusterNode), notices between nodes (LISTEN/NOTIFY), the live-event relay
  * and request forwarding. Built before the domain objects (they take its placement and notify
  * hooks), then wired to them with attach().
@@ -99,10 +100,14 @@ export class Cluster {
     sessions.markRestored()
   }
 
-  /** Hands this node's sessions to the others and stops listening. */
+  /** Hands this node's sessions to the others, stops listening and closes its connections. */
   async stop(): Promise<void> {
-    await this.node.stop()
-    await this.notifier?.close()
+    try {
+      await this.node.stop()
+      await this.notifier?.close()
+    } finally {
+      await this.pool.end()
+    }
   }
 
   private onNotice(notice: ClusterNotice): void {

@@ -131,6 +131,11 @@ describe('cluster: nodes sharing one PostgreSQL database, against the protocol s
       texts.push(`during the outage ${deviceId}`)
       ids.push(await queue(texts.at(-1)!, deviceId))
     }
+    // Before its leases run out, the others stop believing what the dead node published.
+    await waitFor(async () => {
+      const current = await states(survivor)
+      return victim.sessions.every((deviceId) => current.get(deviceId) === 'reconnecting')
+    }, { timeoutMs: 15_000, intervalMs: 250, what: 'the dead node\'s sessions shown as reconnecting' })
 
     await waitFor(async () => {
       const view = await cluster(survivor)
