@@ -31,8 +31,6 @@ export interface ClusterNodeOptions {
 
 /** Moves per heartbeat, so a join or a failover comes in waves; the connect gate bounds the handshakes anyway. */
 const MAX_MOVES_PER_TICK = 100
-/** Heartbeats a node may miss before what it published is no longer believed. */
-const SILENT_HEARTBEATS = 2
 /** Dead nodes stay listed (as dead) this long. */
 const FORGET_NODES_AFTER_MS = 3_600_000
 
@@ -55,7 +53,10 @@ export class ClusterNode implements SessionPlacement {
   private hooks: SessionHooks | undefined
   /** Each session's last published state, and the node that published it. */
   private readonly published = new Map<string, { snapshot: RuntimeSnapshot; nodeId: string }>()
-  /** Nodes that missed heartbeats: sessions they published as running are shown as reconnecting. */
+  /**
+   * Nodes silent for so long that they have stopped their sockets if they are alive at all (they
+   * self-fence one heartbeat before their leases run out): their sessions are shown as reconnecting.
+   */
   private silentNodes = new Set<string>()
   private readonly publishing = new KeyedLock()
   private readonly startedAt = Date.now()
@@ -226,6 +227,8 @@ export class ClusterNode implements SessionPlacement {
     }
     if (this.stopped) return
     await this.balance()
+    const freed = await repository.releaseClaimsOfSilentNodes(leaseTtlMs)
+    if (freed > 0) this.options.logger.info({ deliveries: freed }, 'took back webhook deliveries a dead node had claimed')
     await repository.pruneEvents(5 * 60_000)
     await repository.forgetSilentNodes(FORGET_NODES_AFTER_MS)
   }
@@ -237,7 +240,7 @@ export class ClusterNode implements SessionPlacement {
   private async balance(): Promise<void> {
     const { repository, nodeId, leaseTtlMs, heartbeatMs, leases } = this.options
     const [running, nodes, owners] = await Promise.all([repository.runningSessions(), repository.nodes(), repository.owners()])
-    this.silentNodes = new Set(nodes.filter((node) => node.silentForMs > SILENT_HEARTBEATS * heartbeatMs).map((node) => node.nodeId))
+    this.silentNodes = new Set(nodes.filter((node) => node.silentForMs > leaseTtlMs - heartbeatMs).map((node) => node.nodeId))
     this.silentNodes.delete(nodeId)
     const live = nodes.filter((node) => node.silentForMs < leaseTtlMs).map((node) => node.nodeId)
     if (!live.includes(nodeId)) live.push(nodeId)

@@ -55,6 +55,19 @@ export class ClusterRepository {
     }))
   }
 
+  /**
+   * Frees the webhook deliveries that nodes silent for longer than `deadAfterMs` had claimed, so
+   * their lanes move on now rather than when the claims run out.
+   */
+  async releaseClaimsOfSilentNodes(deadAfterMs: number): Promise<number> {
+    const result = await this.pool.query(
+      `UPDATE webhook_deliveries SET claimed_by = NULL, claimed_until = NULL
+       WHERE status = 'pending' AND claimed_by IN (SELECT node_id FROM cluster_nodes WHERE heartbeat_at < ${DB_NOW} - $1)`,
+      [deadAfterMs],
+    )
+    return result.rowCount ?? 0
+  }
+
   /** Forgets nodes silent for longer than `forgetAfterMs` (they show as dead until then). */
   async forgetSilentNodes(forgetAfterMs: number): Promise<void> {
     await this.pool.query(`DELETE FROM cluster_nodes WHERE heartbeat_at < ${DB_NOW} - $1`, [forgetAfterMs])

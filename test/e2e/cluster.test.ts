@@ -7,6 +7,7 @@ import { readEvents } from '../support/event-stream.js'
 import { startServerProcess, type ServerProcess } from '../support/server-process.js'
 import { maxConcurrentLogins, simEnv, startSim } from '../support/simulated-whatsapp.js'
 import { waitFor } from '../support/wait-for.js'
+import { WebhookReceiver } from '../support/webhook-receiver.js'
 import { createTestSchema } from '../store/backends.js'
 
 const ADMIN_KEY = 'cluster-admin-key-0123456789abcdef'
@@ -24,6 +25,7 @@ interface NodeView {
 describe('cluster: nodes sharing one PostgreSQL database, against the protocol simulator', async () => {
   const sim = await startSim()
   const schema = await createTestSchema()
+  const receiver = await WebhookReceiver.start()
   const env = {
     ...simEnv(sim),
     ADMIN_API_KEY: ADMIN_KEY,
@@ -32,6 +34,9 @@ describe('cluster: nodes sharing one PostgreSQL database, against the protocol s
     RECONNECT_BASE_DELAY_MS: '200',
     RECONNECT_MAX_DELAY_MS: '1000',
     RATE_LIMIT_PER_MINUTE: '100000',
+    WEBHOOK_URL: receiver.url,
+    WEBHOOK_SECRET: 'cluster-webhook-secret-0123456789',
+    ALLOW_PRIVATE_URLS: 'true',
   }
   const nodes = new Map<string, ServerProcess>()
   const start = async (nodeId: string): Promise<void> => {
@@ -107,6 +112,8 @@ describe('cluster: nodes sharing one PostgreSQL database, against the protocol s
         void sim.sendText(phoneOf(0), CONTACT, 'seen on every node')
       })
     assert.equal(events.find((event) => event.type === 'message.received')?.data.text, 'seen on every node')
+    await waitFor(() => receiver.accepted.some((r) => r.event.type === 'message.received' && r.event.data.text === 'seen on every node'),
+      { what: 'the webhook delivery of the received message' })
   })
 
   it('takes a killed node\'s sessions over within 30 s, without a QR, never two sockets, each queued message sent once', async () => {
@@ -127,6 +134,7 @@ describe('cluster: nodes sharing one PostgreSQL database, against the protocol s
     }
     const killedAt = Date.now()
     await nodes.get(victim.nodeId)!.stop('SIGKILL')
+    const deadAt = Date.now()
     for (const deviceId of victim.sessions) {
       texts.push(`during the outage ${deviceId}`)
       ids.push(await queue(texts.at(-1)!, deviceId))
@@ -155,6 +163,20 @@ describe('cluster: nodes sharing one PostgreSQL database, against the protocol s
     assert.ok(statuses.every((status) => ['sent', 'delivered', 'read'].includes(status)), JSON.stringify(statuses))
     const received = sim.received()
     for (const text of texts) assert.equal(received.filter((m) => m.text === text).length, 1, `"${text}" arrived once`)
+
+    // Webhook deliveries are shared out by all nodes, each sent once; the messages sent after the takeover are reported.
+    const afterTakeover = ids.slice(-victim.sessions.length)
+    await waitFor(() => afterTakeover.every((id) =>
+      receiver.accepted.some((r) => r.event.type === 'message.status' && r.event.data.messageId === id && ['sent', 'delivered', 'read'].includes(r.event.data.status))),
+    { timeoutMs: 15_000, what: 'webhook status events of the messages sent after the takeover' })
+    // At least once across the crash: only a delivery the dead node had made, but not yet recorded, may come again.
+    const firstSeen = new Map<string, number>()
+    for (const request of receiver.accepted) {
+      const first = firstSeen.get(request.event.id)
+      if (first === undefined) firstSeen.set(request.event.id, request.at)
+      // A request the dead node wrote just before dying may reach the receiver a moment later.
+      else assert.ok(first <= deadAt + 500, `event ${request.event.id} (${request.event.type}) delivered twice, first after the kill`)
+    }
     assert.equal(sim.pendingQrs().length, 0)
     noSessionEverHadTwoSockets()
   })

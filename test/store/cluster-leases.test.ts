@@ -112,6 +112,25 @@ describe('cluster leases on PostgreSQL', () => {
     assert.equal((await leases.runtimes('dev00'))[0]?.snapshot, '{"state":"connected"}')
   })
 
+  it('frees the webhook deliveries a dead node had claimed, and only those', async () => {
+    await storeA.sessions.create('dev00', 'running')
+    const delivery = (eventId: string, deviceId: string) => ({ webhookId: 'global', deviceId, eventId, eventType: 'message.status', body: '{}' })
+    await storeA.deliveries.enqueue([delivery('a1', 'dev00'), delivery('b1', 'dev01')])
+    await leases.heartbeat('node-a', 'http://a:3000', 1)
+    await leases.heartbeat('node-b', 'http://b:3000', 2)
+    const now = Date.now()
+    const [claimedByA] = await storeA.deliveries.dueLaneHeads(now, 1, new Set())
+    const [claimedByB] = await storeB.deliveries.dueLaneHeads(now, 1, new Set())
+    assert.ok(claimedByA && claimedByB)
+    assert.deepEqual(await storeB.deliveries.dueLaneHeads(now, 10, new Set([`global\u0000${claimedByB.deviceId}`])), [], 'a live claim holds its lane')
+    assert.equal(await leases.releaseClaimsOfSilentNodes(60_000), 0, 'both nodes beat recently')
+    // node-a falls silent for longer than a lease.
+    await storeA.pool.query(`UPDATE cluster_nodes SET heartbeat_at = heartbeat_at - 120000 WHERE node_id = 'node-a'`)
+    assert.equal(await leases.releaseClaimsOfSilentNodes(60_000), 1)
+    const taken = await storeB.deliveries.dueLaneHeads(now, 10, new Set([`global\u0000${claimedByB.deviceId}`]))
+    assert.deepEqual(taken.map((d) => d.eventId), [claimedByA.eventId])
+  })
+
   it('lists nodes with how long each has been silent, and forgets long-silent ones', async () => {
     await leases.heartbeat('node-a', 'http://a:3000', 1)
     await leases.heartbeat('node-b', 'http://b:3000', 2)
