@@ -175,7 +175,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     close: () => {
       closing ??= (async () => {
         await cluster?.stop().catch((error: unknown) => logger.warn({ err: error }, 'could not hand sessions over on shutdown'))
-        sessions.shutdown()
+        await sessions.shutdown()
         outbox.close()
         dispatcher.stop()
         metrics.stop()

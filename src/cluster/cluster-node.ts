@@ -14,6 +14,8 @@ export interface SessionHooks {
   adopt(deviceId: string): Promise<void>
   /** Stop running it here; resolves once its socket's writes have landed. */
   release(deviceId: string): Promise<void>
+  /** Every heartbeat: catches up on what a lost notice would have said (messages queued elsewhere). */
+  heartbeat(): Promise<void>
 }
 
 export interface ClusterNodeOptions {
@@ -132,6 +134,12 @@ export class ClusterNode implements SessionPlacement {
     return true
   }
 
+  /** Hands a session this node runs over to the others now (it was stopped or deleted elsewhere). */
+  async surrender(deviceId: string): Promise<void> {
+    const epoch = this.options.leases.epochOf(deviceId)
+    if (epoch !== undefined && this.holds(deviceId)) await this.handOver({ deviceId, epoch })
+  }
+
   async relinquish(deviceId: string): Promise<void> {
     if (!this.holds(deviceId)) return
     await this.publishedSoFar(deviceId)
@@ -141,7 +149,8 @@ export class ClusterNode implements SessionPlacement {
 
   publish(deviceId: string, snapshot: RuntimeSnapshot): void {
     this.published.set(deviceId, { snapshot, nodeId: this.options.nodeId })
-    if (!this.holds(deviceId)) return
+    // While being handed over too: the last state (disconnected) must reach the others.
+    if (this.options.leases.epochOf(deviceId) === undefined) return
     const body = JSON.stringify(snapshot)
     this.publishing
       .run(deviceId, async () => {
@@ -216,10 +225,13 @@ export class ClusterNode implements SessionPlacement {
     const { url } = this
     const sentAt = performance.now()
     await repository.heartbeat(nodeId, url, this.startedAt)
-    const renewed = await repository.renew(nodeId, leaseTtlMs, this.options.leases.leases())
+    const sent = this.options.leases.leases()
+    const renewed = await repository.renew(nodeId, leaseTtlMs, sent)
     this.lastRenewal = sentAt
     const still = new Set(renewed.map((lease) => lease.deviceId))
-    for (const lease of this.options.leases.leases()) {
+    for (const lease of sent) {
+      // A lease taken again or given up while the renewal was under way is not this renewal's to judge.
+      if (this.options.leases.epochOf(lease.deviceId) !== lease.epoch || !this.holds(lease.deviceId)) continue
       if (!still.has(lease.deviceId)) {
         this.options.logger.warn({ deviceId: lease.deviceId }, 'lost the lease on a session; stopping it here')
         this.drop(lease.deviceId)
@@ -227,6 +239,7 @@ export class ClusterNode implements SessionPlacement {
     }
     if (this.stopped) return
     await this.balance()
+    await this.hooks?.heartbeat()
     const freed = await repository.releaseClaimsOfSilentNodes(leaseTtlMs)
     if (freed > 0) this.options.logger.info({ deliveries: freed }, 'took back webhook deliveries a dead node had claimed')
     await repository.pruneEvents(5 * 60_000)
@@ -273,12 +286,15 @@ export class ClusterNode implements SessionPlacement {
 
   private async take(lease: Lease): Promise<void> {
     this.options.leases.add(lease)
-    await this.hooks?.acquired(lease.deviceId)
+    // A failure to requeue must not leave a lease held with its session never started.
+    await this.hooks?.acquired(lease.deviceId).catch((error: unknown) =>
+      this.options.logger.error({ err: error, deviceId: lease.deviceId }, 'could not requeue the messages of a session taken over'))
     await this.hooks?.adopt(lease.deviceId)
   }
 
   /** Orderly hand-over: stop the socket, let its writes land, then free the lease. */
   private async handOver(lease: Lease): Promise<void> {
+    this.options.leases.beginRelease(lease.deviceId)
     await this.hooks?.release(lease.deviceId)
     await this.publishedSoFar(lease.deviceId)
     this.options.leases.remove(lease.deviceId)
@@ -288,7 +304,7 @@ export class ClusterNode implements SessionPlacement {
 
   /** Stops running a session whose lease is gone (no database write: it is not ours to free). */
   private drop(deviceId: string): void {
-    if (!this.options.leases.remove(deviceId)) return
+    this.options.leases.remove(deviceId)
     this.hooks?.release(deviceId).catch((error: unknown) => this.options.logger.error({ err: error, deviceId }, 'could not stop a session'))
   }
 

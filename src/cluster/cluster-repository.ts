@@ -142,7 +142,7 @@ export class ClusterRepository {
     return rows[0]?.node_id
   }
 
-  /** Records a session's live state, only while this node holds its lease: a late write from a former holder is dropped. */
+  /** Records a session's live state while this node is the lease's holder: a late write from a former holder is dropped. */
   async saveRuntime(deviceId: string, nodeId: string, snapshot: string): Promise<void> {
     await this.pool.query(
       `INSERT INTO session_runtime (device_id, node_id, snapshot, updated_at)

@@ -96,6 +96,7 @@ export class Cluster {
       acquired: (deviceId) => outbox.requeueInterrupted(deviceId),
       adopt: (deviceId) => sessions.adopt(deviceId),
       release: (deviceId) => sessions.release(deviceId),
+      heartbeat: () => outbox.kickQueued((deviceId) => this.node.holds(deviceId)),
     }, url)
     sessions.markRestored()
   }
@@ -141,10 +142,7 @@ export class Cluster {
    * that it was stopped or deleted.
    */
   private async obey(deviceId: string, desiredState: string | undefined): Promise<void> {
-    if (!this.node.holds(deviceId) || desiredState === 'running') return
-    const { sessions } = this.requireParts()
-    await sessions.release(deviceId)
-    await this.node.relinquish(deviceId)
+    if (desiredState !== 'running') await this.node.surrender(deviceId)
   }
 
   /** A remote outcome for a message a synchronous request here may be waiting on. */

@@ -4,14 +4,14 @@ import type { LiveStream } from '../events/live-stream.js'
 import type { ClusterRepository } from './cluster-repository.js'
 import type { ClusterNotice } from './notifier.js'
 
-/** NOTIFY payloads are capped at 8000 bytes; bigger events go through cluster_events. */
-const INLINE_LIMIT = 7000
+/** NOTIFY payloads are capped at 8000 bytes (UTF-8, after the notice's own JSON); bigger events go through cluster_events. */
+const INLINE_LIMIT_BYTES = 7500
 
 /**
  * Live-stream events across nodes: an event happens on the node running its session, but an SSE
  * client may be connected to any node. Each event is announced to the others (inline, or as a row
- * of cluster_events when too big), in the order it happened here, and they publish it to their own
- * subscribers. Webhooks are not relayed: the node where an event happens queues them once.
+ * of cluster_events when too big), and they publish it to their own subscribers; a big event read
+ * back from the table may reach them after a later small one. Webhooks are not relayed: the node where an event happens queues them once.
  */
 export class ClusterEventRelay {
   private announced: Promise<void> = Promise.resolve()
@@ -34,7 +34,7 @@ export class ClusterEventRelay {
     const body = JSON.stringify(event)
     this.announced = this.announced
       .then(async () => {
-        if (body.length <= INLINE_LIMIT) this.options.announce({ kind: 'event', body })
+        if (Buffer.byteLength(JSON.stringify(body)) <= INLINE_LIMIT_BYTES) this.options.announce({ kind: 'event', body })
         else this.options.announce({ kind: 'event', seq: await this.options.repository.appendEvent(this.options.nodeId, body) })
       })
       .catch((error: unknown) => this.options.logger.warn({ err: error, eventId: event.id }, 'could not relay an event to the other nodes'))

@@ -7,12 +7,14 @@ import type { Lease } from './cluster-repository.js'
  */
 export class LeaseBook implements AuthWriteFence {
   private readonly epochs = new Map<string, number>()
+  /** Leases being handed over: no longer held for new work, but the socket's last writes still pass the fence. */
+  private readonly releasing = new Map<string, number>()
   private fencedListener: (deviceId: string) => void = () => undefined
 
   constructor(readonly nodeId: string) {}
 
   epochOf(deviceId: string): number | undefined {
-    return this.epochs.get(deviceId)
+    return this.epochs.get(deviceId) ?? this.releasing.get(deviceId)
   }
 
   holds(deviceId: string): boolean {
@@ -24,10 +26,19 @@ export class LeaseBook implements AuthWriteFence {
   }
 
   remove(deviceId: string): Lease | undefined {
-    const epoch = this.epochs.get(deviceId)
+    const epoch = this.epochOf(deviceId)
     if (epoch === undefined) return undefined
     this.epochs.delete(deviceId)
+    this.releasing.delete(deviceId)
     return { deviceId, epoch }
+  }
+
+  /** Starts handing a lease over: holds() turns false at once, so nothing starts the session here again. */
+  beginRelease(deviceId: string): void {
+    const epoch = this.epochs.get(deviceId)
+    if (epoch === undefined) return
+    this.epochs.delete(deviceId)
+    this.releasing.set(deviceId, epoch)
   }
 
   leases(): Lease[] {

@@ -49,7 +49,7 @@ export class ClusterNotifier {
     await this.listen()
   }
 
-  /** Tells every other node; a notice that cannot be sent is logged (periodic resyncs cover it). */
+  /** Tells every other node; a notice that cannot be sent is logged (each heartbeat also kicks queued messages). */
   notify(notice: ClusterNotice): void {
     const payload = JSON.stringify({ ...notice, from: this.options.nodeId } satisfies Envelope)
     this.options.pool
@@ -70,8 +70,18 @@ export class ClusterNotifier {
     client.on('notification', (message) => this.receive(message.payload))
     client.on('error', (error) => this.reconnect(client, error))
     client.on('end', () => this.reconnect(client, undefined))
-    await client.connect()
-    await client.query(`LISTEN "${this.channel.replace(/"/g, '""')}"`)
+    try {
+      await client.connect()
+      await client.query(`LISTEN "${this.channel.replace(/"/g, '""')}"`)
+    } catch (error) {
+      await client.end().catch(() => undefined)
+      throw error
+    }
+    // Closed while connecting: this connection must not outlive the notifier.
+    if (this.closed) {
+      await client.end().catch(() => undefined)
+      return
+    }
     this.client = client
     this.retryMs = RECONNECT_MIN_MS
     this.options.onResync()

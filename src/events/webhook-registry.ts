@@ -25,6 +25,8 @@ const wants = (events: readonly string[], type: string): boolean => events.lengt
 /** The global webhook from configuration and the per-session ones from the API; answers who gets an event. */
 export class WebhookRegistry {
   private readonly cache = new Map<string, WebhookRecord[]>()
+  /** Per session, how often its cached list was invalidated: a read that overlapped an invalidation is not cached. */
+  private readonly invalidations = new Map<string, number>()
 
   constructor(
     private readonly webhooks: WebhookRepository,
@@ -72,7 +74,7 @@ export class WebhookRegistry {
       createdAt: Date.now(),
     }
     await this.webhooks.create(record)
-    this.cache.delete(deviceId)
+    this.forgetSession(deviceId)
     this.changed(deviceId)
     return record
   }
@@ -81,20 +83,22 @@ export class WebhookRegistry {
     const hook = await this.webhooks.get(id)
     if (!hook || hook.deviceId !== deviceId) return false
     await this.webhooks.delete(id)
-    this.cache.delete(deviceId)
+    this.forgetSession(deviceId)
     this.changed(deviceId)
     return true
   }
 
   forgetSession(deviceId: string): void {
     this.cache.delete(deviceId)
+    this.invalidations.set(deviceId, (this.invalidations.get(deviceId) ?? 0) + 1)
   }
 
   private async forDevice(deviceId: string): Promise<WebhookRecord[]> {
     let hooks = this.cache.get(deviceId)
     if (!hooks) {
+      const before = this.invalidations.get(deviceId) ?? 0
       hooks = await this.webhooks.listForDevice(deviceId)
-      this.cache.set(deviceId, hooks)
+      if ((this.invalidations.get(deviceId) ?? 0) === before) this.cache.set(deviceId, hooks)
     }
     return hooks
   }

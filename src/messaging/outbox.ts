@@ -77,7 +77,12 @@ export class Outbox {
   async resume(): Promise<void> {
     const requeued = await this.options.messages.requeueSending()
     if (requeued.length > 0) this.options.logger.info({ count: requeued.length }, 'requeued messages interrupted by a restart')
-    for (const deviceId of await this.options.messages.devicesWithQueued()) this.kick(deviceId)
+    await this.kickQueued(() => true)
+  }
+
+  /** Works on every queue that holds messages and passes `runsHere` (with several nodes, the sessions this node runs). */
+  async kickQueued(runsHere: (deviceId: string) => boolean): Promise<void> {
+    for (const deviceId of await this.options.messages.devicesWithQueued()) if (runsHere(deviceId)) this.kick(deviceId)
   }
 
   async accept(deviceId: string, recipient: string, message: OutgoingMessage, idempotencyKey: string | null): Promise<AcceptedMessage> {

@@ -25,9 +25,9 @@ export async function resolveAdminKey(
       hash = stored
     } else {
       const generated = generateApiKey()
-      hash = hashApiKey(generated)
-      await settings.set(ADMIN_KEY_HASH_SETTING, hash)
-      announce(generated)
+      // Nodes starting together on one database: the first stored key is everyone's; only its node tells it.
+      hash = await settings.setIfAbsent(ADMIN_KEY_HASH_SETTING, hashApiKey(generated))
+      if (hash === hashApiKey(generated)) announce(generated)
     }
   }
   return { matches: (presented) => apiKeyMatches(presented, hash) }

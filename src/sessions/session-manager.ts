@@ -165,6 +165,8 @@ export class SessionManager {
       this.runtimes.get(deviceId)?.stop()
       this.runtimes.delete(deviceId)
       this.announced.delete(deviceId)
+      // Stopped first, so no other node takes the freed lease and connects it before the row goes.
+      await this.deps.sessions.setDesiredState(deviceId, 'stopped')
       await this.giveUp(deviceId)
       await this.deps.sessions.delete(deviceId)
       this.deps.bus.publish('session.deleted', { deviceId })
@@ -176,8 +178,10 @@ export class SessionManager {
    * to run. Messages another node was sending when it died are queued again by the outbox.
    */
   adopt(deviceId: string): Promise<void> {
-    return this.lock.run(deviceId, () => {
-      if (this.shuttingDown || this.deps.sessions.get(deviceId)?.desiredState !== 'running') return
+    return this.lock.run(deviceId, async () => {
+      // From the database, not the cache: the node that started it may not have told us yet.
+      const record = await this.deps.sessions.refresh(deviceId)
+      if (this.shuttingDown || record?.desiredState !== 'running') return
       this.runtimeFor(deviceId).start()
     })
   }
@@ -255,9 +259,11 @@ export class SessionManager {
   }
 
   /** Closes every socket without logging out, so sessions resume after the next start. */
-  shutdown(): void {
+  /** Resolves once the closed sockets' last writes have landed. */
+  async shutdown(): Promise<void> {
     this.shuttingDown = true
     for (const runtime of this.runtimes.values()) runtime.stop()
+    await Promise.all([...this.runtimes.keys()].map((deviceId) => this.deps.connector.flush(deviceId)))
   }
 
   /** Records what a socket reported; the session may be deleted meanwhile, which is not an error worth more than a line. */
@@ -283,7 +289,9 @@ export class SessionManager {
             onStateChange: (id, snapshot) => this.announce(id, snapshot),
             onAccount: (id, account) => this.persist(this.deps.sessions.setAccount(id, account.phoneNumber, account.pushName)),
             onStoppedItself: (id) => {
-              if (this.deps.sessions.get(id)) this.persist(this.deps.sessions.setDesiredState(id, 'stopped'))
+              if (!this.deps.sessions.get(id)) return
+              // Stopped for good (logged out, QR expired): another node must not count it as running here.
+              this.persist(this.deps.sessions.setDesiredState(id, 'stopped').then(() => this.lock.run(id, () => this.giveUp(id))))
             },
             onMessageStatus: (id, messageId, status, error) =>
               this.deps.bus.publish('engine.message-status', { deviceId: id, messageId, status, error }),

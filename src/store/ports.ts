@@ -52,7 +52,8 @@ export interface AuthStateRepository {
 
 export interface SettingsRepository {
   get(name: string): Promise<string | undefined>
-  set(name: string, value: string): Promise<void>
+  /** Stores the value unless the setting exists; returns the value stored either way (the first writer wins). */
+  setIfAbsent(name: string, value: string): Promise<string>
 }
 
 export interface MessageRecord {

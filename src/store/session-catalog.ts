@@ -13,6 +13,9 @@ export class SessionCatalog {
     private readonly changed: (deviceId: string) => void,
   ) {}
 
+  /** Per session, the latest refresh started and not yet finished. */
+  private readonly reads = new Map<string, number>()
+
   /** Loads every session; `changed` hears of each write made through this catalog (to tell other nodes). */
   static async load(database: SessionRepository, changed: (deviceId: string) => void = () => undefined): Promise<SessionCatalog> {
     const records = await database.list()
@@ -58,11 +61,19 @@ export class SessionCatalog {
     return deleted
   }
 
-  /** Re-reads one session from the database (another node may have changed or deleted it). */
+  /**
+   * Re-reads one session from the database (another node may have changed or deleted it). Reads
+   * may finish out of order on a connection pool: only the latest one started updates the copy.
+   */
   async refresh(deviceId: string): Promise<SessionRecord | undefined> {
+    const ticket = (this.reads.get(deviceId) ?? 0) + 1
+    this.reads.set(deviceId, ticket)
     const record = await this.database.get(deviceId)
-    if (record) this.records.set(deviceId, record)
-    else this.records.delete(deviceId)
+    if (this.reads.get(deviceId) === ticket) {
+      this.reads.delete(deviceId)
+      if (record) this.records.set(deviceId, record)
+      else this.records.delete(deviceId)
+    }
     return record
   }
 

@@ -78,6 +78,8 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
   const cachesFor = createSharedCaches()
   /** Per session, the last closed socket's writes still landing. */
   const retiring = new Map<string, Promise<void>>()
+  /** Per session, how many times its credentials were wiped: a socket that read them before a wipe must never write them back. */
+  const wipes = new Map<string, number>()
   memoizeCurveVerify()
   if (options.rootKey) {
     // Baileys reads this exported object during each handshake; replacing the key trusts the test root.
@@ -90,7 +92,10 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     // socket writes nothing more, so the write-through cache matches the database (flush() drops
     // it when the session may run on another node meanwhile).
     await retiring.get(deviceId)
+    const wipesBefore = wipes.get(deviceId) ?? 0
     const auth = await databaseAuthState(authStates, deviceId, keyCache)
+    // Wiped while they loaded (a logout racing a connect): this socket is about to be closed, and writes nothing.
+    if ((wipes.get(deviceId) ?? 0) !== wipesBefore) void auth.retire()
     const socket = withSharedTransactionContext(() => makeWASocket({
       auth: auth.state,
       version: options.version,
@@ -241,6 +246,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     },
     forget: async (deviceId) => {
       // Writes of the socket that just closed land first, or they would bring the credentials back.
+      wipes.set(deviceId, (wipes.get(deviceId) ?? 0) + 1)
       await retiring.get(deviceId)
       retiring.delete(deviceId)
       await authStates.clear(deviceId)

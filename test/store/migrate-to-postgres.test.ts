@@ -47,7 +47,7 @@ const message = (id: string, deviceId: string, overrides: Partial<NewMessage> = 
 })
 
 async function fill(store: Store): Promise<{ highestDeliverySeq: number }> {
-  await store.settings.set('admin_api_key_hash', 'admin-hash')
+  await store.settings.setIfAbsent('admin_api_key_hash', 'admin-hash')
   await store.sessions.create('alpha', 'running')
   await store.sessions.setApiKey('alpha', 'alpha-hash', 'wa_alpha')
   await store.sessions.setAccount('alpha', '15550002222', 'Alpha')

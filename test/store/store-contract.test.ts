@@ -205,13 +205,15 @@ for (const backend of backends) {
     })
 
     describe('settings', () => {
-      it('gets, sets and overwrites a setting', async () => {
+      it('keeps the first value a setting was given, also when several writers race', async () => {
         assert.equal(await store.settings.get('theme'), undefined)
-        await store.settings.set('theme', 'dark')
-        await store.settings.set('other', 'x')
-        await store.settings.set('theme', 'light')
-        assert.equal(await store.settings.get('theme'), 'light')
+        assert.equal(await store.settings.setIfAbsent('theme', 'dark'), 'dark')
+        assert.equal(await store.settings.setIfAbsent('other', 'x'), 'x')
+        assert.equal(await store.settings.setIfAbsent('theme', 'light'), 'dark', 'the first value stays')
+        assert.equal(await store.settings.get('theme'), 'dark')
         assert.equal(await store.settings.get('other'), 'x')
+        const raced = await Promise.all(['a', 'b', 'c'].map((value) => store.settings.setIfAbsent('raced', value)))
+        assert.equal(new Set(raced).size, 1, 'concurrent writers all see the one stored value')
       })
     })
 

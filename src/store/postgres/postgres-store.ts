@@ -21,7 +21,7 @@ export interface PostgresStoreOptions {
 }
 
 export interface PostgresStore extends Store {
-  /** For the cluster's own tables and notifications, which live beside the store's. */
+  /** The store's connections (tests and tools that look at the tables directly). */
   readonly pool: PgPool
 }
 
