@@ -41,4 +41,26 @@ describe('SessionCatalog', () => {
     assert.deepEqual(catalog.list(), [])
     await store.close()
   })
+
+  it('keeps the newest read when reads of one session finish out of order', async () => {
+    const store = openSqliteStore(tempDir())
+    await store.sessions.create('shop', 'running')
+    const answers: Array<() => void> = []
+    const slow = { ...store.sessions, get: async (deviceId: string) => {
+      const record = await store.sessions.get(deviceId)
+      await new Promise<void>((resolve) => answers.push(resolve))
+      return record
+    } }
+    const catalog = await SessionCatalog.load(slow)
+    const older = catalog.refresh('shop')
+    await store.sessions.setDesiredState('shop', 'stopped')
+    const newer = catalog.refresh('shop')
+    await new Promise((resolve) => setImmediate(resolve))
+    answers[1]!()
+    await newer
+    answers[0]!()
+    await older
+    assert.equal(catalog.get('shop')?.desiredState, 'stopped')
+    await store.close()
+  })
 })
