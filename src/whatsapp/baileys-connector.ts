@@ -96,6 +96,9 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     const auth = await databaseAuthState(authStates, deviceId, keyCache)
     // Wiped while they loaded (a logout racing a connect): this socket is about to be closed, and writes nothing.
     if ((wipes.get(deviceId) ?? 0) !== wipesBefore) void auth.retire()
+    // Each socket is built in an event-loop turn of its own: a restore starts many at once, and
+    // building them all in one turn held the loop for hundreds of milliseconds.
+    await new Promise((resolve) => setImmediate(resolve))
     const socket = withSharedTransactionContext(() => makeWASocket({
       auth: auth.state,
       version: options.version,
