@@ -199,9 +199,7 @@ export class ClusterNode implements SessionPlacement {
   async ownerUrl(deviceId: string): Promise<{ nodeId: string; url: string } | undefined> {
     if (this.holds(deviceId)) return undefined
     const owner = await this.options.repository.ownerOf(deviceId)
-    if (owner === undefined || owner === this.options.nodeId) return undefined
-    const node = (await this.options.repository.nodes()).find((row) => row.nodeId === owner)
-    return node && { nodeId: owner, url: node.url }
+    return owner?.nodeId === this.options.nodeId ? undefined : owner
   }
 
   private scheduleTick(delayMs: number): void {

@@ -134,12 +134,14 @@ export class ClusterRepository {
     return new Map(rows.map((row) => [row.device_id, row.node_id]))
   }
 
-  async ownerOf(deviceId: string): Promise<string | undefined> {
-    const { rows } = await this.pool.query<{ node_id: string }>(
-      `SELECT node_id FROM session_leases WHERE device_id = $1 AND node_id IS NOT NULL AND expires_at > ${DB_NOW}`,
+  /** The node holding the session's unexpired lease, with the URL it advertises. */
+  async ownerOf(deviceId: string): Promise<{ nodeId: string; url: string } | undefined> {
+    const { rows } = await this.pool.query<{ node_id: string; url: string }>(
+      `SELECT l.node_id, n.url FROM session_leases l JOIN cluster_nodes n ON n.node_id = l.node_id
+       WHERE l.device_id = $1 AND l.expires_at > ${DB_NOW}`,
       [deviceId],
     )
-    return rows[0]?.node_id
+    return rows[0] && { nodeId: rows[0].node_id, url: rows[0].url }
   }
 
   /** Records a session's live state while this node is the lease's holder: a late write from a former holder is dropped. */

@@ -69,7 +69,8 @@ describe('cluster leases on PostgreSQL', () => {
     const [taken] = await leases.acquireFree('node-b', TTL, 1)
     assert.equal(taken?.deviceId, first!.deviceId)
     assert.equal(taken.epoch, first!.epoch + 1)
-    assert.equal(await leases.ownerOf(first!.deviceId), 'node-b')
+    await leases.heartbeat('node-b', 'http://b:3000', 2)
+    assert.deepEqual(await leases.ownerOf(first!.deviceId), { nodeId: 'node-b', url: 'http://b:3000' })
   })
 
   it('lets an expired lease go to another node, which the old holder cannot renew', async () => {
