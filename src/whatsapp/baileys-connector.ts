@@ -23,6 +23,7 @@ import { databaseAuthState } from './auth-state.js'
 import { messageKey, toBaileysContent } from './baileys-content.js'
 import { toInboundMessage } from './inbound-translation.js'
 import { memoizeCurveVerify } from './curve-verify-memo.js'
+import { installFastX25519 } from './fast-x25519.js'
 import { KeyCache } from './key-cache.js'
 import { createSharedCaches } from './shared-caches.js'
 import { withSharedTransactionContext } from './shared-transaction-context.js'
@@ -81,6 +82,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
   /** Per session, how many times its credentials were wiped: a socket that read them before a wipe must never write them back. */
   const wipes = new Map<string, number>()
   memoizeCurveVerify()
+  installFastX25519()
   if (options.rootKey) {
     // Baileys reads this exported object during each handshake; replacing the key trusts the test root.
     WA_CERT_DETAILS.PUBLIC_KEY = options.rootKey as Buffer<ArrayBuffer>

@@ -1,0 +1,114 @@
+import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto'
+import { createRequire } from 'node:module'
+import { Curve } from '@whiskeysockets/baileys'
+import { LRUCache } from 'lru-cache'
+
+/** The part of libsignal's curve module (a CommonJS exports object) that this module replaces. */
+export interface SignalCurve {
+  calculateAgreement(pubKey: Buffer, privKey: Buffer): Buffer
+  generateKeyPair(): { pubKey: Buffer; privKey: Buffer }
+}
+
+const INSTALLED = Symbol.for('whatsapp-api.fast-x25519')
+/** libsignal's version byte in front of a 32-byte public key. */
+const KEY_BUNDLE_TYPE = 5
+const PRIVATE_KEY_DER_PREFIX = Buffer.from([48, 46, 2, 1, 0, 48, 5, 6, 3, 43, 101, 110, 4, 34, 4, 32])
+/**
+ * Key objects kept per process (about 2 KB of native memory each). The keys that repeat are the
+ * ones just generated (a new ratchet or base key is used right away, up to three times) and the
+ * peers' public keys shared by many sessions; a few hundred of each cover them.
+ */
+const CACHED_KEYS = 512
+
+/** Node supports JWK output from key generation; @types/node only declares PEM and DER. */
+const generateJwkPair = generateKeyPairSync as unknown as (
+  type: 'x25519',
+  options: { publicKeyEncoding: { format: 'jwk' }; privateKeyEncoding: { format: 'jwk' } },
+) => { publicKey: JsonWebKey; privateKey: JsonWebKey }
+
+/** libsignal's curve module, the very instance Baileys loads. */
+export function loadSignalCurve(): SignalCurve {
+  const baileysEntry = createRequire(import.meta.url).resolve('@whiskeysockets/baileys')
+  return createRequire(baileysEntry)('libsignal/src/curve.js') as SignalCurve
+}
+
+/**
+ * X25519 as libsignal and Baileys do it, without their cost. libsignal builds both Node key
+ * objects from DER on every agreement (about 0.45 ms, of which the OpenSSL 3 PKCS#8 decoder is
+ * 0.35 ms: a quarter of a restart's CPU went there), where the agreement itself takes 0.035 ms.
+ * Here public keys come in as JWK (a raw import), and a key pair generated here keeps its private
+ * key object for the agreements that follow. Results are the same bytes; any input outside the
+ * well-formed shapes goes to libsignal's own function, with its checks, warnings and errors.
+ */
+export function createFastX25519(original: SignalCurve): SignalCurve & { generateRawKeyPair(): { publicKey: Buffer; privateKey: Buffer } } {
+  const privateKeys = new LRUCache<string, KeyObject>({ max: CACHED_KEYS })
+  const publicKeys = new LRUCache<string, KeyObject>({ max: CACHED_KEYS })
+
+  const privateKeyObject = (privKey: Buffer): KeyObject => {
+    const id = privKey.toString('base64')
+    let key = privateKeys.get(id)
+    if (!key) {
+      key = createPrivateKey({ key: Buffer.concat([PRIVATE_KEY_DER_PREFIX, privKey]), format: 'der', type: 'pkcs8' })
+      privateKeys.set(id, key)
+    }
+    return key
+  }
+  const publicKeyObject = (raw: Buffer): KeyObject => {
+    const x = raw.toString('base64url')
+    let key = publicKeys.get(x)
+    if (!key) {
+      key = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' })
+      publicKeys.set(x, key)
+    }
+    return key
+  }
+
+  /**
+   * A new pair as raw 32-byte keys; its private key object stays cached. The pair comes out as JWK
+   * and the private key object is imported from it: on Node 20, exporting a key object that
+   * generateKeyPairSync returned deadlocks the process if a garbage collection during the export
+   * frees the generation job (the job's destructor takes the lock the export holds).
+   */
+  const generateRawKeyPair = (): { publicKey: Buffer; privateKey: Buffer } => {
+    const pair = generateJwkPair('x25519', { publicKeyEncoding: { format: 'jwk' }, privateKeyEncoding: { format: 'jwk' } })
+    const privateKey = Buffer.from(pair.privateKey.d!, 'base64url')
+    privateKeys.set(privateKey.toString('base64'), createPrivateKey({ key: pair.privateKey, format: 'jwk' }))
+    return { publicKey: Buffer.from(pair.publicKey.x!, 'base64url'), privateKey }
+  }
+
+  return {
+    calculateAgreement(pubKey, privKey) {
+      const wellFormed =
+        Buffer.isBuffer(pubKey) && pubKey.byteLength === 33 && pubKey[0] === KEY_BUNDLE_TYPE && Buffer.isBuffer(privKey) && privKey.byteLength === 32
+      if (!wellFormed) return original.calculateAgreement(pubKey, privKey)
+      return diffieHellman({ privateKey: privateKeyObject(privKey), publicKey: publicKeyObject(pubKey.subarray(1)) })
+    },
+    generateRawKeyPair,
+    generateKeyPair() {
+      const { publicKey, privateKey } = generateRawKeyPair()
+      return { pubKey: Buffer.concat([Buffer.of(KEY_BUNDLE_TYPE), publicKey]), privKey: privateKey }
+    },
+  }
+}
+
+/**
+ * Puts the fast agreement and key generation under libsignal (its session builder and cipher call
+ * them through the module object) and under Baileys' exported Curve (the Noise handshake), once
+ * per process. Baileys' own ES-module import of libsignal's functions is a snapshot, hence both.
+ */
+export function installFastX25519(curve: SignalCurve = loadSignalCurve()): void {
+  const target = curve as SignalCurve & { [INSTALLED]?: true }
+  if (target[INSTALLED]) return
+  const fast = createFastX25519({ calculateAgreement: curve.calculateAgreement, generateKeyPair: curve.generateKeyPair })
+  target.calculateAgreement = fast.calculateAgreement
+  target.generateKeyPair = fast.generateKeyPair
+  target[INSTALLED] = true
+  Curve.sharedKey = (privateKey, publicKey) => {
+    const signalPublicKey = publicKey.length === 33 ? publicKey : Buffer.concat([Buffer.of(KEY_BUNDLE_TYPE), publicKey])
+    return Buffer.from(fast.calculateAgreement(signalPublicKey as Buffer, privateKey as Buffer))
+  }
+  Curve.generateKeyPair = () => {
+    const { publicKey, privateKey } = fast.generateRawKeyPair()
+    return { private: privateKey, public: publicKey }
+  }
+}
