@@ -9,6 +9,7 @@ import {
 } from '@whiskeysockets/baileys'
 import type { AuthKeyWrite, AuthStateRepository } from '../store/ports.js'
 import { KeyCache } from './key-cache.js'
+import type { TurnBudget } from './turn-budget.js'
 
 const serialize = (value: unknown): string => JSON.stringify(value, BufferJSON.replacer)
 const deserialize = <T>(text: string): T => JSON.parse(text, BufferJSON.reviver) as T
@@ -44,7 +45,11 @@ export interface DatabaseAuthState {
  * Bridges Baileys' auth state to the repository. Keys are read from the database on demand and not
  * kept in memory; every keys.set is one transaction, so a crash never leaves half a key update.
  */
-export async function databaseAuthState(repository: AuthStateRepository, deviceId: string, cache?: KeyCache): Promise<DatabaseAuthState> {
+export async function databaseAuthState(
+  repository: AuthStateRepository,
+  deviceId: string,
+  { cache, turns }: { cache?: KeyCache; turns?: TurnBudget } = {},
+): Promise<DatabaseAuthState> {
   const creds = (await readCreds(repository, deviceId)) ?? initAuthCreds()
   let retired = false
   let lastCredsWrite: Promise<unknown> = Promise.resolve()
@@ -59,6 +64,7 @@ export async function databaseAuthState(repository: AuthStateRepository, deviceI
     creds,
     keys: {
       get: async <T extends keyof SignalDataTypeMap>(type: T, ids: string[]) => {
+        if (turns) await turns.pause()
         const found: { [id: string]: SignalDataTypeMap[T] } = {}
         const cacheable = cache !== undefined && KeyCache.isHot(type)
         const unknown = cacheable ? [] : ids
@@ -83,6 +89,7 @@ export async function databaseAuthState(repository: AuthStateRepository, deviceI
         return found
       },
       set: async (data: SignalDataSet) => {
+        if (turns) await turns.pause()
         if (retired) return
         const writes: AuthKeyWrite[] = []
         const written: unknown[] = []

@@ -24,6 +24,7 @@ import { messageKey, toBaileysContent } from './baileys-content.js'
 import { toInboundMessage } from './inbound-translation.js'
 import { memoizeCurveVerify } from './curve-verify-memo.js'
 import { installFastX25519 } from './fast-x25519.js'
+import { TurnBudget } from './turn-budget.js'
 import { KeyCache } from './key-cache.js'
 import { createSharedCaches } from './shared-caches.js'
 import { withSharedTransactionContext } from './shared-transaction-context.js'
@@ -66,6 +67,8 @@ function isConnectionClosed(error: unknown): boolean {
 
 /** The error Baileys closes with when the server's QR refs ran out without a scan. */
 const QR_EXPIRED_MESSAGE = 'QR refs attempts ended'
+/** How long key work may hold one event-loop turn before it continues in the next (see TurnBudget). */
+const KEY_WORK_TURN_BUDGET_MS = 15
 
 /** Baileys shows its first QR for 60 s and each later one for 20 s, unless qrTimeout is set. */
 function qrLifetimeMs(qrNumber: number, qrTimeoutMs: number | undefined): number {
@@ -76,6 +79,7 @@ function qrLifetimeMs(qrNumber: number, qrTimeoutMs: number | undefined): number
 export function createBaileysConnector(options: BaileysConnectorOptions): WhatsAppConnector {
   const { authStates, logger } = options
   const keyCache = new KeyCache(options.keyCacheBytes)
+  const turns = new TurnBudget(KEY_WORK_TURN_BUDGET_MS)
   const cachesFor = createSharedCaches()
   /** Per session, the last closed socket's writes still landing. */
   const retiring = new Map<string, Promise<void>>()
@@ -95,12 +99,11 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     // it when the session may run on another node meanwhile).
     await retiring.get(deviceId)
     const wipesBefore = wipes.get(deviceId) ?? 0
-    const auth = await databaseAuthState(authStates, deviceId, keyCache)
+    const auth = await databaseAuthState(authStates, deviceId, { cache: keyCache, turns })
     // Wiped while they loaded (a logout racing a connect): this socket is about to be closed, and writes nothing.
     if ((wipes.get(deviceId) ?? 0) !== wipesBefore) void auth.retire()
-    // Each socket is built in an event-loop turn of its own: a restore starts many at once, and
-    // building them all in one turn held the loop for hundreds of milliseconds.
-    await new Promise((resolve) => setImmediate(resolve))
+    // A restore starts many sockets at once; building them all in one turn held the loop for hundreds of milliseconds.
+    await turns.pause()
     const socket = withSharedTransactionContext(() => makeWASocket({
       auth: auth.state,
       version: options.version,

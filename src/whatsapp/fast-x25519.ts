@@ -36,20 +36,25 @@ export function loadSignalCurve(): SignalCurve {
  * X25519 as libsignal and Baileys do it, without their cost. libsignal builds both Node key
  * objects from DER on every agreement (about 0.45 ms, of which the OpenSSL 3 PKCS#8 decoder is
  * 0.35 ms: a quarter of a restart's CPU went there), where the agreement itself takes 0.035 ms.
- * Here public keys come in as JWK (a raw import), and a key pair generated here keeps its private
- * key object for the agreements that follow. Results are the same bytes; any input outside the
+ * Here keys come in as JWK (a raw import) where the public half is known, and key objects are
+ * kept for the agreements that follow (a new base key serves three). Results are the same bytes; any input outside the
  * well-formed shapes goes to libsignal's own function, with its checks, warnings and errors.
  */
 export function createFastX25519(original: SignalCurve): SignalCurve & { generateRawKeyPair(): { publicKey: Buffer; privateKey: Buffer } } {
   const privateKeys = new LRUCache<string, KeyObject>({ max: CACHED_KEYS })
   const publicKeys = new LRUCache<string, KeyObject>({ max: CACHED_KEYS })
+  /** Public keys of pairs generated here, by private key: JWK import needs both, and is ten times faster than DER. */
+  const generatedPublicKeys = new LRUCache<string, string>({ max: 2 * CACHED_KEYS })
 
   const privateKeyObject = (privKey: Buffer): KeyObject => {
-    const id = privKey.toString('base64')
-    let key = privateKeys.get(id)
+    const d = privKey.toString('base64url')
+    let key = privateKeys.get(d)
     if (!key) {
-      key = createPrivateKey({ key: Buffer.concat([PRIVATE_KEY_DER_PREFIX, privKey]), format: 'der', type: 'pkcs8' })
-      privateKeys.set(id, key)
+      const x = generatedPublicKeys.get(d)
+      key = x
+        ? createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d, x }, format: 'jwk' })
+        : createPrivateKey({ key: Buffer.concat([PRIVATE_KEY_DER_PREFIX, privKey]), format: 'der', type: 'pkcs8' })
+      privateKeys.set(d, key)
     }
     return key
   }
@@ -64,16 +69,17 @@ export function createFastX25519(original: SignalCurve): SignalCurve & { generat
   }
 
   /**
-   * A new pair as raw 32-byte keys; its private key object stays cached. The pair comes out as JWK
-   * and the private key object is imported from it: on Node 20, exporting a key object that
-   * generateKeyPairSync returned deadlocks the process if a garbage collection during the export
-   * frees the generation job (the job's destructor takes the lock the export holds).
+   * A new pair as raw 32-byte keys. Its key object is made on first use only: most generated
+   * pairs are pre-keys (812 per pairing) that this process never agrees with, and key objects hold
+   * native memory the garbage collector does not see. The pair comes out of the generator as JWK:
+   * on Node 20, exporting a key object that generateKeyPairSync returned deadlocks the process if
+   * a garbage collection during the export frees the generation job (its destructor takes the
+   * lock the export holds).
    */
   const generateRawKeyPair = (): { publicKey: Buffer; privateKey: Buffer } => {
-    const pair = generateJwkPair('x25519', { publicKeyEncoding: { format: 'jwk' }, privateKeyEncoding: { format: 'jwk' } })
-    const privateKey = Buffer.from(pair.privateKey.d!, 'base64url')
-    privateKeys.set(privateKey.toString('base64'), createPrivateKey({ key: pair.privateKey, format: 'jwk' }))
-    return { publicKey: Buffer.from(pair.publicKey.x!, 'base64url'), privateKey }
+    const { privateKey, publicKey } = generateJwkPair('x25519', { publicKeyEncoding: { format: 'jwk' }, privateKeyEncoding: { format: 'jwk' } })
+    generatedPublicKeys.set(privateKey.d!, publicKey.x!)
+    return { publicKey: Buffer.from(publicKey.x!, 'base64url'), privateKey: Buffer.from(privateKey.d!, 'base64url') }
   }
 
   return {

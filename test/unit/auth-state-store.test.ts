@@ -6,6 +6,7 @@ import { openDatabase } from '../../src/store/sqlite/database.js'
 import { createSqliteSessionRepository } from '../../src/store/sqlite/session-repository.js'
 import { databaseAuthState } from '../../src/whatsapp/auth-state.js'
 import { KeyCache } from '../../src/whatsapp/key-cache.js'
+import { TurnBudget } from '../../src/whatsapp/turn-budget.js'
 import { tempDir } from '../support/temp-dir.js'
 
 async function setup() {
@@ -122,6 +123,22 @@ describe('database auth state', () => {
     assert.deepEqual(await auth.state.keys.get('session', ['x']), {})
   })
 
+  it('gives the event loop back before key work once the turn budget is spent', async () => {
+    const { repository } = await setup()
+    let now = 0
+    const turns = new TurnBudget(10, () => now)
+    const { keys } = (await databaseAuthState(repository, 'dev1', { turns })).state
+    let loopRan = false
+    setImmediate(() => (loopRan = true))
+    await keys.set({ session: { 'a.0': { v: 1 } as unknown as Uint8Array } })
+    assert.deepEqual(await keys.get('session', ['a.0']), { 'a.0': { v: 1 } })
+    assert.equal(loopRan, false, 'within the budget, key work does not wait for the loop')
+    now = 10
+    const read = keys.get('session', ['a.0'])
+    assert.deepEqual(await read, { 'a.0': { v: 1 } })
+    assert.equal(loopRan, true, 'past the budget, the read continued in a later turn')
+  })
+
   it('loses auth state with the session row (cascade)', async () => {
     const { repository, sessions } = await setup()
     await (await databaseAuthState(repository, 'dev1')).saveCreds()
@@ -134,7 +151,7 @@ describe('database auth state with the shared key cache', () => {
   it('serves hot keys from the cache, stays exact through writes and deletes, and forgets a device', async () => {
     const { repository } = await setup()
     const cache = new KeyCache(1024 * 1024)
-    const { keys } = (await databaseAuthState(repository, 'dev1', cache)).state
+    const { keys } = (await databaseAuthState(repository, 'dev1', { cache })).state
     await keys.set({ session: { 'a.0': { _sessions: { x: 1 } } as unknown as Uint8Array } })
     // Changed behind the cache's back: the cache must still answer, proving reads skip the database.
     await repository.writeKeys('dev1', [{ type: 'session', id: 'a.0', value: JSON.stringify({ _sessions: { x: 2 } }) }])
@@ -166,7 +183,7 @@ describe('database auth state with the shared key cache', () => {
       },
     }
     const cache = new KeyCache(1024 * 1024)
-    const { keys } = (await databaseAuthState(slow, 'dev1', cache)).state
+    const { keys } = (await databaseAuthState(slow, 'dev1', { cache })).state
     const staleRead = keys.get('session', ['a.0'])
     await new Promise((resolve) => setImmediate(resolve))
     await keys.set({ session: { 'a.0': { v: 'new' } as unknown as Uint8Array } })
@@ -186,7 +203,7 @@ describe('database auth state with the shared key cache', () => {
       },
     }
     const cache = new KeyCache(1024 * 1024)
-    const { keys } = (await databaseAuthState(slow, 'dev1', cache)).state
+    const { keys } = (await databaseAuthState(slow, 'dev1', { cache })).state
     const first = keys.set({ session: { 'a.0': { v: 1 } as unknown as Uint8Array } })
     releaseWrite()
     await first
@@ -200,7 +217,7 @@ describe('database auth state with the shared key cache', () => {
   it('stores libsignal session records as plain JSON that reads back identically from the database', async () => {
     const { repository } = await setup()
     const cache = new KeyCache(1024 * 1024)
-    const { keys } = (await databaseAuthState(repository, 'dev1', cache)).state
+    const { keys } = (await databaseAuthState(repository, 'dev1', { cache })).state
     const record = { _sessions: { BfQ: { registrationId: 7, currentRatchet: { rootKey: 'AAEC', previousCounter: 0 } } }, version: 'v1' }
     await keys.set({ session: { 'u.0': record as unknown as Uint8Array } })
     cache.dropDevice('dev1')
@@ -211,8 +228,8 @@ describe('database auth state with the shared key cache', () => {
   it('does not cache one-time pre-keys and keeps sessions of different devices apart', async () => {
     const { repository } = await setup()
     const cache = new KeyCache(1024 * 1024)
-    const one = (await databaseAuthState(repository, 'dev1', cache)).state.keys
-    const two = (await databaseAuthState(repository, 'dev2', cache)).state.keys
+    const one = (await databaseAuthState(repository, 'dev1', { cache })).state.keys
+    const two = (await databaseAuthState(repository, 'dev2', { cache })).state.keys
     await one.set({ 'pre-key': { '1': { public: Buffer.alloc(32, 1), private: Buffer.alloc(32, 2) } }, session: { s: { v: 1 } as unknown as Uint8Array } })
     await repository.writeKeys('dev1', [{ type: 'pre-key', id: '1', value: null }])
     assert.deepEqual(await one.get('pre-key', ['1']), {})
@@ -222,7 +239,7 @@ describe('database auth state with the shared key cache', () => {
   it('stays within its memory bound', async () => {
     const { repository } = await setup()
     const cache = new KeyCache(4096)
-    const { keys } = (await databaseAuthState(repository, 'dev1', cache)).state
+    const { keys } = (await databaseAuthState(repository, 'dev1', { cache })).state
     for (let i = 0; i < 100; i++) await keys.set({ session: { [`c${i}`]: { blob: 'x'.repeat(500) } as unknown as Uint8Array } })
     await repository.writeKeys('dev1', [{ type: 'session', id: 'c0', value: JSON.stringify({ blob: 'from the database' }) }])
     assert.deepEqual(await keys.get('session', ['c0']), { c0: { blob: 'from the database' } }, 'the oldest entry should have been evicted')
