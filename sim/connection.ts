@@ -275,6 +275,7 @@ export class Connection implements ReceiptSocket {
   private onFrame(frame: Buffer): void {
     switch (this.stage) {
       case 'hello':
+        if (this.ctx.faults.silenced.has('handshake')) return
         if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeFrame(this.noise.respondToHello(frame)))
         this.stage = 'finish'
         return

@@ -104,7 +104,7 @@ function routes(sim: Simulator): Record<string, Route> {
       return { ok: true }
     },
     'POST /silence': body => {
-      sim.silence(oneOf<SilenceKind>(body, 'kind', ['usync', 'prekeys', 'all-iq']), bool(body, 'on'))
+      sim.silence(oneOf<SilenceKind>(body, 'kind', ['usync', 'prekeys', 'all-iq', 'handshake']), bool(body, 'on'))
       return { ok: true }
     },
     'POST /delay': body => {

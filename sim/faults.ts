@@ -1,4 +1,5 @@
-export type SilenceKind = 'usync' | 'prekeys' | 'all-iq'
+/** 'handshake': sockets open but the server never answers the Noise hello, as a stalled front end would. */
+export type SilenceKind = 'usync' | 'prekeys' | 'all-iq' | 'handshake'
 
 /** Misbehaviour switched on by tests; read by the connection and the handlers. */
 export class Faults {

@@ -34,6 +34,8 @@ export interface Config {
     version: [number, number, number] | undefined
     versionLookupTimeoutMs: number
     qrTimeoutMs: number | undefined
+    /** How long a new socket may take to show a QR code or log in before it is closed and retried. */
+    connectTimeoutMs: number
   }
   reconnect: {
     baseDelayMs: number
@@ -251,6 +253,7 @@ export function parseConfig(env: Env): Config {
       version: waVersion(env, 'WHATSAPP_VERSION'),
       versionLookupTimeoutMs: integer(env, 'WHATSAPP_VERSION_LOOKUP_TIMEOUT_MS', 3000, 0, 60_000),
       qrTimeoutMs: optionalInteger(env, 'QR_TIMEOUT_MS', 1000, 300_000),
+      connectTimeoutMs: integer(env, 'CONNECT_TIMEOUT_MS', 20_000, 1000, 300_000),
     },
     reconnect: {
       baseDelayMs: integer(env, 'RECONNECT_BASE_DELAY_MS', 1000, 1, 600_000),

@@ -241,6 +241,7 @@ async function createRealConnector(config: Config, logger: Logger, stores: Conne
     url: config.whatsapp.url,
     rootKey: config.whatsapp.rootKey,
     qrTimeoutMs: config.whatsapp.qrTimeoutMs,
+    connectTimeoutMs: config.whatsapp.connectTimeoutMs,
     queryTimeoutMs: config.sendTimeoutMs,
     sentMessage: (deviceId, messageId) => stores.messages.waMessage(deviceId, messageId),
     keyCacheBytes: config.keyCacheBytes,

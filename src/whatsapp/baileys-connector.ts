@@ -1,7 +1,7 @@
 import makeWASocket, {
   type BinaryNode,
+  DisconnectReason,
   downloadMediaMessage,
-  generateMessageID,
   jidDecode,
   proto,
   WA_CERT_DETAILS,
@@ -24,6 +24,7 @@ import { messageKey, toBaileysContent } from './baileys-content.js'
 import { toInboundMessage } from './inbound-translation.js'
 import { memoizeCurveVerify } from './curve-verify-memo.js'
 import { installFastX25519 } from './fast-x25519.js'
+import { newMessageId } from './message-ids.js'
 import { TurnBudget } from './turn-budget.js'
 import { KeyCache } from './key-cache.js'
 import { createSharedCaches } from './shared-caches.js'
@@ -38,6 +39,8 @@ export interface BaileysConnectorOptions {
   /** The public root key that endpoint's certificates chain to (tests and demos only). */
   rootKey?: Buffer
   qrTimeoutMs?: number
+  /** How long a new socket may take to show a QR code or log in before it is closed (and retried). */
+  connectTimeoutMs: number
   /** How long a query to WhatsApp (device look-up, key fetch) may take before it fails. */
   queryTimeoutMs: number
   /** Messages this session sent, as encoded on the wire; answers recipients' retry requests. */
@@ -63,6 +66,11 @@ const STATUS_BY_RECEIPT: Partial<Record<number, EngineMessageStatus>> = {
 function isConnectionClosed(error: unknown): boolean {
   const failure = error as DisconnectError | undefined
   return failure?.output?.statusCode === 428 || failure?.message === 'Connection Closed'
+}
+
+/** Why a socket that never finished its handshake was closed: 408, which reconnects with backoff. */
+function handshakeTimedOut(): Error & DisconnectError {
+  return Object.assign(new Error('Timed out connecting to WhatsApp'), { output: { statusCode: DisconnectReason.timedOut } })
 }
 
 /** The error Baileys closes with when the server's QR refs ran out without a scan. */
@@ -114,6 +122,12 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       syncFullHistory: false,
       ...cachesFor(deviceId),
       defaultQueryTimeoutMs: options.queryTimeoutMs,
+      // Baileys' connect timeout also wraps every frame it sends (a timer, two formatted stack traces and an
+      // error object per frame: about 8% of a send's CPU). Off here; the handshake watchdog below bounds the
+      // connect, and Baileys' keep-alive ends a socket that stops answering once it is up.
+      connectTimeoutMs: 0,
+      // Baileys would replay each sent message to its own event stream; the outbox already holds them.
+      emitOwnEvents: false,
       getMessage: async (key) => {
         const encoded = key.id ? await options.sentMessage(deviceId, key.id) : undefined
         return encoded ? proto.Message.decode(encoded) : undefined
@@ -133,8 +147,10 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     }
     socket.ev.on('creds.update', saveCreds)
 
+    const handshakeWatchdog = setTimeout(() => socket.end(handshakeTimedOut()), options.connectTimeoutMs)
     let qrCount = 0
     socket.ev.on('connection.update', (update) => {
+      if (update.qr || update.connection === 'open' || update.connection === 'close') clearTimeout(handshakeWatchdog)
       if (update.qr) {
         qrCount += 1
         callbacks.onQr(update.qr, Date.now() + qrLifetimeMs(qrCount, options.qrTimeoutMs))
@@ -246,7 +262,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
 
   return {
     connect,
-    newMessageId: generateMessageID,
+    newMessageId,
     flush: async (deviceId) => {
       await retiring.get(deviceId)
       // With several nodes the session may run elsewhere next and come back with newer keys.

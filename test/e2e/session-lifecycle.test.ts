@@ -14,7 +14,7 @@ const CONTACT = '15559990000'
 describe('session lifecycle against the protocol simulator (real server process, real SQLite)', async () => {
   const sim = await startSim({ qrRefCount: 2 })
   const dataDir = tempDir()
-  const env = { ...simEnv(sim), ADMIN_API_KEY: ADMIN_KEY, DATA_DIR: dataDir, RECONNECT_BASE_DELAY_MS: '100', RECONNECT_MAX_DELAY_MS: '500', QR_TIMEOUT_MS: '2000' }
+  const env = { ...simEnv(sim), ADMIN_API_KEY: ADMIN_KEY, DATA_DIR: dataDir, RECONNECT_BASE_DELAY_MS: '100', RECONNECT_MAX_DELAY_MS: '500', QR_TIMEOUT_MS: '2000', CONNECT_TIMEOUT_MS: '3000' }
   let server: ServerProcess
   let admin: ApiClient
   let sessionKey = ''
@@ -105,6 +105,21 @@ describe('session lifecycle against the protocol simulator (real server process,
       assert.equal(loginCount(sim.connectionLog(), PHONE), logins + 1)
     }
     assert.equal(maxConcurrentLogins(sim.connectionLog(), PHONE), 1, 'two sockets were live at once')
+  })
+
+  it('closes and retries a connection whose handshake WhatsApp never answers, then reconnects', async () => {
+    sim.silence('handshake', true)
+    const logins = loginCount(sim.connectionLog(), PHONE)
+    sim.drop(PHONE)
+    const stalled = await waitFor(async () => {
+      const { session } = (await admin.get('/api/sessions/shop')).body
+      return /Timed out connecting/.test(session.lastError ?? '') && session
+    }, { what: 'the connect watchdog to close the silent socket', timeoutMs: 15_000 })
+    assert.notEqual(stalled.connectionState, 'connected')
+    assert.equal(loginCount(sim.connectionLog(), PHONE), logins, 'no login got through the silenced handshake')
+    sim.silence('handshake', false)
+    await connected('shop')
+    assert.equal(sim.liveConnections(PHONE), 1)
   })
 
   it('is logged out, with credentials wiped, when the phone removes the device (401)', async () => {

@@ -19,7 +19,7 @@ describe('parseConfig', () => {
     const config = parseConfig({
       PORT: '8080', DATA_DIR: '/var/lib/wa', LOG_LEVEL: 'debug', ADMIN_API_KEY: 'a'.repeat(20),
       WHATSAPP_URL: 'ws://127.0.0.1:7001/ws/chat', WHATSAPP_ROOT_KEY: rootKey, WHATSAPP_VERSION: '2.3000.1',
-      RECONNECT_BASE_DELAY_MS: '50', QR_TIMEOUT_MS: '5000',
+      RECONNECT_BASE_DELAY_MS: '50', QR_TIMEOUT_MS: '5000', CONNECT_TIMEOUT_MS: '4000',
     })
     assert.equal(config.port, 8080)
     assert.equal(config.dataDir, '/var/lib/wa')
@@ -29,6 +29,7 @@ describe('parseConfig', () => {
     assert.deepEqual(config.whatsapp.version, [2, 3000, 1])
     assert.equal(config.reconnect.baseDelayMs, 50)
     assert.equal(config.whatsapp.qrTimeoutMs, 5000)
+    assert.equal(config.whatsapp.connectTimeoutMs, 4000)
   })
 
   const bad: Array<[string, string, RegExp]> = [
@@ -41,6 +42,7 @@ describe('parseConfig', () => {
     ['WHATSAPP_ROOT_KEY', 'AAAA', /WHATSAPP_ROOT_KEY.*32-byte/],
     ['WHATSAPP_VERSION', '2.3000', /WHATSAPP_VERSION/],
     ['RESTORE_CONCURRENCY', '0', /RESTORE_CONCURRENCY.*1 to 1000/],
+    ['CONNECT_TIMEOUT_MS', '10', /CONNECT_TIMEOUT_MS.*1000 to 300000/],
   ]
   for (const [name, value, message] of bad) {
     it(`stops on ${name}=${value} with a message naming it`, () => {
