@@ -37,8 +37,9 @@ export function loadSignalCurve(): SignalCurve {
  * objects from DER on every agreement (about 0.45 ms, of which the OpenSSL 3 PKCS#8 decoder is
  * 0.35 ms: a quarter of a restart's CPU went there), where the agreement itself takes 0.035 ms.
  * Here keys come in as JWK (a raw import) where the public half is known, and key objects are
- * kept for the agreements that follow (a new base key serves three). Results are the same bytes; any input outside the
- * well-formed shapes goes to libsignal's own function, with its checks, warnings and errors.
+ * kept for the agreements that follow (a new base key serves three). Results are the same bytes;
+ * any input outside the well-formed shapes goes to libsignal's own function, with its checks,
+ * warnings and errors.
  */
 export function createFastX25519(original: SignalCurve): SignalCurve & { generateRawKeyPair(): { publicKey: Buffer; privateKey: Buffer } } {
   const privateKeys = new LRUCache<string, KeyObject>({ max: CACHED_KEYS })
