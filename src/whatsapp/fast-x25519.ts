@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto'
 import { createRequire } from 'node:module'
-import { Curve } from '@whiskeysockets/baileys'
+import { Curve, generateSignalPubKey, KEY_BUNDLE_TYPE } from '@whiskeysockets/baileys'
 import { LRUCache } from 'lru-cache'
 
 /** The part of libsignal's curve module (a CommonJS exports object) that this module replaces. */
@@ -10,8 +10,6 @@ export interface SignalCurve {
 }
 
 const INSTALLED = Symbol.for('whatsapp-api.fast-x25519')
-/** libsignal's version byte in front of a 32-byte public key. */
-const KEY_BUNDLE_TYPE = 5
 const PRIVATE_KEY_DER_PREFIX = Buffer.from([48, 46, 2, 1, 0, 48, 5, 6, 3, 43, 101, 110, 4, 34, 4, 32])
 /**
  * Key objects kept per process (about 2 KB of native memory each). The keys that repeat are the
@@ -86,14 +84,14 @@ export function createFastX25519(original: SignalCurve): SignalCurve & { generat
   return {
     calculateAgreement(pubKey, privKey) {
       const wellFormed =
-        Buffer.isBuffer(pubKey) && pubKey.byteLength === 33 && pubKey[0] === KEY_BUNDLE_TYPE && Buffer.isBuffer(privKey) && privKey.byteLength === 32
+        Buffer.isBuffer(pubKey) && pubKey.byteLength === 33 && pubKey[0] === KEY_BUNDLE_TYPE[0] && Buffer.isBuffer(privKey) && privKey.byteLength === 32
       if (!wellFormed) return original.calculateAgreement(pubKey, privKey)
       return diffieHellman({ privateKey: privateKeyObject(privKey), publicKey: publicKeyObject(pubKey.subarray(1)) })
     },
     generateRawKeyPair,
     generateKeyPair() {
       const { publicKey, privateKey } = generateRawKeyPair()
-      return { pubKey: Buffer.concat([Buffer.of(KEY_BUNDLE_TYPE), publicKey]), privKey: privateKey }
+      return { pubKey: Buffer.concat([KEY_BUNDLE_TYPE, publicKey]), privKey: privateKey }
     },
   }
 }
@@ -110,10 +108,8 @@ export function installFastX25519(curve: SignalCurve = loadSignalCurve()): void 
   target.calculateAgreement = fast.calculateAgreement
   target.generateKeyPair = fast.generateKeyPair
   target[INSTALLED] = true
-  Curve.sharedKey = (privateKey, publicKey) => {
-    const signalPublicKey = publicKey.length === 33 ? publicKey : Buffer.concat([Buffer.of(KEY_BUNDLE_TYPE), publicKey])
-    return Buffer.from(fast.calculateAgreement(signalPublicKey as Buffer, privateKey as Buffer))
-  }
+  Curve.sharedKey = (privateKey, publicKey) =>
+    Buffer.from(fast.calculateAgreement(generateSignalPubKey(publicKey) as Buffer, privateKey as Buffer))
   Curve.generateKeyPair = () => {
     const { publicKey, privateKey } = fast.generateRawKeyPair()
     return { private: privateKey, public: publicKey }
