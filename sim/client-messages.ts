@@ -43,7 +43,8 @@ interface Reading {
 async function decryptForRecipient(
   conn: Connection,
   message: BinaryNode,
-  ctx: SimContext
+  ctx: SimContext,
+  garbled: boolean
 ): Promise<{ decrypted?: proto.IMessage; readBy: string[]; unreadBy: string[] }> {
   const unreadBy: string[] = []
   for (const { jid, enc } of encryptedCopies(message)) {
@@ -52,6 +53,10 @@ async function decryptForRecipient(
     if (!decoded || (decoded.device ?? 0) !== 0 || (type !== 'pkmsg' && type !== 'msg')) continue
     const recipient = ctx.accounts.byUser(decoded.user, decoded.server)
     if (!recipient || recipient === conn.account || !(enc.content instanceof Uint8Array)) continue
+    if (garbled) {
+      unreadBy.push(recipient.phoneNumber)
+      continue
+    }
     try {
       const decrypted = await ctx.peers.get(recipient.phoneNumber).decrypt(conn.lidJid, type, enc.content)
       return { decrypted: decrypted.deviceSentMessage?.message ?? decrypted, readBy: [recipient.phoneNumber], unreadBy: [] }
@@ -63,13 +68,13 @@ async function decryptForRecipient(
   return { readBy: [], unreadBy }
 }
 
-async function readMessage(conn: Connection, message: BinaryNode, ctx: SimContext): Promise<Reading> {
+async function readMessage(conn: Connection, message: BinaryNode, ctx: SimContext, garbled: boolean): Promise<Reading> {
   const to = message.attrs.to ?? ''
   const isGroup = isJidGroup(to)
   const group = isGroup ? await decryptGroupMessage(conn, message, ctx) : undefined
   const { decrypted, readBy, unreadBy } = isGroup
     ? { decrypted: group?.message, readBy: group?.decryptedBy ?? [], unreadBy: group?.failedBy ?? [] }
-    : await decryptForRecipient(conn, message, ctx)
+    : await decryptForRecipient(conn, message, ctx, garbled)
   if (!decrypted) return { readBy, unreadBy }
   const text = textOf(decrypted)
   const media = await openMedia(decrypted, ctx.media).catch(err => ctx.logger.warn({ err }, 'could not open media'))
@@ -127,7 +132,8 @@ export async function handleClientMessage(conn: Connection, message: BinaryNode,
   const errorCode = ctx.faults.takeSendFailure(sender)
   if (errorCode !== undefined) return conn.send(ackNode(message, errorCode))
 
-  const reading: Reading = ctx.options.ackOnly ? { readBy: [], unreadBy: [] } : await readMessage(conn, message, ctx)
+  const garbled = ctx.faults.takeGarble(sender)
+  const reading: Reading = ctx.options.ackOnly ? { readBy: [], unreadBy: [] } : await readMessage(conn, message, ctx, garbled)
   for (const phone of reading.readBy) ctx.retries.settle(retryKey(sender, phone, id))
   // a phone that already shows this message drops an unreadable copy of it (a resend) instead of asking again
   const unread = reading.unreadBy.filter(phone => !ctx.inbox.shows(sender, id, phone))

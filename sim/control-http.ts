@@ -103,6 +103,10 @@ function routes(sim: Simulator): Record<string, Route> {
       sim.failNextSends(str(body, 'phoneNumber'), num(body, 'count'), num(body, 'errorCode', 479))
       return { ok: true }
     },
+    'POST /garble-sends': body => {
+      sim.garbleNextSends(str(body, 'phoneNumber'), num(body, 'count'))
+      return { ok: true }
+    },
     'POST /silence': body => {
       sim.silence(oneOf<SilenceKind>(body, 'kind', ['usync', 'prekeys', 'all-iq', 'handshake']), bool(body, 'on'))
       return { ok: true }

@@ -7,6 +7,7 @@ export class Faults {
   delayMs = 0
   readonly silenced = new Set<SilenceKind>()
   private readonly failingSends = new Map<string, { remaining: number; errorCode: number }>()
+  private readonly garbledSends = new Map<string, number>()
 
   failNextSends(phoneNumber: string, count: number, errorCode: number): void {
     if (count > 0) this.failingSends.set(phoneNumber, { remaining: count, errorCode })
@@ -19,5 +20,20 @@ export class Faults {
     if (!failing) return undefined
     if (--failing.remaining <= 0) this.failingSends.delete(phoneNumber)
     return failing.errorCode
+  }
+
+  /** The recipient's phone cannot decrypt the next `count` 1:1 messages from this account, as with a corrupted copy. */
+  garbleNextSends(phoneNumber: string, count: number): void {
+    if (count > 0) this.garbledSends.set(phoneNumber, count)
+    else this.garbledSends.delete(phoneNumber)
+  }
+
+  /** Whether the recipient must fail to decrypt this send from the account, consuming one. */
+  takeGarble(phoneNumber: string): boolean {
+    const remaining = this.garbledSends.get(phoneNumber)
+    if (remaining === undefined) return false
+    if (remaining <= 1) this.garbledSends.delete(phoneNumber)
+    else this.garbledSends.set(phoneNumber, remaining - 1)
+    return true
   }
 }

@@ -132,6 +132,8 @@ export interface Simulator {
   drop(phoneNumber?: string): void
   refuseConnections(on: boolean): void
   failNextSends(phoneNumber: string, count: number, errorCode?: number): void
+  /** the recipient's phone cannot decrypt the account's next `count` 1:1 messages and asks for a retry of each */
+  garbleNextSends(phoneNumber: string, count: number): void
   silence(kind: SilenceKind, on: boolean): void
   delayMs: number
   /** numbers that are not WhatsApp users (unless paired); mutable at any time */
@@ -336,6 +338,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     },
     failNextSends(phoneNumber, count, errorCode = DEFAULT_SEND_ERROR) {
       faults.failNextSends(phoneNumber, count, errorCode)
+    },
+    garbleNextSends(phoneNumber, count) {
+      faults.garbleNextSends(phoneNumber, count)
     },
     silence(kind, on) {
       if (on) faults.silenced.add(kind)

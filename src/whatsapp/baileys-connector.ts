@@ -133,6 +133,10 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
         return encoded ? proto.Message.decode(encoded) : undefined
       },
     }))
+    // Baileys keeps a copy of every message sent and received for five minutes, with a timer each (about
+    // 8 KB of heap per message: 230 MB at 100 msg/s). The outbox already stores what was sent, and
+    // getMessage above answers retry receipts from it; the rest of the retry manager stays.
+    if (socket.messageRetryManager) socket.messageRetryManager.addRecentMessage = () => {}
 
     const saveCreds = (): void => {
       auth.saveCreds().catch((error: unknown) => {

@@ -89,6 +89,20 @@ describe('messaging against the protocol simulator (real server process, real SQ
     assert.equal(next.status, 200)
   })
 
+  it('re-sends a message from the outbox when the recipient cannot decrypt it and asks for a retry', async () => {
+    // The server keeps no in-memory copy of sent messages: the re-send must come from the stored message.
+    const retriesBefore = sim.retryReceiptsSent()
+    sim.garbleNextSends(PHONE, 1)
+    const response = await send({ message: 'second time lucky' })
+    assert.equal(response.status, 200, JSON.stringify(response.body))
+    const id = response.body.messageId as string
+    const received = await sim.waitForMessage((m) => m.id === id, 5000)
+    assert.equal(received.text, 'second time lucky')
+    assert.equal(sim.retryReceiptsSent() - retriesBefore, 1)
+    await waitFor(async () => (await statusOf(id)) === 'delivered', { what: 'delivered after the re-send' })
+    assert.equal(sim.received().filter((m) => m.id === id).length, 1)
+  })
+
   it('queues while WhatsApp refuses connections and delivers everything in order once it accepts again', async () => {
     sim.refuseConnections(true)
     sim.drop(PHONE)
