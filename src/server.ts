@@ -194,7 +194,10 @@ const CLUSTER_POOL_SIZE = 3
 
 /** PostgreSQL with the cluster's parts when DATABASE_URL is set, else the embedded SQLite file. */
 async function openStorage(config: Config, logger: Logger): Promise<{ store: Store; cluster: Cluster | undefined }> {
-  if (!config.database.url) return { store: openSqliteStore(config.dataDir), cluster: undefined }
+  if (!config.database.url) {
+    const onCheckpointError = (message: string): void => logger.warn({ error: message }, 'SQLite WAL checkpoint failed')
+    return { store: openSqliteStore(config.dataDir, onCheckpointError), cluster: undefined }
+  }
   const leases = new LeaseBook(config.nodeId)
   const store = await openPostgresStore({ url: config.database.url, nodeId: config.nodeId, poolSize: config.database.poolSize, fence: leases })
   // Connections of its own: lease renewals must not queue behind a burst of key writes.

@@ -15,10 +15,12 @@ export function encodeMessage(message: OutgoingMessage): EncodedMessage {
   return { json: JSON.stringify({ ...message, content: { ...content, media: described } }), media: data }
 }
 
-export function decodeMessage(json: string, media: Buffer | undefined): OutgoingMessage {
+/** Rebuilds the message; `loadMedia` is called only for a message that has media (text needs no extra read). */
+export async function decodeMessage(json: string, loadMedia: () => Promise<Buffer | undefined>): Promise<OutgoingMessage> {
   const message = JSON.parse(json) as OutgoingMessage
   const { content } = message
   if ('media' in content) {
+    const media = await loadMedia()
     if (!media) throw new Error('the media of this message is no longer stored')
     return { ...message, content: { ...content, media: { ...(content.media as StoredMedia), data: media } } as typeof content }
   }

@@ -43,10 +43,13 @@ export class MessageService {
       ...this.resolvers,
       sentBySession: async (id) => (await this.messages.get(id))?.deviceId === request.deviceId,
     })
-    const { record, created } = await this.outbox.accept(request.deviceId, to, outgoing, request.idempotencyKey ?? null)
-    if (request.queue) return { record, to: record.recipient, created }
+    const accepted = await this.outbox.accept(
+      request.deviceId, to, outgoing, request.idempotencyKey ?? null, request.queue ? undefined : this.sendTimeoutMs,
+    )
+    const { record, created } = accepted
+    if (!accepted.settled) return { record, to: record.recipient, created }
 
-    const settled = (await this.outbox.waitUntilSettled(record.id, this.sendTimeoutMs)) ?? record
+    const settled = (await accepted.settled) ?? record
     const status = settled.status as MessageStatus
     if (status === 'failed') {
       throw new DomainError('upstream_failed', settled.error ?? 'WhatsApp did not take the message', { messageId: settled.id, status })

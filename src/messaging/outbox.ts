@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import type { EventBus } from '../events/event-bus.js'
 import type { SessionManager } from '../sessions/session-manager.js'
-import { ConnectionClosedError, type EngineMessageStatus } from '../sessions/whatsapp-port.js'
+import { ConnectionClosedError, type EngineMessageStatus, type WhatsAppConnection } from '../sessions/whatsapp-port.js'
 import type { MessageRecord, MessageRepository } from '../store/ports.js'
 import type { SessionCatalog } from '../store/session-catalog.js'
 import { decodeMessage, encodeMessage } from './message-codec.js'
@@ -34,9 +34,13 @@ export interface AcceptedMessage {
   record: MessageRecord
   /** False when an earlier request with the same idempotency key already created it. */
   created: boolean
+  /** With settleWithinMs: the message once it has a final answer, or as it is when the time is up. */
+  settled?: Promise<MessageRecord | undefined>
 }
 
 const ACK_SWEEP_INTERVAL_MS = 1000
+/** Queued messages read per query; the drain works through them before it reads again. */
+const QUEUE_BATCH = 32
 
 /** For each status, the statuses a message may come from (message-status.ts decides). */
 const ALLOWED_FROM = Object.fromEntries(
@@ -52,6 +56,8 @@ const ALLOWED_FROM = Object.fromEntries(
 export class Outbox {
   private readonly draining = new Set<string>()
   private readonly drainAgain = new Set<string>()
+  /** Per session, its whole queue (oldest first) when this node knows it; otherwise the database is read. */
+  private readonly knownQueues = new Map<string, MessageRecord[]>()
   private readonly pacingTimers = new Map<string, NodeJS.Timeout>()
   /** Written messages waiting for the server ack: id -> deadline. */
   private readonly awaitingAck = new Map<string, number>()
@@ -64,7 +70,10 @@ export class Outbox {
     this.unsubscribe = [
       bus.subscribe('session.status', ({ deviceId, state }) => {
         if (state === 'connected') this.kick(deviceId)
-        else this.settle(this.requeueInterrupted(deviceId), { deviceId })
+        else {
+          this.knownQueues.delete(deviceId)
+          this.settle(this.requeueInterrupted(deviceId), { deviceId })
+        }
       }),
       bus.subscribe('engine.message-status', ({ messageId, status, error }) =>
         this.settle(this.applyEngineStatus(messageId, status, error), { messageId })),
@@ -85,24 +94,42 @@ export class Outbox {
     for (const deviceId of await this.options.messages.devicesWithQueued()) if (runsHere(deviceId)) this.kick(deviceId)
   }
 
-  async accept(deviceId: string, recipient: string, message: OutgoingMessage, idempotencyKey: string | null): Promise<AcceptedMessage> {
+  /**
+   * Stores a message in the queue and has it sent. With `settleWithinMs`, `settled` resolves once the
+   * message has a final answer (sent or later, or failed), or as it is when that time is up.
+   */
+  async accept(
+    deviceId: string,
+    recipient: string,
+    message: OutgoingMessage,
+    idempotencyKey: string | null,
+    settleWithinMs?: number,
+  ): Promise<AcceptedMessage> {
     const { json, media } = encodeMessage(message)
-    const accepted = await this.options.messages.insertOrGetExisting({
-      id: this.options.newMessageId(),
-      deviceId,
-      recipient,
-      type: message.content.type,
-      content: json,
-      media,
-      status: 'queued',
-      idempotencyKey,
-    })
-    if (accepted.created) {
-      this.publish(accepted.record)
-      this.kick(deviceId)
-      this.options.onQueued?.(deviceId)
+    const id = this.options.newMessageId()
+    // Watching starts before the message exists, so no status can land unseen and nothing needs reading back.
+    const watch = settleWithinMs === undefined ? undefined : this.watch(id, settleWithinMs)
+    let accepted: { record: MessageRecord; created: boolean }
+    try {
+      accepted = await this.options.messages.insertOrGetExisting({
+        id, deviceId, recipient, type: message.content.type, content: json, media, status: 'queued', idempotencyKey,
+      })
+    } catch (error) {
+      watch?.cancel()
+      throw error
     }
-    return accepted
+    if (!accepted.created) {
+      // The first request with this idempotency key made the message: follow that one instead.
+      watch?.cancel()
+      return { ...accepted, ...(settleWithinMs === undefined ? {} : { settled: this.waitUntilSettled(accepted.record.id, settleWithinMs) }) }
+    }
+    this.publish(accepted.record)
+    const known = this.knownQueues.get(deviceId)
+    if (known && known.length < QUEUE_BATCH) known.push(accepted.record)
+    else this.knownQueues.delete(deviceId)
+    this.work(deviceId)
+    this.options.onQueued?.(deviceId)
+    return { ...accepted, ...(watch ? { settled: watch.settled } : {}) }
   }
 
   get(id: string): Promise<MessageRecord | undefined> {
@@ -110,28 +137,44 @@ export class Outbox {
   }
 
   /** Resolves with the message once it has a final answer (sent or later, or failed), or as it is after timeoutMs. */
-  waitUntilSettled(id: string, timeoutMs: number): Promise<MessageRecord | undefined> {
-    return new Promise((resolve, reject) => {
-      // Listening starts before the first read, so a status that lands in between is not missed.
-      const waiters = this.waiters.get(id) ?? new Set()
-      this.waiters.set(id, waiters)
-      let finished = false
-      const finish = (outcome: () => void): void => {
-        if (finished) return
-        finished = true
-        clearTimeout(timer)
-        waiters.delete(done)
-        if (waiters.size === 0) this.waiters.delete(id)
-        outcome()
-      }
-      const done = (record: MessageRecord | undefined): void => finish(() => resolve(record))
-      const fail = (error: unknown): void => finish(() => reject(error))
-      const timer = setTimeout(() => this.options.messages.get(id).then(done, fail), timeoutMs)
-      waiters.add(done)
-      this.options.messages.get(id).then((current) => {
-        if (!current || isSettled(current.status as MessageStatus)) done(current)
-      }, fail)
+  private waitUntilSettled(id: string, timeoutMs: number): Promise<MessageRecord | undefined> {
+    // Listening starts before the read, so a status that lands in between is not missed.
+    const watch = this.watch(id, timeoutMs)
+    this.options.messages.get(id).then((current) => {
+      if (!current || isSettled(current.status as MessageStatus)) watch.offer(current)
+    }, watch.fail)
+    return watch.settled
+  }
+
+  /** Listens for the message's final status from now on; after timeoutMs it answers with the message as stored. */
+  private watch(id: string, timeoutMs: number): {
+    settled: Promise<MessageRecord | undefined>
+    offer: (record: MessageRecord | undefined) => void
+    fail: (error: unknown) => void
+    cancel: () => void
+  } {
+    const waiters = this.waiters.get(id) ?? new Set()
+    this.waiters.set(id, waiters)
+    let finished = false
+    let resolve!: (record: MessageRecord | undefined) => void
+    let reject!: (error: unknown) => void
+    const settled = new Promise<MessageRecord | undefined>((res, rej) => {
+      resolve = res
+      reject = rej
     })
+    const finish = (outcome: () => void): void => {
+      if (finished) return
+      finished = true
+      clearTimeout(timer)
+      waiters.delete(offer)
+      if (waiters.size === 0) this.waiters.delete(id)
+      outcome()
+    }
+    const offer = (record: MessageRecord | undefined): void => finish(() => resolve(record))
+    const fail = (error: unknown): void => finish(() => reject(error))
+    const timer = setTimeout(() => this.options.messages.get(id).then(offer, fail), timeoutMs)
+    waiters.add(offer)
+    return { settled, offer, fail, cancel: () => finish(() => resolve(undefined)) }
   }
 
   close(): void {
@@ -141,29 +184,54 @@ export class Outbox {
     for (const unsubscribe of this.unsubscribe) unsubscribe()
   }
 
-  /** Works through a session's queue unless that is already under way. */
+  /**
+   * Works through a session's queue, reading it from the database: for whoever knows that messages
+   * may be queued there that this node did not accept (a restart, a reconnect, another node, a pause).
+   */
   kick(deviceId: string): void {
+    this.knownQueues.delete(deviceId)
+    this.work(deviceId)
+  }
+
+  /** Works through a session's queue unless that is already under way. */
+  private work(deviceId: string): void {
     if (this.draining.has(deviceId)) {
       this.drainAgain.add(deviceId)
       return
     }
     this.draining.add(deviceId)
     void this.drain(deviceId)
-      .catch((error: unknown) => this.options.logger.error({ err: error, deviceId }, 'outbox drain failed'))
+      .catch((error: unknown) => {
+        // What is queued is read from the database again next time.
+        this.knownQueues.delete(deviceId)
+        this.options.logger.error({ err: error, deviceId }, 'outbox drain failed')
+      })
       .finally(() => {
         this.draining.delete(deviceId)
-        if (this.drainAgain.delete(deviceId)) this.kick(deviceId)
+        if (this.drainAgain.delete(deviceId)) this.work(deviceId)
       })
   }
 
   private async drain(deviceId: string): Promise<void> {
-    const { messages, manager, pacer } = this.options
+    const { manager, pacer } = this.options
+    // The rows of the last read when they were not the whole queue (a full batch).
+    let batch: MessageRecord[] = []
     for (;;) {
+      let queue = this.knownQueues.get(deviceId)
+      if (!queue) {
+        if (batch.length === 0) {
+          const read = await this.readQueue(deviceId)
+          if (read.whole) continue
+          batch = read.rows
+          if (batch.length === 0) continue
+        }
+        queue = batch
+      }
+      const next = queue[0]
+      if (!next) return
       if (this.pacingTimers.has(deviceId)) return
       const connection = manager.liveConnection(deviceId)
       if (!connection) return
-      const [next] = await messages.nextQueued(deviceId, 1)
-      if (!next) return
       const wait = pacer.take(deviceId, this.rateFor(deviceId))
       if (wait > 0) {
         this.pacingTimers.set(deviceId, setTimeout(() => {
@@ -172,33 +240,55 @@ export class Outbox {
         }, wait))
         return
       }
-      if (!(await this.transition(next.id, 'sending', null))) continue
-      let outgoing: OutgoingMessage
-      try {
-        outgoing = decodeMessage(next.content, await messages.media(next.id))
-      } catch (error) {
-        await this.transition(next.id, 'failed', (error as Error).message)
-        continue
-      }
-      let written
-      try {
-        if (next.recipient.endsWith('@s.whatsapp.net') && !(await this.options.recipientExists(deviceId, next.recipient))) {
-          await this.transition(next.id, 'failed', `${next.recipient.split('@')[0]} is not on WhatsApp`)
-          continue
-        }
-        written = await connection.send(next.recipient, outgoing, next.id)
-      } catch (error) {
-        if (error instanceof ConnectionClosedError || !manager.liveConnection(deviceId)) {
-          await this.transition(next.id, 'queued', null)
-          return
-        }
-        await this.transition(next.id, 'failed', `WhatsApp could not send the message: ${(error as Error).message}`)
-        continue
-      }
-      // Watched before the write is recorded: the ack can arrive while the database works.
-      this.awaitingAck.set(next.id, Date.now() + this.options.ackTimeoutMs)
-      await messages.markWritten(next.id, written.encoded)
+      queue.shift()
+      if (!(await this.sendOne(deviceId, connection, next))) return
     }
+  }
+
+  /**
+   * Reads the oldest queued messages of a session. When they are fewer than a batch and nothing was
+   * queued while reading, they are the whole queue: it is kept in memory (knownQueues), and messages
+   * this node accepts from then on join it without another read.
+   */
+  private async readQueue(deviceId: string): Promise<{ rows: MessageRecord[]; whole: boolean }> {
+    this.drainAgain.delete(deviceId)
+    const rows = await this.options.messages.nextQueued(deviceId, QUEUE_BATCH)
+    const whole = rows.length < QUEUE_BATCH && !this.drainAgain.has(deviceId)
+    if (whole) this.knownQueues.set(deviceId, rows)
+    return { rows, whole }
+  }
+
+  /** Sends one queued message; false when the connection went away (the message stays queued). */
+  private async sendOne(deviceId: string, connection: WhatsAppConnection, next: MessageRecord): Promise<boolean> {
+    const { messages, manager } = this.options
+    let outgoing: OutgoingMessage
+    try {
+      outgoing = await decodeMessage(next.content, () => messages.media(next.id))
+    } catch (error) {
+      await this.transition(next.id, 'failed', (error as Error).message)
+      return true
+    }
+    let written
+    try {
+      if (next.recipient.endsWith('@s.whatsapp.net') && !(await this.options.recipientExists(deviceId, next.recipient))) {
+        await this.transition(next.id, 'failed', `${next.recipient.split('@')[0]} is not on WhatsApp`)
+        return true
+      }
+      written = await connection.send(next.recipient, outgoing, next.id)
+    } catch (error) {
+      if (error instanceof ConnectionClosedError || !manager.liveConnection(deviceId)) {
+        // Still queued: it goes out again, under the same id, once the session is back (read from the database).
+        this.knownQueues.delete(deviceId)
+        return false
+      }
+      await this.transition(next.id, 'failed', `WhatsApp could not send the message: ${(error as Error).message}`)
+      return true
+    }
+    // Watched before the write is recorded: the ack can arrive while the database works.
+    this.awaitingAck.set(next.id, Date.now() + this.options.ackTimeoutMs)
+    const updated = await messages.markWritten(next.id, written.encoded)
+    if (updated?.status === 'sending') this.publish(updated)
+    return true
   }
 
   private rateFor(deviceId: string): number {

@@ -94,8 +94,11 @@ export interface MessageRepository {
    * returns the updated message, or undefined when it does not exist or may not move.
    */
   transition(id: string, status: string, error: string | null, allowedFrom: readonly string[]): Promise<MessageRecord | undefined>
-  /** Records what was sent on the wire and drops the media bytes kept for sending. */
-  markWritten(id: string, waMessage: Uint8Array): Promise<void>
+  /**
+   * Records what was sent on the wire, drops the media bytes kept for sending, and moves a queued
+   * message to sending (an ack or a failure that came first is kept). Returns the message as it is now.
+   */
+  markWritten(id: string, waMessage: Uint8Array): Promise<MessageRecord | undefined>
   waMessage(deviceId: string, id: string): Promise<Uint8Array | undefined>
   /** Puts messages caught mid-send back in the queue (after a crash or a lost connection). */
   requeueSending(deviceId?: string): Promise<string[]>

@@ -69,12 +69,14 @@ describe('outbox and message statuses (in-process, hand-driven WhatsApp connecti
   })
 
   it('queues while disconnected and sends in order after reconnecting, under the same ids after an interruption', async () => {
+    // More than the outbox reads per query (32), so the order holds across its batches.
+    const count = 70
     const { connector, send, status, app, adminHeaders } = await connectedServer()
     const first = connector.latest('shop')
     const stopping = app.inject({ method: 'POST', url: '/api/sessions/shop/stop', headers: adminHeaders })
     await stopping
     const ids: string[] = []
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < count; i++) {
       const response = await send({ message: `queued ${i}`, queue: true })
       assert.equal(response.statusCode, 202)
       assert.equal(response.json().status, 'queued')
@@ -84,8 +86,8 @@ describe('outbox and message statuses (in-process, hand-driven WhatsApp connecti
     await app.inject({ method: 'POST', url: '/api/sessions/shop/start', headers: adminHeaders })
     const second = connector.latest('shop')
     second.emitOpen()
-    await waitFor(() => second.sent.length === 5, { what: 'queue drained' })
-    assert.deepEqual(second.texts(), ['queued 0', 'queued 1', 'queued 2', 'queued 3', 'queued 4'])
+    await waitFor(() => second.sent.length === count, { what: 'queue drained' })
+    assert.deepEqual(second.texts(), ids.map((_, i) => `queued ${i}`))
     assert.deepEqual(second.sent.map((s) => s.messageId), ids)
     // The connection drops before any ack: the messages go back to the queue and are sent again, same ids.
     second.emitClose(428)
@@ -93,7 +95,7 @@ describe('outbox and message statuses (in-process, hand-driven WhatsApp connecti
     await waitFor(() => connector.connections.length === 3, { what: 'reconnect', timeoutMs: 5000 })
     const third = connector.latest('shop')
     third.emitOpen()
-    await waitFor(() => third.sent.length === 5, { what: 'resent' })
+    await waitFor(() => third.sent.length === count, { what: 'resent' })
     assert.deepEqual(third.sent.map((s) => s.messageId), ids)
     for (const id of ids) third.emitStatus(id, 'sent')
     for (const id of ids) assert.equal(await status(id), 'sent')

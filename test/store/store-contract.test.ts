@@ -273,10 +273,21 @@ for (const backend of backends) {
         assert.equal(await store.messages.waMessage('dev1', 'm1'), undefined)
 
         const wire = new Uint8Array([9, 8, 7])
-        await store.messages.markWritten('m1', wire)
+        assert.equal((await store.messages.markWritten('m1', wire))?.status, 'sending')
         assert.equal(await store.messages.media('m1'), undefined)
         assert.deepEqual(Buffer.from((await store.messages.waMessage('dev1', 'm1'))!), Buffer.from(wire))
         assert.equal(await store.messages.waMessage('dev2', 'm1'), undefined)
+      })
+
+      it('moves only a queued message to sending when it is written: an ack or failure that came first stays', async () => {
+        for (const id of ['queued', 'acked', 'refused']) await store.messages.insertOrGetExisting(message({ id }))
+        await store.messages.transition('acked', 'sent', null, ['queued', 'sending'])
+        await store.messages.transition('refused', 'failed', 'error 479', ['queued', 'sending'])
+        const wire = new Uint8Array([1, 2, 3])
+        const statuses = await Promise.all(['queued', 'acked', 'refused', 'missing'].map(async (id) => (await store.messages.markWritten(id, wire))?.status))
+        assert.deepEqual(statuses, ['sending', 'sent', 'failed', undefined])
+        assert.equal((await store.messages.get('refused'))?.error, 'error 479')
+        for (const id of ['queued', 'acked', 'refused']) assert.deepEqual(Buffer.from((await store.messages.waMessage('dev1', id))!), Buffer.from(wire))
       })
 
       it('lists queued messages of a session in the order they were accepted, up to a limit', async () => {

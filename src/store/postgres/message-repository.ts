@@ -46,9 +46,12 @@ export function createPostgresMessageRepository(pool: PgPool): MessageRepository
         id,
         allowedFrom,
       ]),
-    markWritten: async (id, waMessage) => {
-      await pool.query('UPDATE messages SET wa_message = $1, media = NULL, updated_at = $2 WHERE id = $3', [Buffer.from(waMessage), Date.now(), id])
-    },
+    markWritten: (id, waMessage) =>
+      one(
+        `UPDATE messages SET wa_message = $1, media = NULL, updated_at = $2, status = CASE status WHEN 'queued' THEN 'sending' ELSE status END
+         WHERE id = $3 RETURNING ${COLUMNS}`,
+        [Buffer.from(waMessage), Date.now(), id],
+      ),
     waMessage: async (deviceId, id) =>
       (await pool.query<{ wa_message: Buffer | null }>('SELECT wa_message FROM messages WHERE device_id = $1 AND id = $2', [deviceId, id])).rows[0]
         ?.wa_message ?? undefined,

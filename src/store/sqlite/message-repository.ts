@@ -1,13 +1,14 @@
 import type Database from 'better-sqlite3'
 import type { SqliteDatabase } from './database.js'
-import type { MessageRepository, NewMessage } from '../ports.js'
+import type { MessageRecord, MessageRepository, NewMessage } from '../ports.js'
 import { MESSAGE_COLUMNS as COLUMNS, type MessageRow, toMessageRecord as toRecord } from '../rows.js'
 
 export function createSqliteMessageRepository(db: SqliteDatabase): MessageRepository {
-  const insert = db.prepare(
+  const insert = db.prepare<[NewMessage & { now: number }], MessageRow>(
     `INSERT INTO messages (id, device_id, recipient, type, content, media, status, idempotency_key, created_at, updated_at)
      VALUES (@id, @deviceId, @recipient, @type, @content, @media, @status, @idempotencyKey, @now, @now)
-     ON CONFLICT (device_id, idempotency_key) DO NOTHING`,
+     ON CONFLICT (device_id, idempotency_key) DO NOTHING
+     RETURNING ${COLUMNS}`,
   )
   const byId = db.prepare<[string], MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE id = ?`)
   const byIdempotencyKey = db.prepare<[string, string], MessageRow>(
@@ -30,7 +31,10 @@ export function createSqliteMessageRepository(db: SqliteDatabase): MessageReposi
     }
     return statement
   }
-  const written = db.prepare('UPDATE messages SET wa_message = ?, media = NULL, updated_at = ? WHERE id = ?')
+  const written = db.prepare<[Buffer, number, string], MessageRow>(
+    `UPDATE messages SET wa_message = ?, media = NULL, updated_at = ?, status = CASE status WHEN 'queued' THEN 'sending' ELSE status END
+     WHERE id = ? RETURNING ${COLUMNS}`,
+  )
   const waMessageOf = db.prepare<[string, string], { wa_message: Buffer | null }>(
     'SELECT wa_message FROM messages WHERE device_id = ? AND id = ?',
   )
@@ -42,11 +46,13 @@ export function createSqliteMessageRepository(db: SqliteDatabase): MessageReposi
     `SELECT DISTINCT device_id FROM messages WHERE status = 'queued'`,
   )
 
-  const insertOrGet = db.transaction((message: NewMessage) => {
-    const result = insert.run({ ...message, now: Date.now() })
-    if (result.changes === 1) return { record: toRecord(byId.get(message.id)!), created: true }
+  // One statement on the hot path; a conflict (same idempotency key) returns no row, and the writer
+  // that got there first committed before this statement ran (SQLite has one writer at a time).
+  const insertOrGet = (message: NewMessage): { record: MessageRecord; created: boolean } => {
+    const inserted = insert.get({ ...message, now: Date.now() })
+    if (inserted) return { record: toRecord(inserted), created: true }
     return { record: toRecord(byIdempotencyKey.get(message.deviceId, message.idempotencyKey!)!), created: false }
-  })
+  }
   const requeue = db.transaction((deviceId?: string) => {
     const ids = (deviceId === undefined ? sendingAll.all() : sendingOf.all(deviceId)).map((row) => row.id)
     if (deviceId === undefined) requeueAll.run(Date.now())
@@ -67,7 +73,10 @@ export function createSqliteMessageRepository(db: SqliteDatabase): MessageReposi
       const row = transitionFrom(allowedFrom).get(status, error, Date.now(), id, ...allowedFrom)
       return row && toRecord(row)
     },
-    markWritten: async (id, waMessage) => void written.run(Buffer.from(waMessage), Date.now(), id),
+    markWritten: async (id, waMessage) => {
+      const row = written.get(Buffer.from(waMessage), Date.now(), id)
+      return row && toRecord(row)
+    },
     waMessage: async (deviceId, id) => waMessageOf.get(deviceId, id)?.wa_message ?? undefined,
     requeueSending: async (deviceId) => requeue(deviceId),
     devicesWithQueued: async () => devicesQueued.all().map((row) => row.device_id),

@@ -8,10 +8,16 @@ import { createSqliteMessageRepository } from './message-repository.js'
 import { createSqliteSessionRepository } from './session-repository.js'
 import { createSqliteSettingsRepository } from './settings-repository.js'
 import { createSqliteWebhookRepository } from './webhook-repository.js'
+import { BACKSTOP_WAL_PAGES, WalCheckpointer } from './wal-checkpointer.js'
 
-/** The embedded store: one SQLite file under dataDir. */
-export function openSqliteStore(dataDir: string): Store {
+/**
+ * The embedded store: one SQLite file under dataDir. WAL checkpoints run in a worker thread;
+ * `onCheckpointError` hears of one that failed (the next is tried anyway).
+ */
+export function openSqliteStore(dataDir: string, onCheckpointError: (message: string) => void = () => {}): Store {
   const db = openDatabase(dataDir)
+  db.pragma(`wal_autocheckpoint = ${BACKSTOP_WAL_PAGES}`)
+  const checkpointer = WalCheckpointer.start(db.name, onCheckpointError)
   const ping = db.prepare('SELECT 1 AS ok')
   return {
     kind: 'sqlite',
@@ -31,6 +37,7 @@ export function openSqliteStore(dataDir: string): Store {
       }
     },
     close: async () => {
+      await checkpointer.stop()
       db.close()
     },
   }

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { pino } from 'pino'
+import { EventBus } from '../../src/events/event-bus.js'
+import { encodeMessage } from '../../src/messaging/message-codec.js'
+import { Outbox } from '../../src/messaging/outbox.js'
+import { SendPacer } from '../../src/messaging/send-pacer.js'
+import type { SessionManager } from '../../src/sessions/session-manager.js'
+import { ConnectionClosedError, type WhatsAppConnection } from '../../src/sessions/whatsapp-port.js'
+import { SessionCatalog } from '../../src/store/session-catalog.js'
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import { tempDir } from '../support/temp-dir.js'
+import { waitFor } from '../support/wait-for.js'
+
+const DEVICE = 'shop'
+const RECIPIENT = '120363000000000000@g.us'
+
+/** A real SQLite outbox with a connection that records what it sends; `failNext` makes the next send hit a closed socket. */
+async function outboxOnSqlite() {
+  const store = openSqliteStore(tempDir())
+  await store.sessions.create(DEVICE, 'running')
+  const sent: string[] = []
+  const attempts: string[] = []
+  let failNext = false
+  const connection = {
+    send: async (_jid: string, _message: unknown, messageId: string) => {
+      attempts.push(messageId)
+      if (failNext) {
+        failNext = false
+        throw new ConnectionClosedError()
+      }
+      sent.push(messageId)
+      return { encoded: new Uint8Array([1]) }
+    },
+  } as unknown as WhatsAppConnection
+  const manager = { liveConnection: () => connection } as unknown as SessionManager
+  let ids = 0
+  const outbox = new Outbox({
+    messages: store.messages,
+    sessions: await SessionCatalog.load(store.sessions),
+    manager,
+    bus: new EventBus(() => undefined),
+    pacer: new SendPacer(1),
+    defaultRatePerMinute: 0,
+    ackTimeoutMs: 60_000,
+    logger: pino({ level: 'silent' }),
+    newMessageId: () => `local-${ids++}`,
+    recipientExists: async () => true,
+  })
+  const text = (text: string) => ({ content: { type: 'text' as const, text } })
+  const accept = (body: string) => outbox.accept(DEVICE, RECIPIENT, text(body), null)
+  /** A message stored by someone else: another node, as the cluster does before it notifies the node running the session. */
+  const insertElsewhere = (id: string) =>
+    store.messages.insertOrGetExisting({ id, deviceId: DEVICE, recipient: RECIPIENT, type: 'text', content: encodeMessage(text(id)).json, media: null, status: 'queued', idempotencyKey: null })
+  const failNextSend = () => (failNext = true)
+  return { store, outbox, sent, attempts, accept, insertElsewhere, failNextSend }
+}
+
+describe('outbox queue: kept in memory once read, the database for anything this node did not accept', () => {
+  it('sends what this node accepts in order, and what another node queued once it is kicked', async () => {
+    const { store, outbox, sent, accept, insertElsewhere } = await outboxOnSqlite()
+    for (let i = 0; i < 3; i++) await accept(`m${i}`)
+    await waitFor(() => sent.length === 3, { what: 'local messages sent' })
+    // Another node stores a message and notifies this one, which runs the session.
+    await insertElsewhere('remote-1')
+    outbox.kick(DEVICE)
+    await accept('m3')
+    await waitFor(() => sent.length === 5, { what: 'the remote message sent after the kick' })
+    assert.deepEqual(sent, ['local-0', 'local-1', 'local-2', 'remote-1', 'local-3'])
+    for (const id of sent) assert.equal((await store.messages.get(id))?.status, 'sending')
+    outbox.close()
+  })
+
+  it('reads the queue from the database again after a send that met a closed connection', async () => {
+    const { store, outbox, sent, attempts, accept, failNextSend } = await outboxOnSqlite()
+    await accept('first')
+    await waitFor(() => sent.length === 1)
+    failNextSend()
+    await accept('interrupted')
+    await waitFor(() => attempts.length === 2, { what: 'the interrupted attempt' })
+    assert.equal((await store.messages.get('local-1'))?.status, 'queued')
+    // The session is back: the next message finds the interrupted one still ahead of it.
+    await accept('next')
+    await waitFor(() => sent.length === 3, { what: 'both sent' })
+    assert.deepEqual(sent, ['local-0', 'local-1', 'local-2'])
+    outbox.close()
+  })
+})
