@@ -113,6 +113,9 @@ export function renderMarkdown(report: Report): string {
       ? `## Soak\n\n${table(
           ['Minutes', 'Rate msg/s', 'Sent', 'Inbound', 'Failures', 'RSS start MB', 'RSS end MB', 'RSS max MB', 'Heap start MB', 'Heap end MB'],
           [[fixed(report.soak.minutes), String(report.soak.ratePerS), String(report.soak.sent), String(report.soak.inbound), String(report.soak.failures), mb(report.soak.start.rssBytes), mb(report.soak.end.rssBytes), mb(report.soak.maxRssBytes), mb(report.soak.start.heapUsedBytes), mb(report.soak.end.heapUsedBytes)]],
+        )}\n\nUnder load (heap in use includes garbage not collected yet):\n\n${table(
+          ['Minute', 'RSS MB', 'Heap MB'],
+          report.soak.trend.map((sample) => [fixed(sample.atS / 60, 1), mb(sample.rssBytes), mb(sample.heapUsedBytes)]),
         )}`
       : '## Soak\n\nNot run (`--soak-minutes 0`).',
     clusterSection(report.cluster),

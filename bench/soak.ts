@@ -1,6 +1,7 @@
 import type { Api } from './api.js'
 import { settledMemory, type MemorySample } from './memory.js'
 import type { PairedSession } from './pairing.js'
+import { HEAP_USED, metricSum, scrapeMetrics } from './metrics.js'
 import { rssBytes } from './proc.js'
 import type { SimProcess } from './sim-process.js'
 import { sleep } from './wait.js'
@@ -14,6 +15,8 @@ export interface SoakResult {
   start: MemorySample
   end: MemorySample
   maxRssBytes: number
+  /** RSS and heap in use taken under load, about ten times over the run: the trend between start and end. */
+  trend: Array<{ atS: number; rssBytes: number; heapUsedBytes: number }>
 }
 
 const TICK_MS = 100
@@ -38,7 +41,10 @@ export async function soak(api: Api, sim: SimProcess, serverPid: number, session
       .then((ok) => (ok ? undefined : failures++), () => failures++)
       .finally(() => inFlight--)
   }
-  const endAt = performance.now() + minutes * 60_000
+  const startedAt = performance.now()
+  const endAt = startedAt + minutes * 60_000
+  const trend: SoakResult['trend'] = []
+  const trendEveryTicks = Math.max(1, Math.round((minutes * 60_000) / 10 / TICK_MS))
   let due = 0
   for (let tick = 0; performance.now() < endAt; tick++) {
     due += (ratePerS * TICK_MS) / 1000
@@ -56,9 +62,13 @@ export async function soak(api: Api, sim: SimProcess, serverPid: number, session
       }
     }
     if (tick % 10 === 0) maxRssBytes = Math.max(maxRssBytes, rssBytes(serverPid))
+    if (tick > 0 && tick % trendEveryTicks === 0) {
+      const heapUsedBytes = metricSum(await scrapeMetrics(api.baseUrl), HEAP_USED)
+      trend.push({ atS: (performance.now() - startedAt) / 1000, rssBytes: rssBytes(serverPid), heapUsedBytes })
+    }
     await sleep(TICK_MS)
   }
   while (inFlight) await sleep(10)
   const end = await settledMemory(serverPid, api.baseUrl, 60)
-  return { minutes, ratePerS, sent, inbound, failures, start, end, maxRssBytes: Math.max(maxRssBytes, end.rssBytes) }
+  return { minutes, ratePerS, sent, inbound, failures, start, end, maxRssBytes: Math.max(maxRssBytes, end.rssBytes), trend }
 }
