@@ -25,6 +25,7 @@ import { toInboundMessage } from './inbound-translation.js'
 import { memoizeCurveVerify } from './curve-verify-memo.js'
 import { installFastX25519 } from './fast-x25519.js'
 import { newMessageId } from './message-ids.js'
+import { slimRetryManager } from './retry-manager-memory.js'
 import { TurnBudget } from './turn-budget.js'
 import { KeyCache } from './key-cache.js'
 import { createSharedCaches } from './shared-caches.js'
@@ -133,10 +134,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
         return encoded ? proto.Message.decode(encoded) : undefined
       },
     }))
-    // Baileys keeps a copy of every message sent and received for five minutes, with a timer each (about
-    // 8 KB of heap per message: 230 MB at 100 msg/s). The outbox already stores what was sent, and
-    // getMessage above answers retry receipts from it; the rest of the retry manager stays.
-    if (socket.messageRetryManager) socket.messageRetryManager.addRecentMessage = () => {}
+    if (socket.messageRetryManager) slimRetryManager(socket.messageRetryManager)
 
     const saveCreds = (): void => {
       auth.saveCreds().catch((error: unknown) => {

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { MessageRetryManager } from '@whiskeysockets/baileys'
+import { pino } from 'pino'
+import { slimRetryManager } from '../../src/whatsapp/retry-manager-memory.js'
+
+const slimmed = (): MessageRetryManager => {
+  const manager = new MessageRetryManager(pino({ level: 'silent' }), 5)
+  slimRetryManager(manager)
+  return manager
+}
+const key = (n: number): Uint8Array => new Uint8Array([n & 0xff, n >> 8])
+
+describe("Baileys' retry manager without its per-socket message copies", () => {
+  it('keeps no copy of sent or received messages (retry receipts are answered from the outbox)', () => {
+    const manager = slimmed()
+    for (let i = 0; i < 100; i++) manager.addRecentMessage('15550001111@s.whatsapp.net', `id-${i}`, { conversation: `text ${i}` })
+    assert.equal(manager.getRecentMessage('15550001111@s.whatsapp.net', 'id-99'), undefined)
+    manager.markRetrySuccess('id-99')
+    manager.clear()
+  })
+
+  it('still counts retries and gives up after the maximum', () => {
+    const manager = slimmed()
+    for (let i = 1; i <= 5; i++) assert.equal(manager.incrementRetryCount('m1'), i)
+    assert.equal(manager.hasExceededMaxRetries('m1'), true)
+    manager.markRetryFailed('m1')
+    assert.equal(manager.getRetryCount('m1'), 0)
+  })
+
+  it("remembers base keys of retried messages within Baileys' bound of 1,024", () => {
+    const manager = slimmed()
+    manager.saveBaseKey('addr', 'first', key(1))
+    assert.equal(manager.hasSameBaseKey('addr', 'first', key(1)), true)
+    assert.equal(manager.hasSameBaseKey('addr', 'first', key(2)), false)
+    manager.deleteBaseKey('addr', 'first')
+    assert.equal(manager.hasSameBaseKey('addr', 'first', key(1)), false)
+
+    for (let i = 0; i < 1100; i++) manager.saveBaseKey('addr', `m${i}`, key(i))
+    assert.equal(manager.hasSameBaseKey('addr', 'm1099', key(1099)), true)
+    assert.equal(manager.hasSameBaseKey('addr', 'm0', key(0)), false, 'the oldest were evicted')
+    assert.equal(manager.hasSameBaseKey('addr', 'm76', key(76)), true, 'the newest 1,024 are kept')
+  })
+})
