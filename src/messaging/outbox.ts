@@ -39,7 +39,7 @@ export interface AcceptedMessage {
 }
 
 const ACK_SWEEP_INTERVAL_MS = 1000
-/** Queued messages read per query; the drain works through them before it reads again. */
+/** Queued messages read per query, and the most a session's in-memory queue holds (beyond it, the database is read). */
 const QUEUE_BATCH = 32
 
 /** For each status, the statuses a message may come from (message-status.ts decides). */
