@@ -132,7 +132,7 @@ export async function handleClientMessage(conn: Connection, message: BinaryNode,
   const errorCode = ctx.faults.takeSendFailure(sender)
   if (errorCode !== undefined) return conn.send(ackNode(message, errorCode))
 
-  const garbled = ctx.faults.takeGarble(sender)
+  const garbled = !isJidGroup(to) && ctx.faults.takeGarble(sender)
   const reading: Reading = ctx.options.ackOnly ? { readBy: [], unreadBy: [] } : await readMessage(conn, message, ctx, garbled)
   for (const phone of reading.readBy) ctx.retries.settle(retryKey(sender, phone, id))
   // a phone that already shows this message drops an unreadable copy of it (a resend) instead of asking again
