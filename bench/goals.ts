@@ -1,4 +1,5 @@
 import type { ClusterResult } from './cluster.js'
+import { mb } from './markdown.js'
 import type { Goal, Report } from './report.js'
 
 // The issue's goals (DESIGN.md, "Performance budgets"), checked against one report.
@@ -80,11 +81,10 @@ export function evaluateGoals(report: Omit<Report, 'goals'>): Goal[] {
     const first = trend[0] ?? { rssBytes: report.soak.start.rssBytes, heapUsedBytes: report.soak.start.heapUsedBytes }
     const last = trend.at(-1) ?? { rssBytes: report.soak.end.rssBytes, heapUsedBytes: report.soak.end.heapUsedBytes }
     const growth = (key: 'rssBytes' | 'heapUsedBytes'): number => (last[key] - first[key]) / first[key]
-    const mbOf = (bytes: number): string => (bytes / 1024 / 1024).toFixed(0)
     goals.push({
       goal: `Memory flat in a ${report.soak.minutes}-minute soak`,
       target: 'RSS and heap within 10% under load',
-      measured: `RSS ${mbOf(first.rssBytes)} -> ${mbOf(last.rssBytes)} MB (${(growth('rssBytes') * 100).toFixed(1)}%), heap ${mbOf(first.heapUsedBytes)} -> ${mbOf(last.heapUsedBytes)} MB (${(growth('heapUsedBytes') * 100).toFixed(1)}%)`,
+      measured: `RSS ${mb(first.rssBytes)} -> ${mb(last.rssBytes)} MB (${(growth('rssBytes') * 100).toFixed(1)}%), heap ${mb(first.heapUsedBytes)} -> ${mb(last.heapUsedBytes)} MB (${(growth('heapUsedBytes') * 100).toFixed(1)}%)`,
       // "flat" as within 10%: RSS moves with the allocator and the heap with garbage not yet collected
       pass: growth('rssBytes') <= 0.1 && growth('heapUsedBytes') <= 0.1,
     })

@@ -1,4 +1,4 @@
-import { HEAP_USED, metricSum, scrapeMetrics } from './metrics.js'
+import { heapUsedBytes } from './metrics.js'
 import { rssBytes } from './proc.js'
 import { sleep } from './wait.js'
 
@@ -29,6 +29,5 @@ export async function settledMemory(pid: number, baseUrl: string, maxWaitS: numb
     }
     await sleep(INTERVAL_MS)
   }
-  const heapUsedBytes = metricSum(await scrapeMetrics(baseUrl), HEAP_USED)
-  return { rssBytes: rssBytes(pid), heapUsedBytes, settled, waitedS: (performance.now() - startedAt) / 1000 }
+  return { rssBytes: rssBytes(pid), heapUsedBytes: await heapUsedBytes(baseUrl), settled, waitedS: (performance.now() - startedAt) / 1000 }
 }

@@ -21,6 +21,11 @@ export function metricSum(series: Map<string, number>, name: string, labels: Rec
   return sum
 }
 
-export const HEAP_USED = 'wa_api_nodejs_heap_size_used_bytes'
+const HEAP_USED = 'wa_api_nodejs_heap_size_used_bytes'
+
+/** The server's V8 heap in use now (garbage not yet collected included). */
+export async function heapUsedBytes(baseUrl: string): Promise<number> {
+  return metricSum(await scrapeMetrics(baseUrl), HEAP_USED)
+}
 /** Longest event-loop delay since the previous scrape (prom-client resets its histogram on every scrape). */
 export const LAG_MAX = 'wa_api_nodejs_eventloop_lag_max_seconds'

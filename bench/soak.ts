@@ -1,7 +1,7 @@
 import type { Api } from './api.js'
 import { settledMemory, type MemorySample } from './memory.js'
 import type { PairedSession } from './pairing.js'
-import { HEAP_USED, metricSum, scrapeMetrics } from './metrics.js'
+import { heapUsedBytes } from './metrics.js'
 import { rssBytes } from './proc.js'
 import type { SimProcess } from './sim-process.js'
 import { sleep } from './wait.js'
@@ -63,8 +63,7 @@ export async function soak(api: Api, sim: SimProcess, serverPid: number, session
     }
     if (tick % 10 === 0) maxRssBytes = Math.max(maxRssBytes, rssBytes(serverPid))
     if (tick > 0 && tick % trendEveryTicks === 0) {
-      const heapUsedBytes = metricSum(await scrapeMetrics(api.baseUrl), HEAP_USED)
-      trend.push({ atS: (performance.now() - startedAt) / 1000, rssBytes: rssBytes(serverPid), heapUsedBytes })
+      trend.push({ atS: (performance.now() - startedAt) / 1000, rssBytes: rssBytes(serverPid), heapUsedBytes: await heapUsedBytes(api.baseUrl) })
     }
     await sleep(TICK_MS)
   }

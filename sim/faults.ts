@@ -7,33 +7,38 @@ export class Faults {
   delayMs = 0
   readonly silenced = new Set<SilenceKind>()
   private readonly failingSends = new Map<string, { remaining: number; errorCode: number }>()
-  private readonly garbledSends = new Map<string, number>()
+  private readonly garbledSends = new Map<string, { remaining: number }>()
 
   failNextSends(phoneNumber: string, count: number, errorCode: number): void {
-    if (count > 0) this.failingSends.set(phoneNumber, { remaining: count, errorCode })
-    else this.failingSends.delete(phoneNumber)
+    arm(this.failingSends, phoneNumber, count, { remaining: count, errorCode })
   }
 
   /** Error code to nack the next send from this account with, consuming one failure. */
   takeSendFailure(phoneNumber: string): number | undefined {
-    const failing = this.failingSends.get(phoneNumber)
-    if (!failing) return undefined
-    if (--failing.remaining <= 0) this.failingSends.delete(phoneNumber)
-    return failing.errorCode
+    return takeOne(this.failingSends, phoneNumber)?.errorCode
   }
 
   /** The recipient's phone cannot decrypt the next `count` 1:1 messages from this account, as with a corrupted copy. */
   garbleNextSends(phoneNumber: string, count: number): void {
-    if (count > 0) this.garbledSends.set(phoneNumber, count)
-    else this.garbledSends.delete(phoneNumber)
+    arm(this.garbledSends, phoneNumber, count, { remaining: count })
   }
 
   /** Whether the recipient must fail to decrypt this send from the account, consuming one. */
   takeGarble(phoneNumber: string): boolean {
-    const remaining = this.garbledSends.get(phoneNumber)
-    if (remaining === undefined) return false
-    if (remaining <= 1) this.garbledSends.delete(phoneNumber)
-    else this.garbledSends.set(phoneNumber, remaining - 1)
-    return true
+    return takeOne(this.garbledSends, phoneNumber) !== undefined
   }
+}
+
+/** Sets a fault for the account's next `count` sends; 0 clears it. */
+function arm<T extends { remaining: number }>(faults: Map<string, T>, phoneNumber: string, count: number, fault: T): void {
+  if (count > 0) faults.set(phoneNumber, fault)
+  else faults.delete(phoneNumber)
+}
+
+/** The account's fault for this send, if any, using one of its remaining sends. */
+function takeOne<T extends { remaining: number }>(faults: Map<string, T>, phoneNumber: string): T | undefined {
+  const fault = faults.get(phoneNumber)
+  if (!fault) return undefined
+  if (--fault.remaining <= 0) faults.delete(phoneNumber)
+  return fault
 }

@@ -35,6 +35,7 @@ import { messageRoutes } from './routes/messages.js'
 import { operationsRoutes } from './routes/operations.js'
 import { sessionRoutes } from './routes/sessions.js'
 import { uploadRoutes } from './routes/uploads.js'
+import { webhookRoutes, type WebhookRoutesDeps } from './routes/webhooks.js'
 
 /**
  * Helmet's headers (CSP for the dashboard, nosniff, frame and referrer policies) on every answer.
@@ -56,7 +57,6 @@ const securityHeaders = helmet({
     },
   },
 })
-import { webhookRoutes, type WebhookRoutesDeps } from './routes/webhooks.js'
 
 export interface AppDeps {
   logger: Logger

@@ -217,18 +217,15 @@ export class Outbox {
     // The rows of the last read when they were not the whole queue (a full batch).
     let batch: MessageRecord[] = []
     for (;;) {
-      let queue = this.knownQueues.get(deviceId)
-      if (!queue) {
-        if (batch.length === 0) {
-          const read = await this.readQueue(deviceId)
-          if (read.whole) continue
-          batch = read.rows
-          if (batch.length === 0) continue
-        }
-        queue = batch
-      }
+      const known = this.knownQueues.get(deviceId)
+      const queue = known ?? batch
       const next = queue[0]
-      if (!next) return
+      if (!next) {
+        if (known) return
+        const read = await this.readQueue(deviceId)
+        batch = read.whole ? [] : read.rows
+        continue
+      }
       if (this.pacingTimers.has(deviceId)) return
       const connection = manager.liveConnection(deviceId)
       if (!connection) return
