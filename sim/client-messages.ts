@@ -124,7 +124,7 @@ async function askForRetry(conn: Connection, message: BinaryNode, recipient: str
   return true
 }
 
-/** A client sent a <message>: decrypt and record it, ack it, and send the automatic receipts. */
+/** A client sent a <message>: ack it, decrypt and record it, and send the automatic receipts. */
 export async function handleClientMessage(conn: Connection, message: BinaryNode, ctx: SimContext): Promise<void> {
   const id = message.attrs.id ?? ''
   const to = message.attrs.to ?? ''
@@ -132,6 +132,8 @@ export async function handleClientMessage(conn: Connection, message: BinaryNode,
   const errorCode = ctx.faults.takeSendFailure(sender)
   if (errorCode !== undefined) return conn.send(ackNode(message, errorCode))
 
+  // WhatsApp's server acks what it took at once: it cannot read the message, the recipients' phones do that after
+  conn.send(ackNode(message))
   const garbled = !isJidGroup(to) && ctx.faults.takeGarble(sender)
   const reading: Reading = ctx.options.ackOnly ? { readBy: [], unreadBy: [] } : await readMessage(conn, message, ctx, garbled)
   for (const phone of reading.readBy) ctx.retries.settle(retryKey(sender, phone, id))
@@ -139,7 +141,6 @@ export async function handleClientMessage(conn: Connection, message: BinaryNode,
   const unread = reading.unreadBy.filter(phone => !ctx.inbox.shows(sender, id, phone))
   if (reading.received) ctx.inbox.record(reading.received)
   else if (reading.unreadBy.length > 0 && unread.length === 0) ctx.inbox.countDuplicate()
-  conn.send(ackNode(message))
   let retried = false
   for (const phone of unread) retried = (await askForRetry(conn, message, phone, ctx)) || retried
   // the retry receipt stands in for the delivery receipt until a copy decrypts (or the phone gives up)
