@@ -34,6 +34,9 @@ export interface BareResult {
   elapsedS: number
   cpuMsPer: number
   perSecond: number
+  /** Send mode: from sendMessage until the ack, what the server's synchronous request also waits for; null for pairings. */
+  latencyP50Ms: number | null
+  latencyP99Ms: number | null
 }
 
 const TIMEOUT_MS = 60_000
@@ -85,8 +88,12 @@ async function closeSocket(sock: Socket): Promise<void> {
   await closed
 }
 
-/** Sends `count` texts, `window` in flight, each done when the server acks it (what a synchronous API send waits for). */
-async function sendTexts(sock: Socket, count: number, window: number): Promise<void> {
+/**
+ * Sends `count` texts, `window` in flight, each done when the server acks it (what a synchronous API
+ * send waits for). Returns each send's milliseconds from sendMessage to its ack.
+ */
+async function sendTexts(sock: Socket, count: number, window: number): Promise<number[]> {
+  const latencies: number[] = []
   const waiters = new Map<string, () => void>()
   // Baileys writes the message before sendMessage resolves, so an ack can beat its waiter.
   const early = new Set<string>()
@@ -102,10 +109,10 @@ async function sendTexts(sock: Socket, count: number, window: number): Promise<v
   const worker = async (): Promise<void> => {
     while (next < count) {
       const i = next++
+      const startedAt = performance.now()
       const sent = await sock.sendMessage(`${job.recipient}@s.whatsapp.net`, { text: `bare ${i}` })
       const id = sent!.key.id!
-      if (early.delete(id)) continue
-      await new Promise<void>((resolve, reject) => {
+      if (!early.delete(id)) await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no ack for ${id}`)), TIMEOUT_MS)
         waiters.set(id, () => {
           clearTimeout(timer)
@@ -113,16 +120,23 @@ async function sendTexts(sock: Socket, count: number, window: number): Promise<v
           resolve()
         })
       })
+      latencies.push(performance.now() - startedAt)
     }
   }
   await Promise.all(Array.from({ length: window }, worker))
   sock.ws.off('CB:ack,class:message', onAck)
+  return latencies
 }
 
-async function measure(work: () => Promise<void>): Promise<BareResult> {
+/** The value at or above `share` of the sorted samples, as autocannon reports its percentiles. */
+function percentile(sorted: number[], share: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)]!
+}
+
+async function measure(work: () => Promise<number[] | void>): Promise<BareResult> {
   const cpuBefore = process.cpuUsage()
   const startedAt = performance.now()
-  await work()
+  const latencies = (await work())?.sort((a, b) => a - b)
   const elapsedS = (performance.now() - startedAt) / 1000
   const cpu = process.cpuUsage(cpuBefore)
   return {
@@ -131,6 +145,8 @@ async function measure(work: () => Promise<void>): Promise<BareResult> {
     elapsedS,
     cpuMsPer: (cpu.user + cpu.system) / 1000 / job.count,
     perSecond: job.count / elapsedS,
+    latencyP50Ms: latencies?.length ? percentile(latencies, 0.5) : null,
+    latencyP99Ms: latencies?.length ? percentile(latencies, 0.99) : null,
   }
 }
 

@@ -102,8 +102,12 @@ export function renderMarkdown(report: Report): string {
       ]),
     )}`,
     `## Bare Baileys ceiling (one process, keys in memory, no HTTP, no database)\n\n${table(
-      ['Job', 'Count', 'Seconds', 'Per second', 'CPU ms each'],
-      [report.bare.send, report.bare.pair].map((b) => [b.mode === 'send' ? 'send texts (10 in flight, until acked)' : 'QR pairings (one at a time)', String(b.count), fixed(b.elapsedS), fixed(b.perSecond, 1), fixed(b.cpuMsPer, 2)]),
+      ['Job', 'Count', 'Seconds', 'Per second', 'CPU ms each', 'p50 ms', 'p99 ms'],
+      [report.bare.send, report.bare.pair].map((b) => [
+        b.mode === 'send' ? 'send texts (10 in flight, until acked)' : 'QR pairings (one at a time)',
+        String(b.count), fixed(b.elapsedS), fixed(b.perSecond, 1), fixed(b.cpuMsPer, 2),
+        fixed(b.latencyP50Ms), fixed(b.latencyP99Ms),
+      ]),
     )}`,
     `## Inbound to a webhook\n\n${table(
       ['Messages', 'Sessions', 'Seconds', 'Msg/s', 'Server CPU ms/msg', 'Server cores', 'Sim cores'],
