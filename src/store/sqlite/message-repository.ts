@@ -1,9 +1,19 @@
 import type Database from 'better-sqlite3'
 import type { SqliteDatabase } from './database.js'
+import type { GroupCommit } from './group-commit.js'
 import type { MessageRecord, MessageRepository, NewMessage } from '../ports.js'
 import { MESSAGE_COLUMNS as COLUMNS, type MessageRow, toMessageRecord as toRecord } from '../rows.js'
 
-export function createSqliteMessageRepository(db: SqliteDatabase): MessageRepository {
+/**
+ * Writes go through `groupCommit`, so a burst of sends, acks and receipts commits once; a read first
+ * commits what is pending, so it sees every write asked for before it.
+ */
+export function createSqliteMessageRepository(db: SqliteDatabase, groupCommit: GroupCommit): MessageRepository {
+  const commit = <T>(write: () => T): Promise<T> => groupCommit.run(write)
+  const read = async <T>(query: () => T): Promise<T> => {
+    groupCommit.flush()
+    return query()
+  }
   const insert = db.prepare<[NewMessage & { now: number }], MessageRow>(
     `INSERT INTO messages (id, device_id, recipient, type, content, media, status, idempotency_key, created_at, updated_at)
      VALUES (@id, @deviceId, @recipient, @type, @content, @media, @status, @idempotencyKey, @now, @now)
@@ -47,7 +57,7 @@ export function createSqliteMessageRepository(db: SqliteDatabase): MessageReposi
   )
 
   // One statement on the hot path; a conflict (same idempotency key) returns no row, and the writer
-  // that got there first committed before this statement ran (SQLite has one writer at a time).
+  // that got there first wrote before this statement ran, in this transaction or an earlier one.
   const insertOrGet = (message: NewMessage): { record: MessageRecord; created: boolean } => {
     const inserted = insert.get({ ...message, now: Date.now() })
     if (inserted) return { record: toRecord(inserted), created: true }
@@ -61,24 +71,24 @@ export function createSqliteMessageRepository(db: SqliteDatabase): MessageReposi
   })
 
   return {
-    insertOrGetExisting: async (message) => insertOrGet(message),
-    get: async (id) => {
+    insertOrGetExisting: (message) => commit(() => insertOrGet(message)),
+    get: (id) => read(() => {
       const row = byId.get(id)
       return row && toRecord(row)
-    },
-    media: async (id) => mediaOf.get(id)?.media ?? undefined,
-    nextQueued: async (deviceId, limit) => queued.all(deviceId, limit).map(toRecord),
+    }),
+    media: (id) => read(() => mediaOf.get(id)?.media ?? undefined),
+    nextQueued: (deviceId, limit) => read(() => queued.all(deviceId, limit).map(toRecord)),
     transition: async (id, status, error, allowedFrom) => {
       if (allowedFrom.length === 0) return undefined
-      const row = transitionFrom(allowedFrom).get(status, error, Date.now(), id, ...allowedFrom)
+      const row = await commit(() => transitionFrom(allowedFrom).get(status, error, Date.now(), id, ...allowedFrom))
       return row && toRecord(row)
     },
     markWritten: async (id, waMessage) => {
-      const row = written.get(Buffer.from(waMessage), Date.now(), id)
+      const row = await commit(() => written.get(Buffer.from(waMessage), Date.now(), id))
       return row && toRecord(row)
     },
-    waMessage: async (deviceId, id) => waMessageOf.get(deviceId, id)?.wa_message ?? undefined,
-    requeueSending: async (deviceId) => requeue(deviceId),
-    devicesWithQueued: async () => devicesQueued.all().map((row) => row.device_id),
+    waMessage: (deviceId, id) => read(() => waMessageOf.get(deviceId, id)?.wa_message ?? undefined),
+    requeueSending: (deviceId) => commit(() => requeue(deviceId)),
+    devicesWithQueued: () => read(() => devicesQueued.all().map((row) => row.device_id)),
   }
 }

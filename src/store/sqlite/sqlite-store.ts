@@ -1,6 +1,7 @@
 import type { Store } from '../ports.js'
 import { createSqliteAuthStateRepository } from './auth-state-repository.js'
 import { openDatabase } from './database.js'
+import { GroupCommit } from './group-commit.js'
 import { createSqliteDashboardSessionRepository } from './dashboard-session-repository.js'
 import { createSqliteDeliveryRepository } from './delivery-repository.js'
 import { createSqliteInboundRepository } from './inbound-repository.js'
@@ -19,12 +20,13 @@ export function openSqliteStore(dataDir: string, onCheckpointError: (message: st
   db.pragma(`wal_autocheckpoint = ${BACKSTOP_WAL_PAGES}`)
   const checkpointer = WalCheckpointer.start(db.name, onCheckpointError)
   const ping = db.prepare('SELECT 1 AS ok')
+  const groupCommit = new GroupCommit(db)
   return {
     kind: 'sqlite',
     sessions: createSqliteSessionRepository(db),
     authStates: createSqliteAuthStateRepository(db),
     settings: createSqliteSettingsRepository(db),
-    messages: createSqliteMessageRepository(db),
+    messages: createSqliteMessageRepository(db, groupCommit),
     inbound: createSqliteInboundRepository(db),
     webhooks: createSqliteWebhookRepository(db),
     deliveries: createSqliteDeliveryRepository(db),
@@ -37,6 +39,7 @@ export function openSqliteStore(dataDir: string, onCheckpointError: (message: st
       }
     },
     close: async () => {
+      groupCommit.flush()
       await checkpointer.stop()
       db.close()
     },

@@ -1,0 +1,67 @@
+import type { SqliteDatabase } from './database.js'
+
+interface PendingWrite {
+  write: () => unknown
+  resolve: (value: unknown) => void
+  reject: (error: unknown) => void
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
+
+/**
+ * Group commit: writes asked for in the same event-loop turn run in one transaction, each in its
+ * own savepoint, so a turn that handles a burst of requests, acks and receipts commits once instead
+ * of once per message (every commit takes file locks and writes WAL frames). A write's promise
+ * settles after the commit, so whoever awaits it sees it durable; a write that throws is rolled
+ * back alone and rejects while the others commit. Writes run in the order they were asked for.
+ */
+export class GroupCommit {
+  private pending: PendingWrite[] = []
+  /** Outside a transaction this is BEGIN/COMMIT; inside one better-sqlite3 makes it a savepoint. */
+  private readonly savepoint: (write: () => unknown) => unknown
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.savepoint = db.transaction((write: () => unknown) => write())
+  }
+
+  run<T>(write: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.pending.length === 0) setImmediate(() => this.flush())
+      this.pending.push({ write, resolve: resolve as (value: unknown) => void, reject })
+    })
+  }
+
+  /** Commits what is pending now (also before the database closes). */
+  flush(): void {
+    const batch = this.pending
+    if (batch.length === 0) return
+    this.pending = []
+    const outcomes: Outcome[] = []
+    const grouped = batch.length > 1
+    // A lone write commits on its own, as it would without grouping.
+    const runOne = grouped ? this.savepoint : (write: () => unknown) => write()
+    const runAll = (): void => {
+      for (const { write } of batch) {
+        try {
+          outcomes.push({ ok: true, value: runOne(write) })
+        } catch (error) {
+          // Some errors (a full disk, an I/O error) roll back the whole transaction: then nothing of the batch is stored.
+          if (grouped && !this.db.inTransaction) throw error
+          outcomes.push({ ok: false, error })
+        }
+      }
+    }
+    try {
+      if (grouped) this.db.transaction(runAll)()
+      else runAll()
+    } catch (error) {
+      for (const { reject } of batch) reject(error)
+      return
+    }
+    batch.forEach(({ resolve, reject }, i) => {
+      const outcome = outcomes[i]!
+      if (outcome.ok) resolve(outcome.value)
+      else reject(outcome.error)
+    })
+  }
+}

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import Database from 'better-sqlite3'
+import { openDatabase } from '../../src/store/sqlite/database.js'
+import { GroupCommit } from '../../src/store/sqlite/group-commit.js'
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import { tempDir } from '../support/temp-dir.js'
+
+/** The database under test and a second connection to the same file, which sees only what is committed. */
+function openPair() {
+  const dir = tempDir()
+  const db = openDatabase(dir, 'group.db')
+  db.exec('CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)')
+  const observer = new Database(join(dir, 'group.db'), { readonly: true })
+  const committed = (): string[] => observer.prepare<[], { name: string }>('SELECT name FROM items ORDER BY id').all().map((row) => row.name)
+  const insert = db.prepare<[string]>('INSERT INTO items (name) VALUES (?)')
+  return { db, observer, committed, insert: (name: string) => Number(insert.run(name).lastInsertRowid) }
+}
+
+describe('group commit (SQLite)', () => {
+  it('commits the writes asked for in one turn together, in order, and settles each after the commit', async () => {
+    const { db, observer, committed, insert } = openPair()
+    const groupCommit = new GroupCommit(db)
+    const seenByOthers: string[][] = []
+    const writes = ['a', 'b', 'c'].map((name) =>
+      groupCommit.run(() => {
+        seenByOthers.push(committed())
+        return insert(name)
+      }))
+    assert.deepEqual(committed(), [], 'nothing is written before the turn ends')
+
+    assert.deepEqual(await Promise.all(writes), [1, 2, 3])
+    // One transaction: another connection saw none of the batch until its single commit.
+    assert.deepEqual(seenByOthers, [[], [], []])
+    assert.deepEqual(committed(), ['a', 'b', 'c'])
+    observer.close()
+    db.close()
+  })
+
+  it('rolls back a write that throws, alone, and commits the others', async () => {
+    const { db, observer, committed, insert } = openPair()
+    const groupCommit = new GroupCommit(db)
+    const first = groupCommit.run(() => insert('a'))
+    const failing = groupCommit.run(() => {
+      insert('b')
+      return insert('a') // the name is taken: the whole write, 'b' included, is undone
+    })
+    const last = groupCommit.run(() => insert('c'))
+
+    await assert.rejects(failing, /UNIQUE constraint failed/)
+    assert.equal(await first, 1)
+    assert.equal(typeof (await last), 'number')
+    assert.deepEqual(committed(), ['a', 'c'])
+    observer.close()
+    db.close()
+  })
+
+  it('rejects every write of a batch when the database cannot take it, and stores none', async () => {
+    const { db, observer, committed, insert } = openPair()
+    db.pragma('busy_timeout = 0')
+    const blocker = new Database(db.name)
+    blocker.exec('BEGIN IMMEDIATE') // another writer holds the lock
+    const groupCommit = new GroupCommit(db)
+    const writes = ['a', 'b'].map((name) => groupCommit.run(() => insert(name)))
+
+    const outcomes = await Promise.allSettled(writes)
+    assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'rejected'])
+    blocker.exec('ROLLBACK')
+    assert.deepEqual(committed(), [])
+    assert.equal(db.inTransaction, false)
+    blocker.close()
+    observer.close()
+    db.close()
+  })
+
+  it('commits what is pending on flush(), before the turn ends', async () => {
+    const { db, observer, committed, insert } = openPair()
+    const groupCommit = new GroupCommit(db)
+    const write = groupCommit.run(() => insert('a'))
+    groupCommit.flush()
+    assert.deepEqual(committed(), ['a'])
+    assert.equal(await write, 1)
+    observer.close()
+    db.close()
+  })
+
+  it('lets the message store read its own writes before they are committed', async () => {
+    const store = openSqliteStore(tempDir())
+    await store.sessions.create('dev1', 'running')
+    const message = { id: 'm1', deviceId: 'dev1', recipient: 'r@s.whatsapp.net', type: 'text', content: '{}', media: null, status: 'queued', idempotencyKey: null }
+    const inserted = store.messages.insertOrGetExisting(message)
+    assert.equal((await store.messages.get('m1'))?.status, 'queued')
+    const sending = store.messages.markWritten('m1', new Uint8Array([1]))
+    assert.deepEqual(await store.messages.waMessage('dev1', 'm1'), Buffer.from([1]))
+    assert.equal((await inserted).created, true)
+    assert.equal((await sending)?.status, 'sending')
+    await store.close()
+  })
+})
