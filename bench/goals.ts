@@ -1,5 +1,5 @@
 import type { ClusterResult } from './cluster.js'
-import { mb } from './markdown.js'
+import { fixed, mb } from './markdown.js'
 import type { Goal, Report } from './report.js'
 
 // The issue's goals (DESIGN.md, "Performance budgets"), checked against one report.
@@ -57,7 +57,8 @@ export function evaluateGoals(report: Omit<Report, 'goals'>): Goal[] {
       {
         goal: `Sync send p99 (${sync.connections} clients)`,
         target: '< 30 ms',
-        measured: `${sync.latencyP99Ms} ms`,
+        // Bare Baileys' own p99 with as many sends in flight is the reference for what the engine allows.
+        measured: `${sync.latencyP99Ms} ms (bare Baileys, 10 in flight: ${fixed(report.bare.send.latencyP99Ms)} ms)`,
         pass: sync.latencyP99Ms < 30,
       },
       {
