@@ -283,8 +283,8 @@ export class Outbox {
     }
     // Watched before the write is recorded: the ack can arrive while the database works.
     this.awaitingAck.set(next.id, Date.now() + this.options.ackTimeoutMs)
-    // Not awaited: the next message goes out meanwhile, and this record joins the store's next group
-    // commit. Until it lands the message reads as queued, which a crash turns into a resend under the same id.
+    // Not awaited: the next message goes out meanwhile (with SQLite this record joins the next group
+    // commit). Until it lands the message reads as queued, which a crash turns into a resend under the same id.
     this.settle(
       messages.markWritten(next.id, written.encoded).then((updated) => {
         if (updated?.status === 'sending') this.publish(updated)

@@ -15,12 +15,16 @@ function openPair() {
   const observer = new Database(join(dir, 'group.db'), { readonly: true })
   const committed = (): string[] => observer.prepare<[], { name: string }>('SELECT name FROM items ORDER BY id').all().map((row) => row.name)
   const insert = db.prepare<[string]>('INSERT INTO items (name) VALUES (?)')
-  return { db, observer, committed, insert: (name: string) => Number(insert.run(name).lastInsertRowid) }
+  const close = (): void => {
+    observer.close()
+    db.close()
+  }
+  return { db, committed, close, insert: (name: string) => Number(insert.run(name).lastInsertRowid) }
 }
 
 describe('group commit (SQLite)', () => {
   it('commits the writes asked for in one turn together, in order, and settles each after the commit', async () => {
-    const { db, observer, committed, insert } = openPair()
+    const { db, committed, close, insert } = openPair()
     const groupCommit = new GroupCommit(db)
     const seenByOthers: string[][] = []
     const writes = ['a', 'b', 'c'].map((name) =>
@@ -34,12 +38,11 @@ describe('group commit (SQLite)', () => {
     // One transaction: another connection saw none of the batch until its single commit.
     assert.deepEqual(seenByOthers, [[], [], []])
     assert.deepEqual(committed(), ['a', 'b', 'c'])
-    observer.close()
-    db.close()
+    close()
   })
 
   it('rolls back a write that throws, alone, and commits the others', async () => {
-    const { db, observer, committed, insert } = openPair()
+    const { db, committed, close, insert } = openPair()
     const groupCommit = new GroupCommit(db)
     const first = groupCommit.run(() => insert('a'))
     const failing = groupCommit.run(() => {
@@ -52,12 +55,11 @@ describe('group commit (SQLite)', () => {
     assert.equal(await first, 1)
     assert.equal(typeof (await last), 'number')
     assert.deepEqual(committed(), ['a', 'c'])
-    observer.close()
-    db.close()
+    close()
   })
 
   it('rejects every write of a batch when the database cannot take it, and stores none', async () => {
-    const { db, observer, committed, insert } = openPair()
+    const { db, committed, close, insert } = openPair()
     db.pragma('busy_timeout = 0')
     const blocker = new Database(db.name)
     blocker.exec('BEGIN IMMEDIATE') // another writer holds the lock
@@ -70,19 +72,17 @@ describe('group commit (SQLite)', () => {
     assert.deepEqual(committed(), [])
     assert.equal(db.inTransaction, false)
     blocker.close()
-    observer.close()
-    db.close()
+    close()
   })
 
   it('commits what is pending on flush(), before the turn ends', async () => {
-    const { db, observer, committed, insert } = openPair()
+    const { db, committed, close, insert } = openPair()
     const groupCommit = new GroupCommit(db)
     const write = groupCommit.run(() => insert('a'))
     groupCommit.flush()
     assert.deepEqual(committed(), ['a'])
     assert.equal(await write, 1)
-    observer.close()
-    db.close()
+    close()
   })
 
   it('lets the message store read its own writes before they are committed', async () => {
