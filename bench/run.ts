@@ -18,7 +18,7 @@ import { runSendLoad, warmUp, type SendRun } from './send-load.js'
 import { buildServer, freePort, ServerProcess, type ServerConfig } from './server-process.js'
 import { SimProcess } from './sim-process.js'
 import { soak } from './soak.js'
-import { WARM_UP_SENDS } from './wait.js'
+import { WARM_UP_IN_FLIGHT, WARM_UP_SENDS } from './wait.js'
 
 // npm run bench -- [--quick] [...]: see args.ts. Progress goes to stderr, the report to --out
 // (report.json and .md; cluster-report.json and .md with --only-cluster).
@@ -107,7 +107,7 @@ for (const target of options.sessions) {
 const sender = sessions[0]!
 const apiKey = (await api.expect(200, 'PUT', `/api/sessions/${sender.deviceId}/api-key`, {})).apiKey as string
 const target = { baseUrl: api.baseUrl, serverPid: server.pid, sim, deviceId: sender.deviceId, apiKey, recipient: RECIPIENT }
-await warmUp(target, WARM_UP_SENDS)
+await warmUp(target, WARM_UP_SENDS, WARM_UP_IN_FLIGHT)
 const send: SendRun[] = []
 for (const connections of options.connections) {
   for (const mode of ['sync', 'queued'] as const) {

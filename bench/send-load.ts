@@ -2,7 +2,7 @@ import autocannon from 'autocannon'
 import { metricSum, scrapeMetrics } from './metrics.js'
 import { CpuMeter } from './proc.js'
 import type { SimProcess } from './sim-process.js'
-import { sleep, waitUntil } from './wait.js'
+import { mapLimit, sleep, waitUntil } from './wait.js'
 
 export interface SendTarget {
   baseUrl: string
@@ -45,16 +45,19 @@ async function serverSentCount(baseUrl: string): Promise<number> {
   return metricSum(await scrapeMetrics(baseUrl), SENT, { status: 'sent' })
 }
 
-/** A few sends before measuring, so the Signal session with the recipient already exists. */
-export async function warmUp(target: SendTarget, count: number): Promise<void> {
-  for (let i = 0; i < count; i++) {
-    const response = await fetch(`${target.baseUrl}/api/messages/send`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${target.apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ deviceId: target.deviceId, number: target.recipient, message: `warm-up ${i}` }),
-    })
-    if (response.status !== 200) throw new Error(`warm-up send: ${response.status} ${await response.text()}`)
-  }
+/** Sends before measuring: the first alone (it makes the Signal session with the recipient), the rest `inFlight` at a time. */
+export async function warmUp(target: SendTarget, count: number, inFlight: number): Promise<void> {
+  await warmUpSend(target, 0)
+  await mapLimit(Array.from({ length: count - 1 }, (_, i) => i + 1), inFlight, (i) => warmUpSend(target, i))
+}
+
+async function warmUpSend(target: SendTarget, i: number): Promise<void> {
+  const response = await fetch(`${target.baseUrl}/api/messages/send`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${target.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ deviceId: target.deviceId, number: target.recipient, message: `warm-up ${i}` }),
+  })
+  if (response.status !== 200) throw new Error(`warm-up send: ${response.status} ${await response.text()}`)
 }
 
 /**
