@@ -8,6 +8,11 @@ export interface BenchOptions {
   sendDurationS: number
   /** autocannon connection counts, each run in the synchronous and the queued mode. */
   connections: number[]
+  /**
+   * Runs of each send measurement (per connection count and mode, and bare Baileys' sends); the goals
+   * take the median, since one run on a shared machine can be off by half.
+   */
+  sendRepeats: number
   soakMinutes: number
   /** Messages per second during the soak (queued sends spread over the sessions). */
   soakRate: number
@@ -39,7 +44,7 @@ export interface ClusterOptions {
   databaseUrl: string
 }
 
-const USAGE = `npm run bench -- [--quick] [--sessions 100,500,1000] [--send-duration 10] [--connections 1,10,50]
+const USAGE = `npm run bench -- [--quick] [--sessions 100,500,1000] [--send-duration 10] [--connections 1,10,50] [--send-repeats 3]
   [--soak-minutes 0] [--soak-rate 20] [--inbound 2000] [--bare-messages 3000] [--bare-pairings 10]
   [--pair-concurrency 8] [--restore-concurrency 20] [--ack-only] [--server built|tsx] [--out bench/results]
   [--cluster | --only-cluster] [--cluster-nodes 3] [--cluster-sessions 300] [--lease-ttl-ms <server default>]
@@ -66,6 +71,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       sessions: { type: 'string' },
       'send-duration': { type: 'string' },
       connections: { type: 'string' },
+      'send-repeats': { type: 'string' },
       'soak-minutes': { type: 'string' },
       'soak-rate': { type: 'string' },
       inbound: { type: 'string' },
@@ -98,6 +104,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     sessions: positiveInts('sessions', values.sessions ?? (quick ? '50' : '100,500,1000')).sort((a, b) => a - b),
     sendDurationS: int('send-duration', quick ? 5 : 10),
     connections: positiveInts('connections', values.connections ?? '1,10,50'),
+    sendRepeats: int('send-repeats', 3),
     soakMinutes: nonNegative('soak-minutes', values['soak-minutes'] ?? '0'),
     soakRate: int('soak-rate', 20),
     inboundMessages: int('inbound', quick ? 500 : 2000),

@@ -9,6 +9,7 @@ import makeWASocket, {
 } from '@whiskeysockets/baileys'
 import pino from 'pino'
 import { makeMemoryKeyStore } from '../sim/memory-keys.js'
+import { percentile } from './stats.js'
 import { SETTLE_AFTER_OPEN_MS, WARM_UP_IN_FLIGHT, WARM_UP_SENDS } from './wait.js'
 
 /**
@@ -126,11 +127,6 @@ async function sendTexts(sock: Socket, count: number, window: number): Promise<n
   await Promise.all(Array.from({ length: window }, worker))
   sock.ws.off('CB:ack,class:message', onAck)
   return latencies
-}
-
-/** The value at or above `share` of the sorted samples, as autocannon reports its percentiles. */
-function percentile(sorted: number[], share: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)]!
 }
 
 async function measure(work: () => Promise<number[] | void>): Promise<BareResult> {

@@ -1,21 +1,23 @@
 import type { ClusterResult } from './cluster.js'
 import { fixed, mb } from './markdown.js'
 import type { Goal, Report } from './report.js'
+import { median } from './stats.js'
 
 // The issue's goals (DESIGN.md, "Performance budgets"), checked against one report.
 
 /** The seed's sends per second on one session at 10 clients. */
 const SEED_SENDS_PER_S = 90
 
-/** The run at 10 clients the goals name, or the closest below it. */
-function atTenClients<T extends { connections: number }>(runs: T[]): T | undefined {
+/** The runs at 10 clients the goals name, or at the closest count below it. */
+function atTenClients<T extends { connections: number }>(runs: T[]): T[] {
   const below = runs.filter((r) => r.connections <= 10).sort((a, b) => b.connections - a.connections)
-  return below[0] ?? runs[0]
+  const connections = (below[0] ?? runs[0])?.connections
+  return runs.filter((r) => r.connections === connections)
 }
 
 export function evaluateGoals(report: Omit<Report, 'goals'>): Goal[] {
   const largest = report.levels.at(-1)!
-  const sync = atTenClients(report.send.filter((r) => r.mode === 'sync'))
+  const syncRuns = atTenClients(report.send.filter((r) => r.mode === 'sync'))
   const pairings = report.levels.reduce((sum, l) => sum + l.pairing.count, 0)
   const pairingCpu = report.levels.reduce((sum, l) => sum + l.pairing.serverCpuPerPairingS * l.pairing.count, 0) / pairings
   const restartsWithin30 = report.levels.every((l) => l.restart.allSentMs <= 30_000)
@@ -46,26 +48,35 @@ export function evaluateGoals(report: Omit<Report, 'goals'>): Goal[] {
       pass: worstLag <= 100,
     },
   ]
-  if (sync) {
+  if (syncRuns.length > 0) {
+    // Medians over the repeated runs: one run on a shared machine can be off by half.
+    const clients = syncRuns[0]!.connections
+    const of = `median of ${syncRuns.length}`
+    const perS = median(syncRuns.map((r) => r.acceptedPerS))
+    const p99s = syncRuns.map((r) => r.latencyP99Ms)
+    const p99 = median(p99s)
+    const cpu = median(syncRuns.map((r) => r.serverCpuMsPerMessage))
+    const bareCpu = report.bare.send.cpuMsPer
+    const bareP99s = report.bare.sendRuns.map((r) => r.latencyP99Ms ?? Number.NaN)
     goals.push(
       {
-        goal: `Sync sends on one session (${sync.connections} clients)`,
+        goal: `Sync sends on one session (${clients} clients)`,
         target: `>= ${5 * SEED_SENDS_PER_S}/s (5× the seed)`,
-        measured: `${sync.acceptedPerS.toFixed(0)}/s`,
-        pass: sync.acceptedPerS >= 5 * SEED_SENDS_PER_S,
+        measured: `${perS.toFixed(0)}/s (${of})`,
+        pass: perS >= 5 * SEED_SENDS_PER_S,
       },
       {
-        goal: `Sync send p99 (${sync.connections} clients)`,
+        goal: `Sync send p99 (${clients} clients)`,
         target: '< 30 ms',
         // Bare Baileys' own p99 with as many sends in flight is the reference for what the engine allows.
-        measured: `${sync.latencyP99Ms} ms (bare Baileys, 10 in flight: ${fixed(report.bare.send.latencyP99Ms)} ms)`,
-        pass: sync.latencyP99Ms < 30,
+        measured: `${p99} ms (${of}: ${p99s.join(', ')}); bare Baileys, 10 in flight: ${fixed(median(bareP99s))} ms (${bareP99s.map((v) => fixed(v)).join(', ')})`,
+        pass: p99 < 30,
       },
       {
-        goal: `Server CPU per sent message vs bare Baileys (sync, ${sync.connections} clients)`,
+        goal: `Server CPU per sent message vs bare Baileys (sync, ${clients} clients)`,
         target: '<= 1.25×',
-        measured: `${sync.serverCpuMsPerMessage.toFixed(2)} ms vs ${report.bare.send.cpuMsPer.toFixed(2)} ms = ${(sync.serverCpuMsPerMessage / report.bare.send.cpuMsPer).toFixed(2)}×`,
-        pass: sync.serverCpuMsPerMessage <= 1.25 * report.bare.send.cpuMsPer,
+        measured: `${cpu.toFixed(2)} ms vs ${bareCpu.toFixed(2)} ms = ${(cpu / bareCpu).toFixed(2)}× (medians)`,
+        pass: cpu <= 1.25 * bareCpu,
       },
     )
   }

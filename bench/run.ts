@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { Api } from './api.js'
 import { parseBenchArgs, type ClusterOptions } from './args.js'
 import { runBare } from './bare.js'
+import type { BareResult } from './bare-baileys.js'
 import { measureCluster, type ClusterResult } from './cluster.js'
 import { renderClusterReport, writeClusterReport, type ClusterReport } from './cluster-report.js'
 import { clusterGoals, evaluateGoals } from './goals.js'
@@ -18,6 +19,7 @@ import { runSendLoad, warmUp, type SendRun } from './send-load.js'
 import { buildServer, freePort, ServerProcess, type ServerConfig } from './server-process.js'
 import { SimProcess } from './sim-process.js'
 import { soak } from './soak.js'
+import { medianBy } from './stats.js'
 import { WARM_UP_IN_FLIGHT, WARM_UP_SENDS } from './wait.js'
 
 // npm run bench -- [--quick] [...]: see args.ts. Progress goes to stderr, the report to --out
@@ -111,16 +113,23 @@ await warmUp(target, WARM_UP_SENDS, WARM_UP_IN_FLIGHT)
 const send: SendRun[] = []
 for (const connections of options.connections) {
   for (const mode of ['sync', 'queued'] as const) {
-    log(`sending: ${mode}, ${connections} connections, ${options.sendDurationS} s`)
-    const run = await runSendLoad(target, mode, connections, options.sendDurationS)
-    log(`  ${run.acceptedPerS.toFixed(0)} req/s, p99 ${run.latencyP99Ms} ms, ${run.serverCpuMsPerMessage.toFixed(2)} ms CPU/msg, verified: ${run.verified}`)
-    send.push(run)
+    for (let repeat = 1; repeat <= options.sendRepeats; repeat++) {
+      log(`sending: ${mode}, ${connections} connections, ${options.sendDurationS} s (${repeat}/${options.sendRepeats})`)
+      const run = await runSendLoad(target, mode, connections, options.sendDurationS)
+      log(`  ${run.acceptedPerS.toFixed(0)} req/s, p99 ${run.latencyP99Ms} ms, ${run.serverCpuMsPerMessage.toFixed(2)} ms CPU/msg, verified: ${run.verified}`)
+      send.push(run)
+    }
   }
 }
 
-log(`bare Baileys: ${options.bareMessages} sends, ${options.barePairings} pairings`)
+log(`bare Baileys: ${options.sendRepeats} × ${options.bareMessages} sends, ${options.barePairings} pairings`)
+const bareSends: BareResult[] = []
+for (let repeat = 0; repeat < options.sendRepeats; repeat++) {
+  bareSends.push(await runBare(ROOT, sim, { mode: 'send', count: options.bareMessages, window: 10, recipient: RECIPIENT }))
+}
 const bare = {
-  send: await runBare(ROOT, sim, { mode: 'send', count: options.bareMessages, window: 10, recipient: RECIPIENT }),
+  send: medianBy(bareSends, (run) => run.cpuMsPer),
+  sendRuns: bareSends,
   pair: await runBare(ROOT, sim, { mode: 'pair', count: options.barePairings, window: 1, recipient: RECIPIENT }),
 }
 
@@ -147,6 +156,7 @@ const partial: Omit<Report, 'goals'> = {
     sessions: options.sessions.join(','),
     sendDurationS: options.sendDurationS,
     connections: options.connections.join(','),
+    sendRepeats: options.sendRepeats,
     restoreConcurrency: options.restoreConcurrency,
     soakMinutes: options.soakMinutes,
   },
