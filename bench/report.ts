@@ -102,7 +102,7 @@ export function renderMarkdown(report: Report): string {
         fixed(r.simUtilization, 2),
       ]),
     )}`,
-    `## Bare Baileys ceiling (one process, keys in memory, no HTTP, no database)\n\n${table(
+    `## Bare Baileys ceiling (one process, keys in memory, no HTTP, no database)\n\nEach send run follows one of the server's synchronous runs the goals use, so the two meet the machine at the same speed.\n\n${table(
       ['Job', 'Count', 'Seconds', 'Per second', 'CPU ms each', 'p50 ms', 'p99 ms'],
       [...report.bare.sendRuns, report.bare.pair].map((b) => [
         b.mode === 'send' ? 'send texts (10 in flight, until acked)' : 'QR pairings (one at a time)',

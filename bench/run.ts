@@ -9,8 +9,9 @@ import { runBare } from './bare.js'
 import type { BareResult } from './bare-baileys.js'
 import { measureCluster, type ClusterResult } from './cluster.js'
 import { renderClusterReport, writeClusterReport, type ClusterReport } from './cluster-report.js'
-import { clusterGoals, evaluateGoals } from './goals.js'
+import { clusterGoals, evaluateGoals, goalConnections } from './goals.js'
 import { measureInbound } from './inbound.js'
+import { fixed } from './markdown.js'
 import { settledMemory } from './memory.js'
 import { pairSessions, type PairedSession } from './pairing.js'
 import { renderMarkdown, writeReport, type LevelResult, type Report } from './report.js'
@@ -111,6 +112,10 @@ const apiKey = (await api.expect(200, 'PUT', `/api/sessions/${sender.deviceId}/a
 const target = { baseUrl: api.baseUrl, serverPid: server.pid, sim, deviceId: sender.deviceId, apiKey, recipient: RECIPIENT }
 await warmUp(target, WARM_UP_SENDS, WARM_UP_IN_FLIGHT)
 const send: SendRun[] = []
+// Bare Baileys sends right after each synchronous run the goals compare it with, so both meet the
+// shared machine at the same speed (it drifts by half over minutes).
+const bareSends: BareResult[] = []
+const pairedConnections = goalConnections(options.connections)
 for (const connections of options.connections) {
   for (const mode of ['sync', 'queued'] as const) {
     for (let repeat = 1; repeat <= options.sendRepeats; repeat++) {
@@ -118,15 +123,16 @@ for (const connections of options.connections) {
       const run = await runSendLoad(target, mode, connections, options.sendDurationS)
       log(`  ${run.acceptedPerS.toFixed(0)} req/s, p99 ${run.latencyP99Ms} ms, ${run.serverCpuMsPerMessage.toFixed(2)} ms CPU/msg, verified: ${run.verified}`)
       send.push(run)
+      if (mode === 'sync' && connections === pairedConnections) {
+        const bareRun = await runBare(ROOT, sim, { mode: 'send', count: options.bareMessages, window: 10, recipient: RECIPIENT })
+        log(`  bare Baileys: ${bareRun.perSecond.toFixed(0)}/s, p99 ${fixed(bareRun.latencyP99Ms)} ms, ${bareRun.cpuMsPer.toFixed(2)} ms CPU/msg`)
+        bareSends.push(bareRun)
+      }
     }
   }
 }
 
-log(`bare Baileys: ${options.sendRepeats} × ${options.bareMessages} sends, ${options.barePairings} pairings`)
-const bareSends: BareResult[] = []
-for (let repeat = 0; repeat < options.sendRepeats; repeat++) {
-  bareSends.push(await runBare(ROOT, sim, { mode: 'send', count: options.bareMessages, window: 10, recipient: RECIPIENT }))
-}
+log(`bare Baileys: ${options.barePairings} pairings`)
 const bare = {
   send: medianBy(bareSends, (run) => run.cpuMsPer),
   sendRuns: bareSends,
