@@ -1,5 +1,6 @@
 import type { Api } from './api.js'
 import { CpuMeter } from './proc.js'
+import { median } from './stats.js'
 import type { SimProcess } from './sim-process.js'
 import { mapLimit, SETTLE_AFTER_OPEN_MS, sleep, waitUntil } from './wait.js'
 
@@ -54,7 +55,6 @@ export async function pairSessions(
   // The last sessions' post-login work belongs to their pairing, as in the bare Baileys measurement.
   await sleep(SETTLE_AFTER_OPEN_MS)
   const { cpuS } = meter.stop()
-  const times = paired.map((p) => p.ms).sort((a, b) => a - b)
   return {
     sessions: paired.map(({ deviceId, phoneNumber }) => ({ deviceId, phoneNumber })),
     result: {
@@ -63,7 +63,7 @@ export async function pairSessions(
       perSecond: paired.length / elapsedS,
       serverCpuPerPairingS: cpuS.server! / paired.length,
       simCpuPerPairingS: cpuS.sim! / paired.length,
-      medianPairMs: times[Math.floor(times.length / 2)] ?? 0,
+      medianPairMs: median(paired.map((p) => p.ms)) ?? 0,
     },
   }
 }
