@@ -10,6 +10,7 @@ import { receiptNode } from './client-messages.js'
 import { CodePairings } from './code-pairings.js'
 import { Connection } from './connection.js'
 import { DecryptRetries } from './decrypt-retries.js'
+import { PrivacyTokens } from './privacy-tokens.js'
 import type { SimContext, SimOptions } from './context.js'
 import { Faults, type SilenceKind } from './faults.js'
 import { Groups, type NewGroup } from './groups.js'
@@ -102,6 +103,8 @@ export interface Simulator {
    * (stale Signal session): the client re-sends on a fresh session. A phone asks at most 5 times per message.
    */
   retryReceiptsSent(): number
+  /** Trusted-contact privacy tokens the account's devices issued to contacts (WhatsApp Web: one per contact per 7 days). */
+  privacyTokensIssued(phoneNumber: string): number
   /**
    * Receipts (retry, delivery, read) kept for the account's devices that have no live socket: each
    * device gets its own on its next login, before its offline messages. At most 1,000 per device.
@@ -189,6 +192,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     live,
     inbox: new Inbox(),
     retries: new DecryptRetries(),
+    privacyTokens: new PrivacyTokens(),
     groups,
     media,
     phoneMedia: new PhoneMedia(),
@@ -281,6 +285,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     received: () => ctx.inbox.all(),
     duplicatesDropped: () => ctx.inbox.duplicateCount(),
     retryReceiptsSent: () => ctx.retries.total,
+    privacyTokensIssued: phoneNumber => ctx.privacyTokens.count(phoneNumber),
     queuedReceipts: phoneNumber =>
       [...(accounts.find(phoneNumber)?.devices.values() ?? [])].reduce((sum, device) => sum + ctx.receipts.queued(device), 0),
     waitForMessage: (pred, timeoutMs = DEFAULT_WAIT_MS) => ctx.inbox.wait(pred, timeoutMs),

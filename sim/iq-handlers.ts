@@ -62,7 +62,10 @@ export async function answerIq(conn: Connection, iq: BinaryNode, ctx: SimContext
       if (child?.tag === 'remove-companion-device' && conn.linked) conn.linked.removed = true
       return conn.reply(iq)
     case 'privacy':
-      if (iq.attrs.type !== 'get') return conn.reply(iq)
+      if (iq.attrs.type !== 'get') {
+        if (conn.phoneNumber) ctx.privacyTokens.record(conn.phoneNumber, iq)
+        return conn.reply(iq)
+      }
       return conn.reply(iq, [
         {
           tag: 'privacy',

@@ -69,6 +69,13 @@ describe('messaging against the protocol simulator (real server process, real SQ
     }
   })
 
+  it('issues the contact one privacy token, not one per message', async () => {
+    // WhatsApp Web issues a trusted-contact token once per contact every 7 days; Baileys records the
+    // issue in work that outlives its key transaction, which the shared transaction context must let land.
+    for (let i = 0; i < 3; i++) assert.equal((await send({ message: `token check ${i}` })).status, 200)
+    assert.equal(sim.privacyTokensIssued(PHONE), 1)
+  })
+
   it('moves statuses to delivered, read and played as the recipient sends receipts', async () => {
     const { body } = await send({ message: 'receipts please' })
     const id = body.messageId as string

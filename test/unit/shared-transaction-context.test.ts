@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { describe, it } from 'node:test'
+import { addTransactionCapability, type SignalDataSet, type SignalDataTypeMap } from '@whiskeysockets/baileys'
+import { pino } from 'pino'
 import { withSharedTransactionContext } from '../../src/whatsapp/shared-transaction-context.js'
 import { makeStore } from '../support/als-factory.js'
 
@@ -41,6 +43,48 @@ describe('withSharedTransactionContext', () => {
     assert.equal(seenByB, undefined)
     const nested = socketA.run('A transaction', () => socketB.run('B transaction', () => [socketA.getStore(), socketB.getStore()]))
     assert.deepEqual(nested, ['A transaction', 'B transaction'])
+  })
+
+  it('ends a transaction\'s context with the transaction, for work it started that outlives it', async () => {
+    const store = withSharedTransactionContext(makeStore)
+    let finished!: () => void
+    const transactionOver = new Promise<void>((resolve) => (finished = resolve))
+    let seenDuring: unknown
+    let seenAfter: unknown = 'not yet'
+    let late!: Promise<void>
+    await store.run('transaction', async () => {
+      late = transactionOver.then(() => {
+        seenAfter = store.getStore()
+      })
+      await new Promise((resolve) => setImmediate(resolve))
+      seenDuring = store.getStore()
+    })
+    finished()
+    await late
+    assert.equal(seenDuring, 'transaction')
+    assert.equal(seenAfter, undefined)
+    assert.equal(store.run('sync', () => store.getStore()), 'sync')
+  })
+
+  it('lets a key write that outlives Baileys\' transaction reach the store (the privacy-token write)', async () => {
+    const written: SignalDataSet[] = []
+    const raw = {
+      get: async <T extends keyof SignalDataTypeMap>() => ({}) as { [id: string]: SignalDataTypeMap[T] },
+      set: async (data: SignalDataSet) => void written.push(data),
+    }
+    const keys = withSharedTransactionContext(() =>
+      addTransactionCapability(raw, pino({ level: 'silent' }), { maxCommitRetries: 1, delayBetweenTriesMs: 0 }))
+    let finished!: () => void
+    const transactionOver = new Promise<void>((resolve) => (finished = resolve))
+    let late!: Promise<void>
+    await keys.transaction(async () => {
+      await keys.set({ session: { 'contact.0': new Uint8Array([1]) } })
+      // Fire-and-forget, as relayMessage does after a one-to-one send.
+      late = transactionOver.then(() => keys.set({ tctoken: { 'contact@lid': { token: Buffer.alloc(0), senderTimestamp: 1 } } }))
+    }, 'me')
+    finished()
+    await late
+    assert.deepEqual(written.map((data) => Object.keys(data)), [['session'], ['tctoken']])
   })
 
   it('restores the real class even when creation throws', () => {
