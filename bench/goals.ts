@@ -1,6 +1,8 @@
+import type { BareResult } from './bare-baileys.js'
 import type { ClusterResult } from './cluster.js'
 import { fixed, mb } from './markdown.js'
 import type { Goal, Report } from './report.js'
+import type { SendRun } from './send-load.js'
 import { median } from './stats.js'
 
 // The issue's goals (DESIGN.md, "Performance budgets"), checked against one report.
@@ -17,8 +19,10 @@ export function goalConnections(connections: readonly number[]): number | undefi
 export function evaluateGoals(report: Omit<Report, 'goals'>): Goal[] {
   const largest = report.levels.at(-1)!
   const clients = goalConnections(report.send.map((r) => r.connections))
-  // In run order; bare.sendRuns[i] ran right after syncRuns[i].
-  const syncRuns = report.send.filter((r) => r.mode === 'sync' && r.connections === clients)
+  const pairedRuns = report.send.filter((r): r is PairedRun => r.bare !== null)
+  const oneSession = pairedRuns.filter((r) => r.connected === 1)
+  const allConnectedOneSender = pairedRuns.filter((r) => r.connected > 1 && r.senders === 1)
+  const spread = pairedRuns.filter((r) => r.senders > 1)
   const pairings = report.levels.reduce((sum, l) => sum + l.pairing.count, 0)
   const pairingCpu = report.levels.reduce((sum, l) => sum + l.pairing.serverCpuPerPairingS * l.pairing.count, 0) / pairings
   const restartsWithin30 = report.levels.every((l) => l.restart.allSentMs <= 30_000)
@@ -49,36 +53,36 @@ export function evaluateGoals(report: Omit<Report, 'goals'>): Goal[] {
       pass: worstLag <= 100,
     },
   ]
-  if (syncRuns.length > 0) {
-    // Medians over the repeated runs: one run on a shared machine can be off by half.
-    const of = `median of ${syncRuns.length}`
-    const perS = median(syncRuns.map((r) => r.acceptedPerS))
-    const p99s = syncRuns.map((r) => r.latencyP99Ms)
-    const p99 = median(p99s)
-    const ratios = syncRuns.map((r, i) => r.serverCpuMsPerMessage / report.bare.sendRuns[i]!.cpuMsPer)
-    const ratio = median(ratios)
-    const bareP99s = report.bare.sendRuns.map((r) => r.latencyP99Ms ?? Number.NaN)
+  if (oneSession.length > 0) {
+    const p99 = median(oneSession.map((r) => r.latencyP99Ms))
+    const perS = median(oneSession.map((r) => r.acceptedPerS))
     goals.push(
       {
         goal: `Sync sends on one session (${clients} clients)`,
         target: `>= ${5 * SEED_SENDS_PER_S}/s (5× the seed)`,
-        measured: `${perS.toFixed(0)}/s (${of})`,
+        measured: `${perS.toFixed(0)}/s (${medianOf(oneSession)}: ${oneSession.map((r) => r.acceptedPerS.toFixed(0)).join(', ')})`,
         pass: perS >= 5 * SEED_SENDS_PER_S,
       },
       {
-        goal: `Sync send p99 (${clients} clients)`,
+        goal: `Sync send p99 on one session (${clients} clients)`,
         target: '< 30 ms',
-        // Bare Baileys' own p99 with as many sends in flight is the reference for what the engine allows.
-        measured: `${p99} ms (${of}: ${p99s.join(', ')}); bare Baileys, 10 in flight: ${fixed(median(bareP99s))} ms (${bareP99s.map((v) => fixed(v)).join(', ')})`,
+        measured: p99Text(oneSession),
         pass: p99 < 30,
       },
-      {
-        goal: `Server CPU per sent message vs bare Baileys (sync, ${clients} clients)`,
-        target: '<= 1.25×',
-        measured: `${ratio.toFixed(2)}× (${of} run-by-run ratios: ${ratios.map((r) => r.toFixed(2)).join(', ')}; ${syncRuns.map((r, i) => `${r.serverCpuMsPerMessage.toFixed(2)}/${report.bare.sendRuns[i]!.cpuMsPer.toFixed(2)}`).join(', ')} ms)`,
-        pass: ratio <= 1.25,
-      },
+      cpuGoal(`Server CPU per sent message vs bare Baileys (one session, sync, ${clients} clients)`, oneSession),
     )
+  }
+  if (spread.length > 0) {
+    goals.push(cpuGoal(`Server CPU per sent message vs bare Baileys (sync, ${clients} clients taking turns through ${spread[0]!.senders} of ${spread[0]!.connected} connected sessions)`, spread))
+  }
+  if (allConnectedOneSender.length > 0) {
+    // The goals' p99 is the seed's condition, one session; this shows what the other sessions' heap adds.
+    goals.push({
+      goal: `Sync send p99 through one of ${allConnectedOneSender[0]!.connected} connected sessions (${clients} clients)`,
+      target: 'reported',
+      measured: `${p99Text(allConnectedOneSender)}; CPU ${ratioText(allConnectedOneSender)}`,
+      pass: null,
+    })
   }
   goals.push({
     goal: 'Every accepted send reached the simulator',
@@ -103,6 +107,27 @@ export function evaluateGoals(report: Omit<Report, 'goals'>): Goal[] {
   }
   if (report.cluster) goals.push(...clusterGoals(report.cluster))
   return goals
+}
+
+/** A synchronous run at the goals' client count, with bare Baileys' run right after it. */
+type PairedRun = SendRun & { bare: BareResult }
+
+const medianOf = (runs: readonly unknown[]): string => `median of ${runs.length}`
+const ratios = (runs: readonly PairedRun[]): number[] => runs.map((r) => r.serverCpuMsPerMessage / r.bare.cpuMsPer)
+
+/** The median ratio, the run-by-run ratios, and each run's CPU per message over its bare run's. */
+function ratioText(runs: readonly PairedRun[]): string {
+  return `${median(ratios(runs)).toFixed(2)}× (${medianOf(runs)} run-by-run ratios: ${ratios(runs).map((r) => r.toFixed(2)).join(', ')}; ${runs.map((r) => `${r.serverCpuMsPerMessage.toFixed(2)}/${r.bare.cpuMsPer.toFixed(2)}`).join(', ')} ms)`
+}
+
+/** Bare Baileys' own p99 with as many sends in flight is the reference for what the engine allows. */
+function p99Text(runs: readonly PairedRun[]): string {
+  const bareP99s = runs.map((r) => r.bare.latencyP99Ms ?? Number.NaN)
+  return `${median(runs.map((r) => r.latencyP99Ms))} ms (${medianOf(runs)}: ${runs.map((r) => r.latencyP99Ms).join(', ')}); bare Baileys, 10 in flight: ${fixed(median(bareP99s))} ms (${bareP99s.map((v) => fixed(v)).join(', ')})`
+}
+
+function cpuGoal(goal: string, runs: readonly PairedRun[]): Goal {
+  return { goal, target: '<= 1.25×', measured: ratioText(runs), pass: median(ratios(runs)) <= 1.25 }
 }
 
 /** README, "Several nodes on PostgreSQL": a killed node's sessions move within 30 s, never with two sockets. */

@@ -35,8 +35,8 @@ export interface Report {
   idle: MemorySample
   levels: LevelResult[]
   send: SendRun[]
-  /** `send` is the run with the median CPU per message of `sendRuns`. */
-  bare: { send: BareResult; sendRuns: BareResult[]; pair: BareResult }
+  /** `send`: of the bare send runs paired with the server's (`SendRun.bare`), the one with the median CPU per message. */
+  bare: { send: BareResult; pair: BareResult }
   inbound: InboundResult
   soak: SoakResult | null
   /** Several nodes on PostgreSQL (--cluster), or null. */
@@ -81,9 +81,11 @@ export function renderMarkdown(report: Report): string {
         fixed(r.serverCpuS, 2),
       ]),
     )}`,
-    `## Send throughput (one session, POST /api/messages/send, autocannon)\n\nQueued: end-to-end = accepted / (first request until WhatsApp acked the last). Verified: the simulator received exactly what the server reported sent, and at least every accepted message. × bare: server CPU per message over bare Baileys' (${fixed(bareCpu, 2)} ms, the median of its runs).\n\n${table(
-      ['Mode', 'Conns', 'Accepted', 'Non-2xx', 'Errors', 'Req/s', 'p50 ms', 'p99 ms', 'End-to-end msg/s', 'Server sent', 'Sim received', 'Verified', 'CPU ms/msg', '× bare', 'Server cores', 'Sim cores'],
+    `## Send throughput (POST /api/messages/send, autocannon)\n\nConnected: sessions connected in the server process (1: a process with only the sending session). Through: sessions the requests took turns through, each with its own API key. Queued: end-to-end = accepted / (first request until WhatsApp acked the last). Verified: the simulator received exactly what the server reported sent, and at least every accepted message. × bare: server CPU per message over that of bare Baileys' run right after it, or else over the median of those runs (${fixed(bareCpu, 2)} ms). Bare Baileys always sends through one socket, the engine's own cost (README: through many sockets, bare Baileys pays for per-socket overhead the server removes).\n\n${table(
+      ['Connected', 'Through', 'Mode', 'Conns', 'Accepted', 'Non-2xx', 'Errors', 'Req/s', 'p50 ms', 'p99 ms', 'End-to-end msg/s', 'Server sent', 'Sim received', 'Verified', 'CPU ms/msg', '× bare', 'Server cores', 'Sim cores'],
       report.send.map((r) => [
+        String(r.connected),
+        String(r.senders),
         r.mode,
         String(r.connections),
         String(r.accepted),
@@ -97,15 +99,15 @@ export function renderMarkdown(report: Report): string {
         r.simReceived === null ? 'n/a' : String(r.simReceived),
         yesNo(r.verified),
         fixed(r.serverCpuMsPerMessage, 2),
-        fixed(r.serverCpuMsPerMessage / bareCpu, 2),
+        fixed(r.serverCpuMsPerMessage / (r.bare ?? report.bare.send).cpuMsPer, 2),
         fixed(r.serverUtilization, 2),
         fixed(r.simUtilization, 2),
       ]),
     )}`,
-    `## Bare Baileys ceiling (one process, keys in memory, no HTTP, no database)\n\nEach send run follows one of the server's synchronous runs the goals use, so the two meet the machine at the same speed.\n\n${table(
+    `## Bare Baileys ceiling (one process, one socket, keys in memory, no HTTP, no database)\n\nEach send run follows one of the server's synchronous runs the goals use, so the two meet the machine at the same speed.\n\n${table(
       ['Job', 'Count', 'Seconds', 'Per second', 'CPU ms each', 'p50 ms', 'p99 ms'],
-      [...report.bare.sendRuns, report.bare.pair].map((b) => [
-        b.mode === 'send' ? 'send texts (10 in flight, until acked)' : 'QR pairings (one at a time)',
+      [...report.send.flatMap((r) => (r.bare ? [{ b: r.bare, after: r }] : [])), { b: report.bare.pair, after: null }].map(({ b, after }) => [
+        after ? `send texts (10 in flight, until acked), after the server's run through ${after.senders} of ${after.connected} sessions` : 'QR pairings (one at a time)',
         String(b.count), fixed(b.elapsedS), fixed(b.perSecond, 1), fixed(b.cpuMsPer, 2),
         fixed(b.latencyP50Ms), fixed(b.latencyP99Ms),
       ]),

@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url'
 import { Api } from './api.js'
 import { parseBenchArgs, type ClusterOptions } from './args.js'
 import { runBare } from './bare.js'
-import type { BareResult } from './bare-baileys.js'
 import { measureCluster, type ClusterResult } from './cluster.js'
 import { renderClusterReport, writeClusterReport, type ClusterReport } from './cluster-report.js'
 import { clusterGoals, evaluateGoals, goalConnections } from './goals.js'
@@ -16,12 +15,12 @@ import { settledMemory } from './memory.js'
 import { pairSessions, type PairedSession } from './pairing.js'
 import { renderMarkdown, writeReport, type LevelResult, type Report } from './report.js'
 import { measureRestart } from './restart.js'
-import { runSendLoad, warmUp, type SendRun } from './send-load.js'
+import { runSendLoad, warmUp, type Sender, type SendRun, type SendTarget } from './send-load.js'
 import { buildServer, freePort, ServerProcess, type ServerConfig } from './server-process.js'
 import { SimProcess } from './sim-process.js'
 import { soak } from './soak.js'
 import { medianBy } from './stats.js'
-import { WARM_UP_IN_FLIGHT, WARM_UP_SENDS } from './wait.js'
+import { mapLimit, WARM_UP_IN_FLIGHT, WARM_UP_SENDS } from './wait.js'
 
 // npm run bench -- [--quick] [...]: see args.ts. Progress goes to stderr, the report to --out
 // (report.json and .md; cluster-report.json and .md with --only-cluster).
@@ -31,6 +30,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const RECIPIENT = '4915100000001'
 /** Sessions with a webhook in the inbound measurement. */
 const INBOUND_SESSIONS = 10
+/** Sessions the spread sends take turns through, with every level's sessions connected. */
+const SPREAD_SESSIONS = 100
 /** Longest wait for RSS to settle before a memory sample. */
 const SETTLE_MAX_S = 60
 
@@ -76,6 +77,52 @@ const config: ServerConfig = {
   simEnv: sim.serverEnv(workDir),
   restoreConcurrency: options.restoreConcurrency,
 }
+const pairedConnections = goalConnections(options.connections)
+
+/** Applications hold one API key per session. */
+async function sendersOf(api: Api, deviceIds: string[]): Promise<Sender[]> {
+  return mapLimit(deviceIds, 10, async (deviceId) => ({
+    deviceId,
+    apiKey: (await api.expect(200, 'PUT', `/api/sessions/${deviceId}/api-key`, {})).apiKey as string,
+  }))
+}
+
+/**
+ * Warms up, then runs each send measurement `sendRepeats` times. Bare Baileys sends right after each
+ * synchronous run at the goals' client count, so both meet the shared machine at the same speed (it
+ * drifts by half over minutes).
+ */
+async function measureSends(target: SendTarget, plan: Array<{ mode: SendRun['mode']; connections: number }>): Promise<SendRun[]> {
+  await warmUp(target, WARM_UP_SENDS, WARM_UP_IN_FLIGHT)
+  const runs: SendRun[] = []
+  for (const { mode, connections } of plan) {
+    for (let repeat = 1; repeat <= options.sendRepeats; repeat++) {
+      log(`sending: ${mode}, ${connections} connections through ${target.senders.length} of ${target.connected} sessions, ${options.sendDurationS} s (${repeat}/${options.sendRepeats})`)
+      const run = await runSendLoad(target, mode, connections, options.sendDurationS)
+      log(`  ${run.acceptedPerS.toFixed(0)} req/s, p99 ${run.latencyP99Ms} ms, ${run.serverCpuMsPerMessage.toFixed(2)} ms CPU/msg, verified: ${run.verified}`)
+      if (mode === 'sync' && connections === pairedConnections) {
+        run.bare = await runBare(ROOT, sim, { mode: 'send', count: options.bareMessages, window: 10, recipient: RECIPIENT })
+        log(`  bare Baileys: ${run.bare.perSecond.toFixed(0)}/s, p99 ${fixed(run.bare.latencyP99Ms)} ms, ${run.bare.cpuMsPer.toFixed(2)} ms CPU/msg`)
+      }
+      runs.push(run)
+    }
+  }
+  return runs
+}
+
+// One session in a process of its own, as the seed's send figures were measured.
+const send: SendRun[] = []
+{
+  const oneConfig: ServerConfig = { ...config, port: await freePort(), dataDir: join(workDir, 'one-session') }
+  const oneServer = await ServerProcess.start(oneConfig)
+  const oneApi = new Api(oneServer.baseUrl, adminKey)
+  log('pairing one session for the one-session sends')
+  const { sessions: [only] } = await pairSessions(oneApi, sim, oneServer.pid, ['bench-only'], 1)
+  const target = { baseUrl: oneServer.baseUrl, serverPid: oneServer.pid, sim, connected: 1, senders: await sendersOf(oneApi, [only!.deviceId]), recipient: RECIPIENT }
+  send.push(...(await measureSends(target, options.connections.flatMap((connections) => (['sync', 'queued'] as const).map((mode) => ({ mode, connections }))))))
+  await oneServer.stop()
+}
+
 let server = await ServerProcess.start(config)
 const api = new Api(server.baseUrl, config.adminKey)
 log(`server up in ${server.startupMs.toFixed(0)} ms; waiting for idle memory to settle`)
@@ -107,35 +154,19 @@ for (const target of options.sessions) {
   })
 }
 
-const sender = sessions[0]!
-const apiKey = (await api.expect(200, 'PUT', `/api/sessions/${sender.deviceId}/api-key`, {})).apiKey as string
-const target = { baseUrl: api.baseUrl, serverPid: server.pid, sim, deviceId: sender.deviceId, apiKey, recipient: RECIPIENT }
-await warmUp(target, WARM_UP_SENDS, WARM_UP_IN_FLIGHT)
-const send: SendRun[] = []
-// Bare Baileys sends right after each synchronous run the goals compare it with, so both meet the
-// shared machine at the same speed (it drifts by half over minutes).
-const bareSends: BareResult[] = []
-const pairedConnections = goalConnections(options.connections)
-for (const connections of options.connections) {
-  for (const mode of ['sync', 'queued'] as const) {
-    for (let repeat = 1; repeat <= options.sendRepeats; repeat++) {
-      log(`sending: ${mode}, ${connections} connections, ${options.sendDurationS} s (${repeat}/${options.sendRepeats})`)
-      const run = await runSendLoad(target, mode, connections, options.sendDurationS)
-      log(`  ${run.acceptedPerS.toFixed(0)} req/s, p99 ${run.latencyP99Ms} ms, ${run.serverCpuMsPerMessage.toFixed(2)} ms CPU/msg, verified: ${run.verified}`)
-      send.push(run)
-      if (mode === 'sync' && connections === pairedConnections) {
-        const bareRun = await runBare(ROOT, sim, { mode: 'send', count: options.bareMessages, window: 10, recipient: RECIPIENT })
-        log(`  bare Baileys: ${bareRun.perSecond.toFixed(0)}/s, p99 ${fixed(bareRun.latencyP99Ms)} ms, ${bareRun.cpuMsPer.toFixed(2)} ms CPU/msg`)
-        bareSends.push(bareRun)
-      }
-    }
-  }
+// With every session connected: through one of them, then taking turns through SPREAD_SESSIONS.
+if (pairedConnections !== undefined) {
+  const spread = await sendersOf(api, sessions.slice(0, SPREAD_SESSIONS).map((s) => s.deviceId))
+  const base = { baseUrl: api.baseUrl, serverPid: server.pid, sim, connected: sessions.length, recipient: RECIPIENT }
+  const plan = [{ mode: 'sync' as const, connections: pairedConnections }]
+  send.push(...(await measureSends({ ...base, senders: spread.slice(0, 1) }, plan)))
+  if (spread.length > 1) send.push(...(await measureSends({ ...base, senders: spread }, plan)))
 }
 
 log(`bare Baileys: ${options.barePairings} pairings`)
+const bareSends = send.flatMap((run) => (run.bare ? [run.bare] : []))
 const bare = {
   send: medianBy(bareSends, (run) => run.cpuMsPer),
-  sendRuns: bareSends,
   pair: await runBare(ROOT, sim, { mode: 'pair', count: options.barePairings, window: 1, recipient: RECIPIENT }),
 }
 

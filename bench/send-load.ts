@@ -1,21 +1,34 @@
 import autocannon from 'autocannon'
+import type { BareResult } from './bare-baileys.js'
 import { metricSum, scrapeMetrics } from './metrics.js'
 import { CpuMeter } from './proc.js'
 import type { SimProcess } from './sim-process.js'
 import { mapLimit, sleep, waitUntil } from './wait.js'
 
+/** A session the sends go through, with its own API key as an application would hold it. */
+export interface Sender {
+  deviceId: string
+  apiKey: string
+}
+
 export interface SendTarget {
   baseUrl: string
   serverPid: number
   sim: SimProcess
-  deviceId: string
-  apiKey: string
+  /** Sessions connected in the server process. */
+  connected: number
+  /** Requests take turns through these. */
+  senders: Sender[]
   recipient: string
 }
 
 export interface SendRun {
   mode: 'sync' | 'queued'
   connections: number
+  /** Sessions connected in the server process during the run. */
+  connected: number
+  /** Sessions the requests took turns through. */
+  senders: number
   durationS: number
   /** 200 (sync) or 202 (queued) answers. */
   accepted: number
@@ -37,6 +50,8 @@ export interface SendRun {
   /** Cores busy during the run (1 = one core), to see which process limited it. */
   serverUtilization: number
   simUtilization: number
+  /** Bare Baileys' send run right after this one, for the runs the goals compare with it; else null. */
+  bare: BareResult | null
 }
 
 const SENT = 'wa_api_messages_total'
@@ -45,17 +60,26 @@ async function serverSentCount(baseUrl: string): Promise<number> {
   return metricSum(await scrapeMetrics(baseUrl), SENT, { status: 'sent' })
 }
 
-/** Sends before measuring: the first alone (it makes the Signal session with the recipient), the rest `inFlight` at a time. */
+/**
+ * Sends before measuring: the first through each sender alone (it makes the Signal session with the
+ * recipient), the rest `inFlight` at a time, taking turns through the senders as the runs do.
+ */
 export async function warmUp(target: SendTarget, count: number, inFlight: number): Promise<void> {
-  await warmUpSend(target, 0)
-  await mapLimit(Array.from({ length: count - 1 }, (_, i) => i + 1), inFlight, (i) => warmUpSend(target, i))
+  for (const [i, sender] of target.senders.entries()) await warmUpSend(target, sender, i)
+  const rest = Array.from({ length: Math.max(0, count - target.senders.length) }, (_, i) => i + target.senders.length)
+  await mapLimit(rest, inFlight, (i) => warmUpSend(target, target.senders[i % target.senders.length]!, i))
 }
 
-async function warmUpSend(target: SendTarget, i: number): Promise<void> {
+const sendBody = (sender: Sender, recipient: string, message: string, queue: boolean): string =>
+  JSON.stringify({ deviceId: sender.deviceId, number: recipient, message, ...(queue ? { queue: true } : {}) })
+
+const sendHeaders = (sender: Sender): Record<string, string> => ({ authorization: `Bearer ${sender.apiKey}`, 'content-type': 'application/json' })
+
+async function warmUpSend(target: SendTarget, sender: Sender, i: number): Promise<void> {
   const response = await fetch(`${target.baseUrl}/api/messages/send`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${target.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ deviceId: target.deviceId, number: target.recipient, message: `warm-up ${i}` }),
+    headers: sendHeaders(sender),
+    body: sendBody(sender, target.recipient, `warm-up ${i}`, false),
   })
   if (response.status !== 200) throw new Error(`warm-up send: ${response.status} ${await response.text()}`)
 }
@@ -69,17 +93,21 @@ export async function runSendLoad(target: SendTarget, mode: SendRun['mode'], con
   const sentBefore = await serverSentCount(target.baseUrl)
   const receivedBefore = (await sim.receivedCount()).count
   const meter = new CpuMeter({ server: target.serverPid, sim: sim.child.pid })
+  const message = `bench ${mode} c${connections}`
+  const request = (sender: Sender): { method: 'POST'; headers: Record<string, string>; body: string } => ({
+    method: 'POST',
+    headers: sendHeaders(sender),
+    body: sendBody(sender, target.recipient, message, mode === 'queued'),
+  })
+  const [first, ...others] = target.senders
+  // One sender: a fixed request autocannon builds once. Several: each request goes through the next.
+  let turn = 0
+  const requests = others.length ? [{ setupRequest: (base: autocannon.Request) => ({ ...base, ...request(target.senders[turn++ % target.senders.length]!) }) }] : undefined
   const startedAt = Date.now()
   const result = await autocannon({
     url: `${target.baseUrl}/api/messages/send`,
-    method: 'POST',
-    headers: { authorization: `Bearer ${target.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      deviceId: target.deviceId,
-      number: target.recipient,
-      message: `bench ${mode} c${connections}`,
-      ...(mode === 'queued' ? { queue: true } : {}),
-    }),
+    ...request(first!),
+    ...(requests ? { requests } : {}),
     connections,
     duration: durationS,
   })
@@ -108,6 +136,8 @@ export async function runSendLoad(target: SendTarget, mode: SendRun['mode'], con
   return {
     mode,
     connections,
+    connected: target.connected,
+    senders: target.senders.length,
     durationS: result.duration,
     accepted,
     non2xx: result.non2xx,
@@ -122,5 +152,6 @@ export async function runSendLoad(target: SendTarget, mode: SendRun['mode'], con
     serverCpuMsPerMessage: (cpuS.server! * 1000) / Math.max(1, serverSent),
     serverUtilization: utilization.server!,
     simUtilization: utilization.sim!,
+    bare: null,
   }
 }
