@@ -13,6 +13,8 @@ export interface BenchOptions {
    * take the median, since one run on a shared machine can be off by half.
    */
   sendRepeats: number
+  /** Sessions the spread sends take turns through, with every session connected (at most all of them). */
+  spreadSessions: number
   soakMinutes: number
   /** Messages per second during the soak (queued sends spread over the sessions). */
   soakRate: number
@@ -44,7 +46,7 @@ export interface ClusterOptions {
   databaseUrl: string
 }
 
-const USAGE = `npm run bench -- [--quick] [--sessions 100,500,1000] [--send-duration 10] [--connections 1,10,50] [--send-repeats 3]
+const USAGE = `npm run bench -- [--quick] [--sessions 100,500,1000] [--send-duration 10] [--connections 1,10,50] [--send-repeats 3] [--spread 100]
   [--soak-minutes 0] [--soak-rate 20] [--inbound 2000] [--bare-messages 3000] [--bare-pairings 10]
   [--pair-concurrency 8] [--restore-concurrency 20] [--ack-only] [--server built|tsx] [--out bench/results]
   [--cluster | --only-cluster] [--cluster-nodes 3] [--cluster-sessions 300] [--lease-ttl-ms <server default>]
@@ -72,6 +74,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       'send-duration': { type: 'string' },
       connections: { type: 'string' },
       'send-repeats': { type: 'string' },
+      spread: { type: 'string' },
       'soak-minutes': { type: 'string' },
       'soak-rate': { type: 'string' },
       inbound: { type: 'string' },
@@ -105,6 +108,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     sendDurationS: int('send-duration', quick ? 5 : 10),
     connections: positiveInts('connections', values.connections ?? '1,10,50'),
     sendRepeats: int('send-repeats', 3),
+    spreadSessions: int('spread', 100),
     soakMinutes: nonNegative('soak-minutes', values['soak-minutes'] ?? '0'),
     soakRate: int('soak-rate', 20),
     inboundMessages: int('inbound', quick ? 500 : 2000),

@@ -30,8 +30,6 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const RECIPIENT = '4915100000001'
 /** Sessions with a webhook in the inbound measurement. */
 const INBOUND_SESSIONS = 10
-/** Sessions the spread sends take turns through, with every level's sessions connected. */
-const SPREAD_SESSIONS = 100
 /** Longest wait for RSS to settle before a memory sample. */
 const SETTLE_MAX_S = 60
 
@@ -154,9 +152,10 @@ for (const target of options.sessions) {
   })
 }
 
-// With every session connected: through one of them, then taking turns through SPREAD_SESSIONS.
-if (pairedConnections !== undefined) {
-  const spread = await sendersOf(api, sessions.slice(0, SPREAD_SESSIONS).map((s) => s.deviceId))
+// With every session connected: through one of them, then taking turns through --spread of them
+// (with a single session, the one-session runs above already say it all).
+if (pairedConnections !== undefined && sessions.length > 1) {
+  const spread = await sendersOf(api, sessions.slice(0, options.spreadSessions).map((s) => s.deviceId))
   const base = { baseUrl: api.baseUrl, serverPid: server.pid, sim, connected: sessions.length, recipient: RECIPIENT }
   const plan = [{ mode: 'sync' as const, connections: pairedConnections }]
   send.push(...(await measureSends({ ...base, senders: spread.slice(0, 1) }, plan)))
