@@ -143,6 +143,8 @@ for (const backend of backends) {
         assert.deepEqual(await store.authStates.readKeys('dev1', 'pre-key', ['1', '2', '3', '4']), new Map([['1', 'p1'], ['2', 'p2']]))
         assert.deepEqual(await store.authStates.readKeys('dev1', 'pre-key', ['2']), new Map([['2', 'p2']]))
         assert.deepEqual(await store.authStates.readKeys('dev1', 'session', ['1', '2']), new Map([['1', 's1']]))
+        // as many ids as the read before, of another type and session
+        assert.deepEqual(await store.authStates.readKeys('dev2', 'pre-key', ['3', '1']), new Map([['3', 'other']]))
         assert.deepEqual(await store.authStates.readKeys('dev1', 'pre-key', []), new Map())
       })
 

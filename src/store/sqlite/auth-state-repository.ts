@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3'
 import type { SqliteDatabase } from './database.js'
 import type { AuthStateRepository } from '../ports.js'
 
@@ -21,13 +22,18 @@ export function createSqliteAuthStateRepository(db: SqliteDatabase): AuthStateRe
   const deleteCreds = db.prepare('DELETE FROM auth_creds WHERE device_id = ?')
   const deleteKeys = db.prepare('DELETE FROM auth_keys WHERE device_id = ?')
 
+  // One statement per id count, kept: a restore reads several ids at once per session, and a fresh
+  // statement each time is SQL compiled again and a native object for the collector to finalize.
+  const selectManyStatements = new Map<number, Database.Statement<unknown[], { key_id: string; value: string }>>()
   const selectMany = (deviceId: string, type: string, ids: readonly string[]): { key_id: string; value: string }[] => {
-    const placeholders = ids.map(() => '?').join(',')
-    return db
-      .prepare<unknown[], { key_id: string; value: string }>(
-        `SELECT key_id, value FROM auth_keys WHERE device_id = ? AND type = ? AND key_id IN (${placeholders})`,
+    let statement = selectManyStatements.get(ids.length)
+    if (!statement) {
+      statement = db.prepare<unknown[], { key_id: string; value: string }>(
+        `SELECT key_id, value FROM auth_keys WHERE device_id = ? AND type = ? AND key_id IN (${ids.map(() => '?').join(',')})`,
       )
-      .all(deviceId, type, ...ids)
+      selectManyStatements.set(ids.length, statement)
+    }
+    return statement.all(deviceId, type, ...ids)
   }
 
   const writeKeys = db.transaction((deviceId: string, writes: readonly { type: string; id: string; value: string | null }[]) => {
