@@ -1,5 +1,4 @@
-import type Database from 'better-sqlite3'
-import type { SqliteDatabase } from './database.js'
+import { statementPerCount, type SqliteDatabase } from './database.js'
 import type { AuthStateRepository } from '../ports.js'
 
 /** SQLite caps host parameters per statement; reads of many ids go in chunks. */
@@ -22,19 +21,13 @@ export function createSqliteAuthStateRepository(db: SqliteDatabase): AuthStateRe
   const deleteCreds = db.prepare('DELETE FROM auth_creds WHERE device_id = ?')
   const deleteKeys = db.prepare('DELETE FROM auth_keys WHERE device_id = ?')
 
-  // One statement per id count, kept: a restore reads several ids at once per session, and a fresh
-  // statement each time is SQL compiled again and a native object for the collector to finalize.
-  const selectManyStatements = new Map<number, Database.Statement<unknown[], { key_id: string; value: string }>>()
-  const selectMany = (deviceId: string, type: string, ids: readonly string[]): { key_id: string; value: string }[] => {
-    let statement = selectManyStatements.get(ids.length)
-    if (!statement) {
-      statement = db.prepare<unknown[], { key_id: string; value: string }>(
-        `SELECT key_id, value FROM auth_keys WHERE device_id = ? AND type = ? AND key_id IN (${ids.map(() => '?').join(',')})`,
-      )
-      selectManyStatements.set(ids.length, statement)
-    }
-    return statement.all(deviceId, type, ...ids)
-  }
+  // A restore reads several ids at once per session, thousands of times.
+  const selectIn = statementPerCount<unknown[], { key_id: string; value: string }>(
+    db,
+    (placeholders) => `SELECT key_id, value FROM auth_keys WHERE device_id = ? AND type = ? AND key_id IN (${placeholders})`,
+  )
+  const selectMany = (deviceId: string, type: string, ids: readonly string[]): { key_id: string; value: string }[] =>
+    selectIn(ids.length).all(deviceId, type, ...ids)
 
   const writeKeys = db.transaction((deviceId: string, writes: readonly { type: string; id: string; value: string | null }[]) => {
     for (const { type, id, value } of writes) {

@@ -17,3 +17,22 @@ export function openDatabase(dataDir: string, fileName = 'whatsapp-api.db'): Sql
   migrate(db)
   return db
 }
+
+/**
+ * Statements whose SQL differs only in how many `?` an IN list holds, each prepared once and kept:
+ * preparing one per call compiles the SQL again and leaves a native object for the collector.
+ */
+export function statementPerCount<P extends unknown[], R>(
+  db: SqliteDatabase,
+  sql: (placeholders: string) => string,
+): (count: number) => Database.Statement<P, R> {
+  const statements = new Map<number, Database.Statement<P, R>>()
+  return (count) => {
+    let statement = statements.get(count)
+    if (!statement) {
+      statement = db.prepare<P, R>(sql(Array.from({ length: count }, () => '?').join(',')))
+      statements.set(count, statement)
+    }
+    return statement
+  }
+}

@@ -1,5 +1,4 @@
-import type Database from 'better-sqlite3'
-import type { SqliteDatabase } from './database.js'
+import { statementPerCount, type SqliteDatabase } from './database.js'
 import type { GroupCommit } from './group-commit.js'
 import type { MessageRecord, MessageRepository, NewMessage } from '../ports.js'
 import { MESSAGE_COLUMNS as COLUMNS, type MessageRow, toMessageRecord as toRecord } from '../rows.js'
@@ -28,19 +27,11 @@ export function createSqliteMessageRepository(db: SqliteDatabase, groupCommit: G
   const queued = db.prepare<[string, number], MessageRow>(
     `SELECT ${COLUMNS} FROM messages WHERE device_id = ? AND status = 'queued' ORDER BY seq LIMIT ?`,
   )
-  const transitions = new Map<string, Database.Statement<[string, string | null, number, string, ...string[]], MessageRow>>()
-  const transitionFrom = (allowedFrom: readonly string[]) => {
-    const key = allowedFrom.join(',')
-    let statement = transitions.get(key)
-    if (!statement) {
-      statement = db.prepare(
-        `UPDATE messages SET status = ?, error = ?, updated_at = ? WHERE id = ? AND status IN (${allowedFrom.map(() => '?').join(',')})
+  const transitionFrom = statementPerCount<[string, string | null, number, string, ...string[]], MessageRow>(
+    db,
+    (placeholders) => `UPDATE messages SET status = ?, error = ?, updated_at = ? WHERE id = ? AND status IN (${placeholders})
          RETURNING ${COLUMNS}`,
-      )
-      transitions.set(key, statement)
-    }
-    return statement
-  }
+  )
   const written = db.prepare<[Buffer, number, string], MessageRow>(
     `UPDATE messages SET wa_message = ?, media = NULL, updated_at = ?, status = CASE status WHEN 'queued' THEN 'sending' ELSE status END
      WHERE id = ? RETURNING ${COLUMNS}`,
@@ -80,7 +71,7 @@ export function createSqliteMessageRepository(db: SqliteDatabase, groupCommit: G
     nextQueued: (deviceId, limit) => read(() => queued.all(deviceId, limit).map(toRecord)),
     transition: async (id, status, error, allowedFrom) => {
       if (allowedFrom.length === 0) return undefined
-      const row = await commit(() => transitionFrom(allowedFrom).get(status, error, Date.now(), id, ...allowedFrom))
+      const row = await commit(() => transitionFrom(allowedFrom.length).get(status, error, Date.now(), id, ...allowedFrom))
       return row && toRecord(row)
     },
     markWritten: async (id, waMessage) => {
