@@ -214,6 +214,27 @@ describe('database auth state with the shared key cache', () => {
     assert.deepEqual(cache.get('dev1', 'session', 'a.0'), { value: { v: 2 } })
   })
 
+  it('after a failed write, serves neither the old nor the attempted value from the cache', async () => {
+    const { repository } = await setup()
+    let failWrites = false
+    const flaky: typeof repository = {
+      ...repository,
+      writeKeys: async (...args) => {
+        if (failWrites) throw new Error('disk full')
+        await repository.writeKeys(...args)
+      },
+    }
+    const cache = new KeyCache(1024 * 1024)
+    const { keys } = (await databaseAuthState(flaky, 'dev1', { cache })).state
+    await keys.set({ session: { 'a.0': { v: 'cached' } as unknown as Uint8Array } })
+    failWrites = true
+    await assert.rejects(async () => keys.set({ session: { 'a.0': { v: 'attempted' } as unknown as Uint8Array } }), /disk full/)
+    await repository.writeKeys('dev1', [{ type: 'session', id: 'a.0', value: JSON.stringify({ v: 'database' }) }])
+    assert.deepEqual(await keys.get('session', ['a.0']), { 'a.0': { v: 'database' } })
+    // The read above is cached again.
+    assert.deepEqual(cache.get('dev1', 'session', 'a.0'), { value: { v: 'database' } })
+  })
+
   it('stores libsignal session records as plain JSON that reads back identically from the database', async () => {
     const { repository } = await setup()
     const cache = new KeyCache(1024 * 1024)
