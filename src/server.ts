@@ -1,3 +1,5 @@
+// Before anything loads Baileys: see the module.
+import './whatsapp/protobuf-oneof.js'
 import { hostname } from 'node:os'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
