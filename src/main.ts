@@ -1,5 +1,3 @@
-// Before anything loads Baileys: see the module.
-import './whatsapp/protobuf-oneof.js'
 import { ConfigError, loadEnv, parseConfig, type Config } from './config.js'
 import { guardConsole } from './console-guard.js'
 import { createLogger } from './logger.js'

@@ -1,4 +1,4 @@
-// Before anything loads Baileys: see the module.
+// First, before anything loads Baileys: see the module.
 import './whatsapp/protobuf-oneof.js'
 import { hostname } from 'node:os'
 import type { FastifyInstance } from 'fastify'

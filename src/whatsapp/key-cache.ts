@@ -11,6 +11,9 @@ const ABSENT = Symbol('absent')
 const PENDING = Symbol('pending')
 type Entry = { value: unknown } | typeof ABSENT | typeof PENDING
 
+/** A found value, or undefined for a key the database does not have. */
+const entryFor = (value: unknown): Entry => (value === undefined ? ABSENT : { value })
+
 /** What the cache knows of one session. */
 interface DeviceState {
   /** Writes so far; a read started before the last write is too old to cache. */
@@ -56,13 +59,13 @@ export class KeyCache {
 
   /** Caches what a read found (undefined: nothing), unless the session's keys were written since its ticket. */
   rememberRead(deviceId: string, type: string, id: string, value: unknown, bytes: number, ticket: number): void {
-    if (this.readTicket(deviceId) === ticket) this.store(deviceId, type, id, value === undefined ? ABSENT : { value }, bytes)
+    if (this.readTicket(deviceId) === ticket) this.store(deviceId, type, id, entryFor(value), bytes)
   }
 
   /** Caches a value just written (or its deletion, with value undefined); `bytes` approximates its size. */
   rememberWrite(deviceId: string, type: string, id: string, value: unknown, bytes: number): void {
     this.device(deviceId).writes++
-    this.store(deviceId, type, id, value === undefined ? ABSENT : { value }, bytes)
+    this.store(deviceId, type, id, entryFor(value), bytes)
   }
 
   /** Marks keys about to be written, so nobody reads them from here while the database changes. */

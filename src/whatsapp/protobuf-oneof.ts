@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
 
 /**
- * Loaded before Baileys (first import of main.ts and server.ts): replaces protobufjs' oneOfGetter in
+ * Loaded before Baileys (server.ts imports it first): replaces protobufjs' oneOfGetter in
  * the copy Baileys' WAProto uses, before WAProto's 2,200-odd calls to it at load.
  *
  * The stock getter keeps each oneof's field names as the keys of a plain object. V8 records at most
@@ -11,7 +11,7 @@ import { createRequire } from 'node:module'
  * every session), Baileys' maps keyed by JIDs, Node's request headers. With a thousand sessions that
  * was a third more CPU per message, much of it in garbage collection. A Set behaves the same.
  */
-type OneOfGetter = (fieldNames: string[]) => (this: Record<string, unknown>) => string | undefined
+export type OneOfGetter = (fieldNames: string[]) => (this: Record<string, unknown>) => string | undefined
 
 /** Which of a oneof's fields is set: the last own key, in key order, that is one of them and holds a value. */
 export const oneOfGetter: OneOfGetter = (fieldNames) => {

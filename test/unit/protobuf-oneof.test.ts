@@ -5,20 +5,18 @@ import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
 import { proto } from '@whiskeysockets/baileys'
-import { oneOfGetter } from '../../src/whatsapp/protobuf-oneof.js'
-
-type Getter = (fieldNames: string[]) => (this: Record<string, unknown>) => string | undefined
+import { oneOfGetter, type OneOfGetter } from '../../src/whatsapp/protobuf-oneof.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 /** protobufjs' own oneOfGetter, from a fresh copy of its util module (the cached one is replaced). */
-function stockOneOfGetter(): Getter {
+function stockOneOfGetter(): OneOfGetter {
   const require = createRequire(import.meta.resolve('@whiskeysockets/baileys'))
   const path = require.resolve('protobufjs/src/util/minimal.js')
   const cached = require.cache[path]
   delete require.cache[path]
   try {
-    return (require(path) as { oneOfGetter: Getter }).oneOfGetter
+    return (require(path) as { oneOfGetter: OneOfGetter }).oneOfGetter
   } finally {
     require.cache[path] = cached
   }
