@@ -147,7 +147,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     metrics: metrics.registry,
     databaseReachable: () => store.isReachable(),
     sessions,
-    keys: new SessionKeys(sessionRepository),
+    keys: new SessionKeys(sessionRepository, cluster !== undefined),
     messages,
     directory,
     inbox: new Inbox(inbound, sessions),

@@ -67,18 +67,18 @@ export class Authenticator {
   }
 
   /** Checks a candidate admin key (the dashboard sign-in) under the same throttling as API keys. */
-  checkAdminKey(request: FastifyRequest, key: string): void {
-    this.verified(request, (k) => this.admin.matches(k), key, 'Invalid admin API key')
+  async checkAdminKey(request: FastifyRequest, key: string): Promise<void> {
+    await this.verified(request, (k) => this.admin.matches(k), key, 'Invalid admin API key')
   }
 
-  /** Checks a presented key with throttling: blocked addresses get 429, wrong keys count against them. */
-  private verified(request: FastifyRequest, accepts: (key: string) => boolean, key: string, refusal: string): void {
-    this.throttle.check(request.ip)
-    if (!accepts(key)) {
-      this.throttle.fail(request.ip)
+  /** Checks a presented key with throttling: a key refused too often from an address gets 429, wrong keys count against it. */
+  private async verified(request: FastifyRequest, accepts: (key: string) => boolean | Promise<boolean>, key: string, refusal: string): Promise<void> {
+    this.throttle.check(request.ip, key)
+    if (!(await accepts(key))) {
+      this.throttle.fail(request.ip, key)
       throw new DomainError('forbidden', refusal)
     }
-    this.throttle.succeed(request.ip)
+    this.throttle.succeed(request.ip, key)
   }
 
   /** A key is presented at all; which one is checked once the resource is known. */
@@ -91,7 +91,7 @@ export class Authenticator {
     if (await this.signedInDashboard(request)) return
     const key = presentedKey(request, sources)
     if (key === undefined) throw missingCredentials()
-    this.verified(request, (k) => this.admin.matches(k), key, 'Invalid admin API key')
+    await this.verified(request, (k) => this.admin.matches(k), key, 'Invalid admin API key')
   }
 
   /** The admin key or, when configured, a dedicated key (used for /metrics). */
@@ -99,7 +99,7 @@ export class Authenticator {
     if (await this.signedInDashboard(request)) return
     const key = presentedKey(request)
     if (key === undefined) throw missingCredentials()
-    this.verified(request, (k) => this.admin.matches(k) || constantTimeEqual(k, otherKey), key, 'Invalid API key')
+    await this.verified(request, (k) => this.admin.matches(k) || constantTimeEqual(k, otherKey), key, 'Invalid API key')
   }
 
   /** The admin key, or the key of this very session. */
@@ -107,6 +107,6 @@ export class Authenticator {
     if (await this.signedInDashboard(request)) return
     const key = presentedKey(request, sources)
     if (key === undefined) throw missingCredentials()
-    this.verified(request, (k) => this.admin.matches(k) || this.sessionKeys.verify(deviceId, k), key, `Invalid API key for session "${deviceId}"`)
+    await this.verified(request, async (k) => this.admin.matches(k) || (await this.sessionKeys.verify(deviceId, k)), key, `Invalid API key for session "${deviceId}"`)
   }
 }

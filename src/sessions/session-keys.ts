@@ -11,7 +11,15 @@ import type { SessionCatalog } from '../store/session-catalog.js'
 
 /** Issues and checks per-session API keys. Only hashes are stored; a key is seen once, when issued. */
 export class SessionKeys {
-  constructor(private readonly sessions: SessionCatalog) {}
+  constructor(
+    private readonly sessions: SessionCatalog,
+    /**
+     * With several nodes, another node may have just set or revoked the key, and its notice may not
+     * have arrived: then every check reads the session from the database, so a key set anywhere
+     * works everywhere at once and a replaced one stops at once.
+     */
+    private readonly readThrough = false,
+  ) {}
 
   /** Sets a custom key or generates one; returns the key in full for the caller to keep. */
   async issue(deviceId: string, customKey?: string): Promise<string> {
@@ -30,8 +38,9 @@ export class SessionKeys {
   }
 
   /** True when the key belongs to this session. */
-  verify(deviceId: string, presented: string): boolean {
-    const hash = this.sessions.get(deviceId)?.apiKeyHash
+  async verify(deviceId: string, presented: string): Promise<boolean> {
+    const record = this.readThrough ? await this.sessions.refresh(deviceId) : this.sessions.get(deviceId)
+    const hash = record?.apiKeyHash
     return hash !== null && hash !== undefined && apiKeyMatches(presented, hash)
   }
 }

@@ -116,6 +116,24 @@ describe('cluster: nodes sharing one PostgreSQL database, against the protocol s
       { what: 'the webhook delivery of the received message' })
   })
 
+  it('takes a session key set through one node on every node at once, and stops the replaced one at once', async () => {
+    const [first, second, third] = liveNodes() as [string, string, string]
+    let previous: string | undefined
+    for (let round = 0; round < 10; round++) {
+      const [setVia, useVia] = round % 2 === 0 ? [first, second] : [second, third]
+      const issued = await api(setVia).put('/api/sessions/s01/api-key', {})
+      assert.equal(issued.status, 200)
+      const key = issued.body.apiKey as string
+      const used = await new ApiClient(nodes.get(useVia)!.baseUrl, key).get('/api/sessions/s01')
+      assert.equal(used.status, 200, `round ${round}: the new key through ${useVia}: ${JSON.stringify(used.body)}`)
+      if (previous) {
+        const replaced = await new ApiClient(nodes.get(third)!.baseUrl, previous).get('/api/sessions/s01')
+        assert.equal(replaced.status, 403, `round ${round}: the replaced key through ${third}`)
+      }
+      previous = key
+    }
+  })
+
   it('takes a killed node\'s sessions over within 30 s, without a QR, never two sockets, each queued message sent once', async () => {
     const victim = (await cluster()).find((node) => node.nodeId !== 'node-1' && node.sessions.length > 0)!
     const survivor = liveNodes().find((id) => id !== victim.nodeId)!
@@ -139,11 +157,13 @@ describe('cluster: nodes sharing one PostgreSQL database, against the protocol s
       texts.push(`during the outage ${deviceId}`)
       ids.push(await queue(texts.at(-1)!, deviceId))
     }
-    // Before its leases run out, the others stop believing what the dead node published.
+    // Before its leases run out, the others stop believing what the dead node published: a node is
+    // silent a heartbeat before its lease ends (15 s), and a survivor sees it on its next heartbeat
+    // (3 s); the rest is room for a loaded machine.
     await waitFor(async () => {
       const current = await states(survivor)
       return victim.sessions.every((deviceId) => current.get(deviceId) === 'reconnecting')
-    }, { timeoutMs: 15_000, intervalMs: 250, what: 'the dead node\'s sessions shown as reconnecting' })
+    }, { timeoutMs: 25_000, intervalMs: 250, what: 'the dead node\'s sessions shown as reconnecting' })
 
     await waitFor(async () => {
       const view = await cluster(survivor)

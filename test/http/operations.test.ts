@@ -87,17 +87,45 @@ describe('operations: OpenAPI, health, metrics, limits, headers (in-process)', (
     assert.equal((await server.app.inject({ url: '/health' })).statusCode, 200)
   })
 
-  it('throttles failed authentications from one address, the right key included, with Retry-After', async () => {
+  it('throttles a key refused too often from one address, not the other keys used from there', async () => {
     const { server, adminHeaders } = await startInProcessServer({ AUTH_FAILURE_LIMIT: '3' })
-    for (let i = 0; i < 3; i++) {
-      assert.equal((await server.app.inject({ url: '/api/sessions', headers: { authorization: `Bearer guess-${i}-0123456789` } })).statusCode, 403)
+    await server.app.inject({ method: 'POST', url: '/api/sessions', headers: adminHeaders, payload: { deviceId: 'shop' } })
+    const sessionKey = (await server.app.inject({ method: 'PUT', url: '/api/sessions/shop/api-key', headers: adminHeaders, payload: {} })).json().apiKey as string
+    // An integration behind a shared proxy address keeps using a stale key.
+    const stale = { authorization: 'Bearer stale-key-0123456789abcdef' }
+    const statuses: number[] = []
+    let blocked
+    for (let i = 0; i < 12; i++) {
+      blocked = await server.app.inject({ url: '/api/sessions/shop', headers: stale })
+      statuses.push(blocked.statusCode)
     }
-    const blocked = await server.app.inject({ url: '/api/sessions', headers: { authorization: 'Bearer guess-x-0123456789' } })
-    assert.equal(blocked.statusCode, 429)
-    assert.ok(Number(blocked.headers['retry-after']) > 0)
-    assert.match(blocked.json().error, /failed authentication/)
-    assert.equal((await server.app.inject({ url: '/api/sessions', headers: adminHeaders })).statusCode, 429)
-    const elsewhere = await server.app.inject({ url: '/api/sessions', headers: adminHeaders, remoteAddress: '10.1.2.3' })
+    assert.deepEqual(statuses, [403, 403, 403, 429, 429, 429, 429, 429, 429, 429, 429, 429])
+    assert.ok(Number(blocked!.headers['retry-after']) > 0)
+    assert.match(blocked!.json().error, /failed authentication/)
+    // Everyone else behind that address goes on: the admin key, a session key, the dashboard sign-in.
+    assert.equal((await server.app.inject({ url: '/api/sessions', headers: adminHeaders })).statusCode, 200)
+    assert.equal((await server.app.inject({ url: '/api/sessions/shop', headers: { 'x-api-key': sessionKey } })).statusCode, 200)
+    const login = await server.app.inject({ method: 'POST', url: '/api/dashboard/login', payload: { adminKey: adminHeaders.authorization!.slice(7) } })
+    assert.equal(login.statusCode, 200)
+  })
+
+  it('stops an address guessing with many keys, except for the keys it has used successfully', async () => {
+    const { server, adminHeaders } = await startInProcessServer({ AUTH_FAILURE_LIMIT: '3' })
+    await server.app.inject({ method: 'POST', url: '/api/sessions', headers: adminHeaders, payload: { deviceId: 'shop' } })
+    const sessionKey = (await server.app.inject({ method: 'PUT', url: '/api/sessions/shop/api-key', headers: adminHeaders, payload: {} })).json().apiKey as string
+    // Three tries per key is the per-key limit; the address as a whole may fail ten times that.
+    for (let i = 0; i < 30; i++) {
+      const guess = await server.app.inject({ url: '/api/sessions/shop', headers: { authorization: `Bearer g${String(i).padStart(7, '0')}-0123456789abcdef` } })
+      assert.equal(guess.statusCode, 403, `guess ${i}`)
+    }
+    const next = await server.app.inject({ url: '/api/sessions/shop', headers: { authorization: 'Bearer another-guess-0123456789abcdef' } })
+    assert.equal(next.statusCode, 429)
+    assert.ok(Number(next.headers['retry-after']) > 0)
+    // Even the right key is not tried from there now (a guesser must learn nothing), unless that
+    // address had used it successfully: then it is a client of that address, not a guess.
+    assert.equal((await server.app.inject({ url: '/api/sessions/shop', headers: { 'x-api-key': sessionKey } })).statusCode, 429)
+    assert.equal((await server.app.inject({ url: '/api/sessions', headers: adminHeaders })).statusCode, 200)
+    const elsewhere = await server.app.inject({ url: '/api/sessions/shop', headers: { 'x-api-key': sessionKey }, remoteAddress: '10.1.2.3' })
     assert.equal(elsewhere.statusCode, 200)
   })
 

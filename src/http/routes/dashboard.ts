@@ -22,7 +22,7 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRoutesDeps> = a
       response: { 200: LoggedIn, 400: ErrorResponse, 403: ErrorResponse, 429: ErrorResponse },
     },
   }, async (request, reply) => {
-    auth.checkAdminKey(request, request.body.adminKey)
+    await auth.checkAdminKey(request, request.body.adminKey)
     const login = await logins.create()
     void reply.setCookie(DASHBOARD_COOKIE, login.token, {
       httpOnly: true,
