@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { startChild, type Child } from './children.js'
 import { waitUntil } from './wait.js'
@@ -14,17 +13,8 @@ export function buildServer(root: string): void {
   execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' })
 }
 
-/** A free loopback port; at LOG_LEVEL=warn the server does not print the port it picked for PORT=0. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => resolve(port))
-    })
-  })
-}
+/** At LOG_LEVEL=warn the server does not print the port it picked for PORT=0: the bench picks it. */
+export { freePort } from '../test/support/free-port.js'
 
 export interface ServerConfig {
   root: string

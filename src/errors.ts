@@ -7,6 +7,8 @@ export type DomainErrorKind =
   | 'conflict'
   | 'timeout'
   | 'unavailable'
+  /** The database's disk is full. */
+  | 'insufficient_storage'
   /** WhatsApp refused or failed the operation. */
   | 'upstream_failed'
   /** Too many requests or failed authentications; details.retryAfterSeconds says when to come back. */

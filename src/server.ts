@@ -64,7 +64,7 @@ export interface Server {
 
 /** Wires config -> store -> WhatsApp adapter -> sessions -> messaging -> HTTP. */
 export async function createServer({ config, logger, announceAdminKey, connector }: ServerOptions): Promise<Server> {
-  const { store, cluster } = await openStorage(config, logger.child({ module: 'cluster' }))
+  const { store, cluster } = await openStorage(config, logger)
   const sessionRepository = await SessionCatalog.load(store.sessions, (deviceId) => cluster?.notify({ kind: 'session', deviceId }))
   const stores: ConnectorStores = { authStates: store.authStates, messages: store.messages }
   const adminKey = await resolveAdminKey(config.adminApiKey, store.settings, announceAdminKey)
@@ -197,13 +197,13 @@ const CLUSTER_POOL_SIZE = 3
 /** PostgreSQL with the cluster's parts when DATABASE_URL is set, else the embedded SQLite file. */
 async function openStorage(config: Config, logger: Logger): Promise<{ store: Store; cluster: Cluster | undefined }> {
   if (!config.database.url) {
-    const onCheckpointError = (message: string): void => logger.warn({ error: message }, 'SQLite WAL checkpoint failed')
+    const onCheckpointError = (message: string): void => logger.warn({ module: 'storage', error: message }, 'SQLite WAL checkpoint failed')
     return { store: openSqliteStore(config.dataDir, onCheckpointError), cluster: undefined }
   }
   const leases = new LeaseBook(config.nodeId)
   const store = await openPostgresStore({ url: config.database.url, nodeId: config.nodeId, poolSize: config.database.poolSize, fence: leases })
   // Connections of its own: lease renewals must not queue behind a burst of key writes.
-  return { store, cluster: new Cluster(config, createPool(config.database.url, CLUSTER_POOL_SIZE), leases, logger) }
+  return { store, cluster: new Cluster(config, createPool(config.database.url, CLUSTER_POOL_SIZE), leases, logger.child({ module: 'cluster' })) }
 }
 
 /** CLUSTER_ADVERTISE_URL, else this host and the port the server listens on. */

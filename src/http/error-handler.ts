@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { DomainError, type DomainErrorKind } from '../errors.js'
+import { describeStorageFailure } from '../store/storage-failure.js'
 
 const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
   invalid_input: 400,
@@ -9,6 +10,7 @@ const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
   conflict: 409,
   timeout: 504,
   unavailable: 503,
+  insufficient_storage: 507,
   upstream_failed: 502,
   rate_limited: 429,
 }
@@ -30,13 +32,20 @@ function describeValidation(context: string | undefined, issues: readonly Valida
   return `Invalid ${field || 'request'}: ${first.message ?? 'invalid value'}`
 }
 
+function sendDomainError(reply: FastifyReply, error: DomainError): FastifyReply {
+  const { retryAfterSeconds, ...details } = error.details
+  if (typeof retryAfterSeconds === 'number') void reply.header('retry-after', String(retryAfterSeconds))
+  return reply.status(STATUS_BY_KIND[error.kind]).send({ ...details, success: false, error: error.message })
+}
+
 /** Every error leaves as { success: false, error } with the right status; 5xx details stay in the log. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof DomainError) {
-      const { retryAfterSeconds, ...details } = error.details
-      if (typeof retryAfterSeconds === 'number') void reply.header('retry-after', String(retryAfterSeconds))
-      return reply.status(STATUS_BY_KIND[error.kind]).send({ ...details, success: false, error: error.message })
+    if (error instanceof DomainError) return sendDomainError(reply, error)
+    const storageFailure = describeStorageFailure(error)
+    if (storageFailure) {
+      request.log.warn({ err: error }, 'the database failed a request')
+      return sendDomainError(reply, storageFailure)
     }
     if (error.validation) {
       return reply.status(400).send({

@@ -20,7 +20,7 @@ export const ErrorResponse = Type.Object({
   error: Type.String(),
   connectionState: Type.Optional(Type.String({ description: 'On 409: the state that prevented the action' })),
   requestId: Type.Optional(Type.String({ description: 'On 500: quote it when reporting the problem' })),
-  messageId: Type.Optional(Type.String({ description: 'On 502/504 of a send: the message, to look up later' })),
+  messageId: Type.Optional(Type.String({ description: 'On 502/503/504/507 of a send: the message, to look up later' })),
   status: Type.Optional(Type.String({ description: 'On 502/504 of a send: the message status' })),
 })
 

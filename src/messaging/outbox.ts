@@ -1,9 +1,11 @@
 import type { Logger } from 'pino'
+import { DomainError } from '../errors.js'
 import type { EventBus } from '../events/event-bus.js'
 import type { SessionManager } from '../sessions/session-manager.js'
 import { ConnectionClosedError, type EngineMessageStatus, type WhatsAppConnection } from '../sessions/whatsapp-port.js'
 import type { MessageRecord, MessageRepository } from '../store/ports.js'
 import type { SessionCatalog } from '../store/session-catalog.js'
+import { describeStorageFailure } from '../store/storage-failure.js'
 import { decodeMessage, encodeMessage } from './message-codec.js'
 import { canTransition, isSettled, MESSAGE_STATUSES, type MessageStatus } from './message-status.js'
 import type { OutgoingMessage } from './outgoing-content.js'
@@ -38,6 +40,12 @@ export interface AcceptedMessage {
   settled?: Promise<MessageRecord | undefined>
 }
 
+/** A synchronous request following one message to its final status. */
+interface Waiter {
+  offer: (record: MessageRecord) => void
+  fail: (error: unknown) => void
+}
+
 const ACK_SWEEP_INTERVAL_MS = 1000
 /** Queued messages read per query, and the most a session's in-memory queue holds (beyond it, the database is read). */
 const QUEUE_BATCH = 32
@@ -61,7 +69,7 @@ export class Outbox {
   private readonly pacingTimers = new Map<string, NodeJS.Timeout>()
   /** Written messages waiting for the server ack: id -> deadline. */
   private readonly awaitingAck = new Map<string, number>()
-  private readonly waiters = new Map<string, Set<(record: MessageRecord) => void>>()
+  private readonly waiters = new Map<string, Set<Waiter>>()
   private readonly sweeper: NodeJS.Timeout
   private readonly unsubscribe: Array<() => void>
 
@@ -166,14 +174,15 @@ export class Outbox {
       if (finished) return
       finished = true
       clearTimeout(timer)
-      waiters.delete(offer)
+      waiters.delete(waiter)
       if (waiters.size === 0) this.waiters.delete(id)
       outcome()
     }
     const offer = (record: MessageRecord | undefined): void => finish(() => resolve(record))
     const fail = (error: unknown): void => finish(() => reject(error))
     const timer = setTimeout(() => this.options.messages.get(id).then(offer, fail), timeoutMs)
-    waiters.add(offer)
+    const waiter: Waiter = { offer, fail }
+    waiters.add(waiter)
     return { settled, offer, fail, cancel: () => finish(() => resolve(undefined)) }
   }
 
@@ -286,7 +295,7 @@ export class Outbox {
     // Not awaited: the next message goes out meanwhile (with SQLite this record joins the next group
     // commit). Until it lands the message reads as queued, which a crash turns into a resend under the same id.
     this.settle(
-      messages.markWritten(next.id, written.encoded).then((updated) => {
+      this.recording(next.id, messages.markWritten(next.id, written.encoded)).then((updated) => {
         if (updated?.status === 'sending') this.publish(updated)
       }),
       { messageId: next.id },
@@ -314,7 +323,7 @@ export class Outbox {
     this.settle(
       this.options.messages.get(messageId).then((record) => {
         if (!record || !isSettled(record.status as MessageStatus)) return
-        for (const waiter of [...waiters]) waiter(record)
+        for (const waiter of [...waiters]) waiter.offer(record)
       }),
       { messageId },
     )
@@ -343,12 +352,29 @@ export class Outbox {
     work.catch((error: unknown) => this.options.logger.error({ err: error, ...context }, 'could not record a message status'))
   }
 
+  /**
+   * A write about one message. When it fails (a full disk, a database that went away), a request
+   * waiting for that message hears why at once, instead of at its timeout.
+   */
+  private async recording<T>(id: string, write: Promise<T>): Promise<T> {
+    try {
+      return await write
+    } catch (cause) {
+      const storage = describeStorageFailure(cause)
+      const error = storage
+        ? new DomainError(storage.kind, `${storage.message}: message ${id} is stored, but what became of it could not be recorded`, { messageId: id })
+        : cause
+      for (const waiter of [...(this.waiters.get(id) ?? [])]) waiter.fail(error)
+      throw cause
+    }
+  }
+
   /** Applies a status change when it is allowed; returns whether it happened. */
   private async transition(id: string, status: MessageStatus, error: string | null): Promise<boolean> {
-    const updated = await this.options.messages.transition(id, status, status === 'failed' ? error : null, ALLOWED_FROM[status])
+    const updated = await this.recording(id, this.options.messages.transition(id, status, status === 'failed' ? error : null, ALLOWED_FROM[status]))
     if (!updated) return false
     this.publish(updated)
-    if (isSettled(status)) for (const waiter of this.waiters.get(id) ?? []) waiter(updated)
+    if (isSettled(status)) for (const waiter of [...(this.waiters.get(id) ?? [])]) waiter.offer(updated)
     return true
   }
 

@@ -127,6 +127,9 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       // error object per frame: about 8% of a send's CPU). Off here; the handshake watchdog below bounds the
       // connect, and Baileys' keep-alive ends a socket that stops answering once it is up.
       connectTimeoutMs: 0,
+      // Baileys retries a failed key commit 10 times, 3 s apart: a send held 30 s by a full disk. A
+      // failed write is reported at once instead; a connection blip still gets two more tries.
+      transactionOpts: { maxCommitRetries: 3, delayBetweenTriesMs: 100 },
       // Baileys would replay each sent message to its own event stream; the outbox already holds them.
       emitOwnEvents: false,
       getMessage: async (key) => {

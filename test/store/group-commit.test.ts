@@ -75,6 +75,23 @@ describe('group commit (SQLite)', () => {
     close()
   })
 
+  it('rejects a lone write whose commit fails, instead of handing back a row that was never stored', async () => {
+    // A deferred foreign key is checked at COMMIT, as a full disk fails at COMMIT: in autocommit
+    // mode get() on UPDATE ... RETURNING returned the row and the failed commit went unreported.
+    const { db, committed, close, insert } = openPair()
+    db.exec(`CREATE TABLE owners (id INTEGER PRIMARY KEY);
+      CREATE TABLE pets (id INTEGER PRIMARY KEY, owner INTEGER REFERENCES owners (id) DEFERRABLE INITIALLY DEFERRED, name TEXT)`)
+    db.exec('INSERT INTO owners (id) VALUES (1); INSERT INTO pets (id, owner, name) VALUES (1, 1, \'rex\')')
+    insert('a')
+    const reassign = db.prepare<[number], { name: string }>('UPDATE pets SET owner = ? WHERE id = 1 RETURNING name')
+    const groupCommit = new GroupCommit(db)
+    await assert.rejects(groupCommit.run(() => reassign.get(99)), /FOREIGN KEY constraint failed/)
+    assert.equal(db.prepare<[], { owner: number }>('SELECT owner FROM pets WHERE id = 1').get()?.owner, 1)
+    assert.equal(db.inTransaction, false)
+    assert.deepEqual(committed(), ['a'])
+    close()
+  })
+
   it('commits what is pending on flush(), before the turn ends', async () => {
     const { db, committed, close, insert } = openPair()
     const groupCommit = new GroupCommit(db)

@@ -102,7 +102,7 @@ const MessageResponse = Type.Object({
 
 const errors = {
   400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse,
-  409: ErrorResponse, 502: ErrorResponse, 503: ErrorResponse, 504: ErrorResponse,
+  409: ErrorResponse, 502: ErrorResponse, 503: ErrorResponse, 504: ErrorResponse, 507: ErrorResponse,
 }
 
 /** The Idempotency-Key header, or the idempotencyKey field. */

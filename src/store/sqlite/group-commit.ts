@@ -17,7 +17,7 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
  */
 export class GroupCommit {
   private pending: PendingWrite[] = []
-  /** Outside a transaction this is BEGIN/COMMIT; inside one better-sqlite3 makes it a savepoint. */
+  /** Outside a transaction this is BEGIN/COMMIT (a lone write); inside one better-sqlite3 makes it a savepoint. */
   private readonly savepoint: (write: () => unknown) => unknown
 
   constructor(private readonly db: SqliteDatabase) {
@@ -37,23 +37,23 @@ export class GroupCommit {
     if (batch.length === 0) return
     this.pending = []
     const outcomes: Outcome[] = []
-    const grouped = batch.length > 1
-    // A lone write commits on its own, as it would without grouping.
-    const runOne = grouped ? this.savepoint : (write: () => unknown) => write()
     const runAll = (): void => {
       for (const { write } of batch) {
         try {
-          outcomes.push({ ok: true, value: runOne(write) })
+          outcomes.push({ ok: true, value: this.savepoint(write) })
         } catch (error) {
           // Some errors (a full disk, an I/O error) roll back the whole transaction: then nothing of the batch is stored.
-          if (grouped && !this.db.inTransaction) throw error
+          if (!this.db.inTransaction) throw error
           outcomes.push({ ok: false, error })
         }
       }
     }
     try {
-      if (grouped) this.db.transaction(runAll)()
-      else runAll()
+      // Always an explicit COMMIT, even for one write: in autocommit mode an UPDATE ... RETURNING read
+      // with get() commits when the statement is reset, and better-sqlite3 drops a failure there (a
+      // full disk): the caller had the row, and the change was gone. A lone write needs no savepoint.
+      if (batch.length === 1) outcomes.push({ ok: true, value: this.savepoint(batch[0]!.write) })
+      else this.db.transaction(runAll)()
     } catch (error) {
       for (const { reject } of batch) reject(error)
       return

@@ -18,11 +18,15 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const Database = require(workerData.driver)
 const db = new Database(workerData.file, { fileMustExist: true })
+let lastError
 const timer = setInterval(() => {
   try {
     db.pragma('wal_checkpoint(PASSIVE)')
+    lastError = undefined
   } catch (error) {
-    parentPort.postMessage(error.message)
+    // Reported once while it lasts (a full disk fails every attempt, five times a second).
+    if (error.message !== lastError) parentPort.postMessage(error.message)
+    lastError = error.message
   }
 }, workerData.intervalMs)
 parentPort.on('message', (message) => {
