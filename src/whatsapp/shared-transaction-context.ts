@@ -74,13 +74,14 @@ export function withSharedTransactionContext<T>(create: () => T): T {
       return new SocketScopedStore(store)
     }
   }
-  const exports = asyncHooks as unknown as { AsyncLocalStorage: unknown }
-  exports.AsyncLocalStorage = ScopedAsyncLocalStorage
+  // Node 20 exports the class as a plain value, Node 24 through a getter: both are configurable.
+  const original = Object.getOwnPropertyDescriptor(asyncHooks, 'AsyncLocalStorage')!
+  Object.defineProperty(asyncHooks, 'AsyncLocalStorage', { value: ScopedAsyncLocalStorage, writable: true, enumerable: true, configurable: true })
   syncBuiltinESMExports()
   try {
     return create()
   } finally {
-    exports.AsyncLocalStorage = Original
+    Object.defineProperty(asyncHooks, 'AsyncLocalStorage', original)
     syncBuiltinESMExports()
   }
 }
