@@ -3,19 +3,29 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { jidDecode } from '@whiskeysockets/baileys'
 import pino from 'pino'
-import { startControlServer } from '../sim/control-http.js'
-import { startSimulator } from '../sim/index.js'
+import { type ControlServer, startControlServer } from '../sim/control-http.js'
+import { type Simulator, startSimulator } from '../sim/index.js'
 
 // Demo: the product server against the loopback WhatsApp simulator, nothing real involved.
 // The product only gets WHATSAPP_URL / WHATSAPP_ROOT_KEY (and the media CA through NODE_EXTRA_CA_CERTS).
-const SIM_PORT = 7001
-const CONTROL_PORT = 7002
-const SERVER_PORT = 3000
-const ADMIN_API_KEY = 'demo-admin-key-change-me'
-const DATA_DIR = resolve('./data-demo')
+// PORT, HOST, DATA_DIR and ADMIN_API_KEY are honoured as by `npm start`; the demo only picks other defaults.
+const DEFAULT_PHONE_PORT = 7002
+const SERVER_PORT = process.env.PORT ?? '3000'
+const ADMIN_API_KEY = process.env.ADMIN_API_KEY ?? 'demo-admin-key-change-me'
+const DATA_DIR = resolve(process.env.DATA_DIR ?? './data-demo')
 
-const sim = await startSimulator({ port: SIM_PORT, logger: pino({ level: 'warn' }) })
-const control = await startControlServer(sim, { port: CONTROL_PORT })
+/** The virtual phone's page: DEMO_PHONE_PORT, else 7002, else (taken) any free port. */
+async function startVirtualPhone(sim: Simulator): Promise<ControlServer> {
+  const chosen = process.env.DEMO_PHONE_PORT
+  if (chosen !== undefined) return startControlServer(sim, { port: Number(chosen) })
+  return startControlServer(sim, { port: DEFAULT_PHONE_PORT }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EADDRINUSE') throw error
+    return startControlServer(sim, { port: 0 })
+  })
+}
+
+const sim = await startSimulator({ port: 0, logger: pino({ level: 'warn' }) })
+const control = await startVirtualPhone(sim)
 
 mkdirSync(DATA_DIR, { recursive: true })
 const caFile = resolve(DATA_DIR, 'sim-media-ca.pem')
@@ -37,7 +47,7 @@ const server = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     WHATSAPP_VERSION: '2.3000.1043857760',
     ADMIN_API_KEY,
     DATA_DIR,
-    PORT: String(SERVER_PORT),
+    PORT: SERVER_PORT,
     ALLOW_PRIVATE_URLS: 'true',
     NODE_EXTRA_CA_CERTS: caFile
   }
@@ -48,7 +58,8 @@ console.log(`
 
     server + dashboard:  http://localhost:${SERVER_PORT}
     admin key:           ${ADMIN_API_KEY}
-    virtual phone:       http://localhost:${CONTROL_PORT}
+    virtual phone:       ${control.url.replace('127.0.0.1', 'localhost')}
+    data:                ${DATA_DIR}
 
   Create a session in the dashboard, open "Phone number" under "Link a phone", enter any number
   (e.g. +1 555 000 1234) and type the code it shows into the virtual phone's pairing form.
