@@ -28,6 +28,8 @@ export interface Account {
   phoneNumber: string
   /** LID user part, stable per phone number */
   lid: string
+  /** the profile name the account's phone sends along with its own messages (notify) */
+  pushName: string
   devices: Map<number, LinkedDevice>
   nextDevice: number
 }
@@ -55,7 +57,7 @@ export class Accounts {
     let account = this.byPhone.get(phoneNumber)
     if (!account) {
       if (!isPhoneNumber(phoneNumber)) throw new Error(`not a phone number: ${phoneNumber}`)
-      account = { phoneNumber, lid: lidForPhone(phoneNumber), devices: new Map(), nextDevice: FIRST_COMPANION_DEVICE }
+      account = { phoneNumber, lid: lidForPhone(phoneNumber), pushName: `User ${phoneNumber.slice(-4)}`, devices: new Map(), nextDevice: FIRST_COMPANION_DEVICE }
       this.byPhone.set(phoneNumber, account)
       this.phoneByLid.set(account.lid, phoneNumber)
     }

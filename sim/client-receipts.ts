@@ -13,5 +13,8 @@ export async function handleClientReceipt(conn: Connection, receipt: BinaryNode,
     case 'server-error':
       // a media re-upload request, addressed to the account's own phone
       return answerMediaRetry(conn, receipt, ctx)
+    case 'read':
+    case 'read-self':
+      return ctx.presence.readFromClient(conn, receipt)
   }
 }

@@ -382,7 +382,9 @@ export class Connection implements ReceiptSocket {
         else this.unacked.delete(node.attrs.id ?? '')
         return
       case 'presence':
+        return this.ctx.presence.fromClient(this, node)
       case 'chatstate':
+        return this.ctx.presence.chatStateFromClient(this, node)
       case 'ib':
         return
       default:

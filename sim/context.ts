@@ -12,6 +12,7 @@ import type { LiveConnections } from './live-connections.js'
 import type { MediaHost } from './media-host.js'
 import type { PhoneMedia } from './phone-media.js'
 import type { PhonePeers } from './phone-peers.js'
+import type { PresenceDesk } from './presence.js'
 import type { PrivacyTokens } from './privacy-tokens.js'
 import type { ReceiptDelivery } from './receipt-delivery.js'
 
@@ -41,6 +42,8 @@ export interface SimContext {
   /** retry receipts the phones sent for messages they could not decrypt */
   retries: DecryptRetries
   privacyTokens: PrivacyTokens
+  /** presence subscriptions, contacts' presence and typing; records what clients signal */
+  presence: PresenceDesk
   groups: Groups
   media: MediaHost
   /** media contacts sent, which the recipient's phone can re-upload */

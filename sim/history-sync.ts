@@ -44,6 +44,8 @@ export async function sendInitialHistory(conn: Connection, ctx: SimContext): Pro
       attrs: {
         from: `${account.phoneNumber}@${PN_SERVER}`,
         sender_lid: `${account.lid}@${LID_SERVER}`,
+        // the phone's own messages carry its profile name, which is how a new device learns it
+        notify: account.pushName,
         id: newMessageId(),
         t: String(Math.floor(Date.now() / 1000)),
         type: 'text',

@@ -9,9 +9,9 @@ import { createServerIdentity } from './certificates.js'
 import { receiptNode } from './client-messages.js'
 import { CodePairings } from './code-pairings.js'
 import { Connection } from './connection.js'
-import { DecryptRetries } from './decrypt-retries.js'
-import { PrivacyTokens } from './privacy-tokens.js'
+import { ClientSignals, type ClientSignal } from './client-signals.js'
 import type { SimContext, SimOptions } from './context.js'
+import { DecryptRetries } from './decrypt-retries.js'
 import { Faults, type SilenceKind } from './faults.js'
 import { Groups, type NewGroup } from './groups.js'
 import { Inbox, type ReceivedMessage } from './inbox.js'
@@ -23,11 +23,15 @@ import { companionFor, makeLinkedCreds, parseQr } from './pairing.js'
 import { PhoneMedia } from './phone-media.js'
 import { PhonePeers } from './phone-peers.js'
 import { PreKeyPool } from './prekey-pool.js'
+import { type ContactPresence, PresenceDesk } from './presence.js'
+import { PrivacyTokens } from './privacy-tokens.js'
 import { ReceiptDelivery } from './receipt-delivery.js'
 
 export type { ReceivedMessage } from './inbox.js'
 export type { ConnectionLogEntry } from './live-connections.js'
+export type { ClientSignal } from './client-signals.js'
 export type { NewGroup } from './groups.js'
+export type { ContactPresence } from './presence.js'
 export type { MediaFile, MediaKind, OutgoingMedia } from './media-messages.js'
 
 export interface SimulatorOptions {
@@ -103,6 +107,14 @@ export interface Simulator {
    * (stale Signal session): the client re-sends on a fresh session. A phone asks at most 5 times per message.
    */
   retryReceiptsSent(): number
+  /** Read receipts, typing, presence and presence subscriptions the clients of `phoneNumber` (or all) sent, oldest first */
+  clientSignals(phoneNumber?: string): ClientSignal[]
+  /** resolves with the first client signal, already sent or coming, that matches */
+  waitForSignal(pred: (signal: ClientSignal) => boolean, timeoutMs?: number): Promise<ClientSignal>
+  /** a contact comes online or goes offline (with its last-seen time): accounts that subscribed to it hear at once */
+  setContactPresence(contactPhone: string, presence: ContactPresence): void
+  /** a contact types, records a voice note, or stops, in its chat with a linked account */
+  sendChatState(toPhone: string, fromPhone: string, state: 'composing' | 'recording' | 'paused'): void
   /** Trusted-contact privacy tokens the account's devices issued to contacts (WhatsApp Web: one per contact per 7 days). */
   privacyTokensIssued(phoneNumber: string): number
   /**
@@ -184,6 +196,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const peers = new PhonePeers(logger, options.ackOnly)
   const live = new LiveConnections<Connection>()
   const faults = new Faults()
+  const signals = new ClientSignals()
   const ctx: SimContext = {
     identity: createServerIdentity(),
     accounts,
@@ -193,6 +206,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     inbox: new Inbox(),
     retries: new DecryptRetries(),
     privacyTokens: new PrivacyTokens(),
+    presence: new PresenceDesk(accounts, live, signals),
     groups,
     media,
     phoneMedia: new PhoneMedia(),
@@ -286,6 +300,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     duplicatesDropped: () => ctx.inbox.duplicateCount(),
     retryReceiptsSent: () => ctx.retries.total,
     privacyTokensIssued: phoneNumber => ctx.privacyTokens.count(phoneNumber),
+    clientSignals: phoneNumber => signals.list().filter(signal => phoneNumber === undefined || signal.from === phoneNumber),
+    waitForSignal: (pred, timeoutMs = DEFAULT_WAIT_MS) => signals.wait(pred, timeoutMs),
+    setContactPresence: (contactPhone, presence) => ctx.presence.set(contactPhone, presence),
+    sendChatState: (toPhone, fromPhone, state) => ctx.presence.chatState(toPhone, fromPhone, state),
     queuedReceipts: phoneNumber =>
       [...(accounts.find(phoneNumber)?.devices.values() ?? [])].reduce((sum, device) => sum + ctx.receipts.queued(device), 0),
     waitForMessage: (pred, timeoutMs = DEFAULT_WAIT_MS) => ctx.inbox.wait(pred, timeoutMs),

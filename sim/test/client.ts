@@ -12,7 +12,7 @@ import { Agent as HttpsAgent } from 'node:https'
 import pino from 'pino'
 import { Agent as UndiciAgent } from 'undici'
 import { makeMemoryKeyStore } from '../memory-keys.js'
-import type { Simulator } from '../index.js'
+import { startSimulator, type Simulator, type SimulatorOptions } from '../index.js'
 
 export type Socket = ReturnType<typeof makeWASocket>
 
@@ -141,6 +141,23 @@ export async function eventually(check: () => boolean, timeoutMs = WAIT_MS): Pro
 }
 
 /** A client on freshly provisioned credentials (no QR), once its connection is open. */
+/** A simulator of its own with one linked, connected client: what most of a test file works against. */
+export async function simWithLinkedClient(
+  options: SimulatorOptions = {}
+): Promise<{ sim: Simulator; client: TestClient; phoneNumber: string; close(): Promise<void> }> {
+  const sim = await startSimulator(options)
+  const { client, phoneNumber } = await connectLinkedClient(sim)
+  return {
+    sim,
+    client,
+    phoneNumber,
+    close: async () => {
+      await client.end()
+      await sim.close()
+    }
+  }
+}
+
 export async function connectLinkedClient(sim: Simulator): Promise<{ client: TestClient; phoneNumber: string }> {
   const linked = sim.provision()
   const client = connectClient(sim, { creds: linked.creds })

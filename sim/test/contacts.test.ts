@@ -1,21 +1,16 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { startSimulator, type Simulator } from '../index.js'
-import { connectLinkedClient, type TestClient } from './client.js'
+import type { Simulator } from '../index.js'
+import { simWithLinkedClient, type TestClient } from './client.js'
 
 const NOBODY = '15550000404'
 let sim: Simulator
 let client: TestClient
 let phoneNumber: string
+let close: () => Promise<void>
 
-before(async () => {
-  sim = await startSimulator({ notOnWhatsApp: [NOBODY] })
-  ;({ client, phoneNumber } = await connectLinkedClient(sim))
-})
-after(async () => {
-  await client.end()
-  await sim.close()
-})
+before(async () => ({ sim, client, phoneNumber, close } = await simWithLinkedClient({ notOnWhatsApp: [NOBODY] })))
+after(() => close())
 
 test('onWhatsApp: any number exists except those listed as not on WhatsApp', async () => {
   const results = await client.sock.onWhatsApp('+15551234567@s.whatsapp.net', `${NOBODY}@s.whatsapp.net`)

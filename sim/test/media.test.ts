@@ -3,22 +3,17 @@ import { randomBytes } from 'node:crypto'
 import { after, before, test } from 'node:test'
 import { downloadMediaMessage, type WAMessage } from '@whiskeysockets/baileys'
 import pino from 'pino'
-import { startSimulator, type Simulator } from '../index.js'
-import { connectLinkedClient, mediaDownloadOptions, type TestClient } from './client.js'
+import type { Simulator } from '../index.js'
+import { simWithLinkedClient, mediaDownloadOptions, type TestClient } from './client.js'
 
 const CONTACT = '15554440000'
 let sim: Simulator
 let client: TestClient
 let phoneNumber: string
+let close: () => Promise<void>
 
-before(async () => {
-  sim = await startSimulator()
-  ;({ client, phoneNumber } = await connectLinkedClient(sim))
-})
-after(async () => {
-  await client.end()
-  await sim.close()
-})
+before(async () => ({ sim, client, phoneNumber, close } = await simWithLinkedClient()))
+after(() => close())
 
 test('a document the client sends is uploaded to the media host and decrypted by the contact', async () => {
   const data = randomBytes(50_000)

@@ -1,22 +1,17 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { proto } from '@whiskeysockets/baileys'
-import { startSimulator, type Simulator } from '../index.js'
-import { connectLinkedClient, type TestClient } from './client.js'
+import type { Simulator } from '../index.js'
+import { simWithLinkedClient, type TestClient } from './client.js'
 
 const CONTACT = '15559990000'
 let sim: Simulator
 let client: TestClient
 let phoneNumber: string
+let close: () => Promise<void>
 
-before(async () => {
-  sim = await startSimulator()
-  ;({ client, phoneNumber } = await connectLinkedClient(sim))
-})
-after(async () => {
-  await client.end()
-  await sim.close()
-})
+before(async () => ({ sim, client, phoneNumber, close } = await simWithLinkedClient()))
+after(() => close())
 
 const Status = proto.WebMessageInfo.Status
 
