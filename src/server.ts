@@ -10,6 +10,7 @@ import { LiveStream } from './events/live-stream.js'
 import { WebhookDispatcher } from './events/webhook-dispatcher.js'
 import { WebhookRegistry } from './events/webhook-registry.js'
 import { buildApp, type RouteEntry } from './http/app.js'
+import { ConversationService } from './messaging/conversations.js'
 import { Inbox } from './messaging/inbox.js'
 import { startInboundRecorder } from './messaging/inbound-recorder.js'
 import { Directory } from './messaging/directory.js'
@@ -151,6 +152,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     messages,
     directory,
     inbox: new Inbox(inbound, sessions),
+    conversations: new ConversationService(sessions, inbound),
     webhooks: { registry, deliveries, dispatcher },
     live,
     adminKey,

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import type { InboundMessage } from '../messaging/inbound-message.js'
 import type { MessageStatus } from '../messaging/message-status.js'
 import type { ConnectionState } from '../sessions/session-runtime.js'
-import type { EngineMessageStatus } from '../sessions/whatsapp-port.js'
+import type { EngineMessageStatus, PresenceUpdate } from '../sessions/whatsapp-port.js'
 
 /** Every event the domain publishes, by name. Webhooks and the live stream subscribe here. */
 export interface DomainEvents {
@@ -15,6 +15,8 @@ export interface DomainEvents {
   'webhook.attempted': { webhookId: string; result: 'delivered' | 'retry' | 'failed' }
   'message.status': { deviceId: string; messageId: string; type: string; status: MessageStatus; error: string | null }
   'message.received': { deviceId: string; message: InboundMessage }
+  /** A contact's presence or typing, as WhatsApp reported it. */
+  'presence.update': { deviceId: string } & PresenceUpdate
   /** Internal: a message the engine received, before it is stored. */
   'engine.message-received': { deviceId: string; message: InboundMessage; raw: Uint8Array }
   /** Internal: what the WhatsApp engine reported about a sent message, before the outbox applies it. */

@@ -46,6 +46,8 @@ export function startEventFeed({ bus, registry, deliveries, dispatcher, live, lo
       emit('session.status', deviceId, { state, lastError })),
     bus.subscribe('session.qr', ({ deviceId, qr, expiresAt }) =>
       emit('session.qr', deviceId, { qr, expiresAt: new Date(expiresAt).toISOString() })),
+    bus.subscribe('presence.update', ({ deviceId, lastSeen, ...presence }) =>
+      emit('presence.update', deviceId, { ...presence, lastSeen: lastSeen === null ? null : new Date(lastSeen).toISOString() })),
   ]
   return () => unsubscribers.forEach((unsubscribe) => unsubscribe())
 }

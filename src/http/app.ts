@@ -18,6 +18,7 @@ import type { DashboardSessions } from '../security/dashboard-sessions.js'
 import type { LiveStream } from '../events/live-stream.js'
 import type { Directory } from '../messaging/directory.js'
 import type { Inbox } from '../messaging/inbox.js'
+import type { ConversationService } from '../messaging/conversations.js'
 import type { MessageService } from '../messaging/message-service.js'
 import type { SessionKeys } from '../sessions/session-keys.js'
 import type { SessionManager } from '../sessions/session-manager.js'
@@ -31,6 +32,7 @@ import { dashboardRoutes } from './routes/dashboard.js'
 import { directoryRoutes } from './routes/directory.js'
 import { eventRoutes } from './routes/events.js'
 import { inboxRoutes } from './routes/inbox.js'
+import { conversationRoutes } from './routes/conversations.js'
 import { messageRoutes } from './routes/messages.js'
 import { operationsRoutes } from './routes/operations.js'
 import { sessionRoutes } from './routes/sessions.js'
@@ -70,6 +72,7 @@ export interface AppDeps {
   messages: MessageService
   directory: Directory
   inbox: Inbox
+  conversations: ConversationService
   webhooks: Omit<WebhookRoutesDeps, 'auth'>
   live: LiveStream
   adminKey: AdminKeyCheck
@@ -178,6 +181,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   await app.register(directoryRoutes, { directory: deps.directory, auth, routing: deps.routing })
   await app.register(uploadRoutes, { messages: deps.messages, auth, maxFileBytes: deps.maxMediaBytes })
   await app.register(inboxRoutes, { inbox: deps.inbox, auth, routing: deps.routing })
+  await app.register(conversationRoutes, { conversations: deps.conversations, auth, routing: deps.routing })
   await app.register(clusterRoutes, { cluster: deps.cluster, auth })
   await app.register(webhookRoutes, { ...deps.webhooks, auth })
   await app.register(eventRoutes, { live: deps.live, auth, heartbeatMs: EVENT_STREAM_HEARTBEAT_MS })

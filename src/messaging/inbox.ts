@@ -22,11 +22,12 @@ export class Inbox {
     return this.inbound.chats(deviceId, limit)
   }
 
-  async messages(deviceId: string, chat: string, limit: number, before?: number): Promise<InboundMessage[]> {
+  /** Received messages with when the session marked each read (epoch ms, null while unread). */
+  async messages(deviceId: string, chat: string, limit: number, before?: number): Promise<Array<InboundMessage & { readAt: number | null }>> {
     this.manager.get(deviceId)
     const jid = parseRecipient(chat)
     const records = await this.inbound.listByChat(deviceId, jid, limit, before)
-    return records.map((record) => JSON.parse(record.payload) as InboundMessage)
+    return records.map((record) => ({ ...(JSON.parse(record.payload) as InboundMessage), readAt: record.readAt }))
   }
 
   /** Streams a received message's media; WhatsApp is asked to re-upload it when the link has expired. */

@@ -43,8 +43,9 @@ export class MessageService {
       ...this.resolvers,
       sentBySession: async (id) => (await this.messages.get(id))?.deviceId === request.deviceId,
     })
+    // The typing shown before the message goes out does not count against the wait for WhatsApp's ack.
     const accepted = await this.outbox.accept(
-      request.deviceId, to, outgoing, request.idempotencyKey ?? null, request.queue ? undefined : this.sendTimeoutMs,
+      request.deviceId, to, outgoing, request.idempotencyKey ?? null, request.queue ? undefined : this.sendTimeoutMs + (outgoing.typingMs ?? 0),
     )
     const { record, created } = accepted
     if (!accepted.settled) return { record, to: record.recipient, created }

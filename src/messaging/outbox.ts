@@ -10,6 +10,7 @@ import { decodeMessage, encodeMessage } from './message-codec.js'
 import { canTransition, isSettled, MESSAGE_STATUSES, type MessageStatus } from './message-status.js'
 import type { OutgoingMessage } from './outgoing-content.js'
 import type { SendPacer } from './send-pacer.js'
+import { showTypingBefore } from './typing.js'
 
 export interface OutboxOptions {
   messages: MessageRepository
@@ -280,6 +281,7 @@ export class Outbox {
         await this.transition(next.id, 'failed', `${next.recipient.split('@')[0]} is not on WhatsApp`)
         return true
       }
+      await showTypingBefore(connection, next.recipient, outgoing, this.options.logger)
       written = await connection.send(next.recipient, outgoing, next.id)
     } catch (error) {
       if (error instanceof ConnectionClosedError || !manager.liveConnection(deviceId)) {

@@ -39,4 +39,6 @@ export interface OutgoingMessage {
   content: OutgoingContent
   /** Quote this message (a reply). */
   replyTo?: MessageRef
+  /** Show typing (recording, for a voice note) in the chat this long before the message goes out. */
+  typingMs?: number
 }

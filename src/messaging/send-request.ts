@@ -26,6 +26,7 @@ export interface SendContentInput {
   edit?: MessageRefInput & { text: string }
   delete?: MessageRefInput
   replyTo?: string | MessageRefInput
+  typingMs?: number
 }
 
 export const CONTENT_FIELDS = [
@@ -59,7 +60,7 @@ export async function buildOutgoingMessage(input: SendContentInput, resolvers: C
   })
   const content = await buildContent(present[0]!, input, resolvers, ref)
   const replyTo = typeof input.replyTo === 'string' ? await ref({ messageId: input.replyTo }) : input.replyTo && (await ref(input.replyTo))
-  return replyTo ? { content, replyTo } : { content }
+  return { content, ...(replyTo ? { replyTo } : {}), ...(input.typingMs ? { typingMs: input.typingMs } : {}) }
 }
 
 async function buildContent(

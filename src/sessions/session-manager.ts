@@ -297,6 +297,7 @@ export class SessionManager {
               this.deps.bus.publish('engine.message-status', { deviceId: id, messageId, status, error }),
             onMessageReceived: (id, message, raw) =>
               this.deps.bus.publish('engine.message-received', { deviceId: id, message, raw }),
+            onPresence: (id, update) => this.deps.bus.publish('presence.update', { deviceId: id, ...update }),
             onDisconnect: (id, code, reaction) => this.deps.bus.publish('session.disconnected', { deviceId: id, code, reaction }),
           },
       })

@@ -6,6 +6,7 @@ import type {
   Disconnect,
   EngineMessageStatus,
   LinkedAccount,
+  PresenceUpdate,
   WhatsAppConnection,
   WhatsAppConnector,
 } from './whatsapp-port.js'
@@ -43,6 +44,7 @@ export interface RuntimeObserver {
   onStoppedItself(deviceId: string): void
   onMessageStatus(deviceId: string, messageId: string, status: EngineMessageStatus, error: string | null): void
   onMessageReceived(deviceId: string, message: InboundMessage, raw: Uint8Array): void
+  onPresence(deviceId: string, update: PresenceUpdate): void
   onDisconnect(deviceId: string, code: number | undefined, reaction: string): void
 }
 
@@ -192,6 +194,7 @@ export class SessionRuntime {
       // Acks from a socket being replaced are still true statements about those messages.
       onMessageStatus: (messageId, status, error) => this.deps.observer.onMessageStatus(this.deviceId, messageId, status, error),
       onMessageReceived: (message, raw) => this.deps.observer.onMessageReceived(this.deviceId, message, raw),
+      onPresence: (update) => this.deps.observer.onPresence(this.deviceId, update),
       onClose: (disconnect) => {
         release()
         if (!isCurrent()) return

@@ -30,6 +30,42 @@ export interface ConnectionCallbacks {
   onMessageStatus(messageId: string, status: EngineMessageStatus, error: string | null): void
   /** A message someone sent; raw is the engine's own encoding, kept for media downloads. */
   onMessageReceived(message: InboundMessage, raw: Uint8Array): void
+  /** A contact's presence (after subscribePresence) or typing in a chat. */
+  onPresence(update: PresenceUpdate): void
+}
+
+/** What the account shows in one chat. */
+export type ChatPresence = 'typing' | 'recording' | 'paused'
+/** The account's own availability. */
+export type AccountPresence = 'online' | 'offline'
+/** What a contact shows: available or not, or typing or recording a voice note in a chat. */
+export type PresenceState = 'online' | 'offline' | 'typing' | 'recording'
+
+export interface PresenceUpdate {
+  /** The chat it concerns: the contact's own JID, or the group's. */
+  chat: string
+  /** Who: the contact (in a group, the member typing). */
+  participant: string
+  state: PresenceState
+  /** When the contact was last online (epoch ms), where they share it. */
+  lastSeen: number | null
+}
+
+/** A received message to mark read. */
+export interface ReadTarget {
+  id: string
+  /** In a group: the member who sent it. */
+  sender: string | null
+}
+
+/** Read receipts, typing and presence: what makes a session behave like a WhatsApp client in a chat. */
+export interface Conversations {
+  /** Sends read receipts for received messages of one chat. */
+  markRead(chat: string, messages: ReadTarget[]): Promise<void>
+  setChatPresence(chat: string, state: ChatPresence): Promise<void>
+  setPresence(state: AccountPresence): Promise<void>
+  /** Asks WhatsApp for this contact's presence updates (online, last seen, typing). */
+  subscribePresence(jid: string): Promise<void>
 }
 
 export interface WrittenMessage {
@@ -61,6 +97,7 @@ export interface NumberCheck {
 }
 
 export interface WhatsAppConnection {
+  readonly conversations: Conversations
   /** Groups this account is a member of. */
   groups(): Promise<GroupSummary[]>
   /** Which of these phone-number JIDs have WhatsApp. */

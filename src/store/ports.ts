@@ -114,18 +114,27 @@ export interface InboundRecord {
   /** The message as JSON (messaging/inbound-message.ts). */
   payload: string
   timestamp: number
+  /** When the session marked it read (epoch ms), null while unread. */
+  readAt: number | null
 }
 
 export interface ChatSummary {
   chat: string
   messages: number
+  unread: number
   lastTimestamp: number
 }
 
 export interface InboundMessageRepository {
   /** Stores the message unless this session already has one with its id; returns whether it was new. */
-  insert(record: InboundRecord, raw: Uint8Array | null): Promise<boolean>
+  insert(record: Omit<InboundRecord, 'readAt'>, raw: Uint8Array | null): Promise<boolean>
   get(deviceId: string, id: string): Promise<InboundRecord | undefined>
+  /** Those of these ids this session received, in no particular order. */
+  getMany(deviceId: string, ids: readonly string[]): Promise<InboundRecord[]>
+  /** The chat's received messages not marked read yet, oldest first. */
+  unread(deviceId: string, chat: string, limit: number): Promise<InboundRecord[]>
+  /** Marks these messages read at `at` (those already read keep their time). */
+  markRead(deviceId: string, ids: readonly string[], at: number): Promise<void>
   raw(deviceId: string, id: string): Promise<Uint8Array | undefined>
   /** Replaces the engine's encoding, e.g. after the media was uploaded again under a new path. */
   updateRaw(deviceId: string, id: string, raw: Uint8Array): Promise<void>

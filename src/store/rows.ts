@@ -64,9 +64,10 @@ export interface InboundRow {
   type: string
   payload: string
   timestamp: number
+  read_at: number | null
 }
 
-export const INBOUND_COLUMNS = 'device_id, id, chat, type, payload, timestamp'
+export const INBOUND_COLUMNS = 'device_id, id, chat, type, payload, timestamp, read_at'
 
 export const toInboundRecord = (row: InboundRow): InboundRecord => ({
   deviceId: row.device_id,
@@ -75,6 +76,7 @@ export const toInboundRecord = (row: InboundRow): InboundRecord => ({
   type: row.type,
   payload: row.payload,
   timestamp: row.timestamp,
+  readAt: row.read_at,
 })
 
 export interface WebhookRow {

@@ -20,6 +20,7 @@ import {
 } from '../sessions/whatsapp-port.js'
 import type { OutgoingMessage } from '../messaging/outgoing-content.js'
 import { databaseAuthState } from './auth-state.js'
+import { baileysConversations, forwardPresence } from './conversations.js'
 import { messageKey, toBaileysContent } from './baileys-content.js'
 import { toInboundMessage } from './inbound-translation.js'
 import { memoizeCurveVerify } from './curve-verify-memo.js'
@@ -151,6 +152,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       retiring.set(deviceId, auth.retire())
     }
     socket.ev.on('creds.update', saveCreds)
+    forwardPresence(socket, callbacks.onPresence)
 
     const handshakeWatchdog = setTimeout(() => socket.end(handshakeTimedOut()), options.connectTimeoutMs)
     let qrCount = 0
@@ -223,6 +225,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
 
     return {
       send,
+      conversations: baileysConversations(socket),
       groups: async () =>
         Object.values(await socket.groupFetchAllParticipating()).map((group) => ({
           jid: group.id,

@@ -97,6 +97,9 @@ describe('cluster: nodes sharing one PostgreSQL database, against the protocol s
 
     const checked = await api(third).post('/api/sessions/s00/check-numbers', { numbers: [CONTACT] })
     assert.equal(checked.status, 200, JSON.stringify(checked.body))
+    const typing = await api(third).post(`/api/sessions/s00/chats/${CONTACT}/presence`, { state: 'typing' })
+    assert.equal(typing.status, 200, JSON.stringify(typing.body))
+    await sim.waitForSignal((signal) => signal.kind === 'chatstate' && signal.from === phoneOf(0) && signal.to === `${CONTACT}@s.whatsapp.net`)
 
     const created = await api(other).post('/api/sessions', { deviceId: 'fresh' })
     assert.equal(created.status, 201)

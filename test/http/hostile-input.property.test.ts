@@ -31,6 +31,10 @@ const ROUTES: ReadonlyArray<{ method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: s
   { method: 'GET', path: '/api/sessions/:deviceId/chats' },
   { method: 'GET', path: '/api/sessions/:deviceId/chats/:chat/messages' },
   { method: 'GET', path: '/api/sessions/:deviceId/messages/:messageId/media' },
+  { method: 'POST', path: '/api/sessions/:deviceId/chats/:chat/read' },
+  { method: 'POST', path: '/api/sessions/:deviceId/chats/:chat/presence' },
+  { method: 'POST', path: '/api/sessions/:deviceId/presence' },
+  { method: 'POST', path: '/api/sessions/:deviceId/contacts/:contact/presence/subscribe' },
   { method: 'POST', path: '/api/sessions/:deviceId/pairing-code' },
   { method: 'POST', path: '/api/dashboard/login' },
   { method: 'GET', path: '/api/dashboard/session' },
@@ -70,6 +74,7 @@ const body = fc.oneof(
     numbers: fc.array(hostileString, { maxLength: 3 }), sendRatePerMinute: hostileValue, idempotencyKey: hostileValue,
     url: hostileString, events: fc.array(hostileString, { maxLength: 3 }), secret: hostileValue,
     phoneNumber: hostileValue, adminKey: hostileValue,
+    messageIds: fc.oneof(hostileValue, fc.array(hostileString, { maxLength: 3 })), state: hostileValue, typingMs: hostileValue,
   }, { requiredKeys: [] }),
   fc.dictionary(hostileString, hostileValue, { maxKeys: 4 }),
   fc.jsonValue(),
@@ -116,7 +121,7 @@ describe('hostile input on every route', async () => {
   const snapshot = async (): Promise<string> =>
     JSON.stringify({
       sessions: server.sessions.list(),
-      sockets: connector.connections.map((c) => [c.deviceId, c.closed, c.loggedOut, c.sent.length]),
+      sockets: connector.connections.map((c) => [c.deviceId, c.closed, c.loggedOut, c.sent.length, c.conversationCalls.length]),
       forgotten: connector.forgotten,
       webhooks: await Promise.all(['shop-1', 'idle'].map((id) => read(`/api/sessions/${id}/webhooks`))),
       deliveries: await Promise.all(['failed', 'pending'].map((status) => read(`/api/webhooks/deliveries?status=${status}`))),
@@ -129,7 +134,7 @@ describe('hostile input on every route', async () => {
   it('never answers 5xx, always JSON, and a 4xx changes nothing', async () => {
     await fc.assert(
       fc.asyncProperty(request, async (input) => {
-        const path = input.route.path.replace(/:(deviceId|messageId|webhookId|chat|id)/g, encodeURIComponent(input.deviceId))
+        const path = input.route.path.replace(/:(deviceId|messageId|webhookId|chat|contact|id)/g, encodeURIComponent(input.deviceId))
         const payload = input.rawBody ?? (input.body === undefined ? undefined : JSON.stringify(input.body))
         const options: InjectOptions = {
           method: input.route.method,

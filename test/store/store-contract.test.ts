@@ -348,7 +348,7 @@ for (const backend of backends) {
         assert.equal(await store.inbound.insert(inbound('i1', 'c1', 100), new Uint8Array([1, 2, 3])), true)
         assert.equal(await store.inbound.insert({ ...inbound('i1', 'c2', 200), payload: 'changed' }, null), false)
         assert.equal(await store.inbound.insert(inbound('i1', 'c1', 100, 'dev2'), null), true)
-        assert.deepEqual(await store.inbound.get('dev1', 'i1'), inbound('i1', 'c1', 100))
+        assert.deepEqual(await store.inbound.get('dev1', 'i1'), { ...inbound('i1', 'c1', 100), readAt: null })
         assert.equal(await store.inbound.get('dev1', 'missing'), undefined)
         const raw = await store.inbound.raw('dev1', 'i1')
         assert.ok(Buffer.isBuffer(raw))
@@ -380,13 +380,34 @@ for (const backend of backends) {
         await store.inbound.insert(inbound('c', 'c2', 400), null)
         await store.inbound.insert(inbound('d', 'c3', 300), null)
         await store.inbound.insert(inbound('e', 'c4', 900, 'dev2'), null)
+        await store.inbound.markRead('dev1', ['a'], 1000)
         assert.deepEqual(await store.inbound.chats('dev1', 10), [
-          { chat: 'c2', messages: 1, lastTimestamp: 400 },
-          { chat: 'c3', messages: 1, lastTimestamp: 300 },
-          { chat: 'c1', messages: 2, lastTimestamp: 150 },
+          { chat: 'c2', messages: 1, unread: 1, lastTimestamp: 400 },
+          { chat: 'c3', messages: 1, unread: 1, lastTimestamp: 300 },
+          { chat: 'c1', messages: 2, unread: 1, lastTimestamp: 150 },
         ])
         assert.deepEqual((await store.inbound.chats('dev1', 1)).map((c) => c.chat), ['c2'])
         assert.deepEqual(await store.inbound.chats('nobody', 10), [])
+      })
+
+      it('finds messages by id, lists a chat\'s unread ones oldest first, and marks them read once', async () => {
+        await store.inbound.insert(inbound('a', 'c1', 300), null)
+        await store.inbound.insert(inbound('b', 'c1', 100), null)
+        await store.inbound.insert(inbound('c', 'c1', 200), null)
+        await store.inbound.insert(inbound('d', 'c2', 50), null)
+        await store.inbound.insert(inbound('a', 'c1', 300, 'dev2'), null)
+        const sorted = (records: Array<{ id: string }>) => records.map((r) => r.id).sort()
+        assert.deepEqual(sorted(await store.inbound.getMany('dev1', ['a', 'd', 'missing'])), ['a', 'd'])
+        assert.deepEqual(await store.inbound.getMany('dev1', []), [])
+        assert.deepEqual((await store.inbound.unread('dev1', 'c1', 10)).map((r) => r.id), ['b', 'c', 'a'])
+        assert.deepEqual((await store.inbound.unread('dev1', 'c1', 2)).map((r) => r.id), ['b', 'c'])
+
+        await store.inbound.markRead('dev1', ['b', 'a', 'missing'], 1000)
+        await store.inbound.markRead('dev1', ['b'], 2000)
+        assert.deepEqual((await store.inbound.unread('dev1', 'c1', 10)).map((r) => r.id), ['c'])
+        assert.equal((await store.inbound.get('dev1', 'b'))?.readAt, 1000, 'a second read keeps the first time')
+        assert.equal((await store.inbound.get('dev2', 'a'))?.readAt, null, 'another session\'s copy stays unread')
+        assert.deepEqual((await store.inbound.listByChat('dev1', 'c1', 10)).map((r) => [r.id, r.readAt]), [['a', 1000], ['c', null], ['b', 1000]])
       })
 
       it('deletes messages stored before a time and counts them', async () => {

@@ -3,11 +3,13 @@ import type { InboundMessage } from '../../src/messaging/inbound-message.js'
 import type { OutgoingMessage } from '../../src/messaging/outgoing-content.js'
 import type {
   ConnectionCallbacks,
+  Conversations,
   Disconnect,
   EngineMessageStatus,
   GroupSummary,
   LinkedAccount,
   NumberCheck,
+  PresenceUpdate,
   WhatsAppConnection,
   WhatsAppConnector,
   WrittenMessage,
@@ -30,6 +32,14 @@ export class FakeConnection implements WhatsAppConnection {
   readonly notOnWhatsApp = new Set<string>()
   /** Every checkNumbers query, to see what the cache saved. */
   readonly numberQueries: string[][] = []
+  /** Every conversation call (read receipts, typing, presence), in order, as [method, ...arguments]. */
+  readonly conversationCalls: unknown[][] = []
+  readonly conversations: Conversations = {
+    markRead: async (...args) => void this.conversationCalls.push(['markRead', ...args]),
+    setChatPresence: async (...args) => void this.conversationCalls.push(['setChatPresence', ...args]),
+    setPresence: async (...args) => void this.conversationCalls.push(['setPresence', ...args]),
+    subscribePresence: async (...args) => void this.conversationCalls.push(['subscribePresence', ...args]),
+  }
 
   constructor(
     readonly deviceId: string,
@@ -53,6 +63,10 @@ export class FakeConnection implements WhatsAppConnection {
 
   async downloadMedia(raw: Uint8Array): Promise<{ stream: NodeJS.ReadableStream }> {
     return { stream: Readable.from([Buffer.from(raw)]) }
+  }
+
+  emitPresence(update: PresenceUpdate): void {
+    this.callbacks.onPresence(update)
   }
 
   emitQr(code = 'qr-code', expiresAt = Date.now() + 60_000): void {

@@ -23,6 +23,7 @@ function setup(reconnect = { baseDelayMs: 1000, maxDelayMs: 8000, maxAttempts: 3
       onStoppedItself: (id) => stoppedItself.push(id),
       onMessageStatus: () => undefined,
       onMessageReceived: () => undefined,
+      onPresence: () => undefined,
       onDisconnect: () => undefined,
     },
   })
@@ -262,7 +263,7 @@ describe('SessionRuntime with a shared connect gate', () => {
     const connector = new FakeConnector()
     const observer = {
       onStateChange: () => undefined, onAccount: () => undefined, onStoppedItself: () => undefined,
-      onMessageStatus: () => undefined, onMessageReceived: () => undefined, onDisconnect: () => undefined,
+      onMessageStatus: () => undefined, onMessageReceived: () => undefined, onPresence: () => undefined, onDisconnect: () => undefined,
     }
     const make = (id: string) => new SessionRuntime(id, {
       connector, gate, observer, logger: pino({ level: 'silent' }),

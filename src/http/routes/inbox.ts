@@ -30,7 +30,12 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<InboxRoutesDeps> = async (ap
       response: {
         200: Type.Object({
           success: Type.Literal(true),
-          chats: Type.Array(Type.Object({ chat: Type.String(), messages: Type.Integer(), lastMessageAt: Type.String({ format: 'date-time' }) })),
+          chats: Type.Array(Type.Object({
+            chat: Type.String(),
+            messages: Type.Integer(),
+            unread: Type.Integer({ description: 'Received messages not marked read yet (POST .../chats/:chat/read)' }),
+            lastMessageAt: Type.String({ format: 'date-time' }),
+          })),
         }),
         ...errors,
       },
@@ -41,6 +46,7 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<InboxRoutesDeps> = async (ap
     chats: (await inbox.chats(request.params.deviceId, request.query.limit ?? 100)).map((chat) => ({
       chat: chat.chat,
       messages: chat.messages,
+      unread: chat.unread,
       lastMessageAt: new Date(chat.lastTimestamp).toISOString(),
     })),
   }))
@@ -64,7 +70,11 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<InboxRoutesDeps> = async (ap
     const messages = await inbox.messages(deviceId, chat, request.query.limit ?? 50, before)
     return {
       success: true as const,
-      messages: messages.map((message) => ({ ...message, timestamp: new Date(message.timestamp).toISOString() })),
+      messages: messages.map((message) => ({
+        ...message,
+        timestamp: new Date(message.timestamp).toISOString(),
+        readAt: message.readAt === null ? null : new Date(message.readAt).toISOString(),
+      })),
     }
   })
 

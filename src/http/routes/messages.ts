@@ -1,6 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { invalidInput } from '../../errors.js'
+import { MAX_TYPING_MS } from '../../messaging/typing.js'
 import type { MessageService, SendOutcome } from '../../messaging/message-service.js'
 import type { Authenticator } from '../auth.js'
 import { DeviceId, ErrorResponse, KEY_OR_QUERY_SECURITY } from '../schemas.js'
@@ -58,6 +59,11 @@ const SendBody = Type.Object({
   edit: Type.Optional(Type.Object({ ...MessageRef, text: Text(65_536) })),
   delete: Type.Optional(Type.Object(MessageRef)),
   replyTo: Type.Optional(Type.Union([Text(128), Type.Object(MessageRef)])),
+  typingMs: Type.Optional(Type.Integer({
+    minimum: 0,
+    maximum: MAX_TYPING_MS,
+    description: 'Show typing (recording, for a voice note) this long before the message goes out; queued messages too, one after another',
+  })),
   queue: Type.Optional(Type.Boolean({ description: 'Answer 202 at once; the outbox sends when the session is connected' })),
   idempotencyKey: Type.Optional(Text(200)),
 })

@@ -16,6 +16,19 @@ export function createPostgresInboundRepository(pool: PgPool): InboundMessageRep
       const { rows } = await pool.query<InboundRow>(`SELECT ${COLUMNS} FROM inbound_messages WHERE device_id = $1 AND id = $2`, [deviceId, id])
       return rows[0] && toRecord(rows[0])
     },
+    getMany: async (deviceId, ids) =>
+      (await pool.query<InboundRow>(`SELECT ${COLUMNS} FROM inbound_messages WHERE device_id = $1 AND id = ANY($2)`, [deviceId, ids])).rows.map(toRecord),
+    unread: async (deviceId, chat, limit) =>
+      (
+        await pool.query<InboundRow>(
+          `SELECT ${COLUMNS} FROM inbound_messages WHERE device_id = $1 AND chat = $2 AND read_at IS NULL
+           ORDER BY timestamp, seq LIMIT $3`,
+          [deviceId, chat, limit],
+        )
+      ).rows.map(toRecord),
+    markRead: async (deviceId, ids, at) => {
+      await pool.query('UPDATE inbound_messages SET read_at = $1 WHERE device_id = $2 AND id = ANY($3) AND read_at IS NULL', [at, deviceId, ids])
+    },
     raw: async (deviceId, id) =>
       (await pool.query<{ raw: Buffer | null }>('SELECT raw FROM inbound_messages WHERE device_id = $1 AND id = $2', [deviceId, id])).rows[0]?.raw ??
       undefined,
@@ -32,12 +45,12 @@ export function createPostgresInboundRepository(pool: PgPool): InboundMessageRep
       ).rows.map(toRecord),
     chats: async (deviceId, limit) =>
       (
-        await pool.query<{ chat: string; messages: number; last: number }>(
-          `SELECT chat, COUNT(*) AS messages, MAX(timestamp) AS last FROM inbound_messages WHERE device_id = $1
-           GROUP BY chat ORDER BY last DESC LIMIT $2`,
+        await pool.query<{ chat: string; messages: number; unread: number; last: number }>(
+          `SELECT chat, COUNT(*)::int AS messages, (COUNT(*) FILTER (WHERE read_at IS NULL))::int AS unread, MAX(timestamp) AS last
+           FROM inbound_messages WHERE device_id = $1 GROUP BY chat ORDER BY last DESC LIMIT $2`,
           [deviceId, limit],
         )
-      ).rows.map((row) => ({ chat: row.chat, messages: row.messages, lastTimestamp: row.last })),
+      ).rows.map((row) => ({ chat: row.chat, messages: row.messages, unread: row.unread, lastTimestamp: row.last })),
     deleteOlderThan: async (createdBefore) => (await pool.query('DELETE FROM inbound_messages WHERE created_at < $1', [createdBefore])).rowCount ?? 0,
   }
 }

@@ -133,7 +133,14 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX cluster_events_by_age ON cluster_events (created_at);
   `,
+  // Read receipts: when the session marked a received message read.
+  `
+  ALTER TABLE inbound_messages ADD COLUMN read_at BIGINT;
+  CREATE INDEX inbound_unread ON inbound_messages (device_id, chat, timestamp) WHERE read_at IS NULL;
+  `,
 ]
+
+export const SCHEMA_VERSION = MIGRATIONS.length
 
 /**
  * Brings the schema (the first on search_path) up to date. The transaction-scoped advisory lock,

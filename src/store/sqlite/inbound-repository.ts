@@ -13,9 +13,20 @@ export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessag
     `SELECT ${COLUMNS} FROM inbound_messages WHERE device_id = ? AND chat = ? AND timestamp < ?
      ORDER BY timestamp DESC, seq DESC LIMIT ?`,
   )
-  const chats = db.prepare<[string, number], { chat: string; messages: number; last: number }>(
-    `SELECT chat, COUNT(*) AS messages, MAX(timestamp) AS last FROM inbound_messages WHERE device_id = ?
-     GROUP BY chat ORDER BY last DESC LIMIT ?`,
+  const chats = db.prepare<[string, number], { chat: string; messages: number; unread: number; last: number }>(
+    `SELECT chat, COUNT(*) AS messages, SUM(read_at IS NULL) AS unread, MAX(timestamp) AS last FROM inbound_messages
+     WHERE device_id = ? GROUP BY chat ORDER BY last DESC LIMIT ?`,
+  )
+  // Id lists travel as one JSON array: one statement whatever their number.
+  const many = db.prepare<[string, string], InboundRow>(
+    `SELECT ${COLUMNS} FROM inbound_messages WHERE device_id = ? AND id IN (SELECT value FROM json_each(?))`,
+  )
+  const unread = db.prepare<[string, string, number], InboundRow>(
+    `SELECT ${COLUMNS} FROM inbound_messages WHERE device_id = ? AND chat = ? AND read_at IS NULL
+     ORDER BY timestamp, seq LIMIT ?`,
+  )
+  const markRead = db.prepare<[number, string, string]>(
+    `UPDATE inbound_messages SET read_at = ? WHERE device_id = ? AND id IN (SELECT value FROM json_each(?)) AND read_at IS NULL`,
   )
   const setRaw = db.prepare('UPDATE inbound_messages SET raw = ? WHERE device_id = ? AND id = ?')
   const prune = db.prepare('DELETE FROM inbound_messages WHERE created_at < ?')
@@ -28,12 +39,15 @@ export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessag
       const row = one.get(deviceId, id)
       return row && toRecord(row)
     },
+    getMany: async (deviceId, ids) => many.all(deviceId, JSON.stringify(ids)).map(toRecord),
+    unread: async (deviceId, chat, limit) => unread.all(deviceId, chat, limit).map(toRecord),
+    markRead: async (deviceId, ids, at) => void markRead.run(at, deviceId, JSON.stringify(ids)),
     raw: async (deviceId, id) => rawOf.get(deviceId, id)?.raw ?? undefined,
     updateRaw: async (deviceId, id, raw) => void setRaw.run(Buffer.from(raw), deviceId, id),
     listByChat: async (deviceId, chat, limit, before = Number.MAX_SAFE_INTEGER) =>
       byChat.all(deviceId, chat, before, limit).map(toRecord),
     chats: async (deviceId, limit): Promise<ChatSummary[]> =>
-      chats.all(deviceId, limit).map((row) => ({ chat: row.chat, messages: row.messages, lastTimestamp: row.last })),
+      chats.all(deviceId, limit).map((row) => ({ chat: row.chat, messages: row.messages, unread: row.unread, lastTimestamp: row.last })),
     deleteOlderThan: async (createdBefore) => prune.run(createdBefore).changes,
   }
 }

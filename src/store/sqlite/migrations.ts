@@ -102,6 +102,11 @@ const MIGRATIONS: readonly string[] = [
   DROP INDEX messages_pending;
   CREATE INDEX messages_by_status ON messages (status, device_id, seq);
   `,
+  // Read receipts: when the session marked a received message read.
+  `
+  ALTER TABLE inbound_messages ADD COLUMN read_at INTEGER;
+  CREATE INDEX inbound_unread ON inbound_messages (device_id, chat, timestamp) WHERE read_at IS NULL;
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

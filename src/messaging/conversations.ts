@@ -1,0 +1,74 @@
+import { DomainError } from '../errors.js'
+import type { SessionManager } from '../sessions/session-manager.js'
+import type { AccountPresence, ChatPresence, Conversations, ReadTarget } from '../sessions/whatsapp-port.js'
+import type { InboundMessageRepository, InboundRecord } from '../store/ports.js'
+import type { InboundMessage } from './inbound-message.js'
+import { parseRecipient } from './recipient.js'
+
+/** The most messages one read request marks (a chat's whole backlog in one call would be one huge stanza). */
+export const MAX_READ_PER_REQUEST = 1000
+
+/**
+ * What an application does in a chat besides sending: mark received messages read, show typing,
+ * set the account online or offline, follow a contact's presence. Needs the session connected.
+ */
+export class ConversationService {
+  constructor(
+    private readonly manager: SessionManager,
+    private readonly inbound: InboundMessageRepository,
+  ) {}
+
+  /**
+   * Sends read receipts for these received messages of the chat, or for all its unread ones, and
+   * records them as read. Returns how many were marked.
+   */
+  async markRead(deviceId: string, chatInput: string, messageIds?: readonly string[]): Promise<number> {
+    const chat = parseRecipient(chatInput)
+    const conversations = this.conversationsOf(deviceId)
+    const records = messageIds === undefined
+      ? await this.inbound.unread(deviceId, chat, MAX_READ_PER_REQUEST)
+      : await this.receivedIn(deviceId, chat, messageIds)
+    if (records.length === 0) return 0
+    await conversations.markRead(chat, records.map(readTarget))
+    await this.inbound.markRead(deviceId, records.map((record) => record.id), Date.now())
+    return records.length
+  }
+
+  async setChatPresence(deviceId: string, chatInput: string, state: ChatPresence): Promise<void> {
+    const chat = parseRecipient(chatInput)
+    await this.conversationsOf(deviceId).setChatPresence(chat, state)
+  }
+
+  async setPresence(deviceId: string, state: AccountPresence): Promise<void> {
+    await this.conversationsOf(deviceId).setPresence(state)
+  }
+
+  /** Returns the JID subscribed to. */
+  async subscribePresence(deviceId: string, contactInput: string): Promise<string> {
+    const jid = parseRecipient(contactInput)
+    if (jid.endsWith('@g.us')) throw new DomainError('invalid_input', 'Presence is followed per person: contact must be a phone number or a user JID, not a group')
+    await this.conversationsOf(deviceId).subscribePresence(jid)
+    return jid
+  }
+
+  private conversationsOf(deviceId: string): Conversations {
+    return this.manager.requireConnection(deviceId).conversations
+  }
+
+  /** The stored received messages with these ids, all of this chat, or a 404 naming those that are not. */
+  private async receivedIn(deviceId: string, chat: string, ids: readonly string[]): Promise<InboundRecord[]> {
+    const unique = [...new Set(ids)]
+    const found = new Map((await this.inbound.getMany(deviceId, unique)).filter((record) => record.chat === chat).map((record) => [record.id, record]))
+    const missing = unique.filter((id) => !found.has(id))
+    if (missing.length > 0) {
+      throw new DomainError('not_found', `No received message of ${chat} with id ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`)
+    }
+    return unique.map((id) => found.get(id)!)
+  }
+}
+
+/** A group's receipt names the member who sent the message, by the address WhatsApp used for them. */
+function readTarget(record: InboundRecord): ReadTarget {
+  const message = JSON.parse(record.payload) as InboundMessage
+  return { id: record.id, sender: message.isGroup ? (message.sender.lid ?? message.sender.jid) : null }
+}
