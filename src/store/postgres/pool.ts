@@ -30,6 +30,12 @@ export function createPool(url: string, poolSize = 10): PgPool {
 export async function inTransaction<T>(pool: PgPool, work: (client: PgClient) => Promise<T>): Promise<T> {
   const client = await pool.connect()
   let broken: Error | undefined
+  // A checked-out client whose connection drops between two queries emits 'error', which the pool
+  // only listens for on idle clients: unheard, it would end the process. The next query fails instead.
+  const onError = (error: Error): void => {
+    broken = error
+  }
+  client.on('error', onError)
   try {
     await client.query('BEGIN')
     const result = await work(client)
@@ -42,6 +48,7 @@ export async function inTransaction<T>(pool: PgPool, work: (client: PgClient) =>
     })
     throw error
   } finally {
+    client.off('error', onError)
     client.release(broken)
   }
 }
