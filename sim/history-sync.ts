@@ -1,9 +1,8 @@
 import { deflateSync } from 'node:zlib'
-import { proto, type BinaryNode } from '@whiskeysockets/baileys'
-import { LID_SERVER, PN_SERVER } from './accounts.js'
+import { proto } from '@whiskeysockets/baileys'
 import type { Connection } from './connection.js'
 import type { SimContext } from './context.js'
-import { newMessageId } from './inbound-delivery.js'
+import { sendFromOwnPhone } from './own-phone.js'
 
 const { HistorySyncType } = proto.HistorySync
 const NotificationType = proto.Message.HistorySyncType
@@ -28,31 +27,7 @@ function notification(payloadType: proto.HistorySync.HistorySyncType, syncType: 
   }
 }
 
-/**
- * The account's own phone (device 0) sends the device its history sync, Signal-encrypted like
- * any message between one's own devices; Baileys only accepts it from its own account.
- */
+/** The account's own phone sends a newly linked device its history sync. */
 export async function sendInitialHistory(conn: Connection, ctx: SimContext): Promise<void> {
-  const keys = conn.linked?.keys
-  const account = conn.account
-  if (!keys || !account) return
-  const phone = ctx.peers.get(account.phoneNumber)
-  for (const [payloadType, syncType] of CHUNKS) {
-    const { type, ciphertext } = await phone.encrypt(conn.lidJid, keys, notification(payloadType, syncType))
-    const stanza: BinaryNode = {
-      tag: 'message',
-      attrs: {
-        from: `${account.phoneNumber}@${PN_SERVER}`,
-        sender_lid: `${account.lid}@${LID_SERVER}`,
-        // the phone's own messages carry its profile name, which is how a new device learns it
-        notify: account.pushName,
-        id: newMessageId(),
-        t: String(Math.floor(Date.now() / 1000)),
-        type: 'text',
-        category: 'peer'
-      },
-      content: [{ tag: 'enc', attrs: { v: '2', type }, content: ciphertext }]
-    }
-    conn.send(stanza)
-  }
+  for (const [payloadType, syncType] of CHUNKS) await sendFromOwnPhone(conn, ctx, notification(payloadType, syncType))
 }

@@ -21,6 +21,7 @@ import { MediaHost } from './media-host.js'
 import { hostedMediaMessage, type OutgoingMedia } from './media-messages.js'
 import { companionFor, makeLinkedCreds, parseQr } from './pairing.js'
 import { PhoneMedia } from './phone-media.js'
+import { copySentMessageToDevices } from './own-phone.js'
 import { PhonePeers } from './phone-peers.js'
 import { PreKeyPool } from './prekey-pool.js'
 import { type ContactPresence, PresenceDesk } from './presence.js'
@@ -126,6 +127,8 @@ export interface Simulator {
   /** a contact (fromPhone) writes to a linked account; encrypted (default true) uses real Signal */
   sendText(toPhone: string, fromPhone: string, text: string, opts?: { encrypted?: boolean }): Promise<{ id: string }>
   sendMessage(toPhone: string, fromPhone: string, message: proto.IMessage, opts?: { encrypted?: boolean }): Promise<{ id: string }>
+  /** the user of a linked account types a message on the phone to a contact: its live linked devices get a copy (deviceSentMessage) */
+  sendFromPhone(phoneNumber: string, toPhone: string, message: proto.IMessage): Promise<{ id: string }>
   /** a group on the server; participants are phone numbers (paired accounts or contacts), the owner is added if missing */
   createGroup(spec: NewGroup): { jid: string }
   /** a participant writes to a group: delivered to every linked account in it but the sender; encrypted (default true) uses sender keys */
@@ -310,6 +313,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 
     sendText: (toPhone, fromPhone, text, sendOpts) => sendMessage(toPhone, fromPhone, { conversation: text }, sendOpts),
     sendMessage,
+    sendFromPhone: async (phoneNumber, toPhone, message) => ({ id: await copySentMessageToDevices(ctx, phoneNumber, toPhone, message) }),
 
     mediaCaPem: media.caPem,
     mediaHost: media.hostname,

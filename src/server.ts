@@ -129,7 +129,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
   const liveOutlet = cluster ? cluster.attach({ catalog: sessionRepository, sessions, outbox, registry, live }) : live
   const metrics = createMetrics(bus, sessions, cluster && config.nodeId)
   const stopJobs = [
-    startInboundRecorder(bus, inbound, logger.child({ module: 'inbox' })),
+    startInboundRecorder(bus, inbound, stores.messages, logger.child({ module: 'inbox' })),
     startEventFeed({ bus, registry, deliveries, dispatcher, live: liveOutlet, logger: logger.child({ module: 'events' }) }),
     bus.subscribe('session.deleted', ({ deviceId }) => registry.forgetSession(deviceId)),
   ]

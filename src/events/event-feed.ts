@@ -38,8 +38,8 @@ export function startEventFeed({ bus, registry, deliveries, dispatcher, live, lo
   }
 
   const unsubscribers = [
-    bus.subscribe('message.received', ({ deviceId, message }) =>
-      emit('message.received', deviceId, { ...message, timestamp: new Date(message.timestamp).toISOString() })),
+    ...(['message.received', 'message.sent'] as const).map((type) =>
+      bus.subscribe(type, ({ deviceId, message }) => emit(type, deviceId, { ...message, timestamp: new Date(message.timestamp).toISOString() }))),
     bus.subscribe('message.status', ({ deviceId, messageId, status, error }) =>
       emit('message.status', deviceId, { messageId, status, error })),
     bus.subscribe('session.status', ({ deviceId, state, lastError }) =>

@@ -58,7 +58,8 @@ export class ConversationService {
   /** The stored received messages with these ids, all of this chat, or a 404 naming those that are not. */
   private async receivedIn(deviceId: string, chat: string, ids: readonly string[]): Promise<InboundRecord[]> {
     const unique = [...new Set(ids)]
-    const found = new Map((await this.inbound.getMany(deviceId, unique)).filter((record) => record.chat === chat).map((record) => [record.id, record]))
+    const received = (await this.inbound.getMany(deviceId, unique)).filter((record) => record.chat === chat && !record.fromMe)
+    const found = new Map(received.map((record) => [record.id, record]))
     const missing = unique.filter((id) => !found.has(id))
     if (missing.length > 0) {
       throw new DomainError('not_found', `No received message of ${chat} with id ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`)

@@ -26,9 +26,11 @@ export interface Sender {
 
 export interface InboundMessage {
   id: string
-  /** The chat: the sender's JID, or the group's. */
+  /** The chat: the other person's JID, or the group's. */
   chat: string
   isGroup: boolean
+  /** Sent by this account from another of its devices (the phone), not received. */
+  fromMe: boolean
   sender: Sender
   /** When WhatsApp says it was sent, epoch ms. */
   timestamp: number

@@ -28,7 +28,10 @@ export interface ConnectionCallbacks {
   onClose(disconnect: Disconnect): void
   /** A server ack, a receipt or an error ack for a message this session sent. */
   onMessageStatus(messageId: string, status: EngineMessageStatus, error: string | null): void
-  /** A message someone sent; raw is the engine's own encoding, kept for media downloads. */
+  /**
+   * A message in one of the account's chats: someone else's, or one the account sent from another
+   * of its devices (fromMe). raw is the engine's own encoding, kept for media downloads.
+   */
   onMessageReceived(message: InboundMessage, raw: Uint8Array): void
   /** A contact's presence (after subscribePresence) or typing in a chat. */
   onPresence(update: PresenceUpdate): void

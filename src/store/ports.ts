@@ -116,6 +116,8 @@ export interface InboundRecord {
   timestamp: number
   /** When the session marked it read (epoch ms), null while unread. */
   readAt: number | null
+  /** Sent by the account from another of its devices; never unread. */
+  fromMe: boolean
 }
 
 export interface ChatSummary {
@@ -127,11 +129,11 @@ export interface ChatSummary {
 
 export interface InboundMessageRepository {
   /** Stores the message unless this session already has one with its id; returns whether it was new. */
-  insert(record: Omit<InboundRecord, 'readAt'>, raw: Uint8Array | null): Promise<boolean>
+  insert(record: Omit<InboundRecord, 'readAt' | 'fromMe'> & { fromMe?: boolean }, raw: Uint8Array | null): Promise<boolean>
   get(deviceId: string, id: string): Promise<InboundRecord | undefined>
   /** Those of these ids this session received, in no particular order. */
   getMany(deviceId: string, ids: readonly string[]): Promise<InboundRecord[]>
-  /** The chat's received messages not marked read yet, oldest first. */
+  /** The chat's received messages (not fromMe) not marked read yet, oldest first. */
   unread(deviceId: string, chat: string, limit: number): Promise<InboundRecord[]>
   /** Marks these messages read at `at` (those already read keep their time). */
   markRead(deviceId: string, ids: readonly string[], at: number): Promise<void>

@@ -65,9 +65,11 @@ export interface InboundRow {
   payload: string
   timestamp: number
   read_at: number | null
+  /** 0/1 in SQLite, a boolean in PostgreSQL. */
+  from_me: number | boolean
 }
 
-export const INBOUND_COLUMNS = 'device_id, id, chat, type, payload, timestamp, read_at'
+export const INBOUND_COLUMNS = 'device_id, id, chat, type, payload, timestamp, read_at, from_me'
 
 export const toInboundRecord = (row: InboundRow): InboundRecord => ({
   deviceId: row.device_id,
@@ -77,6 +79,7 @@ export const toInboundRecord = (row: InboundRow): InboundRecord => ({
   payload: row.payload,
   timestamp: row.timestamp,
   readAt: row.read_at,
+  fromMe: Boolean(row.from_me),
 })
 
 export interface WebhookRow {

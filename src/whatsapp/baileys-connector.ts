@@ -2,7 +2,9 @@ import makeWASocket, {
   type BinaryNode,
   DisconnectReason,
   downloadMediaMessage,
+  type Contact,
   jidDecode,
+  jidNormalizedUser,
   proto,
   WA_CERT_DETAILS,
   type WAMessage,
@@ -18,6 +20,7 @@ import {
   type WhatsAppConnection,
   type WhatsAppConnector,
 } from '../sessions/whatsapp-port.js'
+import type { Sender } from '../messaging/inbound-message.js'
 import type { OutgoingMessage } from '../messaging/outgoing-content.js'
 import { databaseAuthState } from './auth-state.js'
 import { baileysConversations, forwardPresence } from './conversations.js'
@@ -79,6 +82,17 @@ function handshakeTimedOut(): Error & DisconnectError {
 const QR_EXPIRED_MESSAGE = 'QR refs attempts ended'
 /** How long key work may hold one event-loop turn before it continues in the next (see TurnBudget). */
 const KEY_WORK_TURN_BUDGET_MS = 15
+
+/** The account as the sender of what it sent from its other devices. */
+function ownIdentity(me: Contact | undefined): Sender {
+  const phoneNumber = me ? (jidDecode(me.id)?.user ?? null) : null
+  return {
+    jid: phoneNumber ? `${phoneNumber}@s.whatsapp.net` : '',
+    phoneNumber,
+    lid: me?.lid ? jidNormalizedUser(me.lid) : null,
+    pushName: me?.name ?? null,
+  }
+}
 
 /** Baileys shows its first QR for 60 s and each later one for 20 s, unless qrTimeout is set. */
 function qrLifetimeMs(qrNumber: number, qrTimeoutMs: number | undefined): number {
@@ -191,14 +205,13 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       for (const { key, update } of updates) if (key.fromMe) reportReceipt(key.id, update.status)
     })
     // Messages that arrived while the device was offline come as 'append', live ones as 'notify': both count.
+    // Own messages here were sent from another device (the phone): this socket's own sends are not
+    // replayed (emitOwnEvents is off), and copies of them that come back are dropped by the recorder.
     socket.ev.on('messages.upsert', ({ messages, type }) => {
       for (const message of messages) {
-        if (message.key.fromMe) {
-          if (type === 'append') reportReceipt(message.key.id, message.status)
-        } else {
-          const inbound = toInboundMessage(message)
-          if (inbound) callbacks.onMessageReceived(inbound, proto.WebMessageInfo.encode(message).finish())
-        }
+        if (message.key.fromMe && type === 'append') reportReceipt(message.key.id, message.status)
+        const translated = toInboundMessage(message, ownIdentity(socket.authState.creds.me))
+        if (translated) callbacks.onMessageReceived(translated, proto.WebMessageInfo.encode(message).finish())
       }
     })
 

@@ -95,8 +95,11 @@ function quotedOf(content: proto.IMessage): InboundMessage['quoted'] {
   return { id: context.stanzaId, participant: context.participant ?? null, text }
 }
 
-/** Baileys' message in our terms; undefined for what is not a user message (protocol noise, empty stubs). */
-export function toInboundMessage(message: WAMessage): InboundMessage | undefined {
+/**
+ * Baileys' message in our terms; undefined for what is not a user message (protocol noise, empty
+ * stubs). A message the account sent from another device (fromMe) has `me` as its sender.
+ */
+export function toInboundMessage(message: WAMessage, me: Sender): InboundMessage | undefined {
   const content = normalizeMessageContent(message.message)
   if (!content || !message.key.id || !message.key.remoteJid) return undefined
   const parts = body(content)
@@ -106,13 +109,16 @@ export function toInboundMessage(message: WAMessage): InboundMessage | undefined
   if (parts.type === 'unknown' && noise) return undefined
   const chat = userJid(message.key.remoteJid)
   const isGroup = Boolean(isJidGroup(chat))
-  const sender = senderOf(message)
+  const fromMe = Boolean(message.key.fromMe)
+  // In a one-to-one chat this is the other person, whoever wrote.
+  const peer = senderOf(message)
   const seconds = Number(message.messageTimestamp ?? 0)
   return {
     id: message.key.id,
-    chat: isGroup ? chat : sender.jid,
+    chat: isGroup ? chat : peer.jid,
     isGroup,
-    sender,
+    fromMe,
+    sender: fromMe ? { ...me, pushName: message.pushName ?? me.pushName } : peer,
     timestamp: seconds > 0 ? seconds * 1000 : Date.now(),
     ...parts,
     quoted: quotedOf(content),

@@ -143,6 +143,31 @@ describe('conversations against the protocol simulator: read receipts, typing, p
     assert.equal((await client.post('/api/sessions/desk/contacts/120363000000000001@g.us/presence/subscribe')).status, 400)
   })
 
+  it('stores and announces what the account types on its phone as message.sent, never as unread', async () => {
+    const unreadBefore = await unreadOf(CONTACT_JID)
+    let id = ''
+    const events = await readEvents(`${server.baseUrl}/api/events?deviceId=desk&types=message.sent`, { authorization: `Bearer ${ADMIN_KEY}` },
+      (seen) => seen.some((event) => event.type === 'message.sent'),
+      () => {
+        void sim.sendFromPhone(PHONE, CONTACT, { conversation: 'typed on the phone' }).then((sent) => (id = sent.id))
+      })
+    const sent = events.find((event) => event.type === 'message.sent')!.data
+    assert.equal(sent.id, id)
+    assert.equal(sent.chat, CONTACT_JID)
+    assert.equal(sent.fromMe, true)
+    assert.equal(sent.text, 'typed on the phone')
+    assert.equal(sent.sender.phoneNumber, PHONE)
+    assert.equal(sent.sender.pushName, `User ${PHONE.slice(-4)}`)
+
+    const listed = (await client.get(`/api/sessions/desk/chats/${CONTACT}/messages`)).body.messages as Array<{ id: string; fromMe: boolean }>
+    assert.equal(listed[0]?.id, id)
+    assert.equal(listed[0]?.fromMe, true)
+    // The API sent this contact several messages too: those live in the outbox, not here again.
+    assert.deepEqual(listed.filter((message) => message.fromMe).map((message) => message.id), [id])
+    assert.equal(await unreadOf(CONTACT_JID), unreadBefore)
+    assert.equal((await client.post(`/api/sessions/desk/chats/${CONTACT}/read`, { messageIds: [id] })).status, 404)
+  })
+
   it('answers 409 while the session is not connected, 404 for an unknown one', async () => {
     assert.equal((await admin.post('/api/sessions/desk/stop')).status, 200)
     await waitFor(async () => (await admin.state('desk')) === 'disconnected', { what: 'desk stopped' })

@@ -348,7 +348,7 @@ for (const backend of backends) {
         assert.equal(await store.inbound.insert(inbound('i1', 'c1', 100), new Uint8Array([1, 2, 3])), true)
         assert.equal(await store.inbound.insert({ ...inbound('i1', 'c2', 200), payload: 'changed' }, null), false)
         assert.equal(await store.inbound.insert(inbound('i1', 'c1', 100, 'dev2'), null), true)
-        assert.deepEqual(await store.inbound.get('dev1', 'i1'), { ...inbound('i1', 'c1', 100), readAt: null })
+        assert.deepEqual(await store.inbound.get('dev1', 'i1'), { ...inbound('i1', 'c1', 100), readAt: null, fromMe: false })
         assert.equal(await store.inbound.get('dev1', 'missing'), undefined)
         const raw = await store.inbound.raw('dev1', 'i1')
         assert.ok(Buffer.isBuffer(raw))
@@ -396,6 +396,9 @@ for (const backend of backends) {
         await store.inbound.insert(inbound('c', 'c1', 200), null)
         await store.inbound.insert(inbound('d', 'c2', 50), null)
         await store.inbound.insert(inbound('a', 'c1', 300, 'dev2'), null)
+        await store.inbound.insert({ ...inbound('mine', 'c1', 250), fromMe: true }, null)
+        assert.equal((await store.inbound.get('dev1', 'mine'))?.fromMe, true)
+        assert.equal((await store.inbound.get('dev1', 'a'))?.fromMe, false)
         const sorted = (records: Array<{ id: string }>) => records.map((r) => r.id).sort()
         assert.deepEqual(sorted(await store.inbound.getMany('dev1', ['a', 'd', 'missing'])), ['a', 'd'])
         assert.deepEqual(await store.inbound.getMany('dev1', []), [])
@@ -407,7 +410,8 @@ for (const backend of backends) {
         assert.deepEqual((await store.inbound.unread('dev1', 'c1', 10)).map((r) => r.id), ['c'])
         assert.equal((await store.inbound.get('dev1', 'b'))?.readAt, 1000, 'a second read keeps the first time')
         assert.equal((await store.inbound.get('dev2', 'a'))?.readAt, null, 'another session\'s copy stays unread')
-        assert.deepEqual((await store.inbound.listByChat('dev1', 'c1', 10)).map((r) => [r.id, r.readAt]), [['a', 1000], ['c', null], ['b', 1000]])
+        assert.deepEqual((await store.inbound.listByChat('dev1', 'c1', 10)).map((r) => [r.id, r.readAt]), [['a', 1000], ['mine', null], ['c', null], ['b', 1000]])
+        assert.equal((await store.inbound.chats('dev1', 10)).find((c) => c.chat === 'c1')?.unread, 1, 'what the account sent is never unread')
       })
 
       it('deletes messages stored before a time and counts them', async () => {

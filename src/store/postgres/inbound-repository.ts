@@ -6,9 +6,9 @@ export function createPostgresInboundRepository(pool: PgPool): InboundMessageRep
   return {
     insert: async (record, raw) => {
       const result = await pool.query(
-        `INSERT INTO inbound_messages (device_id, id, chat, type, payload, raw, timestamp, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (device_id, id) DO NOTHING`,
-        [record.deviceId, record.id, record.chat, record.type, record.payload, raw && Buffer.from(raw), record.timestamp, Date.now()],
+        `INSERT INTO inbound_messages (device_id, id, chat, type, payload, raw, timestamp, created_at, from_me)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (device_id, id) DO NOTHING`,
+        [record.deviceId, record.id, record.chat, record.type, record.payload, raw && Buffer.from(raw), record.timestamp, Date.now(), record.fromMe ?? false],
       )
       return result.rowCount === 1
     },
@@ -21,7 +21,7 @@ export function createPostgresInboundRepository(pool: PgPool): InboundMessageRep
     unread: async (deviceId, chat, limit) =>
       (
         await pool.query<InboundRow>(
-          `SELECT ${COLUMNS} FROM inbound_messages WHERE device_id = $1 AND chat = $2 AND read_at IS NULL
+          `SELECT ${COLUMNS} FROM inbound_messages WHERE device_id = $1 AND chat = $2 AND read_at IS NULL AND NOT from_me
            ORDER BY timestamp, seq LIMIT $3`,
           [deviceId, chat, limit],
         )
@@ -46,7 +46,7 @@ export function createPostgresInboundRepository(pool: PgPool): InboundMessageRep
     chats: async (deviceId, limit) =>
       (
         await pool.query<{ chat: string; messages: number; unread: number; last: number }>(
-          `SELECT chat, COUNT(*)::int AS messages, (COUNT(*) FILTER (WHERE read_at IS NULL))::int AS unread, MAX(timestamp) AS last
+          `SELECT chat, COUNT(*)::int AS messages, (COUNT(*) FILTER (WHERE read_at IS NULL AND NOT from_me))::int AS unread, MAX(timestamp) AS last
            FROM inbound_messages WHERE device_id = $1 GROUP BY chat ORDER BY last DESC LIMIT $2`,
           [deviceId, limit],
         )

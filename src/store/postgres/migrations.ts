@@ -133,10 +133,12 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX cluster_events_by_age ON cluster_events (created_at);
   `,
-  // Read receipts: when the session marked a received message read.
+  // Read receipts: when the session marked a received message read. Messages the account sent from
+  // its other devices (the phone) are kept beside the received ones, never unread.
   `
   ALTER TABLE inbound_messages ADD COLUMN read_at BIGINT;
-  CREATE INDEX inbound_unread ON inbound_messages (device_id, chat, timestamp) WHERE read_at IS NULL;
+  ALTER TABLE inbound_messages ADD COLUMN from_me BOOLEAN NOT NULL DEFAULT FALSE;
+  CREATE INDEX inbound_unread ON inbound_messages (device_id, chat, timestamp) WHERE read_at IS NULL AND NOT from_me;
   `,
 ]
 

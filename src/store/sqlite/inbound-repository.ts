@@ -4,8 +4,8 @@ import { INBOUND_COLUMNS as COLUMNS, type InboundRow, toInboundRecord as toRecor
 
 export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessageRepository {
   const insert = db.prepare(
-    `INSERT INTO inbound_messages (device_id, id, chat, type, payload, raw, timestamp, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, id) DO NOTHING`,
+    `INSERT INTO inbound_messages (device_id, id, chat, type, payload, raw, timestamp, created_at, from_me)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, id) DO NOTHING`,
   )
   const one = db.prepare<[string, string], InboundRow>(`SELECT ${COLUMNS} FROM inbound_messages WHERE device_id = ? AND id = ?`)
   const rawOf = db.prepare<[string, string], { raw: Buffer | null }>('SELECT raw FROM inbound_messages WHERE device_id = ? AND id = ?')
@@ -14,7 +14,7 @@ export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessag
      ORDER BY timestamp DESC, seq DESC LIMIT ?`,
   )
   const chats = db.prepare<[string, number], { chat: string; messages: number; unread: number; last: number }>(
-    `SELECT chat, COUNT(*) AS messages, SUM(read_at IS NULL) AS unread, MAX(timestamp) AS last FROM inbound_messages
+    `SELECT chat, COUNT(*) AS messages, SUM(read_at IS NULL AND from_me = 0) AS unread, MAX(timestamp) AS last FROM inbound_messages
      WHERE device_id = ? GROUP BY chat ORDER BY last DESC LIMIT ?`,
   )
   // Id lists travel as one JSON array: one statement whatever their number.
@@ -22,7 +22,7 @@ export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessag
     `SELECT ${COLUMNS} FROM inbound_messages WHERE device_id = ? AND id IN (SELECT value FROM json_each(?))`,
   )
   const unread = db.prepare<[string, string, number], InboundRow>(
-    `SELECT ${COLUMNS} FROM inbound_messages WHERE device_id = ? AND chat = ? AND read_at IS NULL
+    `SELECT ${COLUMNS} FROM inbound_messages WHERE device_id = ? AND chat = ? AND read_at IS NULL AND from_me = 0
      ORDER BY timestamp, seq LIMIT ?`,
   )
   const markRead = db.prepare<[number, string, string]>(
@@ -33,7 +33,7 @@ export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessag
 
   return {
     insert: async (record, raw) =>
-      insert.run(record.deviceId, record.id, record.chat, record.type, record.payload, raw && Buffer.from(raw), record.timestamp, Date.now())
+      insert.run(record.deviceId, record.id, record.chat, record.type, record.payload, raw && Buffer.from(raw), record.timestamp, Date.now(), record.fromMe ? 1 : 0)
         .changes === 1,
     get: async (deviceId, id) => {
       const row = one.get(deviceId, id)

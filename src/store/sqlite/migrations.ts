@@ -102,10 +102,12 @@ const MIGRATIONS: readonly string[] = [
   DROP INDEX messages_pending;
   CREATE INDEX messages_by_status ON messages (status, device_id, seq);
   `,
-  // Read receipts: when the session marked a received message read.
+  // Read receipts: when the session marked a received message read. Messages the account sent from
+  // its other devices (the phone) are kept beside the received ones, never unread.
   `
   ALTER TABLE inbound_messages ADD COLUMN read_at INTEGER;
-  CREATE INDEX inbound_unread ON inbound_messages (device_id, chat, timestamp) WHERE read_at IS NULL;
+  ALTER TABLE inbound_messages ADD COLUMN from_me INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX inbound_unread ON inbound_messages (device_id, chat, timestamp) WHERE read_at IS NULL AND from_me = 0;
   `,
 ]
 
