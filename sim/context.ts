@@ -44,6 +44,8 @@ export interface SimContext {
   privacyTokens: PrivacyTokens
   /** presence subscriptions, contacts' presence and typing; records what clients signal */
   presence: PresenceDesk
+  /** messages the accounts' phones sent (copied to their devices): id -> sender and recipient, for receipts */
+  phoneSent: Map<string, { from: string; to: string }>
   groups: Groups
   media: MediaHost
   /** media contacts sent, which the recipient's phone can re-upload */

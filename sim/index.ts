@@ -141,7 +141,7 @@ export interface Simulator {
   sendMedia(toPhone: string, fromPhone: string, media: OutgoingMedia, opts?: { encrypted?: boolean }): Promise<{ id: string; directPath: string }>
   /** the media host answers 410 Gone for this file from now on (direct path, url or id) */
   expireMedia(directPathOrId: string): void
-  /** receipt for a message the account toPhone sent, from its recipient */
+  /** receipt for a message the account toPhone sent (from a linked device or its phone), from its recipient */
   sendReceipt(toPhone: string, messageId: string, type: 'delivered' | 'read' | 'played'): Promise<void>
   autoReceipts: 'none' | 'delivered' | 'read'
   /** <stream:error> to every socket of the account: 440 conflict/replaced, 401 device_removed, else code= */
@@ -210,6 +210,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     retries: new DecryptRetries(),
     privacyTokens: new PrivacyTokens(),
     presence: new PresenceDesk(accounts, live, signals),
+    phoneSent: new Map(),
     groups,
     media,
     phoneMedia: new PhoneMedia(),
@@ -340,7 +341,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     },
 
     async sendReceipt(toPhone, messageId, type) {
-      const sent = ctx.inbox.get(messageId)
+      const sent = ctx.inbox.get(messageId) ?? ctx.phoneSent.get(messageId)
       if (!sent || sent.from !== toPhone) throw new Error(`no message ${messageId} from ${toPhone}`)
       // to every device of the sender; one that is offline gets it on its next login
       const receipt = receiptNode(sent.to, messageId, type)

@@ -44,6 +44,7 @@ export async function sendFromOwnPhone(
 export async function copySentMessageToDevices(ctx: SimContext, phoneNumber: string, toPhone: string, message: proto.IMessage): Promise<string> {
   const id = newMessageId()
   const destinationJid = `${toPhone}@${PN_SERVER}`
+  ctx.phoneSent.set(id, { from: phoneNumber, to: destinationJid })
   for (const conn of ctx.live.sockets(phoneNumber)) {
     await sendFromOwnPhone(conn, ctx, { deviceSentMessage: { destinationJid, message } }, { recipient: destinationJid }, id)
   }

@@ -12,6 +12,7 @@ import { WebhookRegistry } from './events/webhook-registry.js'
 import { buildApp, type RouteEntry } from './http/app.js'
 import { ConversationService } from './messaging/conversations.js'
 import { Inbox } from './messaging/inbox.js'
+import { followDeviceSentStatuses } from './messaging/device-sent-status.js'
 import { startInboundRecorder } from './messaging/inbound-recorder.js'
 import { Directory } from './messaging/directory.js'
 import { buildLinkPreview } from './messaging/link-preview.js'
@@ -96,6 +97,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     onQueued: cluster && ((deviceId) => {
       if (!cluster.node.holds(deviceId)) cluster.notify({ kind: 'outbox', deviceId })
     }),
+    onOtherStatus: followDeviceSentStatuses(store.inbound, bus),
   })
   const fetcher = new SafeFetcher({
     allowPrivate: config.allowPrivateUrls,

@@ -22,12 +22,15 @@ export class Inbox {
     return this.inbound.chats(deviceId, limit)
   }
 
-  /** Received messages with when the session marked each read (epoch ms, null while unread). */
-  async messages(deviceId: string, chat: string, limit: number, before?: number): Promise<Array<InboundMessage & { readAt: number | null }>> {
+  /**
+   * A chat's received messages, with when the session marked each read (epoch ms, null while
+   * unread), and those the account sent from its phone, with their status.
+   */
+  async messages(deviceId: string, chat: string, limit: number, before?: number): Promise<Array<InboundMessage & { readAt: number | null; status: string | null }>> {
     this.manager.get(deviceId)
     const jid = parseRecipient(chat)
     const records = await this.inbound.listByChat(deviceId, jid, limit, before)
-    return records.map((record) => ({ ...(JSON.parse(record.payload) as InboundMessage), readAt: record.readAt }))
+    return records.map((record) => ({ ...(JSON.parse(record.payload) as InboundMessage), readAt: record.readAt, status: record.status }))
   }
 
   /** Streams a received message's media; WhatsApp is asked to re-upload it when the link has expired. */

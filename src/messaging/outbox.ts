@@ -31,6 +31,8 @@ export interface OutboxOptions {
   recipientExists: (deviceId: string, jid: string) => Promise<boolean>
   /** A message was queued: with several nodes, the one running the session must hear of it. */
   onQueued?: (deviceId: string) => void
+  /** A status the outbox could not apply: it may be about a message the account sent from another device. */
+  onOtherStatus?: (deviceId: string, messageId: string, status: EngineMessageStatus) => Promise<void>
 }
 
 export interface AcceptedMessage {
@@ -84,8 +86,8 @@ export class Outbox {
           this.settle(this.requeueInterrupted(deviceId), { deviceId })
         }
       }),
-      bus.subscribe('engine.message-status', ({ messageId, status, error }) =>
-        this.settle(this.applyEngineStatus(messageId, status, error), { messageId })),
+      bus.subscribe('engine.message-status', ({ deviceId, messageId, status, error }) =>
+        this.settle(this.applyEngineStatus(deviceId, messageId, status, error), { messageId })),
     ]
     this.sweeper = setInterval(() => this.failUnacknowledged(), ACK_SWEEP_INTERVAL_MS)
     this.sweeper.unref()
@@ -309,10 +311,10 @@ export class Outbox {
     return this.options.sessions.get(deviceId)?.sendRatePerMinute ?? this.options.defaultRatePerMinute
   }
 
-  private async applyEngineStatus(messageId: string, status: EngineMessageStatus, error: string | null): Promise<void> {
+  private async applyEngineStatus(deviceId: string, messageId: string, status: EngineMessageStatus, error: string | null): Promise<void> {
     if (status === 'sent' || status === 'failed') this.awaitingAck.delete(messageId)
     const reason = status === 'failed' ? `WhatsApp rejected the message${error ? ` (error ${error})` : ''}` : null
-    await this.transition(messageId, status, reason)
+    if (!(await this.transition(messageId, status, reason))) await this.options.onOtherStatus?.(deviceId, messageId, status)
   }
 
   /**

@@ -118,6 +118,8 @@ export interface InboundRecord {
   readAt: number | null
   /** Sent by the account from another of its devices; never unread. */
   fromMe: boolean
+  /** For fromMe messages, how far they got (sent, delivered, read, played); null for received ones. */
+  status: string | null
 }
 
 export interface ChatSummary {
@@ -129,12 +131,15 @@ export interface ChatSummary {
 
 export interface InboundMessageRepository {
   /** Stores the message unless this session already has one with its id; returns whether it was new. */
-  insert(record: Omit<InboundRecord, 'readAt' | 'fromMe'> & { fromMe?: boolean }, raw: Uint8Array | null): Promise<boolean>
+  /** A fromMe message starts as 'sent'. */
+  insert(record: Omit<InboundRecord, 'readAt' | 'fromMe' | 'status'> & { fromMe?: boolean }, raw: Uint8Array | null): Promise<boolean>
   get(deviceId: string, id: string): Promise<InboundRecord | undefined>
   /** Those of these ids this session received, in no particular order. */
   getMany(deviceId: string, ids: readonly string[]): Promise<InboundRecord[]>
   /** The chat's received messages (not fromMe) not marked read yet, oldest first. */
   unread(deviceId: string, chat: string, limit: number): Promise<InboundRecord[]>
+  /** Moves a fromMe message's status forward from one of `allowedFrom`; undefined when it did not apply. */
+  advanceStatus(deviceId: string, id: string, status: string, allowedFrom: readonly string[]): Promise<InboundRecord | undefined>
   /** Marks these messages read at `at` (those already read keep their time). */
   markRead(deviceId: string, ids: readonly string[], at: number): Promise<void>
   raw(deviceId: string, id: string): Promise<Uint8Array | undefined>

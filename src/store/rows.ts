@@ -67,9 +67,10 @@ export interface InboundRow {
   read_at: number | null
   /** 0/1 in SQLite, a boolean in PostgreSQL. */
   from_me: number | boolean
+  status: string | null
 }
 
-export const INBOUND_COLUMNS = 'device_id, id, chat, type, payload, timestamp, read_at, from_me'
+export const INBOUND_COLUMNS = 'device_id, id, chat, type, payload, timestamp, read_at, from_me, status'
 
 export const toInboundRecord = (row: InboundRow): InboundRecord => ({
   deviceId: row.device_id,
@@ -80,6 +81,7 @@ export const toInboundRecord = (row: InboundRow): InboundRecord => ({
   timestamp: row.timestamp,
   readAt: row.read_at,
   fromMe: Boolean(row.from_me),
+  status: row.status,
 })
 
 export interface WebhookRow {

@@ -166,6 +166,15 @@ describe('conversations against the protocol simulator: read receipts, typing, p
     assert.deepEqual(listed.filter((message) => message.fromMe).map((message) => message.id), [id])
     assert.equal(await unreadOf(CONTACT_JID), unreadBefore)
     assert.equal((await client.post(`/api/sessions/desk/chats/${CONTACT}/read`, { messageIds: [id] })).status, 404)
+
+    // The contact reads it: its status moves like an API send's.
+    const statuses = await readEvents(`${server.baseUrl}/api/events?deviceId=desk&types=message.status`, { authorization: `Bearer ${ADMIN_KEY}` },
+      (seen) => seen.some((event) => event.data.messageId === id && event.data.status === 'read'),
+      () => void sim.sendReceipt(PHONE, id, 'read'))
+    assert.deepEqual(statuses.find((event) => event.data.messageId === id && event.data.status === 'read')?.data, { messageId: id, status: 'read', error: null })
+    const after = (await client.get(`/api/sessions/desk/chats/${CONTACT}/messages`)).body.messages as Array<{ id: string; status: string | null }>
+    assert.equal(after.find((message) => message.id === id)?.status, 'read')
+    assert.ok(after.filter((message) => message.id !== id).every((message) => message.status === null), 'received messages have no status')
   })
 
   it('answers 409 while the session is not connected, 404 for an unknown one', async () => {

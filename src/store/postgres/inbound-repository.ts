@@ -6,9 +6,10 @@ export function createPostgresInboundRepository(pool: PgPool): InboundMessageRep
   return {
     insert: async (record, raw) => {
       const result = await pool.query(
-        `INSERT INTO inbound_messages (device_id, id, chat, type, payload, raw, timestamp, created_at, from_me)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (device_id, id) DO NOTHING`,
-        [record.deviceId, record.id, record.chat, record.type, record.payload, raw && Buffer.from(raw), record.timestamp, Date.now(), record.fromMe ?? false],
+        `INSERT INTO inbound_messages (device_id, id, chat, type, payload, raw, timestamp, created_at, from_me, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (device_id, id) DO NOTHING`,
+        [record.deviceId, record.id, record.chat, record.type, record.payload, raw && Buffer.from(raw), record.timestamp, Date.now(),
+          record.fromMe ?? false, record.fromMe ? 'sent' : null],
       )
       return result.rowCount === 1
     },
@@ -26,6 +27,13 @@ export function createPostgresInboundRepository(pool: PgPool): InboundMessageRep
           [deviceId, chat, limit],
         )
       ).rows.map(toRecord),
+    advanceStatus: async (deviceId, id, status, allowedFrom) => {
+      const { rows } = await pool.query<InboundRow>(
+        `UPDATE inbound_messages SET status = $1 WHERE device_id = $2 AND id = $3 AND from_me AND status = ANY($4) RETURNING ${COLUMNS}`,
+        [status, deviceId, id, allowedFrom],
+      )
+      return rows[0] && toRecord(rows[0])
+    },
     markRead: async (deviceId, ids, at) => {
       await pool.query('UPDATE inbound_messages SET read_at = $1 WHERE device_id = $2 AND id = ANY($3) AND read_at IS NULL', [at, deviceId, ids])
     },

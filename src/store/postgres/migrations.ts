@@ -134,10 +134,11 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX cluster_events_by_age ON cluster_events (created_at);
   `,
   // Read receipts: when the session marked a received message read. Messages the account sent from
-  // its other devices (the phone) are kept beside the received ones, never unread.
+  // its other devices (the phone) are kept beside the received ones, never unread, with a status.
   `
   ALTER TABLE inbound_messages ADD COLUMN read_at BIGINT;
   ALTER TABLE inbound_messages ADD COLUMN from_me BOOLEAN NOT NULL DEFAULT FALSE;
+  ALTER TABLE inbound_messages ADD COLUMN status TEXT;
   CREATE INDEX inbound_unread ON inbound_messages (device_id, chat, timestamp) WHERE read_at IS NULL AND NOT from_me;
   `,
 ]

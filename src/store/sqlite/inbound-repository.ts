@@ -4,8 +4,8 @@ import { INBOUND_COLUMNS as COLUMNS, type InboundRow, toInboundRecord as toRecor
 
 export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessageRepository {
   const insert = db.prepare(
-    `INSERT INTO inbound_messages (device_id, id, chat, type, payload, raw, timestamp, created_at, from_me)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, id) DO NOTHING`,
+    `INSERT INTO inbound_messages (device_id, id, chat, type, payload, raw, timestamp, created_at, from_me, status)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, id) DO NOTHING`,
   )
   const one = db.prepare<[string, string], InboundRow>(`SELECT ${COLUMNS} FROM inbound_messages WHERE device_id = ? AND id = ?`)
   const rawOf = db.prepare<[string, string], { raw: Buffer | null }>('SELECT raw FROM inbound_messages WHERE device_id = ? AND id = ?')
@@ -25,6 +25,10 @@ export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessag
     `SELECT ${COLUMNS} FROM inbound_messages WHERE device_id = ? AND chat = ? AND read_at IS NULL AND from_me = 0
      ORDER BY timestamp, seq LIMIT ?`,
   )
+  const advance = db.prepare<[string, string, string, string], InboundRow>(
+    `UPDATE inbound_messages SET status = ? WHERE device_id = ? AND id = ? AND from_me = 1
+       AND status IN (SELECT value FROM json_each(?)) RETURNING ${COLUMNS}`,
+  )
   const markRead = db.prepare<[number, string, string]>(
     `UPDATE inbound_messages SET read_at = ? WHERE device_id = ? AND id IN (SELECT value FROM json_each(?)) AND read_at IS NULL`,
   )
@@ -33,7 +37,7 @@ export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessag
 
   return {
     insert: async (record, raw) =>
-      insert.run(record.deviceId, record.id, record.chat, record.type, record.payload, raw && Buffer.from(raw), record.timestamp, Date.now(), record.fromMe ? 1 : 0)
+      insert.run(record.deviceId, record.id, record.chat, record.type, record.payload, raw && Buffer.from(raw), record.timestamp, Date.now(), record.fromMe ? 1 : 0, record.fromMe ? 'sent' : null)
         .changes === 1,
     get: async (deviceId, id) => {
       const row = one.get(deviceId, id)
@@ -42,6 +46,11 @@ export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessag
     getMany: async (deviceId, ids) => many.all(deviceId, JSON.stringify(ids)).map(toRecord),
     unread: async (deviceId, chat, limit) => unread.all(deviceId, chat, limit).map(toRecord),
     markRead: async (deviceId, ids, at) => void markRead.run(at, deviceId, JSON.stringify(ids)),
+    // all(), not get(): the statement must run to its end, where a failed commit is reported.
+    advanceStatus: async (deviceId, id, status, allowedFrom) => {
+      const [row] = advance.all(status, deviceId, id, JSON.stringify(allowedFrom))
+      return row && toRecord(row)
+    },
     raw: async (deviceId, id) => rawOf.get(deviceId, id)?.raw ?? undefined,
     updateRaw: async (deviceId, id, raw) => void setRaw.run(Buffer.from(raw), deviceId, id),
     listByChat: async (deviceId, chat, limit, before = Number.MAX_SAFE_INTEGER) =>

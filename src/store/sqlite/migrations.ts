@@ -103,10 +103,11 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX messages_by_status ON messages (status, device_id, seq);
   `,
   // Read receipts: when the session marked a received message read. Messages the account sent from
-  // its other devices (the phone) are kept beside the received ones, never unread.
+  // its other devices (the phone) are kept beside the received ones, never unread, with a status.
   `
   ALTER TABLE inbound_messages ADD COLUMN read_at INTEGER;
   ALTER TABLE inbound_messages ADD COLUMN from_me INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE inbound_messages ADD COLUMN status TEXT;
   CREATE INDEX inbound_unread ON inbound_messages (device_id, chat, timestamp) WHERE read_at IS NULL AND from_me = 0;
   `,
 ]
