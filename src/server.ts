@@ -153,7 +153,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     keys: new SessionKeys(sessionRepository, cluster !== undefined),
     messages,
     directory,
-    inbox: new Inbox(inbound, sessions),
+    inbox: new Inbox(inbound, stores.messages, sessions),
     conversations: new ConversationService(sessions, inbound),
     webhooks: { registry, deliveries, dispatcher },
     live,

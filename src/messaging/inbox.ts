@@ -1,7 +1,8 @@
 import { DomainError, invalidInput } from '../errors.js'
 import type { SessionManager } from '../sessions/session-manager.js'
-import type { ChatSummary, InboundMessageRepository } from '../store/ports.js'
-import type { InboundMessage } from './inbound-message.js'
+import type { ChatSummary, InboundMessageRepository, MessageRepository } from '../store/ports.js'
+import { type ChatMessage, receivedOrDeviceSent, sentThroughApi } from './chat-message.js'
+import type { InboundMessage, Sender } from './inbound-message.js'
 import { parseRecipient } from './recipient.js'
 
 export interface MediaDownload {
@@ -14,6 +15,7 @@ export interface MediaDownload {
 export class Inbox {
   constructor(
     private readonly inbound: InboundMessageRepository,
+    private readonly outbox: MessageRepository,
     private readonly manager: SessionManager,
   ) {}
 
@@ -23,14 +25,21 @@ export class Inbox {
   }
 
   /**
-   * A chat's received messages, with when the session marked each read (epoch ms, null while
-   * unread), and those the account sent from its phone, with their status.
+   * Both sides of a chat, newest first: what the session received, what the account sent from its
+   * phone, and what it sent through this API. Each source gives its newest `limit`, and the merge
+   * keeps the newest `limit` of them, so `before` pages through all three alike.
    */
-  async messages(deviceId: string, chat: string, limit: number, before?: number): Promise<Array<InboundMessage & { readAt: number | null; status: string | null }>> {
-    this.manager.get(deviceId)
+  async messages(deviceId: string, chat: string, limit: number, before?: number): Promise<ChatMessage[]> {
+    const session = this.manager.get(deviceId)
     const jid = parseRecipient(chat)
-    const records = await this.inbound.listByChat(deviceId, jid, limit, before)
-    return records.map((record) => ({ ...(JSON.parse(record.payload) as InboundMessage), readAt: record.readAt, status: record.status }))
+    const [stored, sent] = await Promise.all([
+      this.inbound.listByChat(deviceId, jid, limit, before),
+      this.outbox.listByRecipient(deviceId, jid, limit, before),
+    ])
+    const account = accountOf(session.phoneNumber, session.pushName)
+    return [...stored.map(receivedOrDeviceSent), ...sent.map((record) => sentThroughApi(record, account))]
+      .sort((a, b) => b.timestamp - a.timestamp)
+      .slice(0, limit)
   }
 
   /** Streams a received message's media; WhatsApp is asked to re-upload it when the link has expired. */
@@ -49,4 +58,9 @@ export class Inbox {
       throw new DomainError('upstream_failed', `Could not download the media: ${(error as Error).message}`)
     }
   }
+}
+
+/** The account as the sender of its API sends; its LID is not kept with the session. */
+function accountOf(phoneNumber: string | null, pushName: string | null): Sender {
+  return { jid: phoneNumber ? `${phoneNumber}@s.whatsapp.net` : '', phoneNumber, lid: null, pushName }
 }

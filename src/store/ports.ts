@@ -104,6 +104,8 @@ export interface MessageRepository {
   requeueSending(deviceId?: string): Promise<string[]>
   /** Device ids that have queued messages. */
   devicesWithQueued(): Promise<string[]>
+  /** What the session sent to this recipient, newest first, created before `before` (epoch ms) when given. */
+  listByRecipient(deviceId: string, recipient: string, limit: number, before?: number): Promise<MessageRecord[]>
 }
 
 export interface InboundRecord {

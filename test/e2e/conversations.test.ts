@@ -159,11 +159,21 @@ describe('conversations against the protocol simulator: read receipts, typing, p
     assert.equal(sent.sender.phoneNumber, PHONE)
     assert.equal(sent.sender.pushName, `User ${PHONE.slice(-4)}`)
 
-    const listed = (await client.get(`/api/sessions/desk/chats/${CONTACT}/messages`)).body.messages as Array<{ id: string; fromMe: boolean }>
-    assert.equal(listed[0]?.id, id)
-    assert.equal(listed[0]?.fromMe, true)
-    // The API sent this contact several messages too: those live in the outbox, not here again.
-    assert.deepEqual(listed.filter((message) => message.fromMe).map((message) => message.id), [id])
+    const listed = (await client.get(`/api/sessions/desk/chats/${CONTACT}/messages`)).body.messages as
+      Array<{ id: string; fromMe: boolean; sentBy: string | null; text: string | null; status: string | null }>
+    // WhatsApp stamps messages to the second: an API send of the same second may list before it.
+    const mine = listed.find((message) => message.id === id)
+    assert.equal(mine?.fromMe, true)
+    assert.equal(mine?.sentBy, 'device')
+    // Both sides, each message once: what the API sent this contact is listed from the outbox.
+    assert.deepEqual(listed.filter((message) => message.sentBy === 'device').map((message) => message.id), [id])
+    const typed = listed.filter((message) => message.text === 'typed for a while')
+    assert.equal(typed.length, 1)
+    assert.equal(typed[0]?.sentBy, 'api')
+    assert.equal(typed[0]?.fromMe, true)
+    assert.ok(['sent', 'delivered', 'read'].includes(typed[0]?.status ?? ''), String(typed[0]?.status))
+    assert.equal(new Set(listed.map((message) => message.id)).size, listed.length)
+    assert.ok(listed.filter((message) => !message.fromMe).every((message) => message.sentBy === null))
     assert.equal(await unreadOf(CONTACT_JID), unreadBefore)
     assert.equal((await client.post(`/api/sessions/desk/chats/${CONTACT}/read`, { messageIds: [id] })).status, 404)
 
@@ -172,9 +182,9 @@ describe('conversations against the protocol simulator: read receipts, typing, p
       (seen) => seen.some((event) => event.data.messageId === id && event.data.status === 'read'),
       () => void sim.sendReceipt(PHONE, id, 'read'))
     assert.deepEqual(statuses.find((event) => event.data.messageId === id && event.data.status === 'read')?.data, { messageId: id, status: 'read', error: null })
-    const after = (await client.get(`/api/sessions/desk/chats/${CONTACT}/messages`)).body.messages as Array<{ id: string; status: string | null }>
+    const after = (await client.get(`/api/sessions/desk/chats/${CONTACT}/messages`)).body.messages as Array<{ id: string; fromMe: boolean; status: string | null }>
     assert.equal(after.find((message) => message.id === id)?.status, 'read')
-    assert.ok(after.filter((message) => message.id !== id).every((message) => message.status === null), 'received messages have no status')
+    assert.ok(after.filter((message) => message.id !== id && !message.fromMe).every((message) => message.status === null), 'received messages have no status')
   })
 
   it('answers 409 while the session is not connected, 404 for an unknown one', async () => {

@@ -263,6 +263,21 @@ for (const backend of backends) {
         assert.deepEqual((await store.messages.nextQueued('dev1', 10)).map((m) => m.id), [winner.id])
       })
 
+      it('lists what a session sent one recipient, newest first, paged with before and limit', async () => {
+        const other = '15550002222@s.whatsapp.net'
+        await store.messages.insertOrGetExisting(message({ id: 'a' }))
+        const afterA = await nextMillisecond()
+        await store.messages.insertOrGetExisting(message({ id: 'b' }))
+        await store.messages.insertOrGetExisting(message({ id: 'c', recipient: other }))
+        await store.messages.insertOrGetExisting(message({ id: 'd', deviceId: 'dev2' }))
+        const ids = async (limit: number, before?: number) =>
+          (await store.messages.listByRecipient('dev1', '15550001111@s.whatsapp.net', limit, before)).map((m) => m.id)
+        assert.deepEqual(await ids(10), ['b', 'a'])
+        assert.deepEqual(await ids(1), ['b'])
+        assert.deepEqual(await ids(10, afterA), ['a'])
+        assert.deepEqual(await store.messages.listByRecipient('dev1', 'nobody@s.whatsapp.net', 10), [])
+      })
+
       it('keeps media bytes until the message is written, then the wire message', async () => {
         const media = Buffer.from([0, 1, 2, 255])
         await store.messages.insertOrGetExisting(message({ media }))

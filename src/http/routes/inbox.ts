@@ -53,7 +53,7 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<InboxRoutesDeps> = async (ap
 
   app.get('/api/sessions/:deviceId/chats/:chat/messages', {
     schema: {
-      summary: 'Received messages of one chat, newest first (page with ?before=)',
+      summary: 'Both sides of one chat, newest first (page with ?before=): received, typed on the phone (sentBy device), sent through the API (sentBy api)',
       tags: ['inbox'],
       security: KEY_SECURITY,
       params: Type.Object({ deviceId: DeviceId, chat: Type.String({ minLength: 1, maxLength: 128, description: 'Phone number or JID' }) }),

@@ -69,5 +69,13 @@ export function createPostgresMessageRepository(pool: PgPool): MessageRepository
     },
     devicesWithQueued: async () =>
       (await pool.query<{ device_id: string }>(`SELECT DISTINCT device_id FROM messages WHERE status = 'queued'`)).rows.map((row) => row.device_id),
+    listByRecipient: async (deviceId, recipient, limit, before = Number.MAX_SAFE_INTEGER) =>
+      (
+        await pool.query<MessageRow>(
+          `SELECT ${COLUMNS} FROM messages WHERE device_id = $1 AND recipient = $2 AND created_at < $3
+           ORDER BY created_at DESC, seq DESC LIMIT $4`,
+          [deviceId, recipient, before, limit],
+        )
+      ).rows.map(toRecord),
   }
 }

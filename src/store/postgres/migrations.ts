@@ -139,6 +139,7 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE inbound_messages ADD COLUMN read_at BIGINT;
   ALTER TABLE inbound_messages ADD COLUMN from_me BOOLEAN NOT NULL DEFAULT FALSE;
   ALTER TABLE inbound_messages ADD COLUMN status TEXT;
+  CREATE INDEX messages_by_chat ON messages (device_id, recipient, created_at);
   CREATE INDEX inbound_unread ON inbound_messages (device_id, chat, timestamp) WHERE read_at IS NULL AND NOT from_me;
   `,
 ]

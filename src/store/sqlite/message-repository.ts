@@ -43,6 +43,10 @@ export function createSqliteMessageRepository(db: SqliteDatabase, groupCommit: G
   const sendingOf = db.prepare<[string], { id: string }>(`SELECT id FROM messages WHERE device_id = ? AND status = 'sending'`)
   const requeueAll = db.prepare(`UPDATE messages SET status = 'queued', updated_at = ? WHERE status = 'sending'`)
   const requeueOf = db.prepare(`UPDATE messages SET status = 'queued', updated_at = ? WHERE device_id = ? AND status = 'sending'`)
+  const byRecipient = db.prepare<[string, string, number, number], MessageRow>(
+    `SELECT ${COLUMNS} FROM messages WHERE device_id = ? AND recipient = ? AND created_at < ?
+     ORDER BY created_at DESC, seq DESC LIMIT ?`,
+  )
   const devicesQueued = db.prepare<[], { device_id: string }>(
     `SELECT DISTINCT device_id FROM messages WHERE status = 'queued'`,
   )
@@ -81,5 +85,7 @@ export function createSqliteMessageRepository(db: SqliteDatabase, groupCommit: G
     waMessage: (deviceId, id) => read(() => waMessageOf.get(deviceId, id)?.wa_message ?? undefined),
     requeueSending: (deviceId) => commit(() => requeue(deviceId)),
     devicesWithQueued: () => read(() => devicesQueued.all().map((row) => row.device_id)),
+    listByRecipient: (deviceId, recipient, limit, before = Number.MAX_SAFE_INTEGER) =>
+      read(() => byRecipient.all(deviceId, recipient, before, limit).map(toRecord)),
   }
 }

@@ -108,6 +108,7 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE inbound_messages ADD COLUMN read_at INTEGER;
   ALTER TABLE inbound_messages ADD COLUMN from_me INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE inbound_messages ADD COLUMN status TEXT;
+  CREATE INDEX messages_by_chat ON messages (device_id, recipient, created_at);
   CREATE INDEX inbound_unread ON inbound_messages (device_id, chat, timestamp) WHERE read_at IS NULL AND from_me = 0;
   `,
 ]
