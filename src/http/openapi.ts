@@ -1,8 +1,32 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
+import { ErrorResponse } from './schemas.js'
 
 export const API_VERSION = '2.0.0'
+
+/** What any API route can answer, whatever it does: the rate limits, and a database that fails. */
+const ANSWERS_OF_EVERY_ROUTE: Record<string, string> = {
+  '429': 'Too many requests, or too many failed authentications with this key; Retry-After says when to try again',
+  '503': 'The database is unavailable (or, where the route says so, WhatsApp)',
+  '507': 'The database cannot store anything: its disk is full',
+}
+
+type Operations = Record<string, { responses?: Record<string, unknown> }>
+
+/** Adds the answers every route can give to each /api operation that does not describe them itself. */
+function withAnswersOfEveryRoute<T extends { paths?: Record<string, Operations> }>(document: T): T {
+  for (const [path, operations] of Object.entries(document.paths ?? {})) {
+    if (!path.startsWith('/api/')) continue
+    for (const operation of Object.values(operations)) {
+      const responses = (operation.responses ??= {})
+      for (const [status, description] of Object.entries(ANSWERS_OF_EVERY_ROUTE)) {
+        responses[status] ??= { description, content: { 'application/json': { schema: ErrorResponse } } }
+      }
+    }
+  }
+  return document
+}
 
 /**
  * The OpenAPI 3.1 document, generated from the route schemas, and a reference page at /docs whose
@@ -32,11 +56,16 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'contacts', description: 'Number checks' },
         { name: 'groups', description: 'Groups a session is in' },
         { name: 'inbox', description: 'Received messages and media' },
+        { name: 'conversations', description: 'Read receipts, typing and presence' },
         { name: 'webhooks', description: 'Webhooks and their deliveries' },
         { name: 'events', description: 'Live event stream' },
         { name: 'operations', description: 'Health, readiness and metrics' },
       ],
     },
+    transformObject: (documentObject) =>
+      'openapiObject' in documentObject
+        ? withAnswersOfEveryRoute(documentObject.openapiObject as { paths?: Record<string, Operations> })
+        : documentObject.swaggerObject,
   })
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: true } })
 }

@@ -28,6 +28,9 @@ describe('operations: OpenAPI, health, metrics, limits, headers (in-process)', (
     const send = document.paths['/api/messages/send']!.post!
     assert.ok(send.security, 'send has no auth scheme')
     assert.ok(send.responses?.['200'] && send.responses['409'], 'send lacks documented responses')
+    const read = document.paths['/api/sessions/{deviceId}/chats/{chat}/read']!.post!
+    for (const status of ['200', '404', '409', '429', '503', '507']) assert.ok(read.responses?.[status], `mark-read does not document ${status}`)
+    assert.equal(document.paths['/health']!.get!.responses?.['507'], undefined, 'health never touches the database')
   })
 
   it('answers /health at once and /ready once sessions are restored', async () => {
