@@ -1,7 +1,7 @@
 import type { EventBus } from '../events/event-bus.js'
 import type { EngineMessageStatus } from '../sessions/whatsapp-port.js'
 import type { InboundMessageRepository } from '../store/ports.js'
-import { canTransition, MESSAGE_STATUSES, type MessageStatus } from './message-status.js'
+import { ALLOWED_FROM, type MessageStatus } from './message-status.js'
 
 /**
  * Receipts for messages the account sent from another device (the phone) move their status as they
@@ -11,8 +11,7 @@ import { canTransition, MESSAGE_STATUSES, type MessageStatus } from './message-s
 export function followDeviceSentStatuses(inbound: InboundMessageRepository, bus: EventBus) {
   return async (deviceId: string, messageId: string, status: EngineMessageStatus): Promise<void> => {
     if (status === 'failed') return
-    const allowedFrom = MESSAGE_STATUSES.filter((from) => canTransition(from, status))
-    const updated = await inbound.advanceStatus(deviceId, messageId, status, allowedFrom)
+    const updated = await inbound.advanceStatus(deviceId, messageId, status, ALLOWED_FROM[status])
     if (updated) bus.publish('message.status', { deviceId, messageId, type: updated.type, status: updated.status as MessageStatus, error: null })
   }
 }

@@ -23,6 +23,11 @@ export function canTransition(from: MessageStatus, to: MessageStatus): boolean {
   return RANK[to] > RANK[from]
 }
 
+/** For each status, the statuses a message may come from: what a store's conditional update takes. */
+export const ALLOWED_FROM = Object.fromEntries(
+  MESSAGE_STATUSES.map((to) => [to, MESSAGE_STATUSES.filter((from) => canTransition(from, to))]),
+) as Record<MessageStatus, MessageStatus[]>
+
 /** A status past which the sender has a final answer for a synchronous request. */
 export function isSettled(status: MessageStatus): boolean {
   return status !== 'queued' && status !== 'sending'

@@ -7,7 +7,7 @@ import type { MessageRecord, MessageRepository } from '../store/ports.js'
 import type { SessionCatalog } from '../store/session-catalog.js'
 import { describeStorageFailure } from '../store/storage-failure.js'
 import { decodeMessage, encodeMessage } from './message-codec.js'
-import { canTransition, isSettled, MESSAGE_STATUSES, type MessageStatus } from './message-status.js'
+import { ALLOWED_FROM, isSettled, type MessageStatus } from './message-status.js'
 import type { OutgoingMessage } from './outgoing-content.js'
 import type { SendPacer } from './send-pacer.js'
 import { showTypingBefore } from './typing.js'
@@ -52,11 +52,6 @@ interface Waiter {
 const ACK_SWEEP_INTERVAL_MS = 1000
 /** Queued messages read per query, and the most a session's in-memory queue holds (beyond it, the database is read). */
 const QUEUE_BATCH = 32
-
-/** For each status, the statuses a message may come from (message-status.ts decides). */
-const ALLOWED_FROM = Object.fromEntries(
-  MESSAGE_STATUSES.map((to) => [to, MESSAGE_STATUSES.filter((from) => canTransition(from, to))]),
-) as Record<MessageStatus, MessageStatus[]>
 
 /**
  * The durable outbox: every message is stored before it is attempted, sent in order per session
