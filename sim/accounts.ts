@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import type { HistoryChat } from './history-sync.js'
 import { PreKeyPool } from './prekey-pool.js'
 
 export const PN_SERVER = 's.whatsapp.net'
@@ -21,6 +22,8 @@ export interface LinkedDevice {
   removed: boolean
   /** the device confirmed the phone's history sync (hist_sync receipt); until then each login gets it */
   historySynced: boolean
+  /** it asked for the whole history when it linked (DeviceProps.requireFullSync), not only recent months */
+  fullHistory: boolean
 }
 
 /** A WhatsApp user: every phone number the sim has heard of, paired or only a contact. */
@@ -32,6 +35,8 @@ export interface Account {
   pushName: string
   devices: Map<number, LinkedDevice>
   nextDevice: number
+  /** the chats on the account's phone, which it shares with devices it links (history sync) */
+  history: HistoryChat[]
 }
 
 // Real companion ids are small integers; starting at 7 mirrors what WhatsApp hands out today.
@@ -57,7 +62,7 @@ export class Accounts {
     let account = this.byPhone.get(phoneNumber)
     if (!account) {
       if (!isPhoneNumber(phoneNumber)) throw new Error(`not a phone number: ${phoneNumber}`)
-      account = { phoneNumber, lid: lidForPhone(phoneNumber), pushName: `User ${phoneNumber.slice(-4)}`, devices: new Map(), nextDevice: FIRST_COMPANION_DEVICE }
+      account = { phoneNumber, lid: lidForPhone(phoneNumber), pushName: `User ${phoneNumber.slice(-4)}`, devices: new Map(), nextDevice: FIRST_COMPANION_DEVICE, history: [] }
       this.byPhone.set(phoneNumber, account)
       this.phoneByLid.set(account.lid, phoneNumber)
     }
@@ -77,8 +82,8 @@ export class Accounts {
     return isPhoneNumber(user) ? this.get(user) : undefined
   }
 
-  linkDevice(account: Account, noiseKey: Buffer, keys: DeviceKeys | undefined, device = account.nextDevice): LinkedDevice {
-    const linked: LinkedDevice = { device, noiseKey, ...(keys ? { keys } : {}), removed: false, historySynced: false }
+  linkDevice(account: Account, noiseKey: Buffer, keys: DeviceKeys | undefined, device = account.nextDevice, fullHistory = false): LinkedDevice {
+    const linked: LinkedDevice = { device, noiseKey, ...(keys ? { keys } : {}), removed: false, historySynced: false, fullHistory }
     account.devices.set(device, linked)
     account.nextDevice = Math.max(account.nextDevice, device + 1)
     return linked

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { Accounts } from './accounts.js'
+import type { AppStateDesk } from './app-state.js'
 import type { ServerIdentity } from './certificates.js'
 import type { CodePairings } from './code-pairings.js'
 import type { Connection } from './connection.js'
@@ -44,6 +45,8 @@ export interface SimContext {
   privacyTokens: PrivacyTokens
   /** presence subscriptions, contacts' presence and typing; records what clients signal */
   presence: PresenceDesk
+  /** app-state sync keys and patches (chat archive, pin, mute, ...) per account */
+  appState: AppStateDesk
   /** messages the accounts' phones sent (copied to their devices): id -> sender and recipient, for receipts */
   phoneSent: Map<string, { from: string; to: string }>
   groups: Groups

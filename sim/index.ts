@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
-import type { AuthenticationCreds, proto } from '@whiskeysockets/baileys'
+import type { AuthenticationCreds, ChatModification, proto } from '@whiskeysockets/baileys'
 import pino, { type Logger } from 'pino'
 import { WebSocketServer } from 'ws'
 import { Accounts, isPhoneNumber } from './accounts.js'
+import { AppStateDesk, serverSync, type PushedMutation } from './app-state.js'
 import { createServerIdentity } from './certificates.js'
 import { receiptNode } from './client-messages.js'
 import { CodePairings } from './code-pairings.js'
@@ -14,6 +15,7 @@ import type { SimContext, SimOptions } from './context.js'
 import { DecryptRetries } from './decrypt-retries.js'
 import { Faults, type SilenceKind } from './faults.js'
 import { Groups, type NewGroup } from './groups.js'
+import type { HistoryChat } from './history-sync.js'
 import { Inbox, type ReceivedMessage } from './inbox.js'
 import { InboundDelivery } from './inbound-delivery.js'
 import { LiveConnections, type ConnectionLogEntry } from './live-connections.js'
@@ -133,6 +135,15 @@ export interface Simulator {
   createGroup(spec: NewGroup): { jid: string }
   /** a participant writes to a group: delivered to every linked account in it but the sender; encrypted (default true) uses sender keys */
   sendGroupMessage(groupJid: string, fromPhone: string, message: proto.IMessage, opts?: { encrypted?: boolean }): Promise<{ id: string }>
+  /** the chats on the account's phone: devices it links from now on get them by history sync */
+  setPhoneHistory(phoneNumber: string, chats: HistoryChat[]): void
+  /**
+   * the user changes a chat on the phone (archive, pin, mute, mark unread, delete, star, ...): an
+   * app-state patch, announced to the account's live devices (server_sync)
+   */
+  phoneChatAction(phoneNumber: string, modification: ChatModification, jid: string): Promise<void>
+  /** app-state changes the account's devices pushed (chat archived, pinned, ...), decoded by the phone, oldest first */
+  appStatePushes(phoneNumber: string): readonly PushedMutation[]
   /** PEM of the CA behind the media host's HTTPS certificate: trust it with NODE_EXTRA_CA_CERTS, or an https.Agent / undici dispatcher */
   readonly mediaCaPem: string
   /** host:port of the HTTPS media host (uploads, downloads) */
@@ -211,6 +222,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     privacyTokens: new PrivacyTokens(),
     presence: new PresenceDesk(accounts, live, signals),
     phoneSent: new Map(),
+    appState: new AppStateDesk(),
     groups,
     media,
     phoneMedia: new PhoneMedia(),
@@ -331,6 +343,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     },
 
     createGroup: spec => ({ jid: groups.create(spec).jid }),
+
+    setPhoneHistory(phoneNumber, chats) {
+      accounts.get(phoneNumber).history = chats
+    },
+    async phoneChatAction(phoneNumber, modification, jid) {
+      const { collection, version } = await ctx.appState.phoneChange(phoneNumber, modification, jid)
+      for (const conn of live.sockets(phoneNumber)) conn.send(serverSync(collection, version))
+    },
+    appStatePushes: phoneNumber => ctx.appState.pushedBy(phoneNumber),
 
     async sendGroupMessage(groupJid, fromPhone, message, sendOpts) {
       const group = groups.get(groupJid)

@@ -1,6 +1,5 @@
 import { getAllBinaryNodeChildren, getBinaryNodeChild, type BinaryNode } from '@whiskeysockets/baileys'
 import type { Connection } from './connection.js'
-import { answerAppStateSync } from './app-state.js'
 import type { SimContext } from './context.js'
 import { answerGroupIq } from './groups.js'
 import { answerKeyFetch, storeSignedPreKey, storeUploadedKeys } from './key-bundles.js'
@@ -82,7 +81,7 @@ export async function answerIq(conn: Connection, iq: BinaryNode, ctx: SimContext
     case 'w:p':
       return conn.reply(iq)
     case 'w:sync:app:state':
-      return conn.reply(iq, [answerAppStateSync(iq)])
+      return conn.reply(iq, [await ctx.appState.answer(conn.phoneNumber!, iq)])
     case 'w:g2': {
       const answer = answerGroupIq(iq, conn.phoneNumber!, ctx.groups, ctx.accounts)
       return 'error' in answer ? conn.replyError(iq, answer.error.code, answer.error.text) : conn.reply(iq, answer.content)

@@ -3,6 +3,9 @@ import { existsSync, readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { parse as parseDotenv } from 'dotenv'
 import { isPublicEventType, PUBLIC_EVENT_TYPES, type PublicEventType } from './events/envelope.js'
+import type { HistorySyncMode } from './whatsapp/history.js'
+
+const HISTORY_SYNC_MODES: readonly HistorySyncMode[] = ['recent', 'full', 'none']
 
 /** Typed, validated configuration. Parsed once at start-up; a bad value stops the server. */
 export interface Config {
@@ -36,7 +39,11 @@ export interface Config {
     qrTimeoutMs: number | undefined
     /** How long a new socket may take to show a QR code or log in before it is closed and retried. */
     connectTimeoutMs: number
+    /** host:port standing in for WhatsApp's fixed media host (tests and demos only). */
+    mediaHost: string | undefined
   }
+  /** How much of the phone's history a newly linked session stores. */
+  historySync: HistorySyncMode
   reconnect: {
     baseDelayMs: number
     maxDelayMs: number
@@ -147,6 +154,14 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
   return raw
 }
 
+/** host:port, e.g. 127.0.0.1:8443 (no scheme, no path). */
+function hostPort(env: Env, name: string): string | undefined {
+  const raw = read(env, name)
+  if (raw === undefined) return undefined
+  if (!/^[a-z0-9.-]+(?::\d{1,5})?$/i.test(raw)) throw new ConfigError(name, 'host:port (no scheme or path)', raw)
+  return raw
+}
+
 function clusterSettings(env: Env): Config['cluster'] {
   const leaseTtlMs = integer(env, 'CLUSTER_LEASE_TTL_MS', 15_000, 2_000, 600_000)
   const heartbeatMs = integer(env, 'CLUSTER_HEARTBEAT_MS', Math.round(leaseTtlMs / 5), 200, 120_000)
@@ -254,7 +269,9 @@ export function parseConfig(env: Env): Config {
       versionLookupTimeoutMs: integer(env, 'WHATSAPP_VERSION_LOOKUP_TIMEOUT_MS', 3000, 0, 60_000),
       qrTimeoutMs: optionalInteger(env, 'QR_TIMEOUT_MS', 1000, 300_000),
       connectTimeoutMs: integer(env, 'CONNECT_TIMEOUT_MS', 20_000, 1000, 300_000),
+      mediaHost: hostPort(env, 'WHATSAPP_MEDIA_HOST'),
     },
+    historySync: oneOf(env, 'HISTORY_SYNC', HISTORY_SYNC_MODES, 'recent'),
     reconnect: {
       baseDelayMs: integer(env, 'RECONNECT_BASE_DELAY_MS', 1000, 1, 600_000),
       maxDelayMs: integer(env, 'RECONNECT_MAX_DELAY_MS', 60_000, 1, 3_600_000),

@@ -14,6 +14,9 @@ import { ConversationService } from './messaging/conversations.js'
 import { Inbox } from './messaging/inbox.js'
 import { followDeviceSentStatuses } from './messaging/device-sent-status.js'
 import { startInboundRecorder } from './messaging/inbound-recorder.js'
+import { startHistoryRecorder } from './messaging/history-recorder.js'
+import { ChatActionService } from './messaging/chat-actions.js'
+import { ChatLedger } from './messaging/chat-ledger.js'
 import { Directory } from './messaging/directory.js'
 import { buildLinkPreview } from './messaging/link-preview.js'
 import { MediaResolver } from './messaging/media-resolver.js'
@@ -130,8 +133,11 @@ export async function createServer({ config, logger, announceAdminKey, connector
   const live = new LiveStream()
   const liveOutlet = cluster ? cluster.attach({ catalog: sessionRepository, sessions, outbox, registry, live }) : live
   const metrics = createMetrics(bus, sessions, cluster && config.nodeId)
+  const chatLedger = new ChatLedger(store.chats, inbound, bus)
   const stopJobs = [
     startInboundRecorder(bus, inbound, stores.messages, logger.child({ module: 'inbox' })),
+    startHistoryRecorder(bus, { inbound, chats: store.chats, contacts: store.contacts }, logger.child({ module: 'history' })),
+    chatLedger.listen(logger.child({ module: 'chats' })),
     startEventFeed({ bus, registry, deliveries, dispatcher, live: liveOutlet, logger: logger.child({ module: 'events' }) }),
     bus.subscribe('session.deleted', ({ deviceId }) => registry.forgetSession(deviceId)),
   ]
@@ -153,8 +159,10 @@ export async function createServer({ config, logger, announceAdminKey, connector
     keys: new SessionKeys(sessionRepository, cluster !== undefined),
     messages,
     directory,
-    inbox: new Inbox(inbound, stores.messages, sessions),
+    inbox: new Inbox(inbound, stores.messages, store.chats, sessions),
     conversations: new ConversationService(sessions, inbound),
+    chatActions: new ChatActionService(sessions, inbound, stores.messages, chatLedger),
+    contacts: store.contacts,
     webhooks: { registry, deliveries, dispatcher },
     live,
     adminKey,
@@ -237,10 +245,10 @@ function singleNodeView(config: Config, app: () => FastifyInstance, sessions: Se
 }
 
 async function createRealConnector(config: Config, logger: Logger, stores: ConnectorStores): Promise<WhatsAppConnector> {
-  if (config.whatsapp.url || config.whatsapp.rootKey) {
+  if (config.whatsapp.url || config.whatsapp.rootKey || config.whatsapp.mediaHost) {
     logger.warn(
-      { url: config.whatsapp.url },
-      'WHATSAPP_URL/WHATSAPP_ROOT_KEY are set: connecting to a non-WhatsApp endpoint (tests and demos only)',
+      { url: config.whatsapp.url, mediaHost: config.whatsapp.mediaHost },
+      'WHATSAPP_URL/WHATSAPP_ROOT_KEY/WHATSAPP_MEDIA_HOST are set: connecting to a non-WhatsApp endpoint (tests and demos only)',
     )
   }
   return createBaileysConnector({
@@ -254,5 +262,7 @@ async function createRealConnector(config: Config, logger: Logger, stores: Conne
     queryTimeoutMs: config.sendTimeoutMs,
     sentMessage: (deviceId, messageId) => stores.messages.waMessage(deviceId, messageId),
     keyCacheBytes: config.keyCacheBytes,
+    historySync: config.historySync,
+    mediaHost: config.whatsapp.mediaHost,
   })
 }

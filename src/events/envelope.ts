@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
 
-export const PUBLIC_EVENT_TYPES = ['message.received', 'message.sent', 'message.status', 'session.status', 'session.qr', 'presence.update'] as const
+export const PUBLIC_EVENT_TYPES = [
+  'message.received', 'message.sent', 'message.status', 'session.status', 'session.qr', 'presence.update', 'history.synced', 'chat.updated',
+] as const
 export type PublicEventType = (typeof PUBLIC_EVENT_TYPES)[number]
 
 /** What webhooks and the live stream carry. The id is unique and stays the same across redeliveries. */

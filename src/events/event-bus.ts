@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events'
+import type { ChatUpdate } from '../messaging/chat-update.js'
 import type { InboundMessage } from '../messaging/inbound-message.js'
 import type { MessageStatus } from '../messaging/message-status.js'
 import type { ConnectionState } from '../sessions/session-runtime.js'
-import type { EngineMessageStatus, PresenceUpdate } from '../sessions/whatsapp-port.js'
+import type { ChatEvent, EngineMessageStatus, HistoryBatch, PresenceUpdate } from '../sessions/whatsapp-port.js'
 
 /** Every event the domain publishes, by name. Webhooks and the live stream subscribe here. */
 export interface DomainEvents {
@@ -19,6 +20,14 @@ export interface DomainEvents {
   'message.sent': { deviceId: string; message: InboundMessage }
   /** A contact's presence or typing, as WhatsApp reported it. */
   'presence.update': { deviceId: string } & PresenceUpdate
+  /** The phone's history, once stored: what each chunk held. */
+  'history.synced': { deviceId: string; kind: HistoryBatch['kind']; chats: number; contacts: number; messages: number; progress: number | null }
+  /** A chat's settings changed, through this API or on another device of the account. */
+  'chat.updated': { deviceId: string } & ChatUpdate
+  /** Internal: a chunk of the phone's history, before it is stored. */
+  'engine.history': { deviceId: string; batch: HistoryBatch }
+  /** Internal: chat changes made on another device, before they are stored. */
+  'engine.chat-events': { deviceId: string; events: ChatEvent[] }
   /** Internal: a message the engine received, before it is stored. */
   'engine.message-received': { deviceId: string; message: InboundMessage; raw: Uint8Array }
   /** Internal: what the WhatsApp engine reported about a sent message, before the outbox applies it. */

@@ -48,6 +48,8 @@ export function startEventFeed({ bus, registry, deliveries, dispatcher, live, lo
       emit('session.qr', deviceId, { qr, expiresAt: new Date(expiresAt).toISOString() })),
     bus.subscribe('presence.update', ({ deviceId, lastSeen, ...presence }) =>
       emit('presence.update', deviceId, { ...presence, lastSeen: lastSeen === null ? null : new Date(lastSeen).toISOString() })),
+    bus.subscribe('history.synced', ({ deviceId, ...counts }) => emit('history.synced', deviceId, counts)),
+    bus.subscribe('chat.updated', ({ deviceId, ...update }) => emit('chat.updated', deviceId, { ...update })),
   ]
   return () => unsubscribers.forEach((unsubscribe) => unsubscribe())
 }

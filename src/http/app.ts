@@ -19,6 +19,8 @@ import type { LiveStream } from '../events/live-stream.js'
 import type { Directory } from '../messaging/directory.js'
 import type { Inbox } from '../messaging/inbox.js'
 import type { ConversationService } from '../messaging/conversations.js'
+import type { ChatActionService } from '../messaging/chat-actions.js'
+import type { ContactRepository } from '../store/ports.js'
 import type { MessageService } from '../messaging/message-service.js'
 import type { SessionKeys } from '../sessions/session-keys.js'
 import type { SessionManager } from '../sessions/session-manager.js'
@@ -33,6 +35,8 @@ import { directoryRoutes } from './routes/directory.js'
 import { eventRoutes } from './routes/events.js'
 import { inboxRoutes } from './routes/inbox.js'
 import { conversationRoutes } from './routes/conversations.js'
+import { chatRoutes } from './routes/chats.js'
+import { contactRoutes } from './routes/contacts.js'
 import { messageRoutes } from './routes/messages.js'
 import { operationsRoutes } from './routes/operations.js'
 import { sessionRoutes } from './routes/sessions.js'
@@ -73,6 +77,8 @@ export interface AppDeps {
   directory: Directory
   inbox: Inbox
   conversations: ConversationService
+  chatActions: ChatActionService
+  contacts: ContactRepository
   webhooks: Omit<WebhookRoutesDeps, 'auth'>
   live: LiveStream
   adminKey: AdminKeyCheck
@@ -182,6 +188,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   await app.register(uploadRoutes, { messages: deps.messages, auth, maxFileBytes: deps.maxMediaBytes })
   await app.register(inboxRoutes, { inbox: deps.inbox, auth, routing: deps.routing })
   await app.register(conversationRoutes, { conversations: deps.conversations, auth, routing: deps.routing })
+  await app.register(chatRoutes, { chatActions: deps.chatActions, auth, routing: deps.routing })
+  await app.register(contactRoutes, { contacts: deps.contacts, sessions: deps.sessions, auth })
   await app.register(clusterRoutes, { cluster: deps.cluster, auth })
   await app.register(webhookRoutes, { ...deps.webhooks, auth })
   await app.register(eventRoutes, { live: deps.live, auth, heartbeatMs: EVENT_STREAM_HEARTBEAT_MS })

@@ -53,9 +53,10 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       tags: [
         { name: 'sessions', description: 'Linked WhatsApp accounts and their lifecycle' },
         { name: 'messages', description: 'Sending and message statuses' },
-        { name: 'contacts', description: 'Number checks' },
+        { name: 'contacts', description: 'Number checks and the contacts WhatsApp shared (history sync)' },
         { name: 'groups', description: 'Groups a session is in' },
-        { name: 'inbox', description: 'Received messages and media' },
+        { name: 'inbox', description: 'Chats, both sides of each, and received media' },
+        { name: 'chats', description: 'Chat settings shared with the phone: archive, pin, mute, unread, delete, star' },
         { name: 'conversations', description: 'Read receipts, typing and presence' },
         { name: 'webhooks', description: 'Webhooks and their deliveries' },
         { name: 'events', description: 'Live event stream' },

@@ -15,6 +15,15 @@ export const DeviceId = Type.String({
 
 export const DeviceIdParams = Type.Object({ deviceId: DeviceId })
 
+export const Chat = Type.String({
+  minLength: 1,
+  maxLength: 128,
+  description: 'Phone number or JID (@s.whatsapp.net, @lid, @g.us)',
+  examples: ['+1 555 123 4567', '120363012345678901@g.us'],
+})
+export const ChatParams = Type.Object({ deviceId: DeviceId, chat: Chat })
+export const Done = Type.Object({ success: Type.Literal(true) })
+
 export const ErrorResponse = Type.Object({
   success: Type.Literal(false),
   error: Type.String(),

@@ -12,6 +12,8 @@ export type ChatMessage = InboundMessage & {
   status: string | null
   /** For received messages: when the session marked it read (epoch ms). */
   readAt: number | null
+  /** Starred by the account (here or on another device). */
+  starred?: boolean
 }
 
 export function receivedOrDeviceSent(record: InboundRecord): ChatMessage {

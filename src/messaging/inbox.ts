@@ -1,6 +1,6 @@
 import { DomainError, invalidInput } from '../errors.js'
 import type { SessionManager } from '../sessions/session-manager.js'
-import type { ChatSummary, InboundMessageRepository, MessageRepository } from '../store/ports.js'
+import type { ChatListing, ChatRepository, InboundMessageRepository, MessageRepository } from '../store/ports.js'
 import { type ChatMessage, receivedOrDeviceSent, sentThroughApi } from './chat-message.js'
 import type { InboundMessage, Sender } from './inbound-message.js'
 import { parseRecipient } from './recipient.js'
@@ -11,17 +11,31 @@ export interface MediaDownload {
   fileName: string | null
 }
 
-/** Reads back what sessions received: chats, messages per chat, and media. */
+/** A chat of the list: its settings, unread count, display name and newest message. */
+export interface ChatEntry extends ChatListing {
+  /** The chat's own name (group subject, address book), else the contact's push name. */
+  displayName: string | null
+  lastMessage: ChatMessage | null
+}
+
+/** Reads back what sessions hold: chats, messages per chat (both sides), and media. */
 export class Inbox {
   constructor(
     private readonly inbound: InboundMessageRepository,
     private readonly outbox: MessageRepository,
+    private readonly chatStore: ChatRepository,
     private readonly manager: SessionManager,
   ) {}
 
-  chats(deviceId: string, limit: number): Promise<ChatSummary[]> {
+  /** Pinned chats first, then by newest activity; each with its newest message. */
+  async chats(deviceId: string, limit: number): Promise<ChatEntry[]> {
     this.manager.get(deviceId)
-    return this.inbound.chats(deviceId, limit)
+    const listings = await this.chatStore.list(deviceId, limit)
+    return Promise.all(listings.map(async (chat) => {
+      const [lastMessage = null] = await this.messages(deviceId, chat.jid, 1)
+      const senderName = lastMessage && !lastMessage.fromMe && !lastMessage.isGroup ? lastMessage.sender.pushName : null
+      return { ...chat, displayName: chat.name ?? chat.contactName ?? chat.pushName ?? senderName, lastMessage }
+    }))
   }
 
   /**
@@ -32,12 +46,19 @@ export class Inbox {
   async messages(deviceId: string, chat: string, limit: number, before?: number): Promise<ChatMessage[]> {
     const session = this.manager.get(deviceId)
     const jid = parseRecipient(chat)
-    const [stored, sent] = await Promise.all([
+    const [stored, sent, state] = await Promise.all([
       this.inbound.listByChat(deviceId, jid, limit, before),
       this.outbox.listByRecipient(deviceId, jid, limit, before),
+      this.chatStore.get(deviceId, jid),
     ])
     const account = accountOf(session.phoneNumber, session.pushName)
-    return [...stored.map(receivedOrDeviceSent), ...sent.map((record) => sentThroughApi(record, account))]
+    // A deleted chat's received messages are gone; API sends stay in the outbox, hidden.
+    const clearedAt = state?.clearedAt ?? 0
+    const merged = [...stored.map(receivedOrDeviceSent), ...sent.filter((record) => record.createdAt > clearedAt).map((record) => sentThroughApi(record, account))]
+    const marks = await this.chatStore.messageMarks(deviceId, merged.map((message) => message.id))
+    return merged
+      .filter((message) => !marks.get(message.id)?.hidden)
+      .map((message) => ({ ...message, starred: marks.get(message.id)?.starred ?? false }))
       .sort((a, b) => b.timestamp - a.timestamp)
       .slice(0, limit)
   }

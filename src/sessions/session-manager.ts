@@ -298,6 +298,8 @@ export class SessionManager {
             onMessageReceived: (id, message, raw) =>
               this.deps.bus.publish('engine.message-received', { deviceId: id, message, raw }),
             onPresence: (id, update) => this.deps.bus.publish('presence.update', { deviceId: id, ...update }),
+            onHistory: (id, batch) => this.deps.bus.publish('engine.history', { deviceId: id, batch }),
+            onChatEvents: (id, events) => this.deps.bus.publish('engine.chat-events', { deviceId: id, events }),
             onDisconnect: (id, code, reaction) => this.deps.bus.publish('session.disconnected', { deviceId: id, code, reaction }),
           },
       })

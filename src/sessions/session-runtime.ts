@@ -3,8 +3,10 @@ import type { InboundMessage } from '../messaging/inbound-message.js'
 import type { ConnectGate } from './connect-gate.js'
 import { decideReaction, type ReconnectOptions } from './reconnect-policy.js'
 import type {
+  ChatEvent,
   Disconnect,
   EngineMessageStatus,
+  HistoryBatch,
   LinkedAccount,
   PresenceUpdate,
   WhatsAppConnection,
@@ -45,6 +47,8 @@ export interface RuntimeObserver {
   onMessageStatus(deviceId: string, messageId: string, status: EngineMessageStatus, error: string | null): void
   onMessageReceived(deviceId: string, message: InboundMessage, raw: Uint8Array): void
   onPresence(deviceId: string, update: PresenceUpdate): void
+  onHistory(deviceId: string, batch: HistoryBatch): void
+  onChatEvents(deviceId: string, events: ChatEvent[]): void
   onDisconnect(deviceId: string, code: number | undefined, reaction: string): void
 }
 
@@ -195,6 +199,8 @@ export class SessionRuntime {
       onMessageStatus: (messageId, status, error) => this.deps.observer.onMessageStatus(this.deviceId, messageId, status, error),
       onMessageReceived: (message, raw) => this.deps.observer.onMessageReceived(this.deviceId, message, raw),
       onPresence: (update) => this.deps.observer.onPresence(this.deviceId, update),
+      onHistory: (batch) => this.deps.observer.onHistory(this.deviceId, batch),
+      onChatEvents: (events) => this.deps.observer.onChatEvents(this.deviceId, events),
       onClose: (disconnect) => {
         release()
         if (!isCurrent()) return

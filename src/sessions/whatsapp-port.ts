@@ -35,6 +35,79 @@ export interface ConnectionCallbacks {
   onMessageReceived(message: InboundMessage, raw: Uint8Array): void
   /** A contact's presence (after subscribePresence) or typing in a chat. */
   onPresence(update: PresenceUpdate): void
+  /** A chunk of the history the phone shares after linking: chats, contacts and messages. */
+  onHistory(batch: HistoryBatch): void
+  /** Chats or messages changed on another device of the account (archived, pinned, starred, ...). */
+  onChatEvents(events: ChatEvent[]): void
+}
+
+/** A chat as the phone's history describes it. */
+export interface HistoryChat {
+  jid: string
+  name: string | null
+  archived: boolean
+  /** When it was pinned (epoch ms); 0 when it is not. */
+  pinnedAt: number
+  /** Muted until (epoch ms), -1 for good, or 0. */
+  mutedUntil: number
+  /** How many of its newest received messages the phone shows unread. */
+  unreadCount: number
+  /** The newest message (epoch ms); 0 when unknown. */
+  lastActivity: number
+}
+
+export interface HistoryContact {
+  jid: string
+  name: string | null
+  pushName: string | null
+  phoneNumber: string | null
+  lid: string | null
+}
+
+export interface HistoryMessage {
+  message: InboundMessage
+  raw: Uint8Array
+  /** For what the account sent: how far it got, as the phone knew. */
+  status: EngineMessageStatus | null
+}
+
+export interface HistoryBatch {
+  /** WhatsApp's chunk kind: initial bootstrap, recent, full, push names, on demand, or another. */
+  kind: 'initial' | 'recent' | 'full' | 'push-names' | 'on-demand' | 'other'
+  chats: HistoryChat[]
+  contacts: HistoryContact[]
+  messages: HistoryMessage[]
+  /** Percent of the whole transfer, where WhatsApp says. */
+  progress: number | null
+}
+
+/** A change another device of the account made (app-state sync). */
+export type ChatEvent =
+  | { kind: 'chat'; jid: string; change: { archived?: boolean; pinnedAt?: number; mutedUntil?: number; markedUnread?: boolean } }
+  | { kind: 'chat-deleted'; jid: string }
+  | { kind: 'message-starred'; jid: string; messageId: string; starred: boolean }
+  | { kind: 'message-deleted'; jid: string; messageId: string }
+
+/** A message of a chat as chat actions name it (WhatsApp checks the newest one on archive, delete, mark unread). */
+export interface MessageRef {
+  id: string
+  fromMe: boolean
+  /** In a group: who sent it, for messages not from the account. */
+  participant: string | null
+  /** Epoch ms. */
+  timestamp: number
+}
+
+/** Chat settings shared with every device of the account (WhatsApp app-state patches). */
+export interface ChatActions {
+  archive(chat: string, archived: boolean, newest: MessageRef | null): Promise<void>
+  pin(chat: string, pinned: boolean): Promise<void>
+  /** Until epoch ms, -1 for good, or null to unmute. */
+  mute(chat: string, until: number | null): Promise<void>
+  markUnread(chat: string, unread: boolean, newest: MessageRef | null): Promise<void>
+  delete(chat: string, newest: MessageRef | null): Promise<void>
+  star(chat: string, message: MessageRef, starred: boolean): Promise<void>
+  deleteForMe(chat: string, message: MessageRef): Promise<void>
 }
 
 /** What the account shows in one chat. */
@@ -101,6 +174,7 @@ export interface NumberCheck {
 
 export interface WhatsAppConnection {
   readonly conversations: Conversations
+  readonly chats: ChatActions
   /** Groups this account is a member of. */
   groups(): Promise<GroupSummary[]>
   /** Which of these phone-number JIDs have WhatsApp. */

@@ -124,17 +124,18 @@ export interface InboundRecord {
   status: string | null
 }
 
-export interface ChatSummary {
-  chat: string
-  messages: number
-  unread: number
-  lastTimestamp: number
+/** A message from the phone's history: stored as it was there (read or not, its status). */
+export interface HistoryRecord {
+  record: InboundRecord
+  raw: Uint8Array | null
 }
 
 export interface InboundMessageRepository {
   /** Stores the message unless this session already has one with its id; returns whether it was new. */
   /** A fromMe message starts as 'sent'. */
   insert(record: Omit<InboundRecord, 'readAt' | 'fromMe' | 'status'> & { fromMe?: boolean }, raw: Uint8Array | null): Promise<boolean>
+  /** Stores history messages in one transaction, skipping ids already stored; returns how many were new. */
+  insertHistory(deviceId: string, messages: readonly HistoryRecord[]): Promise<number>
   get(deviceId: string, id: string): Promise<InboundRecord | undefined>
   /** Those of these ids this session received, in no particular order. */
   getMany(deviceId: string, ids: readonly string[]): Promise<InboundRecord[]>
@@ -149,8 +150,79 @@ export interface InboundMessageRepository {
   updateRaw(deviceId: string, id: string, raw: Uint8Array): Promise<void>
   /** Newest first, older than `before` (epoch ms) when given. */
   listByChat(deviceId: string, chat: string, limit: number, before?: number): Promise<InboundRecord[]>
-  chats(deviceId: string, limit: number): Promise<ChatSummary[]>
   deleteOlderThan(createdBefore: number): Promise<number>
+}
+
+/** Muted for good (WhatsApp's own value). */
+export const MUTED_FOREVER = -1
+
+/** What the account's chat list holds about a chat beyond its messages (history sync, chat actions). */
+export interface ChatState {
+  name: string | null
+  archived: boolean
+  /** When it was pinned (epoch ms); 0 when it is not. */
+  pinnedAt: number
+  /** Muted until (epoch ms), MUTED_FOREVER, or 0 when not muted. */
+  mutedUntil: number
+  /** Marked unread by hand (WhatsApp's "mark as unread"). */
+  markedUnread: boolean
+  /** The chat was deleted at this time (epoch ms): earlier messages are gone; 0 when never. */
+  clearedAt: number
+}
+
+/** Fields to change; those left out keep their value. lastActivity and clearedAt only move forward. */
+export type ChatChange = Partial<ChatState> & { lastActivity?: number }
+
+export interface ChatListing extends ChatState {
+  jid: string
+  /** The newest message or chat activity (epoch ms). */
+  lastActivity: number
+  /** Received messages not marked read. */
+  unread: number
+  /** From the contact, when the chat has no name of its own. */
+  contactName: string | null
+  pushName: string | null
+}
+
+export interface ChatRepository {
+  /** Merges each change into its chat, creating chats not seen before, in one transaction. */
+  update(deviceId: string, changes: ReadonlyArray<{ jid: string; change: ChatChange }>): Promise<void>
+  get(deviceId: string, jid: string): Promise<(ChatState & { jid: string }) | undefined>
+  /**
+   * Chats with any message (received, sent from a device or through the API) or known state, the
+   * pinned first, then the most recently active; deleted chats return with their next message.
+   */
+  list(deviceId: string, limit: number): Promise<ChatListing[]>
+  /** Deletes a chat: its stored received messages go, API-sent ones before `at` are hidden. */
+  clear(deviceId: string, jid: string, at: number): Promise<void>
+  /** Stars or hides (deleted for this account) a message, whichever side wrote it; fields left out keep their value. */
+  markMessage(deviceId: string, messageId: string, mark: Partial<MessageMark>): Promise<void>
+  /** The marks of those of these messages that have any. */
+  messageMarks(deviceId: string, messageIds: readonly string[]): Promise<Map<string, MessageMark>>
+}
+
+export interface MessageMark {
+  starred: boolean
+  /** Deleted for this account ("delete for me"): no longer listed. */
+  hidden: boolean
+}
+
+export interface ContactRecord {
+  jid: string
+  /** The name in the account's address book. */
+  name: string | null
+  /** The name the contact gave themselves. */
+  pushName: string | null
+  phoneNumber: string | null
+  lid: string | null
+}
+
+export interface ContactRepository {
+  /** Merges what is known (null fields keep what was stored), in one transaction. */
+  upsert(deviceId: string, contacts: readonly ContactRecord[]): Promise<void>
+  /** Ordered by name, then JID, from `offset`. */
+  list(deviceId: string, limit: number, offset: number): Promise<ContactRecord[]>
+  get(deviceId: string, jid: string): Promise<ContactRecord | undefined>
 }
 
 export interface WebhookRecord {
@@ -241,6 +313,8 @@ export interface Store {
   settings: SettingsRepository
   messages: MessageRepository
   inbound: InboundMessageRepository
+  chats: ChatRepository
+  contacts: ContactRepository
   webhooks: WebhookRepository
   deliveries: DeliveryRepository
   dashboardLogins: DashboardSessionRepository

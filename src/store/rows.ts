@@ -1,4 +1,6 @@
-import type { DeliveryRecord, DeliveryStatus, InboundRecord, MessageRecord, SessionRecord, WebhookRecord, DesiredState } from './ports.js'
+import type {
+  ChatChange, ChatListing, ChatState, ContactRecord, DeliveryRecord, MessageMark, DeliveryStatus, DesiredState, InboundRecord, MessageRecord, SessionRecord, WebhookRecord,
+} from './ports.js'
 
 /**
  * Row shapes and their mapping to records. Both backends use the same column names, so these are
@@ -82,6 +84,97 @@ export const toInboundRecord = (row: InboundRow): InboundRecord => ({
   readAt: row.read_at,
   fromMe: Boolean(row.from_me),
   status: row.status,
+})
+
+export interface ChatRow {
+  jid: string
+  name: string | null
+  /** 0/1 in SQLite, a boolean in PostgreSQL (as marked_unread). */
+  archived: number | boolean
+  pinned_at: number
+  muted_until: number
+  marked_unread: number | boolean
+  cleared_at: number
+}
+
+export const CHAT_COLUMNS = 'jid, name, archived, pinned_at, muted_until, marked_unread, cleared_at'
+
+export const toChatState = (row: ChatRow): ChatState & { jid: string } => ({
+  jid: row.jid,
+  name: row.name,
+  archived: Boolean(row.archived),
+  pinnedAt: row.pinned_at,
+  mutedUntil: row.muted_until,
+  markedUnread: Boolean(row.marked_unread),
+  clearedAt: row.cleared_at,
+})
+
+export interface ChatListingRow extends ChatRow {
+  last_activity: number
+  unread: number
+  contact_name: string | null
+  push_name: string | null
+}
+
+export const toChatListing = (row: ChatListingRow): ChatListing => ({
+  ...toChatState(row),
+  lastActivity: row.last_activity,
+  unread: row.unread,
+  contactName: row.contact_name,
+  pushName: row.push_name,
+})
+
+export interface ChatChangeParams {
+  name: string | null
+  archived: number | null
+  pinnedAt: number | null
+  mutedUntil: number | null
+  markedUnread: number | null
+  lastActivity: number | null
+  clearedAt: number | null
+}
+
+/** A boolean parameter of an upsert: null leaves the stored value, else 0/1 for both backends. */
+export const flag = (value: boolean | undefined): number | null => (value === undefined ? null : Number(value))
+
+/** A change as the upsert's parameters: null where it leaves a field alone, booleans as 0/1. */
+export function chatChangeParams(change: ChatChange): ChatChangeParams {
+  return {
+    name: change.name ?? null,
+    archived: flag(change.archived),
+    pinnedAt: change.pinnedAt ?? null,
+    mutedUntil: change.mutedUntil ?? null,
+    markedUnread: flag(change.markedUnread),
+    lastActivity: change.lastActivity ?? null,
+    clearedAt: change.clearedAt ?? null,
+  }
+}
+
+export interface MarkRow {
+  message_id: string
+  starred: number | boolean
+  hidden: number | boolean
+}
+
+export const toMarks = (rows: MarkRow[]): Map<string, MessageMark> =>
+  new Map(rows.map((row) => [row.message_id, { starred: Boolean(row.starred), hidden: Boolean(row.hidden) }]))
+
+export interface ContactRow {
+  jid: string
+  name: string | null
+  push_name: string | null
+  phone_number: string | null
+  lid: string | null
+}
+
+export const CONTACT_COLUMNS = 'jid, name, push_name, phone_number, lid'
+
+export const toContactRecord = (row: ContactRow): ContactRecord => ({
+  jid: row.jid,
+  name: row.name,
+  pushName: row.push_name,
+  phoneNumber: row.phone_number,
+  lid: row.lid,
 })
 
 export interface WebhookRow {

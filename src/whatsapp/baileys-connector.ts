@@ -25,7 +25,10 @@ import type { OutgoingMessage } from '../messaging/outgoing-content.js'
 import { databaseAuthState } from './auth-state.js'
 import { baileysConversations, forwardPresence } from './conversations.js'
 import { messageKey, toBaileysContent } from './baileys-content.js'
-import { toInboundMessage } from './inbound-translation.js'
+import { baileysChatActions, forwardChatEvents } from './chat-actions.js'
+import { forwardHistory, historySocketConfig, type HistorySyncMode } from './history.js'
+import { STATUS_BY_RECEIPT, toInboundMessage } from './inbound-translation.js'
+import { mediaHostDispatcher } from './media-host-override.js'
 import { memoizeCurveVerify } from './curve-verify-memo.js'
 import { installFastX25519 } from './fast-x25519.js'
 import { newMessageId } from './message-ids.js'
@@ -52,19 +55,15 @@ export interface BaileysConnectorOptions {
   sentMessage: (deviceId: string, messageId: string) => Promise<Uint8Array | undefined>
   /** Bytes of parsed Signal keys kept in memory, over all sessions. */
   keyCacheBytes: number
+  /** How much of the phone's history new links take. */
+  historySync: HistorySyncMode
+  /** host:port standing in for WhatsApp's fixed media host (history and app-state blobs; tests and demos only). */
+  mediaHost?: string
 }
 
 interface DisconnectError {
   message?: string
   output?: { statusCode?: number }
-}
-
-/** Receipt statuses Baileys reports (proto.WebMessageInfo.Status) in our terms. */
-const STATUS_BY_RECEIPT: Partial<Record<number, EngineMessageStatus>> = {
-  [proto.WebMessageInfo.Status.SERVER_ACK]: 'sent',
-  [proto.WebMessageInfo.Status.DELIVERY_ACK]: 'delivered',
-  [proto.WebMessageInfo.Status.READ]: 'read',
-  [proto.WebMessageInfo.Status.PLAYED]: 'played',
 }
 
 /** Baileys signals a closed socket with Boom 428 "Connection Closed". */
@@ -103,6 +102,7 @@ function qrLifetimeMs(qrNumber: number, qrTimeoutMs: number | undefined): number
 export function createBaileysConnector(options: BaileysConnectorOptions): WhatsAppConnector {
   const { authStates, logger } = options
   const keyCache = new KeyCache(options.keyCacheBytes)
+  const mediaFetch = options.mediaHost ? { dispatcher: mediaHostDispatcher(options.mediaHost) } : undefined
   const turns = new TurnBudget(KEY_WORK_TURN_BUDGET_MS)
   const cachesFor = createSharedCaches()
   /** Per session, the last closed socket's writes still landing. */
@@ -135,7 +135,8 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       ...(options.url ? { waWebSocketUrl: options.url } : {}),
       ...(options.qrTimeoutMs ? { qrTimeout: options.qrTimeoutMs } : {}),
       markOnlineOnConnect: false,
-      syncFullHistory: false,
+      ...historySocketConfig(options.historySync),
+      ...(mediaFetch ? { options: mediaFetch } : {}),
       ...cachesFor(deviceId),
       defaultQueryTimeoutMs: options.queryTimeoutMs,
       // Baileys' connect timeout also wraps every frame it sends (a timer, two formatted stack traces and an
@@ -167,6 +168,8 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     }
     socket.ev.on('creds.update', saveCreds)
     forwardPresence(socket, callbacks.onPresence)
+    if (options.historySync !== 'none') forwardHistory(socket, () => ownIdentity(socket.authState.creds.me), callbacks.onHistory)
+    forwardChatEvents(socket, callbacks.onChatEvents)
 
     const handshakeWatchdog = setTimeout(() => socket.end(handshakeTimedOut()), options.connectTimeoutMs)
     let qrCount = 0
@@ -239,6 +242,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     return {
       send,
       conversations: baileysConversations(socket),
+      chats: baileysChatActions(socket),
       groups: async () =>
         Object.values(await socket.groupFetchAllParticipating()).map((group) => ({
           jid: group.id,

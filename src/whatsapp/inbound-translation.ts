@@ -1,5 +1,14 @@
 import { isJidGroup, isLidUser, jidDecode, normalizeMessageContent, proto, type WAMessage } from '@whiskeysockets/baileys'
 import type { InboundMedia, InboundMessage, Sender } from '../messaging/inbound-message.js'
+import type { EngineMessageStatus } from '../sessions/whatsapp-port.js'
+
+/** Receipt statuses Baileys reports (proto.WebMessageInfo.Status) in our terms. */
+export const STATUS_BY_RECEIPT: Partial<Record<number, EngineMessageStatus>> = {
+  [proto.WebMessageInfo.Status.SERVER_ACK]: 'sent',
+  [proto.WebMessageInfo.Status.DELIVERY_ACK]: 'delivered',
+  [proto.WebMessageInfo.Status.READ]: 'read',
+  [proto.WebMessageInfo.Status.PLAYED]: 'played',
+}
 
 const PN_SERVER = 's.whatsapp.net'
 

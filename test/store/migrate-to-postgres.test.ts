@@ -98,6 +98,10 @@ async function fill(store: Store): Promise<{ highestDeliverySeq: number }> {
   const [highest] = await store.deliveries.list('pending', 1)
   await store.deliveries.deleteForWebhook('gone')
 
+  await store.chats.update('alpha', [{ jid: CHATS[0]!, change: { name: 'Team', archived: true, pinnedAt: 7, mutedUntil: -1, lastActivity: 9 } }])
+  await store.chats.update('alpha', [{ jid: 'history-only@g.us', change: { name: 'Old group', lastActivity: 1 } }])
+  await store.chats.markMessage('alpha', INBOUND_IDS[0]!, { starred: true })
+  await store.contacts.upsert('alpha', [{ jid: 'c@s.whatsapp.net', name: 'Cy', pushName: 'C', phoneNumber: 'c', lid: '9@lid' }])
   await store.dashboardLogins.create(LOGIN)
   await store.dashboardLogins.create({ tokenHash: 'expired', csrfToken: 'old', expiresAt: 1 })
   return { highestDeliverySeq: highest!.seq }
@@ -113,6 +117,9 @@ const EXPECTED_COUNTS: TableCounts = {
   webhooks: WEBHOOK_IDS.length,
   webhook_deliveries: 9,
   dashboard_sessions: 2,
+  chats: 2,
+  contacts: 1,
+  message_marks: 1,
 }
 
 const buffer = (value: Uint8Array | undefined): Buffer | undefined => value && Buffer.from(value)
@@ -134,7 +141,10 @@ async function readAll(store: Store) {
     inbound: await each(INBOUND_IDS, (id) => store.inbound.get('alpha', id)),
     raw: await each(INBOUND_IDS, async (id) => buffer(await store.inbound.raw('alpha', id))),
     byChat: await each(CHATS, (chat) => store.inbound.listByChat('alpha', chat, 100)),
-    chats: await store.inbound.chats('alpha', 10),
+    chats: await store.chats.list('alpha', 10),
+    chat: await store.chats.get('alpha', CHATS[0]!),
+    marks: await store.chats.messageMarks('alpha', INBOUND_IDS),
+    contacts: await store.contacts.list('alpha', 10, 0),
     webhooks: await each(DEVICES, (deviceId) => store.webhooks.listForDevice(deviceId)),
     deliveries: await each(['pending', 'delivered', 'failed'] as const, (status) => store.deliveries.list(status, 100)),
     login: await store.dashboardLogins.find(LOGIN.tokenHash, Date.now()),

@@ -389,22 +389,6 @@ for (const backend of backends) {
         assert.deepEqual(await ids(10, 100), [])
       })
 
-      it('summarizes chats, most recent first', async () => {
-        await store.inbound.insert(inbound('a', 'c1', 100), null)
-        await store.inbound.insert(inbound('b', 'c1', 150), null)
-        await store.inbound.insert(inbound('c', 'c2', 400), null)
-        await store.inbound.insert(inbound('d', 'c3', 300), null)
-        await store.inbound.insert(inbound('e', 'c4', 900, 'dev2'), null)
-        await store.inbound.markRead('dev1', ['a'], 1000)
-        assert.deepEqual(await store.inbound.chats('dev1', 10), [
-          { chat: 'c2', messages: 1, unread: 1, lastTimestamp: 400 },
-          { chat: 'c3', messages: 1, unread: 1, lastTimestamp: 300 },
-          { chat: 'c1', messages: 2, unread: 1, lastTimestamp: 150 },
-        ])
-        assert.deepEqual((await store.inbound.chats('dev1', 1)).map((c) => c.chat), ['c2'])
-        assert.deepEqual(await store.inbound.chats('nobody', 10), [])
-      })
-
       it('finds messages by id, lists a chat\'s unread ones oldest first, and marks them read once', async () => {
         await store.inbound.insert(inbound('a', 'c1', 300), null)
         await store.inbound.insert(inbound('b', 'c1', 100), null)
@@ -432,7 +416,7 @@ for (const backend of backends) {
         assert.equal((await store.inbound.get('dev1', 'b'))?.readAt, 1000, 'a second read keeps the first time')
         assert.equal((await store.inbound.get('dev2', 'a'))?.readAt, null, 'another session\'s copy stays unread')
         assert.deepEqual((await store.inbound.listByChat('dev1', 'c1', 10)).map((r) => [r.id, r.readAt]), [['a', 1000], ['mine', null], ['c', null], ['b', 1000]])
-        assert.equal((await store.inbound.chats('dev1', 10)).find((c) => c.chat === 'c1')?.unread, 1, 'what the account sent is never unread')
+        assert.equal((await store.chats.list('dev1', 10)).find((c) => c.jid === 'c1')?.unread, 1, 'what the account sent is never unread')
       })
 
       it('deletes messages stored before a time and counts them', async () => {
@@ -444,6 +428,102 @@ for (const backend of backends) {
         assert.equal(await store.inbound.deleteOlderThan(cut), 0)
         assert.equal(await store.inbound.get('dev1', 'old1'), undefined)
         assert.ok(await store.inbound.get('dev1', 'new'))
+      })
+    })
+
+    describe('chats and contacts', () => {
+      const received = (id: string, chat: string, timestamp: number, deviceId = 'dev1') =>
+        ({ deviceId, id, chat, type: 'text', payload: `{"id":"${id}"}`, timestamp })
+      const listed = async (deviceId = 'dev1') => (await store.chats.list(deviceId, 10)).map((c) => [c.jid, c.lastActivity, c.unread])
+
+      it('lists every chat with a message on either side or a state of its own, pinned first, then newest', async () => {
+        await store.inbound.insert(received('a', 'c1', 100), null)
+        await store.inbound.insert(received('b', 'c1', 150), null)
+        await store.inbound.insert(received('c', 'c2', 400), null)
+        await store.inbound.insert(received('e', 'c4', 900, 'dev2'), null)
+        await store.inbound.markRead('dev1', ['a'], 1000)
+        const sent = await store.messages.insertOrGetExisting(message({ id: 'm-c3', recipient: 'c3' }))
+        await store.chats.update('dev1', [{ jid: 'c5', change: { name: 'From history', lastActivity: 50 } }])
+        assert.deepEqual(await listed(), [['c3', sent.record.createdAt, 0], ['c2', 400, 1], ['c1', 150, 1], ['c5', 50, 0]])
+        assert.deepEqual((await store.chats.list('dev1', 1)).map((c) => c.jid), ['c3'])
+        assert.deepEqual(await store.chats.list('nobody', 10), [])
+
+        await store.chats.update('dev1', [{ jid: 'c1', change: { pinnedAt: 5000 } }, { jid: 'c5', change: { pinnedAt: 6000 } }])
+        assert.deepEqual((await store.chats.list('dev1', 10)).map((c) => c.jid), ['c5', 'c1', 'c3', 'c2'])
+        await store.chats.update('dev1', [{ jid: 'c5', change: { pinnedAt: 0 } }])
+        assert.deepEqual((await store.chats.list('dev1', 10)).map((c) => c.jid), ['c1', 'c3', 'c2', 'c5'])
+      })
+
+      it('merges chat changes: fields left out keep their value, times only move forward', async () => {
+        await store.chats.update('dev1', [{ jid: 'c1', change: { name: 'Team', archived: true, mutedUntil: -1, lastActivity: 500 } }])
+        await store.chats.update('dev1', [{ jid: 'c1', change: { markedUnread: true, lastActivity: 100, name: null } }])
+        assert.deepEqual(await store.chats.get('dev1', 'c1'), {
+          jid: 'c1', name: 'Team', archived: true, pinnedAt: 0, mutedUntil: -1, markedUnread: true, clearedAt: 0,
+        })
+        await store.chats.update('dev1', [{ jid: 'c1', change: { archived: false, mutedUntil: 0, markedUnread: false } }])
+        const [listing] = await store.chats.list('dev1', 10)
+        assert.deepEqual({ ...listing }, {
+          jid: 'c1', name: 'Team', archived: false, pinnedAt: 0, mutedUntil: 0, markedUnread: false, clearedAt: 0,
+          lastActivity: 500, unread: 0, contactName: null, pushName: null,
+        })
+        assert.equal(await store.chats.get('dev2', 'c1'), undefined)
+      })
+
+      it('deletes a chat: its received messages go, and it returns with its next message', async () => {
+        await store.inbound.insert(received('a', 'c1', 100), null)
+        await store.inbound.insert(received('other', 'c2', 100), null)
+        await store.chats.clear('dev1', 'c1', 200)
+        assert.equal(await store.inbound.get('dev1', 'a'), undefined)
+        assert.ok(await store.inbound.get('dev1', 'other'))
+        assert.deepEqual(await listed(), [['c2', 100, 1]])
+        await store.chats.clear('dev1', 'c1', 150)
+        assert.equal((await store.chats.get('dev1', 'c1'))?.clearedAt, 200, 'never moves back')
+        await store.inbound.insert(received('b', 'c1', 300), null)
+        assert.deepEqual(await listed(), [['c1', 300, 1], ['c2', 100, 1]])
+      })
+
+      it('stars and hides messages per session', async () => {
+        await store.chats.markMessage('dev1', 'm1', { starred: true })
+        await store.chats.markMessage('dev1', 'm1', { hidden: true })
+        await store.chats.markMessage('dev1', 'm2', { starred: true })
+        await store.chats.markMessage('dev1', 'm2', { starred: false })
+        await store.chats.markMessage('dev2', 'm1', { hidden: false })
+        assert.deepEqual([...await store.chats.messageMarks('dev1', ['m1', 'm2', 'm3'])].sort(), [
+          ['m1', { starred: true, hidden: true }],
+          ['m2', { starred: false, hidden: false }],
+        ])
+        assert.deepEqual(await store.chats.messageMarks('dev1', []), new Map())
+      })
+
+      it('stores history messages once, as read or unread as the phone had them', async () => {
+        const record = (id: string, readAt: number | null, fromMe = false) => ({
+          record: { ...received(id, 'c1', 100), readAt, fromMe, status: fromMe ? 'read' : null },
+          raw: id === 'h1' ? new Uint8Array([7]) : null,
+        })
+        assert.equal(await store.inbound.insertHistory('dev1', [record('h1', null), record('h2', 50), record('h3', null, true)]), 3)
+        assert.equal(await store.inbound.insertHistory('dev1', [record('h1', 99), record('h4', 60)]), 1)
+        assert.equal((await store.inbound.get('dev1', 'h1'))?.readAt, null, 'the first copy stays')
+        assert.deepEqual([...(await store.inbound.raw('dev1', 'h1')) ?? []], [7])
+        assert.deepEqual({ ...(await store.inbound.get('dev1', 'h3')), payload: '' }, {
+          deviceId: 'dev1', id: 'h3', chat: 'c1', type: 'text', payload: '', timestamp: 100, readAt: null, fromMe: true, status: 'read',
+        })
+        assert.equal((await store.chats.list('dev1', 10))[0]?.unread, 1)
+      })
+
+      it('merges contacts and names chats after them', async () => {
+        await store.contacts.upsert('dev1', [
+          { jid: 'b@s.whatsapp.net', name: 'Bea', pushName: null, phoneNumber: 'b', lid: null },
+          { jid: 'a@s.whatsapp.net', name: null, pushName: 'Al', phoneNumber: null, lid: '1@lid' },
+          { jid: 'z@s.whatsapp.net', name: null, pushName: null, phoneNumber: null, lid: null },
+        ])
+        await store.contacts.upsert('dev1', [{ jid: 'a@s.whatsapp.net', name: 'Alan', pushName: null, phoneNumber: 'a', lid: null }])
+        assert.deepEqual(await store.contacts.get('dev1', 'a@s.whatsapp.net'), { jid: 'a@s.whatsapp.net', name: 'Alan', pushName: 'Al', phoneNumber: 'a', lid: '1@lid' })
+        assert.deepEqual((await store.contacts.list('dev1', 10, 0)).map((c) => c.jid), ['a@s.whatsapp.net', 'b@s.whatsapp.net', 'z@s.whatsapp.net'])
+        assert.deepEqual((await store.contacts.list('dev1', 1, 1)).map((c) => c.jid), ['b@s.whatsapp.net'])
+        assert.deepEqual(await store.contacts.list('dev2', 10, 0), [])
+        await store.inbound.insert(received('x', 'a@s.whatsapp.net', 10), null)
+        const [chat] = await store.chats.list('dev1', 10)
+        assert.deepEqual([chat?.contactName, chat?.pushName], ['Alan', 'Al'])
       })
     })
 

@@ -2,11 +2,14 @@ import { Readable } from 'node:stream'
 import type { InboundMessage } from '../../src/messaging/inbound-message.js'
 import type { OutgoingMessage } from '../../src/messaging/outgoing-content.js'
 import type {
+  ChatActions,
+  ChatEvent,
   ConnectionCallbacks,
   Conversations,
   Disconnect,
   EngineMessageStatus,
   GroupSummary,
+  HistoryBatch,
   LinkedAccount,
   NumberCheck,
   PresenceUpdate,
@@ -41,6 +44,18 @@ export class FakeConnection implements WhatsAppConnection {
     subscribePresence: async (...args) => void this.conversationCalls.push(['subscribePresence', ...args]),
   }
 
+  /** Every chat action (archive, pin, ...), in order, as [method, ...arguments]. */
+  readonly chatCalls: unknown[][] = []
+  readonly chats: ChatActions = {
+    archive: async (...args) => void this.chatCalls.push(['archive', ...args]),
+    pin: async (...args) => void this.chatCalls.push(['pin', ...args]),
+    mute: async (...args) => void this.chatCalls.push(['mute', ...args]),
+    markUnread: async (...args) => void this.chatCalls.push(['markUnread', ...args]),
+    delete: async (...args) => void this.chatCalls.push(['delete', ...args]),
+    star: async (...args) => void this.chatCalls.push(['star', ...args]),
+    deleteForMe: async (...args) => void this.chatCalls.push(['deleteForMe', ...args]),
+  }
+
   constructor(
     readonly deviceId: string,
     private readonly callbacks: ConnectionCallbacks,
@@ -67,6 +82,14 @@ export class FakeConnection implements WhatsAppConnection {
 
   emitPresence(update: PresenceUpdate): void {
     this.callbacks.onPresence(update)
+  }
+
+  emitHistory(batch: HistoryBatch): void {
+    this.callbacks.onHistory(batch)
+  }
+
+  emitChatEvents(events: ChatEvent[]): void {
+    this.callbacks.onChatEvents(events)
   }
 
   emitQr(code = 'qr-code', expiresAt = Date.now() + 60_000): void {

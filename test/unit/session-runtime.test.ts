@@ -24,6 +24,8 @@ function setup(reconnect = { baseDelayMs: 1000, maxDelayMs: 8000, maxAttempts: 3
       onMessageStatus: () => undefined,
       onMessageReceived: () => undefined,
       onPresence: () => undefined,
+      onHistory: () => undefined,
+      onChatEvents: () => undefined,
       onDisconnect: () => undefined,
     },
   })
@@ -264,6 +266,7 @@ describe('SessionRuntime with a shared connect gate', () => {
     const observer = {
       onStateChange: () => undefined, onAccount: () => undefined, onStoppedItself: () => undefined,
       onMessageStatus: () => undefined, onMessageReceived: () => undefined, onPresence: () => undefined, onDisconnect: () => undefined,
+      onHistory: () => undefined, onChatEvents: () => undefined,
     }
     const make = (id: string) => new SessionRuntime(id, {
       connector, gate, observer, logger: pino({ level: 'silent' }),

@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { type ConversationService, MAX_READ_PER_REQUEST } from '../../messaging/conversations.js'
 import type { Authenticator } from '../auth.js'
 import { type SessionRouting, toSessionNode } from '../session-routing.js'
-import { DeviceId, ErrorResponse, KEY_SECURITY } from '../schemas.js'
+import { ChatParams, DeviceId, Done, ErrorResponse, KEY_SECURITY } from '../schemas.js'
 
 export interface ConversationRoutesDeps {
   conversations: ConversationService
@@ -11,10 +11,7 @@ export interface ConversationRoutesDeps {
 }
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 502: ErrorResponse, 503: ErrorResponse }
-const Chat = Type.String({ minLength: 1, maxLength: 128, description: 'Phone number or JID (@s.whatsapp.net, @lid, @g.us)', examples: ['+1 555 123 4567', '120363012345678901@g.us'] })
 const Contact = Type.String({ minLength: 1, maxLength: 128, description: 'Phone number or user JID (@s.whatsapp.net, @lid)', examples: ['+1 555 123 4567'] })
-const ChatParams = Type.Object({ deviceId: DeviceId, chat: Chat })
-const Done = Type.Object({ success: Type.Literal(true) })
 
 export const conversationRoutes: FastifyPluginAsyncTypebox<ConversationRoutesDeps> = async (app, { conversations, auth, routing }) => {
   const onSessionNode = toSessionNode(routing)

@@ -2,7 +2,9 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { Inbox } from '../../messaging/inbox.js'
 import type { Authenticator } from '../auth.js'
 import { type SessionRouting, toSessionNode } from '../session-routing.js'
-import { DeviceId, DeviceIdParams, ErrorResponse, KEY_SECURITY } from '../schemas.js'
+import { ChatParams, DeviceId, DeviceIdParams, ErrorResponse, KEY_SECURITY } from '../schemas.js'
+import { mutedUntilView } from '../../messaging/chat-update.js'
+import type { ChatMessage } from '../../messaging/chat-message.js'
 
 export interface InboxRoutesDeps {
   inbox: Inbox
@@ -11,6 +13,19 @@ export interface InboxRoutesDeps {
 }
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 502: ErrorResponse }
+
+const ChatMessageSchema = Type.Record(Type.String(), Type.Unknown(), {
+  description: 'A message as in message.received, plus sentBy (null, device, api), status, readAt and starred',
+})
+
+/** A chat message with its times as ISO strings. */
+function chatMessageView(message: ChatMessage): Record<string, unknown> {
+  return {
+    ...message,
+    timestamp: new Date(message.timestamp).toISOString(),
+    readAt: message.readAt === null ? null : new Date(message.readAt).toISOString(),
+  }
+}
 
 /** RFC 6266 filename parameter, ASCII fallback plus the UTF-8 form. */
 function contentDisposition(fileName: string | null): string {
@@ -22,7 +37,7 @@ function contentDisposition(fileName: string | null): string {
 export const inboxRoutes: FastifyPluginAsyncTypebox<InboxRoutesDeps> = async (app, { inbox, auth, routing }) => {
   app.get('/api/sessions/:deviceId/chats', {
     schema: {
-      summary: 'Chats with received messages, most recent first',
+      summary: 'The chat list: pinned first, then most recent; from history sync and live traffic, both sides',
       tags: ['inbox'],
       security: KEY_SECURITY,
       params: DeviceIdParams,
@@ -31,11 +46,27 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<InboxRoutesDeps> = async (ap
         200: Type.Object({
           success: Type.Literal(true),
           chats: Type.Array(Type.Object({
-            chat: Type.String(),
-            messages: Type.Integer(),
+            jid: Type.String(),
+            chat: Type.String({ description: 'Same as jid (kept for earlier clients)' }),
+            name: Type.Union([Type.String(), Type.Null()], { description: 'Group subject or address-book name, else the contact\'s push name' }),
+            isGroup: Type.Boolean(),
             unread: Type.Integer({ description: 'Received messages not marked read yet (POST .../chats/:chat/read)' }),
+            markedUnread: Type.Boolean({ description: 'Marked unread by hand (POST .../unread or on the phone)' }),
+            archived: Type.Boolean(),
+            pinned: Type.Boolean(),
+            mutedUntil: Type.Union([Type.String(), Type.Null()], { description: 'ISO time, "forever", or null' }),
             lastMessageAt: Type.String({ format: 'date-time' }),
+            lastMessage: Type.Union([ChatMessageSchema, Type.Null()]),
           })),
+        }, {
+          examples: [{
+            success: true,
+            chats: [{
+              jid: '15551234567@s.whatsapp.net', chat: '15551234567@s.whatsapp.net', name: 'Ana', isGroup: false, unread: 2, markedUnread: false,
+              archived: false, pinned: true, mutedUntil: null, lastMessageAt: '2026-12-03T09:30:00.000Z',
+              lastMessage: { id: '3EB0C767D26A1B9C1A37', type: 'text', text: 'See you tomorrow', fromMe: false, sentBy: null, timestamp: '2026-12-03T09:30:00.000Z' },
+            }],
+          }],
         }),
         ...errors,
       },
@@ -44,10 +75,17 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<InboxRoutesDeps> = async (ap
   }, async (request) => ({
     success: true as const,
     chats: (await inbox.chats(request.params.deviceId, request.query.limit ?? 100)).map((chat) => ({
-      chat: chat.chat,
-      messages: chat.messages,
+      jid: chat.jid,
+      chat: chat.jid,
+      name: chat.displayName,
+      isGroup: chat.jid.endsWith('@g.us'),
       unread: chat.unread,
-      lastMessageAt: new Date(chat.lastTimestamp).toISOString(),
+      markedUnread: chat.markedUnread,
+      archived: chat.archived,
+      pinned: chat.pinnedAt > 0,
+      mutedUntil: mutedUntilView(chat.mutedUntil),
+      lastMessageAt: new Date(chat.lastActivity).toISOString(),
+      lastMessage: chat.lastMessage && chatMessageView(chat.lastMessage),
     })),
   }))
 
@@ -56,26 +94,19 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<InboxRoutesDeps> = async (ap
       summary: 'Both sides of one chat, newest first (page with ?before=): received, typed on the phone (sentBy device), sent through the API (sentBy api)',
       tags: ['inbox'],
       security: KEY_SECURITY,
-      params: Type.Object({ deviceId: DeviceId, chat: Type.String({ minLength: 1, maxLength: 128, description: 'Phone number or JID' }) }),
+      params: ChatParams,
       querystring: Type.Object({
         limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
         before: Type.Optional(Type.String({ format: 'date-time', description: 'Only messages sent before this time' })),
       }),
-      response: { 200: Type.Object({ success: Type.Literal(true), messages: Type.Array(Type.Record(Type.String(), Type.Unknown())) }), ...errors },
+      response: { 200: Type.Object({ success: Type.Literal(true), messages: Type.Array(ChatMessageSchema) }), ...errors },
     },
     preHandler: async (request) => auth.requireSessionAccess(request, request.params.deviceId),
   }, async (request) => {
     const { deviceId, chat } = request.params
     const before = request.query.before === undefined ? undefined : Date.parse(request.query.before)
     const messages = await inbox.messages(deviceId, chat, request.query.limit ?? 50, before)
-    return {
-      success: true as const,
-      messages: messages.map((message) => ({
-        ...message,
-        timestamp: new Date(message.timestamp).toISOString(),
-        readAt: message.readAt === null ? null : new Date(message.readAt).toISOString(),
-      })),
-    }
+    return { success: true as const, messages: messages.map(chatMessageView) }
   })
 
   app.get('/api/sessions/:deviceId/messages/:messageId/media', {

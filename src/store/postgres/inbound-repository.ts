@@ -1,4 +1,4 @@
-import type { PgPool } from './pool.js'
+import { inTransaction, type PgPool } from './pool.js'
 import type { InboundMessageRepository } from '../ports.js'
 import { INBOUND_COLUMNS as COLUMNS, type InboundRow, toInboundRecord as toRecord } from '../rows.js'
 
@@ -13,6 +13,20 @@ export function createPostgresInboundRepository(pool: PgPool): InboundMessageRep
       )
       return result.rowCount === 1
     },
+    insertHistory: async (deviceId, messages) =>
+      inTransaction(pool, async (client) => {
+        const now = Date.now()
+        let stored = 0
+        for (const { record, raw } of messages) {
+          const result = await client.query(
+            `INSERT INTO inbound_messages (device_id, id, chat, type, payload, raw, timestamp, created_at, from_me, status, read_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (device_id, id) DO NOTHING`,
+            [deviceId, record.id, record.chat, record.type, record.payload, raw && Buffer.from(raw), record.timestamp, now, record.fromMe, record.status, record.readAt],
+          )
+          stored += result.rowCount ?? 0
+        }
+        return stored
+      }),
     get: async (deviceId, id) => {
       const { rows } = await pool.query<InboundRow>(`SELECT ${COLUMNS} FROM inbound_messages WHERE device_id = $1 AND id = $2`, [deviceId, id])
       return rows[0] && toRecord(rows[0])
@@ -51,14 +65,6 @@ export function createPostgresInboundRepository(pool: PgPool): InboundMessageRep
           [deviceId, chat, before, limit],
         )
       ).rows.map(toRecord),
-    chats: async (deviceId, limit) =>
-      (
-        await pool.query<{ chat: string; messages: number; unread: number; last: number }>(
-          `SELECT chat, COUNT(*)::int AS messages, (COUNT(*) FILTER (WHERE read_at IS NULL AND NOT from_me))::int AS unread, MAX(timestamp) AS last
-           FROM inbound_messages WHERE device_id = $1 GROUP BY chat ORDER BY last DESC LIMIT $2`,
-          [deviceId, limit],
-        )
-      ).rows.map((row) => ({ chat: row.chat, messages: row.messages, unread: row.unread, lastTimestamp: row.last })),
     deleteOlderThan: async (createdBefore) => (await pool.query('DELETE FROM inbound_messages WHERE created_at < $1', [createdBefore])).rowCount ?? 0,
   }
 }

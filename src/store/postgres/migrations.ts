@@ -142,6 +142,41 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX messages_by_chat ON messages (device_id, recipient, created_at);
   CREATE INDEX inbound_unread ON inbound_messages (device_id, chat, timestamp) WHERE read_at IS NULL AND NOT from_me;
   `,
+  // The chat list beyond messages (names, archived, pinned, muted, deleted; from history sync and
+  // chat actions), the contacts history sync brings, and messages starred or deleted for this account.
+  `
+  CREATE TABLE chats (
+    device_id     TEXT NOT NULL REFERENCES sessions(device_id) ON DELETE CASCADE,
+    jid           TEXT NOT NULL,
+    name          TEXT,
+    archived      BOOLEAN NOT NULL DEFAULT FALSE,
+    pinned_at     BIGINT NOT NULL DEFAULT 0,
+    muted_until   BIGINT NOT NULL DEFAULT 0,
+    marked_unread BOOLEAN NOT NULL DEFAULT FALSE,
+    last_activity BIGINT NOT NULL DEFAULT 0,
+    cleared_at    BIGINT NOT NULL DEFAULT 0,
+    updated_at    BIGINT NOT NULL,
+    PRIMARY KEY (device_id, jid)
+  );
+  CREATE TABLE contacts (
+    device_id    TEXT NOT NULL REFERENCES sessions(device_id) ON DELETE CASCADE,
+    jid          TEXT NOT NULL,
+    name         TEXT,
+    push_name    TEXT,
+    phone_number TEXT,
+    lid          TEXT,
+    updated_at   BIGINT NOT NULL,
+    PRIMARY KEY (device_id, jid)
+  );
+  CREATE TABLE message_marks (
+    device_id  TEXT NOT NULL REFERENCES sessions(device_id) ON DELETE CASCADE,
+    message_id TEXT NOT NULL,
+    starred    BOOLEAN NOT NULL DEFAULT FALSE,
+    hidden     BOOLEAN NOT NULL DEFAULT FALSE,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (device_id, message_id)
+  );
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

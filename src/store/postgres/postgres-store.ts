@@ -2,6 +2,8 @@ import type { Store } from '../ports.js'
 import { type AuthWriteFence, createPostgresAuthStateRepository } from './auth-state-repository.js'
 import { createPostgresDashboardSessionRepository } from './dashboard-session-repository.js'
 import { createPostgresDeliveryRepository } from './delivery-repository.js'
+import { createPostgresChatRepository } from './chat-repository.js'
+import { createPostgresContactRepository } from './contact-repository.js'
 import { createPostgresInboundRepository } from './inbound-repository.js'
 import { createPostgresMessageRepository } from './message-repository.js'
 import { migrate } from './migrations.js'
@@ -42,6 +44,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     settings: createPostgresSettingsRepository(pool),
     messages: createPostgresMessageRepository(pool),
     inbound: createPostgresInboundRepository(pool),
+    chats: createPostgresChatRepository(pool),
+    contacts: createPostgresContactRepository(pool),
     webhooks: createPostgresWebhookRepository(pool),
     deliveries: createPostgresDeliveryRepository(pool, options.nodeId),
     dashboardLogins: createPostgresDashboardSessionRepository(pool),

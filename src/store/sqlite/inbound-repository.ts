@@ -1,5 +1,5 @@
 import type { SqliteDatabase } from './database.js'
-import type { ChatSummary, InboundMessageRepository } from '../ports.js'
+import type { InboundMessageRepository } from '../ports.js'
 import { INBOUND_COLUMNS as COLUMNS, type InboundRow, toInboundRecord as toRecord } from '../rows.js'
 
 export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessageRepository {
@@ -7,15 +7,24 @@ export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessag
     `INSERT INTO inbound_messages (device_id, id, chat, type, payload, raw, timestamp, created_at, from_me, status)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, id) DO NOTHING`,
   )
+  const insertFull = db.prepare(
+    `INSERT INTO inbound_messages (device_id, id, chat, type, payload, raw, timestamp, created_at, from_me, status, read_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, id) DO NOTHING`,
+  )
+  const insertHistory = db.transaction((deviceId: string, messages: Parameters<InboundMessageRepository['insertHistory']>[1]) => {
+    const now = Date.now()
+    let stored = 0
+    for (const { record, raw } of messages) {
+      stored += insertFull.run(deviceId, record.id, record.chat, record.type, record.payload, raw && Buffer.from(raw), record.timestamp, now,
+        record.fromMe ? 1 : 0, record.status, record.readAt).changes
+    }
+    return stored
+  })
   const one = db.prepare<[string, string], InboundRow>(`SELECT ${COLUMNS} FROM inbound_messages WHERE device_id = ? AND id = ?`)
   const rawOf = db.prepare<[string, string], { raw: Buffer | null }>('SELECT raw FROM inbound_messages WHERE device_id = ? AND id = ?')
   const byChat = db.prepare<[string, string, number, number], InboundRow>(
     `SELECT ${COLUMNS} FROM inbound_messages WHERE device_id = ? AND chat = ? AND timestamp < ?
      ORDER BY timestamp DESC, seq DESC LIMIT ?`,
-  )
-  const chats = db.prepare<[string, number], { chat: string; messages: number; unread: number; last: number }>(
-    `SELECT chat, COUNT(*) AS messages, SUM(read_at IS NULL AND from_me = 0) AS unread, MAX(timestamp) AS last FROM inbound_messages
-     WHERE device_id = ? GROUP BY chat ORDER BY last DESC LIMIT ?`,
   )
   // Id lists travel as one JSON array: one statement whatever their number.
   const many = db.prepare<[string, string], InboundRow>(
@@ -39,6 +48,7 @@ export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessag
     insert: async (record, raw) =>
       insert.run(record.deviceId, record.id, record.chat, record.type, record.payload, raw && Buffer.from(raw), record.timestamp, Date.now(), record.fromMe ? 1 : 0, record.fromMe ? 'sent' : null)
         .changes === 1,
+    insertHistory: async (deviceId, messages) => insertHistory(deviceId, messages),
     get: async (deviceId, id) => {
       const row = one.get(deviceId, id)
       return row && toRecord(row)
@@ -55,8 +65,6 @@ export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessag
     updateRaw: async (deviceId, id, raw) => void setRaw.run(Buffer.from(raw), deviceId, id),
     listByChat: async (deviceId, chat, limit, before = Number.MAX_SAFE_INTEGER) =>
       byChat.all(deviceId, chat, before, limit).map(toRecord),
-    chats: async (deviceId, limit): Promise<ChatSummary[]> =>
-      chats.all(deviceId, limit).map((row) => ({ chat: row.chat, messages: row.messages, unread: row.unread, lastTimestamp: row.last })),
     deleteOlderThan: async (createdBefore) => prune.run(createdBefore).changes,
   }
 }

@@ -111,6 +111,41 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX messages_by_chat ON messages (device_id, recipient, created_at);
   CREATE INDEX inbound_unread ON inbound_messages (device_id, chat, timestamp) WHERE read_at IS NULL AND from_me = 0;
   `,
+  // The chat list beyond messages (names, archived, pinned, muted, deleted; from history sync and
+  // chat actions), the contacts history sync brings, and messages starred or deleted for this account.
+  `
+  CREATE TABLE chats (
+    device_id     TEXT NOT NULL REFERENCES sessions(device_id) ON DELETE CASCADE,
+    jid           TEXT NOT NULL,
+    name          TEXT,
+    archived      INTEGER NOT NULL DEFAULT 0,
+    pinned_at     INTEGER NOT NULL DEFAULT 0,
+    muted_until   INTEGER NOT NULL DEFAULT 0,
+    marked_unread INTEGER NOT NULL DEFAULT 0,
+    last_activity INTEGER NOT NULL DEFAULT 0,
+    cleared_at    INTEGER NOT NULL DEFAULT 0,
+    updated_at    INTEGER NOT NULL,
+    PRIMARY KEY (device_id, jid)
+  ) WITHOUT ROWID;
+  CREATE TABLE contacts (
+    device_id    TEXT NOT NULL REFERENCES sessions(device_id) ON DELETE CASCADE,
+    jid          TEXT NOT NULL,
+    name         TEXT,
+    push_name    TEXT,
+    phone_number TEXT,
+    lid          TEXT,
+    updated_at   INTEGER NOT NULL,
+    PRIMARY KEY (device_id, jid)
+  ) WITHOUT ROWID;
+  CREATE TABLE message_marks (
+    device_id  TEXT NOT NULL REFERENCES sessions(device_id) ON DELETE CASCADE,
+    message_id TEXT NOT NULL,
+    starred    INTEGER NOT NULL DEFAULT 0,
+    hidden     INTEGER NOT NULL DEFAULT 0,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (device_id, message_id)
+  ) WITHOUT ROWID;
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -4,6 +4,8 @@ import { openDatabase } from './database.js'
 import { GroupCommit } from './group-commit.js'
 import { createSqliteDashboardSessionRepository } from './dashboard-session-repository.js'
 import { createSqliteDeliveryRepository } from './delivery-repository.js'
+import { createSqliteChatRepository } from './chat-repository.js'
+import { createSqliteContactRepository } from './contact-repository.js'
 import { createSqliteInboundRepository } from './inbound-repository.js'
 import { createSqliteMessageRepository } from './message-repository.js'
 import { createSqliteSessionRepository } from './session-repository.js'
@@ -28,6 +30,8 @@ export function openSqliteStore(dataDir: string, onCheckpointError: (message: st
     settings: createSqliteSettingsRepository(db),
     messages: createSqliteMessageRepository(db, groupCommit),
     inbound: createSqliteInboundRepository(db),
+    chats: createSqliteChatRepository(db),
+    contacts: createSqliteContactRepository(db),
     webhooks: createSqliteWebhookRepository(db),
     deliveries: createSqliteDeliveryRepository(db),
     dashboardLogins: createSqliteDashboardSessionRepository(db),

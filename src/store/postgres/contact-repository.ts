@@ -1,0 +1,32 @@
+import { inTransaction, type PgPool } from './pool.js'
+import type { ContactRepository } from '../ports.js'
+import { CONTACT_COLUMNS, type ContactRow, toContactRecord } from '../rows.js'
+
+export function createPostgresContactRepository(pool: PgPool): ContactRepository {
+  return {
+    upsert: async (deviceId, contacts) =>
+      inTransaction(pool, async (client) => {
+        const now = Date.now()
+        for (const contact of contacts) {
+          await client.query(
+            `INSERT INTO contacts (device_id, jid, name, push_name, phone_number, lid, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (device_id, jid) DO UPDATE SET name = COALESCE($3, contacts.name), push_name = COALESCE($4, contacts.push_name),
+               phone_number = COALESCE($5, contacts.phone_number), lid = COALESCE($6, contacts.lid), updated_at = $7`,
+            [deviceId, contact.jid, contact.name, contact.pushName, contact.phoneNumber, contact.lid, now],
+          )
+        }
+      }),
+    list: async (deviceId, limit, offset) =>
+      (
+        await pool.query<ContactRow>(
+          `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE device_id = $1
+           ORDER BY COALESCE(name, push_name) IS NULL, COALESCE(name, push_name), jid LIMIT $2 OFFSET $3`,
+          [deviceId, limit, offset],
+        )
+      ).rows.map(toContactRecord),
+    get: async (deviceId, jid) => {
+      const { rows } = await pool.query<ContactRow>(`SELECT ${CONTACT_COLUMNS} FROM contacts WHERE device_id = $1 AND jid = $2`, [deviceId, jid])
+      return rows[0] && toContactRecord(rows[0])
+    },
+  }
+}

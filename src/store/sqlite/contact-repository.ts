@@ -1,0 +1,28 @@
+import type { SqliteDatabase } from './database.js'
+import type { ContactRecord, ContactRepository } from '../ports.js'
+import { CONTACT_COLUMNS, type ContactRow, toContactRecord } from '../rows.js'
+
+export function createSqliteContactRepository(db: SqliteDatabase): ContactRepository {
+  const upsert = db.prepare<[ContactRecord & { device: string; now: number }]>(
+    `INSERT INTO contacts (device_id, jid, name, push_name, phone_number, lid, updated_at) VALUES (@device, @jid, @name, @pushName, @phoneNumber, @lid, @now)
+     ON CONFLICT (device_id, jid) DO UPDATE SET name = COALESCE(@name, name), push_name = COALESCE(@pushName, push_name),
+       phone_number = COALESCE(@phoneNumber, phone_number), lid = COALESCE(@lid, lid), updated_at = @now`,
+  )
+  const page = db.prepare<[string, number, number], ContactRow>(
+    `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE device_id = ? ORDER BY COALESCE(name, push_name) IS NULL, COALESCE(name, push_name), jid LIMIT ? OFFSET ?`,
+  )
+  const one = db.prepare<[string, string], ContactRow>(`SELECT ${CONTACT_COLUMNS} FROM contacts WHERE device_id = ? AND jid = ?`)
+  const upsertAll = db.transaction((deviceId: string, contacts: Parameters<ContactRepository['upsert']>[1]) => {
+    const now = Date.now()
+    for (const contact of contacts) upsert.run({ ...contact, device: deviceId, now })
+  })
+
+  return {
+    upsert: async (deviceId, contacts) => void upsertAll(deviceId, contacts),
+    list: async (deviceId, limit, offset) => page.all(deviceId, limit, offset).map(toContactRecord),
+    get: async (deviceId, jid) => {
+      const row = one.get(deviceId, jid)
+      return row && toContactRecord(row)
+    },
+  }
+}
