@@ -1,5 +1,6 @@
 import type { Chat, ChatModification, WAMessageKey, WASocket } from '@whiskeysockets/baileys'
 import type { ChatActions, ChatEvent, MessageRef } from '../sessions/whatsapp-port.js'
+import { muteEnd } from './history.js'
 
 const toSeconds = (ms: number): number => Math.floor(ms / 1000)
 
@@ -35,7 +36,7 @@ function chatChange(update: Partial<Chat>): Extract<ChatEvent, { kind: 'chat' }>
   const change: Extract<ChatEvent, { kind: 'chat' }>['change'] = {}
   if (typeof update.archived === 'boolean') change.archived = update.archived
   if ('pinned' in update) change.pinnedAt = update.pinned ? Number(update.pinned) * 1000 : 0
-  if ('muteEndTime' in update) change.mutedUntil = update.muteEndTime ? Number(update.muteEndTime) : 0
+  if ('muteEndTime' in update) change.mutedUntil = muteEnd(update.muteEndTime)
   if (update.unreadCount === -1) change.markedUnread = true
   if (update.unreadCount === 0) change.markedUnread = false
   return change

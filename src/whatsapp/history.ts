@@ -24,14 +24,23 @@ const KINDS: Partial<Record<number, HistoryBatch['kind']>> = {
 const seconds = (value: unknown): number => Number(value ?? 0)
 const phoneOf = (jid: string | null | undefined): string | null => (jid && jidDecode(jid)?.server === 's.whatsapp.net' ? jidDecode(jid)!.user : null)
 
+/** The latest time a Date holds; later mute ends are WhatsApp's "always" (-1 read as unsigned). */
+const MAX_DATE_MS = 8.64e15
+
+/** A mute end as WhatsApp gives it (epoch ms, -1 or its unsigned form for always) in our terms: ms, -1, or 0. */
+export function muteEnd(value: unknown): number {
+  const ms = Number(value ?? 0)
+  if (ms === -1 || ms > MAX_DATE_MS) return -1
+  return ms > 0 ? ms : 0
+}
+
 function chatOf(chat: Chat): HistoryChat {
-  const muted = seconds(chat.muteEndTime)
   return {
     jid: jidNormalizedUser(chat.id ?? undefined),
     name: chat.name || chat.displayName || null,
     archived: Boolean(chat.archived),
     pinnedAt: seconds(chat.pinned) * 1000,
-    mutedUntil: muted > 0 ? muted : muted === -1 ? -1 : 0,
+    mutedUntil: muteEnd(chat.muteEndTime),
     unreadCount: Math.max(0, seconds(chat.unreadCount)),
     lastActivity: seconds(chat.conversationTimestamp) * 1000,
   }

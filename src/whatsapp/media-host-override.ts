@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { Agent, buildConnector } from 'undici'
 
 /** Where Baileys fetches history sync and app-state blobs, whatever media hosts WhatsApp hands out. */
@@ -15,7 +16,7 @@ export function mediaHostDispatcher(hostPort: string): Agent {
     connect: (options, callback) =>
       connect(
         options.hostname === WHATSAPP_MEDIA_HOST
-          ? { ...options, hostname: url.hostname, host: url.host, port: url.port || '443', servername: url.hostname }
+          ? { ...options, hostname: url.hostname, host: url.host, port: url.port || '443', servername: isIP(url.hostname) ? undefined : url.hostname }
           : options,
         callback,
       ),

@@ -100,6 +100,15 @@ describe('cluster: nodes sharing one PostgreSQL database, against the protocol s
     const typing = await api(third).post(`/api/sessions/s00/chats/${CONTACT}/presence`, { state: 'typing' })
     assert.equal(typing.status, 200, JSON.stringify(typing.body))
     await sim.waitForSignal((signal) => signal.kind === 'chatstate' && signal.from === phoneOf(0) && signal.to === `${CONTACT}@s.whatsapp.net`)
+    // A chat action goes to the owner's socket as an app-state patch; the stored result reads the same on every node.
+    const archived = await waitFor(async () => {
+      const response = await api(third).post(`/api/sessions/s00/chats/${CONTACT}/archive`)
+      return response.status !== 409 && response
+    }, { what: 'the phone\'s app-state key with s00' })
+    assert.equal(archived.status, 200, JSON.stringify(archived.body))
+    assert.deepEqual(sim.appStatePushes(phoneOf(0)).map((push) => push.index), [['archive', `${CONTACT}@s.whatsapp.net`]])
+    const listed = (await api(other).get('/api/sessions/s00/chats')).body.chats as Array<{ jid: string; archived: boolean }>
+    assert.equal(listed.find((chat) => chat.jid === `${CONTACT}@s.whatsapp.net`)?.archived, true)
 
     const created = await api(other).post('/api/sessions', { deviceId: 'fresh' })
     assert.equal(created.status, 201)

@@ -35,6 +35,12 @@ const ROUTES: ReadonlyArray<{ method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: s
   { method: 'POST', path: '/api/sessions/:deviceId/chats/:chat/presence' },
   { method: 'POST', path: '/api/sessions/:deviceId/presence' },
   { method: 'POST', path: '/api/sessions/:deviceId/contacts/:contact/presence/subscribe' },
+  { method: 'GET', path: '/api/sessions/:deviceId/contacts' },
+  ...['archive', 'unarchive', 'pin', 'unpin', 'mute', 'unmute', 'unread'].map((action) =>
+    ({ method: 'POST' as const, path: `/api/sessions/:deviceId/chats/:chat/${action}` })),
+  { method: 'DELETE', path: '/api/sessions/:deviceId/chats/:chat' },
+  { method: 'POST', path: '/api/sessions/:deviceId/chats/:chat/messages/:messageId/star' },
+  { method: 'DELETE', path: '/api/sessions/:deviceId/chats/:chat/messages/:messageId' },
   { method: 'POST', path: '/api/sessions/:deviceId/pairing-code' },
   { method: 'POST', path: '/api/dashboard/login' },
   { method: 'GET', path: '/api/dashboard/session' },
@@ -75,6 +81,7 @@ const body = fc.oneof(
     url: hostileString, events: fc.array(hostileString, { maxLength: 3 }), secret: hostileValue,
     phoneNumber: hostileValue, adminKey: hostileValue,
     messageIds: fc.oneof(hostileValue, fc.array(hostileString, { maxLength: 3 })), state: hostileValue, typingMs: hostileValue,
+    seconds: hostileValue, starred: hostileValue,
   }, { requiredKeys: [] }),
   fc.dictionary(hostileString, hostileValue, { maxKeys: 4 }),
   fc.jsonValue(),
@@ -102,7 +109,7 @@ const request = fc.record({
   contentType,
   body: fc.option(body, { nil: undefined }),
   rawBody: fc.option(fc.string({ maxLength: 200 }), { nil: undefined }),
-  query: fc.dictionary(fc.constantFrom('deviceId', 'number', 'message', 'apiKey', 'x', 'status', 'limit', 'before', 'types'), hostileString, { maxKeys: 4 }),
+  query: fc.dictionary(fc.constantFrom('deviceId', 'number', 'message', 'apiKey', 'x', 'status', 'limit', 'before', 'types', 'offset'), hostileString, { maxKeys: 4 }),
 })
 
 describe('hostile input on every route', async () => {
@@ -121,9 +128,10 @@ describe('hostile input on every route', async () => {
   const snapshot = async (): Promise<string> =>
     JSON.stringify({
       sessions: server.sessions.list(),
-      sockets: connector.connections.map((c) => [c.deviceId, c.closed, c.loggedOut, c.sent.length, c.conversationCalls.length]),
+      sockets: connector.connections.map((c) => [c.deviceId, c.closed, c.loggedOut, c.sent.length, c.conversationCalls.length, c.chatCalls.length]),
       forgotten: connector.forgotten,
       webhooks: await Promise.all(['shop-1', 'idle'].map((id) => read(`/api/sessions/${id}/webhooks`))),
+      chats: await read('/api/sessions/shop-1/chats'),
       deliveries: await Promise.all(['failed', 'pending'].map((status) => read(`/api/webhooks/deliveries?status=${status}`))),
     })
 

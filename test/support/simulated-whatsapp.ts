@@ -15,13 +15,20 @@ export async function startSim(options: SimulatorOptions = {}): Promise<Simulato
 }
 
 /**
- * The server's environment for talking to this simulator: its endpoint and root key, and trust in
- * the simulator's media host (plus any extra test CAs) through NODE_EXTRA_CA_CERTS.
+ * The server's environment for talking to this simulator: its endpoint and root key, its media host
+ * standing in for WhatsApp's fixed one (history blobs), and trust in that host (plus any extra test
+ * CAs) through NODE_EXTRA_CA_CERTS.
  */
 export function simEnv(sim: Simulator, extraCaPems: string[] = []): Record<string, string> {
   const caFile = join(tempDir('wa-sim-ca-'), 'ca.pem')
   writeFileSync(caFile, [sim.mediaCaPem, ...extraCaPems].join('\n'))
-  return { WHATSAPP_URL: sim.url, WHATSAPP_ROOT_KEY: sim.rootPublicKeyB64, WHATSAPP_VERSION: WA_VERSION, NODE_EXTRA_CA_CERTS: caFile }
+  return {
+    WHATSAPP_URL: sim.url,
+    WHATSAPP_ROOT_KEY: sim.rootPublicKeyB64,
+    WHATSAPP_MEDIA_HOST: sim.mediaHost,
+    WHATSAPP_VERSION: WA_VERSION,
+    NODE_EXTRA_CA_CERTS: caFile,
+  }
 }
 
 /** The most logged-in sockets one account ever had at the same time, replayed from the simulator's log. */
