@@ -17,6 +17,7 @@ import { startInboundRecorder } from './messaging/inbound-recorder.js'
 import { startHistoryRecorder } from './messaging/history-recorder.js'
 import { ChatActionService } from './messaging/chat-actions.js'
 import { ChatLedger } from './messaging/chat-ledger.js'
+import { forwardSource } from './messaging/forward-source.js'
 import { Directory } from './messaging/directory.js'
 import { buildLinkPreview } from './messaging/link-preview.js'
 import { MediaResolver } from './messaging/media-resolver.js'
@@ -147,6 +148,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     stores.messages,
     { media: new MediaResolver(fetcher, config.media.maxBytes), preview: (text) => buildLinkPreview(text, fetcher) },
     config.sendTimeoutMs,
+    forwardSource(inbound, stores.messages),
   )
   const { app, routes } = await buildApp({
     logger,

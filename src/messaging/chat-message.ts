@@ -65,6 +65,8 @@ export function sentThroughApi(record: MessageRecord, account: Sender): ChatMess
       return as('edit', { text: content.text, target: { id: content.target.id } })
     case 'delete':
       return as('revoke', { target: { id: content.target.id } })
+    case 'forward':
+      return as(content.original.kind, { text: content.original.text })
   }
 }
 

@@ -2,6 +2,7 @@ import { DomainError, sessionNotFound } from '../errors.js'
 import type { SessionManager } from '../sessions/session-manager.js'
 import type { MessageRecord, MessageRepository } from '../store/ports.js'
 import type { MessageStatus } from './message-status.js'
+import type { ForwardedMessage } from './outgoing-content.js'
 import type { Outbox } from './outbox.js'
 import { parseRecipient } from './recipient.js'
 import { buildOutgoingMessage, type ContentResolvers, type SendContentInput } from './send-request.js'
@@ -27,8 +28,9 @@ export class MessageService {
     private readonly manager: SessionManager,
     private readonly outbox: Outbox,
     private readonly messages: MessageRepository,
-    private readonly resolvers: Omit<ContentResolvers, 'sentBySession'>,
+    private readonly resolvers: Omit<ContentResolvers, 'sentBySession' | 'forwardable'>,
     private readonly sendTimeoutMs: number,
+    private readonly forwardable: (deviceId: string, messageId: string) => Promise<ForwardedMessage>,
   ) {}
 
   async send(request: SendRequest): Promise<SendOutcome> {
@@ -42,6 +44,7 @@ export class MessageService {
     const outgoing = await buildOutgoingMessage(request, {
       ...this.resolvers,
       sentBySession: async (id) => (await this.messages.get(id))?.deviceId === request.deviceId,
+      forwardable: (id) => this.forwardable(request.deviceId, id),
     })
     // The typing shown before the message goes out does not count against the wait for WhatsApp's ack.
     const accepted = await this.outbox.accept(

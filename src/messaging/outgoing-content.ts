@@ -1,4 +1,5 @@
 /** What can be sent, independent of the WhatsApp library. The adapter turns it into Baileys content. */
+import type { InboundType } from './inbound-message.js'
 import type { LinkPreview } from './link-preview.js'
 
 export interface MediaPayload {
@@ -19,6 +20,18 @@ export interface MessageRef {
   participant?: string
 }
 
+/**
+ * A stored message to forward: the engine's own encoding where one was kept (a received or
+ * device-sent message, or what this API wrote on the wire), else its text.
+ */
+export interface ForwardedMessage {
+  messageId: string
+  /** What it is and says, for listings. */
+  kind: InboundType
+  text: string | null
+  encoded: { format: 'web-message' | 'message'; data: Buffer } | null
+}
+
 export type OutgoingContent =
   | { type: 'text'; text: string; preview?: LinkPreview }
   | { type: 'image'; media: MediaPayload; caption?: string }
@@ -32,6 +45,7 @@ export type OutgoingContent =
   | { type: 'poll'; name: string; options: string[]; selectableCount: number }
   | { type: 'edit'; target: MessageRef; text: string }
   | { type: 'delete'; target: MessageRef }
+  | { type: 'forward'; original: ForwardedMessage }
 
 export type MessageType = OutgoingContent['type']
 

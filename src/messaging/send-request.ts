@@ -1,7 +1,7 @@
 import { invalidInput } from '../errors.js'
 import type { LinkPreview } from './link-preview.js'
 import type { MediaInput, MediaResolver } from './media-resolver.js'
-import { MEDIA_KINDS, type MediaKind, type MessageRef, type OutgoingContent, type OutgoingMessage } from './outgoing-content.js'
+import { type ForwardedMessage, MEDIA_KINDS, type MediaKind, type MessageRef, type OutgoingContent, type OutgoingMessage } from './outgoing-content.js'
 
 /** A reference to an earlier message, as a caller writes it. */
 export interface MessageRefInput {
@@ -25,22 +25,25 @@ export interface SendContentInput {
   poll?: { name: string; options: string[]; selectableCount?: number }
   edit?: MessageRefInput & { text: string }
   delete?: MessageRefInput
+  forward?: { messageId: string }
   replyTo?: string | MessageRefInput
   typingMs?: number
 }
 
 export const CONTENT_FIELDS = [
-  'message', ...MEDIA_KINDS, 'location', 'contacts', 'reaction', 'poll', 'edit', 'delete',
+  'message', ...MEDIA_KINDS, 'location', 'contacts', 'reaction', 'poll', 'edit', 'delete', 'forward',
 ] as const satisfies ReadonlyArray<keyof SendContentInput>
 
 /** Whether a message id was sent by this session; used when the caller does not say. */
 export type SentBySession = (messageId: string) => Promise<boolean>
 
-/** What building a message needs from outside: media bytes, link previews, and who sent what. */
+/** What building a message needs from outside: media bytes, link previews, who sent what, stored messages. */
 export interface ContentResolvers {
   media: MediaResolver
   preview: (text: string) => Promise<LinkPreview | undefined>
   sentBySession: SentBySession
+  /** A message this session stored (received, typed on the phone, or sent through the API), to forward; 404 otherwise. */
+  forwardable: (messageId: string) => Promise<ForwardedMessage>
 }
 
 /** Builds the outgoing message from a request: checks it names one kind of content and resolves media. */
@@ -99,6 +102,8 @@ async function buildContent(
       return { type: 'edit', target: await ref(input.edit!), text: input.edit!.text }
     case 'delete':
       return { type: 'delete', target: await ref(input.delete!) }
+    case 'forward':
+      return { type: 'forward', original: await resolvers.forwardable(input.forward!.messageId) }
   }
 }
 

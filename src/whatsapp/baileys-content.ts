@@ -1,5 +1,5 @@
-import type { AnyMessageContent, proto, WAMessageKey } from '@whiskeysockets/baileys'
-import type { MessageRef, OutgoingContent } from '../messaging/outgoing-content.js'
+import { type AnyMessageContent, proto, type WAMessageKey } from '@whiskeysockets/baileys'
+import type { ForwardedMessage, MessageRef, OutgoingContent } from '../messaging/outgoing-content.js'
 
 /** The key WhatsApp uses to point at an earlier message of a chat. */
 export function messageKey(chat: string, ref: MessageRef): WAMessageKey {
@@ -74,5 +74,14 @@ export function toBaileysContent(chat: string, content: OutgoingContent): AnyMes
       return { text: content.text, edit: messageKey(chat, content.target) }
     case 'delete':
       return { delete: messageKey(chat, content.target) }
+    case 'forward':
+      // Baileys marks it forwarded (contextInfo.isForwarded, forwardingScore); media keep their WhatsApp upload.
+      return { forward: { key: { remoteJid: chat, id: content.original.messageId, fromMe: false }, message: forwardedContent(content.original) } }
   }
+}
+
+function forwardedContent({ encoded, text }: ForwardedMessage): proto.IMessage {
+  if (encoded?.format === 'web-message') return proto.WebMessageInfo.decode(encoded.data).message ?? { conversation: text ?? '' }
+  if (encoded?.format === 'message') return proto.Message.decode(encoded.data)
+  return { conversation: text ?? '' }
 }

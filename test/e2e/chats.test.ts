@@ -184,6 +184,34 @@ describe('chats against the protocol simulator: history sync, chat actions, chan
     ])
   })
 
+  it('forwards stored messages: a received text, a received photo (same upload), and its own API send', async () => {
+    const forward = async (messageId: string) => {
+      const sent = await client.post('/api/messages/send', { deviceId: 'desk', number: MEMBER, forward: { messageId } })
+      assert.equal(sent.status, 200, JSON.stringify(sent.body))
+      return sim.waitForMessage((m) => m.id === sent.body.messageId)
+    }
+    const text = await forward('HIST-A2')
+    assert.equal(text.message.extendedTextMessage?.text ?? text.message.conversation, 'still <b>unread</b>')
+    assert.equal(text.message.extendedTextMessage?.contextInfo?.isForwarded, true)
+
+    const photo = Buffer.from('forwarded photo bytes')
+    const received = await sim.sendMedia(PHONE, CONTACT, { kind: 'image', data: photo, mimetype: 'image/jpeg', caption: 'look' })
+    await waitFor(async () => (await messagesOf(client, CONTACT)).some((m) => m.id === received.id), { what: 'the photo stored' })
+    const image = await forward(received.id)
+    assert.equal(image.message.imageMessage?.contextInfo?.isForwarded, true)
+    assert.equal(image.message.imageMessage?.directPath, received.directPath, 'WhatsApp\'s upload is reused')
+    assert.deepEqual(image.media?.data, photo)
+
+    const again = await forward(text.id)
+    assert.equal(again.message.extendedTextMessage?.contextInfo?.isForwarded, true)
+    const listed = await messagesOf(client, MEMBER)
+    assert.deepEqual(listed.slice(0, 3).map((m) => [m.sentBy, m.text]), [['api', 'still <b>unread</b>'], ['api', 'look'], ['api', 'still <b>unread</b>']])
+
+    const missing = await client.post('/api/messages/send', { deviceId: 'desk', number: MEMBER, forward: { messageId: 'NOT-STORED' } })
+    assert.equal(missing.status, 404)
+    assert.match(missing.body.error, /NOT-STORED/)
+  })
+
   it('answers bad input with a 4xx and changes nothing', async () => {
     const pushesBefore = sim.appStatePushes(PHONE).length
     const cases: Array<[string, string, unknown, number]> = [

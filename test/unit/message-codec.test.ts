@@ -25,6 +25,22 @@ describe('message codec (how the outbox stores a message)', () => {
     assert.deepEqual(decoded, message)
   })
 
+  it('stores a forwarded message\'s encoding beside the JSON; one kept as text reads nothing', async () => {
+    const data = Buffer.from([8, 1, 2, 3])
+    const message: OutgoingMessage = {
+      content: { type: 'forward', original: { messageId: 'M1', kind: 'image', text: 'caption', encoded: { format: 'web-message', data } } },
+    }
+    const { json, media } = encodeMessage(message)
+    assert.deepEqual(media, data)
+    assert.ok(!json.includes('"data"'), 'the bytes are not in the JSON')
+    assert.deepEqual(await decodeMessage(json, async () => data), message)
+
+    const text: OutgoingMessage = { content: { type: 'forward', original: { messageId: 'M2', kind: 'text', text: 'hi', encoded: null } } }
+    const stored = encodeMessage(text)
+    assert.equal(stored.media, null)
+    assert.deepEqual(await decodeMessage(stored.json, noMedia), text)
+  })
+
   it('refuses to rebuild a media message whose bytes are gone', async () => {
     const { json } = encodeMessage({ content: { type: 'image', media: { data: Buffer.from('x'), mimetype: 'image/png' } } } as unknown as OutgoingMessage)
     await assert.rejects(decodeMessage(json, async () => undefined), /no longer stored/)

@@ -58,6 +58,9 @@ const SendBody = Type.Object({
   })),
   edit: Type.Optional(Type.Object({ ...MessageRef, text: Text(65_536) })),
   delete: Type.Optional(Type.Object(MessageRef)),
+  forward: Type.Optional(Type.Object({
+    messageId: Text(128),
+  }, { description: 'Forward a message this session stored (received, typed on the phone, or sent through the API)' })),
   replyTo: Type.Optional(Type.Union([Text(128), Type.Object(MessageRef)])),
   typingMs: Type.Optional(Type.Integer({
     minimum: 0,
