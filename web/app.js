@@ -8,6 +8,7 @@ import { EventLog } from './js/event-log.js'
 import { EventStream } from './js/event-stream.js'
 import { setupLogin, showLogin } from './js/login.js'
 import { hideBanner, showBanner, toast } from './js/notify.js'
+import { ChatView } from './js/chat-view.js'
 import { SessionDetail } from './js/session-detail.js'
 import { SessionsList } from './js/sessions-list.js'
 import { SessionStore } from './js/store.js'
@@ -24,8 +25,9 @@ const list = new SessionsList(store, {
   empty: $('list-empty'),
 })
 const stream = new EventStream({ onEvent, onState: showStreamState, onResumed: refreshAll })
-/** @type {SessionDetail | null} */
-let detail = null
+/** What the right-hand pane shows: a session's details or its chats. */
+/** @type {{ kind: 'detail', view: SessionDetail } | { kind: 'chats', view: ChatView } | null} */
+let pane = null
 let signedIn = false
 
 api.setHandlers({
@@ -42,8 +44,8 @@ setupCreateDialog($('open-create'), (session) => {
 $('sign-out').addEventListener('click', signOut)
 window.addEventListener('hashchange', () => route(true))
 store.subscribe((change) => {
-  if (!detail) return
-  if (change.kind === 'remove' && change.deviceId === detail.deviceId) location.hash = '#/'
+  if (!pane) return
+  if (change.kind === 'remove' && change.deviceId === pane.view.deviceId) location.hash = '#/'
   if (change.kind === 'reset') route(false)
 })
 
@@ -76,8 +78,8 @@ function leaveDashboard(reason) {
   if (!signedIn) return
   signedIn = false
   stream.close()
-  detail?.destroy()
-  detail = null
+  pane?.view.destroy()
+  pane = null
   store.reset([])
   $('dashboard-view').hidden = true
   $('topbar-signed-in').hidden = true
@@ -134,19 +136,41 @@ async function showStreamState(state) {
   }
 }
 
-/** Shows the session named in the URL, or the list alone. */
+/** #/sessions/ID, #/sessions/ID/chats or #/sessions/ID/chats/JID (each part URI-encoded). */
+const ROUTE = /^#\/sessions\/([^/]+)(?:\/(chats)(?:\/([^/]+))?)?$/
+
+function decoded(part) {
+  try {
+    return part === undefined ? null : decodeURIComponent(part)
+  } catch {
+    return null
+  }
+}
+
+/** Shows the session named in the URL (its details or its chats), or the list alone. */
 function route(moveFocus) {
   if (!signedIn) return
-  const match = /^#\/sessions\/(.+)$/.exec(location.hash)
-  const deviceId = match ? decodeURIComponent(match[1]) : null
+  const match = ROUTE.exec(location.hash)
+  const deviceId = decoded(match?.[1])
+  const kind = match?.[2] === 'chats' ? 'chats' : 'detail'
+  const chat = decoded(match?.[3])
   const session = deviceId === null ? undefined : store.get(deviceId)
   list.select(session ? deviceId : null)
-  if (detail && detail.deviceId === deviceId && session) return
-  detail?.destroy()
-  detail = null
+  if (pane && pane.view.deviceId === deviceId && pane.kind === kind && session) {
+    if (pane.kind === 'chats') pane.view.show(chat)
+    return
+  }
+  pane?.view.destroy()
+  pane = null
   $('detail-placeholder').hidden = Boolean(session)
-  $('dashboard-view').dataset.view = session ? 'detail' : 'list'
+  $('dashboard-view').dataset.view = session ? kind : 'list'
   if (!session) return
-  detail = new SessionDetail($('detail-pane'), store, eventLog, deviceId)
-  if (moveFocus) detail.focus()
+  if (kind === 'chats') {
+    const view = new ChatView($('detail-pane'), eventLog, deviceId)
+    view.show(chat)
+    pane = { kind, view }
+  } else {
+    pane = { kind, view: new SessionDetail($('detail-pane'), store, eventLog, deviceId) }
+  }
+  if (moveFocus) pane.view.focus()
 }

@@ -11,28 +11,38 @@ export interface HistoryStores {
 }
 
 /**
- * Messages as the phone showed them: the newest `unreadCount` received ones of each chat unread,
- * the rest read when the history arrived; what the account sent with the status the phone knew.
+ * Which received messages the phone shows unread: the newest `unreadCount` of each chat over the
+ * whole history. WhatsApp sends a chat's count once (later chunks leave a chat already sent out)
+ * and the chunks newest first, so the counts and the newest messages seen are kept per session.
  */
-export function historyRecords(deviceId: string, batch: HistoryBatch, now: number): HistoryRecord[] {
-  const unreadPerChat = new Map(batch.chats.map((chat) => [chat.jid, chat.unreadCount]))
-  const newestFirst = [...batch.messages].sort((a, b) => b.message.timestamp - a.message.timestamp)
-  const seenUnread = new Map<string, number>()
-  return newestFirst.map(({ message, raw, status }) => {
-    let readAt: number | null = null
-    if (!message.fromMe) {
-      const counted = seenUnread.get(message.chat) ?? 0
-      if (counted < (unreadPerChat.get(message.chat) ?? 0)) seenUnread.set(message.chat, counted + 1)
-      else readAt = now
+export class HistoryUnread {
+  private readonly chats = new Map<string, { limit: number; newest: Array<{ id: string; timestamp: number }> }>()
+
+  /** Takes in a chunk; returns the ids of its received messages that stay unread. */
+  take(batch: HistoryBatch): Set<string> {
+    for (const chat of batch.chats) if (chat.unreadCount > 0 && !this.chats.has(chat.jid)) this.chats.set(chat.jid, { limit: chat.unreadCount, newest: [] })
+    for (const { message } of batch.messages) {
+      const chat = this.chats.get(message.chat)
+      if (message.fromMe || !chat || chat.newest.some((seen) => seen.id === message.id)) continue
+      chat.newest.push({ id: message.id, timestamp: message.timestamp })
+      chat.newest.sort((a, b) => b.timestamp - a.timestamp)
+      chat.newest.length = Math.min(chat.newest.length, chat.limit)
     }
-    return {
-      record: {
-        deviceId, id: message.id, chat: message.chat, type: message.type, payload: JSON.stringify(message), timestamp: message.timestamp,
-        readAt, fromMe: message.fromMe, status: message.fromMe ? (status ?? 'sent') : null,
-      },
-      raw: message.media ? raw : null,
-    }
-  })
+    const unread = new Set<string>()
+    for (const { newest } of this.chats.values()) for (const { id } of newest) unread.add(id)
+    return unread
+  }
+}
+
+/** Messages as the phone showed them: unread or read when the history arrived; what the account sent with its status. */
+export function historyRecords(deviceId: string, batch: HistoryBatch, unread: ReadonlySet<string>, now: number): HistoryRecord[] {
+  return batch.messages.map(({ message, raw, status }) => ({
+    record: {
+      deviceId, id: message.id, chat: message.chat, type: message.type, payload: JSON.stringify(message), timestamp: message.timestamp,
+      readAt: message.fromMe || unread.has(message.id) ? null : now, fromMe: message.fromMe, status: message.fromMe ? (status ?? 'sent') : null,
+    },
+    raw: message.media ? raw : null,
+  }))
 }
 
 /**
@@ -41,7 +51,9 @@ export function historyRecords(deviceId: string, batch: HistoryBatch, now: numbe
  */
 export function startHistoryRecorder(bus: EventBus, stores: HistoryStores, logger: Logger): () => void {
   const inOrder = new KeyedLock()
-  return bus.subscribe('engine.history', ({ deviceId, batch }) => {
+  const unread = new Map<string, HistoryUnread>()
+  const stopSessions = bus.subscribe('session.deleted', ({ deviceId }) => unread.delete(deviceId))
+  const stopHistory = bus.subscribe('engine.history', ({ deviceId, batch }) => {
     inOrder
       .run(deviceId, async () => {
         await stores.chats.update(deviceId, batch.chats.map(({ jid, name, archived, pinnedAt, mutedUntil, lastActivity }) => ({
@@ -49,11 +61,17 @@ export function startHistoryRecorder(bus: EventBus, stores: HistoryStores, logge
           change: { name, archived, pinnedAt, mutedUntil, lastActivity },
         })))
         await stores.contacts.upsert(deviceId, batch.contacts)
-        const messages = await stores.inbound.insertHistory(deviceId, historyRecords(deviceId, batch, Date.now()))
+        let sessionUnread = unread.get(deviceId)
+        if (!sessionUnread) unread.set(deviceId, (sessionUnread = new HistoryUnread()))
+        const messages = await stores.inbound.insertHistory(deviceId, historyRecords(deviceId, batch, sessionUnread.take(batch), Date.now()))
         bus.publish('history.synced', {
           deviceId, kind: batch.kind, chats: batch.chats.length, contacts: batch.contacts.length, messages, progress: batch.progress,
         })
       })
       .catch((error: unknown) => logger.error({ err: error, deviceId, kind: batch.kind }, 'could not store the history the phone sent'))
   })
+  return () => {
+    stopSessions()
+    stopHistory()
+  }
 }

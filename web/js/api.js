@@ -38,16 +38,18 @@ function learnClock(response) {
   clockOffsetMs = Math.abs(offset) > 2000 ? offset : 0
 }
 
+/** @param {unknown} body JSON, or FormData sent as multipart */
 async function request(method, path, body) {
   const headers = { accept: 'application/json' }
   if (method !== 'GET') headers['x-csrf-token'] = csrfToken
-  if (body !== undefined) headers['content-type'] = 'application/json'
+  const multipart = body instanceof FormData
+  if (body !== undefined && !multipart) headers['content-type'] = 'application/json'
   let response
   try {
     response = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || multipart ? body : JSON.stringify(body),
       credentials: 'same-origin',
       cache: 'no-store',
     })
@@ -105,3 +107,20 @@ export const setApiKey = async (deviceId, apiKey) =>
 export const setSendRate = async (deviceId, sendRatePerMinute) =>
   (await request('PUT', `${session(deviceId)}/settings`, { sendRatePerMinute })).session
 export const sendText = (deviceId, number, message) => request('POST', '/api/messages/send', { deviceId, number, message })
+
+const chat = (deviceId, jid) => `${session(deviceId)}/chats/${encodeURIComponent(jid)}`
+export const listChats = async (deviceId) => (await request('GET', `${session(deviceId)}/chats?limit=200`)).chats
+export const chatMessages = async (deviceId, jid, before) =>
+  (await request('GET', `${chat(deviceId, jid)}/messages?limit=50${before ? `&before=${encodeURIComponent(before)}` : ''}`)).messages
+export const markChatRead = async (deviceId, jid) => (await request('POST', `${chat(deviceId, jid)}/read`)).read
+/** Where a received message's media downloads (the cookie authenticates it). */
+export const mediaUrl = (deviceId, messageId) => `${session(deviceId)}/messages/${encodeURIComponent(messageId)}/media`
+/** Sends a file (and its caption) as multipart, the type guessed by the server from the file. */
+export function sendFile(deviceId, number, file, caption) {
+  const form = new FormData()
+  form.append('deviceId', deviceId)
+  form.append('number', number)
+  if (caption) form.append('caption', caption)
+  form.append('file', file, file.name)
+  return request('POST', '/api/messages/send-file', form)
+}

@@ -105,6 +105,7 @@ export class SessionDetail {
       root.querySelector(`[data-snippet="${language}"]`).textContent = code
     }
     this.link.update(session)
+    field(root, 'chatsLink').setAttribute('href', `#/sessions/${encodeURIComponent(session.deviceId)}/chats`)
   }
 
   #button(action) {
