@@ -135,7 +135,9 @@ export async function createServer({ config, logger, announceAdminKey, connector
   const liveOutlet = cluster ? cluster.attach({ catalog: sessionRepository, sessions, outbox, registry, live }) : live
   const metrics = createMetrics(bus, sessions, cluster && config.nodeId)
   const chatLedger = new ChatLedger(store.chats, inbound, bus)
+  const conversations = new ConversationService(sessions, inbound, store.contacts)
   const stopJobs = [
+    conversations.renewPresenceSubscriptions(bus, logger.child({ module: 'presence' })),
     startInboundRecorder(bus, inbound, stores.messages, logger.child({ module: 'inbox' })),
     startHistoryRecorder(bus, { inbound, chats: store.chats, contacts: store.contacts }, logger.child({ module: 'history' })),
     chatLedger.listen(logger.child({ module: 'chats' })),
@@ -162,7 +164,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     messages,
     directory,
     inbox: new Inbox(inbound, stores.messages, store.chats, sessions),
-    conversations: new ConversationService(sessions, inbound),
+    conversations,
     chatActions: new ChatActionService(sessions, inbound, stores.messages, chatLedger),
     contacts: store.contacts,
     webhooks: { registry, deliveries, dispatcher },

@@ -1,7 +1,9 @@
+import type { Logger } from 'pino'
 import { DomainError } from '../errors.js'
+import type { EventBus } from '../events/event-bus.js'
 import type { SessionManager } from '../sessions/session-manager.js'
 import type { AccountPresence, ChatPresence, Conversations, ReadTarget } from '../sessions/whatsapp-port.js'
-import type { InboundMessageRepository, InboundRecord } from '../store/ports.js'
+import type { ContactRepository, InboundMessageRepository, InboundRecord } from '../store/ports.js'
 import type { InboundMessage } from './inbound-message.js'
 import { parseRecipient } from './recipient.js'
 
@@ -16,6 +18,7 @@ export class ConversationService {
   constructor(
     private readonly manager: SessionManager,
     private readonly inbound: InboundMessageRepository,
+    private readonly contacts: ContactRepository,
   ) {}
 
   /**
@@ -43,12 +46,27 @@ export class ConversationService {
     await this.conversationsOf(deviceId).setPresence(state)
   }
 
-  /** Returns the JID subscribed to. */
+  /** Returns the JID subscribed to. The subscription is kept and renewed after every reconnect. */
   async subscribePresence(deviceId: string, contactInput: string): Promise<string> {
     const jid = parseRecipient(contactInput)
     if (jid.endsWith('@g.us')) throw new DomainError('invalid_input', 'Presence is followed per person: contact must be a phone number or a user JID, not a group')
     await this.conversationsOf(deviceId).subscribePresence(jid)
+    await this.contacts.followPresence(deviceId, jid)
     return jid
+  }
+
+  /**
+   * WhatsApp forgets presence subscriptions when a connection ends: each time a session connects
+   * (on whichever node runs it), its followed contacts are subscribed to again.
+   */
+  renewPresenceSubscriptions(bus: EventBus, logger: Logger): () => void {
+    return bus.subscribe('session.status', ({ deviceId, state }) => {
+      const connection = state === 'connected' ? this.manager.liveConnection(deviceId) : null
+      if (!connection) return
+      void (async () => {
+        for (const jid of await this.contacts.presenceFollowed(deviceId)) await connection.conversations.subscribePresence(jid)
+      })().catch((error: unknown) => logger.warn({ err: error, deviceId }, 'could not renew presence subscriptions'))
+    })
   }
 
   private conversationsOf(deviceId: string): Conversations {

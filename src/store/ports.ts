@@ -223,6 +223,10 @@ export interface ContactRepository {
   /** Ordered by name, then JID, from `offset`. */
   list(deviceId: string, limit: number, offset: number): Promise<ContactRecord[]>
   get(deviceId: string, jid: string): Promise<ContactRecord | undefined>
+  /** Remembers that the session follows this contact's presence (renewed after each reconnect). */
+  followPresence(deviceId: string, jid: string): Promise<void>
+  /** The contacts whose presence the session follows. */
+  presenceFollowed(deviceId: string): Promise<string[]>
 }
 
 export interface WebhookRecord {

@@ -141,6 +141,13 @@ describe('conversations against the protocol simulator: read receipts, typing, p
     assert.deepEqual(updates[1], { chat: CONTACT_JID, participant: CONTACT_JID, state: 'offline', lastSeen: new Date(lastSeen).toISOString() })
     assert.equal(updates[2].state, 'typing')
     assert.equal((await client.post('/api/sessions/desk/contacts/120363000000000001@g.us/presence/subscribe')).status, 400)
+
+    // WhatsApp forgets subscriptions with the connection: the session subscribes again once it is back.
+    const subscriptions = () => sim.clientSignals(PHONE).filter((signal) => signal.kind === 'subscribe' && signal.to === CONTACT_JID).length
+    const before = subscriptions()
+    sim.drop(PHONE)
+    await waitFor(() => subscriptions() > before, { what: 'the subscription renewed after a reconnect', timeoutMs: 20_000 })
+    await waitFor(async () => (await admin.state('desk')) === 'connected', { what: 'desk connected again' })
   })
 
   it('stores and announces what the account types on its phone as message.sent, never as unread', async () => {

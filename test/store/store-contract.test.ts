@@ -525,6 +525,16 @@ for (const backend of backends) {
         const [chat] = await store.chats.list('dev1', 10)
         assert.deepEqual([chat?.contactName, chat?.pushName], ['Alan', 'Al'])
       })
+
+      it('remembers whose presence a session follows', async () => {
+        await store.contacts.upsert('dev1', [{ jid: 'b@s.whatsapp.net', name: 'Bea', pushName: null, phoneNumber: 'b', lid: null }])
+        await store.contacts.followPresence('dev1', 'b@s.whatsapp.net')
+        await store.contacts.followPresence('dev1', 'a@s.whatsapp.net')
+        await store.contacts.followPresence('dev1', 'a@s.whatsapp.net')
+        assert.deepEqual(await store.contacts.presenceFollowed('dev1'), ['a@s.whatsapp.net', 'b@s.whatsapp.net'])
+        assert.deepEqual(await store.contacts.presenceFollowed('dev2'), [])
+        assert.equal((await store.contacts.get('dev1', 'b@s.whatsapp.net'))?.name, 'Bea', 'following keeps what is known')
+      })
     })
 
     describe('webhooks', () => {

@@ -44,6 +44,12 @@ export function describeEvent(event) {
       const content = data.text ?? `[${data.type}]`
       return `From ${sender}: ${content}`
     }
+    case 'message.sent':
+      return `Sent from the phone to ${data.chat}: ${data.text ?? `[${data.type}]`}`
+    case 'chat.updated': {
+      const changes = Object.keys(data).filter((key) => key !== 'chat' && key !== 'origin').join(', ')
+      return `Chat ${data.chat} (${data.origin === 'device' ? 'on the phone' : 'through the API'}): ${changes}`
+    }
     default:
       return event.type
   }

@@ -24,6 +24,15 @@ export function createPostgresContactRepository(pool: PgPool): ContactRepository
           [deviceId, limit, offset],
         )
       ).rows.map(toContactRecord),
+    followPresence: async (deviceId, jid) => {
+      await pool.query(
+        `INSERT INTO contacts (device_id, jid, presence_subscribed, updated_at) VALUES ($1, $2, TRUE, $3)
+         ON CONFLICT (device_id, jid) DO UPDATE SET presence_subscribed = TRUE`,
+        [deviceId, jid, Date.now()],
+      )
+    },
+    presenceFollowed: async (deviceId) =>
+      (await pool.query<{ jid: string }>('SELECT jid FROM contacts WHERE device_id = $1 AND presence_subscribed ORDER BY jid', [deviceId])).rows.map((row) => row.jid),
     get: async (deviceId, jid) => {
       const { rows } = await pool.query<ContactRow>(`SELECT ${CONTACT_COLUMNS} FROM contacts WHERE device_id = $1 AND jid = $2`, [deviceId, jid])
       return rows[0] && toContactRecord(rows[0])

@@ -12,6 +12,11 @@ export function createSqliteContactRepository(db: SqliteDatabase): ContactReposi
     `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE device_id = ? ORDER BY COALESCE(name, push_name) IS NULL, COALESCE(name, push_name), jid LIMIT ? OFFSET ?`,
   )
   const one = db.prepare<[string, string], ContactRow>(`SELECT ${CONTACT_COLUMNS} FROM contacts WHERE device_id = ? AND jid = ?`)
+  const follow = db.prepare<[string, string, number]>(
+    `INSERT INTO contacts (device_id, jid, presence_subscribed, updated_at) VALUES (?, ?, 1, ?)
+     ON CONFLICT (device_id, jid) DO UPDATE SET presence_subscribed = 1`,
+  )
+  const followed = db.prepare<[string], string>('SELECT jid FROM contacts WHERE device_id = ? AND presence_subscribed = 1 ORDER BY jid').pluck()
   const upsertAll = db.transaction((deviceId: string, contacts: Parameters<ContactRepository['upsert']>[1]) => {
     const now = Date.now()
     for (const contact of contacts) upsert.run({ ...contact, device: deviceId, now })
@@ -20,6 +25,8 @@ export function createSqliteContactRepository(db: SqliteDatabase): ContactReposi
   return {
     upsert: async (deviceId, contacts) => void upsertAll(deviceId, contacts),
     list: async (deviceId, limit, offset) => page.all(deviceId, limit, offset).map(toContactRecord),
+    followPresence: async (deviceId, jid) => void follow.run(deviceId, jid, Date.now()),
+    presenceFollowed: async (deviceId) => followed.all(deviceId),
     get: async (deviceId, jid) => {
       const row = one.get(deviceId, jid)
       return row && toContactRecord(row)

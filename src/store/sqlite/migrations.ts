@@ -112,7 +112,7 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX inbound_unread ON inbound_messages (device_id, chat, timestamp) WHERE read_at IS NULL AND from_me = 0;
   `,
   // The chat list beyond messages (names, archived, pinned, muted, deleted; from history sync and
-  // chat actions), the contacts history sync brings, and messages starred or deleted for this account.
+  // chat actions), the contacts history sync brings (and whose presence the session follows), and messages starred or deleted for this account.
   `
   CREATE TABLE chats (
     device_id     TEXT NOT NULL REFERENCES sessions(device_id) ON DELETE CASCADE,
@@ -134,6 +134,7 @@ const MIGRATIONS: readonly string[] = [
     push_name    TEXT,
     phone_number TEXT,
     lid          TEXT,
+    presence_subscribed INTEGER NOT NULL DEFAULT 0,
     updated_at   INTEGER NOT NULL,
     PRIMARY KEY (device_id, jid)
   ) WITHOUT ROWID;
