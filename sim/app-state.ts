@@ -58,6 +58,9 @@ class AccountAppState {
 export class AppStateDesk {
   private readonly accounts = new Map<string, AccountAppState>()
 
+  /** `onPushed` hears each change a device pushed, e.g. to apply a new profile name. */
+  constructor(private readonly onPushed: (phoneNumber: string, mutation: PushedMutation) => void = () => {}) {}
+
   private account(phoneNumber: string): AccountAppState {
     let found = this.accounts.get(phoneNumber)
     if (!found) this.accounts.set(phoneNumber, (found = new AccountAppState()))
@@ -89,7 +92,9 @@ export class AppStateDesk {
       const since = Number(requested.attrs.version ?? '0')
       const push = getBinaryNodeChild(requested, 'patch')
       if (push?.content instanceof Uint8Array) {
+        const pushedBefore = account.pushed.length
         const version = await this.acceptPush(account, name, push.content)
+        for (const mutation of account.pushed.slice(pushedBefore)) this.onPushed(phoneNumber, mutation)
         content.push({ tag: 'collection', attrs: { name, version: String(version) } })
         continue
       }

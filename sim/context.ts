@@ -14,6 +14,7 @@ import type { MediaHost } from './media-host.js'
 import type { PhoneMedia } from './phone-media.js'
 import type { PhonePeers } from './phone-peers.js'
 import type { PresenceDesk } from './presence.js'
+import type { ProfileDesk } from './profiles.js'
 import type { PrivacyTokens } from './privacy-tokens.js'
 import type { ReceiptDelivery } from './receipt-delivery.js'
 
@@ -45,6 +46,8 @@ export interface SimContext {
   privacyTokens: PrivacyTokens
   /** presence subscriptions, contacts' presence and typing; records what clients signal */
   presence: PresenceDesk
+  /** "about" texts, pictures, privacy settings, blocklists and business profiles per account */
+  profiles: ProfileDesk
   /** app-state sync keys and patches (chat archive, pin, mute, ...) per account */
   appState: AppStateDesk
   /** messages the accounts' phones sent (copied to their devices): id -> sender and recipient, for receipts */

@@ -27,6 +27,7 @@ import { copySentMessageToDevices } from './own-phone.js'
 import { PhonePeers } from './phone-peers.js'
 import { PreKeyPool } from './prekey-pool.js'
 import { type ContactPresence, PresenceDesk } from './presence.js'
+import { type BusinessProfile, type Profile, ProfileDesk } from './profiles.js'
 import { PrivacyTokens } from './privacy-tokens.js'
 import { ReceiptDelivery } from './receipt-delivery.js'
 
@@ -135,6 +136,10 @@ export interface Simulator {
   createGroup(spec: NewGroup): { jid: string }
   /** a participant writes to a group: delivered to every linked account in it but the sender; encrypted (default true) uses sender keys */
   sendGroupMessage(groupJid: string, fromPhone: string, message: proto.IMessage, opts?: { encrypted?: boolean }): Promise<{ id: string }>
+  /** what a user shows of itself: "about", picture (a JPEG), privacy settings, business profile, profile name */
+  setProfile(phoneNumber: string, profile: { about?: string; picture?: Buffer | null; privacy?: Record<string, string>; business?: BusinessProfile | null; pushName?: string }): void
+  /** an account's profile as the server holds it: what its devices set (about, picture, privacy, blocklist) */
+  profileOf(phoneNumber: string): Readonly<Profile>
   /** the chats on the account's phone: devices it links from now on get them by history sync */
   setPhoneHistory(phoneNumber: string, chats: HistoryChat[]): void
   /**
@@ -222,7 +227,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     privacyTokens: new PrivacyTokens(),
     presence: new PresenceDesk(accounts, live, signals),
     phoneSent: new Map(),
-    appState: new AppStateDesk(),
+    appState: new AppStateDesk((phoneNumber, { action }) => {
+      // the profile name is app state (critical_block): contacts see the new one from now on
+      if (action.pushNameSetting?.name) accounts.get(phoneNumber).pushName = action.pushNameSetting.name
+    }),
+    profiles: new ProfileDesk(accounts, media, live),
     groups,
     media,
     phoneMedia: new PhoneMedia(),
@@ -343,6 +352,16 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     },
 
     createGroup: spec => ({ jid: groups.create(spec).jid }),
+
+    setProfile(phoneNumber, changes) {
+      const profile = ctx.profiles.of(phoneNumber)
+      if (changes.about !== undefined) profile.about = { text: changes.about, setAt: Date.now() }
+      if (changes.picture !== undefined) ctx.profiles.setPicture(phoneNumber, changes.picture)
+      if (changes.privacy) Object.assign(profile.privacy, changes.privacy)
+      if (changes.business !== undefined) profile.business = changes.business
+      if (changes.pushName !== undefined) accounts.get(phoneNumber).pushName = changes.pushName
+    },
+    profileOf: phoneNumber => ctx.profiles.of(phoneNumber),
 
     setPhoneHistory(phoneNumber, chats) {
       accounts.get(phoneNumber).history = chats

@@ -6,16 +6,6 @@ import { answerKeyFetch, storeSignedPreKey, storeUploadedKeys } from './key-bund
 import { answerMediaConn } from './media-conn.js'
 import { answerUsync } from './usync.js'
 
-const PRIVACY_DEFAULTS: Record<string, string> = {
-  readreceipts: 'all',
-  last: 'all',
-  online: 'all',
-  profile: 'all',
-  status: 'all',
-  groupadd: 'all',
-  calladd: 'all'
-}
-
 function answerEncrypt(conn: Connection, iq: BinaryNode, child: BinaryNode | undefined): Promise<void> | void {
   const keys = conn.linked?.keys
   switch (child?.tag) {
@@ -51,7 +41,7 @@ export async function answerIq(conn: Connection, iq: BinaryNode, ctx: SimContext
       }
       return answerEncrypt(conn, iq, child)
     case 'usync':
-      if (!silenced.has('usync')) conn.reply(iq, [answerUsync(iq, ctx.accounts)])
+      if (!silenced.has('usync')) conn.reply(iq, [answerUsync(iq, ctx.accounts, ctx.profiles, conn.phoneNumber!)])
       return
     case 'passive':
       conn.reply(iq)
@@ -61,19 +51,19 @@ export async function answerIq(conn: Connection, iq: BinaryNode, ctx: SimContext
       if (child?.tag === 'remove-companion-device' && conn.linked) conn.linked.removed = true
       return conn.reply(iq)
     case 'privacy':
-      if (iq.attrs.type !== 'get') {
+      if (child?.tag === 'tokens') {
         if (conn.phoneNumber) ctx.privacyTokens.record(conn.phoneNumber, iq)
         return conn.reply(iq)
       }
-      return conn.reply(iq, [
-        {
-          tag: 'privacy',
-          attrs: {},
-          content: Object.entries(PRIVACY_DEFAULTS).map(([name, value]) => ({ tag: 'category', attrs: { name, value } }))
-        }
-      ])
+      return ctx.profiles.answerPrivacy(conn, iq)
     case 'blocklist':
-      return conn.reply(iq, [{ tag: 'list', attrs: {} }])
+      return ctx.profiles.answerBlocklist(conn, iq)
+    case 'w:profile:picture':
+      return ctx.profiles.answerPicture(conn, iq)
+    case 'status':
+      return ctx.profiles.setAbout(conn, iq)
+    case 'w:biz':
+      return ctx.profiles.answerBusiness(conn, iq)
     case 'abt':
       return conn.reply(iq, [{ tag: 'props', attrs: { protocol: '1' } }])
     case 'w:m':

@@ -1,5 +1,6 @@
 import { getAllBinaryNodeChildren, getBinaryNodeChild, getBinaryNodeChildren, jidDecode, type BinaryNode } from '@whiskeysockets/baileys'
 import { PN_SERVER, type Account, type Accounts } from './accounts.js'
+import type { ProfileDesk } from './profiles.js'
 
 function contentText(node: BinaryNode | undefined): string {
   const content = node?.content
@@ -14,7 +15,13 @@ function userJid(user: BinaryNode): string | undefined {
   return phone ? `${phone}@${PN_SERVER}` : undefined
 }
 
-function protocolAnswer(protocol: string, account: Account, server: string, exists: boolean): BinaryNode | undefined {
+/** Who asks and what they may see of others (status, the "about"). */
+interface Asker {
+  profiles: ProfileDesk
+  phoneNumber: string
+}
+
+function protocolAnswer(protocol: string, account: Account, server: string, exists: boolean, asker: Asker): BinaryNode | undefined {
   if (!exists) return protocol === 'contact' ? { tag: 'contact', attrs: { type: 'out' } } : undefined
   switch (protocol) {
     case 'devices':
@@ -30,6 +37,8 @@ function protocolAnswer(protocol: string, account: Account, server: string, exis
       return server === PN_SERVER ? { tag: 'lid', attrs: { val: `${account.lid}@lid` } } : undefined
     case 'contact':
       return { tag: 'contact', attrs: { type: 'in' } }
+    case 'status':
+      return asker.profiles.statusFor(asker.phoneNumber, account)
     default:
       return undefined
   }
@@ -39,7 +48,7 @@ function protocolAnswer(protocol: string, account: Account, server: string, exis
  * Builds the <usync> answer: every phone number exists and has a LID (rc14 is LID-first), except
  * numbers listed as not on WhatsApp, which get only <contact type="out"/> as WhatsApp answers for non-users.
  */
-export function answerUsync(iq: BinaryNode, accounts: Accounts): BinaryNode {
+export function answerUsync(iq: BinaryNode, accounts: Accounts, profiles: ProfileDesk, askerPhone: string): BinaryNode {
   const usync = getBinaryNodeChild(iq, 'usync')
   const protocols = getAllBinaryNodeChildren(getBinaryNodeChild(usync, 'query')!).map(p => p.tag)
   const users: BinaryNode[] = []
@@ -49,7 +58,7 @@ export function answerUsync(iq: BinaryNode, accounts: Accounts): BinaryNode {
     const account = decoded ? accounts.byUser(decoded.user, decoded.server) : undefined
     if (!jid || !decoded || !account) continue
     const content = protocols
-      .map(protocol => protocolAnswer(protocol, account, decoded.server, accounts.isOnWhatsApp(account)))
+      .map(protocol => protocolAnswer(protocol, account, decoded.server, accounts.isOnWhatsApp(account), { profiles, phoneNumber: askerPhone }))
       .filter((node): node is BinaryNode => !!node)
     users.push({ tag: 'user', attrs: { jid: `${decoded.user}@${decoded.server}` }, content })
   }

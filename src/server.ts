@@ -18,6 +18,8 @@ import { startHistoryRecorder } from './messaging/history-recorder.js'
 import { ChatActionService } from './messaging/chat-actions.js'
 import { ChatLedger } from './messaging/chat-ledger.js'
 import { forwardSource } from './messaging/forward-source.js'
+import { ContactDirectory } from './people/contact-directory.js'
+import { ProfileService } from './people/profile-service.js'
 import { Directory } from './messaging/directory.js'
 import { buildLinkPreview } from './messaging/link-preview.js'
 import { MediaResolver } from './messaging/media-resolver.js'
@@ -144,11 +146,12 @@ export async function createServer({ config, logger, announceAdminKey, connector
     startEventFeed({ bus, registry, deliveries, dispatcher, live: liveOutlet, logger: logger.child({ module: 'events' }) }),
     bus.subscribe('session.deleted', ({ deviceId }) => registry.forgetSession(deviceId)),
   ]
+  const mediaResolver = new MediaResolver(fetcher, config.media.maxBytes)
   const messages = new MessageService(
     sessions,
     outbox,
     stores.messages,
-    { media: new MediaResolver(fetcher, config.media.maxBytes), preview: (text) => buildLinkPreview(text, fetcher) },
+    { media: mediaResolver, preview: (text) => buildLinkPreview(text, fetcher) },
     config.sendTimeoutMs,
     forwardSource(inbound, stores.messages),
   )
@@ -166,7 +169,8 @@ export async function createServer({ config, logger, announceAdminKey, connector
     inbox: new Inbox(inbound, stores.messages, store.chats, sessions),
     conversations,
     chatActions: new ChatActionService(sessions, inbound, stores.messages, chatLedger),
-    contacts: store.contacts,
+    contacts: new ContactDirectory(sessions, store.contacts),
+    profiles: new ProfileService(sessions, mediaResolver),
     webhooks: { registry, deliveries, dispatcher },
     live,
     adminKey,

@@ -20,7 +20,8 @@ import type { Directory } from '../messaging/directory.js'
 import type { Inbox } from '../messaging/inbox.js'
 import type { ConversationService } from '../messaging/conversations.js'
 import type { ChatActionService } from '../messaging/chat-actions.js'
-import type { ContactRepository } from '../store/ports.js'
+import type { ContactDirectory } from '../people/contact-directory.js'
+import type { ProfileService } from '../people/profile-service.js'
 import type { MessageService } from '../messaging/message-service.js'
 import type { SessionKeys } from '../sessions/session-keys.js'
 import type { SessionManager } from '../sessions/session-manager.js'
@@ -37,6 +38,7 @@ import { inboxRoutes } from './routes/inbox.js'
 import { conversationRoutes } from './routes/conversations.js'
 import { chatRoutes } from './routes/chats.js'
 import { contactRoutes } from './routes/contacts.js'
+import { profileRoutes } from './routes/profile.js'
 import { messageRoutes } from './routes/messages.js'
 import { operationsRoutes } from './routes/operations.js'
 import { sessionRoutes } from './routes/sessions.js'
@@ -78,7 +80,8 @@ export interface AppDeps {
   inbox: Inbox
   conversations: ConversationService
   chatActions: ChatActionService
-  contacts: ContactRepository
+  contacts: ContactDirectory
+  profiles: ProfileService
   webhooks: Omit<WebhookRoutesDeps, 'auth'>
   live: LiveStream
   adminKey: AdminKeyCheck
@@ -189,7 +192,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   await app.register(inboxRoutes, { inbox: deps.inbox, auth, routing: deps.routing })
   await app.register(conversationRoutes, { conversations: deps.conversations, auth, routing: deps.routing })
   await app.register(chatRoutes, { chatActions: deps.chatActions, auth, routing: deps.routing })
-  await app.register(contactRoutes, { contacts: deps.contacts, sessions: deps.sessions, auth })
+  await app.register(contactRoutes, { directory: deps.contacts, auth, routing: deps.routing })
+  await app.register(profileRoutes, { profiles: deps.profiles, auth, routing: deps.routing })
   await app.register(clusterRoutes, { cluster: deps.cluster, auth })
   await app.register(webhookRoutes, { ...deps.webhooks, auth })
   await app.register(eventRoutes, { live: deps.live, auth, heartbeatMs: EVENT_STREAM_HEARTBEAT_MS })

@@ -53,7 +53,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       tags: [
         { name: 'sessions', description: 'Linked WhatsApp accounts and their lifecycle' },
         { name: 'messages', description: 'Sending and message statuses' },
-        { name: 'contacts', description: 'Number checks and the contacts WhatsApp shared (history sync)' },
+        { name: 'contacts', description: 'Number checks, contacts, LIDs and blocking' },
+        { name: 'profile', description: 'The account\'s own name, "about", picture and privacy settings' },
         { name: 'groups', description: 'Groups a session is in' },
         { name: 'inbox', description: 'Chats, both sides of each, and received media' },
         { name: 'chats', description: 'Chat settings shared with the phone: archive, pin, mute, unread, delete, star' },

@@ -87,6 +87,13 @@ export class SessionRuntime {
     return { state: this.state, qr: this.qr, account: this.account, lastError: this.lastError }
   }
 
+  /** The account changed its profile name (through this session): shown and stored at once. */
+  renameAccount(pushName: string): void {
+    if (!this.account) return
+    this.account = { ...this.account, pushName }
+    this.deps.observer.onAccount(this.deviceId, this.account)
+  }
+
   /** The live connection, only while connected. */
   get liveConnection(): WhatsAppConnection | null {
     return this.state === 'connected' ? this.connection : null

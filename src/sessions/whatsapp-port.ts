@@ -1,6 +1,7 @@
 /** What the session lifecycle needs from a WhatsApp engine. The Baileys adapter implements it. */
 import type { InboundMessage } from '../messaging/inbound-message.js'
 import type { OutgoingMessage } from '../messaging/outgoing-content.js'
+import type { People } from './people-port.js'
 
 export interface LinkedAccount {
   /** The device JID, e.g. 15551234567:7@s.whatsapp.net. */
@@ -175,6 +176,7 @@ export interface NumberCheck {
 export interface WhatsAppConnection {
   readonly conversations: Conversations
   readonly chats: ChatActions
+  readonly people: People
   /** Groups this account is a member of. */
   groups(): Promise<GroupSummary[]>
   /** Which of these phone-number JIDs have WhatsApp. */

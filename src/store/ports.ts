@@ -223,6 +223,8 @@ export interface ContactRepository {
   /** Ordered by name, then JID, from `offset`. */
   list(deviceId: string, limit: number, offset: number): Promise<ContactRecord[]>
   get(deviceId: string, jid: string): Promise<ContactRecord | undefined>
+  /** The contact stored with this LID (its own JID or the phone-number JID it goes with). */
+  findByLid(deviceId: string, lid: string): Promise<ContactRecord | undefined>
   /** Remembers that the session follows this contact's presence (renewed after each reconnect). */
   followPresence(deviceId: string, jid: string): Promise<void>
   /** The contacts whose presence the session follows. */

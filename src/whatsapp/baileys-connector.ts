@@ -29,6 +29,7 @@ import { baileysChatActions, forwardChatEvents } from './chat-actions.js'
 import { forwardHistory, historySocketConfig, type HistorySyncMode } from './history.js'
 import { STATUS_BY_RECEIPT, toInboundMessage } from './inbound-translation.js'
 import { mediaHostDispatcher } from './media-host-override.js'
+import { baileysPeople } from './people.js'
 import { memoizeCurveVerify } from './curve-verify-memo.js'
 import { installFastX25519 } from './fast-x25519.js'
 import { newMessageId } from './message-ids.js'
@@ -243,6 +244,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       send,
       conversations: baileysConversations(socket),
       chats: baileysChatActions(socket),
+      people: baileysPeople(socket),
       groups: async () =>
         Object.values(await socket.groupFetchAllParticipating()).map((group) => ({
           jid: group.id,

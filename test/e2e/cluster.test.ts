@@ -109,6 +109,10 @@ describe('cluster: nodes sharing one PostgreSQL database, against the protocol s
     assert.deepEqual(sim.appStatePushes(phoneOf(0)).map((push) => push.index), [['archive', `${CONTACT}@s.whatsapp.net`]])
     const listed = (await api(other).get('/api/sessions/s00/chats')).body.chats as Array<{ jid: string; archived: boolean }>
     assert.equal(listed.find((chat) => chat.jid === `${CONTACT}@s.whatsapp.net`)?.archived, true)
+    const contact = await api(third).get(`/api/sessions/s00/contacts/${CONTACT}`)
+    assert.deepEqual([contact.status, contact.body.exists, contact.body.phoneNumber], [200, true, CONTACT], JSON.stringify(contact.body))
+    const profile = await api(other).get('/api/sessions/s00/profile')
+    assert.equal(profile.body.phoneNumber, phoneOf(0), JSON.stringify(profile.body))
 
     const created = await api(other).post('/api/sessions', { deviceId: 'fresh' })
     assert.equal(created.status, 201)

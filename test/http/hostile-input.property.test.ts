@@ -36,6 +36,16 @@ const ROUTES: ReadonlyArray<{ method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: s
   { method: 'POST', path: '/api/sessions/:deviceId/presence' },
   { method: 'POST', path: '/api/sessions/:deviceId/contacts/:contact/presence/subscribe' },
   { method: 'GET', path: '/api/sessions/:deviceId/contacts' },
+  { method: 'GET', path: '/api/sessions/:deviceId/contacts/:contact' },
+  { method: 'POST', path: '/api/sessions/:deviceId/contacts/:contact/block' },
+  { method: 'POST', path: '/api/sessions/:deviceId/contacts/:contact/unblock' },
+  { method: 'GET', path: '/api/sessions/:deviceId/blocklist' },
+  { method: 'GET', path: '/api/sessions/:deviceId/lids/:lid' },
+  { method: 'GET', path: '/api/sessions/:deviceId/profile' },
+  { method: 'PUT', path: '/api/sessions/:deviceId/profile' },
+  { method: 'DELETE', path: '/api/sessions/:deviceId/profile/picture' },
+  { method: 'GET', path: '/api/sessions/:deviceId/profile/privacy' },
+  { method: 'PUT', path: '/api/sessions/:deviceId/profile/privacy' },
   ...['archive', 'unarchive', 'pin', 'unpin', 'mute', 'unmute', 'unread'].map((action) =>
     ({ method: 'POST' as const, path: `/api/sessions/:deviceId/chats/:chat/${action}` })),
   { method: 'DELETE', path: '/api/sessions/:deviceId/chats/:chat' },
@@ -81,7 +91,8 @@ const body = fc.oneof(
     url: hostileString, events: fc.array(hostileString, { maxLength: 3 }), secret: hostileValue,
     phoneNumber: hostileValue, adminKey: hostileValue,
     messageIds: fc.oneof(hostileValue, fc.array(hostileString, { maxLength: 3 })), state: hostileValue, typingMs: hostileValue,
-    seconds: hostileValue, starred: hostileValue,
+    seconds: hostileValue, starred: hostileValue, name: hostileValue, about: hostileValue, lastSeen: hostileValue, readReceipts: hostileValue,
+    picture: fc.record({ url: hostileString, base64: hostileString }, { requiredKeys: [] }),
   }, { requiredKeys: [] }),
   fc.dictionary(hostileString, hostileValue, { maxKeys: 4 }),
   fc.jsonValue(),
@@ -128,7 +139,7 @@ describe('hostile input on every route', async () => {
   const snapshot = async (): Promise<string> =>
     JSON.stringify({
       sessions: server.sessions.list(),
-      sockets: connector.connections.map((c) => [c.deviceId, c.closed, c.loggedOut, c.sent.length, c.conversationCalls.length, c.chatCalls.length]),
+      sockets: connector.connections.map((c) => [c.deviceId, c.closed, c.loggedOut, c.sent.length, c.conversationCalls.length, c.chatCalls.length, c.peopleCalls.length]),
       forgotten: connector.forgotten,
       webhooks: await Promise.all(['shop-1', 'idle'].map((id) => read(`/api/sessions/${id}/webhooks`))),
       chats: await read('/api/sessions/shop-1/chats'),
@@ -142,7 +153,7 @@ describe('hostile input on every route', async () => {
   it('never answers 5xx, always JSON, and a 4xx changes nothing', async () => {
     await fc.assert(
       fc.asyncProperty(request, async (input) => {
-        const path = input.route.path.replace(/:(deviceId|messageId|webhookId|chat|contact|id)/g, encodeURIComponent(input.deviceId))
+        const path = input.route.path.replace(/:(deviceId|messageId|webhookId|chat|contact|lid|id)/g, encodeURIComponent(input.deviceId))
         const payload = input.rawBody ?? (input.body === undefined ? undefined : JSON.stringify(input.body))
         const options: InjectOptions = {
           method: input.route.method,

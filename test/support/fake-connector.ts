@@ -17,6 +17,7 @@ import type {
   WhatsAppConnector,
   WrittenMessage,
 } from '../../src/sessions/whatsapp-port.js'
+import type { People } from '../../src/sessions/people-port.js'
 
 export interface FakeSend {
   jid: string
@@ -54,6 +55,26 @@ export class FakeConnection implements WhatsAppConnection {
     delete: async (...args) => void this.chatCalls.push(['delete', ...args]),
     star: async (...args) => void this.chatCalls.push(['star', ...args]),
     deleteForMe: async (...args) => void this.chatCalls.push(['deleteForMe', ...args]),
+  }
+
+  /** Every people call (block, profile changes, ...), in order, as [method, ...arguments]. */
+  readonly peopleCalls: unknown[][] = []
+  readonly people: People = {
+    lookup: async (jid) => ({ exists: true, phoneJid: jid.endsWith('@lid') ? null : jid, lid: null }),
+    about: async () => null,
+    pictureUrl: async () => null,
+    isBusiness: async () => false,
+    phoneJidOf: async () => null,
+    blocklist: async () => [],
+    block: async (...args) => void this.peopleCalls.push(['block', ...args]),
+    unblock: async (...args) => void this.peopleCalls.push(['unblock', ...args]),
+    ownProfile: async () => ({ name: 'Ann', about: null, pictureUrl: null, phoneNumber: '15550001111', lid: null }),
+    setName: async (...args) => void this.peopleCalls.push(['setName', ...args]),
+    setAbout: async (...args) => void this.peopleCalls.push(['setAbout', ...args]),
+    setPicture: async (...args) => void this.peopleCalls.push(['setPicture', ...args]),
+    removePicture: async () => void this.peopleCalls.push(['removePicture']),
+    privacy: async () => ({ lastSeen: 'all' }),
+    setPrivacy: async (...args) => void this.peopleCalls.push(['setPrivacy', ...args]),
   }
 
   constructor(

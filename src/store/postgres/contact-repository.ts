@@ -24,6 +24,13 @@ export function createPostgresContactRepository(pool: PgPool): ContactRepository
           [deviceId, limit, offset],
         )
       ).rows.map(toContactRecord),
+    findByLid: async (deviceId, lid) => {
+      const { rows } = await pool.query<ContactRow>(
+        `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE device_id = $1 AND (lid = $2 OR jid = $2) ORDER BY phone_number IS NULL LIMIT 1`,
+        [deviceId, lid],
+      )
+      return rows[0] && toContactRecord(rows[0])
+    },
     followPresence: async (deviceId, jid) => {
       await pool.query(
         `INSERT INTO contacts (device_id, jid, presence_subscribed, updated_at) VALUES ($1, $2, TRUE, $3)

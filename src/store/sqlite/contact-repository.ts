@@ -12,6 +12,10 @@ export function createSqliteContactRepository(db: SqliteDatabase): ContactReposi
     `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE device_id = ? ORDER BY COALESCE(name, push_name) IS NULL, COALESCE(name, push_name), jid LIMIT ? OFFSET ?`,
   )
   const one = db.prepare<[string, string], ContactRow>(`SELECT ${CONTACT_COLUMNS} FROM contacts WHERE device_id = ? AND jid = ?`)
+  // The phone-number row first: it carries the names.
+  const byLid = db.prepare<[string, string, string], ContactRow>(
+    `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE device_id = ? AND (lid = ? OR jid = ?) ORDER BY phone_number IS NULL LIMIT 1`,
+  )
   const follow = db.prepare<[string, string, number]>(
     `INSERT INTO contacts (device_id, jid, presence_subscribed, updated_at) VALUES (?, ?, 1, ?)
      ON CONFLICT (device_id, jid) DO UPDATE SET presence_subscribed = 1`,
@@ -25,6 +29,10 @@ export function createSqliteContactRepository(db: SqliteDatabase): ContactReposi
   return {
     upsert: async (deviceId, contacts) => void upsertAll(deviceId, contacts),
     list: async (deviceId, limit, offset) => page.all(deviceId, limit, offset).map(toContactRecord),
+    findByLid: async (deviceId, lid) => {
+      const row = byLid.get(deviceId, lid, lid)
+      return row && toContactRecord(row)
+    },
     followPresence: async (deviceId, jid) => void follow.run(deviceId, jid, Date.now()),
     presenceFollowed: async (deviceId) => followed.all(deviceId),
     get: async (deviceId, jid) => {

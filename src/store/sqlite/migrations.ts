@@ -138,6 +138,7 @@ const MIGRATIONS: readonly string[] = [
     updated_at   INTEGER NOT NULL,
     PRIMARY KEY (device_id, jid)
   ) WITHOUT ROWID;
+  CREATE INDEX contacts_by_lid ON contacts (device_id, lid);
   CREATE TABLE message_marks (
     device_id  TEXT NOT NULL REFERENCES sessions(device_id) ON DELETE CASCADE,
     message_id TEXT NOT NULL,
