@@ -9,7 +9,7 @@ import { startEventFeed } from './events/event-feed.js'
 import { LiveStream } from './events/live-stream.js'
 import { WebhookDispatcher } from './events/webhook-dispatcher.js'
 import { WebhookRegistry } from './events/webhook-registry.js'
-import { buildApp, type RouteEntry } from './http/app.js'
+import { buildApp, type RouteEntry, WHATSAPP_PICTURE_HOSTS } from './http/app.js'
 import { ConversationService } from './messaging/conversations.js'
 import { Inbox } from './messaging/inbox.js'
 import { followDeviceSentStatuses } from './messaging/device-sent-status.js'
@@ -156,6 +156,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     forwardSource(inbound, stores.messages),
   )
   const { app, routes } = await buildApp({
+    pictureHosts: [...WHATSAPP_PICTURE_HOSTS, ...(config.whatsapp.mediaHost ? [`https://${config.whatsapp.mediaHost}`] : [])],
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     maxMediaBytes: config.media.maxBytes,

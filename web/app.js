@@ -9,6 +9,7 @@ import { EventStream } from './js/event-stream.js'
 import { setupLogin, showLogin } from './js/login.js'
 import { hideBanner, showBanner, toast } from './js/notify.js'
 import { ChatView } from './js/chat-view.js'
+import { PeopleView } from './js/people-view.js'
 import { SessionDetail } from './js/session-detail.js'
 import { SessionsList } from './js/sessions-list.js'
 import { SessionStore } from './js/store.js'
@@ -25,8 +26,8 @@ const list = new SessionsList(store, {
   empty: $('list-empty'),
 })
 const stream = new EventStream({ onEvent, onState: showStreamState, onResumed: refreshAll })
-/** What the right-hand pane shows: a session's details or its chats. */
-/** @type {{ kind: 'detail', view: SessionDetail } | { kind: 'chats', view: ChatView } | null} */
+/** What the right-hand pane shows: a session's details, its chats, or its people and profile. */
+/** @type {{ kind: 'detail', view: SessionDetail } | { kind: 'chats', view: ChatView } | { kind: 'people', view: PeopleView } | null} */
 let pane = null
 let signedIn = false
 
@@ -136,8 +137,8 @@ async function showStreamState(state) {
   }
 }
 
-/** #/sessions/ID, #/sessions/ID/chats or #/sessions/ID/chats/JID (each part URI-encoded). */
-const ROUTE = /^#\/sessions\/([^/]+)(?:\/(chats)(?:\/([^/]+))?)?$/
+/** #/sessions/ID, #/sessions/ID/people, #/sessions/ID/chats or #/sessions/ID/chats/JID (each part URI-encoded). */
+const ROUTE = /^#\/sessions\/([^/]+)(?:\/(people)|\/(chats)(?:\/([^/]+))?)?$/
 
 function decoded(part) {
   try {
@@ -152,8 +153,8 @@ function route(moveFocus) {
   if (!signedIn) return
   const match = ROUTE.exec(location.hash)
   const deviceId = decoded(match?.[1])
-  const kind = match?.[2] === 'chats' ? 'chats' : 'detail'
-  const chat = decoded(match?.[3])
+  const kind = match?.[2] ?? match?.[3] ?? 'detail'
+  const chat = decoded(match?.[4])
   const session = deviceId === null ? undefined : store.get(deviceId)
   list.select(session ? deviceId : null)
   if (pane && pane.view.deviceId === deviceId && pane.kind === kind && session) {
@@ -169,6 +170,8 @@ function route(moveFocus) {
     const view = new ChatView($('detail-pane'), eventLog, deviceId)
     view.show(chat)
     pane = { kind, view }
+  } else if (kind === 'people') {
+    pane = { kind, view: new PeopleView($('detail-pane'), deviceId, () => void refreshOne(deviceId)) }
   } else {
     pane = { kind, view: new SessionDetail($('detail-pane'), store, eventLog, deviceId) }
   }

@@ -50,23 +50,31 @@ import { webhookRoutes, type WebhookRoutesDeps } from './routes/webhooks.js'
  * Built once: @fastify/helmet rebuilt the middleware, directives and all, on each request, which
  * cost about 4% of the CPU of a send.
  */
-const securityHeaders = helmet({
-  contentSecurityPolicy: {
-    directives: {
-      defaultSrc: ["'self'"],
-      scriptSrc: ["'self'"],
-      styleSrc: ["'self'"],
-      imgSrc: ["'self'", 'data:'],
-      connectSrc: ["'self'"],
-      objectSrc: ["'none'"],
-      frameAncestors: ["'none'"],
-      baseUri: ["'self'"],
-      formAction: ["'self'"],
+function securityHeaders(imageHosts: readonly string[]) {
+  return helmet({
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        // Profile pictures come straight from WhatsApp's picture servers.
+        imgSrc: ["'self'", 'data:', ...imageHosts],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+      },
     },
-  },
-})
+  })
+}
+
+/** Where WhatsApp serves profile pictures. */
+export const WHATSAPP_PICTURE_HOSTS = ['https://*.whatsapp.net']
 
 export interface AppDeps {
+  /** Image sources the dashboard may show (profile pictures). */
+  pictureHosts: readonly string[]
   logger: Logger
   bodyLimitBytes: number
   maxMediaBytes: number
@@ -155,7 +163,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id)
   })
-  app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)))
+  const headers = securityHeaders(deps.pictureHosts)
+  app.addHook('onRequest', (request, reply, done) => headers(request.raw, reply.raw, (error) => done(error as Error | undefined)))
   if (deps.http.corsOrigins.length > 0) {
     await app.register(cors, { origin: deps.http.corsOrigins, exposedHeaders: ['x-request-id', 'retry-after'] })
   }

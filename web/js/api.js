@@ -124,3 +124,14 @@ export function sendFile(deviceId, number, file, caption) {
   form.append('file', file, file.name)
   return request('POST', '/api/messages/send-file', form)
 }
+
+const person = (deviceId, contact) => `${session(deviceId)}/contacts/${encodeURIComponent(contact)}`
+export const listContacts = async (deviceId) => (await request('GET', `${session(deviceId)}/contacts?limit=1000`)).contacts
+export const getContact = (deviceId, contact) => request('GET', person(deviceId, contact))
+export const setBlocked = (deviceId, contact, blocked) => request('POST', `${person(deviceId, contact)}/${blocked ? 'block' : 'unblock'}`)
+export const getProfile = (deviceId) => request('GET', `${session(deviceId)}/profile`)
+/** @param {{ name?: string, about?: string, picture?: { base64: string } }} change */
+export const updateProfile = (deviceId, change) => request('PUT', `${session(deviceId)}/profile`, change)
+export const removeProfilePicture = (deviceId) => request('DELETE', `${session(deviceId)}/profile/picture`)
+export const getPrivacy = async (deviceId) => (await request('GET', `${session(deviceId)}/profile/privacy`)).privacy
+export const setPrivacy = async (deviceId, settings) => (await request('PUT', `${session(deviceId)}/profile/privacy`, settings)).privacy

@@ -106,6 +106,7 @@ export class SessionDetail {
     }
     this.link.update(session)
     field(root, 'chatsLink').setAttribute('href', `#/sessions/${encodeURIComponent(session.deviceId)}/chats`)
+    field(root, 'peopleLink').setAttribute('href', `#/sessions/${encodeURIComponent(session.deviceId)}/people`)
   }
 
   #button(action) {
