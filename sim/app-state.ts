@@ -126,7 +126,7 @@ export class AppStateDesk {
     return this.account(phoneNumber).pushed
   }
 
-  /** Decodes a device's patch with full MAC checks; a patch the phone cannot read is still stored, as WhatsApp would. */
+  /** Decodes a device's patch with full MAC checks; one that does not verify fails the request and is not stored. */
   private async acceptPush(account: AccountAppState, name: string, bytes: Uint8Array): Promise<number> {
     const collection = account.collection(name)
     const version = collection.patches.length + 1

@@ -31,3 +31,23 @@ export const sessionNotFound = (deviceId: string): DomainError =>
   new DomainError('not_found', `Session "${deviceId}" not found`)
 export const conflict = (message: string, details?: Record<string, unknown>): DomainError =>
   new DomainError('conflict', message, details)
+
+/** A WhatsApp query that failed or timed out is a 502 with its reason; our own errors pass through. */
+export async function askWhatsApp<T>(query: Promise<T>): Promise<T> {
+  try {
+    return await query
+  } catch (error) {
+    if (error instanceof DomainError) throw error
+    throw new DomainError('upstream_failed', `WhatsApp did not answer: ${(error as Error).message}`)
+  }
+}
+
+/** The same engine capability with every call asked through askWhatsApp. */
+export function askingWhatsApp<T extends object>(capability: T): T {
+  return new Proxy(capability, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown
+      return typeof value === 'function' ? (...args: unknown[]) => askWhatsApp((async () => value.apply(target, args))()) : value
+    },
+  })
+}

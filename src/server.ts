@@ -169,7 +169,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     directory,
     inbox: new Inbox(inbound, stores.messages, store.chats, sessions),
     conversations,
-    chatActions: new ChatActionService(sessions, inbound, stores.messages, chatLedger),
+    chatActions: new ChatActionService(sessions, store.chats, inbound, stores.messages, chatLedger),
     contacts: new ContactDirectory(sessions, store.contacts),
     profiles: new ProfileService(sessions, mediaResolver),
     webhooks: { registry, deliveries, dispatcher },

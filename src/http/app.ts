@@ -199,7 +199,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   await app.register(directoryRoutes, { directory: deps.directory, auth, routing: deps.routing })
   await app.register(uploadRoutes, { messages: deps.messages, auth, maxFileBytes: deps.maxMediaBytes })
   await app.register(inboxRoutes, { inbox: deps.inbox, auth, routing: deps.routing })
-  await app.register(conversationRoutes, { conversations: deps.conversations, auth, routing: deps.routing })
+  await app.register(conversationRoutes, { conversations: deps.conversations, chatActions: deps.chatActions, auth, routing: deps.routing })
   await app.register(chatRoutes, { chatActions: deps.chatActions, auth, routing: deps.routing })
   await app.register(contactRoutes, { directory: deps.contacts, auth, routing: deps.routing })
   await app.register(profileRoutes, { profiles: deps.profiles, auth, routing: deps.routing })

@@ -1,7 +1,7 @@
 import { conflict, DomainError, invalidInput } from '../errors.js'
 import type { SessionManager } from '../sessions/session-manager.js'
 import type { ChatActions, ChatEvent, MessageRef } from '../sessions/whatsapp-port.js'
-import { type InboundMessageRepository, type MessageRepository, MUTED_FOREVER } from '../store/ports.js'
+import { type ChatRepository, type InboundMessageRepository, type MessageRepository, MUTED_FOREVER } from '../store/ports.js'
 import type { ChatLedger } from './chat-ledger.js'
 import type { InboundMessage } from './inbound-message.js'
 import { parseRecipient } from './recipient.js'
@@ -19,6 +19,7 @@ const ON_WHATSAPP = new Set(['sent', 'delivered', 'read', 'played'])
 export class ChatActionService {
   constructor(
     private readonly manager: SessionManager,
+    private readonly chats: ChatRepository,
     private readonly inbound: InboundMessageRepository,
     private readonly outbox: MessageRepository,
     private readonly ledger: ChatLedger,
@@ -51,6 +52,16 @@ export class ChatActionService {
     return this.change(deviceId, chatInput, async (actions, jid) => {
       await actions.markUnread(jid, true, await this.newest(deviceId, jid))
       return { kind: 'chat', jid, change: { markedUnread: true } }
+    })
+  }
+
+  /** Reading a whole chat that was marked unread clears the mark, here and on the account's other devices. */
+  async clearMarkedUnread(deviceId: string, chatInput: string): Promise<void> {
+    const jid = parseRecipient(chatInput)
+    if (!(await this.chats.get(deviceId, jid))?.markedUnread) return
+    await this.change(deviceId, jid, async (actions) => {
+      await actions.markUnread(jid, false, await this.newest(deviceId, jid))
+      return { kind: 'chat', jid, change: { markedUnread: false } }
     })
   }
 

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache'
-import { DomainError, invalidInput } from '../errors.js'
+import { askWhatsApp, DomainError, invalidInput } from '../errors.js'
 import type { SessionManager } from '../sessions/session-manager.js'
 import type { GroupSummary } from '../sessions/whatsapp-port.js'
 import { parseRecipient } from './recipient.js'
@@ -65,14 +65,5 @@ export class Directory {
 
   groups(deviceId: string): Promise<GroupSummary[]> {
     return askWhatsApp(this.manager.requireConnection(deviceId).groups())
-  }
-}
-
-/** A query WhatsApp failed or timed out is a 502 with its reason, not an internal error. */
-async function askWhatsApp<T>(query: Promise<T>): Promise<T> {
-  try {
-    return await query
-  } catch (error) {
-    throw new DomainError('upstream_failed', `WhatsApp did not answer: ${(error as Error).message}`)
   }
 }

@@ -1,4 +1,4 @@
-import { DomainError } from '../errors.js'
+import { DomainError, invalidInput } from '../errors.js'
 import type { InboundMessageRepository, MessageRepository } from '../store/ports.js'
 import { sentThroughApi } from './chat-message.js'
 import type { InboundMessage } from './inbound-message.js'
@@ -15,6 +15,10 @@ export function forwardSource(inbound: InboundMessageRepository, outbox: Message
     if (received) {
       const message = JSON.parse(received.payload) as InboundMessage
       const raw = await inbound.raw(deviceId, messageId)
+      // Only media keep WhatsApp's own encoding; a text is rebuilt from its words, nothing else can be.
+      if (!raw && message.type !== 'text') {
+        throw invalidInput(`Message "${messageId}" (${message.type}) cannot be forwarded: only texts and media can`)
+      }
       return { messageId, kind: message.type, text: message.text, encoded: raw ? { format: 'web-message', data: Buffer.from(raw) } : null }
     }
     const sent = await outbox.get(messageId)

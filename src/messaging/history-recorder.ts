@@ -56,7 +56,7 @@ export function startHistoryRecorder(bus: EventBus, stores: HistoryStores, logge
   const stopHistory = bus.subscribe('engine.history', ({ deviceId, batch }) => {
     inOrder
       .run(deviceId, async () => {
-        await stores.chats.update(deviceId, batch.chats.map(({ jid, name, archived, pinnedAt, mutedUntil, lastActivity }) => ({
+        await stores.chats.recordHistory(deviceId, batch.chats.map(({ jid, name, archived, pinnedAt, mutedUntil, lastActivity }) => ({
           jid,
           change: { name, archived, pinnedAt, mutedUntil, lastActivity },
         })))

@@ -1,4 +1,4 @@
-import { DomainError, invalidInput } from '../errors.js'
+import { askingWhatsApp, DomainError, invalidInput } from '../errors.js'
 import { parseRecipient } from '../messaging/recipient.js'
 import type { SessionManager } from '../sessions/session-manager.js'
 import type { People } from '../sessions/people-port.js'
@@ -106,7 +106,7 @@ export class ContactDirectory {
   }
 
   private people(deviceId: string): People {
-    return this.manager.requireConnection(deviceId).people
+    return askingWhatsApp(this.manager.requireConnection(deviceId).people)
   }
 
   private async stored(deviceId: string, jid: string, lid: string | null): Promise<ContactRecord | undefined> {

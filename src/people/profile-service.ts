@@ -1,10 +1,21 @@
-import { invalidInput } from '../errors.js'
+import sharp from 'sharp'
+import { askingWhatsApp, invalidInput } from '../errors.js'
 import type { MediaInput, MediaResolver } from '../messaging/media-resolver.js'
 import type { SessionManager } from '../sessions/session-manager.js'
 import type { OwnProfile, People, PrivacySetting, PrivacyValue } from '../sessions/people-port.js'
 
 export const MAX_NAME_LENGTH = 25
 export const MAX_ABOUT_LENGTH = 139
+
+/** Whether the bytes decode as an image of a sane size (what WhatsApp's square JPEG is made from). */
+async function checkImage(data: Buffer): Promise<void> {
+  try {
+    // A full decode (to a thumbnail) also meets sharp's pixel limit, which a header alone would not.
+    await sharp(data).resize(16, 16).toBuffer()
+  } catch (error) {
+    throw invalidInput(`picture is not an image that can be used: ${(error as Error).message}`)
+  }
+}
 
 export interface ProfileChange {
   name?: string
@@ -31,21 +42,15 @@ export class ProfileService {
     const people = this.people(deviceId)
     const name = change.name?.trim()
     if (name !== undefined && name.length === 0) throw invalidInput('name must not be empty')
-    // Fetch and check the picture before changing anything, so a bad one changes nothing.
+    // Fetch and decode the picture before changing anything, so a bad one changes nothing.
     const picture = change.picture && (await this.media.resolve('image', change.picture))
+    if (picture) await checkImage(picture.data)
+    if (picture) await people.setPicture(picture.data)
     if (name !== undefined) {
       await people.setName(name)
       this.manager.renameAccount(deviceId, name)
     }
     if (change.about !== undefined) await people.setAbout(change.about)
-    if (picture) {
-      try {
-        await people.setPicture(picture.data)
-      } catch (error) {
-        if (/unsupported image|input buffer|corrupt|bad seek|vips/i.test((error as Error).message)) throw invalidInput(`picture is not an image WhatsApp can use: ${(error as Error).message}`)
-        throw error
-      }
-    }
     return people.ownProfile()
   }
 
@@ -67,6 +72,6 @@ export class ProfileService {
   }
 
   private people(deviceId: string): People {
-    return this.manager.requireConnection(deviceId).people
+    return askingWhatsApp(this.manager.requireConnection(deviceId).people)
   }
 }

@@ -187,6 +187,11 @@ export interface ChatListing extends ChatState {
 export interface ChatRepository {
   /** Merges each change into its chat, creating chats not seen before, in one transaction. */
   update(deviceId: string, changes: ReadonlyArray<{ jid: string; change: ChatChange }>): Promise<void>
+  /**
+   * Chats from the phone's history: new ones with all their settings; known ones only take the
+   * name and activity, since their settings may have changed after the phone's snapshot.
+   */
+  recordHistory(deviceId: string, chats: ReadonlyArray<{ jid: string; change: ChatChange }>): Promise<void>
   get(deviceId: string, jid: string): Promise<(ChatState & { jid: string }) | undefined>
   /**
    * Chats with any message (received, sent from a device or through the API) or known state, the

@@ -80,8 +80,17 @@ export function toBaileysContent(chat: string, content: OutgoingContent): AnyMes
   }
 }
 
+/**
+ * The content to forward, without what belonged to the original delivery: a group's sender-key
+ * distribution would also come first, where Baileys puts the forwarded mark.
+ */
 function forwardedContent({ encoded, text }: ForwardedMessage): proto.IMessage {
-  if (encoded?.format === 'web-message') return proto.WebMessageInfo.decode(encoded.data).message ?? { conversation: text ?? '' }
-  if (encoded?.format === 'message') return proto.Message.decode(encoded.data)
-  return { conversation: text ?? '' }
+  const message = encoded?.format === 'web-message'
+    ? proto.WebMessageInfo.decode(encoded.data).message
+    : encoded?.format === 'message' ? proto.Message.decode(encoded.data) : null
+  if (!message) return { conversation: text ?? '' }
+  const content: proto.IMessage = { ...message }
+  delete content.senderKeyDistributionMessage
+  delete content.messageContextInfo
+  return content
 }

@@ -1,4 +1,4 @@
-import { type Chat, type Contact, isLidUser, jidDecode, jidNormalizedUser, proto, type WAMessage, type WASocket } from '@whiskeysockets/baileys'
+import { type Chat, type Contact, isJidStatusBroadcast, isLidUser, jidDecode, jidNormalizedUser, proto, type WAMessage, type WASocket } from '@whiskeysockets/baileys'
 import type { Sender } from '../messaging/inbound-message.js'
 import type { HistoryBatch, HistoryChat, HistoryContact, HistoryMessage } from '../sessions/whatsapp-port.js'
 import { STATUS_BY_RECEIPT, toInboundMessage } from './inbound-translation.js'
@@ -46,6 +46,8 @@ function chatOf(chat: Chat): HistoryChat {
   }
 }
 
+const isPerson = (jid: string): boolean => jid.endsWith('@s.whatsapp.net') || isLidUser(jid) === true
+
 function contactOf(contact: Contact): HistoryContact {
   const jid = jidNormalizedUser(contact.id)
   const lid = contact.lid ? jidNormalizedUser(contact.lid) : isLidUser(jid) ? jid : null
@@ -65,8 +67,9 @@ export function forwardHistory(socket: WASocket, me: () => Sender, onHistory: (b
     const sender = me()
     onHistory({
       kind: (syncType === undefined || syncType === null ? undefined : KINDS[syncType]) ?? 'other',
-      chats: chats.filter((chat) => chat.id).map(chatOf),
-      contacts: contacts.filter((contact) => contact.id).map(contactOf),
+      chats: chats.filter((chat) => chat.id && !isJidStatusBroadcast(chat.id)).map(chatOf),
+      // Baileys makes a contact of every conversation, groups and channels included: people only.
+      contacts: contacts.filter((contact) => contact.id && isPerson(contact.id)).map(contactOf),
       messages: messages.flatMap((message) => messageOf(message, sender)),
       progress: typeof progress === 'number' ? progress : null,
     })

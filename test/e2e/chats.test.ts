@@ -148,6 +148,13 @@ describe('chats against the protocol simulator: history sync, chat actions, chan
       [CONTACT_JID, 'api', ['archived']], [CONTACT_JID, 'api', ['pinned']], [CONTACT_JID, 'api', ['markedUnread']],
       [CONTACT_JID, 'api', ['mutedUntil']], [GROUP_JID, 'api', ['mutedUntil']],
     ])
+
+    // Reading the whole chat ends the "mark as unread", on the phone too.
+    const beforeRead = sim.appStatePushes(PHONE).length
+    assert.equal((await client.post(`/api/sessions/desk/chats/${CONTACT}/read`)).status, 200)
+    const [cleared] = sim.appStatePushes(PHONE).slice(beforeRead)
+    assert.deepEqual([cleared?.index, cleared?.action.markChatAsReadAction?.read], [['markChatAsRead', CONTACT_JID], true])
+    assert.equal((await chatsOf(client)).find((chat) => chat.jid === CONTACT_JID)?.markedUnread, false)
   })
 
   it('hears what the user changes on the phone: chat.updated from the device, and the list follows', async () => {

@@ -130,6 +130,7 @@ describe('people against the protocol simulator: contacts, LIDs, blocking, own p
       ['PUT', '/api/sessions/desk/profile', { about: 'x'.repeat(140) }, 400],
       ['PUT', '/api/sessions/desk/profile', { about: 'never set', picture: { base64: Buffer.from('not an image').toString('base64') } }, 400],
       ['PUT', '/api/sessions/desk/profile', { picture: { url: 'http://127.0.0.1/logo.png' } }, 400],
+      ['PUT', '/api/sessions/desk/profile', { about: 'never set', picture: { base64: Buffer.from('still no image').toString('base64'), mimetype: 'image/png' } }, 400],
     ]
     for (const [method, path, body, status] of cases) {
       const response = await client.request(method, path, body)

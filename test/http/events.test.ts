@@ -85,11 +85,16 @@ describe('events out: webhooks, the live stream, the inbox (in-process, real HTT
       jid: '15550002222@s.whatsapp.net', chat: '15550002222@s.whatsapp.net', name: 'Bob', isGroup: false, unread: 2, markedUnread: false,
       archived: false, pinned: false, mutedUntil: null, lastMessageAt: '1970-01-01T00:00:02.000Z', lastMessage: 'A2',
     }, 'named after the sender\'s push name while no contact says otherwise')
+    // A chat whose JID no caller could type (a channel) still lists, with its last message.
+    connection.emitReceived(inbound('N1', { timestamp: 3_000, chat: '120363000000000099@newsletter' }))
+    await waitFor(async () => (await app.inject({ url: '/api/sessions/shop/chats', headers: adminHeaders })).json().chats.length === 2, { what: 'the channel listed' })
+    const withChannel = (await app.inject({ url: '/api/sessions/shop/chats', headers: adminHeaders })).json().chats
+    assert.deepEqual([withChannel[0].jid, withChannel[0].lastMessage.id], ['120363000000000099@newsletter', 'N1'])
     const messages = await app.inject({ url: '/api/sessions/shop/chats/+15550002222/messages', headers: adminHeaders })
     assert.deepEqual(messages.json().messages.map((m: { id: string }) => m.id), ['A2', 'A1'])
     const older = await app.inject({ url: '/api/sessions/shop/chats/15550002222/messages?before=1970-01-01T00:00:01.500Z', headers: adminHeaders })
     assert.deepEqual(older.json().messages.map((m: { id: string }) => m.id), ['A1'])
-    await waitFor(() => receiver.accepted.filter((r) => r.event.type === 'message.received').length === 2, { what: 'two events' })
+    await waitFor(() => receiver.accepted.filter((r) => r.event.type === 'message.received').length === 3, { what: 'three events' })
   })
 
   it('retries while the receiver is down and then delivers every event once, in order per session', async () => {

@@ -452,6 +452,20 @@ for (const backend of backends) {
         assert.deepEqual((await store.chats.list('dev1', 10)).map((c) => c.jid), ['c5', 'c1', 'c3', 'c2'])
         await store.chats.update('dev1', [{ jid: 'c5', change: { pinnedAt: 0 } }])
         assert.deepEqual((await store.chats.list('dev1', 10)).map((c) => c.jid), ['c1', 'c3', 'c2', 'c5'])
+
+        await store.chats.update('dev1', [{ jid: 'settings-only', change: { archived: true } }])
+        await store.inbound.insert(received('status', 'status@broadcast', 999), null)
+        assert.deepEqual((await store.chats.list('dev1', 10)).map((c) => c.jid), ['c1', 'c3', 'c2', 'c5', 'settings-only'],
+          'a chat known only by its settings is listed; status updates are no chat')
+      })
+
+      it('takes a known chat\'s name and activity from history, never its settings', async () => {
+        await store.chats.recordHistory('dev1', [{ jid: 'h', change: { name: 'Old name', archived: true, mutedUntil: -1, lastActivity: 100 } }])
+        await store.chats.update('dev1', [{ jid: 'h', change: { archived: false, mutedUntil: 0 } }])
+        await store.chats.recordHistory('dev1', [{ jid: 'h', change: { name: 'New name', archived: true, mutedUntil: -1, pinnedAt: 5, lastActivity: 50 } }])
+        const chat = await store.chats.get('dev1', 'h')
+        assert.deepEqual([chat?.name, chat?.archived, chat?.mutedUntil, chat?.pinnedAt], ['New name', false, 0, 0])
+        assert.equal((await store.chats.list('dev1', 10))[0]?.lastActivity, 100)
       })
 
       it('merges chat changes: fields left out keep their value, times only move forward', async () => {

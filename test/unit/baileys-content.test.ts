@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { proto } from '@whiskeysockets/baileys'
 import { contactCard, toBaileysContent } from '../../src/whatsapp/baileys-content.js'
 
 const chat = '15550002222@s.whatsapp.net'
@@ -30,6 +31,17 @@ describe('toBaileysContent', () => {
       { text: 'new', edit: { remoteJid: chat, fromMe: true, id: 'ABC' } })
     assert.deepEqual(toBaileysContent('1203630@g.us', { type: 'delete', target: { id: 'X', fromMe: false, participant: '1555@s.whatsapp.net' } }),
       { delete: { remoteJid: '1203630@g.us', fromMe: false, id: 'X', participant: '1555@s.whatsapp.net' } })
+  })
+  it('forwards a group photo without the sender key it came with, so the forwarded mark lands on the photo', () => {
+    const received = proto.WebMessageInfo.encode({
+      key: { remoteJid: '1203630@g.us', id: 'G1', participant: '1555@s.whatsapp.net' },
+      message: { senderKeyDistributionMessage: { groupId: '1203630@g.us', axolotlSenderKeyDistributionMessage: Buffer.from([1]) }, imageMessage: { url: 'https://x/y', caption: 'c' } },
+    }).finish()
+    const content = toBaileysContent(chat, { type: 'forward', original: { messageId: 'G1', kind: 'image', text: 'c', encoded: { format: 'web-message', data: Buffer.from(received) } } })
+    const forwarded = (content as { forward: { message: proto.IMessage } }).forward.message
+    assert.deepEqual(Object.keys(forwarded), ['imageMessage'])
+    const text = toBaileysContent(chat, { type: 'forward', original: { messageId: 'T1', kind: 'text', text: 'hi', encoded: null } })
+    assert.deepEqual((text as { forward: { message: proto.IMessage } }).forward.message, { conversation: 'hi' })
   })
   it('maps locations and polls', () => {
     assert.deepEqual(toBaileysContent(chat, { type: 'location', latitude: 1.5, longitude: -2, name: 'Here' }),

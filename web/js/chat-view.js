@@ -87,7 +87,7 @@ export class ChatView {
       this.#button('older').hidden = messages.length < 50
       field(this.root, 'messages').replaceChildren(...messages.reverse().map((message) => messageItem(this.deviceId, message, jid.endsWith('@g.us'))))
       this.#scrollToEnd()
-      if (known?.unread || messages.some((message) => !message.fromMe && message.readAt === null)) await this.#markRead(jid)
+      if (known?.unread || known?.markedUnread || messages.some((message) => !message.fromMe && message.readAt === null)) await this.#markRead(jid)
     } catch (error) {
       setText(field(this.root, 'replyError'), `Could not load the messages: ${error.message}`)
     }
@@ -96,7 +96,12 @@ export class ChatView {
   async #loadOlder() {
     const jid = this.#open
     if (!jid || !this.#oldest) return
-    const older = await api.chatMessages(this.deviceId, jid, this.#oldest)
+    let older
+    try {
+      older = await api.chatMessages(this.deviceId, jid, this.#oldest)
+    } catch (error) {
+      return setText(field(this.root, 'replyError'), `Could not load older messages: ${error.message}`)
+    }
     if (jid !== this.#open) return
     this.#oldest = older.at(-1)?.timestamp ?? this.#oldest
     this.#button('older').hidden = older.length < 50

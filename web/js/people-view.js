@@ -49,6 +49,8 @@ function picture(url, name) {
 
 export class PeopleView {
   #contacts = []
+  /** The privacy settings as WhatsApp reported them: only changed ones are sent back. */
+  #privacy = {}
 
   /** @param {HTMLElement} container @param {string} deviceId @param {() => void} onProfileSaved */
   constructor(container, deviceId, onProfileSaved) {
@@ -82,6 +84,7 @@ export class PeopleView {
     try {
       const [profile, privacy] = await Promise.all([api.getProfile(this.deviceId), api.getPrivacy(this.deviceId)])
       this.#showProfile(profile)
+      this.#privacy = privacy
       for (const [setting, value] of Object.entries(privacy)) {
         const select = this.#form('privacy').elements.namedItem(setting)
         if (select) select.value = value
@@ -241,9 +244,11 @@ export class PeopleView {
 
   async #savePrivacy() {
     const form = this.#form('privacy')
-    const settings = Object.fromEntries(PRIVACY.map(([setting]) => [setting, form.elements.namedItem(setting).value]))
+    const changed = PRIVACY.map(([setting]) => [setting, form.elements.namedItem(setting).value]).filter(([setting, value]) => this.#privacy[setting] !== value)
+    setText(field(this.root, 'privacyError'), '')
+    if (changed.length === 0) return toast('Nothing changed.')
     try {
-      await api.setPrivacy(this.deviceId, settings)
+      this.#privacy = await api.setPrivacy(this.deviceId, Object.fromEntries(changed))
       toast('Privacy settings saved.')
     } catch (failure) {
       setText(field(this.root, 'privacyError'), failure.message)

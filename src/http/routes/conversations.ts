@@ -1,4 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { ChatActionService } from '../../messaging/chat-actions.js'
 import { type ConversationService, MAX_READ_PER_REQUEST } from '../../messaging/conversations.js'
 import type { Authenticator } from '../auth.js'
 import { type SessionRouting, toSessionNode } from '../session-routing.js'
@@ -6,6 +7,7 @@ import { ChatParams, DeviceId, Done, ErrorResponse, KEY_SECURITY } from '../sche
 
 export interface ConversationRoutesDeps {
   conversations: ConversationService
+  chatActions: ChatActionService
   auth: Authenticator
   routing: SessionRouting
 }
@@ -13,12 +15,12 @@ export interface ConversationRoutesDeps {
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 502: ErrorResponse, 503: ErrorResponse }
 const Contact = Type.String({ minLength: 1, maxLength: 128, description: 'Phone number or user JID (@s.whatsapp.net, @lid)', examples: ['+1 555 123 4567'] })
 
-export const conversationRoutes: FastifyPluginAsyncTypebox<ConversationRoutesDeps> = async (app, { conversations, auth, routing }) => {
+export const conversationRoutes: FastifyPluginAsyncTypebox<ConversationRoutesDeps> = async (app, { conversations, chatActions, auth, routing }) => {
   const onSessionNode = toSessionNode(routing)
 
   app.post('/api/sessions/:deviceId/chats/:chat/read', {
     schema: {
-      summary: 'Mark received messages of a chat read: sends read receipts (blue ticks) to their senders',
+      summary: 'Mark received messages of a chat read: sends read receipts (blue ticks) to their senders; reading the whole chat also ends a "mark as unread"',
       description: `With messageIds, those messages (received messages of this chat); without a body, every unread received message of the chat (up to ${MAX_READ_PER_REQUEST}).`,
       tags: ['conversations'],
       security: KEY_SECURITY,
@@ -33,10 +35,13 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<ConversationRoutesDep
       request.body ??= {}
     },
     preHandler: [async (request) => auth.requireSessionAccess(request, request.params.deviceId), onSessionNode],
-  }, async (request) => ({
-    success: true as const,
-    read: await conversations.markRead(request.params.deviceId, request.params.chat, request.body.messageIds),
-  }))
+  }, async (request) => {
+    const { deviceId, chat } = request.params
+    const read = await conversations.markRead(deviceId, chat, request.body.messageIds)
+    // The whole chat read: a "mark as unread" on it is over too.
+    if (request.body.messageIds === undefined) await chatActions.clearMarkedUnread(deviceId, chat)
+    return { success: true as const, read }
+  })
 
   app.post('/api/sessions/:deviceId/chats/:chat/presence', {
     schema: {

@@ -12,9 +12,14 @@ const UPSERT = `
     muted_until = COALESCE($7::bigint, chats.muted_until), marked_unread = COALESCE($8::int::boolean, chats.marked_unread),
     last_activity = GREATEST(chats.last_activity, COALESCE($9::bigint, 0)), cleared_at = GREATEST(chats.cleared_at, COALESCE($10::bigint, 0))`
 
-async function upsert(client: PgClient | PgPool, deviceId: string, jid: string, change: ChatChange): Promise<void> {
+// From history: a chat already known keeps its settings.
+const FROM_HISTORY = `${UPSERT.slice(0, UPSERT.indexOf('ON CONFLICT'))}
+  ON CONFLICT (device_id, jid) DO UPDATE SET updated_at = $3, name = COALESCE($4, chats.name),
+    last_activity = GREATEST(chats.last_activity, COALESCE($9::bigint, 0))`
+
+async function upsert(client: PgClient | PgPool, deviceId: string, jid: string, change: ChatChange, sql = UPSERT): Promise<void> {
   const p = chatChangeParams(change)
-  await client.query(UPSERT, [deviceId, jid, Date.now(), p.name, p.archived, p.pinnedAt, p.mutedUntil, p.markedUnread, p.lastActivity, p.clearedAt])
+  await client.query(sql, [deviceId, jid, Date.now(), p.name, p.archived, p.pinnedAt, p.mutedUntil, p.markedUnread, p.lastActivity, p.clearedAt])
 }
 
 export function createPostgresChatRepository(pool: PgPool): ChatRepository {
@@ -22,6 +27,10 @@ export function createPostgresChatRepository(pool: PgPool): ChatRepository {
     update: async (deviceId, changes) =>
       inTransaction(pool, async (client) => {
         for (const { jid, change } of changes) await upsert(client, deviceId, jid, change)
+      }),
+    recordHistory: async (deviceId, chats) =>
+      inTransaction(pool, async (client) => {
+        for (const { jid, change } of chats) await upsert(client, deviceId, jid, change, FROM_HISTORY)
       }),
     get: async (deviceId, jid) => {
       const { rows } = await pool.query<ChatRow>(`SELECT ${CHAT_COLUMNS} FROM chats WHERE device_id = $1 AND jid = $2`, [deviceId, jid])
@@ -43,7 +52,8 @@ export function createPostgresChatRepository(pool: PgPool): ChatRepository {
            FROM latest
            LEFT JOIN chats c ON c.device_id = $1 AND c.jid = latest.jid
            LEFT JOIN contacts p ON p.device_id = $1 AND p.jid = latest.jid
-           WHERE latest.at > COALESCE(c.cleared_at, 0)
+           -- A chat known only by its settings counts until it is deleted; status updates are no chat.
+           WHERE (latest.at > COALESCE(c.cleared_at, 0) OR (c.jid IS NOT NULL AND c.cleared_at = 0)) AND latest.jid <> 'status@broadcast'
            ORDER BY COALESCE(c.pinned_at, 0) DESC, latest.at DESC
            LIMIT $2`,
           [deviceId, limit],

@@ -13,6 +13,13 @@ export function createSqliteChatRepository(db: SqliteDatabase): ChatRepository {
        marked_unread = COALESCE(@markedUnread, marked_unread), last_activity = MAX(last_activity, COALESCE(@lastActivity, 0)),
        cleared_at = MAX(cleared_at, COALESCE(@clearedAt, 0))`,
   )
+  const fromHistory = db.prepare<[ChatChangeParams & { device: string; jid: string; now: number }]>(
+    `INSERT INTO chats (device_id, jid, updated_at, name, archived, pinned_at, muted_until, marked_unread, last_activity, cleared_at)
+     VALUES (@device, @jid, @now, @name, COALESCE(@archived, 0), COALESCE(@pinnedAt, 0), COALESCE(@mutedUntil, 0),
+       COALESCE(@markedUnread, 0), COALESCE(@lastActivity, 0), COALESCE(@clearedAt, 0))
+     ON CONFLICT (device_id, jid) DO UPDATE SET updated_at = @now, name = COALESCE(@name, name),
+       last_activity = MAX(last_activity, COALESCE(@lastActivity, 0))`,
+  )
   const one = db.prepare<[string, string], ChatRow>(`SELECT ${CHAT_COLUMNS} FROM chats WHERE device_id = ? AND jid = ?`)
   // Every chat with a message on either side or a row of its own, with its newest activity.
   const list = db.prepare<{ device: string; limit: number }, ChatListingRow>(
@@ -28,7 +35,8 @@ export function createSqliteChatRepository(db: SqliteDatabase): ChatRepository {
      FROM latest
      LEFT JOIN chats c ON c.device_id = @device AND c.jid = latest.jid
      LEFT JOIN contacts p ON p.device_id = @device AND p.jid = latest.jid
-     WHERE latest.at > COALESCE(c.cleared_at, 0)
+     -- A chat known only by its settings counts until it is deleted; status updates are no chat.
+     WHERE (latest.at > COALESCE(c.cleared_at, 0) OR (c.jid IS NOT NULL AND c.cleared_at = 0)) AND latest.jid <> 'status@broadcast'
      ORDER BY COALESCE(c.pinned_at, 0) DESC, latest.at DESC
      LIMIT @limit`,
   )
@@ -45,6 +53,10 @@ export function createSqliteChatRepository(db: SqliteDatabase): ChatRepository {
     const now = Date.now()
     for (const { jid, change } of changes) upsert.run({ device: deviceId, jid, now, ...chatChangeParams(change) })
   })
+  const historyAll = db.transaction((deviceId: string, chats: Parameters<ChatRepository['recordHistory']>[1]) => {
+    const now = Date.now()
+    for (const { jid, change } of chats) fromHistory.run({ device: deviceId, jid, now, ...chatChangeParams(change) })
+  })
   const clear = db.transaction((deviceId: string, jid: string, at: number) => {
     upsert.run({ device: deviceId, jid, now: Date.now(), ...chatChangeParams({ clearedAt: at }) })
     dropReceived.run(deviceId, jid, at)
@@ -52,6 +64,7 @@ export function createSqliteChatRepository(db: SqliteDatabase): ChatRepository {
 
   return {
     update: async (deviceId, changes) => void updateAll(deviceId, changes),
+    recordHistory: async (deviceId, chats) => void historyAll(deviceId, chats),
     get: async (deviceId, jid) => {
       const row = one.get(deviceId, jid)
       return row && toChatState(row)
