@@ -1,6 +1,6 @@
 import { deflateSync } from 'node:zlib'
 import { proto } from '@whiskeysockets/baileys'
-import { PN_SERVER } from './accounts.js'
+import { LID_SERVER, PN_SERVER } from './accounts.js'
 import type { Connection } from './connection.js'
 import type { SimContext } from './context.js'
 import { encryptMedia } from './media-crypto.js'
@@ -34,14 +34,21 @@ export interface HistoryChat {
   pinned?: number
   /** muted until (epoch ms; -1 forever) */
   muteEndTime?: number
+  /** the phone knows this person by LID (as WhatsApp now mostly does): the history names the chat by LID, with its phone number beside it */
+  byLid?: boolean
   /** oldest first */
   messages: HistoryMessage[]
 }
 
 const chatJid = (chat: string): string => (chat.includes('@') ? chat : `${chat}@${PN_SERVER}`)
 
+/** The JID the history names the chat by: its LID when the phone knows the person by LID. */
+function historyJid(chat: HistoryChat, ctx: SimContext): string {
+  return chat.byLid ? `${ctx.accounts.get(chat.chat).lid}@${LID_SERVER}` : chatJid(chat.chat)
+}
+
 function webMessage(chat: HistoryChat, message: HistoryMessage, ctx: SimContext): proto.IWebMessageInfo {
-  const remoteJid = chatJid(chat.chat)
+  const remoteJid = historyJid(chat, ctx)
   const group = remoteJid.endsWith('@g.us')
   const author = message.participant ?? (group ? undefined : chat.chat)
   return {
@@ -56,7 +63,8 @@ function webMessage(chat: HistoryChat, message: HistoryMessage, ctx: SimContext)
 /** The chats with the messages `pick` keeps, newest message first as WhatsApp sends them. */
 function conversations(history: HistoryChat[], ctx: SimContext, pick: (chat: HistoryChat) => HistoryMessage[]): proto.IConversation[] {
   return history.map(chat => ({
-    id: chatJid(chat.chat),
+    id: historyJid(chat, ctx),
+    ...(chat.byLid ? { pnJid: chatJid(chat.chat) } : {}),
     ...(chat.name ? { name: chat.name } : {}),
     unreadCount: chat.unreadCount ?? 0,
     archived: chat.archived ?? false,

@@ -1,6 +1,7 @@
 import type { Chat, ChatModification, WAMessageKey, WASocket } from '@whiskeysockets/baileys'
 import type { ChatActions, ChatEvent, MessageRef } from '../sessions/whatsapp-port.js'
 import { muteEnd } from './history.js'
+import { chatEventsByPhone, inOrder } from './lid-to-phone.js'
 
 const toSeconds = (ms: number): number => Math.floor(ms / 1000)
 
@@ -44,8 +45,10 @@ function chatChange(update: Partial<Chat>): Extract<ChatEvent, { kind: 'chat' }>
 
 /** Turns the app-state changes other devices made (Baileys' chat and message events) into ours. */
 export function forwardChatEvents(socket: WASocket, onChatEvents: (events: ChatEvent[]) => void): void {
+  const next = inOrder()
+  const resolve = (lid: string) => socket.signalRepository.lidMapping.getPNForLID(lid)
   const emit = (events: ChatEvent[]): void => {
-    if (events.length > 0) onChatEvents(events)
+    if (events.length > 0) next(async () => onChatEvents(await chatEventsByPhone(events, resolve)))
   }
   socket.ev.on('chats.update', (updates) => {
     emit(updates.flatMap((update): ChatEvent[] => {

@@ -2,6 +2,7 @@ import { type Chat, type Contact, isJidStatusBroadcast, isLidUser, jidDecode, ji
 import type { Sender } from '../messaging/inbound-message.js'
 import type { HistoryBatch, HistoryChat, HistoryContact, HistoryMessage } from '../sessions/whatsapp-port.js'
 import { STATUS_BY_RECEIPT, toInboundMessage } from './inbound-translation.js'
+import { historyByPhone, inOrder } from './lid-to-phone.js'
 
 /** How much of the phone's history a newly linked session takes: recent months, everything, or nothing. */
 export type HistorySyncMode = 'recent' | 'full' | 'none'
@@ -48,10 +49,12 @@ function chatOf(chat: Chat): HistoryChat {
 
 const isPerson = (jid: string): boolean => jid.endsWith('@s.whatsapp.net') || isLidUser(jid) === true
 
+/** A contact under its phone-number JID where the history gives it (as chats and messages are). */
 function contactOf(contact: Contact): HistoryContact {
-  const jid = jidNormalizedUser(contact.id)
-  const lid = contact.lid ? jidNormalizedUser(contact.lid) : isLidUser(jid) ? jid : null
-  return { jid, name: contact.name ?? null, pushName: contact.notify ?? null, phoneNumber: phoneOf(contact.phoneNumber || jid), lid }
+  const given = jidNormalizedUser(contact.id)
+  const lid = contact.lid ? jidNormalizedUser(contact.lid) : isLidUser(given) ? given : null
+  const phoneNumber = phoneOf(contact.phoneNumber || given)
+  return { jid: phoneNumber ? `${phoneNumber}@s.whatsapp.net` : given, name: contact.name ?? null, pushName: contact.notify ?? null, phoneNumber, lid }
 }
 
 function messageOf(message: WAMessage, me: Sender): HistoryMessage[] {
@@ -63,15 +66,18 @@ function messageOf(message: WAMessage, me: Sender): HistoryMessage[] {
 
 /** Forwards each chunk of the phone's history (Baileys' messaging-history.set) in our terms. */
 export function forwardHistory(socket: WASocket, me: () => Sender, onHistory: (batch: HistoryBatch) => void): void {
+  const next = inOrder()
+  const resolve = (lid: string) => socket.signalRepository.lidMapping.getPNForLID(lid)
   socket.ev.on('messaging-history.set', ({ chats, contacts, messages, syncType, progress }) => {
     const sender = me()
-    onHistory({
+    const batch: HistoryBatch = {
       kind: (syncType === undefined || syncType === null ? undefined : KINDS[syncType]) ?? 'other',
       chats: chats.filter((chat) => chat.id && !isJidStatusBroadcast(chat.id)).map(chatOf),
       // Baileys makes a contact of every conversation, groups and channels included: people only.
       contacts: contacts.filter((contact) => contact.id && isPerson(contact.id)).map(contactOf),
       messages: messages.flatMap((message) => messageOf(message, sender)),
       progress: typeof progress === 'number' ? progress : null,
-    })
+    }
+    next(async () => onHistory(await historyByPhone(batch, resolve)))
   })
 }

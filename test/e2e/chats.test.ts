@@ -44,8 +44,8 @@ const PHONE_HISTORY: HistoryChat[] = [
 interface Chat { jid: string; name: string | null; isGroup: boolean; unread: number; archived: boolean; pinned: boolean; mutedUntil: string | null; markedUnread: boolean; lastMessage: { id: string; text: string } | null }
 interface Message { id: string; text: string | null; fromMe: boolean; sentBy: string | null; status: string | null; readAt: string | null; starred: boolean }
 
-async function linkWithHistory(sim: Simulator, phone: string, env: Record<string, string> = {}) {
-  sim.setPhoneHistory(phone, PHONE_HISTORY)
+async function linkWithHistory(sim: Simulator, phone: string, env: Record<string, string> = {}, history = PHONE_HISTORY) {
+  sim.setPhoneHistory(phone, history)
   const server = await startServerProcess({ ...simEnv(sim), ADMIN_API_KEY: ADMIN_KEY, DATA_DIR: tempDir(), ...env })
   const admin = new ApiClient(server.baseUrl, ADMIN_KEY)
   let synced: StreamedEvent[] = []
@@ -251,6 +251,27 @@ describe('history sync modes', async () => {
     const { server, client } = await linkWithHistory(sim, '15550006667', { HISTORY_SYNC: 'full' })
     try {
       await waitFor(async () => (await messagesOf(client, CONTACT)).some((m) => m.id === 'HIST-OLD'), { what: 'the full history' })
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it('a chat the phone names by LID is listed under the phone number, and live messages join it', async () => {
+    const CARLA = '15559996677'
+    const history: HistoryChat[] = [{ chat: CARLA, byLid: true, name: 'Carla', messages: [{ id: 'HIST-LID', text: 'known by LID', timestamp: now - DAY }] }]
+    const { server, client } = await linkWithHistory(sim, '15550006669', {}, history)
+    try {
+      await waitFor(async () => (await chatsOf(client)).length === 1, { what: 'the history stored' })
+      const [carla] = await chatsOf(client)
+      assert.deepEqual([carla?.jid, carla?.name], [`${CARLA}@s.whatsapp.net`, 'Carla'])
+      const [stored] = await messagesOf(client, CARLA)
+      assert.deepEqual([stored?.id, (stored as unknown as { sender: { phoneNumber: string; lid: string } }).sender.phoneNumber], ['HIST-LID', CARLA])
+      await sim.sendText('15550006669', CARLA, 'and now live')
+      await waitFor(async () => (await messagesOf(client, CARLA)).length === 2, { what: 'the live message in the same chat' })
+      assert.equal((await chatsOf(client)).length, 1, 'one person, one chat')
+      const contacts = (await client.get('/api/sessions/desk/contacts')).body.contacts as Array<{ jid: string; lid: string | null }>
+      assert.deepEqual(contacts.map((contact) => contact.jid), [`${CARLA}@s.whatsapp.net`])
+      assert.match(String(contacts[0]!.lid), /^\d+@lid$/)
     } finally {
       await server.stop()
     }
