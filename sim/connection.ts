@@ -386,6 +386,8 @@ export class Connection implements ReceiptSocket {
         return this.ctx.presence.fromClient(this, node)
       case 'chatstate':
         return this.ctx.presence.chatStateFromClient(this, node)
+      case 'call':
+        return this.ctx.calls.fromClient(this, node)
       case 'ib':
         return
       default:

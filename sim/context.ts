@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { Accounts } from './accounts.js'
 import type { AppStateDesk } from './app-state.js'
+import type { CallDesk } from './calls.js'
 import type { ServerIdentity } from './certificates.js'
 import type { CodePairings } from './code-pairings.js'
 import type { Connection } from './connection.js'
@@ -46,6 +47,8 @@ export interface SimContext {
   privacyTokens: PrivacyTokens
   /** presence subscriptions, contacts' presence and typing; records what clients signal */
   presence: PresenceDesk
+  /** calls rung on linked devices and their rejects */
+  calls: CallDesk
   /** "about" texts, pictures, privacy settings, blocklists and business profiles per account */
   profiles: ProfileDesk
   /** app-state sync keys and patches (chat archive, pin, mute, ...) per account */

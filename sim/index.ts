@@ -6,6 +6,7 @@ import pino, { type Logger } from 'pino'
 import { WebSocketServer } from 'ws'
 import { Accounts, isPhoneNumber } from './accounts.js'
 import { AppStateDesk, serverSync, type PushedMutation } from './app-state.js'
+import { CallDesk, type RejectedCall } from './calls.js'
 import { createServerIdentity } from './certificates.js'
 import { receiptNode } from './client-messages.js'
 import { CodePairings } from './code-pairings.js'
@@ -140,6 +141,10 @@ export interface Simulator {
   setProfile(phoneNumber: string, profile: { about?: string; picture?: Buffer | null; privacy?: Record<string, string>; business?: BusinessProfile | null; pushName?: string }): void
   /** an account's profile as the server holds it: what its devices set (about, picture, privacy, blocklist) */
   profileOf(phoneNumber: string): Readonly<Profile>
+  /** a contact calls a linked account (video or voice): its live devices ring; returns the call id */
+  offerCall(toPhone: string, fromPhone: string, opts?: { video?: boolean }): string
+  /** calls the accounts' devices rejected, oldest first */
+  rejectedCalls(): readonly RejectedCall[]
   /** the chats on the account's phone: devices it links from now on get them by history sync */
   setPhoneHistory(phoneNumber: string, chats: HistoryChat[]): void
   /**
@@ -232,6 +237,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       if (action.pushNameSetting?.name) accounts.get(phoneNumber).pushName = action.pushNameSetting.name
     }),
     profiles: new ProfileDesk(accounts, media, live),
+    calls: new CallDesk(live),
     groups,
     media,
     phoneMedia: new PhoneMedia(),
@@ -352,6 +358,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     },
 
     createGroup: spec => ({ jid: groups.create(spec).jid }),
+
+    offerCall: (toPhone, fromPhone, callOpts) => ctx.calls.offer(toPhone, fromPhone, callOpts?.video ?? false),
+    rejectedCalls: () => ctx.calls.rejected,
 
     setProfile(phoneNumber, changes) {
       const profile = ctx.profiles.of(phoneNumber)

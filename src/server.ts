@@ -20,6 +20,7 @@ import { ChatLedger } from './messaging/chat-ledger.js'
 import { forwardSource } from './messaging/forward-source.js'
 import { ContactDirectory } from './people/contact-directory.js'
 import { ProfileService } from './people/profile-service.js'
+import { CallService } from './calls/call-service.js'
 import { Directory } from './messaging/directory.js'
 import { buildLinkPreview } from './messaging/link-preview.js'
 import { MediaResolver } from './messaging/media-resolver.js'
@@ -172,6 +173,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     chatActions: new ChatActionService(sessions, store.chats, inbound, stores.messages, chatLedger),
     contacts: new ContactDirectory(sessions, store.contacts),
     profiles: new ProfileService(sessions, mediaResolver),
+    calls: new CallService(sessions),
     webhooks: { registry, deliveries, dispatcher },
     live,
     adminKey,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 
 export const PUBLIC_EVENT_TYPES = [
-  'message.received', 'message.sent', 'message.status', 'session.status', 'session.qr', 'presence.update', 'history.synced', 'chat.updated',
+  'message.received', 'message.sent', 'message.status', 'session.status', 'session.qr', 'presence.update', 'history.synced', 'chat.updated', 'call.received',
 ] as const
 export type PublicEventType = (typeof PUBLIC_EVENT_TYPES)[number]
 

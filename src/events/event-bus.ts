@@ -3,7 +3,7 @@ import type { ChatUpdate } from '../messaging/chat-update.js'
 import type { InboundMessage } from '../messaging/inbound-message.js'
 import type { MessageStatus } from '../messaging/message-status.js'
 import type { ConnectionState } from '../sessions/session-runtime.js'
-import type { ChatEvent, EngineMessageStatus, HistoryBatch, PresenceUpdate } from '../sessions/whatsapp-port.js'
+import type { ChatEvent, EngineMessageStatus, HistoryBatch, IncomingCall, PresenceUpdate } from '../sessions/whatsapp-port.js'
 
 /** Every event the domain publishes, by name. Webhooks and the live stream subscribe here. */
 export interface DomainEvents {
@@ -24,6 +24,8 @@ export interface DomainEvents {
   'history.synced': { deviceId: string; kind: HistoryBatch['kind']; chats: number; contacts: number; messages: number; progress: number | null }
   /** A chat's settings changed, through this API or on another device of the account. */
   'chat.updated': { deviceId: string } & ChatUpdate
+  /** Someone is calling the account. */
+  'call.received': { deviceId: string } & IncomingCall
   /** Internal: a chunk of the phone's history, before it is stored. */
   'engine.history': { deviceId: string; batch: HistoryBatch }
   /** Internal: chat changes made on another device, before they are stored. */

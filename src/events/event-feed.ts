@@ -50,6 +50,7 @@ export function startEventFeed({ bus, registry, deliveries, dispatcher, live, lo
       emit('presence.update', deviceId, { ...presence, lastSeen: lastSeen === null ? null : new Date(lastSeen).toISOString() })),
     bus.subscribe('history.synced', ({ deviceId, ...counts }) => emit('history.synced', deviceId, counts)),
     bus.subscribe('chat.updated', ({ deviceId, ...update }) => emit('chat.updated', deviceId, { ...update })),
+    bus.subscribe('call.received', ({ deviceId, at, ...call }) => emit('call.received', deviceId, { ...call, at: new Date(at).toISOString() })),
   ]
   return () => unsubscribers.forEach((unsubscribe) => unsubscribe())
 }

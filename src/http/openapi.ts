@@ -59,6 +59,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'inbox', description: 'Chats, both sides of each, and received media' },
         { name: 'chats', description: 'Chat settings shared with the phone: archive, pin, mute, unread, delete, star' },
         { name: 'conversations', description: 'Read receipts, typing and presence' },
+        { name: 'calls', description: 'Incoming calls: rejecting one' },
         { name: 'webhooks', description: 'Webhooks and their deliveries' },
         { name: 'events', description: 'Live event stream' },
         { name: 'operations', description: 'Health, readiness and metrics' },

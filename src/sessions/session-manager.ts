@@ -305,6 +305,7 @@ export class SessionManager {
             onPresence: (id, update) => this.deps.bus.publish('presence.update', { deviceId: id, ...update }),
             onHistory: (id, batch) => this.deps.bus.publish('engine.history', { deviceId: id, batch }),
             onChatEvents: (id, events) => this.deps.bus.publish('engine.chat-events', { deviceId: id, events }),
+            onCall: (id, call) => this.deps.bus.publish('call.received', { deviceId: id, ...call }),
             onDisconnect: (id, code, reaction) => this.deps.bus.publish('session.disconnected', { deviceId: id, code, reaction }),
           },
       })

@@ -7,6 +7,7 @@ import type {
   Disconnect,
   EngineMessageStatus,
   HistoryBatch,
+  IncomingCall,
   LinkedAccount,
   PresenceUpdate,
   WhatsAppConnection,
@@ -49,6 +50,7 @@ export interface RuntimeObserver {
   onPresence(deviceId: string, update: PresenceUpdate): void
   onHistory(deviceId: string, batch: HistoryBatch): void
   onChatEvents(deviceId: string, events: ChatEvent[]): void
+  onCall(deviceId: string, call: IncomingCall): void
   onDisconnect(deviceId: string, code: number | undefined, reaction: string): void
 }
 
@@ -208,6 +210,7 @@ export class SessionRuntime {
       onPresence: (update) => this.deps.observer.onPresence(this.deviceId, update),
       onHistory: (batch) => this.deps.observer.onHistory(this.deviceId, batch),
       onChatEvents: (events) => this.deps.observer.onChatEvents(this.deviceId, events),
+      onCall: (call) => this.deps.observer.onCall(this.deviceId, call),
       onClose: (disconnect) => {
         release()
         if (!isCurrent()) return

@@ -40,6 +40,25 @@ export interface ConnectionCallbacks {
   onHistory(batch: HistoryBatch): void
   /** Chats or messages changed on another device of the account (archived, pinned, starred, ...). */
   onChatEvents(events: ChatEvent[]): void
+  /** Someone is calling the account. */
+  onCall(call: IncomingCall): void
+}
+
+export interface IncomingCall {
+  callId: string
+  /** The caller's JID (phone number where WhatsApp gives it). */
+  from: string
+  isVideo: boolean
+  isGroup: boolean
+  /** In a group call: the group. */
+  groupJid: string | null
+  /** When the call started (epoch ms). */
+  at: number
+}
+
+export interface Calls {
+  /** Rejects a call that is ringing; false when no such call is ringing (any more). */
+  reject(callId: string): Promise<boolean>
 }
 
 /** A chat as the phone's history describes it. */
@@ -177,6 +196,7 @@ export interface WhatsAppConnection {
   readonly conversations: Conversations
   readonly chats: ChatActions
   readonly people: People
+  readonly calls: Calls
   /** Groups this account is a member of. */
   groups(): Promise<GroupSummary[]>
   /** Which of these phone-number JIDs have WhatsApp. */

@@ -25,6 +25,7 @@ import type { OutgoingMessage } from '../messaging/outgoing-content.js'
 import { databaseAuthState } from './auth-state.js'
 import { baileysConversations, forwardPresence } from './conversations.js'
 import { messageKey, toBaileysContent } from './baileys-content.js'
+import { baileysCalls } from './calls.js'
 import { baileysChatActions, forwardChatEvents } from './chat-actions.js'
 import { forwardHistory, historySocketConfig, type HistorySyncMode } from './history.js'
 import { STATUS_BY_RECEIPT, toInboundMessage } from './inbound-translation.js'
@@ -171,6 +172,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     forwardPresence(socket, callbacks.onPresence)
     if (options.historySync !== 'none') forwardHistory(socket, () => ownIdentity(socket.authState.creds.me), callbacks.onHistory)
     forwardChatEvents(socket, callbacks.onChatEvents)
+    const calls = baileysCalls(socket, callbacks.onCall)
 
     const handshakeWatchdog = setTimeout(() => socket.end(handshakeTimedOut()), options.connectTimeoutMs)
     let qrCount = 0
@@ -245,6 +247,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       conversations: baileysConversations(socket),
       chats: baileysChatActions(socket),
       people: baileysPeople(socket),
+      calls,
       groups: async () =>
         Object.values(await socket.groupFetchAllParticipating()).map((group) => ({
           jid: group.id,

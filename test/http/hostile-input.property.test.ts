@@ -46,6 +46,7 @@ const ROUTES: ReadonlyArray<{ method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: s
   { method: 'DELETE', path: '/api/sessions/:deviceId/profile/picture' },
   { method: 'GET', path: '/api/sessions/:deviceId/profile/privacy' },
   { method: 'PUT', path: '/api/sessions/:deviceId/profile/privacy' },
+  { method: 'POST', path: '/api/sessions/:deviceId/calls/:callId/reject' },
   ...['archive', 'unarchive', 'pin', 'unpin', 'mute', 'unmute', 'unread'].map((action) =>
     ({ method: 'POST' as const, path: `/api/sessions/:deviceId/chats/:chat/${action}` })),
   { method: 'DELETE', path: '/api/sessions/:deviceId/chats/:chat' },
@@ -139,7 +140,7 @@ describe('hostile input on every route', async () => {
   const snapshot = async (): Promise<string> =>
     JSON.stringify({
       sessions: server.sessions.list(),
-      sockets: connector.connections.map((c) => [c.deviceId, c.closed, c.loggedOut, c.sent.length, c.conversationCalls.length, c.chatCalls.length, c.peopleCalls.length]),
+      sockets: connector.connections.map((c) => [c.deviceId, c.closed, c.loggedOut, c.sent.length, c.conversationCalls.length, c.chatCalls.length, c.peopleCalls.length, c.rejectedCalls.length]),
       forgotten: connector.forgotten,
       webhooks: await Promise.all(['shop-1', 'idle'].map((id) => read(`/api/sessions/${id}/webhooks`))),
       chats: await read('/api/sessions/shop-1/chats'),
@@ -153,7 +154,7 @@ describe('hostile input on every route', async () => {
   it('never answers 5xx, always JSON, and a 4xx changes nothing', async () => {
     await fc.assert(
       fc.asyncProperty(request, async (input) => {
-        const path = input.route.path.replace(/:(deviceId|messageId|webhookId|chat|contact|lid|id)/g, encodeURIComponent(input.deviceId))
+        const path = input.route.path.replace(/:(deviceId|messageId|webhookId|chat|contact|lid|callId|id)/g, encodeURIComponent(input.deviceId))
         const payload = input.rawBody ?? (input.body === undefined ? undefined : JSON.stringify(input.body))
         const options: InjectOptions = {
           method: input.route.method,

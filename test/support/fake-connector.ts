@@ -2,6 +2,7 @@ import { Readable } from 'node:stream'
 import type { InboundMessage } from '../../src/messaging/inbound-message.js'
 import type { OutgoingMessage } from '../../src/messaging/outgoing-content.js'
 import type {
+  Calls,
   ChatActions,
   ChatEvent,
   ConnectionCallbacks,
@@ -10,6 +11,7 @@ import type {
   EngineMessageStatus,
   GroupSummary,
   HistoryBatch,
+  IncomingCall,
   LinkedAccount,
   NumberCheck,
   PresenceUpdate,
@@ -77,6 +79,17 @@ export class FakeConnection implements WhatsAppConnection {
     setPrivacy: async (...args) => void this.peopleCalls.push(['setPrivacy', ...args]),
   }
 
+  /** Calls ringing (emitCall) and those rejected since. */
+  readonly ringing = new Set<string>()
+  readonly rejectedCalls: string[] = []
+  readonly calls: Calls = {
+    reject: async (callId) => {
+      if (!this.ringing.delete(callId)) return false
+      this.rejectedCalls.push(callId)
+      return true
+    },
+  }
+
   constructor(
     readonly deviceId: string,
     private readonly callbacks: ConnectionCallbacks,
@@ -111,6 +124,11 @@ export class FakeConnection implements WhatsAppConnection {
 
   emitChatEvents(events: ChatEvent[]): void {
     this.callbacks.onChatEvents(events)
+  }
+
+  emitCall(call: IncomingCall): void {
+    this.ringing.add(call.callId)
+    this.callbacks.onCall(call)
   }
 
   emitQr(code = 'qr-code', expiresAt = Date.now() + 60_000): void {

@@ -26,6 +26,7 @@ function setup(reconnect = { baseDelayMs: 1000, maxDelayMs: 8000, maxAttempts: 3
       onPresence: () => undefined,
       onHistory: () => undefined,
       onChatEvents: () => undefined,
+      onCall: () => undefined,
       onDisconnect: () => undefined,
     },
   })
@@ -266,7 +267,7 @@ describe('SessionRuntime with a shared connect gate', () => {
     const observer = {
       onStateChange: () => undefined, onAccount: () => undefined, onStoppedItself: () => undefined,
       onMessageStatus: () => undefined, onMessageReceived: () => undefined, onPresence: () => undefined, onDisconnect: () => undefined,
-      onHistory: () => undefined, onChatEvents: () => undefined,
+      onHistory: () => undefined, onChatEvents: () => undefined, onCall: () => undefined,
     }
     const make = (id: string) => new SessionRuntime(id, {
       connector, gate, observer, logger: pino({ level: 'silent' }),

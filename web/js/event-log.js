@@ -46,6 +46,8 @@ export function describeEvent(event) {
     }
     case 'message.sent':
       return `Sent from the phone to ${data.chat}: ${data.text ?? `[${data.type}]`}`
+    case 'call.received':
+      return `${data.isVideo ? 'Video call' : 'Call'} from ${data.from}`
     case 'chat.updated': {
       const changes = Object.keys(data).filter((key) => key !== 'chat' && key !== 'origin').join(', ')
       return `Chat ${data.chat} (${data.origin === 'device' ? 'on the phone' : 'through the API'}): ${changes}`
