@@ -1,4 +1,4 @@
-import { conflict, DomainError, invalidInput } from '../errors.js'
+import { askingWhatsApp, DomainError, invalidInput } from '../errors.js'
 import type { SessionManager } from '../sessions/session-manager.js'
 import type { ChatActions, ChatEvent, MessageRef } from '../sessions/whatsapp-port.js'
 import { type ChatRepository, type InboundMessageRepository, type MessageRepository, MUTED_FOREVER } from '../store/ports.js'
@@ -88,18 +88,7 @@ export class ChatActionService {
 
   private async change(deviceId: string, chatInput: string, apply: (actions: ChatActions, jid: string) => Promise<ChatEvent>): Promise<void> {
     const jid = parseRecipient(chatInput)
-    const actions = this.manager.requireConnection(deviceId).chats
-    let event: ChatEvent
-    try {
-      event = await apply(actions, jid)
-    } catch (error) {
-      if (error instanceof DomainError) throw error
-      // Baileys' words when the phone has not shared the app-state key yet (it does right after linking).
-      if (/app state key/i.test((error as Error).message)) {
-        throw conflict('WhatsApp has not given this session the key for chat settings yet (the phone sends it after linking); try again shortly')
-      }
-      throw new DomainError('upstream_failed', `WhatsApp did not take the change: ${(error as Error).message}`)
-    }
+    const event = await apply(askingWhatsApp(this.manager.requireConnection(deviceId).chats), jid)
     await this.ledger.record(deviceId, event, 'api')
   }
 

@@ -1,5 +1,6 @@
 import type { Chat, ChatModification, WAMessageKey, WASocket } from '@whiskeysockets/baileys'
 import type { ChatActions, ChatEvent, MessageRef } from '../sessions/whatsapp-port.js'
+import { appStateWrite } from './app-state-write.js'
 import { muteEnd } from './history.js'
 import { chatEventsByPhone, inOrder } from './lid-to-phone.js'
 
@@ -16,7 +17,7 @@ function lastMessages(chat: string, newest: MessageRef | null): Array<{ key: WAM
 
 /** Chat settings as Baileys app-state patches (chatModify), shared with every device of the account. */
 export function baileysChatActions(socket: WASocket): ChatActions {
-  const modify = (modification: ChatModification, chat: string): Promise<void> => socket.chatModify(modification, chat)
+  const modify = (modification: ChatModification, chat: string): Promise<void> => appStateWrite('chat settings', socket.chatModify(modification, chat))
   return {
     archive: (chat, archived, newest) => modify({ archive: archived, lastMessages: lastMessages(chat, newest) }, chat),
     pin: (chat, pinned) => modify({ pin: pinned }, chat),

@@ -1,6 +1,7 @@
 import { isLidUser, jidDecode, jidNormalizedUser, type WAPrivacyValue, type WASocket } from '@whiskeysockets/baileys'
-import { conflict, DomainError } from '../errors.js'
+import { DomainError } from '../errors.js'
 import type { People, PrivacySetting, PrivacyValue } from '../sessions/people-port.js'
+import { appStateWrite } from './app-state-write.js'
 
 /** Our privacy names in WhatsApp's (the <category name> of the privacy iq). */
 const PRIVACY_NAMES: Record<PrivacySetting, string> = {
@@ -81,18 +82,10 @@ export function baileysPeople(socket: WASocket): People {
       return { name: me?.name ?? null, about: text, pictureUrl: picture, phoneNumber: jidDecode(jid)?.user ?? null, lid: userOf(me?.lid) }
     },
     setName: async (name) => {
-      try {
-        await socket.updateProfileName(name)
-        // Baileys learns its own name from its own patch only with emitOwnEvents, which is off here.
-        const me = socket.authState.creds.me
-        if (me) socket.ev.emit('creds.update', { me: { ...me, name } })
-      } catch (error) {
-        // The name is app state, written with the key the phone shares after linking.
-        if (/app state key/i.test((error as Error).message)) {
-          throw conflict('WhatsApp has not given this session the key for profile changes yet (the phone sends it after linking); try again shortly')
-        }
-        throw error
-      }
+      await appStateWrite('profile changes', socket.updateProfileName(name))
+      // Baileys learns its own name from its own patch only with emitOwnEvents, which is off here.
+      const me = socket.authState.creds.me
+      if (me) socket.ev.emit('creds.update', { me: { ...me, name } })
     },
     setAbout: (text) => socket.updateProfileStatus(text),
     setPicture: (image) => socket.updateProfilePicture(ownJid(), image),
