@@ -32,7 +32,7 @@ export class Inbox {
     this.manager.get(deviceId)
     const listings = await this.chatStore.list(deviceId, limit)
     return Promise.all(listings.map(async (chat) => {
-      const [lastMessage = null] = await this.messagesOf(deviceId, chat.jid, 1)
+      const [lastMessage = null] = await this.messagesOf(deviceId, chat.jid, 1, undefined, chat.clearedAt)
       const senderName = lastMessage && !lastMessage.fromMe && !lastMessage.isGroup ? lastMessage.sender.pushName : null
       return { ...chat, displayName: chat.name ?? chat.contactName ?? chat.pushName ?? senderName, lastMessage }
     }))
@@ -43,22 +43,23 @@ export class Inbox {
    * phone, and what it sent through this API. Each source gives its newest `limit`, and the merge
    * keeps the newest `limit` of them, so `before` pages through all three alike.
    */
-  messages(deviceId: string, chat: string, limit: number, before?: number): Promise<ChatMessage[]> {
-    return this.messagesOf(deviceId, parseRecipient(chat), limit, before)
+  async messages(deviceId: string, chat: string, limit: number, before?: number): Promise<ChatMessage[]> {
+    const jid = parseRecipient(chat)
+    return this.messagesOf(deviceId, jid, limit, before, (await this.chatStore.get(deviceId, jid))?.clearedAt ?? 0)
   }
 
-  /** messages() for a JID as stored (any chat the list shows, broadcast and channel ones included). */
-  private async messagesOf(deviceId: string, jid: string, limit: number, before?: number): Promise<ChatMessage[]> {
+  /**
+   * messages() for a JID as stored (any chat the list shows, broadcast and channel ones included),
+   * with the time the chat was deleted, when it was: its earlier messages stay hidden (API sends
+   * are kept in the outbox, and a later history chunk may bring received ones back).
+   */
+  private async messagesOf(deviceId: string, jid: string, limit: number, before: number | undefined, clearedAt: number): Promise<ChatMessage[]> {
     const session = this.manager.get(deviceId)
-    const [stored, sent, state] = await Promise.all([
+    const [stored, sent] = await Promise.all([
       this.inbound.listByChat(deviceId, jid, limit, before),
       this.outbox.listByRecipient(deviceId, jid, limit, before),
-      this.chatStore.get(deviceId, jid),
     ])
     const account = accountOf(session.phoneNumber, session.pushName)
-    // A deleted chat's messages stay hidden: API sends are kept in the outbox, and a later history
-    // chunk may bring received ones back.
-    const clearedAt = state?.clearedAt ?? 0
     const merged = [
       ...stored.filter((record) => record.timestamp > clearedAt).map(receivedOrDeviceSent),
       ...sent.filter((record) => record.createdAt > clearedAt).map((record) => sentThroughApi(record, account)),

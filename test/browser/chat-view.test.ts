@@ -9,7 +9,7 @@ import { startServerProcess, type ServerProcess } from '../support/server-proces
 import { simEnv, startSim } from '../support/simulated-whatsapp.js'
 import { tempDir } from '../support/temp-dir.js'
 import { waitFor } from '../support/wait-for.js'
-import { DESKTOP, launchBrowser, openPage, PHONE as PHONE_VIEWPORT, screenshot, type WatchedPage } from './support/browser.js'
+import { DESKTOP, launchBrowser, openSignedIn, PHONE as PHONE_VIEWPORT, screenshot, type WatchedPage } from './support/browser.js'
 
 const ADMIN_KEY = 'chat-view-admin-key-0123456789abcdef'
 const PHONE = '15550007711'
@@ -71,12 +71,8 @@ describe('chat view in a real browser against the real server and the protocol s
     const admin = new ApiClient(server.baseUrl, ADMIN_KEY)
     await createPairedSession(admin, sim, 'desk', PHONE)
     await waitFor(async () => ((await admin.get('/api/sessions/desk/chats')).body.chats as unknown[]).length === 2, { what: 'the history stored' })
-    watched = await openPage(browser, server.baseUrl)
+    watched = await openSignedIn(browser, server.baseUrl, ADMIN_KEY)
     page = watched.page
-    await page.goto('/')
-    await page.getByLabel('Admin key').fill(ADMIN_KEY)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.locator('#live-indicator', { hasText: 'Live' }).waitFor()
   })
   after(async () => {
     await watched.context.close()

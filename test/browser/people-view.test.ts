@@ -8,7 +8,7 @@ import { startServerProcess, type ServerProcess } from '../support/server-proces
 import { simEnv, startSim } from '../support/simulated-whatsapp.js'
 import { tempDir } from '../support/temp-dir.js'
 import { waitFor } from '../support/wait-for.js'
-import { launchBrowser, openPage, screenshot, type WatchedPage } from './support/browser.js'
+import { launchBrowser, openSignedIn, screenshot, type WatchedPage } from './support/browser.js'
 
 const ADMIN_KEY = 'people-view-admin-key-0123456789abcdef'
 const PHONE = '15550007722'
@@ -40,12 +40,8 @@ describe('people view in a real browser: profile, privacy, contacts', async () =
       await admin.put('/api/sessions/desk/profile', { name: 'Desk' })
       return false
     }, { what: 'the profile name set' })
-    watched = await openPage(browser, server.baseUrl)
+    watched = await openSignedIn(browser, server.baseUrl, ADMIN_KEY)
     page = watched.page
-    await page.goto('/')
-    await page.getByLabel('Admin key').fill(ADMIN_KEY)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.locator('#live-indicator', { hasText: 'Live' }).waitFor()
   })
   after(async () => {
     await watched.context.close()

@@ -56,6 +56,16 @@ export async function openPage(browser: Browser, baseUrl: string): Promise<Watch
   return { context, page, dialogs, problems }
 }
 
+/** A watched page signed in to the dashboard with the admin key, its live stream up. */
+export async function openSignedIn(browser: Browser, baseUrl: string, adminKey: string): Promise<WatchedPage> {
+  const watched = await openPage(browser, baseUrl)
+  await watched.page.goto('/')
+  await watched.page.getByLabel('Admin key').fill(adminKey)
+  await watched.page.getByRole('button', { name: 'Sign in' }).click()
+  await watched.page.locator('#live-indicator', { hasText: 'Live' }).waitFor()
+  return watched
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true })
   // Toasts from earlier steps would cover the screen being documented. (Not the screenshot's
