@@ -7,6 +7,7 @@ import type { CodePairings } from './code-pairings.js'
 import type { Connection } from './connection.js'
 import type { DecryptRetries } from './decrypt-retries.js'
 import type { Faults } from './faults.js'
+import type { GroupDesk } from './group-desk.js'
 import type { Groups } from './groups.js'
 import type { Inbox } from './inbox.js'
 import type { InboundDelivery } from './inbound-delivery.js'
@@ -56,6 +57,8 @@ export interface SimContext {
   /** messages the accounts' phones sent (copied to their devices): id -> sender and recipient, for receipts */
   phoneSent: Map<string, { from: string; to: string }>
   groups: Groups
+  /** w:g2 queries and the w:gp2 notifications that follow them */
+  groupDesk: GroupDesk
   media: MediaHost
   /** media contacts sent, which the recipient's phone can re-upload */
   phoneMedia: PhoneMedia

@@ -1,5 +1,5 @@
-import { randomInt } from 'node:crypto'
-import { getBinaryNodeChild, jidDecode, type BinaryNode } from '@whiskeysockets/baileys'
+import { randomBytes, randomInt } from 'node:crypto'
+import { jidDecode, type BinaryNode } from '@whiskeysockets/baileys'
 import { LID_SERVER, PN_SERVER, isPhoneNumber, type Accounts } from './accounts.js'
 
 export const GROUP_SERVER = 'g.us'
@@ -9,12 +9,27 @@ export interface Group {
   jid: string
   subject: string
   description?: string
+  /** id of the current description, which a change names as `prev` */
+  descriptionId?: string
   /** phone number of the creator, also the group's super admin */
   owner: string
   /** phone numbers, the owner included */
   participants: string[]
+  /** phone numbers of the admins besides the owner */
+  admins: Set<string>
   /** unix seconds */
   creation: number
+  /** only admins may write */
+  announce: boolean
+  /** only admins may edit the group's info */
+  locked: boolean
+  /** disappearing messages after this many seconds; 0 off */
+  ephemeral: number
+  /** joining by link needs an admin's approval */
+  joinApproval: boolean
+  inviteCode: string
+  /** phone number -> unix seconds of asking to join */
+  requests: Map<string, number>
 }
 
 export interface NewGroup {
@@ -22,7 +37,11 @@ export interface NewGroup {
   participants: string[]
   owner?: string
   description?: string
+  admins?: string[]
+  joinApproval?: boolean
 }
+
+export const newInviteCode = (): string => randomBytes(16).toString('base64url').slice(0, 22)
 
 /** Groups the simulated server knows; members are accounts by phone number. */
 export class Groups {
@@ -42,13 +61,21 @@ export class Groups {
     let jid: string
     do jid = `120363${randomInt(1e11, 1e12)}@${GROUP_SERVER}`
     while (this.byJid.has(jid))
+    const creation = Math.floor(Date.now() / 1000)
     const group: Group = {
       jid,
       subject: spec.subject,
-      ...(spec.description !== undefined ? { description: spec.description } : {}),
+      ...(spec.description !== undefined ? { description: spec.description, descriptionId: `${creation}` } : {}),
       owner,
       participants,
-      creation: Math.floor(Date.now() / 1000)
+      admins: new Set((spec.admins ?? []).filter(phone => participants.includes(phone))),
+      creation,
+      announce: false,
+      locked: false,
+      ephemeral: 0,
+      joinApproval: spec.joinApproval ?? false,
+      inviteCode: newInviteCode(),
+      requests: new Map()
     }
     this.byJid.set(jid, group)
     return group
@@ -58,32 +85,51 @@ export class Groups {
     return this.byJid.get(jid)
   }
 
+  byInviteCode(code: string): Group | undefined {
+    return [...this.byJid.values()].find(g => g.inviteCode === code)
+  }
+
   ofMember(phoneNumber: string): Group[] {
     return [...this.byJid.values()].filter(g => g.participants.includes(phoneNumber))
   }
 }
 
-/** A <group> node as w:g2 answers carry it: LID addressing, each participant with its phone number. */
-export function groupNode(group: Group, accounts: Accounts): BinaryNode {
+export const isAdmin = (group: Group, phone: string): boolean => phone === group.owner || group.admins.has(phone)
+
+/** A participant as WhatsApp names one in LID-addressed groups: its LID, with its phone number beside. */
+export function participantNode(phone: string, accounts: Accounts, attrs: Record<string, string> = {}): BinaryNode {
+  return { tag: 'participant', attrs: { jid: `${accounts.get(phone).lid}@${LID_SERVER}`, phone_number: `${phone}@${PN_SERVER}`, ...attrs } }
+}
+
+/**
+ * A <group> node as w:g2 answers and create notifications carry it: LID addressing, each
+ * participant with its phone number and admin type; withParticipants false for invite previews.
+ */
+export function groupNode(group: Group, accounts: Accounts, withParticipants = true): BinaryNode {
   const lidOf = (phone: string) => `${accounts.get(phone).lid}@${LID_SERVER}`
-  const participants: BinaryNode[] = group.participants.map(phone => ({
-    tag: 'participant',
-    attrs: {
-      jid: lidOf(phone),
-      phone_number: `${phone}@${PN_SERVER}`,
-      ...(phone === group.owner ? { type: 'superadmin' } : {})
-    }
-  }))
+  const participants: BinaryNode[] = withParticipants
+    ? group.participants.map(phone =>
+        participantNode(phone, accounts, phone === group.owner ? { type: 'superadmin' } : group.admins.has(phone) ? { type: 'admin' } : {})
+      )
+    : []
   const description: BinaryNode[] =
     group.description === undefined
       ? []
       : [
           {
             tag: 'description',
-            attrs: { id: `${group.creation}`, participant: lidOf(group.owner), t: String(group.creation) },
+            attrs: { id: group.descriptionId ?? `${group.creation}`, participant: lidOf(group.owner), t: String(group.creation) },
             content: [{ tag: 'body', attrs: {}, content: Buffer.from(group.description) }]
           }
         ]
+  const settings: BinaryNode[] = [
+    ...(group.announce ? [{ tag: 'announcement', attrs: {} }] : []),
+    ...(group.locked ? [{ tag: 'locked', attrs: {} }] : []),
+    ...(group.ephemeral > 0 ? [{ tag: 'ephemeral', attrs: { expiration: String(group.ephemeral) } }] : []),
+    ...(group.joinApproval
+      ? [{ tag: 'membership_approval_mode', attrs: {}, content: [{ tag: 'group_join', attrs: { state: 'on' } }] }]
+      : [])
+  ]
   return {
     tag: 'group',
     attrs: {
@@ -97,24 +143,6 @@ export function groupNode(group: Group, accounts: Accounts): BinaryNode {
       addressing_mode: 'lid',
       size: String(group.participants.length)
     },
-    content: [...participants, ...description]
+    content: [...participants, ...description, ...settings]
   }
-}
-
-export type GroupIqAnswer = { content: BinaryNode[] } | { error: { code: number; text: string } }
-
-/** Answers `xmlns=w:g2` gets: the participating list and one group's metadata; others get an empty result. */
-export function answerGroupIq(iq: BinaryNode, phoneNumber: string, groups: Groups, accounts: Accounts): GroupIqAnswer {
-  if (iq.attrs.type !== 'get') return { content: [] }
-  if (getBinaryNodeChild(iq, 'participating')) {
-    const nodes = groups.ofMember(phoneNumber).map(g => groupNode(g, accounts))
-    return { content: [{ tag: 'groups', attrs: {}, content: nodes }] }
-  }
-  if (getBinaryNodeChild(iq, 'query')) {
-    const group = groups.get(iq.attrs.to ?? '')
-    if (!group) return { error: { code: 404, text: 'item-not-found' } }
-    if (!group.participants.includes(phoneNumber)) return { error: { code: 403, text: 'forbidden' } }
-    return { content: [groupNode(group, accounts)] }
-  }
-  return { content: [] }
 }

@@ -15,7 +15,8 @@ import { ClientSignals, type ClientSignal } from './client-signals.js'
 import type { SimContext, SimOptions } from './context.js'
 import { DecryptRetries } from './decrypt-retries.js'
 import { Faults, type SilenceKind } from './faults.js'
-import { Groups, type NewGroup } from './groups.js'
+import { GroupDesk, type PhoneGroupChange } from './group-desk.js'
+import { Groups, type Group, type NewGroup } from './groups.js'
 import type { HistoryChat } from './history-sync.js'
 import { Inbox, type ReceivedMessage } from './inbox.js'
 import { InboundDelivery } from './inbound-delivery.js'
@@ -35,7 +36,8 @@ import { ReceiptDelivery } from './receipt-delivery.js'
 export type { ReceivedMessage } from './inbox.js'
 export type { ConnectionLogEntry } from './live-connections.js'
 export type { ClientSignal } from './client-signals.js'
-export type { NewGroup } from './groups.js'
+export type { Group, NewGroup } from './groups.js'
+export type { PhoneGroupChange } from './group-desk.js'
 export type { ContactPresence } from './presence.js'
 export type { MediaFile, MediaKind, OutgoingMedia } from './media-messages.js'
 
@@ -135,6 +137,12 @@ export interface Simulator {
   sendFromPhone(phoneNumber: string, toPhone: string, message: proto.IMessage): Promise<{ id: string }>
   /** a group on the server; participants are phone numbers (paired accounts or contacts), the owner is added if missing */
   createGroup(spec: NewGroup): { jid: string }
+  /** a group's live state (participants, admins, settings, invite code, join requests) */
+  groupOf(groupJid: string): Group | undefined
+  /** a member changes the group from a phone: members' devices get the w:gp2 notification */
+  groupChange(groupJid: string, byPhone: string, change: PhoneGroupChange): void
+  /** someone asks to join a group (as by its invite link); admins' devices are told */
+  requestToJoin(groupJid: string, phone: string): void
   /** a participant writes to a group: delivered to every linked account in it but the sender; encrypted (default true) uses sender keys */
   sendGroupMessage(groupJid: string, fromPhone: string, message: proto.IMessage, opts?: { encrypted?: boolean }): Promise<{ id: string }>
   /** what a user shows of itself: "about", picture (a JPEG), privacy settings, business profile, profile name */
@@ -221,6 +229,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const live = new LiveConnections<Connection>()
   const faults = new Faults()
   const signals = new ClientSignals()
+  const profiles = new ProfileDesk(accounts, media, live)
   const ctx: SimContext = {
     identity: createServerIdentity(),
     accounts,
@@ -236,9 +245,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       // the profile name is app state (critical_block): contacts see the new one from now on
       if (action.pushNameSetting?.name) accounts.get(phoneNumber).pushName = action.pushNameSetting.name
     }),
-    profiles: new ProfileDesk(accounts, media, live),
+    profiles,
     calls: new CallDesk(live),
     groups,
+    groupDesk: new GroupDesk(groups, accounts, live, profiles),
     media,
     phoneMedia: new PhoneMedia(),
     inbound: new InboundDelivery(accounts, peers, live, logger),
@@ -358,6 +368,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     },
 
     createGroup: spec => ({ jid: groups.create(spec).jid }),
+    groupOf: groupJid => groups.get(groupJid),
+    groupChange: (groupJid, byPhone, change) => ctx.groupDesk.phoneChange(groupJid, byPhone, change),
+    requestToJoin: (groupJid, phone) => ctx.groupDesk.requestToJoin(groupJid, phone),
 
     offerCall: (toPhone, fromPhone, callOpts) => ctx.calls.offer(toPhone, fromPhone, callOpts?.video ?? false),
     rejectedCalls: () => ctx.calls.rejected,

@@ -1,7 +1,7 @@
 import { getAllBinaryNodeChildren, getBinaryNodeChild, type BinaryNode } from '@whiskeysockets/baileys'
 import type { Connection } from './connection.js'
 import type { SimContext } from './context.js'
-import { answerGroupIq } from './groups.js'
+import { GROUP_SERVER } from './groups.js'
 import { answerKeyFetch, storeSignedPreKey, storeUploadedKeys } from './key-bundles.js'
 import { answerMediaConn } from './media-conn.js'
 import { answerUsync } from './usync.js'
@@ -59,6 +59,7 @@ export async function answerIq(conn: Connection, iq: BinaryNode, ctx: SimContext
     case 'blocklist':
       return ctx.profiles.answerBlocklist(conn, iq)
     case 'w:profile:picture':
+      if (iq.attrs.target?.endsWith(`@${GROUP_SERVER}`)) return ctx.groupDesk.answerPicture(conn, iq)
       return ctx.profiles.answerPicture(conn, iq)
     case 'status':
       return ctx.profiles.setAbout(conn, iq)
@@ -72,10 +73,8 @@ export async function answerIq(conn: Connection, iq: BinaryNode, ctx: SimContext
       return conn.reply(iq)
     case 'w:sync:app:state':
       return conn.reply(iq, [await ctx.appState.answer(conn.phoneNumber!, iq)])
-    case 'w:g2': {
-      const answer = answerGroupIq(iq, conn.phoneNumber!, ctx.groups, ctx.accounts)
-      return 'error' in answer ? conn.replyError(iq, answer.error.code, answer.error.text) : conn.reply(iq, answer.content)
-    }
+    case 'w:g2':
+      return ctx.groupDesk.answer(conn, iq)
     default:
       ctx.logger.debug({ xmlns: iq.attrs.xmlns, type: iq.attrs.type, child: child?.tag }, 'answering unknown iq with empty result')
       return conn.reply(iq)

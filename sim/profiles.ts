@@ -104,12 +104,16 @@ export class ProfileDesk {
     }
     const target = this.accountOf(iq.attrs.target)
     if (!target) return conn.replyError(iq, 404, 'item-not-found')
-    const profile = this.of(target.phoneNumber)
-    if (target !== own && hiddenBy(profile.privacy.profile)) return conn.replyError(iq, 401, 'not-authorized')
-    if (!profile.picture) return conn.replyError(iq, 404, 'item-not-found')
+    if (target !== own && hiddenBy(this.of(target.phoneNumber).privacy.profile)) return conn.replyError(iq, 401, 'not-authorized')
+    this.answerPictureOf(conn, iq, target.phoneNumber)
+  }
+
+  /** The picture kept under `key` (an account's phone number or a group's JID): its url, 404 when there is none. */
+  answerPictureOf(conn: Connection, iq: BinaryNode, key: string): void {
+    const picture = this.of(key).picture
+    if (!picture) return conn.replyError(iq, 404, 'item-not-found')
     const type = getBinaryNodeChild(iq, 'picture')?.attrs.type ?? 'preview'
-    const { id, url, directPath } = profile.picture
-    conn.reply(iq, [{ tag: 'picture', attrs: { id, type, url, direct_path: directPath } }])
+    conn.reply(iq, [{ tag: 'picture', attrs: { id: picture.id, type, url: picture.url, direct_path: picture.directPath } }])
   }
 
   /** `<iq xmlns=status type=set>`: the account's new "about". */

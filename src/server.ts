@@ -21,6 +21,7 @@ import { forwardSource } from './messaging/forward-source.js'
 import { ContactDirectory } from './people/contact-directory.js'
 import { ProfileService } from './people/profile-service.js'
 import { CallService } from './calls/call-service.js'
+import { GroupService } from './groups/group-service.js'
 import { Directory } from './messaging/directory.js'
 import { buildLinkPreview } from './messaging/link-preview.js'
 import { MediaResolver } from './messaging/media-resolver.js'
@@ -174,6 +175,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     contacts: new ContactDirectory(sessions, store.contacts),
     profiles: new ProfileService(sessions, mediaResolver),
     calls: new CallService(sessions),
+    groups: new GroupService(sessions, mediaResolver),
     webhooks: { registry, deliveries, dispatcher },
     live,
     adminKey,

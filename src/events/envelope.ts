@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 
 export const PUBLIC_EVENT_TYPES = [
   'message.received', 'message.sent', 'message.status', 'session.status', 'session.qr', 'presence.update', 'history.synced', 'chat.updated', 'call.received',
+  'group.joined', 'group.updated', 'group.participants',
 ] as const
 export type PublicEventType = (typeof PUBLIC_EVENT_TYPES)[number]
 

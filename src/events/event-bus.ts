@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import type { ChatUpdate } from '../messaging/chat-update.js'
 import type { InboundMessage } from '../messaging/inbound-message.js'
 import type { MessageStatus } from '../messaging/message-status.js'
+import type { GroupEvent } from '../sessions/groups-port.js'
 import type { ConnectionState } from '../sessions/session-runtime.js'
 import type { ChatEvent, EngineMessageStatus, HistoryBatch, IncomingCall, PresenceUpdate } from '../sessions/whatsapp-port.js'
 
@@ -26,6 +27,8 @@ export interface DomainEvents {
   'chat.updated': { deviceId: string } & ChatUpdate
   /** Someone is calling the account. */
   'call.received': { deviceId: string } & IncomingCall
+  /** A group changed, or the account joined one. */
+  'group.changed': { deviceId: string; event: GroupEvent }
   /** Internal: a chunk of the phone's history, before it is stored. */
   'engine.history': { deviceId: string; batch: HistoryBatch }
   /** Internal: chat changes made on another device, before they are stored. */

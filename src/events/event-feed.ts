@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import { groupEventPayload } from '../groups/group-view.js'
 import type { DeliveryRepository } from '../store/ports.js'
 import { envelope, type EventEnvelope, type PublicEventType } from './envelope.js'
 import type { EventBus } from './event-bus.js'
@@ -51,6 +52,10 @@ export function startEventFeed({ bus, registry, deliveries, dispatcher, live, lo
     bus.subscribe('history.synced', ({ deviceId, ...counts }) => emit('history.synced', deviceId, counts)),
     bus.subscribe('chat.updated', ({ deviceId, ...update }) => emit('chat.updated', deviceId, { ...update })),
     bus.subscribe('call.received', ({ deviceId, at, ...call }) => emit('call.received', deviceId, { ...call, at: new Date(at).toISOString() })),
+    bus.subscribe('group.changed', ({ deviceId, event }) => {
+      const { type, data } = groupEventPayload(event)
+      emit(type, deviceId, data)
+    }),
   ]
   return () => unsubscribers.forEach((unsubscribe) => unsubscribe())
 }

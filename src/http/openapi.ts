@@ -55,7 +55,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'messages', description: 'Sending and message statuses' },
         { name: 'contacts', description: 'Number checks, contacts, LIDs and blocking' },
         { name: 'profile', description: 'The account\'s own name, "about", picture and privacy settings' },
-        { name: 'groups', description: 'Groups a session is in' },
+        { name: 'groups', description: 'Groups: create, read, change settings and members, invites, join requests, leave' },
         { name: 'inbox', description: 'Chats, both sides of each, and received media' },
         { name: 'chats', description: 'Chat settings shared with the phone: archive, pin, mute, unread, delete, star' },
         { name: 'conversations', description: 'Read receipts, typing and presence' },

@@ -1,7 +1,6 @@
 import { LRUCache } from 'lru-cache'
 import { askWhatsApp, DomainError, invalidInput } from '../errors.js'
 import type { SessionManager } from '../sessions/session-manager.js'
-import type { GroupSummary } from '../sessions/whatsapp-port.js'
 import { parseRecipient } from './recipient.js'
 
 export interface NumberStatus {
@@ -12,7 +11,7 @@ export interface NumberStatus {
 
 export const MAX_NUMBERS_PER_CHECK = 100
 
-/** Who is on WhatsApp, and which groups a session is in. Number checks are cached, since each costs a query. */
+/** Who is on WhatsApp. Number checks are cached, since each costs a query. */
 export class Directory {
   private readonly known: LRUCache<string, boolean>
 
@@ -61,9 +60,5 @@ export class Directory {
       }
     }
     return answers
-  }
-
-  groups(deviceId: string): Promise<GroupSummary[]> {
-    return askWhatsApp(this.manager.requireConnection(deviceId).groups())
   }
 }

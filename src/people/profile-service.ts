@@ -8,7 +8,7 @@ export const MAX_NAME_LENGTH = 25
 export const MAX_ABOUT_LENGTH = 139
 
 /** Whether the bytes decode as an image of a sane size (what WhatsApp's square JPEG is made from). */
-async function checkImage(data: Buffer): Promise<void> {
+export async function checkImage(data: Buffer): Promise<void> {
   try {
     // A full decode (to a thumbnail) also meets sharp's pixel limit, which a header alone would not.
     await sharp(data).resize(16, 16).toBuffer()

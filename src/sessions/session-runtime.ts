@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { InboundMessage } from '../messaging/inbound-message.js'
+import type { GroupEvent } from './groups-port.js'
 import type { ConnectGate } from './connect-gate.js'
 import { decideReaction, type ReconnectOptions } from './reconnect-policy.js'
 import type {
@@ -51,6 +52,7 @@ export interface RuntimeObserver {
   onHistory(deviceId: string, batch: HistoryBatch): void
   onChatEvents(deviceId: string, events: ChatEvent[]): void
   onCall(deviceId: string, call: IncomingCall): void
+  onGroupEvent(deviceId: string, event: GroupEvent): void
   onDisconnect(deviceId: string, code: number | undefined, reaction: string): void
 }
 
@@ -211,6 +213,7 @@ export class SessionRuntime {
       onHistory: (batch) => this.deps.observer.onHistory(this.deviceId, batch),
       onChatEvents: (events) => this.deps.observer.onChatEvents(this.deviceId, events),
       onCall: (call) => this.deps.observer.onCall(this.deviceId, call),
+      onGroupEvent: (event) => this.deps.observer.onGroupEvent(this.deviceId, event),
       onClose: (disconnect) => {
         release()
         if (!isCurrent()) return

@@ -1,6 +1,7 @@
 /** What the session lifecycle needs from a WhatsApp engine. The Baileys adapter implements it. */
 import type { InboundMessage } from '../messaging/inbound-message.js'
 import type { OutgoingMessage } from '../messaging/outgoing-content.js'
+import type { GroupEvent, Groups } from './groups-port.js'
 import type { People } from './people-port.js'
 
 export interface LinkedAccount {
@@ -42,6 +43,8 @@ export interface ConnectionCallbacks {
   onChatEvents(events: ChatEvent[]): void
   /** Someone is calling the account. */
   onCall(call: IncomingCall): void
+  /** A group changed, or the account joined one (w:gp2 notifications). */
+  onGroupEvent(event: GroupEvent): void
 }
 
 export interface IncomingCall {
@@ -177,15 +180,6 @@ export class ConnectionClosedError extends Error {
   }
 }
 
-export interface GroupSummary {
-  jid: string
-  name: string
-  size: number
-  description: string | null
-  createdAt: number | null
-  announceOnly: boolean
-}
-
 export interface NumberCheck {
   /** The phone-number JID asked about. */
   jid: string
@@ -197,8 +191,7 @@ export interface WhatsAppConnection {
   readonly chats: ChatActions
   readonly people: People
   readonly calls: Calls
-  /** Groups this account is a member of. */
-  groups(): Promise<GroupSummary[]>
+  readonly groups: Groups
   /** Which of these phone-number JIDs have WhatsApp. */
   checkNumbers(jids: string[]): Promise<NumberCheck[]>
   /** Resolves when the message is written to the socket under the given id; acks follow via onMessageStatus. */

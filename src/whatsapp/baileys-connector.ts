@@ -27,6 +27,8 @@ import { baileysConversations, forwardPresence } from './conversations.js'
 import { messageKey, toBaileysContent } from './baileys-content.js'
 import { baileysCalls } from './calls.js'
 import { baileysChatActions, forwardChatEvents } from './chat-actions.js'
+import { createGroupMetadataCaches } from './group-metadata-cache.js'
+import { baileysGroups, cachedGroupMetadataFor, forwardGroupEvents } from './groups.js'
 import { forwardHistory, historySocketConfig, type HistorySyncMode } from './history.js'
 import { STATUS_BY_RECEIPT, toInboundMessage } from './inbound-translation.js'
 import { mediaHostDispatcher } from './media-host-override.js'
@@ -107,6 +109,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
   const mediaFetch = options.mediaHost ? { dispatcher: mediaHostDispatcher(options.mediaHost) } : undefined
   const turns = new TurnBudget(KEY_WORK_TURN_BUDGET_MS)
   const cachesFor = createSharedCaches()
+  const groupCachesFor = createGroupMetadataCaches()
   /** Per session, the last closed socket's writes still landing. */
   const retiring = new Map<string, Promise<void>>()
   /** Per session, how many times its credentials were wiped: a socket that read them before a wipe must never write them back. */
@@ -130,7 +133,8 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     if ((wipes.get(deviceId) ?? 0) !== wipesBefore) void auth.retire()
     // A restore starts many sockets at once; building them all in one turn held the loop for hundreds of milliseconds.
     await turns.pause()
-    const socket = withSharedTransactionContext(() => makeWASocket({
+    const groupCache = groupCachesFor(deviceId)
+    const socket: ReturnType<typeof makeWASocket> = withSharedTransactionContext(() => makeWASocket({
       auth: auth.state,
       version: options.version,
       logger: sessionLogger.child({ module: 'baileys' }, { level: logger.isLevelEnabled('debug') ? 'info' : 'warn' }),
@@ -140,6 +144,8 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       ...historySocketConfig(options.historySync),
       ...(mediaFetch ? { options: mediaFetch } : {}),
       ...cachesFor(deviceId),
+      // Sends to a group read its members from here: one query per group, then kept current by notifications.
+      cachedGroupMetadata: cachedGroupMetadataFor(() => socket, groupCache),
       defaultQueryTimeoutMs: options.queryTimeoutMs,
       // Baileys' connect timeout also wraps every frame it sends (a timer, two formatted stack traces and an
       // error object per frame: about 8% of a send's CPU). Off here; the handshake watchdog below bounds the
@@ -173,6 +179,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     if (options.historySync !== 'none') forwardHistory(socket, () => ownIdentity(socket.authState.creds.me), callbacks.onHistory)
     forwardChatEvents(socket, callbacks.onChatEvents)
     const calls = baileysCalls(socket, callbacks.onCall)
+    forwardGroupEvents(socket, groupCache, callbacks.onGroupEvent)
 
     const handshakeWatchdog = setTimeout(() => socket.end(handshakeTimedOut()), options.connectTimeoutMs)
     let qrCount = 0
@@ -248,15 +255,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       chats: baileysChatActions(socket),
       people: baileysPeople(socket),
       calls,
-      groups: async () =>
-        Object.values(await socket.groupFetchAllParticipating()).map((group) => ({
-          jid: group.id,
-          name: group.subject,
-          size: group.size ?? group.participants.length,
-          description: group.desc ?? null,
-          createdAt: group.creation ? group.creation * 1000 : null,
-          announceOnly: group.announce ?? false,
-        })),
+      groups: baileysGroups(socket, groupCache),
       checkNumbers: async (jids) => {
         const found = new Map((await socket.onWhatsApp(...jids) ?? []).map((result) => [result.jid, Boolean(result.exists)]))
         return jids.map((jid) => ({ jid, exists: found.get(jid) ?? false }))

@@ -9,7 +9,6 @@ import type {
   Conversations,
   Disconnect,
   EngineMessageStatus,
-  GroupSummary,
   HistoryBatch,
   IncomingCall,
   LinkedAccount,
@@ -19,12 +18,17 @@ import type {
   WhatsAppConnector,
   WrittenMessage,
 } from '../../src/sessions/whatsapp-port.js'
+import type { GroupSummary, Groups } from '../../src/sessions/groups-port.js'
 import type { People } from '../../src/sessions/people-port.js'
 
 export interface FakeSend {
   jid: string
   message: OutgoingMessage
   messageId: string
+}
+
+const unsupported = async (): Promise<never> => {
+  throw new Error('not simulated by the fake connection')
 }
 
 /** A connection the test drives by hand: it emits what the test tells it to. */
@@ -88,6 +92,14 @@ export class FakeConnection implements WhatsAppConnection {
       this.rejectedCalls.push(callId)
       return true
     },
+  }
+
+  /** Group management is exercised against the simulator (test/e2e/groups.test.ts); the fake only lists. */
+  readonly groups: Groups = {
+    list: async () => this.groupList,
+    metadata: unsupported, create: unsupported, update: unsupported, changeParticipants: unsupported, sendInvite: unsupported,
+    inviteCode: unsupported, revokeInvite: unsupported, inviteInfo: unsupported, join: unsupported, leave: unsupported,
+    joinRequests: unsupported, answerJoinRequests: unsupported,
   }
 
   constructor(
@@ -155,10 +167,6 @@ export class FakeConnection implements WhatsAppConnection {
     this.sent.push({ jid, message, messageId })
     if (this.autoAck) setImmediate(() => this.emitStatus(messageId, 'sent'))
     return { encoded: Buffer.from(messageId) }
-  }
-
-  async groups(): Promise<GroupSummary[]> {
-    return this.groupList
   }
 
   async checkNumbers(jids: string[]): Promise<NumberCheck[]> {

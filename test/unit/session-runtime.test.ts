@@ -27,6 +27,7 @@ function setup(reconnect = { baseDelayMs: 1000, maxDelayMs: 8000, maxAttempts: 3
       onHistory: () => undefined,
       onChatEvents: () => undefined,
       onCall: () => undefined,
+      onGroupEvent: () => undefined,
       onDisconnect: () => undefined,
     },
   })
@@ -268,6 +269,7 @@ describe('SessionRuntime with a shared connect gate', () => {
       onStateChange: () => undefined, onAccount: () => undefined, onStoppedItself: () => undefined,
       onMessageStatus: () => undefined, onMessageReceived: () => undefined, onPresence: () => undefined, onDisconnect: () => undefined,
       onHistory: () => undefined, onChatEvents: () => undefined, onCall: () => undefined,
+      onGroupEvent: () => undefined,
     }
     const make = (id: string) => new SessionRuntime(id, {
       connector, gate, observer, logger: pino({ level: 'silent' }),

@@ -36,34 +36,4 @@ export const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesDeps> = a
     success: true as const,
     results: await directory.checkNumbers(request.params.deviceId, request.body.numbers),
   }))
-
-  app.get('/api/sessions/:deviceId/groups', {
-    schema: {
-      summary: 'Groups the session is a member of, with names and sizes',
-      tags: ['groups'],
-      security: KEY_SECURITY,
-      params: DeviceIdParams,
-      response: {
-        200: Type.Object({
-          success: Type.Literal(true),
-          groups: Type.Array(Type.Object({
-            jid: Type.String(),
-            name: Type.String(),
-            size: Type.Integer(),
-            description: Type.Union([Type.String(), Type.Null()]),
-            createdAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-            announceOnly: Type.Boolean(),
-          })),
-        }),
-        ...errors,
-      },
-    },
-    preHandler: [async (request) => auth.requireSessionAccess(request, request.params.deviceId), onSessionNode],
-  }, async (request) => ({
-    success: true as const,
-    groups: (await directory.groups(request.params.deviceId)).map((group) => ({
-      ...group,
-      createdAt: group.createdAt === null ? null : new Date(group.createdAt).toISOString(),
-    })),
-  }))
 }
