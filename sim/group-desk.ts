@@ -38,6 +38,9 @@ function text(node: BinaryNode | undefined): string {
  * member's live devices as a w:gp2 notification (offline devices miss them, see README).
  */
 export class GroupDesk {
+  /** group JID -> how many times clients asked for its metadata (w:g2 query) */
+  readonly metadataQueries = new Map<string, number>()
+
   constructor(
     private readonly groups: Groups,
     private readonly accounts: Accounts,
@@ -63,6 +66,7 @@ export class GroupDesk {
     if (iq.attrs.type === 'get') {
       switch (child.tag) {
         case 'query':
+          this.metadataQueries.set(group.jid, (this.metadataQueries.get(group.jid) ?? 0) + 1)
           return { content: [groupNode(group, this.accounts)] }
         case 'invite':
           return isAdmin(group, phone) ? { content: [{ tag: 'invite', attrs: { code: group.inviteCode } }] } : fail(401, 'not-authorized')

@@ -143,6 +143,8 @@ export interface Simulator {
   groupChange(groupJid: string, byPhone: string, change: PhoneGroupChange): void
   /** someone asks to join a group (as by its invite link); admins' devices are told */
   requestToJoin(groupJid: string, phone: string): void
+  /** how many times clients asked for a group's metadata */
+  groupMetadataQueries(groupJid: string): number
   /** a participant writes to a group: delivered to every linked account in it but the sender; encrypted (default true) uses sender keys */
   sendGroupMessage(groupJid: string, fromPhone: string, message: proto.IMessage, opts?: { encrypted?: boolean }): Promise<{ id: string }>
   /** what a user shows of itself: "about", picture (a JPEG), privacy settings, business profile, profile name */
@@ -371,6 +373,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     groupOf: groupJid => groups.get(groupJid),
     groupChange: (groupJid, byPhone, change) => ctx.groupDesk.phoneChange(groupJid, byPhone, change),
     requestToJoin: (groupJid, phone) => ctx.groupDesk.requestToJoin(groupJid, phone),
+    groupMetadataQueries: groupJid => ctx.groupDesk.metadataQueries.get(groupJid) ?? 0,
 
     offerCall: (toPhone, fromPhone, callOpts) => ctx.calls.offer(toPhone, fromPhone, callOpts?.video ?? false),
     rejectedCalls: () => ctx.calls.rejected,

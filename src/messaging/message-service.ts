@@ -1,4 +1,4 @@
-import { DomainError, sessionNotFound } from '../errors.js'
+import { DomainError, invalidInput, sessionNotFound } from '../errors.js'
 import type { SessionManager } from '../sessions/session-manager.js'
 import type { MessageRecord, MessageRepository } from '../store/ports.js'
 import type { MessageStatus } from './message-status.js'
@@ -41,6 +41,7 @@ export class MessageService {
     } else {
       this.manager.requireConnected(request.deviceId)
     }
+    if ((request.mentions?.length || request.mentionAll) && !to.endsWith('@g.us')) throw invalidInput('mentions and mentionAll are for group chats')
     const outgoing = await buildOutgoingMessage(request, {
       ...this.resolvers,
       sentBySession: async (id) => (await this.messages.get(id))?.deviceId === request.deviceId,

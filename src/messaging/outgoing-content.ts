@@ -55,4 +55,8 @@ export interface OutgoingMessage {
   replyTo?: MessageRef
   /** Show typing (recording, for a voice note) in the chat this long before the message goes out. */
   typingMs?: number
+  /** People @mentioned (JIDs); their "@number" is in the text. */
+  mentions?: string[]
+  /** Mention every member of the group (read from its metadata when sent), without naming them in the text. */
+  mentionAll?: boolean
 }

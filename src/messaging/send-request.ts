@@ -1,4 +1,5 @@
 import { invalidInput } from '../errors.js'
+import { withMentions } from './mentions.js'
 import type { LinkPreview } from './link-preview.js'
 import type { MediaInput, MediaResolver } from './media-resolver.js'
 import { type ForwardedMessage, MEDIA_KINDS, type MediaKind, type MessageRef, type OutgoingContent, type OutgoingMessage } from './outgoing-content.js'
@@ -28,6 +29,8 @@ export interface SendContentInput {
   forward?: { messageId: string }
   replyTo?: string | MessageRefInput
   typingMs?: number
+  mentions?: string[]
+  mentionAll?: boolean
 }
 
 export const CONTENT_FIELDS = [
@@ -61,9 +64,17 @@ export async function buildOutgoingMessage(input: SendContentInput, resolvers: C
     fromMe: value.fromMe ?? (await resolvers.sentBySession(value.messageId)),
     ...(value.participant ? { participant: value.participant } : {}),
   })
-  const content = await buildContent(present[0]!, input, resolvers, ref)
+  const built = await buildContent(present[0]!, input, resolvers, ref)
+  const mentioning = (input.mentions?.length ?? 0) > 0 || input.mentionAll === true
+  const { content, mentions } = mentioning ? withMentions(built, input.mentions ?? []) : { content: built, mentions: [] }
   const replyTo = typeof input.replyTo === 'string' ? await ref({ messageId: input.replyTo }) : input.replyTo && (await ref(input.replyTo))
-  return { content, ...(replyTo ? { replyTo } : {}), ...(input.typingMs ? { typingMs: input.typingMs } : {}) }
+  return {
+    content,
+    ...(replyTo ? { replyTo } : {}),
+    ...(input.typingMs ? { typingMs: input.typingMs } : {}),
+    ...(mentions.length > 0 ? { mentions } : {}),
+    ...(input.mentionAll ? { mentionAll: true } : {}),
+  }
 }
 
 async function buildContent(

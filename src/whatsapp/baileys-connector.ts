@@ -24,11 +24,11 @@ import type { Sender } from '../messaging/inbound-message.js'
 import type { OutgoingMessage } from '../messaging/outgoing-content.js'
 import { databaseAuthState } from './auth-state.js'
 import { baileysConversations, forwardPresence } from './conversations.js'
-import { messageKey, toBaileysContent } from './baileys-content.js'
+import { messageKey, toBaileysContent, withMentionList } from './baileys-content.js'
 import { baileysCalls } from './calls.js'
 import { baileysChatActions, forwardChatEvents } from './chat-actions.js'
 import { createGroupMetadataCaches } from './group-metadata-cache.js'
-import { baileysGroups, cachedGroupMetadataFor, forwardGroupEvents } from './groups.js'
+import { baileysGroups, cachedGroupMetadataFor, forwardGroupEvents, mentionEveryone } from './groups.js'
 import { forwardHistory, historySocketConfig, type HistorySyncMode } from './history.js'
 import { STATUS_BY_RECEIPT, toInboundMessage } from './inbound-translation.js'
 import { mediaHostDispatcher } from './media-host-override.js'
@@ -145,7 +145,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       ...(mediaFetch ? { options: mediaFetch } : {}),
       ...cachesFor(deviceId),
       // Sends to a group read its members from here: one query per group, then kept current by notifications.
-      cachedGroupMetadata: cachedGroupMetadataFor(() => socket, groupCache),
+      cachedGroupMetadata: (jid) => groupMetadata(jid),
       defaultQueryTimeoutMs: options.queryTimeoutMs,
       // Baileys' connect timeout also wraps every frame it sends (a timer, two formatted stack traces and an
       // error object per frame: about 8% of a send's CPU). Off here; the handshake watchdog below bounds the
@@ -228,10 +228,12 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       }
     })
 
-    const send = async (jid: string, { content, replyTo }: OutgoingMessage, messageId: string) => {
+    const groupMetadata = cachedGroupMetadataFor(() => socket, groupCache)
+    const send = async (jid: string, { content, replyTo, mentions, mentionAll }: OutgoingMessage, messageId: string) => {
       const quotedBytes = replyTo?.fromMe ? await options.sentMessage(deviceId, replyTo.id) : undefined
+      const mentioned = mentionAll ? mentionEveryone(await groupMetadata(jid), mentions) : mentions
       try {
-        const sent = await socket.sendMessage(jid, toBaileysContent(jid, content), {
+        const sent = await socket.sendMessage(jid, withMentionList(toBaileysContent(jid, content), mentioned), {
           messageId,
           ...(replyTo
             ? {

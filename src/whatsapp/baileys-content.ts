@@ -19,6 +19,11 @@ export function contactCard(name: string, phoneNumber: string): proto.Message.IC
   }
 }
 
+/** The content with its mention list (WhatsApp's contextInfo.mentionedJid), where there is one. */
+export function withMentionList(content: AnyMessageContent, mentions: string[] | undefined): AnyMessageContent {
+  return mentions && mentions.length > 0 ? ({ ...content, mentions } as AnyMessageContent) : content
+}
+
 /** Our content model in Baileys' terms. */
 export function toBaileysContent(chat: string, content: OutgoingContent): AnyMessageContent {
   switch (content.type) {

@@ -1,4 +1,5 @@
 import {
+  generateWAMessageFromContent,
   type GroupMetadata,
   type GroupParticipant as BaileysParticipant,
   isJidGroup,
@@ -19,6 +20,7 @@ import type {
   ParticipantOutcome,
 } from '../sessions/groups-port.js'
 import type { GroupMetadataCache } from './group-metadata-cache.js'
+import { inOrder } from './lid-to-phone.js'
 
 /** A person as WhatsApp named them: a LID and/or a phone number; the phone number is the JID where known. */
 function member(id: string | null | undefined, alt?: string | null): GroupMember | null {
@@ -140,19 +142,40 @@ function patch(meta: GroupMetadata, event: GroupEvent): GroupMetadata {
  * metadata cache current from them. Joining a group (added, created, by link) reads its metadata once.
  */
 export function forwardGroupEvents(socket: WASocket, cache: GroupMetadataCache, onEvent: (event: GroupEvent) => void): void {
-  const isMe = (m: GroupMember) => {
+  const mine = (): string[] => {
     const me = socket.authState.creds.me
-    const mine = [me?.id, me?.lid].filter(Boolean).map((jid) => jidNormalizedUser(jid!))
-    return mine.includes(m.jid) || (m.lid !== null && mine.includes(m.lid))
+    return [me?.id, me?.lid].filter((jid): jid is string => Boolean(jid)).map((jid) => jidNormalizedUser(jid))
   }
-  const report = (event: GroupEvent): void => {
-    const jid = event.kind === 'joined' ? event.group.jid : event.jid
-    const cached = cache.get(jid)
-    const left = event.kind === 'participants' && (event.action === 'remove' || event.action === 'leave') && event.participants.some(isMe)
-    if (left) cache.delete(jid)
-    else if (cached) cache.set(jid, patch(cached, event))
-    onEvent(event)
+  const isMe = (m: GroupMember) => mine().includes(m.jid) || (m.lid !== null && mine().includes(m.lid))
+  /** A person WhatsApp named by LID only, with the phone number the group's members list (or Baileys' LID store) gives. */
+  const withPhone = async (m: GroupMember | null, jid: string): Promise<GroupMember | null> => {
+    if (!m?.lid || m.phoneNumber) return m
+    const known = cache.get(jid)?.participants.find((p) => [p.id, p.lid].some((id) => id && jidNormalizedUser(id) === m.lid))
+    if (known?.phoneNumber) return member(m.lid, known.phoneNumber)
+    if (isMe(m)) return member(m.lid, socket.authState.creds.me?.id)
+    const phoneJid = await socket.signalRepository.lidMapping.getPNForLID(m.lid).catch(() => null)
+    return phoneJid ? member(m.lid, phoneJid) : m
   }
+  const inTurn = inOrder()
+  /** Names people by phone number, patches the cache, then reports; one event after another, as they came. */
+  const report = (event: GroupEvent): void =>
+    inTurn(async () => {
+      const jid = event.kind === 'joined' ? event.group.jid : event.jid
+      const by = await withPhone(event.by, jid)
+      const resolved: GroupEvent = event.kind === 'participants'
+        ? { ...event, by, participants: await Promise.all(event.participants.map(async (p) => (await withPhone(p, jid))!)) }
+        : { ...event, by }
+      const cached = cache.get(jid)
+      const left = resolved.kind === 'participants' && (resolved.action === 'remove' || resolved.action === 'leave') && resolved.participants.some(isMe)
+      if (left) cache.delete(jid)
+      else if (cached && resolved.kind !== 'joined') cache.set(jid, patch(cached, resolved))
+      onEvent(resolved)
+      if (resolved.kind === 'participants' && resolved.action === 'add' && resolved.participants.some(isMe)) {
+        const meta = await socket.groupMetadata(jid).catch(() => undefined)
+        if (meta) cache.set(jid, meta)
+        onEvent({ kind: 'joined', group: meta ? toGroupInfo(meta) : emptyInfo(jid), by })
+      }
+    })
   socket.ev.on('groups.upsert', (groups) => {
     for (const meta of groups) {
       cache.set(meta.id, meta)
@@ -167,18 +190,11 @@ export function forwardGroupEvents(socket: WASocket, cache: GroupMetadataCache, 
       const by = member(message.key.participant, message.key.participantAlt)
       const action = message.messageStubType ? PARTICIPANT_STUBS.get(message.messageStubType) : undefined
       if (action) {
-        const participants = (message.messageStubParameters ?? [])
-          .flatMap((parameter: string): GroupMember[] => {
-            const p = stubParticipant(parameter)
-            return p ? [member(p.id, p.phoneNumber ?? p.lid)!] : []
-          })
+        const participants = (message.messageStubParameters ?? []).flatMap((parameter: string): GroupMember[] => {
+          const p = stubParticipant(parameter)
+          return p ? [member(p.id, p.phoneNumber ?? p.lid)!] : []
+        })
         report({ kind: 'participants', jid, action, participants, by })
-        if (action === 'add' && participants.some(isMe)) {
-          socket.groupMetadata(jid).then((meta) => {
-            cache.set(jid, meta)
-            onEvent({ kind: 'joined', group: toGroupInfo(meta), by })
-          }, () => onEvent({ kind: 'joined', group: { ...emptyInfo(jid) }, by }))
-        }
         continue
       }
       const changes = settingChange(message)
@@ -243,10 +259,12 @@ export function baileysGroups(socket: WASocket, cache: GroupMetadataCache): Grou
       else if (changes.picture) await socket.updateProfilePicture(jid, changes.picture)
     },
     changeParticipants: async (jid, action, participants) => outcomes(participants, await socket.groupParticipantsUpdate(jid, participants, action)),
+    // Built by hand: Baileys' own groupInvite content fetches the group picture first and fails when there is none.
     sendInvite: async ({ to, group, subject, code, expiresAt }) => {
-      await socket.sendMessage(to, {
-        groupInvite: { jid: group, subject, inviteCode: code, inviteExpiration: Math.floor(expiresAt / 1000), text: 'Invitation to join my WhatsApp group' },
-      })
+      const invite = generateWAMessageFromContent(to, {
+        groupInviteMessage: { groupJid: group, groupName: subject, inviteCode: code, inviteExpiration: Math.floor(expiresAt / 1000), caption: 'Invitation to join my WhatsApp group' },
+      }, { userJid: socket.authState.creds.me?.id ?? '' })
+      await socket.relayMessage(to, invite.message!, { messageId: invite.key.id! })
     },
     inviteCode: async (jid) => {
       const code = await socket.groupInviteCode(jid)
@@ -276,6 +294,12 @@ export function baileysGroups(socket: WASocket, cache: GroupMetadataCache): Grou
     answerJoinRequests: async (jid, participants, approve) =>
       outcomes(participants, await socket.groupRequestParticipantsUpdate(jid, participants, approve ? 'approve' : 'reject')),
   }
+}
+
+/** Every member of the group (by phone number where known) and the people named besides. */
+export function mentionEveryone(meta: GroupMetadata | undefined, named: string[] = []): string[] {
+  const members = (meta?.participants ?? []).map((p) => jidNormalizedUser(p.phoneNumber ?? p.id))
+  return [...new Set([...named, ...members])]
 }
 
 /** For sends: Baileys asks this before querying the group itself; a miss is fetched once and kept. */

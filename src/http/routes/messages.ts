@@ -2,6 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type
 import type { FastifyRequest } from 'fastify'
 import { invalidInput } from '../../errors.js'
 import { MAX_TYPING_MS } from '../../messaging/typing.js'
+import { MAX_MENTIONS } from '../../messaging/mentions.js'
 import type { MessageService, SendOutcome } from '../../messaging/message-service.js'
 import type { Authenticator } from '../auth.js'
 import { DeviceId, ErrorResponse, KEY_OR_QUERY_SECURITY } from '../schemas.js'
@@ -67,6 +68,11 @@ const SendBody = Type.Object({
     maximum: MAX_TYPING_MS,
     description: 'Show typing (recording, for a voice note) this long before the message goes out; queued messages too, one after another',
   })),
+  mentions: Type.Optional(Type.Array(Text(128), {
+    maxItems: MAX_MENTIONS,
+    description: 'In groups: people to @mention (numbers or JIDs); "@<number>" is appended to the text for those it does not already name',
+  })),
+  mentionAll: Type.Optional(Type.Boolean({ description: 'In groups: notify every member as mentioned, without naming them in the text' })),
   queue: Type.Optional(Type.Boolean({ description: 'Answer 202 at once; the outbox sends when the session is connected' })),
   idempotencyKey: Type.Optional(Text(200)),
 })
