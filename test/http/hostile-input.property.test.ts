@@ -47,6 +47,17 @@ const ROUTES: ReadonlyArray<{ method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: s
   { method: 'GET', path: '/api/sessions/:deviceId/profile/privacy' },
   { method: 'PUT', path: '/api/sessions/:deviceId/profile/privacy' },
   { method: 'POST', path: '/api/sessions/:deviceId/calls/:callId/reject' },
+  { method: 'POST', path: '/api/sessions/:deviceId/groups' },
+  { method: 'GET', path: '/api/sessions/:deviceId/groups/invites/:code' },
+  { method: 'POST', path: '/api/sessions/:deviceId/groups/join' },
+  { method: 'GET', path: '/api/sessions/:deviceId/groups/:group' },
+  { method: 'PUT', path: '/api/sessions/:deviceId/groups/:group' },
+  { method: 'POST', path: '/api/sessions/:deviceId/groups/:group/participants' },
+  { method: 'GET', path: '/api/sessions/:deviceId/groups/:group/invite' },
+  { method: 'POST', path: '/api/sessions/:deviceId/groups/:group/invite/revoke' },
+  { method: 'POST', path: '/api/sessions/:deviceId/groups/:group/leave' },
+  { method: 'GET', path: '/api/sessions/:deviceId/groups/:group/requests' },
+  { method: 'POST', path: '/api/sessions/:deviceId/groups/:group/requests' },
   ...['archive', 'unarchive', 'pin', 'unpin', 'mute', 'unmute', 'unread'].map((action) =>
     ({ method: 'POST' as const, path: `/api/sessions/:deviceId/chats/:chat/${action}` })),
   { method: 'DELETE', path: '/api/sessions/:deviceId/chats/:chat' },
@@ -94,6 +105,10 @@ const body = fc.oneof(
     messageIds: fc.oneof(hostileValue, fc.array(hostileString, { maxLength: 3 })), state: hostileValue, typingMs: hostileValue,
     seconds: hostileValue, starred: hostileValue, name: hostileValue, about: hostileValue, lastSeen: hostileValue, readReceipts: hostileValue,
     picture: fc.record({ url: hostileString, base64: hostileString }, { requiredKeys: [] }),
+    subject: hostileValue, description: hostileValue, participants: fc.oneof(hostileValue, fc.array(hostileString, { maxLength: 3 })),
+    action: fc.oneof(hostileValue, fc.constantFrom('add', 'remove', 'promote', 'demote', 'approve', 'reject')),
+    announceOnly: hostileValue, locked: hostileValue, ephemeralSeconds: hostileValue, joinApproval: hostileValue,
+    code: hostileValue, link: hostileValue, mentions: fc.oneof(hostileValue, fc.array(hostileString, { maxLength: 3 })), mentionAll: hostileValue,
   }, { requiredKeys: [] }),
   fc.dictionary(hostileString, hostileValue, { maxKeys: 4 }),
   fc.jsonValue(),
@@ -117,6 +132,7 @@ const contentType = fc.constantFrom('application/json', 'application/json; chars
 const request = fc.record({
   route: fc.constantFrom(...ROUTES),
   deviceId: hostileString,
+  group: fc.oneof(hostileString, fc.constant('120363000000000001@g.us')),
   credentials,
   contentType,
   body: fc.option(body, { nil: undefined }),
@@ -140,7 +156,7 @@ describe('hostile input on every route', async () => {
   const snapshot = async (): Promise<string> =>
     JSON.stringify({
       sessions: server.sessions.list(),
-      sockets: connector.connections.map((c) => [c.deviceId, c.closed, c.loggedOut, c.sent.length, c.conversationCalls.length, c.chatCalls.length, c.peopleCalls.length, c.rejectedCalls.length]),
+      sockets: connector.connections.map((c) => [c.deviceId, c.closed, c.loggedOut, c.sent.length, c.conversationCalls.length, c.chatCalls.length, c.peopleCalls.length, c.rejectedCalls.length, c.groupCalls.length]),
       forgotten: connector.forgotten,
       webhooks: await Promise.all(['shop-1', 'idle'].map((id) => read(`/api/sessions/${id}/webhooks`))),
       chats: await read('/api/sessions/shop-1/chats'),
@@ -154,7 +170,9 @@ describe('hostile input on every route', async () => {
   it('never answers 5xx, always JSON, and a 4xx changes nothing', async () => {
     await fc.assert(
       fc.asyncProperty(request, async (input) => {
-        const path = input.route.path.replace(/:(deviceId|messageId|webhookId|chat|contact|lid|callId|id)/g, encodeURIComponent(input.deviceId))
+        const path = input.route.path
+          .replace(':group', encodeURIComponent(input.group))
+          .replace(/:(deviceId|messageId|webhookId|chat|contact|lid|callId|code|id)/g, encodeURIComponent(input.deviceId))
         const payload = input.rawBody ?? (input.body === undefined ? undefined : JSON.stringify(input.body))
         const options: InjectOptions = {
           method: input.route.method,

@@ -18,7 +18,7 @@ import type {
   WhatsAppConnector,
   WrittenMessage,
 } from '../../src/sessions/whatsapp-port.js'
-import type { GroupSummary, Groups } from '../../src/sessions/groups-port.js'
+import type { GroupInfo, GroupSummary, Groups } from '../../src/sessions/groups-port.js'
 import type { People } from '../../src/sessions/people-port.js'
 
 export interface FakeSend {
@@ -27,8 +27,8 @@ export interface FakeSend {
   messageId: string
 }
 
-const unsupported = async (): Promise<never> => {
-  throw new Error('not simulated by the fake connection')
+function fakeGroup(jid: string): GroupInfo {
+  return { jid, subject: 'Fake group', description: null, owner: null, createdAt: null, announceOnly: false, locked: false, ephemeralSeconds: 0, joinApproval: false, size: 0, participants: [] }
 }
 
 /** A connection the test drives by hand: it emits what the test tells it to. */
@@ -94,12 +94,38 @@ export class FakeConnection implements WhatsAppConnection {
     },
   }
 
-  /** Group management is exercised against the simulator (test/e2e/groups.test.ts); the fake only lists. */
+  /** Every group call that changes something (create, update, participants, ...), as [method, ...arguments]. */
+  readonly groupCalls: unknown[][] = []
+  /** Answers like WhatsApp's for any group; what groups really do is tested against the simulator (test/e2e/groups.test.ts). */
   readonly groups: Groups = {
     list: async () => this.groupList,
-    metadata: unsupported, create: unsupported, update: unsupported, changeParticipants: unsupported, sendInvite: unsupported,
-    inviteCode: unsupported, revokeInvite: unsupported, inviteInfo: unsupported, join: unsupported, leave: unsupported,
-    joinRequests: unsupported, answerJoinRequests: unsupported,
+    metadata: async (jid) => fakeGroup(jid),
+    create: async (...args) => {
+      this.groupCalls.push(['create', ...args])
+      return fakeGroup('120363000000000001@g.us')
+    },
+    update: async (...args) => void this.groupCalls.push(['update', ...args]),
+    changeParticipants: async (...args) => {
+      this.groupCalls.push(['changeParticipants', ...args])
+      return args[2].map((jid) => ({ jid, code: 200, addRequest: null }))
+    },
+    sendInvite: async (...args) => void this.groupCalls.push(['sendInvite', ...args]),
+    inviteCode: async () => 'FAKEINVITECODE0001',
+    revokeInvite: async (...args) => {
+      this.groupCalls.push(['revokeInvite', ...args])
+      return 'FAKEINVITECODE0002'
+    },
+    inviteInfo: async () => fakeGroup('120363000000000002@g.us'),
+    join: async (...args) => {
+      this.groupCalls.push(['join', ...args])
+      return '120363000000000002@g.us'
+    },
+    leave: async (...args) => void this.groupCalls.push(['leave', ...args]),
+    joinRequests: async () => [],
+    answerJoinRequests: async (...args) => {
+      this.groupCalls.push(['answerJoinRequests', ...args])
+      return args[1].map((jid) => ({ jid, code: 404, addRequest: null }))
+    },
   }
 
   constructor(
