@@ -157,6 +157,8 @@ export async function createServer({ config, logger, announceAdminKey, connector
     config.sendTimeoutMs,
     forwardSource(inbound, stores.messages),
   )
+  const calls = new CallService(sessions, (request) => messages.send(request))
+  stopJobs.push(calls.rejectAutomatically(bus, logger.child({ module: 'calls' })))
   const { app, routes } = await buildApp({
     pictureHosts: [...WHATSAPP_PICTURE_HOSTS, ...(config.whatsapp.mediaHost ? [`https://${config.whatsapp.mediaHost}`] : [])],
     logger,
@@ -174,7 +176,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     chatActions: new ChatActionService(sessions, store.chats, inbound, stores.messages, chatLedger),
     contacts: new ContactDirectory(sessions, store.contacts),
     profiles: new ProfileService(sessions, mediaResolver),
-    calls: new CallService(sessions),
+    calls,
     groups: new GroupService(sessions, mediaResolver),
     webhooks: { registry, deliveries, dispatcher },
     live,

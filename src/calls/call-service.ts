@@ -1,14 +1,38 @@
+import type { Logger } from 'pino'
 import { DomainError, askWhatsApp } from '../errors.js'
+import type { EventBus } from '../events/event-bus.js'
 import type { SessionManager } from '../sessions/session-manager.js'
 
-/** Incoming calls: they are announced as call.received; an application rejects the ones it will not take. */
+/** Sends a text through the outbox (paced, durable, once per idempotency key). */
+export type TextSender = (request: { deviceId: string; number: string; message: string; queue: true; idempotencyKey: string }) => Promise<unknown>
+
+/**
+ * Incoming calls: they are announced as call.received; an application rejects the ones it will not
+ * take, or a session rejects them all (rejectCalls) and texts the caller its rejectCallMessage.
+ */
 export class CallService {
-  constructor(private readonly manager: SessionManager) {}
+  constructor(
+    private readonly manager: SessionManager,
+    private readonly sendText: TextSender,
+  ) {}
 
   async reject(deviceId: string, callId: string): Promise<void> {
     const calls = this.manager.requireConnection(deviceId).calls
     if (!(await askWhatsApp(calls.reject(callId)))) {
       throw new DomainError('not_found', `No call "${callId}" is ringing on session "${deviceId}" (it ended, or was answered or rejected elsewhere)`)
     }
+  }
+
+  /** Rejects each call to a session whose settings say so, as it rings; the text goes through the outbox, once per call. */
+  rejectAutomatically(bus: EventBus, logger: Logger): () => void {
+    return bus.subscribe('call.received', ({ deviceId, callId, from }) => {
+      const session = this.manager.exists(deviceId) ? this.manager.get(deviceId) : undefined
+      if (!session?.rejectCalls) return
+      void (async () => {
+        await this.reject(deviceId, callId)
+        const text = session.rejectCallMessage
+        if (text) await this.sendText({ deviceId, number: from, message: text, queue: true, idempotencyKey: `call-rejected:${callId}` })
+      })().catch((error: unknown) => logger.warn({ err: error, deviceId, callId }, 'could not reject a call automatically'))
+    })
   }
 }

@@ -49,6 +49,8 @@ const sessionFields = {
   isActive: Type.Boolean(),
   lastError: Type.Union([Type.String(), Type.Null()]),
   sendRatePerMinute: Type.Union([Type.Integer(), Type.Null()], { description: 'Own pacing; null uses SEND_RATE_PER_MINUTE' }),
+  rejectCalls: Type.Boolean({ description: 'Every incoming call is rejected as it rings' }),
+  rejectCallMessage: Type.Union([Type.String(), Type.Null()], { description: 'Texted to the caller after a rejected call' }),
   createdAt: Type.String({ format: 'date-time' }),
 }
 

@@ -13,6 +13,8 @@ export function sessionView(info: SessionInfo) {
     isActive: info.isActive,
     lastError: info.lastError,
     sendRatePerMinute: info.sendRatePerMinute,
+    rejectCalls: info.rejectCalls,
+    rejectCallMessage: info.rejectCallMessage,
     createdAt: new Date(info.createdAt).toISOString(),
   }
 }

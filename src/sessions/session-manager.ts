@@ -23,7 +23,19 @@ export interface SessionInfo {
   lastError: string | null
   /** Per-session pacing; null means the global SEND_RATE_PER_MINUTE. */
   sendRatePerMinute: number | null
+  rejectCalls: boolean
+  rejectCallMessage: string | null
   createdAt: number
+}
+
+/** Longest text sent to a caller after a rejected call. */
+export const MAX_REJECT_CALL_MESSAGE = 1000
+
+export interface SessionSettingsChange {
+  sendRatePerMinute?: number | null
+  rejectCalls?: boolean
+  /** Empty or null: reject without a text. */
+  rejectCallMessage?: string | null
 }
 
 export interface SessionManagerDeps {
@@ -114,10 +126,23 @@ export class SessionManager {
     })
   }
 
-  /** Sets the session's own send rate (messages per minute, 0 unlimited), or null for the global default. */
-  async setSendRate(deviceId: string, perMinute: number | null): Promise<SessionInfo> {
-    this.requireRecord(deviceId)
-    await this.deps.sessions.setSendRate(deviceId, perMinute)
+  /**
+   * Changes the given settings: the send rate (messages per minute, 0 unlimited, null for the global
+   * default) and whether calls are rejected, with an optional text to the caller.
+   */
+  async updateSettings(deviceId: string, settings: SessionSettingsChange): Promise<SessionInfo> {
+    const record = this.requireRecord(deviceId)
+    if (settings.sendRatePerMinute === undefined && settings.rejectCalls === undefined && settings.rejectCallMessage === undefined) {
+      throw invalidInput('Give at least one of sendRatePerMinute, rejectCalls or rejectCallMessage')
+    }
+    if (settings.sendRatePerMinute !== undefined) await this.deps.sessions.setSendRate(deviceId, settings.sendRatePerMinute)
+    if (settings.rejectCalls !== undefined || settings.rejectCallMessage !== undefined) {
+      await this.deps.sessions.setCallRejection(
+        deviceId,
+        settings.rejectCalls ?? record.rejectCalls,
+        settings.rejectCallMessage === undefined ? record.rejectCallMessage : settings.rejectCallMessage?.trim() || null,
+      )
+    }
     return this.get(deviceId)
   }
 
@@ -343,6 +368,8 @@ export class SessionManager {
       qr: snapshot?.qr ?? null,
       lastError: snapshot?.lastError ?? null,
       sendRatePerMinute: record.sendRatePerMinute,
+      rejectCalls: record.rejectCalls,
+      rejectCallMessage: record.rejectCallMessage,
       createdAt: record.createdAt,
     }
   }

@@ -11,6 +11,9 @@ export interface SessionRecord {
   desiredState: DesiredState
   /** Per-session pacing; null means the global default. */
   sendRatePerMinute: number | null
+  /** Reject every incoming call, then (where set) text the caller this. */
+  rejectCalls: boolean
+  rejectCallMessage: string | null
   apiKeyHash: string | null
   apiKeyPrefix: string | null
   phoneNumber: string | null
@@ -28,6 +31,7 @@ export interface SessionRepository {
   setApiKey(deviceId: string, hash: string, prefix: string): Promise<void>
   setAccount(deviceId: string, phoneNumber: string | null, pushName: string | null): Promise<void>
   setSendRate(deviceId: string, perMinute: number | null): Promise<void>
+  setCallRejection(deviceId: string, reject: boolean, message: string | null): Promise<void>
   /** Deletes the session and, by cascade, its auth state. */
   delete(deviceId: string): Promise<boolean>
 }

@@ -11,6 +11,8 @@ export interface SessionRow {
   device_id: string
   desired_state: DesiredState
   send_rate_per_minute: number | null
+  reject_calls: number | boolean
+  reject_call_message: string | null
   api_key_hash: string | null
   api_key_prefix: string | null
   phone_number: string | null
@@ -23,6 +25,8 @@ export const toSessionRecord = (row: SessionRow): SessionRecord => ({
   deviceId: row.device_id,
   desiredState: row.desired_state,
   sendRatePerMinute: row.send_rate_per_minute,
+  rejectCalls: Boolean(row.reject_calls),
+  rejectCallMessage: row.reject_call_message,
   apiKeyHash: row.api_key_hash,
   apiKeyPrefix: row.api_key_prefix,
   phoneNumber: row.phone_number,

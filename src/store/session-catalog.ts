@@ -54,6 +54,10 @@ export class SessionCatalog {
     return this.writeThrough(deviceId, this.database.setSendRate(deviceId, perMinute))
   }
 
+  setCallRejection(deviceId: string, reject: boolean, message: string | null): Promise<void> {
+    return this.writeThrough(deviceId, this.database.setCallRejection(deviceId, reject, message))
+  }
+
   async delete(deviceId: string): Promise<boolean> {
     const deleted = await this.database.delete(deviceId)
     this.records.delete(deviceId)

@@ -16,10 +16,11 @@ describe('calls against the protocol simulator: announced, rejected', async () =
   const sim = await startSim()
   let server: ServerProcess
   let client: ApiClient
+  let admin: ApiClient
 
   before(async () => {
     server = await startServerProcess({ ...simEnv(sim), ADMIN_API_KEY: ADMIN_KEY, DATA_DIR: tempDir() })
-    const admin = new ApiClient(server.baseUrl, ADMIN_KEY)
+    admin = new ApiClient(server.baseUrl, ADMIN_KEY)
     client = admin.withKey(await createPairedSession(admin, sim, 'desk', PHONE))
   })
   after(() => server.stop())
@@ -45,5 +46,27 @@ describe('calls against the protocol simulator: announced, rejected', async () =
     assert.equal(again.status, 404)
     assert.match(again.body.error, /is ringing/)
     assert.equal((await client.post('/api/sessions/desk/calls/not%20an%20id/reject')).status, 400)
+  })
+
+  it('rejects every call itself when the session says so, and texts the caller once', async () => {
+    const set = await admin.request('PUT', '/api/sessions/desk/settings', { rejectCalls: true, rejectCallMessage: '  Calls are not answered here; please write.  ' })
+    assert.equal(set.status, 200, JSON.stringify(set.body))
+    assert.deepEqual([set.body.session.rejectCalls, set.body.session.rejectCallMessage], [true, 'Calls are not answered here; please write.'])
+    assert.equal((await admin.get('/api/sessions/desk')).body.session.rejectCalls, true)
+
+    const callId = sim.offerCall(PHONE, CALLER, { video: false })
+    await waitFor(() => sim.rejectedCalls().some((reject) => reject.callId === callId), { what: 'the automatic reject' })
+    const text = await sim.waitForMessage((m) => m.from === PHONE && m.to === `${CALLER}@s.whatsapp.net` && m.text === 'Calls are not answered here; please write.')
+    assert.ok(text.id)
+
+    const off = await admin.request('PUT', '/api/sessions/desk/settings', { rejectCalls: false })
+    assert.deepEqual([off.body.session.rejectCalls, off.body.session.rejectCallMessage], [false, 'Calls are not answered here; please write.'])
+    const ringing = sim.offerCall(PHONE, CALLER, { video: false })
+    // 404 until the offer reached the session; 200 then, as nothing rejected it meanwhile
+    await waitFor(async () => (await client.post(`/api/sessions/desk/calls/${ringing}/reject`)).status === 200, { what: 'a call left ringing once rejecting is off' })
+    assert.equal(sim.rejectedCalls().filter((reject) => reject.callId === ringing).length, 1)
+
+    assert.equal((await admin.request('PUT', '/api/sessions/desk/settings', {})).status, 400)
+    assert.equal((await admin.request('PUT', '/api/sessions/desk/settings', { rejectCallMessage: 'x'.repeat(1001) })).status, 400)
   })
 })

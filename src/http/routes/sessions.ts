@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import QRCode from 'qrcode'
 import { conflict } from '../../errors.js'
 import type { SessionKeys } from '../../sessions/session-keys.js'
-import type { SessionManager } from '../../sessions/session-manager.js'
+import { MAX_REJECT_CALL_MESSAGE, type SessionManager } from '../../sessions/session-manager.js'
 import type { Authenticator } from '../auth.js'
 import { type SessionRouting, toSessionNode } from '../session-routing.js'
 import { DeviceId, DeviceIdParams, ErrorResponse, KEY_SECURITY, SessionResponse, SessionSummary, SuccessMessage } from '../schemas.js'
@@ -136,20 +136,23 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async
   app.put('/api/sessions/:deviceId/settings', {
     ...adminOnly,
     schema: {
-      summary: 'Change session settings: its send rate (messages per minute, 0 unlimited, null for the global default)',
+      summary: 'Change session settings (any of them): send rate, call rejection',
+      description: 'sendRatePerMinute: messages per minute, 0 unlimited, null for the global default. rejectCalls: reject every incoming call as it rings (call.received is still sent); rejectCallMessage: a text sent to the caller afterwards (null or empty for none).',
       tags: ['sessions'],
       security: KEY_SECURITY,
       params: DeviceIdParams,
       body: Type.Object({
         // Null first: with type coercion on, AJV would otherwise turn null into 0 in the integer branch.
-        sendRatePerMinute: Type.Union([Type.Null(), Type.Integer({ minimum: 0, maximum: 100_000 })]),
-      }),
+        sendRatePerMinute: Type.Optional(Type.Union([Type.Null(), Type.Integer({ minimum: 0, maximum: 100_000 })])),
+        rejectCalls: Type.Optional(Type.Boolean()),
+        rejectCallMessage: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: MAX_REJECT_CALL_MESSAGE })])),
+      }, { examples: [{ sendRatePerMinute: 20 }, { rejectCalls: true, rejectCallMessage: 'We cannot take calls here; please write to us.' }] }),
       response: { 200: SessionResponse, ...errors },
     },
   }, async (request) => ({
     success: true as const,
     message: 'Settings updated',
-    session: sessionView(await sessions.setSendRate(request.params.deviceId, request.body.sendRatePerMinute)),
+    session: sessionView(await sessions.updateSettings(request.params.deviceId, request.body)),
   }))
 
   app.post('/api/sessions/:deviceId/pairing-code', {

@@ -179,6 +179,9 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (device_id, message_id)
   );
   `,
+  `
+  ALTER TABLE sessions ADD COLUMN reject_calls BOOLEAN NOT NULL DEFAULT FALSE, ADD COLUMN reject_call_message TEXT;
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

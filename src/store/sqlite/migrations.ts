@@ -148,6 +148,10 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (device_id, message_id)
   ) WITHOUT ROWID;
   `,
+  `
+  ALTER TABLE sessions ADD COLUMN reject_calls INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE sessions ADD COLUMN reject_call_message TEXT;
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -17,6 +17,7 @@ export function createSqliteSessionRepository(db: SqliteDatabase): SessionReposi
     'UPDATE sessions SET phone_number = ?, push_name = ?, updated_at = ? WHERE device_id = ?',
   )
   const updateSendRate = db.prepare('UPDATE sessions SET send_rate_per_minute = ?, updated_at = ? WHERE device_id = ?')
+  const updateCallRejection = db.prepare('UPDATE sessions SET reject_calls = ?, reject_call_message = ?, updated_at = ? WHERE device_id = ?')
   const remove = db.prepare('DELETE FROM sessions WHERE device_id = ?')
 
   return {
@@ -34,6 +35,7 @@ export function createSqliteSessionRepository(db: SqliteDatabase): SessionReposi
     setAccount: async (deviceId, phoneNumber, pushName) =>
       void updateAccount.run(phoneNumber, pushName, Date.now(), deviceId),
     setSendRate: async (deviceId, perMinute) => void updateSendRate.run(perMinute, Date.now(), deviceId),
+    setCallRejection: async (deviceId, reject, message) => void updateCallRejection.run(reject ? 1 : 0, message, Date.now(), deviceId),
     delete: async (deviceId) => remove.run(deviceId).changes === 1,
   }
 }
