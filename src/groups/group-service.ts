@@ -101,7 +101,7 @@ function resultOf(participant: string, jid: string, outcome: ParticipantOutcome,
   const [status, message] = STATUS_BY_CODE[outcome.code] ?? ['failed', `WhatsApp refused it (code ${outcome.code})`]
   if (action === 'add' && outcome.code === 404) return { participant, jid, status: 'not_on_whatsapp', code: 404, message: 'Not on WhatsApp' }
   if (action === 'request' && outcome.code === 404) return { participant, jid, status: 'no_request', code: 404, message: 'No pending request to join from them' }
-  if (action !== 'add' && outcome.code === 500) return { participant, jid, status: 'failed', code: 500, message: 'WhatsApp gave no answer for them' }
+  if (outcome.code === 0) return { participant, jid, status: 'failed', code: 0, message: 'WhatsApp gave no answer for them' }
   return { participant, jid, status, code: outcome.code, message }
 }
 
@@ -173,7 +173,8 @@ export class GroupService {
     const asked = parseParticipants(inputs)
     const groups = this.groups(deviceId)
     const outcomes = await askGroup(groups.changeParticipants(jid, action, asked.map((p) => p.jid)))
-    const invites = outcomes.some((o) => o.addRequest) ? await askGroup(groups.metadata(jid)) : undefined
+    // The subject only labels the invites: the results stand even when it cannot be read.
+    const invites = outcomes.some((o) => o.addRequest) ? await groups.metadata(jid).catch(() => ({ subject: '' })) : undefined
     return Promise.all(asked.map(async ({ participant, jid: personJid }, index) => {
       const outcome = outcomes[index]!
       const result = resultOf(participant, personJid, outcome, action)

@@ -48,7 +48,7 @@ export type ParticipantAction = 'add' | 'remove' | 'promote' | 'demote'
 export interface ParticipantOutcome {
   /** The JID as asked. */
   jid: string
-  /** 200 done; otherwise WhatsApp's code (403 privacy, 404 unknown or not a member, 408 left recently, 409 already in, ...). */
+  /** 200 done; otherwise WhatsApp's code (403 privacy, 404 unknown or not a member, 408 left recently, 409 already in, ...); 0 when WhatsApp did not answer for this one. */
   code: number
   /** When the person's privacy refused an add: the code of the invite the account may send instead. */
   addRequest: { code: string; expiresAt: number } | null

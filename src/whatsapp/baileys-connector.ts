@@ -231,8 +231,8 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     const groupMetadata = cachedGroupMetadataFor(() => socket, groupCache)
     const send = async (jid: string, { content, replyTo, mentions, mentionAll }: OutgoingMessage, messageId: string) => {
       const quotedBytes = replyTo?.fromMe ? await options.sentMessage(deviceId, replyTo.id) : undefined
-      const mentioned = mentionAll ? mentionEveryone(await groupMetadata(jid), mentions) : mentions
       try {
+        const mentioned = mentionAll ? mentionEveryone(await groupMetadata(jid), mentions) : mentions
         const sent = await socket.sendMessage(jid, withMentionList(toBaileysContent(jid, content), mentioned), {
           messageId,
           ...(replyTo

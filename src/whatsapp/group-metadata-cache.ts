@@ -23,6 +23,8 @@ export function createGroupMetadataCaches(): (deviceId: string) => GroupMetadata
     maxSize: MAX_PARTICIPANTS,
     sizeCalculation: (metadata) => 1 + metadata.participants.length,
     ttl: TTL_MS,
+    // A patched entry keeps its first deadline: busy groups are re-read too, in case a notification was missed.
+    noUpdateTTL: true,
   })
   let generation = 0
   return (deviceId) => {

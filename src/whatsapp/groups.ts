@@ -63,7 +63,6 @@ function stubParticipant(parameter: string): BaileysParticipant | null {
 
 const PARTICIPANT_STUBS = new Map<number, 'add' | 'remove' | 'promote' | 'demote' | 'leave'>([
   [WAMessageStubType.GROUP_PARTICIPANT_ADD, 'add'],
-  [WAMessageStubType.GROUP_PARTICIPANT_INVITE, 'add'],
   [WAMessageStubType.GROUP_PARTICIPANT_ADD_REQUEST_JOIN, 'add'],
   [WAMessageStubType.GROUP_PARTICIPANT_REMOVE, 'remove'],
   [WAMessageStubType.GROUP_PARTICIPANT_LEAVE, 'leave'],
@@ -100,8 +99,13 @@ function isSamePerson(p: BaileysParticipant, m: GroupMember): boolean {
   return [p.id, p.phoneNumber, p.lid].some((jid) => jid && known.has(jidNormalizedUser(jid)))
 }
 
-/** Applies a reported change to the cached metadata, so sends keep using it without a new query. */
-function patch(meta: GroupMetadata, event: GroupEvent): GroupMetadata {
+/**
+ * Applies a reported change to the cached metadata, so sends keep using it without a new query;
+ * undefined when the entry should be read again instead. A disappearing-messages change comes as a
+ * message any member can forge, and its timer goes on every send: it is re-read, never trusted.
+ */
+function patch(meta: GroupMetadata, event: GroupEvent): GroupMetadata | undefined {
+  if (event.kind === 'updated' && event.changes.ephemeralSeconds !== undefined) return undefined
   if (event.kind === 'updated') {
     const { changes } = event
     return {
@@ -110,7 +114,6 @@ function patch(meta: GroupMetadata, event: GroupEvent): GroupMetadata {
       ...(changes.description !== undefined ? { desc: changes.description ?? undefined } : {}),
       ...(changes.announceOnly !== undefined ? { announce: changes.announceOnly } : {}),
       ...(changes.locked !== undefined ? { restrict: changes.locked } : {}),
-      ...(changes.ephemeralSeconds !== undefined ? { ephemeralDuration: changes.ephemeralSeconds || undefined } : {}),
       ...(changes.joinApproval !== undefined ? { joinApprovalMode: changes.joinApproval } : {}),
     }
   }
@@ -119,9 +122,14 @@ function patch(meta: GroupMetadata, event: GroupEvent): GroupMetadata {
   let participants: BaileysParticipant[]
   switch (event.action) {
     case 'add': {
-      const added = event.participants
-        .filter((m) => !meta.participants.some((p) => isSamePerson(p, m)))
-        .map((m): BaileysParticipant => ({ id: m.lid ?? m.jid, ...(m.lid && m.phoneNumber ? { phoneNumber: m.jid } : {}), admin: null }))
+      // New members are addressed as the group addresses everyone (LID or phone number); without that address, re-read.
+      const lidGroup = meta.addressingMode === 'lid'
+      const fresh = event.participants.filter((m) => !meta.participants.some((p) => isSamePerson(p, m)))
+      if (fresh.some((m) => (lidGroup ? !m.lid : !m.phoneNumber))) return undefined
+      const added = fresh.map((m): BaileysParticipant =>
+        lidGroup
+          ? { id: m.lid!, ...(m.phoneNumber ? { phoneNumber: m.jid } : {}), admin: null }
+          : { id: m.jid, ...(m.lid ? { lid: m.lid } : {}), admin: null })
       participants = [...meta.participants, ...added]
       break
     }
@@ -167,8 +175,9 @@ export function forwardGroupEvents(socket: WASocket, cache: GroupMetadataCache, 
         : { ...event, by }
       const cached = cache.get(jid)
       const left = resolved.kind === 'participants' && (resolved.action === 'remove' || resolved.action === 'leave') && resolved.participants.some(isMe)
-      if (left) cache.delete(jid)
-      else if (cached && resolved.kind !== 'joined') cache.set(jid, patch(cached, resolved))
+      const patched = cached && resolved.kind !== 'joined' && !left ? patch(cached, resolved) : undefined
+      if (patched) cache.set(jid, patched)
+      else if (cached && resolved.kind !== 'joined') cache.delete(jid)
       onEvent(resolved)
       if (resolved.kind === 'participants' && resolved.action === 'add' && resolved.participants.some(isMe)) {
         const meta = await socket.groupMetadata(jid).catch(() => undefined)
@@ -217,7 +226,7 @@ function outcomes(asked: string[], answered: Array<{ jid?: string; status: strin
       : undefined
     return {
       jid,
-      code: answer ? Number(answer.status) || 500 : 500,
+      code: answer ? Number(answer.status) || 0 : 0,
       addRequest: request?.attrs.code ? { code: request.attrs.code, expiresAt: Number(request.attrs.expiration ?? 0) * 1000 } : null,
     }
   })
@@ -225,13 +234,7 @@ function outcomes(asked: string[], answered: Array<{ jid?: string; status: strin
 
 /** Groups through one Baileys socket; metadata comes from the cache the notifications keep current. */
 export function baileysGroups(socket: WASocket, cache: GroupMetadataCache): Groups {
-  const metadata = async (jid: string): Promise<GroupMetadata> => {
-    const cached = cache.get(jid)
-    if (cached) return cached
-    const fresh = await socket.groupMetadata(jid)
-    cache.set(jid, fresh)
-    return fresh
-  }
+  const metadata = (jid: string) => readThrough(socket, cache, jid)
   return {
     list: async () =>
       Object.values(await socket.groupFetchAllParticipating()).map((group) => ({
@@ -305,12 +308,16 @@ export function mentionEveryone(meta: GroupMetadata | undefined, named: string[]
 /** For sends: Baileys asks this before querying the group itself; a miss is fetched once and kept. */
 export function cachedGroupMetadataFor(getSocket: () => WASocket | undefined, cache: GroupMetadataCache): (jid: string) => Promise<GroupMetadata | undefined> {
   return async (jid) => {
-    const cached = cache.get(jid)
-    if (cached) return cached
     const socket = getSocket()
-    if (!socket) return undefined
-    const fresh = await socket.groupMetadata(jid)
-    cache.set(jid, fresh)
-    return fresh
+    return socket ? readThrough(socket, cache, jid) : undefined
   }
+}
+
+/** The cached metadata, or one query whose answer is kept. */
+async function readThrough(socket: WASocket, cache: GroupMetadataCache, jid: string): Promise<GroupMetadata> {
+  const cached = cache.get(jid)
+  if (cached) return cached
+  const fresh = await socket.groupMetadata(jid)
+  cache.set(jid, fresh)
+  return fresh
 }

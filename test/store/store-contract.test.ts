@@ -53,6 +53,8 @@ for (const backend of backends) {
           deviceId: 'dev3',
           desiredState: 'running',
           sendRatePerMinute: null,
+          rejectCalls: false,
+          rejectCallMessage: null,
           apiKeyHash: null,
           apiKeyPrefix: null,
           phoneNumber: null,
@@ -78,6 +80,7 @@ for (const backend of backends) {
         await store.sessions.setApiKey('dev1', 'hash', 'wa_123')
         await store.sessions.setAccount('dev1', '15550001111', 'Ann')
         await store.sessions.setSendRate('dev1', 30)
+        await store.sessions.setCallRejection('dev1', true, 'Please write instead')
         const record = (await store.sessions.get('dev1'))!
         assert.equal(record.desiredState, 'stopped')
         assert.equal(record.apiKeyHash, 'hash')
@@ -85,14 +88,17 @@ for (const backend of backends) {
         assert.equal(record.phoneNumber, '15550001111')
         assert.equal(record.pushName, 'Ann')
         assert.equal(record.sendRatePerMinute, 30)
+        assert.deepEqual([record.rejectCalls, record.rejectCallMessage], [true, 'Please write instead'])
         assert.equal(record.createdAt, created.createdAt)
         assert.ok(record.updatedAt >= later)
         await store.sessions.setAccount('dev1', null, null)
         await store.sessions.setSendRate('dev1', null)
+        await store.sessions.setCallRejection('dev1', false, null)
         const cleared = (await store.sessions.get('dev1'))!
         assert.equal(cleared.phoneNumber, null)
         assert.equal(cleared.pushName, null)
         assert.equal(cleared.sendRatePerMinute, null)
+        assert.deepEqual([cleared.rejectCalls, cleared.rejectCallMessage], [false, null])
         assert.equal((await store.sessions.get('dev2'))!.desiredState, 'stopped')
       })
 
