@@ -1,7 +1,11 @@
+import { LRUCache } from 'lru-cache'
 import type { Logger } from 'pino'
 import { DomainError, askWhatsApp } from '../errors.js'
 import type { EventBus } from '../events/event-bus.js'
 import type { SessionManager } from '../sessions/session-manager.js'
+
+/** How often one caller may get a session's rejectCallMessage (sending the same text in a loop risks a ban). */
+export const CALLER_TEXT_INTERVAL_MS = 10 * 60_000
 
 /** Sends a text through the outbox (paced, durable, once per idempotency key). */
 export type TextSender = (request: { deviceId: string; number: string; message: string; queue: true; idempotencyKey: string }) => Promise<unknown>
@@ -11,6 +15,9 @@ export type TextSender = (request: { deviceId: string; number: string; message: 
  * take, or a session rejects them all (rejectCalls) and texts the caller its rejectCallMessage.
  */
 export class CallService {
+  /** Callers texted lately, per session: someone who keeps calling gets the text once in a while, not once per call. */
+  private readonly textedLately = new LRUCache<string, true>({ max: 10_000, ttl: CALLER_TEXT_INTERVAL_MS })
+
   constructor(
     private readonly manager: SessionManager,
     private readonly sendText: TextSender,
@@ -23,7 +30,7 @@ export class CallService {
     }
   }
 
-  /** Rejects each call to a session whose settings say so, as it rings; the text goes through the outbox, once per call. */
+  /** Rejects each call to a session whose settings say so, as it rings; the text goes through the outbox, to one caller at most every 10 minutes. */
   rejectAutomatically(bus: EventBus, logger: Logger): () => void {
     return bus.subscribe('call.received', ({ deviceId, callId, from }) => {
       const session = this.manager.exists(deviceId) ? this.manager.get(deviceId) : undefined
@@ -31,7 +38,10 @@ export class CallService {
       void (async () => {
         await this.reject(deviceId, callId)
         const text = session.rejectCallMessage
-        if (text) await this.sendText({ deviceId, number: from, message: text, queue: true, idempotencyKey: `call-rejected:${callId}` })
+        const caller = `${deviceId}\u0000${from}`
+        if (!text || this.textedLately.has(caller)) return
+        this.textedLately.set(caller, true)
+        await this.sendText({ deviceId, number: from, message: text, queue: true, idempotencyKey: `call-rejected:${callId}` })
       })().catch((error: unknown) => logger.warn({ err: error, deviceId, callId }, 'could not reject a call automatically'))
     })
   }

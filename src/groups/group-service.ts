@@ -131,13 +131,14 @@ export class GroupService {
     const asked = parseParticipants(spec.participants)
     const groups = this.groups(deviceId)
     const created = await askGroup(groups.create(subject, asked.map((p) => p.jid)))
-    if (description) await askGroup(groups.update(created.jid, { description }))
+    // The group exists now: a description WhatsApp refuses leaves it without one (null in the answer), not a failed create to retry.
+    const described = description ? await groups.update(created.jid, { description }).then(() => true, () => false) : false
     const members = new Set(created.participants.flatMap((p) => [p.jid, p.lid]))
     const participants = asked.map(({ participant, jid }): ParticipantResult =>
       members.has(jid)
         ? { participant, jid, status: 'ok', code: 200, message: 'Done' }
         : { participant, jid, status: 'not_allowed', code: 403, message: 'Not added: not on WhatsApp, or their privacy settings do not allow it' })
-    return { group: { ...created, description: description ?? created.description }, participants }
+    return { group: { ...created, description: described ? description! : created.description }, participants }
   }
 
   /** Applies each given setting; a picture is fetched and checked before anything changes. */

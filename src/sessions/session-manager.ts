@@ -131,17 +131,16 @@ export class SessionManager {
    * default) and whether calls are rejected, with an optional text to the caller.
    */
   async updateSettings(deviceId: string, settings: SessionSettingsChange): Promise<SessionInfo> {
-    const record = this.requireRecord(deviceId)
+    this.requireRecord(deviceId)
     if (settings.sendRatePerMinute === undefined && settings.rejectCalls === undefined && settings.rejectCallMessage === undefined) {
       throw invalidInput('Give at least one of sendRatePerMinute, rejectCalls or rejectCallMessage')
     }
     if (settings.sendRatePerMinute !== undefined) await this.deps.sessions.setSendRate(deviceId, settings.sendRatePerMinute)
     if (settings.rejectCalls !== undefined || settings.rejectCallMessage !== undefined) {
-      await this.deps.sessions.setCallRejection(
-        deviceId,
-        settings.rejectCalls ?? record.rejectCalls,
-        settings.rejectCallMessage === undefined ? record.rejectCallMessage : settings.rejectCallMessage?.trim() || null,
-      )
+      await this.deps.sessions.setCallRejection(deviceId, {
+        ...(settings.rejectCalls !== undefined ? { reject: settings.rejectCalls } : {}),
+        ...(settings.rejectCallMessage !== undefined ? { message: settings.rejectCallMessage?.trim() || null } : {}),
+      })
     }
     return this.get(deviceId)
   }

@@ -31,7 +31,8 @@ export interface SessionRepository {
   setApiKey(deviceId: string, hash: string, prefix: string): Promise<void>
   setAccount(deviceId: string, phoneNumber: string | null, pushName: string | null): Promise<void>
   setSendRate(deviceId: string, perMinute: number | null): Promise<void>
-  setCallRejection(deviceId: string, reject: boolean, message: string | null): Promise<void>
+  /** Changes what is given and keeps the rest, in one statement (two settings requests at once both land). */
+  setCallRejection(deviceId: string, change: { reject?: boolean; message?: string | null }): Promise<void>
   /** Deletes the session and, by cascade, its auth state. */
   delete(deviceId: string): Promise<boolean>
 }

@@ -54,8 +54,8 @@ export class SessionCatalog {
     return this.writeThrough(deviceId, this.database.setSendRate(deviceId, perMinute))
   }
 
-  setCallRejection(deviceId: string, reject: boolean, message: string | null): Promise<void> {
-    return this.writeThrough(deviceId, this.database.setCallRejection(deviceId, reject, message))
+  setCallRejection(deviceId: string, change: { reject?: boolean; message?: string | null }): Promise<void> {
+    return this.writeThrough(deviceId, this.database.setCallRejection(deviceId, change))
   }
 
   async delete(deviceId: string): Promise<boolean> {

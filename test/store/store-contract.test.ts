@@ -80,7 +80,8 @@ for (const backend of backends) {
         await store.sessions.setApiKey('dev1', 'hash', 'wa_123')
         await store.sessions.setAccount('dev1', '15550001111', 'Ann')
         await store.sessions.setSendRate('dev1', 30)
-        await store.sessions.setCallRejection('dev1', true, 'Please write instead')
+        await store.sessions.setCallRejection('dev1', { reject: true })
+        await store.sessions.setCallRejection('dev1', { message: 'Please write instead' })
         const record = (await store.sessions.get('dev1'))!
         assert.equal(record.desiredState, 'stopped')
         assert.equal(record.apiKeyHash, 'hash')
@@ -93,7 +94,7 @@ for (const backend of backends) {
         assert.ok(record.updatedAt >= later)
         await store.sessions.setAccount('dev1', null, null)
         await store.sessions.setSendRate('dev1', null)
-        await store.sessions.setCallRejection('dev1', false, null)
+        await store.sessions.setCallRejection('dev1', { reject: false, message: null })
         const cleared = (await store.sessions.get('dev1'))!
         assert.equal(cleared.phoneNumber, null)
         assert.equal(cleared.pushName, null)

@@ -29,8 +29,12 @@ export function createPostgresSessionRepository(pool: PgPool): SessionRepository
       update('UPDATE sessions SET phone_number = $1, push_name = $2, updated_at = $3 WHERE device_id = $4', [phoneNumber, pushName, Date.now(), deviceId]),
     setSendRate: (deviceId, perMinute) =>
       update('UPDATE sessions SET send_rate_per_minute = $1, updated_at = $2 WHERE device_id = $3', [perMinute, Date.now(), deviceId]),
-    setCallRejection: (deviceId, reject, message) =>
-      update('UPDATE sessions SET reject_calls = $1, reject_call_message = $2, updated_at = $3 WHERE device_id = $4', [reject, message, Date.now(), deviceId]),
+    setCallRejection: (deviceId, { reject, message }) =>
+      update(
+        `UPDATE sessions SET reject_calls = COALESCE($1::boolean, reject_calls),
+         reject_call_message = CASE WHEN $2::boolean THEN $3::text ELSE reject_call_message END, updated_at = $4 WHERE device_id = $5`,
+        [reject ?? null, message !== undefined, message ?? null, Date.now(), deviceId],
+      ),
     delete: async (deviceId) => (await pool.query('DELETE FROM sessions WHERE device_id = $1', [deviceId])).rowCount === 1,
   }
 }

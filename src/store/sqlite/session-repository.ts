@@ -17,7 +17,10 @@ export function createSqliteSessionRepository(db: SqliteDatabase): SessionReposi
     'UPDATE sessions SET phone_number = ?, push_name = ?, updated_at = ? WHERE device_id = ?',
   )
   const updateSendRate = db.prepare('UPDATE sessions SET send_rate_per_minute = ?, updated_at = ? WHERE device_id = ?')
-  const updateCallRejection = db.prepare('UPDATE sessions SET reject_calls = ?, reject_call_message = ?, updated_at = ? WHERE device_id = ?')
+  const updateCallRejection = db.prepare(
+    `UPDATE sessions SET reject_calls = COALESCE(?, reject_calls), reject_call_message = CASE WHEN ? THEN ? ELSE reject_call_message END,
+     updated_at = ? WHERE device_id = ?`,
+  )
   const remove = db.prepare('DELETE FROM sessions WHERE device_id = ?')
 
   return {
@@ -35,7 +38,8 @@ export function createSqliteSessionRepository(db: SqliteDatabase): SessionReposi
     setAccount: async (deviceId, phoneNumber, pushName) =>
       void updateAccount.run(phoneNumber, pushName, Date.now(), deviceId),
     setSendRate: async (deviceId, perMinute) => void updateSendRate.run(perMinute, Date.now(), deviceId),
-    setCallRejection: async (deviceId, reject, message) => void updateCallRejection.run(reject ? 1 : 0, message, Date.now(), deviceId),
+    setCallRejection: async (deviceId, { reject, message }) =>
+      void updateCallRejection.run(reject === undefined ? null : Number(reject), message === undefined ? 0 : 1, message ?? null, Date.now(), deviceId),
     delete: async (deviceId) => remove.run(deviceId).changes === 1,
   }
 }
