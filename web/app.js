@@ -9,6 +9,7 @@ import { EventStream } from './js/event-stream.js'
 import { setupLogin, showLogin } from './js/login.js'
 import { hideBanner, showBanner, toast } from './js/notify.js'
 import { ChatView } from './js/chat-view.js'
+import { GroupsView } from './js/groups-view.js'
 import { PeopleView } from './js/people-view.js'
 import { SessionDetail } from './js/session-detail.js'
 import { SessionsList } from './js/sessions-list.js'
@@ -26,8 +27,8 @@ const list = new SessionsList(store, {
   empty: $('list-empty'),
 })
 const stream = new EventStream({ onEvent, onState: showStreamState, onResumed: refreshAll })
-/** What the right-hand pane shows: a session's details, its chats, or its people and profile. */
-/** @type {{ kind: 'detail', view: SessionDetail } | { kind: 'chats', view: ChatView } | { kind: 'people', view: PeopleView } | null} */
+/** What the right-hand pane shows: a session's details, its chats, its people and profile, or its groups. */
+/** @type {{ kind: 'detail', view: SessionDetail } | { kind: 'chats', view: ChatView } | { kind: 'people', view: PeopleView } | { kind: 'groups', view: GroupsView } | null} */
 let pane = null
 let signedIn = false
 
@@ -137,8 +138,8 @@ async function showStreamState(state) {
   }
 }
 
-/** #/sessions/ID, #/sessions/ID/people, #/sessions/ID/chats or #/sessions/ID/chats/JID (each part URI-encoded). */
-const ROUTE = /^#\/sessions\/([^/]+)(?:\/(people)|\/(chats)(?:\/([^/]+))?)?$/
+/** #/sessions/ID, #/sessions/ID/people, #/sessions/ID/chats[/JID] or #/sessions/ID/groups[/JID] (each part URI-encoded). */
+const ROUTE = /^#\/sessions\/([^/]+)(?:\/(people)|\/(chats|groups)(?:\/([^/]+))?)?$/
 
 function decoded(part) {
   try {
@@ -158,7 +159,7 @@ function route(moveFocus) {
   const session = deviceId === null ? undefined : store.get(deviceId)
   list.select(session ? deviceId : null)
   if (pane && pane.view.deviceId === deviceId && pane.kind === kind && session) {
-    if (pane.kind === 'chats') pane.view.show(chat)
+    if (pane.kind === 'chats' || pane.kind === 'groups') pane.view.show(chat)
     return
   }
   pane?.view.destroy()
@@ -168,6 +169,10 @@ function route(moveFocus) {
   if (!session) return
   if (kind === 'chats') {
     const view = new ChatView($('detail-pane'), eventLog, deviceId)
+    view.show(chat)
+    pane = { kind, view }
+  } else if (kind === 'groups') {
+    const view = new GroupsView($('detail-pane'), deviceId)
     view.show(chat)
     pane = { kind, view }
   } else if (kind === 'people') {

@@ -135,3 +135,15 @@ export const updateProfile = (deviceId, change) => request('PUT', `${session(dev
 export const removeProfilePicture = (deviceId) => request('DELETE', `${session(deviceId)}/profile/picture`)
 export const getPrivacy = async (deviceId) => (await request('GET', `${session(deviceId)}/profile/privacy`)).privacy
 export const setPrivacy = async (deviceId, settings) => (await request('PUT', `${session(deviceId)}/profile/privacy`, settings)).privacy
+
+const group = (deviceId, jid) => `${session(deviceId)}/groups/${encodeURIComponent(jid)}`
+export const listGroups = async (deviceId) => (await request('GET', `${session(deviceId)}/groups`)).groups
+export const getGroup = async (deviceId, jid) => (await request('GET', group(deviceId, jid))).group
+export const createGroup = (deviceId, spec) => request('POST', `${session(deviceId)}/groups`, spec)
+export const updateGroup = (deviceId, jid, change) => request('PUT', group(deviceId, jid), change)
+export const changeParticipants = async (deviceId, jid, action, participants) =>
+  (await request('POST', `${group(deviceId, jid)}/participants`, { action, participants })).results
+export const groupInvite = (deviceId, jid) => request('GET', `${group(deviceId, jid)}/invite`)
+export const revokeGroupInvite = (deviceId, jid) => request('POST', `${group(deviceId, jid)}/invite/revoke`)
+export const joinGroup = (deviceId, link) => request('POST', `${session(deviceId)}/groups/join`, { link })
+export const leaveGroup = (deviceId, jid) => request('POST', `${group(deviceId, jid)}/leave`)

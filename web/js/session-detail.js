@@ -107,6 +107,7 @@ export class SessionDetail {
     this.link.update(session)
     field(root, 'chatsLink').setAttribute('href', `#/sessions/${encodeURIComponent(session.deviceId)}/chats`)
     field(root, 'peopleLink').setAttribute('href', `#/sessions/${encodeURIComponent(session.deviceId)}/people`)
+    field(root, 'groupsLink').setAttribute('href', `#/sessions/${encodeURIComponent(session.deviceId)}/groups`)
   }
 
   #button(action) {
