@@ -198,6 +198,19 @@ describe('dashboard in a real browser against the real server and the protocol s
     assert.equal((await admin.get('/api/sessions/shop')).body.session.sendRatePerMinute, null)
   })
 
+  it('turns automatic call rejection on with a text, and off again', async () => {
+    await detail().getByLabel('Reject every call').check()
+    await detail().getByLabel('Text to the caller (optional)').fill('Please write instead')
+    await detail().getByRole('button', { name: 'Save calls' }).click()
+    await toast('Calls will be rejected.').waitFor()
+    const on = (await admin.get('/api/sessions/shop')).body.session
+    assert.deepEqual([on.rejectCalls, on.rejectCallMessage], [true, 'Please write instead'])
+    await detail().getByLabel('Reject every call').uncheck()
+    await detail().getByRole('button', { name: 'Save calls' }).click()
+    await toast('Calls will ring.').waitFor()
+    assert.equal((await admin.get('/api/sessions/shop')).body.session.rejectCalls, false)
+  })
+
   it('says why a send fails when the session is not connected', async () => {
     await detail().getByRole('button', { name: 'Stop', exact: true }).click()
     await card('shop').locator('.badge', { hasText: 'Disconnected' }).waitFor()

@@ -103,9 +103,8 @@ export const requestPairingCode = async (deviceId, phoneNumber) =>
 /** Generates a key, or sets the given one; returns the key (the only time it is readable). */
 export const setApiKey = async (deviceId, apiKey) =>
   (await request('PUT', `${session(deviceId)}/api-key`, apiKey === undefined ? {} : { apiKey })).apiKey
-/** @param {number | null} sendRatePerMinute null returns to the server default */
-export const setSendRate = async (deviceId, sendRatePerMinute) =>
-  (await request('PUT', `${session(deviceId)}/settings`, { sendRatePerMinute })).session
+/** Any of sendRatePerMinute (null: the server default), rejectCalls, rejectCallMessage; answers the session. */
+export const updateSettings = async (deviceId, settings) => (await request('PUT', `${session(deviceId)}/settings`, settings)).session
 export const sendText = (deviceId, number, message) => request('POST', '/api/messages/send', { deviceId, number, message })
 
 const chat = (deviceId, jid) => `${session(deviceId)}/chats/${encodeURIComponent(jid)}`

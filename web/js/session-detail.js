@@ -89,6 +89,11 @@ export class SessionDetail {
     const pace = /** @type {HTMLInputElement} */ (root.querySelector('[data-form="pace"]').elements.namedItem('sendRatePerMinute'))
     // Never overwrite what someone is typing.
     if (document.activeElement !== pace) pace.value = session.sendRatePerMinute === null ? '' : String(session.sendRatePerMinute)
+    const calls = /** @type {HTMLFormElement} */ (root.querySelector('[data-form="calls"]'))
+    if (!calls.contains(document.activeElement)) {
+      calls.elements.namedItem('rejectCalls').checked = session.rejectCalls
+      calls.elements.namedItem('rejectCallMessage').value = session.rejectCallMessage ?? ''
+    }
 
     const state = session.connectionState
     this.#button('start').disabled = BUSY_STATES.has(state)
@@ -129,6 +134,7 @@ export class SessionDetail {
     this.#button('hide-key').addEventListener('click', () => this.#hideKey())
     root.querySelector('[data-form="send"]').addEventListener('submit', (event) => this.#send(event))
     root.querySelector('[data-form="pace"]').addEventListener('submit', (event) => this.#savePace(event))
+    root.querySelector('[data-form="calls"]').addEventListener('submit', (event) => this.#saveCalls(event))
     for (const button of root.querySelectorAll('[data-copy-snippet]')) {
       button.addEventListener('click', () => copyText(this.snippets[button.dataset.copySnippet], 'snippet'))
     }
@@ -200,8 +206,24 @@ export class SessionDetail {
       return
     }
     try {
-      this.store.upsert(await api.setSendRate(this.deviceId, rate))
+      this.store.upsert(await api.updateSettings(this.deviceId, { sendRatePerMinute: rate }))
       toast(rate === null ? 'Pace reset to the server default.' : `Pace set to ${rate} messages per minute.`)
+    } catch (failure) {
+      error.textContent = failure.message
+    }
+  }
+
+  /** Saves whether calls are rejected and what the caller is told. */
+  async #saveCalls(event) {
+    event.preventDefault()
+    const form = /** @type {HTMLFormElement} */ (event.currentTarget)
+    const error = field(this.root, 'callsError')
+    error.textContent = ''
+    const rejectCalls = form.elements.namedItem('rejectCalls').checked
+    const rejectCallMessage = form.elements.namedItem('rejectCallMessage').value.trim() || null
+    try {
+      this.store.upsert(await api.updateSettings(this.deviceId, { rejectCalls, rejectCallMessage }))
+      toast(rejectCalls ? 'Calls will be rejected.' : 'Calls will ring.')
     } catch (failure) {
       error.textContent = failure.message
     }
