@@ -1,6 +1,7 @@
 import type { BareResult } from './bare-baileys.js'
 import type { ClusterResult } from './cluster.js'
 import { clusterSection } from './cluster-report.js'
+import { GROUP_SENDS_IN_FLIGHT, type GroupSendResult } from './groups.js'
 import type { InboundResult } from './inbound.js'
 import { fixed, goalsSection, heading, kb, mb, table, writeReportFiles, yesNo } from './markdown.js'
 import type { MemorySample } from './memory.js'
@@ -38,6 +39,8 @@ export interface Report {
   /** `send`: of the bare send runs paired with the server's (`SendRun.bare`), the one with the median CPU per message. */
   bare: { send: BareResult; pair: BareResult }
   inbound: InboundResult
+  /** Sends to groups of growing size through one session. */
+  groups: GroupSendResult[]
   soak: SoakResult | null
   /** Several nodes on PostgreSQL (--cluster), or null. */
   cluster: ClusterResult | null
@@ -115,6 +118,10 @@ export function renderMarkdown(report: Report): string {
     `## Inbound to a webhook\n\n${table(
       ['Messages', 'Sessions', 'Seconds', 'Msg/s', 'Server CPU ms/msg', 'Server cores', 'Sim cores'],
       [[String(report.inbound.messages), String(report.inbound.sessions), fixed(report.inbound.elapsedS, 2), fixed(report.inbound.perSecond, 0), fixed(report.inbound.serverCpuMsPerMessage, 2), fixed(report.inbound.serverUtilization, 2), fixed(report.inbound.simUtilization, 2)]],
+    )}`,
+    `## Sends to groups\n\nOne session owns a group of each size (the other members are contacts); the first send reads the group's metadata and gives every member's device the sender key, then the measured sends (synchronous, ${GROUP_SENDS_IN_FLIGHT} in flight) reuse both. Metadata queries counts the simulator's answers for the group over all its sends.\n\n${table(
+      ['Members', 'First send ms', 'Sends', 'Server CPU ms/msg', 'Metadata queries', 'Decrypted by the members'],
+      (report.groups ?? []).map((g) => [String(g.members), fixed(g.firstSendMs, 0), String(g.messages), fixed(g.serverCpuMsPerMessage, 2), String(g.metadataQueries), g.verified ? String(g.verified) : 'not checked (ackOnly)']),
     )}`,
     report.soak
       ? `## Soak\n\n${table(

@@ -9,6 +9,7 @@ import { runBare } from './bare.js'
 import { measureCluster, type ClusterResult } from './cluster.js'
 import { renderClusterReport, writeClusterReport, type ClusterReport } from './cluster-report.js'
 import { clusterGoals, evaluateGoals, goalConnections } from './goals.js'
+import { measureGroupSends } from './groups.js'
 import { measureInbound } from './inbound.js'
 import { fixed } from './markdown.js'
 import { settledMemory } from './memory.js'
@@ -172,6 +173,10 @@ const bare = {
 log(`inbound: ${options.inboundMessages} texts to webhooks`)
 const inbound = await measureInbound(api, sim, server.pid, sessions.slice(0, INBOUND_SESSIONS), options.inboundMessages)
 
+log(`group sends: ${options.groupMessages} to each of groups of ${options.groupSizes.join(', ')} members`)
+const groups = await measureGroupSends(api, sim, server.pid, sessions[0]!, options.groupSizes, options.groupMessages)
+for (const g of groups) log(`  ${g.members} members: first send ${fixed(g.firstSendMs, 0)} ms, ${fixed(g.serverCpuMsPerMessage, 2)} ms CPU/msg, ${g.metadataQueries} metadata queries`)
+
 let soakResult: Report['soak'] = null
 if (options.soakMinutes > 0) {
   log(`soak: ${options.soakMinutes} min at ${options.soakRate} msg/s`)
@@ -201,6 +206,7 @@ const partial: Omit<Report, 'goals'> = {
   send,
   bare,
   inbound,
+  groups,
   soak: soakResult,
   cluster,
 }

@@ -6,8 +6,9 @@ import { startControlServer } from '../sim/control-http.js'
 import { startSimulator } from '../sim/index.js'
 
 /**
- * The protocol simulator as its own process, like sim/cli.ts, plus two bench routes: how many
- * messages the simulator received, and the connection log from an offset on. The control API's
+ * The protocol simulator as its own process, like sim/cli.ts, plus bench routes: how many
+ * messages the simulator received, the connection log from an offset on, and how often a group's
+ * metadata was asked for. The control API's
  * GET /received and GET /connections return everything so far, too heavy to poll.
  */
 const { values } = parseArgs({ options: { 'ack-only': { type: 'boolean', default: false } } })
@@ -25,6 +26,7 @@ const json = (res: ServerResponse, body: unknown): void => void res.writeHead(20
 const benchRoutes = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://bench')
   if (url.pathname === '/received-count') return json(res, { count: received, lastAt: lastReceivedAt })
+  if (url.pathname === '/group-queries') return json(res, { queries: sim.groupMetadataQueries(url.searchParams.get('jid') ?? '') })
   if (url.pathname === '/connection-log') return json(res, sim.connectionLog().slice(Number(url.searchParams.get('from') ?? 0)))
   res.writeHead(404).end()
 })

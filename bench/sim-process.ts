@@ -65,6 +65,17 @@ export class SimProcess {
     await this.post('/inbound', { to, from, text })
   }
 
+  /** A group owned by `owner` (a paired account) with these members; answers its JID. */
+  async createGroup(subject: string, owner: string, participants: string[]): Promise<string> {
+    return (await this.post<{ jid: string }>('/groups', { subject, owner, participants })).jid
+  }
+
+  /** How many times clients asked for the group's metadata. */
+  async groupMetadataQueries(jid: string): Promise<number> {
+    const response = await fetch(`${this.info.countUrl.replace('/received-count', '/group-queries')}?jid=${encodeURIComponent(jid)}`)
+    return ((await response.json()) as { queries: number }).queries
+  }
+
   /** Messages the simulator received (decrypted) so far; always 0 in ackOnly mode. */
   async receivedCount(): Promise<{ count: number; lastAt: number }> {
     const response = await fetch(this.info.countUrl)

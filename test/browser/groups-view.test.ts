@@ -78,7 +78,7 @@ describe('groups view in a real browser: members, settings, invites', async () =
     await page.getByRole('dialog', { name: 'Revoke the invite link?' }).getByRole('button', { name: 'Revoke link' }).click()
     await waitFor(() => sim.groupOf(group)!.inviteCode !== before, { what: 'the link revoked' })
     await page.locator('.invite-link', { hasText: sim.groupOf(group)!.inviteCode }).waitFor()
-    await page.evaluate(() => window.scrollTo(0, 0))
+    await page.evaluate('window.scrollTo(0, 0)')
     await screenshot(page, 'groups')
   })
 

@@ -85,7 +85,7 @@ describe('cluster: nodes sharing one PostgreSQL database, against the protocol s
     noSessionEverHadTwoSockets()
   })
 
-  it('answers on any node: state, a synchronous send, QR and pairing of a new session, and live events', async () => {
+  it('answers on any node: state, a synchronous send, chats, people, groups, QR and pairing of a new session, and live events', async () => {
     const view = await cluster()
     const owner = view.find((node) => node.sessions.includes('s00'))!.nodeId
     const [other, third] = liveNodes().filter((id) => id !== owner) as [string, string]
@@ -113,6 +113,14 @@ describe('cluster: nodes sharing one PostgreSQL database, against the protocol s
     assert.deepEqual([contact.status, contact.body.exists, contact.body.phoneNumber], [200, true, CONTACT], JSON.stringify(contact.body))
     const profile = await api(other).get('/api/sessions/s00/profile')
     assert.equal(profile.body.phoneNumber, phoneOf(0), JSON.stringify(profile.body))
+    const group = await api(third).post('/api/sessions/s00/groups', { subject: 'Cluster group', participants: [CONTACT] })
+    assert.equal(group.status, 200, JSON.stringify(group.body))
+    const groupJid = group.body.group.jid as string
+    assert.equal(sim.groupOf(groupJid)?.owner, phoneOf(0))
+    const read = await api(other).get(`/api/sessions/s00/groups/${groupJid}`)
+    assert.deepEqual([read.status, read.body.group?.subject], [200, 'Cluster group'], JSON.stringify(read.body))
+    await waitFor(() => receiver.accepted.some((r) => r.event.type === 'group.joined' && r.event.data.group.jid === groupJid),
+      { what: 'group.joined delivered once the owner heard of the new group' })
 
     const created = await api(other).post('/api/sessions', { deviceId: 'fresh' })
     assert.equal(created.status, 201)
