@@ -1,7 +1,7 @@
 import type { BareResult } from './bare-baileys.js'
 import type { ClusterResult } from './cluster.js'
 import { clusterSection } from './cluster-report.js'
-import { GROUP_SENDS_IN_FLIGHT, type GroupSendResult } from './groups.js'
+import type { GroupSendResult } from './groups.js'
 import type { InboundResult } from './inbound.js'
 import { fixed, goalsSection, heading, kb, mb, table, writeReportFiles, yesNo } from './markdown.js'
 import type { MemorySample } from './memory.js'
@@ -119,7 +119,7 @@ export function renderMarkdown(report: Report): string {
       ['Messages', 'Sessions', 'Seconds', 'Msg/s', 'Server CPU ms/msg', 'Server cores', 'Sim cores'],
       [[String(report.inbound.messages), String(report.inbound.sessions), fixed(report.inbound.elapsedS, 2), fixed(report.inbound.perSecond, 0), fixed(report.inbound.serverCpuMsPerMessage, 2), fixed(report.inbound.serverUtilization, 2), fixed(report.inbound.simUtilization, 2)]],
     )}`,
-    `## Sends to groups\n\nOne session owns a group of each size (the other members are contacts); the first send reads the group's metadata and gives every member's device the sender key, then the measured sends (synchronous, ${GROUP_SENDS_IN_FLIGHT} in flight) reuse both. Metadata queries counts the simulator's answers for the group over all its sends.\n\n${table(
+    `## Sends to groups\n\nOne session owns a group of each size (the other members are contacts); the first send reads the group's metadata and gives every member's device the sender key, then the measured sends (synchronous, one at a time, each once every member's phone decrypted it) reuse both. Server CPU counts while each request was in flight (to WhatsApp's ack), not while the simulator's phones decrypted and the server idled. Metadata queries counts the simulator's answers for the group over all its sends.\n\n${table(
       ['Members', 'First send ms', 'Sends', 'Server CPU ms/msg', 'Metadata queries', 'Decrypted by the members'],
       (report.groups ?? []).map((g) => [String(g.members), fixed(g.firstSendMs, 0), String(g.messages), fixed(g.serverCpuMsPerMessage, 2), String(g.metadataQueries), g.verified ? String(g.verified) : 'not checked (ackOnly)']),
     )}`,
