@@ -27,6 +27,7 @@ export function withMentions(content: OutgoingContent, inputs: string[]): { cont
   }))]
   const text = content.type === 'text' ? content.text : (content.caption ?? '')
   const missing = mentions.map((jid) => `@${jid.split('@')[0]}`).filter((tag) => !new RegExp(`${tag}(?!\\d)`).test(text))
+  if (missing.length === 0) return { content, mentions }
   const completed = [text, ...missing].filter((part) => part.length > 0).join(' ')
   return {
     content: content.type === 'text' ? { ...content, text: completed } : { ...content, caption: completed },

@@ -104,7 +104,7 @@ function isSamePerson(p: BaileysParticipant, m: GroupMember): boolean {
  * undefined when the entry should be read again instead. A disappearing-messages change comes as a
  * message any member can forge, and its timer goes on every send: it is re-read, never trusted.
  */
-function patch(meta: GroupMetadata, event: GroupEvent): GroupMetadata | undefined {
+export function patchedMetadata(meta: GroupMetadata, event: GroupEvent): GroupMetadata | undefined {
   if (event.kind === 'updated' && event.changes.ephemeralSeconds !== undefined) return undefined
   if (event.kind === 'updated') {
     const { changes } = event
@@ -175,7 +175,7 @@ export function forwardGroupEvents(socket: WASocket, cache: GroupMetadataCache, 
         : { ...event, by }
       const cached = cache.get(jid)
       const left = resolved.kind === 'participants' && (resolved.action === 'remove' || resolved.action === 'leave') && resolved.participants.some(isMe)
-      const patched = cached && resolved.kind !== 'joined' && !left ? patch(cached, resolved) : undefined
+      const patched = cached && resolved.kind !== 'joined' && !left ? patchedMetadata(cached, resolved) : undefined
       if (patched) cache.set(jid, patched)
       else if (cached && resolved.kind !== 'joined') cache.delete(jid)
       onEvent(resolved)
