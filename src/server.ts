@@ -21,6 +21,7 @@ import { forwardSource } from './messaging/forward-source.js'
 import { ContactDirectory } from './people/contact-directory.js'
 import { ProfileService } from './people/profile-service.js'
 import { CallService } from './calls/call-service.js'
+import { recordGroupNames } from './groups/group-names.js'
 import { GroupService } from './groups/group-service.js'
 import { Directory } from './messaging/directory.js'
 import { buildLinkPreview } from './messaging/link-preview.js'
@@ -145,6 +146,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     startInboundRecorder(bus, inbound, stores.messages, logger.child({ module: 'inbox' })),
     startHistoryRecorder(bus, { inbound, chats: store.chats, contacts: store.contacts }, logger.child({ module: 'history' })),
     chatLedger.listen(logger.child({ module: 'chats' })),
+    recordGroupNames(bus, store.chats, logger.child({ module: 'groups' })),
     startEventFeed({ bus, registry, deliveries, dispatcher, live: liveOutlet, logger: logger.child({ module: 'events' }) }),
     bus.subscribe('session.deleted', ({ deviceId }) => registry.forgetSession(deviceId)),
   ]

@@ -150,6 +150,8 @@ describe('groups against the protocol simulator: created, run, heard', async () 
     assert.equal(renamed.by.jid, pn(ANA))
     const meta = (await client.get(`/api/sessions/desk/groups/${group}`)).body.group
     assert.equal(meta.subject, 'Renamed by Ana')
+    await waitFor(async () => ((await client.get('/api/sessions/desk/chats')).body.chats as Array<{ jid: string; name: string }>)
+      .some((chat) => chat.jid === group && chat.name === 'Renamed by Ana'), { what: 'the chat list named after the new subject' })
     assert.equal(meta.participants.find((p: { phoneNumber: string }) => p.phoneNumber === ANA).admin, 'admin')
   })
 
