@@ -35,6 +35,7 @@ import { mediaHostDispatcher } from './media-host-override.js'
 import { baileysPeople } from './people.js'
 import { memoizeCurveVerify } from './curve-verify-memo.js'
 import { installFastX25519 } from './fast-x25519.js'
+import { installGroupCipherFix } from './group-cipher-fix.js'
 import { newMessageId } from './message-ids.js'
 import { slimRetryManager } from './retry-manager-memory.js'
 import { TurnBudget } from './turn-budget.js'
@@ -116,6 +117,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
   const wipes = new Map<string, number>()
   memoizeCurveVerify()
   installFastX25519()
+  installGroupCipherFix()
   if (options.rootKey) {
     // Baileys reads this exported object during each handshake; replacing the key trusts the test root.
     WA_CERT_DETAILS.PUBLIC_KEY = options.rootKey as Buffer<ArrayBuffer>
