@@ -7,8 +7,8 @@ import { startSimulator } from '../sim/index.js'
 
 /**
  * The protocol simulator as its own process, like sim/cli.ts, plus bench routes: how many
- * messages the simulator received, the connection log from an offset on, and how often a group's
- * metadata was asked for. The control API's
+ * messages the simulator received, the connection log from an offset on, and for a group how often
+ * its metadata was asked for and how many member phones decrypted its messages. The control API's
  * GET /received and GET /connections return everything so far, too heavy to poll.
  */
 const { values } = parseArgs({ options: { 'ack-only': { type: 'boolean', default: false } } })
@@ -18,15 +18,21 @@ const control = await startControlServer(sim, { host: '127.0.0.1' })
 
 let received = 0
 let lastReceivedAt = 0
-sim.onReceived(() => {
+/** group JID -> how many member phones decrypted its messages, summed over the messages */
+const groupDecryptions = new Map<string, number>()
+sim.onReceived((message) => {
   received++
   lastReceivedAt = Date.now()
+  if (message.group) groupDecryptions.set(message.group, (groupDecryptions.get(message.group) ?? 0) + (message.decryptedBy?.length ?? 0))
 })
 const json = (res: ServerResponse, body: unknown): void => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
 const benchRoutes = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://bench')
   if (url.pathname === '/received-count') return json(res, { count: received, lastAt: lastReceivedAt })
-  if (url.pathname === '/group-queries') return json(res, { queries: sim.groupMetadataQueries(url.searchParams.get('jid') ?? '') })
+  if (url.pathname === '/group-queries') {
+    const jid = url.searchParams.get('jid') ?? ''
+    return json(res, { queries: sim.groupMetadataQueries(jid), decryptions: groupDecryptions.get(jid) ?? 0 })
+  }
   if (url.pathname === '/connection-log') return json(res, sim.connectionLog().slice(Number(url.searchParams.get('from') ?? 0)))
   res.writeHead(404).end()
 })

@@ -70,10 +70,10 @@ export class SimProcess {
     return (await this.post<{ jid: string }>('/groups', { subject, owner, participants })).jid
   }
 
-  /** How many times clients asked for the group's metadata. */
-  async groupMetadataQueries(jid: string): Promise<number> {
+  /** How many times clients asked for the group's metadata, and how many member phones decrypted its messages (summed). */
+  async groupStats(jid: string): Promise<{ queries: number; decryptions: number }> {
     const response = await fetch(`${this.info.countUrl.replace('/received-count', '/group-queries')}?jid=${encodeURIComponent(jid)}`)
-    return ((await response.json()) as { queries: number }).queries
+    return (await response.json()) as { queries: number; decryptions: number }
   }
 
   /** Messages the simulator received (decrypted) so far; always 0 in ackOnly mode. */

@@ -51,7 +51,9 @@ export class GroupsView {
   show(jid) {
     this.jid = jid
     this.#markSelected()
-    field(this.root, 'group').hidden = !jid
+    // Nothing of the group shown before stays on screen (or in reach of its buttons) while this one loads.
+    this.#group = null
+    field(this.root, 'group').hidden = true
     if (jid) void this.#loadGroup(jid)
   }
 
@@ -94,16 +96,18 @@ export class GroupsView {
     }
   }
 
+  /** Shows the group once read; a group that cannot be read stays hidden, with why above the list. */
   async #loadGroup(jid) {
-    const error = field(this.root, 'groupError')
+    const error = field(this.root, 'listError')
     try {
       const group = await api.getGroup(this.deviceId, jid)
       if (this.jid !== jid) return
       this.#group = group
       setText(error, '')
       this.#render(group)
+      field(this.root, 'group').hidden = false
     } catch (failure) {
-      setText(error, `Could not load the group: ${failure.message}`)
+      if (this.jid === jid) setText(error, `Could not load the group: ${failure.message}`)
     }
   }
 
@@ -146,10 +150,12 @@ export class GroupsView {
   /** Applies a member change and shows WhatsApp's answer for each person. */
   async #changeMembers(action, participants) {
     const results = field(this.root, 'memberResults')
+    const jid = this.#group?.jid
+    if (!jid) return
     try {
-      const answers = await api.changeParticipants(this.deviceId, this.jid, action, participants)
+      const answers = await api.changeParticipants(this.deviceId, jid, action, participants)
       results.replaceChildren(...answers.map((answer) => textElement('li', `${answer.participant}: ${answer.message}`, answer.status === 'ok' || answer.status === 'invite_sent' ? 'form-ok' : 'form-error')))
-      await this.#loadGroup(this.jid)
+      await this.#loadGroup(jid)
     } catch (failure) {
       results.replaceChildren(textElement('li', failure.message, 'form-error'))
     }
@@ -233,19 +239,21 @@ export class GroupsView {
     if (Object.keys(change).length === 0) return toast('Nothing changed.')
     if (change.subject === '') return setText(error, 'The group needs a name.')
     try {
-      await api.updateGroup(this.deviceId, this.jid, change)
+      await api.updateGroup(this.deviceId, current.jid, change)
       setText(error, '')
       toast('Group settings saved.')
-      await Promise.all([this.#loadGroup(this.jid), this.#loadList()])
+      await Promise.all([this.#loadGroup(current.jid), this.#loadList()])
     } catch (failure) {
       setText(error, failure.message)
     }
   }
 
   async #invite(revoke) {
+    const jid = this.#group?.jid
+    if (!jid) return
     if (revoke && !(await confirmAction({ title: 'Revoke the invite link?', message: 'The current link stops working; a new one replaces it.', confirmLabel: 'Revoke link' }))) return
     try {
-      const { link } = revoke ? await api.revokeGroupInvite(this.deviceId, this.jid) : await api.groupInvite(this.deviceId, this.jid)
+      const { link } = revoke ? await api.revokeGroupInvite(this.deviceId, jid) : await api.groupInvite(this.deviceId, jid)
       setText(field(this.root, 'invite'), link)
       field(this.root, 'revoke').hidden = false
       if (revoke) toast('Invite link revoked; the new one is shown.')
@@ -256,10 +264,12 @@ export class GroupsView {
   }
 
   async #leave() {
-    const name = this.#group?.subject ?? this.jid
+    const group = this.#group
+    if (!group) return
+    const name = group.subject || group.jid
     if (!(await confirmAction({ title: `Leave \u201c${name}\u201d?`, message: 'The account stops receiving its messages; an admin must add it back.', confirmLabel: 'Leave group' }))) return
     try {
-      await api.leaveGroup(this.deviceId, this.jid)
+      await api.leaveGroup(this.deviceId, group.jid)
       toast(`Left \u201c${name}\u201d.`)
       location.hash = `#/sessions/${encodeURIComponent(this.deviceId)}/groups`
       await this.#loadList()
