@@ -184,10 +184,18 @@ describe('cluster: nodes sharing one PostgreSQL database, against the protocol s
     // Before its leases run out, the others stop believing what the dead node published: a node is
     // silent a heartbeat before its lease ends (15 s), and a survivor sees it on its next heartbeat
     // (3 s); the rest is room for a loaded machine.
+    // A session counts once it is shown down, or already being (or been) taken over by a live node:
+    // takeovers may start on the very heartbeat that noticed the death, before a poll sees the rest.
+    const seenDown = new Set<string>()
     await waitFor(async () => {
-      const current = await states(survivor)
-      return victim.sessions.every((deviceId) => current.get(deviceId) === 'reconnecting')
-    }, { timeoutMs: 25_000, intervalMs: 250, what: 'the dead node\'s sessions shown as reconnecting' })
+      const [current, view] = await Promise.all([states(survivor), cluster(survivor)])
+      for (const deviceId of victim.sessions) {
+        const state = current.get(deviceId)
+        const takenOver = view.some((node) => node.alive && node.nodeId !== victim.nodeId && node.sessions.includes(deviceId))
+        if (state === 'reconnecting' || (takenOver && state !== undefined)) seenDown.add(deviceId)
+      }
+      return seenDown.size === victim.sessions.length
+    }, { timeoutMs: 25_000, intervalMs: 250, what: 'the dead node\'s sessions shown as reconnecting or taken over' })
 
     await waitFor(async () => {
       const view = await cluster(survivor)
