@@ -1,6 +1,6 @@
 import { DomainError, type DomainErrorKind, invalidInput } from '../errors.js'
 import type { MediaInput, MediaResolver } from '../messaging/media-resolver.js'
-import { parseRecipient } from '../messaging/recipient.js'
+import { parseGroupJid, parsePerson } from '../messaging/recipient.js'
 import { checkImage } from '../people/profile-service.js'
 import type { GroupChanges, GroupInfo, GroupSummary, Groups, JoinRequest, ParticipantAction, ParticipantOutcome } from '../sessions/groups-port.js'
 import type { SessionManager } from '../sessions/session-manager.js'
@@ -59,23 +59,11 @@ async function askGroup<T>(query: Promise<T>): Promise<T> {
   }
 }
 
-/** A person to add, remove, promote or demote: a phone number or a user JID (never a group). */
-export function parseParticipant(input: string): string {
-  const jid = parseRecipient(input)
-  if (jid.endsWith('@g.us')) throw invalidInput(`${input} is a group, not a person`)
-  return jid
-}
-
 function parseParticipants(inputs: string[]): Array<{ participant: string; jid: string }> {
   if (inputs.length === 0 || inputs.length > MAX_PARTICIPANTS_PER_CALL) throw invalidInput(`participants must list 1 to ${MAX_PARTICIPANTS_PER_CALL} numbers or JIDs`)
-  const parsed = inputs.map((participant) => ({ participant, jid: parseParticipant(participant) }))
+  const parsed = inputs.map((participant) => ({ participant, jid: parsePerson(participant, `${participant} is a group, not a person`) }))
   if (new Set(parsed.map((p) => p.jid)).size !== parsed.length) throw invalidInput('participants must not list the same person twice')
   return parsed
-}
-
-export function parseGroupJid(input: string): string {
-  if (!/^\d{5,25}(?:-\d{5,15})?@g\.us$/.test(input)) throw invalidInput('group must be a group JID such as 120363012345678901@g.us')
-  return input
 }
 
 /** The code of an invite, given as the code itself or a chat.whatsapp.com link. */

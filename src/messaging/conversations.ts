@@ -5,7 +5,7 @@ import type { SessionManager } from '../sessions/session-manager.js'
 import type { AccountPresence, ChatPresence, Conversations, ReadTarget } from '../sessions/whatsapp-port.js'
 import type { ContactRepository, InboundMessageRepository, InboundRecord } from '../store/ports.js'
 import type { InboundMessage } from './inbound-message.js'
-import { parseRecipient } from './recipient.js'
+import { parsePerson, parseRecipient } from './recipient.js'
 
 /** The most messages one read request marks (a chat's whole backlog in one call would be one huge stanza). */
 export const MAX_READ_PER_REQUEST = 1000
@@ -48,8 +48,7 @@ export class ConversationService {
 
   /** Returns the JID subscribed to. The subscription is kept and renewed after every reconnect. */
   async subscribePresence(deviceId: string, contactInput: string): Promise<string> {
-    const jid = parseRecipient(contactInput)
-    if (jid.endsWith('@g.us')) throw new DomainError('invalid_input', 'Presence is followed per person: contact must be a phone number or a user JID, not a group')
+    const jid = parsePerson(contactInput, 'Presence is followed per person: contact must be a phone number or a user JID, not a group')
     await this.conversationsOf(deviceId).subscribePresence(jid)
     await this.contacts.followPresence(deviceId, jid)
     return jid

@@ -1,6 +1,6 @@
 import { invalidInput } from '../errors.js'
 import type { OutgoingContent } from './outgoing-content.js'
-import { parseRecipient } from './recipient.js'
+import { parsePerson } from './recipient.js'
 
 /** Most people one message can @mention by name (WhatsApp's apps cap a group at 1,024 members). */
 export const MAX_MENTIONS = 1024
@@ -20,11 +20,7 @@ function isMentionable(content: OutgoingContent): content is Mentionable {
 export function withMentions(content: OutgoingContent, inputs: string[]): { content: OutgoingContent; mentions: string[] } {
   if (!isMentionable(content)) throw invalidInput('mentions and mentionAll go with a text message or a captioned image, video or document')
   if (inputs.length > MAX_MENTIONS) throw invalidInput(`mentions may list at most ${MAX_MENTIONS} people`)
-  const mentions = [...new Set(inputs.map((input) => {
-    const jid = parseRecipient(input)
-    if (jid.endsWith('@g.us')) throw invalidInput(`${input} is a group; mentions name people`)
-    return jid
-  }))]
+  const mentions = [...new Set(inputs.map((input) => parsePerson(input, `${input} is a group; mentions name people`)))]
   const text = content.type === 'text' ? content.text : (content.caption ?? '')
   const missing = mentions.map((jid) => `@${jid.split('@')[0]}`).filter((tag) => !new RegExp(`${tag}(?!\\d)`).test(text))
   if (missing.length === 0) return { content, mentions }

@@ -30,3 +30,16 @@ export function parseRecipient(input: string): string {
   }
   return `${digits}@s.whatsapp.net`
 }
+
+/** A person: a phone number or a user JID. A group is refused in the caller's own words. */
+export function parsePerson(input: string, groupRefusal: string): string {
+  const jid = parseRecipient(input)
+  if (GROUP_JID.test(jid)) throw invalidInput(groupRefusal)
+  return jid
+}
+
+/** A group's JID as given, or a clear invalid-input error. */
+export function parseGroupJid(input: string): string {
+  if (!GROUP_JID.test(input)) throw invalidInput('group must be a group JID such as 120363012345678901@g.us')
+  return input
+}

@@ -1,5 +1,5 @@
 import { askingWhatsApp, DomainError, invalidInput } from '../errors.js'
-import { parseRecipient } from '../messaging/recipient.js'
+import { parsePerson, parseRecipient } from '../messaging/recipient.js'
 import type { SessionManager } from '../sessions/session-manager.js'
 import type { People } from '../sessions/people-port.js'
 import type { ContactRecord, ContactRepository } from '../store/ports.js'
@@ -27,12 +27,7 @@ export interface BlockedPerson {
 
 const phoneOf = (jid: string | null): string | null => (jid?.endsWith('@s.whatsapp.net') ? jid.slice(0, jid.indexOf('@')) : null)
 
-/** A person's phone number or user JID (not a group). */
-function parsePerson(input: string): string {
-  const jid = parseRecipient(input)
-  if (jid.endsWith('@g.us')) throw invalidInput('contact must be a person (a phone number, or a JID ending in @s.whatsapp.net or @lid), not a group')
-  return jid
-}
+const NOT_A_GROUP = 'contact must be a person (a phone number, or a JID ending in @s.whatsapp.net or @lid), not a group'
 
 /**
  * Who the session's contacts are: stored names (history sync) joined with what WhatsApp says now
@@ -51,7 +46,7 @@ export class ContactDirectory {
   }
 
   async details(deviceId: string, input: string): Promise<ContactDetails> {
-    const jid = parsePerson(input)
+    const jid = parsePerson(input, NOT_A_GROUP)
     const people = this.people(deviceId)
     const found = await people.lookup(jid)
     const primary = found.phoneJid ?? jid
@@ -99,7 +94,7 @@ export class ContactDirectory {
 
   /** Blocks or unblocks; returns the JID acted on. */
   async setBlocked(deviceId: string, input: string, blocked: boolean): Promise<string> {
-    const jid = parsePerson(input)
+    const jid = parsePerson(input, NOT_A_GROUP)
     const people = this.people(deviceId)
     await (blocked ? people.block(jid) : people.unblock(jid))
     return jid
