@@ -54,8 +54,8 @@ export interface ParticipantOutcome {
   addRequest: { code: string; expiresAt: number } | null
 }
 
-/** Settings a group admin changes (any of them). */
-export interface GroupChanges {
+/** A group's name, description and settings, any of them, as changed or reported changed. */
+export interface GroupSettings {
   subject?: string
   /** null removes it. */
   description?: string | null
@@ -63,6 +63,10 @@ export interface GroupChanges {
   locked?: boolean
   ephemeralSeconds?: number
   joinApproval?: boolean
+}
+
+/** What a group admin changes: settings and the picture. */
+export interface GroupChanges extends GroupSettings {
   /** A JPEG; null removes the picture. */
   picture?: Buffer | null
 }
@@ -89,15 +93,7 @@ export type GroupEvent =
   | {
       kind: 'updated'
       jid: string
-      changes: {
-        subject?: string
-        description?: string | null
-        announceOnly?: boolean
-        locked?: boolean
-        ephemeralSeconds?: number
-        joinApproval?: boolean
-        picture?: 'set' | 'removed'
-      }
+      changes: GroupSettings & { picture?: 'set' | 'removed' }
       by: GroupMember | null
     }
   | { kind: 'participants'; jid: string; action: ParticipantAction | 'leave'; participants: GroupMember[]; by: GroupMember | null }
