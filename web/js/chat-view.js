@@ -5,7 +5,7 @@
  */
 import * as api from './api.js'
 import { chatItem, chatTitle, messageItem, tick } from './chat-render.js'
-import { debounce, field, fromTemplate, setText } from './dom.js'
+import { debounce, field, focusHeading, mountSessionView, setText } from './dom.js'
 
 export class ChatView {
   #unsubscribe = []
@@ -22,12 +22,8 @@ export class ChatView {
    */
   constructor(container, eventLog, deviceId) {
     this.deviceId = deviceId
-    this.root = fromTemplate('tpl-chat-view')
-    container.append(this.root)
-    const session = `#/sessions/${encodeURIComponent(deviceId)}`
-    field(this.root, 'back').setAttribute('href', session)
-    field(this.root, 'listLink').setAttribute('href', `${session}/chats`)
-    field(this.root, 'title').textContent = `Chats · ${deviceId}`
+    this.root = mountSessionView(container, 'tpl-chat-view', deviceId, 'Chats')
+    field(this.root, 'listLink').setAttribute('href', `#/sessions/${encodeURIComponent(deviceId)}/chats`)
     this.refreshList = debounce(() => void this.#loadList(), 250)
     this.#wire()
     this.#unsubscribe.push(eventLog.subscribe((event) => event.deviceId === deviceId && this.#onEvent(event)))
@@ -48,9 +44,7 @@ export class ChatView {
   }
 
   focus() {
-    const title = field(this.root, 'title')
-    title.tabIndex = -1
-    title.focus()
+    focusHeading(field(this.root, 'title'))
   }
 
   destroy() {

@@ -5,7 +5,7 @@
  */
 import * as api from './api.js'
 import { confirmAction } from './confirm.js'
-import { field, fromTemplate, setText, textElement } from './dom.js'
+import { field, focusHeading, formOf, mountSessionView, setText, textElement } from './dom.js'
 import { toast } from './notify.js'
 
 const EPHEMERAL = [[0, 'Off'], [86400, '24 hours'], [604800, '7 days'], [7776000, '90 days']]
@@ -23,11 +23,8 @@ export class GroupsView {
   /** @param {HTMLElement} container @param {string} deviceId */
   constructor(container, deviceId) {
     this.deviceId = deviceId
-    this.root = fromTemplate('tpl-groups-view')
-    container.append(this.root)
-    field(this.root, 'back').setAttribute('href', `#/sessions/${encodeURIComponent(deviceId)}`)
-    field(this.root, 'title').textContent = `Groups · ${deviceId}`
-    const ephemeral = this.#form('settings').elements.namedItem('ephemeralSeconds')
+    this.root = mountSessionView(container, 'tpl-groups-view', deviceId, 'Groups')
+    const ephemeral = formOf(this.root, 'settings').elements.namedItem('ephemeralSeconds')
     for (const [seconds, label] of EPHEMERAL) {
       const option = textElement('option', label)
       option.value = String(seconds)
@@ -38,9 +35,7 @@ export class GroupsView {
   }
 
   focus() {
-    const title = field(this.root, 'title')
-    title.tabIndex = -1
-    title.focus()
+    focusHeading(field(this.root, 'title'))
   }
 
   destroy() {
@@ -55,10 +50,6 @@ export class GroupsView {
     this.#group = null
     field(this.root, 'group').hidden = true
     if (jid) void this.#loadGroup(jid)
-  }
-
-  #form(name) {
-    return /** @type {HTMLFormElement} */ (this.root.querySelector(`[data-form="${name}"]`))
   }
 
   #link(jid) {
@@ -114,7 +105,7 @@ export class GroupsView {
   #render(group) {
     field(this.root, 'groupTitle').textContent = group.subject || group.jid
     field(this.root, 'groupFacts').textContent = [group.jid, `${group.size} members`, group.createdAt && `created ${new Date(group.createdAt).toLocaleDateString()}`].filter(Boolean).join(' · ')
-    const form = this.#form('settings')
+    const form = formOf(this.root, 'settings')
     form.elements.namedItem('subject').value = group.subject
     form.elements.namedItem('description').value = group.description ?? ''
     form.elements.namedItem('announceOnly').checked = group.announceOnly
@@ -162,21 +153,21 @@ export class GroupsView {
   }
 
   #wire() {
-    this.#form('create').addEventListener('submit', (event) => {
+    formOf(this.root, 'create').addEventListener('submit', (event) => {
       event.preventDefault()
       void this.#create()
     })
-    this.#form('join').addEventListener('submit', (event) => {
+    formOf(this.root, 'join').addEventListener('submit', (event) => {
       event.preventDefault()
       void this.#join()
     })
-    this.#form('settings').addEventListener('submit', (event) => {
+    formOf(this.root, 'settings').addEventListener('submit', (event) => {
       event.preventDefault()
       void this.#saveSettings()
     })
-    this.#form('add').addEventListener('submit', (event) => {
+    formOf(this.root, 'add').addEventListener('submit', (event) => {
       event.preventDefault()
-      const input = this.#form('add').elements.namedItem('numbers')
+      const input = formOf(this.root, 'add').elements.namedItem('numbers')
       const numbers = numbersIn(input.value)
       if (numbers.length === 0) return setText(field(this.root, 'settingsError'), 'Enter at least one number to add.')
       void this.#changeMembers('add', numbers).then(() => (input.value = ''))
@@ -187,7 +178,7 @@ export class GroupsView {
   }
 
   async #create() {
-    const form = this.#form('create')
+    const form = formOf(this.root, 'create')
     const error = field(this.root, 'createError')
     const subject = form.elements.namedItem('subject').value.trim()
     const participants = numbersIn(form.elements.namedItem('participants').value)
@@ -205,7 +196,7 @@ export class GroupsView {
   }
 
   async #join() {
-    const form = this.#form('join')
+    const form = formOf(this.root, 'join')
     const error = field(this.root, 'joinError')
     const link = form.elements.namedItem('link').value.trim()
     if (!link) return setText(error, 'Paste an invite link or code.')
@@ -223,7 +214,7 @@ export class GroupsView {
 
   /** Sends only what changed. */
   async #saveSettings() {
-    const form = this.#form('settings')
+    const form = formOf(this.root, 'settings')
     const error = field(this.root, 'settingsError')
     const current = this.#group
     if (!current) return

@@ -3,7 +3,7 @@
  * editable, and its contacts, searchable, each with its picture, "about" and a block switch.
  */
 import * as api from './api.js'
-import { debounce, field, fromTemplate, setText, textElement } from './dom.js'
+import { debounce, field, focusHeading, formOf, mountSessionView, setText, textElement } from './dom.js'
 import { toast } from './notify.js'
 
 /** Each privacy setting, its label and the values WhatsApp allows for it. */
@@ -56,10 +56,7 @@ export class PeopleView {
   constructor(container, deviceId, onProfileSaved) {
     this.deviceId = deviceId
     this.onProfileSaved = onProfileSaved
-    this.root = fromTemplate('tpl-people-view')
-    container.append(this.root)
-    field(this.root, 'back').setAttribute('href', `#/sessions/${encodeURIComponent(deviceId)}`)
-    field(this.root, 'title').textContent = `People · ${deviceId}`
+    this.root = mountSessionView(container, 'tpl-people-view', deviceId, 'People')
     this.#buildPrivacyForm()
     this.#wire()
     void this.#loadProfile()
@@ -67,17 +64,11 @@ export class PeopleView {
   }
 
   focus() {
-    const title = field(this.root, 'title')
-    title.tabIndex = -1
-    title.focus()
+    focusHeading(field(this.root, 'title'))
   }
 
   destroy() {
     this.root.remove()
-  }
-
-  #form(name) {
-    return /** @type {HTMLFormElement} */ (this.root.querySelector(`[data-form="${name}"]`))
   }
 
   async #loadProfile() {
@@ -86,7 +77,7 @@ export class PeopleView {
       this.#showProfile(profile)
       this.#privacy = privacy
       for (const [setting, value] of Object.entries(privacy)) {
-        const select = this.#form('privacy').elements.namedItem(setting)
+        const select = formOf(this.root, 'privacy').elements.namedItem(setting)
         if (select) select.value = value
       }
       setText(field(this.root, 'profileError'), '')
@@ -97,7 +88,7 @@ export class PeopleView {
 
   #showProfile(profile) {
     field(this.root, 'profilePicture').replaceChildren(picture(profile.pictureUrl, profile.name ?? '?'))
-    const form = this.#form('profile')
+    const form = formOf(this.root, 'profile')
     form.elements.namedItem('name').value = profile.name ?? ''
     form.elements.namedItem('about').value = profile.about ?? ''
     field(this.root, 'profileAccount').textContent = [profile.phoneNumber && `+${profile.phoneNumber}`, profile.lid].filter(Boolean).join(' · ')
@@ -199,11 +190,11 @@ export class PeopleView {
 
   #wire() {
     field(this.root, 'contactSearch').addEventListener('input', debounce(() => this.#renderContacts(), 150))
-    this.#form('profile').addEventListener('submit', (event) => {
+    formOf(this.root, 'profile').addEventListener('submit', (event) => {
       event.preventDefault()
       void this.#saveProfile()
     })
-    this.#form('privacy').addEventListener('submit', (event) => {
+    formOf(this.root, 'privacy').addEventListener('submit', (event) => {
       event.preventDefault()
       void this.#savePrivacy()
     })
@@ -211,7 +202,7 @@ export class PeopleView {
   }
 
   async #saveProfile() {
-    const form = this.#form('profile')
+    const form = formOf(this.root, 'profile')
     const error = field(this.root, 'profileError')
     setText(error, '')
     const name = form.elements.namedItem('name').value.trim()
@@ -243,7 +234,7 @@ export class PeopleView {
   }
 
   async #savePrivacy() {
-    const form = this.#form('privacy')
+    const form = formOf(this.root, 'privacy')
     const changed = PRIVACY.map(([setting]) => [setting, form.elements.namedItem(setting).value]).filter(([setting, value]) => this.#privacy[setting] !== value)
     setText(field(this.root, 'privacyError'), '')
     if (changed.length === 0) return toast('Nothing changed.')

@@ -1,7 +1,7 @@
 import * as api from './api.js'
 import { copyText } from './clipboard.js'
 import { confirmAction } from './confirm.js'
-import { field, fromTemplate, setText, textElement } from './dom.js'
+import { field, focusHeading, formOf, fromTemplate, setText, textElement } from './dom.js'
 import { describeEvent, EVENTS_PER_SESSION } from './event-log.js'
 import { keyLabel, stateLabel, timeLabel } from './format.js'
 import { LinkPanel } from './link-panel.js'
@@ -64,9 +64,7 @@ export class SessionDetail {
   }
 
   focus() {
-    const title = field(this.root, 'deviceId')
-    title.tabIndex = -1
-    title.focus()
+    focusHeading(field(this.root, 'deviceId'))
   }
 
   destroy() {
@@ -89,7 +87,7 @@ export class SessionDetail {
     const pace = /** @type {HTMLInputElement} */ (root.querySelector('[data-form="pace"]').elements.namedItem('sendRatePerMinute'))
     // Never overwrite what someone is typing.
     if (document.activeElement !== pace) pace.value = session.sendRatePerMinute === null ? '' : String(session.sendRatePerMinute)
-    const calls = /** @type {HTMLFormElement} */ (root.querySelector('[data-form="calls"]'))
+    const calls = formOf(root, 'calls')
     if (!calls.contains(document.activeElement)) {
       calls.elements.namedItem('rejectCalls').checked = session.rejectCalls
       calls.elements.namedItem('rejectCallMessage').value = session.rejectCallMessage ?? ''
