@@ -12,15 +12,22 @@ const ANSWERS_OF_EVERY_ROUTE: Record<string, string> = {
   '507': 'The database cannot store anything: its disk is full',
 }
 
+/** What any route that reads a request body can answer (Fastify reads none for GET). */
+const ANSWERS_OF_EVERY_BODY: Record<string, string> = {
+  '413': 'The request body is larger than BODY_LIMIT_BYTES',
+}
+const METHODS_WITH_BODIES = new Set(['post', 'put', 'patch', 'delete'])
+
 type Operations = Record<string, { responses?: Record<string, unknown> }>
 
 /** Adds the answers every route can give to each /api operation that does not describe them itself. */
 function withAnswersOfEveryRoute<T extends { paths?: Record<string, Operations> }>(document: T): T {
   for (const [path, operations] of Object.entries(document.paths ?? {})) {
     if (!path.startsWith('/api/')) continue
-    for (const operation of Object.values(operations)) {
+    for (const [method, operation] of Object.entries(operations)) {
       const responses = (operation.responses ??= {})
-      for (const [status, description] of Object.entries(ANSWERS_OF_EVERY_ROUTE)) {
+      const answers = METHODS_WITH_BODIES.has(method) ? { ...ANSWERS_OF_EVERY_ROUTE, ...ANSWERS_OF_EVERY_BODY } : ANSWERS_OF_EVERY_ROUTE
+      for (const [status, description] of Object.entries(answers)) {
         responses[status] ??= { description, content: { 'application/json': { schema: ErrorResponse } } }
       }
     }

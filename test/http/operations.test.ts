@@ -29,7 +29,10 @@ describe('operations: OpenAPI, health, metrics, limits, headers (in-process)', (
     assert.ok(send.security, 'send has no auth scheme')
     assert.ok(send.responses?.['200'] && send.responses['409'], 'send lacks documented responses')
     const read = document.paths['/api/sessions/{deviceId}/chats/{chat}/read']!.post!
-    for (const status of ['200', '404', '409', '429', '503', '507']) assert.ok(read.responses?.[status], `mark-read does not document ${status}`)
+    for (const status of ['200', '404', '409', '413', '429', '503', '507']) assert.ok(read.responses?.[status], `mark-read does not document ${status}`)
+    const group = document.paths['/api/sessions/{deviceId}/groups/{group}']!
+    assert.ok(group.put!.responses?.['413'], 'a group change (a picture in base64) can be larger than the body limit')
+    assert.equal(group.get!.responses?.['413'], undefined, 'a GET has no body to be too large')
     assert.equal(document.paths['/health']!.get!.responses?.['507'], undefined, 'health never touches the database')
   })
 
