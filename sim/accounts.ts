@@ -24,6 +24,8 @@ export interface LinkedDevice {
   historySynced: boolean
   /** it asked for the whole history when it linked (DeviceProps.requireFullSync), not only recent months */
   fullHistory: boolean
+  /** what the phone lists under Linked devices (DeviceProps.os), when it linked through the sim */
+  name: string | null
 }
 
 /** A WhatsApp user: every phone number the sim has heard of, paired or only a contact. */
@@ -82,8 +84,10 @@ export class Accounts {
     return isPhoneNumber(user) ? this.get(user) : undefined
   }
 
-  linkDevice(account: Account, noiseKey: Buffer, keys: DeviceKeys | undefined, device = account.nextDevice, fullHistory = false): LinkedDevice {
-    const linked: LinkedDevice = { device, noiseKey, ...(keys ? { keys } : {}), removed: false, historySynced: false, fullHistory }
+  linkDevice(
+    account: Account, noiseKey: Buffer, keys: DeviceKeys | undefined, device = account.nextDevice, fullHistory = false, name: string | null = null
+  ): LinkedDevice {
+    const linked: LinkedDevice = { device, noiseKey, ...(keys ? { keys } : {}), removed: false, historySynced: false, fullHistory, name }
     account.devices.set(device, linked)
     account.nextDevice = Math.max(account.nextDevice, device + 1)
     return linked

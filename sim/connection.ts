@@ -221,8 +221,8 @@ export class Connection implements ReceiptSocket {
     const identity = buildDeviceIdentityHmac(companion, identityKey, advSecret)
     const answer = await this.request(buildPairSuccess(`sim-${++this.iqCounter}`, companion, identity), PAIR_SIGN_TIMEOUT_MS)
     if (!getBinaryNodeChild(answer, 'pair-device-sign')) throw new Error('client rejected pair-success')
-    const fullHistory = proto.DeviceProps.decode(this.registration.deviceProps ?? new Uint8Array()).requireFullSync ?? false
-    this.ctx.accounts.linkDevice(account, this.clientStaticKey, this.registeredKeys(this.registration), device, fullHistory)
+    const props = proto.DeviceProps.decode(this.registration.deviceProps ?? new Uint8Array())
+    this.ctx.accounts.linkDevice(account, this.clientStaticKey, this.registeredKeys(this.registration), device, props.requireFullSync ?? false, props.os || null)
     this.forgetRefs()
     this.kick(515)
     return companion

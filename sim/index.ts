@@ -83,6 +83,8 @@ export interface AccountSummary {
   lid: string
   /** linked (not removed) companion device ids */
   devices: number[]
+  /** their names as the phone lists them (null where the sim did not see them link), in the same order */
+  deviceNames: Array<string | null>
   live: number
 }
 
@@ -335,6 +337,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         phoneNumber: account.phoneNumber,
         lid: account.lid,
         devices: [...account.devices.values()].filter(d => !d.removed).map(d => d.device),
+        deviceNames: [...account.devices.values()].filter(d => !d.removed).map(d => d.name),
         live: live.loggedInCount(account.phoneNumber)
       })),
     onReceived: listener => ctx.inbox.subscribe(listener),

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { parse as parseDotenv } from 'dotenv'
 import { isPublicEventType, PUBLIC_EVENT_TYPES, type PublicEventType } from './events/envelope.js'
+import { DEFAULT_DEVICE_NAME, MAX_DEVICE_NAME, parseProxyUrl } from './sessions/session-settings.js'
 import type { HistorySyncMode } from './whatsapp/history.js'
 
 const HISTORY_SYNC_MODES: readonly HistorySyncMode[] = ['recent', 'full', 'none']
@@ -41,6 +42,10 @@ export interface Config {
     connectTimeoutMs: number
     /** host:port standing in for WhatsApp's fixed media host (tests and demos only). */
     mediaHost: string | undefined
+    /** The proxy of sessions that set none (WHATSAPP_PROXY). */
+    proxyUrl: string | null
+    /** What phones list under Linked devices for sessions that set no name. */
+    deviceName: string
   }
   /** How much of the phone's history a newly linked session stores. */
   historySync: HistorySyncMode
@@ -151,6 +156,25 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
     throw new ConfigError(name, allowed, raw)
   }
   if (!protocols.includes(parsed.protocol)) throw new ConfigError(name, allowed, raw)
+  return raw
+}
+
+/** A proxy URL; the value is never echoed, it may hold a password. */
+function proxy(env: Env, name: string): string | null {
+  const raw = read(env, name)
+  if (raw === undefined) return null
+  try {
+    return parseProxyUrl(raw, name)
+  } catch (error) {
+    throw new ConfigError(name, `a proxy URL: ${(error as Error).message}`, '(hidden)')
+  }
+}
+
+/** Free text of 1 to maxLength characters. */
+function text(env: Env, name: string, fallback: string, maxLength: number): string {
+  const raw = read(env, name)?.trim()
+  if (raw === undefined) return fallback
+  if (raw.length === 0 || raw.length > maxLength) throw new ConfigError(name, `1 to ${maxLength} characters`, raw)
   return raw
 }
 
@@ -270,6 +294,8 @@ export function parseConfig(env: Env): Config {
       qrTimeoutMs: optionalInteger(env, 'QR_TIMEOUT_MS', 1000, 300_000),
       connectTimeoutMs: integer(env, 'CONNECT_TIMEOUT_MS', 20_000, 1000, 300_000),
       mediaHost: hostPort(env, 'WHATSAPP_MEDIA_HOST'),
+      proxyUrl: proxy(env, 'WHATSAPP_PROXY'),
+      deviceName: text(env, 'DEVICE_NAME', DEFAULT_DEVICE_NAME, MAX_DEVICE_NAME),
     },
     historySync: oneOf(env, 'HISTORY_SYNC', HISTORY_SYNC_MODES, 'recent'),
     reconnect: {

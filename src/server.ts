@@ -90,6 +90,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     bus,
     logger: logger.child({ module: 'sessions' }),
     placement: cluster?.node,
+    settingsDefaults: { proxyUrl: config.whatsapp.proxyUrl, deviceName: config.whatsapp.deviceName },
   })
   const directory = new Directory(sessions, config.numberCheckCacheTtlMs)
   const outbox = new Outbox({
@@ -143,11 +144,16 @@ export async function createServer({ config, logger, announceAdminKey, connector
   const conversations = new ConversationService(sessions, inbound, store.contacts)
   const stopJobs = [
     conversations.renewPresenceSubscriptions(bus, logger.child({ module: 'presence' })),
+    conversations.readAutomatically(bus, logger.child({ module: 'auto-read' })),
     startInboundRecorder(bus, inbound, stores.messages, logger.child({ module: 'inbox' })),
     startHistoryRecorder(bus, { inbound, chats: store.chats, contacts: store.contacts }, logger.child({ module: 'history' })),
     chatLedger.listen(logger.child({ module: 'chats' })),
     recordGroupNames(bus, store.chats, logger.child({ module: 'groups' })),
-    startEventFeed({ bus, registry, deliveries, dispatcher, live: liveOutlet, logger: logger.child({ module: 'events' }) }),
+    startEventFeed({
+      bus, registry, deliveries, dispatcher, live: liveOutlet,
+      metadataOf: (deviceId) => sessionRepository.get(deviceId)?.behaviour.metadata,
+      logger: logger.child({ module: 'events' }),
+    }),
     bus.subscribe('session.deleted', ({ deviceId }) => registry.forgetSession(deviceId)),
   ]
   const mediaResolver = new MediaResolver(fetcher, config.media.maxBytes)

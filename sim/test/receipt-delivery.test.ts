@@ -28,7 +28,7 @@ class FakeSocket implements ReceiptSocket {
 }
 
 function device(id = 7): LinkedDevice {
-  return { device: id, noiseKey: Buffer.alloc(32), removed: false, historySynced: true, fullHistory: false }
+  return { device: id, noiseKey: Buffer.alloc(32), removed: false, historySynced: true, fullHistory: false, name: null }
 }
 
 const receipt = (id: string): BinaryNode => ({ tag: 'receipt', attrs: { from: '15550000000@s.whatsapp.net', id, type: 'retry' } })

@@ -34,10 +34,10 @@ export class CallService {
   rejectAutomatically(bus: EventBus, logger: Logger): () => void {
     return bus.subscribe('call.received', ({ deviceId, callId, from }) => {
       const session = this.manager.exists(deviceId) ? this.manager.get(deviceId) : undefined
-      if (!session?.rejectCalls) return
+      if (!session?.settings.rejectCalls) return
       void (async () => {
         await this.reject(deviceId, callId)
-        const text = session.rejectCallMessage
+        const text = session.settings.rejectCallMessage
         const caller = `${deviceId}\u0000${from}`
         if (!text || this.textedLately.has(caller)) return
         this.textedLately.set(caller, true)

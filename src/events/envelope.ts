@@ -12,11 +12,15 @@ export interface EventEnvelope {
   type: PublicEventType
   deviceId: string
   timestamp: string
+  /** The session's own metadata setting, where it has one. */
+  metadata?: Record<string, unknown>
   data: Record<string, unknown>
 }
 
-export function envelope(type: PublicEventType, deviceId: string, data: Record<string, unknown>, now = new Date()): EventEnvelope {
-  return { id: `evt_${randomUUID().replace(/-/g, '')}`, type, deviceId, timestamp: now.toISOString(), data }
+export function envelope(
+  type: PublicEventType, deviceId: string, data: Record<string, unknown>, metadata?: Record<string, unknown>, now = new Date(),
+): EventEnvelope {
+  return { id: `evt_${randomUUID().replace(/-/g, '')}`, type, deviceId, timestamp: now.toISOString(), ...(metadata ? { metadata } : {}), data }
 }
 
 export function isPublicEventType(value: string): value is PublicEventType {

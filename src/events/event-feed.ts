@@ -14,6 +14,8 @@ export interface EventFeedDeps {
   dispatcher: WebhookDispatcher
   /** The local live stream, or with several nodes a relay that also reaches the others'. */
   live: Pick<LiveStream, 'publish'>
+  /** The session's metadata setting, carried by each of its events. */
+  metadataOf: (deviceId: string) => Record<string, unknown> | undefined
   logger: Logger
 }
 
@@ -22,10 +24,10 @@ export interface EventFeedDeps {
  * database before anything is attempted) and to the live stream. Queueing is chained, so each
  * webhook's lane holds events in the order they happened whatever the store does concurrently.
  */
-export function startEventFeed({ bus, registry, deliveries, dispatcher, live, logger }: EventFeedDeps): () => void {
+export function startEventFeed({ bus, registry, deliveries, dispatcher, live, metadataOf, logger }: EventFeedDeps): () => void {
   let queued: Promise<void> = Promise.resolve()
   const emit = (type: PublicEventType, deviceId: string, data: Record<string, unknown>): void => {
-    const event: EventEnvelope = envelope(type, deviceId, data)
+    const event: EventEnvelope = envelope(type, deviceId, data, metadataOf(deviceId))
     queued = queued
       .then(async () => {
         const targets = await registry.targetsFor(deviceId, type)

@@ -146,7 +146,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     requestIdHeader: false,
     genReqId: requestId,
     frameworkErrors,
-    ajv: { customOptions: { verbose: true, keywords: ['errorMessage'] } },
+    // Unknown fields where a schema forbids them are refused, not silently dropped.
+    ajv: { customOptions: { verbose: true, keywords: ['errorMessage'], removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // JSON only: anything else is answered 415 rather than parsed as a string.

@@ -39,6 +39,25 @@ export const ConnectionState = Type.Unsafe<ConnectionStateName>({
   description: 'The live state of the connection',
 })
 
+const IgnoredKindsView = Type.Object({
+  groups: Type.Boolean({ description: 'Messages in groups' }),
+  status: Type.Boolean({ description: 'Contacts\' status updates (status@broadcast)' }),
+  channels: Type.Boolean({ description: 'Channel (newsletter) posts' }),
+  broadcast: Type.Boolean({ description: 'Broadcast-list messages' }),
+})
+
+const SessionSettingsView = Type.Object({
+  sendRatePerMinute: Type.Union([Type.Integer(), Type.Null()]),
+  rejectCalls: Type.Boolean(),
+  rejectCallMessage: Type.Union([Type.String(), Type.Null()]),
+  proxy: Type.Union([Type.String(), Type.Null()], { description: 'The session\'s own proxy, password masked; null uses WHATSAPP_PROXY (or none)' }),
+  markOnline: Type.Boolean(),
+  autoRead: Type.Boolean(),
+  ignore: IgnoredKindsView,
+  metadata: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  deviceName: Type.Union([Type.String(), Type.Null()], { description: 'Null uses DEVICE_NAME' }),
+})
+
 const sessionFields = {
   deviceId: Type.String(),
   connectionState: ConnectionState,
@@ -51,6 +70,7 @@ const sessionFields = {
   sendRatePerMinute: Type.Union([Type.Integer(), Type.Null()], { description: 'Own pacing; null uses SEND_RATE_PER_MINUTE' }),
   rejectCalls: Type.Boolean({ description: 'Every incoming call is rejected as it rings' }),
   rejectCallMessage: Type.Union([Type.String(), Type.Null()], { description: 'Texted to the caller after a rejected call' }),
+  settings: SessionSettingsView,
   createdAt: Type.String({ format: 'date-time' }),
 }
 

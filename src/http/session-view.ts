@@ -12,9 +12,10 @@ export function sessionView(info: SessionInfo) {
     pushName: info.pushName,
     isActive: info.isActive,
     lastError: info.lastError,
-    sendRatePerMinute: info.sendRatePerMinute,
-    rejectCalls: info.rejectCalls,
-    rejectCallMessage: info.rejectCallMessage,
+    sendRatePerMinute: info.settings.sendRatePerMinute,
+    rejectCalls: info.settings.rejectCalls,
+    rejectCallMessage: info.settings.rejectCallMessage,
+    settings: info.settings,
     createdAt: new Date(info.createdAt).toISOString(),
   }
 }

@@ -68,6 +68,22 @@ export class ConversationService {
     })
   }
 
+  /**
+   * For sessions with autoRead on: each received message is marked read as it is stored (and
+   * evented), on the node running the session. A failure is logged; the message stays unread.
+   */
+  readAutomatically(bus: EventBus, logger: Logger): () => void {
+    return bus.subscribe('message.received', ({ deviceId, message }) => {
+      if (!this.manager.exists(deviceId) || !this.manager.get(deviceId).settings.autoRead) return
+      const connection = this.manager.liveConnection(deviceId)
+      if (!connection) return
+      void (async () => {
+        await connection.conversations.markRead(message.chat, [readTargetOf(message)])
+        await this.inbound.markRead(deviceId, [message.id], Date.now())
+      })().catch((error: unknown) => logger.warn({ err: error, deviceId, messageId: message.id }, 'could not mark a received message read'))
+    })
+  }
+
   private conversationsOf(deviceId: string): Conversations {
     return this.manager.requireConnection(deviceId).conversations
   }
@@ -86,7 +102,8 @@ export class ConversationService {
 }
 
 /** A group's receipt names the member who sent the message, by the address WhatsApp used for them. */
-function readTarget(record: InboundRecord): ReadTarget {
-  const message = JSON.parse(record.payload) as InboundMessage
-  return { id: record.id, sender: message.isGroup ? (message.sender.lid ?? message.sender.jid) : null }
+function readTargetOf(message: InboundMessage): ReadTarget {
+  return { id: message.id, sender: message.isGroup ? (message.sender.lid ?? message.sender.jid) : null }
 }
+
+const readTarget = (record: InboundRecord): ReadTarget => readTargetOf(JSON.parse(record.payload) as InboundMessage)

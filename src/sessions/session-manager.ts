@@ -1,7 +1,8 @@
 import type { Logger } from 'pino'
 import { conflict, DomainError, invalidInput, sessionNotFound } from '../errors.js'
 import type { EventBus } from '../events/event-bus.js'
-import type { SessionRecord } from '../store/ports.js'
+import { isIgnoredChat } from '../messaging/chat-kind.js'
+import type { IgnoredKinds, SessionRecord } from '../store/ports.js'
 import type { SessionCatalog } from '../store/session-catalog.js'
 import { ConnectGate } from './connect-gate.js'
 import { KeyedLock } from './keyed-lock.js'
@@ -9,6 +10,9 @@ import { SINGLE_NODE, type SessionPlacement } from './session-placement.js'
 import type { ReconnectOptions } from './reconnect-policy.js'
 import { type ConnectionState, type QrCode, type RuntimeSnapshot, SessionRuntime } from './session-runtime.js'
 import type { WhatsAppConnection, WhatsAppConnector } from './whatsapp-port.js'
+import {
+  behaviourChange, connectionSettingsOf, NO_IGNORED_KINDS, parseProxyUrl, type SessionSettings, type SessionSettingsChange, type SettingsDefaults, settingsOf,
+} from './session-settings.js'
 
 export interface SessionInfo {
   deviceId: string
@@ -21,21 +25,8 @@ export interface SessionInfo {
   pushName: string | null
   qr: QrCode | null
   lastError: string | null
-  /** Per-session pacing; null means the global SEND_RATE_PER_MINUTE. */
-  sendRatePerMinute: number | null
-  rejectCalls: boolean
-  rejectCallMessage: string | null
+  settings: SessionSettings
   createdAt: number
-}
-
-/** Longest text sent to a caller after a rejected call. */
-export const MAX_REJECT_CALL_MESSAGE = 1000
-
-export interface SessionSettingsChange {
-  sendRatePerMinute?: number | null
-  rejectCalls?: boolean
-  /** Empty or null: reject without a text. */
-  rejectCallMessage?: string | null
 }
 
 export interface SessionManagerDeps {
@@ -47,6 +38,8 @@ export interface SessionManagerDeps {
   logger: Logger
   /** Where sessions run; a single node runs them all. */
   placement?: SessionPlacement
+  /** Proxy and device name of sessions that set none. */
+  settingsDefaults: SettingsDefaults
 }
 
 /** How long a pairing-code request waits for a just-started session to come up. */
@@ -86,12 +79,14 @@ export class SessionManager {
     return this.deps.sessions.get(deviceId) !== undefined
   }
 
-  /** Creates the session and starts it, so its QR code follows at once. */
-  create(deviceId: string): Promise<SessionInfo> {
+  /** Creates the session with the given settings and starts it, so its QR code follows at once. */
+  create(deviceId: string, settings: SessionSettingsChange = {}): Promise<SessionInfo> {
     return this.lock.run(deviceId, async () => {
+      const checked = checkedSettings(settings)
       if (!(await this.deps.sessions.create(deviceId, 'running'))) {
         throw conflict(`Session "${deviceId}" already exists`)
       }
+      await this.writeSettings(deviceId, settings, checked)
       if (await this.placement.claim(deviceId)) this.runtimeFor(deviceId).start()
       return this.get(deviceId)
     })
@@ -127,22 +122,39 @@ export class SessionManager {
   }
 
   /**
-   * Changes the given settings: the send rate (messages per minute, 0 unlimited, null for the global
-   * default) and whether calls are rejected, with an optional text to the caller.
+   * Changes the given settings, all checked before any is written. A new proxy reconnects the
+   * session; markOnline takes effect at once; a device name at the next pairing.
    */
-  async updateSettings(deviceId: string, settings: SessionSettingsChange): Promise<SessionInfo> {
-    this.requireRecord(deviceId)
-    if (settings.sendRatePerMinute === undefined && settings.rejectCalls === undefined && settings.rejectCallMessage === undefined) {
-      throw invalidInput('Give at least one of sendRatePerMinute, rejectCalls or rejectCallMessage')
-    }
-    if (settings.sendRatePerMinute !== undefined) await this.deps.sessions.setSendRate(deviceId, settings.sendRatePerMinute)
-    if (settings.rejectCalls !== undefined || settings.rejectCallMessage !== undefined) {
-      await this.deps.sessions.setCallRejection(deviceId, {
-        ...(settings.rejectCalls !== undefined ? { reject: settings.rejectCalls } : {}),
-        ...(settings.rejectCallMessage !== undefined ? { message: settings.rejectCallMessage?.trim() || null } : {}),
+  updateSettings(deviceId: string, change: SessionSettingsChange): Promise<SessionInfo> {
+    return this.lock.run(deviceId, async () => {
+      const before = this.requireRecord(deviceId)
+      if (Object.values(change).every((value) => value === undefined)) throw invalidInput('Give at least one setting to change')
+      await this.writeSettings(deviceId, change, checkedSettings(change))
+      const after = this.requireRecord(deviceId)
+      const runtime = this.runtimes.get(deviceId)
+      if (!runtime || after.desiredState !== 'running') return this.get(deviceId)
+      if (after.proxyUrl !== before.proxyUrl) {
+        runtime.stop()
+        runtime.start()
+      } else if ((after.behaviour.markOnline ?? false) !== (before.behaviour.markOnline ?? false)) {
+        runtime.liveConnection?.conversations.setPresence(after.behaviour.markOnline ? 'online' : 'offline')
+          .catch((error: unknown) => this.deps.logger.warn({ err: error, deviceId }, 'could not change the account\'s presence'))
+      }
+      return this.get(deviceId)
+    })
+  }
+
+  private async writeSettings(deviceId: string, change: SessionSettingsChange, checked: ReturnType<typeof checkedSettings>): Promise<void> {
+    const { sessions } = this.deps
+    if (change.sendRatePerMinute !== undefined) await sessions.setSendRate(deviceId, change.sendRatePerMinute)
+    if (change.rejectCalls !== undefined || change.rejectCallMessage !== undefined) {
+      await sessions.setCallRejection(deviceId, {
+        ...(change.rejectCalls !== undefined ? { reject: change.rejectCalls } : {}),
+        ...(change.rejectCallMessage !== undefined ? { message: change.rejectCallMessage?.trim() || null } : {}),
       })
     }
-    return this.get(deviceId)
+    if (checked.proxyUrl !== undefined) await sessions.setProxy(deviceId, checked.proxyUrl)
+    if (Object.keys(checked.behaviour).length > 0) await sessions.setBehaviour(deviceId, checked.behaviour)
   }
 
   /**
@@ -314,6 +326,7 @@ export class SessionManager {
           gate: this.gate,
           reconnect: this.deps.reconnect,
           logger: this.deps.logger.child({ deviceId }),
+          settings: () => connectionSettingsOf(this.deps.sessions.get(deviceId), this.deps.settingsDefaults),
           observer: {
             onStateChange: (id, snapshot) => this.announce(id, snapshot),
             onAccount: (id, account) => this.persist(this.deps.sessions.setAccount(id, account.phoneNumber, account.pushName)),
@@ -324,10 +337,17 @@ export class SessionManager {
             },
             onMessageStatus: (id, messageId, status, error) =>
               this.deps.bus.publish('engine.message-status', { deviceId: id, messageId, status, error }),
-            onMessageReceived: (id, message, raw) =>
-              this.deps.bus.publish('engine.message-received', { deviceId: id, message, raw }),
+            onMessageReceived: (id, message, raw) => {
+              if (!isIgnoredChat(message.chat, this.ignoredKinds(id))) this.deps.bus.publish('engine.message-received', { deviceId: id, message, raw })
+            },
             onPresence: (id, update) => this.deps.bus.publish('presence.update', { deviceId: id, ...update }),
-            onHistory: (id, batch) => this.deps.bus.publish('engine.history', { deviceId: id, batch }),
+            onHistory: (id, batch) => {
+              const ignore = this.ignoredKinds(id)
+              this.deps.bus.publish('engine.history', {
+                deviceId: id,
+                batch: { ...batch, messages: batch.messages.filter(({ message }) => !isIgnoredChat(message.chat, ignore)) },
+              })
+            },
             onChatEvents: (id, events) => this.deps.bus.publish('engine.chat-events', { deviceId: id, events }),
             onCall: (id, call) => this.deps.bus.publish('call.received', { deviceId: id, ...call }),
             onGroupEvent: (id, event) => this.deps.bus.publish('group.changed', { deviceId: id, event }),
@@ -337,6 +357,10 @@ export class SessionManager {
       this.runtimes.set(deviceId, runtime)
     }
     return runtime
+  }
+
+  private ignoredKinds(deviceId: string): IgnoredKinds {
+    return this.deps.sessions.get(deviceId)?.behaviour.ignore ?? NO_IGNORED_KINDS
   }
 
   /** Publishes what changed: the state when it differs from the last one announced, and each new QR code. */
@@ -366,10 +390,16 @@ export class SessionManager {
       pushName: snapshot?.account?.pushName ?? record.pushName,
       qr: snapshot?.qr ?? null,
       lastError: snapshot?.lastError ?? null,
-      sendRatePerMinute: record.sendRatePerMinute,
-      rejectCalls: record.rejectCalls,
-      rejectCallMessage: record.rejectCallMessage,
+      settings: settingsOf(record),
       createdAt: record.createdAt,
     }
+  }
+}
+
+/** The parts of a settings change that need checking or normalizing, done before anything is written. */
+function checkedSettings(change: SessionSettingsChange): { proxyUrl: string | null | undefined; behaviour: ReturnType<typeof behaviourChange> } {
+  return {
+    proxyUrl: change.proxy === undefined || change.proxy === null ? change.proxy : parseProxyUrl(change.proxy),
+    behaviour: behaviourChange(change),
   }
 }

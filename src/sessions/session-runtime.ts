@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { InboundMessage } from '../messaging/inbound-message.js'
 import type { GroupEvent } from './groups-port.js'
 import type { ConnectGate } from './connect-gate.js'
+import type { ConnectionSettings } from './session-settings.js'
 import { decideReaction, type ReconnectOptions } from './reconnect-policy.js'
 import type {
   ChatEvent,
@@ -63,6 +64,8 @@ export interface RuntimeDeps {
   reconnect: ReconnectOptions
   observer: RuntimeObserver
   logger: Logger
+  /** Read at each connect, so a changed proxy or device name applies to the next socket. */
+  settings: () => ConnectionSettings
 }
 
 /**
@@ -188,7 +191,7 @@ export class SessionRuntime {
   }
 
   private connect(isCurrent: () => boolean, release: () => void): Promise<WhatsAppConnection> {
-    return this.deps.connector.connect(this.deviceId, {
+    return this.deps.connector.connect(this.deviceId, this.deps.settings(), {
       onQr: (code, expiresAt) => {
         release()
         if (!isCurrent()) return

@@ -1,5 +1,6 @@
 /** What the session lifecycle needs from a WhatsApp engine. The Baileys adapter implements it. */
 import type { InboundMessage } from '../messaging/inbound-message.js'
+import type { ConnectionSettings } from './session-settings.js'
 import type { OutgoingMessage } from '../messaging/outgoing-content.js'
 import type { GroupEvent, Groups } from './groups-port.js'
 import type { People } from './people-port.js'
@@ -211,7 +212,7 @@ export interface WhatsAppConnection {
 
 export interface WhatsAppConnector {
   /** Loads the session's credentials and opens a socket; events follow through the callbacks. */
-  connect(deviceId: string, callbacks: ConnectionCallbacks): Promise<WhatsAppConnection>
+  connect(deviceId: string, settings: ConnectionSettings, callbacks: ConnectionCallbacks): Promise<WhatsAppConnection>
   /** A fresh id in WhatsApp's format, assigned before a message is first attempted. */
   newMessageId(): string
   /** Deletes the session's credentials and keys. */

@@ -14,6 +14,10 @@ export interface SessionRecord {
   /** Reject every incoming call, then (where set) text the caller this. */
   rejectCalls: boolean
   rejectCallMessage: string | null
+  /** The proxy its WhatsApp socket and media go through (credentials included); null for WHATSAPP_PROXY or none. */
+  proxyUrl: string | null
+  /** The rest of its settings, each absent until set. */
+  behaviour: SessionBehaviour
   apiKeyHash: string | null
   apiKeyPrefix: string | null
   phoneNumber: string | null
@@ -21,6 +25,27 @@ export interface SessionRecord {
   createdAt: number
   updatedAt: number
 }
+
+/** Which kinds of received messages a session neither stores nor events. */
+export interface IgnoredKinds {
+  groups: boolean
+  status: boolean
+  channels: boolean
+  broadcast: boolean
+}
+
+/** Per-session switches kept as one document: a field left out means its default. */
+export interface SessionBehaviour {
+  markOnline?: boolean
+  autoRead?: boolean
+  ignore?: IgnoredKinds
+  /** The operator's own JSON object, echoed in every event of the session. */
+  metadata?: Record<string, unknown>
+  deviceName?: string
+}
+
+/** A change to some of a session's behaviour: null puts a field back to its default. */
+export type SessionBehaviourChange = { [K in keyof SessionBehaviour]?: SessionBehaviour[K] | null }
 
 export interface SessionRepository {
   /** Inserts a new session; returns false when the id is taken. */
@@ -33,6 +58,9 @@ export interface SessionRepository {
   setSendRate(deviceId: string, perMinute: number | null): Promise<void>
   /** Changes what is given and keeps the rest, in one statement (two settings requests at once both land). */
   setCallRejection(deviceId: string, change: { reject?: boolean; message?: string | null }): Promise<void>
+  setProxy(deviceId: string, proxyUrl: string | null): Promise<void>
+  /** Changes the given fields and keeps the others, in one statement. */
+  setBehaviour(deviceId: string, change: SessionBehaviourChange): Promise<void>
   /** Deletes the session and, by cascade, its auth state. */
   delete(deviceId: string): Promise<boolean>
 }

@@ -1,5 +1,6 @@
 import type {
-  ChatChange, ChatListing, ChatState, ContactRecord, DeliveryRecord, MessageMark, DeliveryStatus, DesiredState, InboundRecord, MessageRecord, SessionRecord, WebhookRecord,
+  ChatChange, ChatListing, ChatState, ContactRecord, DeliveryRecord, MessageMark, DeliveryStatus, DesiredState, InboundRecord, MessageRecord, SessionBehaviour,
+  SessionRecord, WebhookRecord,
 } from './ports.js'
 
 /**
@@ -13,6 +14,9 @@ export interface SessionRow {
   send_rate_per_minute: number | null
   reject_calls: number | boolean
   reject_call_message: string | null
+  proxy_url: string | null
+  /** JSON text in SQLite, parsed JSONB in PostgreSQL. */
+  behaviour: string | SessionBehaviour
   api_key_hash: string | null
   api_key_prefix: string | null
   phone_number: string | null
@@ -27,6 +31,8 @@ export const toSessionRecord = (row: SessionRow): SessionRecord => ({
   sendRatePerMinute: row.send_rate_per_minute,
   rejectCalls: Boolean(row.reject_calls),
   rejectCallMessage: row.reject_call_message,
+  proxyUrl: row.proxy_url,
+  behaviour: typeof row.behaviour === 'string' ? (JSON.parse(row.behaviour) as SessionBehaviour) : row.behaviour,
   apiKeyHash: row.api_key_hash,
   apiKeyPrefix: row.api_key_prefix,
   phoneNumber: row.phone_number,

@@ -1,4 +1,4 @@
-import type { DesiredState, SessionRecord, SessionRepository } from './ports.js'
+import type { DesiredState, SessionBehaviourChange, SessionRecord, SessionRepository } from './ports.js'
 
 /**
  * Every session record in memory in front of the database: they are read several times per
@@ -56,6 +56,14 @@ export class SessionCatalog {
 
   setCallRejection(deviceId: string, change: { reject?: boolean; message?: string | null }): Promise<void> {
     return this.writeThrough(deviceId, this.database.setCallRejection(deviceId, change))
+  }
+
+  setProxy(deviceId: string, proxyUrl: string | null): Promise<void> {
+    return this.writeThrough(deviceId, this.database.setProxy(deviceId, proxyUrl))
+  }
+
+  setBehaviour(deviceId: string, change: SessionBehaviourChange): Promise<void> {
+    return this.writeThrough(deviceId, this.database.setBehaviour(deviceId, change))
   }
 
   async delete(deviceId: string): Promise<boolean> {

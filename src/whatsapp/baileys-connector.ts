@@ -1,5 +1,6 @@
 import makeWASocket, {
   type BinaryNode,
+  Browsers,
   DisconnectReason,
   downloadMediaMessage,
   type Contact,
@@ -13,6 +14,8 @@ import makeWASocket, {
 } from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
 import type { AuthStateRepository } from '../store/ports.js'
+import type { ConnectionSettings } from '../sessions/session-settings.js'
+import { Agent, type Dispatcher } from 'undici'
 import {
   type ConnectionCallbacks,
   ConnectionClosedError,
@@ -31,7 +34,8 @@ import { createGroupMetadataCaches } from './group-metadata-cache.js'
 import { baileysGroups, cachedGroupMetadataFor, forwardGroupEvents, mentionEveryone } from './groups.js'
 import { forwardHistory, historySocketConfig, type HistorySyncMode } from './history.js'
 import { STATUS_BY_RECEIPT, toInboundMessage } from './inbound-translation.js'
-import { mediaHostDispatcher } from './media-host-override.js'
+import { mediaHostInterceptor } from './media-host-override.js'
+import { ProxyError, proxyTransport } from './proxy-transport.js'
 import { baileysPeople } from './people.js'
 import { memoizeCurveVerify } from './curve-verify-memo.js'
 import { installFastX25519 } from './fast-x25519.js'
@@ -69,6 +73,8 @@ export interface BaileysConnectorOptions {
 interface DisconnectError {
   message?: string
   output?: { statusCode?: number }
+  /** Baileys' WebSocket errors carry the cause here. */
+  data?: unknown
 }
 
 /** Baileys signals a closed socket with Boom 428 "Connection Closed". */
@@ -98,6 +104,9 @@ function ownIdentity(me: Contact | undefined): Sender {
   }
 }
 
+/** Baileys' default platform and version; the name in front is what the phone lists under Linked devices. */
+const [, BROWSER_KIND, BROWSER_VERSION] = Browsers.macOS('Chrome')
+
 /** Baileys shows its first QR for 60 s and each later one for 20 s, unless qrTimeout is set. */
 function qrLifetimeMs(qrNumber: number, qrTimeoutMs: number | undefined): number {
   return qrTimeoutMs ?? (qrNumber === 1 ? 60_000 : 20_000)
@@ -107,7 +116,12 @@ function qrLifetimeMs(qrNumber: number, qrTimeoutMs: number | undefined): number
 export function createBaileysConnector(options: BaileysConnectorOptions): WhatsAppConnector {
   const { authStates, logger } = options
   const keyCache = new KeyCache(options.keyCacheBytes)
-  const mediaFetch = options.mediaHost ? { dispatcher: mediaHostDispatcher(options.mediaHost) } : undefined
+  const directDispatcher = new Agent()
+  /** How fetch reaches media hosts: through the session's proxy, if any (and to the stand-in media host, in tests). */
+  const mediaDispatcher = (proxied: Dispatcher | undefined): Dispatcher | undefined => {
+    if (!options.mediaHost) return proxied
+    return (proxied ?? directDispatcher).compose(mediaHostInterceptor(options.mediaHost))
+  }
   const turns = new TurnBudget(KEY_WORK_TURN_BUDGET_MS)
   const cachesFor = createSharedCaches()
   const groupCachesFor = createGroupMetadataCaches()
@@ -123,8 +137,11 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     WA_CERT_DETAILS.PUBLIC_KEY = options.rootKey as Buffer<ArrayBuffer>
   }
 
-  async function connect(deviceId: string, callbacks: ConnectionCallbacks): Promise<WhatsAppConnection> {
+  async function connect(deviceId: string, settings: ConnectionSettings, callbacks: ConnectionCallbacks): Promise<WhatsAppConnection> {
     const sessionLogger = logger.child({ deviceId })
+    const proxy = settings.proxyUrl === null ? undefined : proxyTransport(settings.proxyUrl)
+    const dispatcher = mediaDispatcher(proxy?.dispatcher)
+    const fetchOptions = dispatcher ? { dispatcher } : undefined
     // The previous socket's last writes land before this one reads. No cache reset: a retired
     // socket writes nothing more, so the write-through cache matches the database (flush() drops
     // it when the session may run on another node meanwhile).
@@ -142,9 +159,11 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       logger: sessionLogger.child({ module: 'baileys' }, { level: logger.isLevelEnabled('debug') ? 'info' : 'warn' }),
       ...(options.url ? { waWebSocketUrl: options.url } : {}),
       ...(options.qrTimeoutMs ? { qrTimeout: options.qrTimeoutMs } : {}),
-      markOnlineOnConnect: false,
+      markOnlineOnConnect: settings.markOnline,
+      browser: [settings.deviceName, BROWSER_KIND, BROWSER_VERSION],
+      ...(proxy ? { agent: proxy.agent, fetchAgent: proxy.agent } : {}),
       ...historySocketConfig(options.historySync),
-      ...(mediaFetch ? { options: mediaFetch } : {}),
+      ...(fetchOptions ? { options: fetchOptions } : {}),
       ...cachesFor(deviceId),
       // Sends to a group read its members from here: one query per group, then kept current by notifications.
       cachedGroupMetadata: (jid) => groupMetadata(jid),
@@ -201,7 +220,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
         const error = update.lastDisconnect?.error as DisconnectError | undefined
         callbacks.onClose({
           code: error?.output?.statusCode,
-          reason: error?.message ?? 'Connection closed',
+          reason: (error?.data instanceof ProxyError ? error.data.message : error?.message) ?? 'Connection closed',
           qrExpired: error?.message === QR_EXPIRED_MESSAGE,
         })
       }
@@ -267,7 +286,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       downloadMedia: async (raw) => {
         const message = proto.WebMessageInfo.decode(raw) as WAMessage
         try {
-          return { stream: await downloadMediaMessage(message, 'stream', {}) }
+          return { stream: await downloadMediaMessage(message, 'stream', { options: fetchOptions }) }
         } catch (error) {
           // rc14's own reuploadRequest path never fires (it reads error.status, Boom sets output.statusCode),
           // so expired media are re-requested from the phone here.
@@ -276,7 +295,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
           await socket.refreshMediaConn(true)
           const updated = await socket.updateMediaMessage(message)
           return {
-            stream: await downloadMediaMessage(updated, 'stream', {}),
+            stream: await downloadMediaMessage(updated, 'stream', { options: fetchOptions }),
             updatedRaw: proto.WebMessageInfo.encode(updated).finish(),
           }
         }

@@ -55,6 +55,8 @@ for (const backend of backends) {
           sendRatePerMinute: null,
           rejectCalls: false,
           rejectCallMessage: null,
+          proxyUrl: null,
+          behaviour: {},
           apiKeyHash: null,
           apiKeyPrefix: null,
           phoneNumber: null,
@@ -101,6 +103,25 @@ for (const backend of backends) {
         assert.equal(cleared.sendRatePerMinute, null)
         assert.deepEqual([cleared.rejectCalls, cleared.rejectCallMessage], [false, null])
         assert.equal((await store.sessions.get('dev2'))!.desiredState, 'stopped')
+      })
+
+      it('keeps a proxy and merges behaviour changes field by field, null restoring a default', async () => {
+        await store.sessions.setProxy('dev1', 'socks5://user:secret@127.0.0.1:1080')
+        await store.sessions.setBehaviour('dev1', { markOnline: true, metadata: { tenant: 'a', tags: ['x'] } })
+        await Promise.all([
+          store.sessions.setBehaviour('dev1', { autoRead: true }),
+          store.sessions.setBehaviour('dev1', { ignore: { groups: true, status: false, channels: false, broadcast: false } }),
+        ])
+        await store.sessions.setBehaviour('dev1', { metadata: { tenant: 'b' }, markOnline: null, deviceName: undefined })
+        const record = (await store.sessions.get('dev1'))!
+        assert.equal(record.proxyUrl, 'socks5://user:secret@127.0.0.1:1080')
+        assert.deepEqual(record.behaviour, {
+          autoRead: true,
+          ignore: { groups: true, status: false, channels: false, broadcast: false },
+          metadata: { tenant: 'b' },
+        })
+        await store.sessions.setProxy('dev1', null)
+        assert.equal((await store.sessions.get('dev1'))!.proxyUrl, null)
       })
 
       it('deletes a session once', async () => {

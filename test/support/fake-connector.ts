@@ -20,6 +20,7 @@ import type {
 } from '../../src/sessions/whatsapp-port.js'
 import type { GroupInfo, GroupSummary, Groups } from '../../src/sessions/groups-port.js'
 import type { People } from '../../src/sessions/people-port.js'
+import type { ConnectionSettings } from '../../src/sessions/session-settings.js'
 
 export interface FakeSend {
   jid: string
@@ -227,6 +228,9 @@ export class FakeConnector implements WhatsAppConnector {
   private nextId = 0
 
   /** Acknowledge every written message as WhatsApp's server would. */
+  /** Per session, what its latest socket was opened with. */
+  readonly lastSettings = new Map<string, ConnectionSettings>()
+
   constructor(private readonly autoAck = true) {}
 
   newMessageId(): string {
@@ -234,7 +238,8 @@ export class FakeConnector implements WhatsAppConnector {
     return `FAKE${String(this.nextId).padStart(6, '0')}`
   }
 
-  async connect(deviceId: string, callbacks: ConnectionCallbacks): Promise<FakeConnection> {
+  async connect(deviceId: string, settings: ConnectionSettings, callbacks: ConnectionCallbacks): Promise<FakeConnection> {
+    this.lastSettings.set(deviceId, settings)
     const failure = this.failNextConnect
     this.failNextConnect = undefined
     if (failure) throw failure

@@ -5,7 +5,7 @@ import { after } from 'node:test'
 export interface ReceivedRequest {
   headers: IncomingHttpHeaders
   body: string
-  event: { id: string; type: string; deviceId: string; timestamp: string; data: Record<string, any> }
+  event: { id: string; type: string; deviceId: string; timestamp: string; metadata?: Record<string, unknown>; data: Record<string, any> }
   at: number
 }
 

@@ -5,6 +5,8 @@ import { ConnectGate } from '../../src/sessions/connect-gate.js'
 import { SessionRuntime, type RuntimeSnapshot } from '../../src/sessions/session-runtime.js'
 import { FakeConnector } from '../support/fake-connector.js'
 
+const CONNECTION_SETTINGS = { proxyUrl: null, deviceName: 'Test', markOnline: false }
+
 /** Lets the runtime take the connection the connector resolved (credentials load asynchronously). */
 const socketOpened = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
@@ -17,6 +19,7 @@ function setup(reconnect = { baseDelayMs: 1000, maxDelayMs: 8000, maxAttempts: 3
     gate: new ConnectGate(gateSlots),
     reconnect,
     logger: pino({ level: 'silent' }),
+    settings: () => CONNECTION_SETTINGS,
     observer: {
       onStateChange: (_id, snapshot: RuntimeSnapshot) => states.push(snapshot.state),
       onAccount: () => undefined,
@@ -272,7 +275,7 @@ describe('SessionRuntime with a shared connect gate', () => {
       onGroupEvent: () => undefined,
     }
     const make = (id: string) => new SessionRuntime(id, {
-      connector, gate, observer, logger: pino({ level: 'silent' }),
+      connector, gate, observer, logger: pino({ level: 'silent' }), settings: () => CONNECTION_SETTINGS,
       reconnect: { baseDelayMs: 1000, maxDelayMs: 8000, maxAttempts: 3 },
     })
     const [a, b, c] = [make('a'), make('b'), make('c')]

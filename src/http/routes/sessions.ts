@@ -1,8 +1,9 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type, type FastifyPluginAsyncTypebox, type TSchema } from '@fastify/type-provider-typebox'
 import QRCode from 'qrcode'
 import { conflict } from '../../errors.js'
 import type { SessionKeys } from '../../sessions/session-keys.js'
-import { MAX_REJECT_CALL_MESSAGE, type SessionManager } from '../../sessions/session-manager.js'
+import type { SessionManager } from '../../sessions/session-manager.js'
+import { MAX_DEVICE_NAME, MAX_METADATA_BYTES, MAX_REJECT_CALL_MESSAGE } from '../../sessions/session-settings.js'
 import type { Authenticator } from '../auth.js'
 import { type SessionRouting, toSessionNode } from '../session-routing.js'
 import { DeviceId, DeviceIdParams, ErrorResponse, KEY_SECURITY, SessionResponse, SessionSummary, SuccessMessage } from '../schemas.js'
@@ -16,6 +17,40 @@ export interface SessionRoutesDeps {
 }
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse }
+
+/** Null first: with type coercion on, AJV would otherwise turn null into false, 0 or '' in the other branch. */
+const nullable = <T extends TSchema>(schema: T) => Type.Union([Type.Null(), schema])
+
+/** Every setting a session takes; null restores a default. Unknown fields are refused. */
+const SettingsBody = Type.Object({
+  sendRatePerMinute: Type.Optional(nullable(Type.Integer({ minimum: 0, maximum: 100_000, description: 'Messages per minute, 0 unlimited, null for SEND_RATE_PER_MINUTE' }))),
+  rejectCalls: Type.Optional(Type.Boolean({ description: 'Reject every incoming call as it rings (call.received is still sent)' })),
+  rejectCallMessage: Type.Optional(nullable(Type.String({ maxLength: MAX_REJECT_CALL_MESSAGE, description: 'Texted to the caller after a rejected call; null or empty for none' }))),
+  proxy: Type.Optional(nullable(Type.String({
+    maxLength: 2048,
+    description: 'http://, https:// or socks5:// proxy (user:pass@ optional) for this session\'s WhatsApp socket and media; null uses WHATSAPP_PROXY. Changing it reconnects the session.',
+  }))),
+  markOnline: Type.Optional(nullable(Type.Boolean({ description: 'Show the account online while connected (default false: the phone keeps getting notifications)' }))),
+  autoRead: Type.Optional(nullable(Type.Boolean({ description: 'Send read receipts for received messages as they arrive' }))),
+  // The object first, so an unknown kind is named in the error (null is never coerced to an object).
+  ignore: Type.Optional(Type.Union([Type.Object({
+    groups: Type.Optional(Type.Boolean()),
+    status: Type.Optional(Type.Boolean()),
+    channels: Type.Optional(Type.Boolean()),
+    broadcast: Type.Optional(Type.Boolean()),
+  }, { additionalProperties: false, description: 'Kinds of received messages neither stored nor evented; replaces the previous choice, kinds left out are received' }), Type.Null()])),
+  metadata: Type.Optional(nullable(Type.Record(Type.String(), Type.Unknown(), {
+    description: `Your own JSON object (at most ${MAX_METADATA_BYTES} bytes), echoed as metadata in every event of the session`,
+  }))),
+  deviceName: Type.Optional(nullable(Type.String({ maxLength: 200, description: `What the phone lists under Linked devices (1 to ${MAX_DEVICE_NAME} characters), used at the next pairing` }))),
+}, {
+  additionalProperties: false,
+  examples: [
+    { sendRatePerMinute: 20 },
+    { rejectCalls: true, rejectCallMessage: 'We cannot take calls here; please write to us.' },
+    { proxy: 'socks5://user:secret@proxy.example.com:1080', markOnline: false, autoRead: true, ignore: { groups: true, status: true }, metadata: { tenant: 'acme' } },
+  ],
+})
 
 /** Renders QR images once per code: dashboards poll, codes change every 20 s at most. */
 function createQrRenderer(): (code: string) => Promise<string> {
@@ -54,7 +89,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async
       summary: 'Create a session and start linking it (its QR code follows)',
       tags: ['sessions'],
       security: KEY_SECURITY,
-      body: Type.Object({ deviceId: DeviceId }),
+      body: Type.Object({ deviceId: DeviceId, settings: Type.Optional(SettingsBody) }, { examples: [{ deviceId: 'sales' }, { deviceId: 'support', settings: { rejectCalls: true, metadata: { team: 'support' } } }] }),
       response: {
         201: Type.Object({
           success: Type.Literal(true),
@@ -66,7 +101,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async
       },
     },
   }, async (request, reply) => {
-    const info = await sessions.create(request.body.deviceId)
+    const info = await sessions.create(request.body.deviceId, request.body.settings)
     return reply.status(201).send({ success: true, message: 'Session created', deviceId: info.deviceId, session: sessionView(info) })
   })
 
@@ -134,19 +169,14 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async
   })
 
   app.put('/api/sessions/:deviceId/settings', {
-    ...adminOnly,
+    ...adminOnSessionNode,
     schema: {
-      summary: 'Change session settings (any of them): send rate, call rejection',
-      description: 'sendRatePerMinute: messages per minute, 0 unlimited, null for the global default. rejectCalls: reject every incoming call as it rings (call.received is still sent); rejectCallMessage: a text sent to the caller afterwards (null or empty for none).',
+      summary: 'Change session settings (any of them): pacing, calls, proxy, presence, read receipts, filters, metadata, device name',
+      description: 'Fields left out keep their value; null restores a default. A new proxy reconnects the session. Unknown fields are a 400.',
       tags: ['sessions'],
       security: KEY_SECURITY,
       params: DeviceIdParams,
-      body: Type.Object({
-        // Null first: with type coercion on, AJV would otherwise turn null into 0 in the integer branch.
-        sendRatePerMinute: Type.Optional(Type.Union([Type.Null(), Type.Integer({ minimum: 0, maximum: 100_000 })])),
-        rejectCalls: Type.Optional(Type.Boolean()),
-        rejectCallMessage: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: MAX_REJECT_CALL_MESSAGE })])),
-      }, { examples: [{ sendRatePerMinute: 20 }, { rejectCalls: true, rejectCallMessage: 'We cannot take calls here; please write to us.' }] }),
+      body: SettingsBody,
       response: { 200: SessionResponse, ...errors },
     },
   }, async (request) => ({

@@ -182,6 +182,9 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE sessions ADD COLUMN reject_calls BOOLEAN NOT NULL DEFAULT FALSE, ADD COLUMN reject_call_message TEXT;
   `,
+  `
+  ALTER TABLE sessions ADD COLUMN proxy_url TEXT, ADD COLUMN behaviour JSONB NOT NULL DEFAULT '{}';
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -35,6 +35,17 @@ export function createPostgresSessionRepository(pool: PgPool): SessionRepository
          reject_call_message = CASE WHEN $2::boolean THEN $3::text ELSE reject_call_message END, updated_at = $4 WHERE device_id = $5`,
         [reject ?? null, message !== undefined, message ?? null, Date.now(), deviceId],
       ),
+    setProxy: (deviceId, proxyUrl) =>
+      update('UPDATE sessions SET proxy_url = $1, updated_at = $2 WHERE device_id = $3', [proxyUrl, Date.now(), deviceId]),
+    setBehaviour: (deviceId, change) => {
+      const entries = Object.entries(change).filter(([, value]) => value !== undefined)
+      const set = Object.fromEntries(entries.filter(([, value]) => value !== null))
+      const removed = entries.filter(([, value]) => value === null).map(([field]) => field)
+      // || merges top-level fields only: a new metadata object replaces the old one whole.
+      return update('UPDATE sessions SET behaviour = (behaviour || $1::jsonb) - $2::text[], updated_at = $3 WHERE device_id = $4', [
+        JSON.stringify(set), removed, Date.now(), deviceId,
+      ])
+    },
     delete: async (deviceId) => (await pool.query('DELETE FROM sessions WHERE device_id = $1', [deviceId])).rowCount === 1,
   }
 }

@@ -152,6 +152,10 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE sessions ADD COLUMN reject_calls INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE sessions ADD COLUMN reject_call_message TEXT;
   `,
+  `
+  ALTER TABLE sessions ADD COLUMN proxy_url TEXT;
+  ALTER TABLE sessions ADD COLUMN behaviour TEXT NOT NULL DEFAULT '{}';
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

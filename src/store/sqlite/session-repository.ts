@@ -21,6 +21,9 @@ export function createSqliteSessionRepository(db: SqliteDatabase): SessionReposi
     `UPDATE sessions SET reject_calls = COALESCE(?, reject_calls), reject_call_message = CASE WHEN ? THEN ? ELSE reject_call_message END,
      updated_at = ? WHERE device_id = ?`,
   )
+  const updateProxy = db.prepare('UPDATE sessions SET proxy_url = ?, updated_at = ? WHERE device_id = ?')
+  const selectBehaviour = db.prepare<[string], { behaviour: string }>('SELECT behaviour FROM sessions WHERE device_id = ?')
+  const updateBehaviour = db.prepare('UPDATE sessions SET behaviour = ?, updated_at = ? WHERE device_id = ?')
   const remove = db.prepare('DELETE FROM sessions WHERE device_id = ?')
 
   return {
@@ -40,6 +43,18 @@ export function createSqliteSessionRepository(db: SqliteDatabase): SessionReposi
     setSendRate: async (deviceId, perMinute) => void updateSendRate.run(perMinute, Date.now(), deviceId),
     setCallRejection: async (deviceId, { reject, message }) =>
       void updateCallRejection.run(reject === undefined ? null : Number(reject), message === undefined ? 0 : 1, message ?? null, Date.now(), deviceId),
+    setProxy: async (deviceId, proxyUrl) => void updateProxy.run(proxyUrl, Date.now(), deviceId),
+    // Read and written in one synchronous step: nothing else runs on this connection in between.
+    setBehaviour: async (deviceId, change) => {
+      const row = selectBehaviour.get(deviceId)
+      if (!row) return
+      const behaviour = JSON.parse(row.behaviour) as Record<string, unknown>
+      for (const [field, value] of Object.entries(change)) {
+        if (value === null) delete behaviour[field]
+        else if (value !== undefined) behaviour[field] = value
+      }
+      updateBehaviour.run(JSON.stringify(behaviour), Date.now(), deviceId)
+    },
     delete: async (deviceId) => remove.run(deviceId).changes === 1,
   }
 }

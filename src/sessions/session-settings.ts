@@ -1,0 +1,135 @@
+import { invalidInput } from '../errors.js'
+import type { IgnoredKinds, SessionBehaviour, SessionBehaviourChange, SessionRecord } from '../store/ports.js'
+
+/** Longest text sent to a caller after a rejected call. */
+export const MAX_REJECT_CALL_MESSAGE = 1000
+/** Largest metadata object, as JSON. */
+export const MAX_METADATA_BYTES = 4096
+export const MAX_DEVICE_NAME = 50
+/** What the phone lists under Linked devices unless a session or DEVICE_NAME says otherwise. */
+export const DEFAULT_DEVICE_NAME = 'WhatsApp HTTP API'
+
+export const PROXY_PROTOCOLS = ['http:', 'https:', 'socks5:'] as const
+const DEFAULT_PROXY_PORT: Record<(typeof PROXY_PROTOCOLS)[number], number> = { 'http:': 80, 'https:': 443, 'socks5:': 1080 }
+
+export const NO_IGNORED_KINDS: IgnoredKinds = { groups: false, status: false, channels: false, broadcast: false }
+
+/** Every setting of a session, as the API shows them (the proxy password masked). */
+export interface SessionSettings {
+  sendRatePerMinute: number | null
+  rejectCalls: boolean
+  rejectCallMessage: string | null
+  proxy: string | null
+  markOnline: boolean
+  autoRead: boolean
+  ignore: IgnoredKinds
+  metadata: Record<string, unknown> | null
+  deviceName: string | null
+}
+
+/** A change to some settings; null puts a setting back to its default. */
+export interface SessionSettingsChange {
+  sendRatePerMinute?: number | null
+  rejectCalls?: boolean
+  /** Empty or null: reject without a text. */
+  rejectCallMessage?: string | null
+  proxy?: string | null
+  markOnline?: boolean | null
+  autoRead?: boolean | null
+  ignore?: Partial<IgnoredKinds> | null
+  metadata?: Record<string, unknown> | null
+  deviceName?: string | null
+}
+
+/** What a socket is opened with. */
+export interface ConnectionSettings {
+  /** A validated proxy URL with its credentials, or null for a direct connection. */
+  proxyUrl: string | null
+  deviceName: string
+  markOnline: boolean
+}
+
+/** Session-wide defaults from the environment. */
+export interface SettingsDefaults {
+  proxyUrl: string | null
+  deviceName: string
+}
+
+/**
+ * Checks a proxy URL and returns it normalized: http, https or socks5, a host, a port (the
+ * protocol's default when left out), optional credentials, nothing else.
+ */
+export function parseProxyUrl(input: string, field = 'proxy'): string {
+  let url: URL
+  try {
+    url = new URL(input)
+  } catch {
+    throw invalidInput(`${field} must be a URL such as socks5://user:pass@host:1080 or http://host:3128`)
+  }
+  const protocol = PROXY_PROTOCOLS.find((known) => known === url.protocol)
+  if (!protocol) throw invalidInput(`${field} must use http, https or socks5 (got ${url.protocol.replace(/:$/, '')})`)
+  if (!url.hostname) throw invalidInput(`${field} must name the proxy's host`)
+  if ((url.pathname !== '' && url.pathname !== '/') || url.search || url.hash) {
+    throw invalidInput(`${field} must be only the proxy's address: no path, query or fragment`)
+  }
+  if (url.password && !url.username) throw invalidInput(`${field} has a password without a user name`)
+  url.port ||= String(DEFAULT_PROXY_PORT[protocol])
+  return `${url.protocol}//${url.username ? `${url.username}${url.password ? `:${url.password}` : ''}@` : ''}${url.host}`
+}
+
+/** The proxy URL with its password replaced, safe to show. */
+export function maskProxyUrl(proxyUrl: string): string {
+  const url = new URL(proxyUrl)
+  if (url.password) url.password = '***'
+  return `${url.protocol}//${url.username ? `${url.username}${url.password ? ':***' : ''}@` : ''}${url.host}`
+}
+
+function checkMetadata(metadata: Record<string, unknown>): void {
+  if (typeof metadata !== 'object' || Array.isArray(metadata)) throw invalidInput('metadata must be a JSON object')
+  const size = Buffer.byteLength(JSON.stringify(metadata), 'utf8')
+  if (size > MAX_METADATA_BYTES) throw invalidInput(`metadata is ${size} bytes as JSON; at most ${MAX_METADATA_BYTES} are kept`)
+}
+
+function checkDeviceName(name: string): string {
+  const trimmed = name.trim()
+  if (trimmed.length === 0 || trimmed.length > MAX_DEVICE_NAME) throw invalidInput(`deviceName must be 1 to ${MAX_DEVICE_NAME} characters`)
+  if (/\p{Cc}/u.test(trimmed)) throw invalidInput('deviceName may not contain control characters')
+  return trimmed
+}
+
+/** The part of a change kept in the behaviour document, checked; throws before anything is written. */
+export function behaviourChange(change: SessionSettingsChange): SessionBehaviourChange {
+  const { markOnline, autoRead, ignore, metadata, deviceName } = change
+  if (metadata) checkMetadata(metadata)
+  return {
+    ...(markOnline !== undefined ? { markOnline } : {}),
+    ...(autoRead !== undefined ? { autoRead } : {}),
+    ...(ignore !== undefined ? { ignore: ignore === null ? null : { ...NO_IGNORED_KINDS, ...ignore } } : {}),
+    ...(metadata !== undefined ? { metadata } : {}),
+    ...(deviceName !== undefined ? { deviceName: deviceName === null ? null : checkDeviceName(deviceName) } : {}),
+  }
+}
+
+export function settingsOf(record: SessionRecord): SessionSettings {
+  const behaviour: SessionBehaviour = record.behaviour
+  return {
+    sendRatePerMinute: record.sendRatePerMinute,
+    rejectCalls: record.rejectCalls,
+    rejectCallMessage: record.rejectCallMessage,
+    proxy: record.proxyUrl === null ? null : maskProxyUrl(record.proxyUrl),
+    markOnline: behaviour.markOnline ?? false,
+    autoRead: behaviour.autoRead ?? false,
+    ignore: behaviour.ignore ?? NO_IGNORED_KINDS,
+    metadata: behaviour.metadata ?? null,
+    deviceName: behaviour.deviceName ?? null,
+  }
+}
+
+/** What the session's next socket opens with (a session deleted meanwhile gets the defaults). */
+export function connectionSettingsOf(record: SessionRecord | undefined, defaults: SettingsDefaults): ConnectionSettings {
+  return {
+    proxyUrl: record?.proxyUrl ?? defaults.proxyUrl,
+    deviceName: record?.behaviour.deviceName ?? defaults.deviceName,
+    markOnline: record?.behaviour.markOnline ?? false,
+  }
+}
