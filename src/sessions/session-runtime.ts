@@ -275,7 +275,8 @@ export class SessionRuntime {
         observer.onStoppedItself(this.deviceId)
         return
       case 'fail':
-        this.lastError = reaction.reason
+        // The last cause stays in view: "gave up" alone would not say what to fix (a proxy, the network).
+        this.lastError = `${reaction.reason}: ${disconnect.reason}`
         this.setState('failed')
         return
     }

@@ -73,15 +73,14 @@ export function parseProxyUrl(input: string, field = 'proxy'): string {
     throw invalidInput(`${field} must be only the proxy's address: no path, query or fragment`)
   }
   if (url.password && !url.username) throw invalidInput(`${field} has a password without a user name`)
-  url.port ||= String(DEFAULT_PROXY_PORT[protocol])
-  return `${url.protocol}//${url.username ? `${url.username}${url.password ? `:${url.password}` : ''}@` : ''}${url.host}`
+  // Spelled out: URL drops a port that is the protocol's default (80, 443).
+  const address = `${url.hostname}:${url.port || DEFAULT_PROXY_PORT[protocol]}`
+  return `${url.protocol}//${url.username ? `${url.username}${url.password ? `:${url.password}` : ''}@` : ''}${address}`
 }
 
-/** The proxy URL with its password replaced, safe to show. */
+/** A proxy URL as parseProxyUrl returns it, its password replaced, safe to show. */
 export function maskProxyUrl(proxyUrl: string): string {
-  const url = new URL(proxyUrl)
-  if (url.password) url.password = '***'
-  return `${url.protocol}//${url.username ? `${url.username}${url.password ? ':***' : ''}@` : ''}${url.host}`
+  return proxyUrl.replace(/^([a-z0-9]+:\/\/[^:@/]*):[^@]*@/, '$1:***@')
 }
 
 function checkMetadata(metadata: Record<string, unknown>): void {
