@@ -176,7 +176,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     metrics: metrics.registry,
     databaseReachable: () => store.isReachable(),
     sessions,
-    keys: new SessionKeys(sessionRepository, cluster !== undefined),
+    keys: new SessionKeys(sessionRepository, store.scopedKeys, cluster !== undefined),
     messages,
     directory,
     inbox: new Inbox(inbound, stores.messages, store.chats, sessions),

@@ -5,7 +5,14 @@ import type { AdminKeyCheck } from '../security/admin-key.js'
 import { apiKeyMatches, hashApiKey } from '../security/api-keys.js'
 import type { AuthThrottle } from '../security/auth-throttle.js'
 import type { DashboardSessions } from '../security/dashboard-sessions.js'
-import type { SessionKeys } from '../sessions/session-keys.js'
+import type { KeyScope, SessionKeys } from '../sessions/session-keys.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Which scopes of a session's named key let it through; by default read for GET and manage for changes. */
+    scopes?: readonly KeyScope[]
+  }
+}
 
 export interface CredentialSources {
   /** Accept ?apiKey= in the URL (the seed's GET send form). */
@@ -102,11 +109,21 @@ export class Authenticator {
     await this.verified(request, (k) => this.admin.matches(k) || constantTimeEqual(k, otherKey), key, 'Invalid API key')
   }
 
-  /** The admin key, or the key of this very session. */
+  /** The admin key, the key of this very session, or one of its named keys with a scope this route takes. */
   async requireSessionAccess(request: FastifyRequest, deviceId: string, sources: CredentialSources = {}): Promise<void> {
     if (await this.signedInDashboard(request)) return
     const key = presentedKey(request, sources)
     if (key === undefined) throw missingCredentials()
-    await this.verified(request, async (k) => this.admin.matches(k) || (await this.sessionKeys.verify(deviceId, k)), key, `Invalid API key for session "${deviceId}"`)
+    const needed = request.routeOptions.config.scopes ?? (SAFE_METHODS.has(request.method) ? ['read'] : ['manage'])
+    await this.verified(request, async (k) => {
+      if (this.admin.matches(k)) return true
+      const scopes = await this.sessionKeys.scopesOf(deviceId, k)
+      if (scopes === null) return false
+      // A valid key short of a scope is no failed guess: refused without counting against the address.
+      if (!needed.some((scope) => scopes.includes(scope))) {
+        throw new DomainError('forbidden', `This key lacks the ${needed.join(' or ')} scope this request needs`, { missingScope: needed[0] })
+      }
+      return true
+    }, key, `Invalid API key for session "${deviceId}"`)
   }
 }

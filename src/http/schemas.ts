@@ -31,6 +31,7 @@ export const ErrorResponse = Type.Object({
   requestId: Type.Optional(Type.String({ description: 'On 500: quote it when reporting the problem' })),
   messageId: Type.Optional(Type.String({ description: 'On 502/503/504/507 of a send: the message, to look up later' })),
   status: Type.Optional(Type.String({ description: 'On 502/504 of a send: the message status' })),
+  missingScope: Type.Optional(Type.String({ description: 'On 403 to a session\'s named key: a scope that would allow the request' })),
 })
 
 export const ConnectionState = Type.Unsafe<ConnectionStateName>({

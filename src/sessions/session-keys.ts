@@ -1,4 +1,5 @@
-import { invalidInput, sessionNotFound } from '../errors.js'
+import { randomBytes } from 'node:crypto'
+import { DomainError, invalidInput, sessionNotFound } from '../errors.js'
 import {
   apiKeyMatches,
   apiKeyPrefix,
@@ -7,12 +8,25 @@ import {
   MAX_KEY_LENGTH,
   MIN_CUSTOM_KEY_LENGTH,
 } from '../security/api-keys.js'
+import type { ScopedKeyRecord, ScopedKeyRepository } from '../store/ports.js'
 import type { SessionCatalog } from '../store/session-catalog.js'
 
-/** Issues and checks per-session API keys. Only hashes are stored; a key is seen once, when issued. */
+/** What a session's named keys may be allowed: send messages, read what the session holds, change it. */
+export const KEY_SCOPES = ['send', 'read', 'manage'] as const
+export type KeyScope = (typeof KEY_SCOPES)[number]
+export const MAX_KEYS_PER_SESSION = 50
+/** A key's last use is written at most this often: a busy key must not cost a write per request. */
+const LAST_USED_RESOLUTION_MS = 60_000
+
+/**
+ * Issues and checks a session's keys: its own key (every scope) and named keys with scopes. Only
+ * hashes are stored; a key is seen once, when issued. Named keys are read from the database at
+ * each check, so a revoked one stops at once on every node.
+ */
 export class SessionKeys {
   constructor(
     private readonly sessions: SessionCatalog,
+    private readonly scoped: ScopedKeyRepository,
     /**
      * With several nodes, another node may have just set or revoked the key, and its notice may not
      * have arrived: then every check reads the session from the database, so a key set anywhere
@@ -37,10 +51,50 @@ export class SessionKeys {
     return key
   }
 
-  /** True when the key belongs to this session. */
-  async verify(deviceId: string, presented: string): Promise<boolean> {
+  /** What the key may do in this session: every scope for its own key, a named key's scopes, or null when it is not this session's. */
+  async scopesOf(deviceId: string, presented: string): Promise<readonly KeyScope[] | null> {
     const record = this.readThrough ? await this.sessions.refresh(deviceId) : this.sessions.get(deviceId)
     const hash = record?.apiKeyHash
-    return hash !== null && hash !== undefined && apiKeyMatches(presented, hash)
+    if (hash !== null && hash !== undefined && apiKeyMatches(presented, hash)) return KEY_SCOPES
+    const named = await this.scoped.findByHash(hashApiKey(presented))
+    if (named?.deviceId !== deviceId) return null
+    const now = Date.now()
+    if (named.lastUsedAt === null || now - named.lastUsedAt >= LAST_USED_RESOLUTION_MS) await this.scoped.touch(named.id, now)
+    return named.scopes.filter((scope): scope is KeyScope => (KEY_SCOPES as readonly string[]).includes(scope))
+  }
+
+  /** A new named key with these scopes; returns its record and the key in full, shown this once. */
+  async create(deviceId: string, name: string, scopes: readonly KeyScope[]): Promise<{ record: ScopedKeyRecord; apiKey: string }> {
+    if (!this.sessions.get(deviceId)) throw sessionNotFound(deviceId)
+    const trimmed = name.trim()
+    if (trimmed.length === 0 || trimmed.length > 64 || /\p{Cc}/u.test(trimmed)) throw invalidInput('name must be 1 to 64 characters, without control characters')
+    const unique = KEY_SCOPES.filter((scope) => scopes.includes(scope))
+    if (unique.length === 0) throw invalidInput(`scopes must name at least one of ${KEY_SCOPES.join(', ')}`)
+    if ((await this.scoped.list(deviceId)).length >= MAX_KEYS_PER_SESSION) {
+      throw new DomainError('conflict', `A session has at most ${MAX_KEYS_PER_SESSION} named keys; revoke one first`)
+    }
+    const apiKey = generateApiKey()
+    const record: ScopedKeyRecord = {
+      id: `key_${randomBytes(8).toString('hex')}`,
+      deviceId,
+      name: trimmed,
+      scopes: unique,
+      keyHash: hashApiKey(apiKey),
+      keyPrefix: apiKeyPrefix(apiKey),
+      createdAt: Date.now(),
+      lastUsedAt: null,
+    }
+    await this.scoped.insert(record)
+    return { record, apiKey }
+  }
+
+  async list(deviceId: string): Promise<ScopedKeyRecord[]> {
+    if (!this.sessions.get(deviceId)) throw sessionNotFound(deviceId)
+    return this.scoped.list(deviceId)
+  }
+
+  async revoke(deviceId: string, keyId: string): Promise<void> {
+    if (!this.sessions.get(deviceId)) throw sessionNotFound(deviceId)
+    if (!(await this.scoped.delete(deviceId, keyId))) throw new DomainError('not_found', `Session "${deviceId}" has no key ${keyId}`)
   }
 }

@@ -15,6 +15,7 @@ import { SCHEMA_VERSION } from './sqlite/migrations.js'
 export const TABLES = [
   'settings',
   'sessions',
+  'session_keys',
   'auth_creds',
   'auth_keys',
   'messages',

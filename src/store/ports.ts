@@ -65,6 +65,28 @@ export interface SessionRepository {
   delete(deviceId: string): Promise<boolean>
 }
 
+/** A named key of one session, allowed only what its scopes say. Only its hash is kept. */
+export interface ScopedKeyRecord {
+  id: string
+  deviceId: string
+  name: string
+  scopes: string[]
+  keyHash: string
+  keyPrefix: string
+  createdAt: number
+  lastUsedAt: number | null
+}
+
+export interface ScopedKeyRepository {
+  insert(record: ScopedKeyRecord): Promise<void>
+  /** A session's keys, oldest first. */
+  list(deviceId: string): Promise<ScopedKeyRecord[]>
+  findByHash(keyHash: string): Promise<ScopedKeyRecord | undefined>
+  /** False when the session has no key with this id. */
+  delete(deviceId: string, id: string): Promise<boolean>
+  touch(id: string, at: number): Promise<void>
+}
+
 /** One row of auth state as the WhatsApp adapter serialized it. */
 export interface AuthKeyWrite {
   type: string
@@ -353,6 +375,7 @@ export interface DashboardSessionRepository {
 export interface Store {
   readonly kind: 'sqlite' | 'postgres'
   sessions: SessionRepository
+  scopedKeys: ScopedKeyRepository
   authStates: AuthStateRepository
   settings: SettingsRepository
   messages: MessageRepository

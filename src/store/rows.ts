@@ -1,6 +1,6 @@
 import type {
   ChatChange, ChatListing, ChatState, ContactRecord, DeliveryRecord, MessageMark, DeliveryStatus, DesiredState, InboundRecord, MessageRecord, SessionBehaviour,
-  SessionRecord, WebhookRecord,
+  ScopedKeyRecord, SessionRecord, WebhookRecord,
 } from './ports.js'
 
 /**
@@ -237,3 +237,30 @@ export const toDeliveryRecord = (row: DeliveryRow): DeliveryRecord => ({
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 })
+
+export interface ScopedKeyRow {
+  id: string
+  device_id: string
+  name: string
+  /** Comma-separated. */
+  scopes: string
+  key_hash: string
+  key_prefix: string
+  created_at: number
+  last_used_at: number | null
+}
+
+export const toScopedKeyRecord = (row: ScopedKeyRow): ScopedKeyRecord => ({
+  id: row.id,
+  deviceId: row.device_id,
+  name: row.name,
+  scopes: row.scopes.split(','),
+  keyHash: row.key_hash,
+  keyPrefix: row.key_prefix,
+  createdAt: row.created_at,
+  lastUsedAt: row.last_used_at,
+})
+
+export const scopedKeyValues = (record: ScopedKeyRecord): unknown[] => [
+  record.id, record.deviceId, record.name, record.scopes.join(','), record.keyHash, record.keyPrefix, record.createdAt, record.lastUsedAt,
+]

@@ -3,73 +3,8 @@ import { describe, it } from 'node:test'
 import fc from 'fast-check'
 import type { InjectOptions } from 'fastify'
 import { ADMIN_KEY, startInProcessServer } from '../support/in-process-server.js'
+import { ROUTES } from '../support/routes.js'
 
-/** Every route the API serves, with the path parameter marked. */
-const ROUTES: ReadonlyArray<{ method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string }> = [
-  { method: 'GET', path: '/api/sessions' },
-  { method: 'POST', path: '/api/sessions' },
-  { method: 'GET', path: '/api/sessions/:deviceId' },
-  { method: 'DELETE', path: '/api/sessions/:deviceId' },
-  { method: 'GET', path: '/api/sessions/:deviceId/qr' },
-  { method: 'PUT', path: '/api/sessions/:deviceId/api-key' },
-  { method: 'PUT', path: '/api/sessions/:deviceId/settings' },
-  { method: 'POST', path: '/api/sessions/:deviceId/check-numbers' },
-  { method: 'GET', path: '/api/sessions/:deviceId/groups' },
-  { method: 'POST', path: '/api/sessions/:deviceId/start' },
-  { method: 'POST', path: '/api/sessions/:deviceId/stop' },
-  { method: 'POST', path: '/api/sessions/:deviceId/restart' },
-  { method: 'POST', path: '/api/sessions/:deviceId/logout' },
-  { method: 'POST', path: '/api/messages/send' },
-  { method: 'GET', path: '/api/messages/send' },
-  { method: 'GET', path: '/api/messages/:messageId' },
-  { method: 'POST', path: '/api/messages/send-file' },
-  { method: 'GET', path: '/api/sessions/:deviceId/webhooks' },
-  { method: 'POST', path: '/api/sessions/:deviceId/webhooks' },
-  { method: 'DELETE', path: '/api/sessions/:deviceId/webhooks/:webhookId' },
-  { method: 'GET', path: '/api/webhooks/deliveries' },
-  { method: 'POST', path: '/api/webhooks/deliveries/:id/redeliver' },
-  { method: 'GET', path: '/api/sessions/:deviceId/chats' },
-  { method: 'GET', path: '/api/sessions/:deviceId/chats/:chat/messages' },
-  { method: 'GET', path: '/api/sessions/:deviceId/messages/:messageId/media' },
-  { method: 'POST', path: '/api/sessions/:deviceId/chats/:chat/read' },
-  { method: 'POST', path: '/api/sessions/:deviceId/chats/:chat/presence' },
-  { method: 'POST', path: '/api/sessions/:deviceId/presence' },
-  { method: 'POST', path: '/api/sessions/:deviceId/contacts/:contact/presence/subscribe' },
-  { method: 'GET', path: '/api/sessions/:deviceId/contacts' },
-  { method: 'GET', path: '/api/sessions/:deviceId/contacts/:contact' },
-  { method: 'POST', path: '/api/sessions/:deviceId/contacts/:contact/block' },
-  { method: 'POST', path: '/api/sessions/:deviceId/contacts/:contact/unblock' },
-  { method: 'GET', path: '/api/sessions/:deviceId/blocklist' },
-  { method: 'GET', path: '/api/sessions/:deviceId/lids/:lid' },
-  { method: 'GET', path: '/api/sessions/:deviceId/profile' },
-  { method: 'PUT', path: '/api/sessions/:deviceId/profile' },
-  { method: 'DELETE', path: '/api/sessions/:deviceId/profile/picture' },
-  { method: 'GET', path: '/api/sessions/:deviceId/profile/privacy' },
-  { method: 'PUT', path: '/api/sessions/:deviceId/profile/privacy' },
-  { method: 'POST', path: '/api/sessions/:deviceId/calls/:callId/reject' },
-  { method: 'POST', path: '/api/sessions/:deviceId/groups' },
-  { method: 'GET', path: '/api/sessions/:deviceId/groups/invites/:code' },
-  { method: 'POST', path: '/api/sessions/:deviceId/groups/join' },
-  { method: 'GET', path: '/api/sessions/:deviceId/groups/:group' },
-  { method: 'PUT', path: '/api/sessions/:deviceId/groups/:group' },
-  { method: 'POST', path: '/api/sessions/:deviceId/groups/:group/participants' },
-  { method: 'GET', path: '/api/sessions/:deviceId/groups/:group/invite' },
-  { method: 'POST', path: '/api/sessions/:deviceId/groups/:group/invite/revoke' },
-  { method: 'POST', path: '/api/sessions/:deviceId/groups/:group/leave' },
-  { method: 'GET', path: '/api/sessions/:deviceId/groups/:group/requests' },
-  { method: 'POST', path: '/api/sessions/:deviceId/groups/:group/requests' },
-  ...['archive', 'unarchive', 'pin', 'unpin', 'mute', 'unmute', 'unread'].map((action) =>
-    ({ method: 'POST' as const, path: `/api/sessions/:deviceId/chats/:chat/${action}` })),
-  { method: 'DELETE', path: '/api/sessions/:deviceId/chats/:chat' },
-  { method: 'POST', path: '/api/sessions/:deviceId/chats/:chat/messages/:messageId/star' },
-  { method: 'DELETE', path: '/api/sessions/:deviceId/chats/:chat/messages/:messageId' },
-  { method: 'POST', path: '/api/sessions/:deviceId/pairing-code' },
-  { method: 'POST', path: '/api/dashboard/login' },
-  { method: 'GET', path: '/api/dashboard/session' },
-  { method: 'POST', path: '/api/dashboard/logout' },
-  { method: 'GET', path: '/health' },
-  { method: 'GET', path: '/ready' },
-]
 // GET /api/events is a never-ending stream; its input handling is tested in events.test.ts.
 
 const SESSION_KEY = 'session-key-for-prop-tests'
@@ -109,6 +44,10 @@ const body = fc.oneof(
     action: fc.oneof(hostileValue, fc.constantFrom('add', 'remove', 'promote', 'demote', 'approve', 'reject')),
     announceOnly: hostileValue, locked: hostileValue, ephemeralSeconds: hostileValue, joinApproval: hostileValue,
     code: hostileValue, link: hostileValue, mentions: fc.oneof(hostileValue, fc.array(hostileString, { maxLength: 3 })), mentionAll: hostileValue,
+    proxy: fc.oneof(hostileValue, fc.constantFrom('socks5://u:p@127.0.0.1:1', 'http://proxy:3128', 'ftp://x')), markOnline: hostileValue, autoRead: hostileValue,
+    ignore: fc.oneof(hostileValue, fc.record({ groups: hostileValue, status: hostileValue, spam: hostileValue }, { requiredKeys: [] })),
+    metadata: hostileValue, deviceName: hostileValue, settings: fc.dictionary(hostileString, hostileValue, { maxKeys: 3 }),
+    scopes: fc.oneof(hostileValue, fc.array(fc.constantFrom('send', 'read', 'manage', 'admin', ''), { maxLength: 4 })),
   }, { requiredKeys: [] }),
   fc.dictionary(hostileString, hostileValue, { maxKeys: 4 }),
   fc.jsonValue(),
@@ -159,6 +98,10 @@ describe('hostile input on every route', async () => {
       sockets: connector.connections.map((c) => [c.deviceId, c.closed, c.loggedOut, c.sent.length, c.conversationCalls.length, c.chatCalls.length, c.peopleCalls.length, c.rejectedCalls.length, c.groupCalls.length]),
       forgotten: connector.forgotten,
       webhooks: await Promise.all(['shop-1', 'idle'].map((id) => read(`/api/sessions/${id}/webhooks`))),
+      keys: await Promise.all(['shop-1', 'idle'].map(async (id) => {
+        const { keys } = JSON.parse(await read(`/api/sessions/${id}/keys`)) as { keys?: Array<{ id: string; scopes: string[] }> }
+        return keys?.map(({ id: keyId, scopes }) => [keyId, scopes])
+      })),
       chats: await read('/api/sessions/shop-1/chats'),
       deliveries: await Promise.all(['failed', 'pending'].map((status) => read(`/api/webhooks/deliveries?status=${status}`))),
     })
@@ -172,7 +115,7 @@ describe('hostile input on every route', async () => {
       fc.asyncProperty(request, async (input) => {
         const path = input.route.path
           .replace(':group', encodeURIComponent(input.group))
-          .replace(/:(deviceId|messageId|webhookId|chat|contact|lid|callId|code|id)/g, encodeURIComponent(input.deviceId))
+          .replace(/:(deviceId|messageId|webhookId|chat|contact|lid|callId|code|id|keyId)/g, encodeURIComponent(input.deviceId))
         const payload = input.rawBody ?? (input.body === undefined ? undefined : JSON.stringify(input.body))
         const options: InjectOptions = {
           method: input.route.method,

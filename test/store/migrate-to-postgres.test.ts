@@ -102,6 +102,11 @@ async function fill(store: Store): Promise<{ highestDeliverySeq: number }> {
   await store.chats.update('alpha', [{ jid: 'history-only@g.us', change: { name: 'Old group', lastActivity: 1 } }])
   await store.chats.markMessage('alpha', INBOUND_IDS[0]!, { starred: true })
   await store.contacts.upsert('alpha', [{ jid: 'c@s.whatsapp.net', name: 'Cy', pushName: 'C', phoneNumber: 'c', lid: '9@lid' }])
+  await store.scopedKeys.insert({
+    id: 'key_1', deviceId: 'alpha', name: 'billing bot', scopes: ['send', 'read'], keyHash: 'ab'.repeat(32), keyPrefix: 'abababab', createdAt: 5, lastUsedAt: null,
+  })
+  await store.sessions.setProxy('alpha', 'socks5://u:p@10.0.0.1:1080')
+  await store.sessions.setBehaviour('alpha', { metadata: { tenant: 'a' }, autoRead: true })
   await store.dashboardLogins.create(LOGIN)
   await store.dashboardLogins.create({ tokenHash: 'expired', csrfToken: 'old', expiresAt: 1 })
   return { highestDeliverySeq: highest!.seq }
@@ -110,6 +115,7 @@ async function fill(store: Store): Promise<{ highestDeliverySeq: number }> {
 const EXPECTED_COUNTS: TableCounts = {
   settings: 1,
   sessions: 3,
+  session_keys: 1,
   auth_creds: 2,
   auth_keys: 2 * (KEY_TYPES.length * KEYS_PER_TYPE - DELETED_KEY_IDS.length),
   messages: MESSAGE_IDS.length,
@@ -130,6 +136,7 @@ async function readAll(store: Store) {
   return {
     setting: await store.settings.get('admin_api_key_hash'),
     sessions: await store.sessions.list(),
+    scopedKeys: await each(DEVICES, (deviceId) => store.scopedKeys.list(deviceId)),
     creds: await each(DEVICES, (deviceId) => store.authStates.readCreds(deviceId)),
     keys: await each(DEVICES, (deviceId) =>
       each(KEY_TYPES, async (type) => [...(await store.authStates.readKeys(deviceId, type, keyIds))].sort(([a], [b]) => a.localeCompare(b))),

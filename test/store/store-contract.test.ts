@@ -152,6 +152,32 @@ for (const backend of backends) {
       })
     })
 
+    describe('scoped keys', () => {
+      const key = (id: string, deviceId: string, createdAt: number) => ({
+        id, deviceId, name: `key ${id}`, scopes: ['send', 'read'], keyHash: id.padEnd(64, '0'), keyPrefix: id.slice(0, 8), createdAt, lastUsedAt: null,
+      })
+
+      it('lists a session\'s keys oldest first, finds one by hash, records its use and deletes it once', async () => {
+        await store.sessions.create('keys-a', 'running')
+        await store.sessions.create('keys-b', 'running')
+        await store.scopedKeys.insert(key('k2', 'keys-a', 20))
+        await store.scopedKeys.insert(key('k1', 'keys-a', 10))
+        await store.scopedKeys.insert(key('k3', 'keys-b', 5))
+        assert.deepEqual((await store.scopedKeys.list('keys-a')).map((k) => k.id), ['k1', 'k2'])
+        assert.deepEqual(await store.scopedKeys.findByHash('k3'.padEnd(64, '0')), key('k3', 'keys-b', 5))
+        assert.equal(await store.scopedKeys.findByHash('nope'), undefined)
+        await store.scopedKeys.touch('k1', 99)
+        assert.equal((await store.scopedKeys.list('keys-a'))[0]!.lastUsedAt, 99)
+        assert.equal(await store.scopedKeys.delete('keys-b', 'k1'), false, 'only the session\'s own key')
+        assert.equal(await store.scopedKeys.delete('keys-a', 'k1'), true)
+        assert.equal(await store.scopedKeys.delete('keys-a', 'k1'), false)
+        await assert.rejects(store.scopedKeys.insert({ ...key('k4', 'keys-a', 30), keyHash: 'k2'.padEnd(64, '0') }), 'a hash is unique')
+        await store.sessions.delete('keys-a')
+        assert.equal(await store.scopedKeys.findByHash('k2'.padEnd(64, '0')), undefined, 'deleted with the session')
+        await store.sessions.delete('keys-b')
+      })
+    })
+
     describe('auth state', () => {
       it('writes and overwrites creds per session', async () => {
         assert.equal(await store.authStates.readCreds('dev1'), undefined)

@@ -44,6 +44,7 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<ConversationRoutesDep
   })
 
   app.post('/api/sessions/:deviceId/chats/:chat/presence', {
+    config: { scopes: ['send', 'manage'] },
     schema: {
       summary: 'Show typing, recording a voice note, or stop, in one chat',
       tags: ['conversations'],

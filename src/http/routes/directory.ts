@@ -15,6 +15,7 @@ const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404
 export const directoryRoutes: FastifyPluginAsyncTypebox<DirectoryRoutesDeps> = async (app, { directory, auth, routing }) => {
   const onSessionNode = toSessionNode(routing)
   app.post('/api/sessions/:deviceId/check-numbers', {
+    config: { scopes: ['send', 'read'] },
     schema: {
       summary: 'Check which phone numbers are on WhatsApp (cached)',
       tags: ['contacts'],

@@ -139,6 +139,7 @@ export function sendReply(outcome: SendOutcome, queued: boolean, text: string | 
 
 export const messageRoutes: FastifyPluginAsyncTypebox<MessageRoutesDeps> = async (app, { messages, auth }) => {
   app.post('/api/messages/send', {
+    config: { scopes: ['send'] },
     schema: {
       summary: 'Send a message (session key or admin key)',
       description: 'Give exactly one kind of content. Synchronous by default (answers once WhatsApp acknowledged it); `queue: true` answers 202 at once.',
@@ -155,6 +156,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<MessageRoutesDeps> = async
   })
 
   app.get('/api/messages/send', {
+    config: { scopes: ['send'] },
     schema: {
       summary: 'Send a text message from a URL (key in ?apiKey=, Authorization or X-Api-Key)',
       tags: ['messages'],
@@ -170,6 +172,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<MessageRoutesDeps> = async
   })
 
   app.get('/api/messages/:messageId', {
+    config: { scopes: ['send', 'read'] },
     schema: {
       summary: 'Status of a message (the sending session\'s key or the admin key)',
       tags: ['messages'],

@@ -1,7 +1,9 @@
 import { Type, type FastifyPluginAsyncTypebox, type TSchema } from '@fastify/type-provider-typebox'
 import QRCode from 'qrcode'
 import { conflict } from '../../errors.js'
-import type { SessionKeys } from '../../sessions/session-keys.js'
+import { KEY_SCOPES, type KeyScope as KeyScopeName, type SessionKeys } from '../../sessions/session-keys.js'
+import { maskApiKey } from '../../security/api-keys.js'
+import type { ScopedKeyRecord } from '../../store/ports.js'
 import type { SessionManager } from '../../sessions/session-manager.js'
 import { MAX_DEVICE_NAME, MAX_METADATA_BYTES, MAX_REJECT_CALL_MESSAGE } from '../../sessions/session-settings.js'
 import type { Authenticator } from '../auth.js'
@@ -50,6 +52,30 @@ const SettingsBody = Type.Object({
     { rejectCalls: true, rejectCallMessage: 'We cannot take calls here; please write to us.' },
     { proxy: 'socks5://user:secret@proxy.example.com:1080', markOnline: false, autoRead: true, ignore: { groups: true, status: true }, metadata: { tenant: 'acme' } },
   ],
+})
+
+const KeyScope = Type.Unsafe<KeyScopeName>({
+  type: 'string',
+  enum: [...KEY_SCOPES],
+  description: 'send: send messages and read their statuses; read: chats, messages, contacts, groups, events; manage: settings, webhooks, groups and chat actions',
+})
+
+const ScopedKeyView = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  scopes: Type.Array(KeyScope),
+  keyMasked: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'To the minute' }),
+})
+
+const scopedKeyView = (record: ScopedKeyRecord) => ({
+  id: record.id,
+  name: record.name,
+  scopes: record.scopes as KeyScopeName[],
+  keyMasked: maskApiKey(record.keyPrefix),
+  createdAt: new Date(record.createdAt).toISOString(),
+  lastUsedAt: record.lastUsedAt === null ? null : new Date(record.lastUsedAt).toISOString(),
 })
 
 /** Renders QR images once per code: dashboards poll, codes change every 20 s at most. */
@@ -166,6 +192,50 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async
   }, async (request) => {
     const apiKey = await keys.issue(request.params.deviceId, request.body?.apiKey)
     return { success: true as const, message: 'API key updated', apiKey }
+  })
+
+  app.post('/api/sessions/:deviceId/keys', {
+    ...adminOnly,
+    schema: {
+      summary: 'Create a named key with scopes for this session (returned once, in full)',
+      description: 'A request outside the key\'s scopes is a 403 naming the missing scope. The session\'s own key (PUT .../api-key) has every scope.',
+      tags: ['sessions'],
+      security: KEY_SECURITY,
+      params: DeviceIdParams,
+      body: Type.Object({
+        name: Type.String({ minLength: 1, maxLength: 64 }),
+        scopes: Type.Array(KeyScope, { minItems: 1, maxItems: KEY_SCOPES.length, uniqueItems: true }),
+      }, { additionalProperties: false, examples: [{ name: 'billing bot', scopes: ['send'] }, { name: 'CRM sync', scopes: ['read', 'manage'] }] }),
+      response: { 201: Type.Object({ success: Type.Literal(true), key: ScopedKeyView, apiKey: Type.String() }), ...errors },
+    },
+  }, async (request, reply) => {
+    const { record, apiKey } = await keys.create(request.params.deviceId, request.body.name, request.body.scopes)
+    return reply.status(201).send({ success: true as const, key: scopedKeyView(record), apiKey })
+  })
+
+  app.get('/api/sessions/:deviceId/keys', {
+    ...adminOnly,
+    schema: {
+      summary: 'List this session\'s named keys (masked)',
+      tags: ['sessions'],
+      security: KEY_SECURITY,
+      params: DeviceIdParams,
+      response: { 200: Type.Object({ success: Type.Literal(true), keys: Type.Array(ScopedKeyView) }), ...errors },
+    },
+  }, async (request) => ({ success: true as const, keys: (await keys.list(request.params.deviceId)).map(scopedKeyView) }))
+
+  app.delete('/api/sessions/:deviceId/keys/:keyId', {
+    ...adminOnly,
+    schema: {
+      summary: 'Revoke a named key, at once on every node',
+      tags: ['sessions'],
+      security: KEY_SECURITY,
+      params: Type.Object({ deviceId: DeviceId, keyId: Type.String({ pattern: '^key_[0-9a-f]{16}$' }) }),
+      response: { 200: SuccessMessage, ...errors },
+    },
+  }, async (request) => {
+    await keys.revoke(request.params.deviceId, request.params.keyId)
+    return { success: true as const, message: 'Key revoked' }
   })
 
   app.put('/api/sessions/:deviceId/settings', {

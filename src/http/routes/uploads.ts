@@ -37,6 +37,7 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRoutesDeps> = async (
   await app.register(multipart, { limits: { files: 1, fields: 20, fieldSize: 8192, fileSize: maxFileBytes, parts: 21 } })
 
   app.post('/api/messages/send-file', {
+    config: { scopes: ['send'] },
     schema: {
       summary: 'Send an uploaded file (multipart/form-data with a "file" part)',
       description: 'Fields: deviceId, number, optional type (image, video, audio, document, sticker; guessed from the file), caption, fileName, voice, gif, replyTo, queue, idempotencyKey.',

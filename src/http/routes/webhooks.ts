@@ -58,6 +58,7 @@ const deliveryView = (delivery: DeliveryRecord) => ({
 
 export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesDeps> = async (app, { registry, deliveries, dispatcher, auth }) => {
   app.get('/api/sessions/:deviceId/webhooks', {
+    config: { scopes: ['manage'] },
     schema: {
       summary: 'The session\'s webhooks (secrets are never shown again)',
       tags: ['webhooks'],
@@ -108,6 +109,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesDeps> = async
   })
 
   app.get('/api/webhooks/deliveries', {
+    config: { scopes: ['manage'] },
     schema: {
       summary: 'Webhook deliveries by status (failed ones by default); a session key must name its deviceId',
       tags: ['webhooks'],

@@ -184,6 +184,17 @@ const MIGRATIONS: readonly string[] = [
   `,
   `
   ALTER TABLE sessions ADD COLUMN proxy_url TEXT, ADD COLUMN behaviour JSONB NOT NULL DEFAULT '{}';
+  CREATE TABLE session_keys (
+    id           TEXT PRIMARY KEY,
+    device_id    TEXT NOT NULL REFERENCES sessions(device_id) ON DELETE CASCADE,
+    name         TEXT NOT NULL,
+    scopes       TEXT NOT NULL,
+    key_hash     TEXT NOT NULL UNIQUE,
+    key_prefix   TEXT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    last_used_at BIGINT
+  );
+  CREATE INDEX session_keys_by_device ON session_keys (device_id, created_at);
   `,
 ]
 

@@ -1,3 +1,4 @@
+import { createPostgresScopedKeyRepository } from './scoped-key-repository.js'
 import type { Store } from '../ports.js'
 import { type AuthWriteFence, createPostgresAuthStateRepository } from './auth-state-repository.js'
 import { createPostgresDashboardSessionRepository } from './dashboard-session-repository.js'
@@ -40,6 +41,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     kind: 'postgres',
     pool,
     sessions: createPostgresSessionRepository(pool),
+    scopedKeys: createPostgresScopedKeyRepository(pool),
     authStates: createPostgresAuthStateRepository(pool, options.fence),
     settings: createPostgresSettingsRepository(pool),
     messages: createPostgresMessageRepository(pool),

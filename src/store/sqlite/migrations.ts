@@ -155,6 +155,17 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE sessions ADD COLUMN proxy_url TEXT;
   ALTER TABLE sessions ADD COLUMN behaviour TEXT NOT NULL DEFAULT '{}';
+  CREATE TABLE session_keys (
+    id           TEXT PRIMARY KEY,
+    device_id    TEXT NOT NULL REFERENCES sessions(device_id) ON DELETE CASCADE,
+    name         TEXT NOT NULL,
+    scopes       TEXT NOT NULL,
+    key_hash     TEXT NOT NULL UNIQUE,
+    key_prefix   TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    last_used_at INTEGER
+  );
+  CREATE INDEX session_keys_by_device ON session_keys (device_id, created_at);
   `,
 ]
 

@@ -1,3 +1,4 @@
+import { createSqliteScopedKeyRepository } from './scoped-key-repository.js'
 import type { Store } from '../ports.js'
 import { createSqliteAuthStateRepository } from './auth-state-repository.js'
 import { openDatabase } from './database.js'
@@ -26,6 +27,7 @@ export function openSqliteStore(dataDir: string, onCheckpointError: (message: st
   return {
     kind: 'sqlite',
     sessions: createSqliteSessionRepository(db),
+    scopedKeys: createSqliteScopedKeyRepository(db),
     authStates: createSqliteAuthStateRepository(db),
     settings: createSqliteSettingsRepository(db),
     messages: createSqliteMessageRepository(db, groupCommit),
