@@ -1,5 +1,5 @@
 import { createServer } from 'node:http'
-import type { AddressInfo, Server } from 'node:net'
+import type { AddressInfo, Server, Socket } from 'node:net'
 import { createProxy } from 'proxy'
 import socks from 'simple-socks'
 
@@ -16,14 +16,22 @@ export interface LoopbackProxy {
 
 const USER = 'wa-user'
 
-async function listening(server: Server): Promise<number> {
+/** Listens on loopback; the returned close() ends every connection (tunnels included), then the server. */
+async function listening(server: Server): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>()
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+  })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return (server.address() as AddressInfo).port
-}
-
-function closing(server: Server & { closeAllConnections?: () => void }): Promise<void> {
-  server.closeAllConnections?.()
-  return new Promise((resolve) => server.close(() => resolve()))
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      for (const socket of sockets) socket.destroy()
+      return closed
+    },
+  }
 }
 
 /** An HTTP proxy (CONNECT tunnels) with Basic authentication. */
@@ -36,13 +44,8 @@ export async function startHttpProxy(password: string): Promise<LoopbackProxy> {
     if (allowed && request.method === 'CONNECT' && request.url) tunnels.push(request.url)
     return allowed
   }
-  const port = await listening(server)
-  return {
-    url: `http://${USER}:${password}@127.0.0.1:${port}`,
-    wrongPasswordUrl: `http://${USER}:wrong-${password}@127.0.0.1:${port}`,
-    tunnels,
-    close: () => closing(server),
-  }
+  const { port, close } = await listening(server)
+  return { url: `http://${USER}:${password}@127.0.0.1:${port}`, wrongPasswordUrl: `http://${USER}:wrong-${password}@127.0.0.1:${port}`, tunnels, close }
 }
 
 /** A SOCKS5 proxy with user name and password authentication (RFC 1929). */
@@ -52,11 +55,6 @@ export async function startSocksProxy(password: string): Promise<LoopbackProxy> 
     authenticate: (user, given, _socket, callback) => callback(user === USER && given === password ? undefined : new Error('wrong credentials')),
   })
   server.on('proxyConnect', (destination: { address: string; port: number }) => tunnels.push(`${destination.address}:${destination.port}`))
-  const port = await listening(server)
-  return {
-    url: `socks5://${USER}:${password}@127.0.0.1:${port}`,
-    wrongPasswordUrl: `socks5://${USER}:wrong-${password}@127.0.0.1:${port}`,
-    tunnels,
-    close: () => closing(server),
-  }
+  const { port, close } = await listening(server)
+  return { url: `socks5://${USER}:${password}@127.0.0.1:${port}`, wrongPasswordUrl: `socks5://${USER}:wrong-${password}@127.0.0.1:${port}`, tunnels, close }
 }

@@ -103,8 +103,12 @@ export const requestPairingCode = async (deviceId, phoneNumber) =>
 /** Generates a key, or sets the given one; returns the key (the only time it is readable). */
 export const setApiKey = async (deviceId, apiKey) =>
   (await request('PUT', `${session(deviceId)}/api-key`, apiKey === undefined ? {} : { apiKey })).apiKey
-/** Any of sendRatePerMinute (null: the server default), rejectCalls, rejectCallMessage; answers the session. */
+/** Any of the session's settings (null: the default); answers the session. */
 export const updateSettings = async (deviceId, settings) => (await request('PUT', `${session(deviceId)}/settings`, settings)).session
+export const listKeys = async (deviceId) => (await request('GET', `${session(deviceId)}/keys`)).keys
+/** A named key with these scopes: answers { key, apiKey }, the only time the key is readable. */
+export const createKey = (deviceId, name, scopes) => request('POST', `${session(deviceId)}/keys`, { name, scopes })
+export const revokeKey = (deviceId, keyId) => request('DELETE', `${session(deviceId)}/keys/${encodeURIComponent(keyId)}`)
 export const sendText = (deviceId, number, message) => request('POST', '/api/messages/send', { deviceId, number, message })
 
 const chat = (deviceId, jid) => `${session(deviceId)}/chats/${encodeURIComponent(jid)}`

@@ -4,8 +4,10 @@ import { confirmAction } from './confirm.js'
 import { field, focusHeading, formOf, fromTemplate, setText, textElement } from './dom.js'
 import { describeEvent, EVENTS_PER_SESSION } from './event-log.js'
 import { keyLabel, stateLabel, timeLabel } from './format.js'
+import { KeyOnce } from './key-once.js'
 import { LinkPanel } from './link-panel.js'
 import { toast } from './notify.js'
+import { BehaviourPanel, NamedKeysPanel } from './session-settings-panel.js'
 import { buildSnippets } from './snippets.js'
 import { setupTabs } from './tabs.js'
 
@@ -44,6 +46,9 @@ export class SessionDetail {
     this.link = new LinkPanel(this.root.querySelector('[data-section="link"]'), deviceId, {
       start: () => this.#run('start'),
     })
+    this.behaviour = new BehaviourPanel(this.root, store, deviceId)
+    this.namedKeys = new NamedKeysPanel(this.root, deviceId)
+    this.keyOnce = new KeyOnce(field(this.root, 'keyOnce'), () => this.#button('generate-key').focus())
     this.snippets = {}
     for (const tablist of this.root.querySelectorAll('.panel > [role="tablist"]')) setupTabs(tablist)
     this.#wire()
@@ -108,6 +113,7 @@ export class SessionDetail {
       root.querySelector(`[data-snippet="${language}"]`).textContent = code
     }
     this.link.update(session)
+    this.behaviour.update(session)
     field(root, 'chatsLink').setAttribute('href', `#/sessions/${encodeURIComponent(session.deviceId)}/chats`)
     field(root, 'peopleLink').setAttribute('href', `#/sessions/${encodeURIComponent(session.deviceId)}/people`)
     field(root, 'groupsLink').setAttribute('href', `#/sessions/${encodeURIComponent(session.deviceId)}/groups`)
@@ -128,8 +134,6 @@ export class SessionDetail {
       const input = /** @type {HTMLInputElement} */ (event.currentTarget.elements.namedItem('apiKey'))
       void this.#setKey(input.value).then((saved) => saved && (input.value = ''))
     })
-    this.#button('copy-key').addEventListener('click', () => copyText(/** @type {HTMLInputElement} */ (field(root, 'newKey')).value, 'API key'))
-    this.#button('hide-key').addEventListener('click', () => this.#hideKey())
     root.querySelector('[data-form="send"]').addEventListener('submit', (event) => this.#send(event))
     root.querySelector('[data-form="pace"]').addEventListener('submit', (event) => this.#savePace(event))
     root.querySelector('[data-form="calls"]').addEventListener('submit', (event) => this.#saveCalls(event))
@@ -181,7 +185,7 @@ export class SessionDetail {
     }
     try {
       const key = await api.setApiKey(this.deviceId, custom)
-      if (custom === undefined) this.#showKey(key)
+      if (custom === undefined) this.keyOnce.show(key)
       else toast('API key saved.')
       this.store.upsert(await api.getSession(this.deviceId))
       return true
@@ -225,20 +229,6 @@ export class SessionDetail {
     } catch (failure) {
       error.textContent = failure.message
     }
-  }
-
-  #showKey(key) {
-    const input = /** @type {HTMLInputElement} */ (field(this.root, 'newKey'))
-    input.value = key
-    field(this.root, 'keyOnce').hidden = false
-    input.focus()
-    input.select()
-  }
-
-  #hideKey() {
-    /** @type {HTMLInputElement} */ (field(this.root, 'newKey')).value = ''
-    field(this.root, 'keyOnce').hidden = true
-    this.#button('generate-key').focus()
   }
 
   async #send(event) {
