@@ -25,6 +25,13 @@ function manySessions() {
       isActive: true,
       lastError: i === 500 ? '<b>boom</b>' : null,
       sendRatePerMinute: null,
+      rejectCalls: false,
+      rejectCallMessage: null,
+      settings: {
+        sendRatePerMinute: null, rejectCalls: false, rejectCallMessage: null, proxy: null, markOnline: false, autoRead: false,
+        ignore: { groups: false, status: false, channels: false, broadcast: false },
+        metadata: i === 500 ? { note: HOSTILE_NAME } : null, deviceName: i === 500 ? HOSTILE_NAME : null,
+      },
       createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
     }
   })
