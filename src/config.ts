@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { parse as parseDotenv } from 'dotenv'
 import { isPublicEventType, PUBLIC_EVENT_TYPES, type PublicEventType } from './events/envelope.js'
+import { SecretBox } from './security/secret-box.js'
 import { DEFAULT_DEVICE_NAME, MAX_DEVICE_NAME, parseProxyUrl } from './sessions/session-settings.js'
 import type { HistorySyncMode } from './whatsapp/history.js'
 
@@ -30,6 +31,8 @@ export interface Config {
     heartbeatMs: number
   }
   adminApiKey: string | undefined
+  /** Seals credentials, Signal keys, webhook secrets and proxy URLs in the database (DATA_ENCRYPTION_KEY). */
+  dataEncryption: SecretBox | undefined
   logLevel: LogLevel
   bodyLimitBytes: number
   whatsapp: {
@@ -107,7 +110,7 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>
+export type Env = Record<string, string | undefined>
 
 /** Reads one variable, treating an empty string as unset. */
 function read(env: Env, name: string): string | undefined {
@@ -157,6 +160,17 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
   }
   if (!protocols.includes(parsed.protocol)) throw new ConfigError(name, allowed, raw)
   return raw
+}
+
+/** A 32-byte key in base64; never echoed. */
+export function dataKey(env: Env, name: string): SecretBox | undefined {
+  const raw = read(env, name)
+  if (raw === undefined) return undefined
+  try {
+    return SecretBox.fromBase64(raw)
+  } catch (error) {
+    throw new ConfigError(name, (error as Error).message, '(hidden)')
+  }
 }
 
 /** A proxy URL; the value is never echoed, it may hold a password. */
@@ -284,6 +298,7 @@ export function parseConfig(env: Env): Config {
     },
     cluster: clusterSettings(env),
     adminApiKey: secretKey(env, 'ADMIN_API_KEY'),
+    dataEncryption: dataKey(env, 'DATA_ENCRYPTION_KEY'),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 24 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
     whatsapp: {

@@ -40,6 +40,8 @@ import type { AuthStateRepository, MessageRepository, Store } from './store/port
 import { createPool } from './store/postgres/pool.js'
 import { openPostgresStore } from './store/postgres/postgres-store.js'
 import { openSqliteStore } from './store/sqlite/sqlite-store.js'
+import { verifyDataEncryption } from './store/data-encryption.js'
+import { withSealedSecrets } from './store/encrypted-store.js'
 import { Cluster } from './cluster/cluster.js'
 import { LeaseBook } from './cluster/lease-book.js'
 import { LOCAL_ROUTING } from './http/session-routing.js'
@@ -233,12 +235,24 @@ const CLUSTER_POOL_SIZE = 3
 async function openStorage(config: Config, logger: Logger): Promise<{ store: Store; cluster: Cluster | undefined }> {
   if (!config.database.url) {
     const onCheckpointError = (message: string): void => logger.warn({ module: 'storage', error: message }, 'SQLite WAL checkpoint failed')
-    return { store: openSqliteStore(config.dataDir, onCheckpointError), cluster: undefined }
+    return { store: await withDataEncryption(openSqliteStore(config.dataDir, onCheckpointError), config), cluster: undefined }
   }
   const leases = new LeaseBook(config.nodeId)
   const store = await openPostgresStore({ url: config.database.url, nodeId: config.nodeId, poolSize: config.database.poolSize, fence: leases })
+  const sealed = await withDataEncryption(store, config)
   // Connections of its own: lease renewals must not queue behind a burst of key writes.
-  return { store, cluster: new Cluster(config, createPool(config.database.url, CLUSTER_POOL_SIZE), leases, logger.child({ module: 'cluster' })) }
+  return { store: sealed, cluster: new Cluster(config, createPool(config.database.url, CLUSTER_POOL_SIZE), leases, logger.child({ module: 'cluster' })) }
+}
+
+/** The store with its secrets sealed when DATA_ENCRYPTION_KEY is set; a key that does not fit the database stops the start. */
+async function withDataEncryption(store: Store, config: Config): Promise<Store> {
+  try {
+    await verifyDataEncryption(store, config.dataEncryption)
+  } catch (error) {
+    await store.close()
+    throw error
+  }
+  return config.dataEncryption ? withSealedSecrets(store, config.dataEncryption) : store
 }
 
 /** CLUSTER_ADVERTISE_URL, else this host and the port the server listens on. */
