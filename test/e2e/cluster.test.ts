@@ -158,6 +158,28 @@ describe('cluster: nodes sharing one PostgreSQL database, against the protocol s
     }
   })
 
+  it('applies settings through any node on the node running the session, and revokes a named key at once on every node', async () => {
+    const owner = (await cluster()).find((node) => node.sessions.includes('s02'))!.nodeId
+    const [other, third] = liveNodes().filter((id) => id !== owner) as [string, string]
+    const changed = await api(other).put('/api/sessions/s02/settings', { markOnline: true, metadata: { shard: 'two' } })
+    assert.equal(changed.status, 200, JSON.stringify(changed.body))
+    await sim.waitForSignal((signal) => signal.kind === 'presence' && signal.from === phoneOf(2) && signal.state === 'available')
+    const { id: received } = await sim.sendText(phoneOf(2), CONTACT, 'tagged through the owner')
+    const event = await waitFor(() => receiver.uniqueEvents().find((e) => e.type === 'message.received' && e.data.id === received), {
+      what: 'the message event with the metadata set through another node',
+    })
+    assert.deepEqual(event.metadata, { shard: 'two' })
+    assert.deepEqual((await api(third).get('/api/sessions/s02')).body.session.settings.metadata, { shard: 'two' })
+
+    const created = await api(third).post('/api/sessions/s02/keys', { name: 'reader', scopes: ['read'] })
+    assert.equal(created.status, 201, JSON.stringify(created.body))
+    const reader = (nodeId: string) => new ApiClient(nodes.get(nodeId)!.baseUrl, created.body.apiKey as string)
+    for (const nodeId of liveNodes()) assert.equal((await reader(nodeId).get('/api/sessions/s02/chats')).status, 200, nodeId)
+    assert.equal((await reader(owner).post('/api/messages/send', { deviceId: 's02', number: CONTACT, message: 'no' })).body.missingScope, 'send')
+    assert.equal((await api(owner).delete(`/api/sessions/s02/keys/${created.body.key.id}`)).status, 200)
+    for (const nodeId of liveNodes()) assert.equal((await reader(nodeId).get('/api/sessions/s02/chats')).status, 403, `revoked on ${nodeId}`)
+  })
+
   it('takes a killed node\'s sessions over within 30 s, without a QR, never two sockets, each queued message sent once', async () => {
     const victim = (await cluster()).find((node) => node.nodeId !== 'node-1' && node.sessions.length > 0)!
     const survivor = liveNodes().find((id) => id !== victim.nodeId)!
