@@ -72,6 +72,17 @@ export function evaluateGoals(report: Omit<Report, 'goals'>): Goal[] {
       cpuGoal(`Server CPU per sent message vs bare Baileys (one session, sync, ${clients} clients)`, oneSession),
     )
   }
+  const sealed = report.sealedSend.filter((r): r is PairedRun => r.bare !== null)
+  if (sealed.length > 0 && oneSession.length > 0) {
+    // Each against its own bare run, so the machine's drift between the two servers cancels out.
+    const cost = median(ratios(sealed)) / median(ratios(oneSession))
+    goals.push({
+      goal: `Server CPU per sent message with secrets sealed (DATA_ENCRYPTION_KEY) vs without (one session, sync, ${clients} clients)`,
+      target: '<= 1.05×',
+      measured: `${cost.toFixed(3)}× (sealed ${ratioText(sealed)}; plain ${median(ratios(oneSession)).toFixed(2)}× bare)`,
+      pass: cost <= 1.05,
+    })
+  }
   if (spread.length > 0) {
     goals.push(cpuGoal(`Server CPU per sent message vs bare Baileys (sync, ${clients} clients taking turns through ${spread[0]!.senders} of ${spread[0]!.connected} connected sessions)`, spread))
   }

@@ -36,6 +36,8 @@ export interface Report {
   idle: MemorySample
   levels: LevelResult[]
   send: SendRun[]
+  /** One session's synchronous sends with DATA_ENCRYPTION_KEY set, each paired with a bare run like `send`'s. */
+  sealedSend: SendRun[]
   /** `send`: of the bare send runs paired with the server's (`SendRun.bare`), the one with the median CPU per message. */
   bare: { send: BareResult; pair: BareResult }
   inbound: InboundResult

@@ -122,6 +122,21 @@ const send: SendRun[] = []
   await oneServer.stop()
 }
 
+// The same, with the secrets in the database sealed (DATA_ENCRYPTION_KEY): what sealing costs a send.
+const sealedSend: SendRun[] = []
+if (pairedConnections !== undefined) {
+  const sealedConfig: ServerConfig = {
+    ...config, port: await freePort(), dataDir: join(workDir, 'one-session-sealed'), env: { DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64') },
+  }
+  const sealedServer = await ServerProcess.start(sealedConfig)
+  const sealedApi = new Api(sealedServer.baseUrl, adminKey)
+  log('pairing one session with sealed secrets')
+  const { sessions: [only] } = await pairSessions(sealedApi, sim, sealedServer.pid, ['bench-sealed'], 1)
+  const target = { baseUrl: sealedServer.baseUrl, serverPid: sealedServer.pid, sim, connected: 1, senders: await sendersOf(sealedApi, [only!.deviceId]), recipient: RECIPIENT }
+  sealedSend.push(...(await measureSends(target, [{ mode: 'sync', connections: pairedConnections }])))
+  await sealedServer.stop()
+}
+
 let server = await ServerProcess.start(config)
 const api = new Api(server.baseUrl, config.adminKey)
 log(`server up in ${server.startupMs.toFixed(0)} ms; waiting for idle memory to settle`)
@@ -204,6 +219,7 @@ const partial: Omit<Report, 'goals'> = {
   idle,
   levels,
   send,
+  sealedSend,
   bare,
   inbound,
   groups,
