@@ -2,11 +2,12 @@ import { ConfigError, loadEnv, parseConfig, type Config } from './config.js'
 import { guardConsole } from './console-guard.js'
 import { createLogger } from './logger.js'
 import { createServer } from './server.js'
+import { SecretBoxError } from './security/secret-box.js'
 import { DataEncryptionError } from './store/data-encryption.js'
 
 /** A configuration problem (a wrong data key included) stops the server with one clear line, not a stack trace. */
 function exitOnConfigError(error: unknown): never {
-  if (error instanceof ConfigError || error instanceof DataEncryptionError) {
+  if (error instanceof ConfigError || error instanceof DataEncryptionError || error instanceof SecretBoxError) {
     process.stderr.write(`${error.message}\n`)
     process.exit(1)
   }

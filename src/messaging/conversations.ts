@@ -4,8 +4,11 @@ import type { EventBus } from '../events/event-bus.js'
 import type { SessionManager } from '../sessions/session-manager.js'
 import type { AccountPresence, ChatPresence, Conversations, ReadTarget } from '../sessions/whatsapp-port.js'
 import type { ContactRepository, InboundMessageRepository, InboundRecord } from '../store/ports.js'
+import { type ChatKind, chatKind } from './chat-kind.js'
 import type { InboundMessage } from './inbound-message.js'
 import { parsePerson, parseRecipient } from './recipient.js'
+
+const READ_AUTOMATICALLY: ReadonlySet<ChatKind> = new Set(['person', 'group'])
 
 /** The most messages one read request marks (a chat's whole backlog in one call would be one huge stanza). */
 export const MAX_READ_PER_REQUEST = 1000
@@ -74,6 +77,8 @@ export class ConversationService {
    */
   readAutomatically(bus: EventBus, logger: Logger): () => void {
     return bus.subscribe('message.received', ({ deviceId, message }) => {
+      // People and groups only: reading a status update or a channel post says "seen" to its author.
+      if (!READ_AUTOMATICALLY.has(chatKind(message.chat))) return
       if (!this.manager.exists(deviceId) || !this.manager.get(deviceId).settings.autoRead) return
       const connection = this.manager.liveConnection(deviceId)
       if (!connection) return

@@ -83,10 +83,17 @@ export class SessionManager {
   create(deviceId: string, settings: SessionSettingsChange = {}): Promise<SessionInfo> {
     return this.lock.run(deviceId, async () => {
       const checked = checkedSettings(settings)
-      if (!(await this.deps.sessions.create(deviceId, 'running'))) {
+      // Stopped until its settings are written: no node may connect it meanwhile without its proxy.
+      if (!(await this.deps.sessions.create(deviceId, 'stopped'))) {
         throw conflict(`Session "${deviceId}" already exists`)
       }
-      await this.writeSettings(deviceId, settings, checked)
+      try {
+        await this.writeSettings(deviceId, settings, checked)
+      } catch (error) {
+        await this.deps.sessions.delete(deviceId)
+        throw error
+      }
+      await this.deps.sessions.setDesiredState(deviceId, 'running')
       if (await this.placement.claim(deviceId)) this.runtimeFor(deviceId).start()
       return this.get(deviceId)
     })
@@ -144,13 +151,13 @@ export class SessionManager {
     })
   }
 
-  private async writeSettings(deviceId: string, change: SessionSettingsChange, checked: ReturnType<typeof checkedSettings>): Promise<void> {
+  private async writeSettings(deviceId: string, change: SessionSettingsChange, checked: CheckedSettings): Promise<void> {
     const { sessions } = this.deps
     if (change.sendRatePerMinute !== undefined) await sessions.setSendRate(deviceId, change.sendRatePerMinute)
-    if (change.rejectCalls !== undefined || change.rejectCallMessage !== undefined) {
+    if (change.rejectCalls !== undefined || checked.rejectCallMessage !== undefined) {
       await sessions.setCallRejection(deviceId, {
         ...(change.rejectCalls !== undefined ? { reject: change.rejectCalls } : {}),
-        ...(change.rejectCallMessage !== undefined ? { message: change.rejectCallMessage?.trim() || null } : {}),
+        ...(checked.rejectCallMessage !== undefined ? { message: checked.rejectCallMessage } : {}),
       })
     }
     if (checked.proxyUrl !== undefined) await sessions.setProxy(deviceId, checked.proxyUrl)
@@ -345,7 +352,11 @@ export class SessionManager {
               const ignore = this.ignoredKinds(id)
               this.deps.bus.publish('engine.history', {
                 deviceId: id,
-                batch: { ...batch, messages: batch.messages.filter(({ message }) => !isIgnoredChat(message.chat, ignore)) },
+                batch: {
+                  ...batch,
+                  chats: batch.chats.filter(({ jid }) => !isIgnoredChat(jid, ignore)),
+                  messages: batch.messages.filter(({ message }) => !isIgnoredChat(message.chat, ignore)),
+                },
               })
             },
             onChatEvents: (id, events) => this.deps.bus.publish('engine.chat-events', { deviceId: id, events }),
@@ -396,10 +407,20 @@ export class SessionManager {
   }
 }
 
+interface CheckedSettings {
+  proxyUrl: string | null | undefined
+  /** Trimmed; empty is none. */
+  rejectCallMessage: string | null | undefined
+  behaviour: ReturnType<typeof behaviourChange>
+}
+
 /** The parts of a settings change that need checking or normalizing, done before anything is written. */
-function checkedSettings(change: SessionSettingsChange): { proxyUrl: string | null | undefined; behaviour: ReturnType<typeof behaviourChange> } {
+function checkedSettings(change: SessionSettingsChange): CheckedSettings {
+  const message = change.rejectCallMessage
+  if (message?.includes('\u0000')) throw invalidInput('rejectCallMessage may not contain NUL characters')
   return {
     proxyUrl: change.proxy === undefined || change.proxy === null ? change.proxy : parseProxyUrl(change.proxy),
+    rejectCallMessage: message === undefined ? undefined : message?.trim() || null,
     behaviour: behaviourChange(change),
   }
 }

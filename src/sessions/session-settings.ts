@@ -83,8 +83,16 @@ export function maskProxyUrl(proxyUrl: string): string {
   return proxyUrl.replace(/^([a-z0-9]+:\/\/[^:@/]*):[^@]*@/, '$1:***@')
 }
 
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000')
+  if (typeof value !== 'object' || value === null) return false
+  return Object.entries(value).some(([key, inner]) => key.includes('\u0000') || holdsNul(inner))
+}
+
 function checkMetadata(metadata: Record<string, unknown>): void {
   if (typeof metadata !== 'object' || Array.isArray(metadata)) throw invalidInput('metadata must be a JSON object')
+  // PostgreSQL stores no NUL character, in keys or values.
+  if (holdsNul(metadata)) throw invalidInput('metadata may not contain NUL characters')
   const size = Buffer.byteLength(JSON.stringify(metadata), 'utf8')
   if (size > MAX_METADATA_BYTES) throw invalidInput(`metadata is ${size} bytes as JSON; at most ${MAX_METADATA_BYTES} are kept`)
 }

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { SecretBox, SecretBoxError, secretContext } from '../security/secret-box.js'
 import { openDatabase } from './sqlite/database.js'
 import { migrate as migratePostgres } from './postgres/migrations.js'
@@ -68,6 +70,10 @@ const SECRET_COLUMNS: SecretColumn[] = [
   { table: 'sessions', column: 'proxy_url', keys: ['device_id'], context: (row) => secretContext.proxyUrl(row.device_id!) },
 ]
 const PAGE_ROWS = 1000
+/** A node that beat its heart this recently may still be running (leases last 15 s by default). */
+const RUNNING_NODE_WINDOW_MS = 60_000
+/** The server's file name under DATA_DIR (see openDatabase). */
+const SQLITE_FILE = 'whatsapp-api.db'
 
 export interface ResealCounts {
   [table: string]: number
@@ -126,22 +132,26 @@ export type DatabaseLocation = { dataDir: string } | { url: string }
 /** Runs reseal on the server's database (SQLite under dataDir, or PostgreSQL), schema brought up to date first. */
 export async function resealDatabase(location: DatabaseLocation, from: SecretBox | undefined, to: SecretBox | undefined): Promise<ResealCounts> {
   if ('dataDir' in location) {
+    const file = join(location.dataDir, SQLITE_FILE)
+    // Opening a missing file would create an empty database and "encrypt" that.
+    if (!existsSync(file)) throw new DataEncryptionError(`No database at ${file}: set DATA_DIR to the server's data directory`)
     const db = openDatabase(location.dataDir)
     try {
       db.exec('BEGIN IMMEDIATE')
+      let counts: ResealCounts
       try {
-        const counts = await reseal({
+        counts = await reseal({
           all: async (text, params) => db.prepare(text).all(...params) as Row[],
           run: async (text, params) => void db.prepare(text).run(...params),
         }, from, to)
         db.exec('COMMIT')
-        // Rebuilt so that no page the old values lived in stays in the file.
-        db.exec('VACUUM')
-        return counts
       } catch (error) {
-        db.exec('ROLLBACK')
+        if (db.inTransaction) db.exec('ROLLBACK')
         throw error
       }
+      // Rebuilt so that no page the old values lived in stays in the file; the re-seal itself is done either way.
+      db.exec('VACUUM')
+      return counts
     } finally {
       db.close()
     }
@@ -149,7 +159,15 @@ export async function resealDatabase(location: DatabaseLocation, from: SecretBox
   const pool = createPool(location.url, 1)
   try {
     await migratePostgres(pool)
-    return await inTransaction(pool, (client) => {
+    return await inTransaction(pool, async (client) => {
+      // Nothing else writes while the secrets are re-sealed, and no node may be running at all:
+      // one would go on writing with the old key (or none) afterwards.
+      await client.query('LOCK TABLE settings, sessions, auth_creds, auth_keys, webhooks IN EXCLUSIVE MODE')
+      const { rows: running } = await client.query<{ node_id: string }>(
+        'SELECT node_id FROM cluster_nodes WHERE heartbeat_at > $1', [Date.now() - RUNNING_NODE_WINDOW_MS])
+      if (running.length > 0) {
+        throw new DataEncryptionError(`Stop every node first: ${running.map((row) => row.node_id).join(', ')} ${running.length === 1 ? 'is' : 'are'} running`)
+      }
       const numbered = (text: string): string => {
         let n = 0
         return text.replace(/\?/g, () => `$${++n}`)

@@ -194,6 +194,8 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     const retire = (): void => {
       saveCreds()
       retiring.set(deviceId, auth.retire())
+      // Downloads under way finish; the proxy's idle connections go.
+      proxy?.dispatcher.close().catch(() => undefined)
     }
     socket.ev.on('creds.update', saveCreds)
     forwardPresence(socket, callbacks.onPresence)

@@ -82,12 +82,30 @@ function socksDispatcher(proxy: URL, name: string): Dispatcher {
           ...(proxy.username ? { userId: decodeURIComponent(proxy.username), password: decodeURIComponent(proxy.password) } : {}),
         },
         command: 'connect',
+        // The proxy resolves the name, as for the socket: no look-up of WhatsApp's hosts from here.
         destination: { host: options.hostname, port: Number(options.port) || (secure ? 443 : 80) },
       }).then(
-        ({ socket }) => (secure ? tls({ ...options, httpSocket: socket }, callback) : callback(null, socket)),
+        ({ socket }) => {
+          try {
+            if (secure) tls({ ...options, httpSocket: socket }, callback)
+            else callback(null, socket)
+          } catch (error) {
+            socket.destroy()
+            callback(failure(name, error), null)
+          }
+        },
         (error: unknown) => callback(failure(name, error), null),
       )
     },
+  })
+}
+
+/** fetch through an HTTP proxy; credentials as a header, so a user name alone is sent too (as for the socket). */
+function httpProxyDispatcher(proxy: URL): Dispatcher {
+  const credentials = proxy.username ? `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}` : undefined
+  return new ProxyAgent({
+    uri: `${proxy.protocol}//${proxy.host}`,
+    ...(credentials ? { token: `Basic ${Buffer.from(credentials).toString('base64')}` } : {}),
   })
 }
 
@@ -95,6 +113,9 @@ function socksDispatcher(proxy: URL, name: string): Dispatcher {
 export function proxyTransport(proxyUrl: string): ProxyTransport {
   const url = new URL(proxyUrl)
   const name = proxyName(proxyUrl)
-  if (url.protocol === 'socks5:') return { agent: new CheckedSocksProxyAgent(proxyUrl, name), dispatcher: socksDispatcher(url, name) }
-  return { agent: new CheckedHttpProxyAgent(proxyUrl, name), dispatcher: new ProxyAgent(proxyUrl) }
+  if (url.protocol === 'socks5:') {
+    // socks5h: the proxy resolves host names, as with the dispatcher (plain socks5 would look them up here).
+    return { agent: new CheckedSocksProxyAgent(proxyUrl.replace(/^socks5:/, 'socks5h:'), name), dispatcher: socksDispatcher(url, name) }
+  }
+  return { agent: new CheckedHttpProxyAgent(proxyUrl, name), dispatcher: httpProxyDispatcher(url) }
 }

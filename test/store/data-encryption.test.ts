@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, describe, it } from 'node:test'
+import pg from 'pg'
 import { SecretBox } from '../../src/security/secret-box.js'
 import { type DatabaseLocation, resealDatabase, verifyDataEncryption } from '../../src/store/data-encryption.js'
 import { withSealedSecrets } from '../../src/store/encrypted-store.js'
@@ -35,6 +36,24 @@ const places: Place[] = [
     open: (location) => openPostgresStore({ url: (location as { url: string }).url, nodeId: 'node-a', poolSize: 2 }),
   },
 ]
+
+describe('re-sealing refuses a database in use or missing', () => {
+  it('refuses while a node of the cluster is running, and a data directory without a database', async () => {
+    const schema = await createTestSchema()
+    try {
+      const store = await openPostgresStore({ url: schema.url, nodeId: 'node-a', poolSize: 1 })
+      await store.close()
+      const client = new pg.Client({ connectionString: schema.url })
+      await client.connect()
+      await client.query('INSERT INTO cluster_nodes (node_id, url, started_at, heartbeat_at) VALUES ($1, $2, $3, $3)', ['node-b', 'http://b', Date.now()])
+      await client.end()
+      await assert.rejects(resealDatabase({ url: schema.url }, undefined, box()), /Stop every node first: node-b is running/)
+    } finally {
+      await schema.drop()
+    }
+    await assert.rejects(resealDatabase({ dataDir: tempDir('reseal-missing-') }, undefined, box()), /No database at/)
+  })
+})
 
 for (const place of places) {
   describe(`re-sealing secrets (${place.name})`, async () => {

@@ -1,4 +1,4 @@
-import { Type, type FastifyPluginAsyncTypebox, type TSchema } from '@fastify/type-provider-typebox'
+import { type Static, Type, type FastifyPluginAsyncTypebox, type TSchema } from '@fastify/type-provider-typebox'
 import QRCode from 'qrcode'
 import { conflict } from '../../errors.js'
 import { KEY_SCOPES, type KeyScope as KeyScopeName, type SessionKeys } from '../../sessions/session-keys.js'
@@ -20,8 +20,11 @@ export interface SessionRoutesDeps {
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse }
 
-/** Null first: with type coercion on, AJV would otherwise turn null into false, 0 or '' in the other branch. */
-const nullable = <T extends TSchema>(schema: T) => Type.Union([Type.Null(), schema])
+/**
+ * The schema, or null, as one JSON type list: a union would let AJV's type coercion turn 0, false
+ * or '' into null in the null branch (or null into 0, false or '' in the other), so 0 would not stay 0.
+ */
+const nullable = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T> | null>({ ...schema, type: [(schema as { type?: string }).type, 'null'] })
 
 /** Every setting a session takes; null restores a default. Unknown fields are refused. */
 const SettingsBody = Type.Object({
@@ -34,13 +37,12 @@ const SettingsBody = Type.Object({
   }))),
   markOnline: Type.Optional(nullable(Type.Boolean({ description: 'Show the account online while connected (default false: the phone keeps getting notifications)' }))),
   autoRead: Type.Optional(nullable(Type.Boolean({ description: 'Send read receipts for received messages as they arrive' }))),
-  // The object first, so an unknown kind is named in the error (null is never coerced to an object).
-  ignore: Type.Optional(Type.Union([Type.Object({
+  ignore: Type.Optional(nullable(Type.Object({
     groups: Type.Optional(Type.Boolean()),
     status: Type.Optional(Type.Boolean()),
     channels: Type.Optional(Type.Boolean()),
     broadcast: Type.Optional(Type.Boolean()),
-  }, { additionalProperties: false, description: 'Kinds of received messages neither stored nor evented; replaces the previous choice, kinds left out are received' }), Type.Null()])),
+  }, { additionalProperties: false, description: 'Kinds of received messages neither stored nor evented; replaces the previous choice, kinds left out are received' }))),
   metadata: Type.Optional(nullable(Type.Record(Type.String(), Type.Unknown(), {
     description: `Your own JSON object (at most ${MAX_METADATA_BYTES} bytes), echoed as metadata in every event of the session`,
   }))),
@@ -57,7 +59,7 @@ const SettingsBody = Type.Object({
 const KeyScope = Type.Unsafe<KeyScopeName>({
   type: 'string',
   enum: [...KEY_SCOPES],
-  description: 'send: send messages and read their statuses; read: chats, messages, contacts, groups, events; manage: settings, webhooks, groups and chat actions',
+  description: 'send: send messages and read their statuses; read: chats, messages, contacts, groups, events; manage: chat and group actions, profile and privacy, webhooks',
 })
 
 const ScopedKeyView = Type.Object({
