@@ -30,14 +30,20 @@ export interface Goal {
   pass: boolean | null
 }
 
+/** A send run on a server with plain secrets and one right after on a server with them sealed. */
+export interface SealedPair {
+  plain: SendRun
+  sealed: SendRun
+}
+
 export interface Report {
   startedAt: string
   environment: Record<string, string | number | boolean>
   idle: MemorySample
   levels: LevelResult[]
   send: SendRun[]
-  /** One session's synchronous sends with DATA_ENCRYPTION_KEY set, each paired with a bare run like `send`'s. */
-  sealedSend: SendRun[]
+  /** One session's synchronous sends without and with DATA_ENCRYPTION_KEY, run in turns on two servers. */
+  sealedSend: SealedPair[]
   /** `send`: of the bare send runs paired with the server's (`SendRun.bare`), the one with the median CPU per message. */
   bare: { send: BareResult; pair: BareResult }
   inbound: InboundResult

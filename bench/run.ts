@@ -14,7 +14,7 @@ import { measureInbound } from './inbound.js'
 import { fixed } from './markdown.js'
 import { settledMemory } from './memory.js'
 import { pairSessions, type PairedSession } from './pairing.js'
-import { renderMarkdown, writeReport, type LevelResult, type Report } from './report.js'
+import { renderMarkdown, writeReport, type LevelResult, type Report, type SealedPair } from './report.js'
 import { measureRestart } from './restart.js'
 import { runSendLoad, warmUp, type Sender, type SendRun, type SendTarget } from './send-load.js'
 import { buildServer, freePort, ServerProcess, type ServerConfig } from './server-process.js'
@@ -109,33 +109,36 @@ async function measureSends(target: SendTarget, plan: Array<{ mode: SendRun['mod
   return runs
 }
 
-// One session in a process of its own, as the seed's send figures were measured.
-const send: SendRun[] = []
-{
-  const oneConfig: ServerConfig = { ...config, port: await freePort(), dataDir: join(workDir, 'one-session') }
-  const oneServer = await ServerProcess.start(oneConfig)
-  const oneApi = new Api(oneServer.baseUrl, adminKey)
-  log('pairing one session for the one-session sends')
-  const { sessions: [only] } = await pairSessions(oneApi, sim, oneServer.pid, ['bench-only'], 1)
-  const target = { baseUrl: oneServer.baseUrl, serverPid: oneServer.pid, sim, connected: 1, senders: await sendersOf(oneApi, [only!.deviceId]), recipient: RECIPIENT }
-  send.push(...(await measureSends(target, options.connections.flatMap((connections) => (['sync', 'queued'] as const).map((mode) => ({ mode, connections }))))))
-  await oneServer.stop()
+/** One server process with one paired session, ready to send. */
+async function oneSessionServer(name: string, env: Record<string, string> = {}): Promise<{ server: ServerProcess; target: SendTarget }> {
+  const server = await ServerProcess.start({ ...config, port: await freePort(), dataDir: join(workDir, name), env })
+  const api = new Api(server.baseUrl, adminKey)
+  log(`pairing one session (${name})`)
+  const { sessions: [only] } = await pairSessions(api, sim, server.pid, [`bench-${name}`], 1)
+  return { server, target: { baseUrl: server.baseUrl, serverPid: server.pid, sim, connected: 1, senders: await sendersOf(api, [only!.deviceId]), recipient: RECIPIENT } }
 }
 
-// The same, with the secrets in the database sealed (DATA_ENCRYPTION_KEY): what sealing costs a send.
-const sealedSend: SendRun[] = []
+// One session in a process of its own, as the seed's send figures were measured.
+const send: SendRun[] = []
+const one = await oneSessionServer('one-session')
+send.push(...(await measureSends(one.target, options.connections.flatMap((connections) => (['sync', 'queued'] as const).map((mode) => ({ mode, connections }))))))
+
+// What sealing the stored secrets (DATA_ENCRYPTION_KEY) costs a send: a second server with them
+// sealed, the two sending in turns, so each pair of runs meets the machine at the same speed.
+const sealedSend: SealedPair[] = []
 if (pairedConnections !== undefined) {
-  const sealedConfig: ServerConfig = {
-    ...config, port: await freePort(), dataDir: join(workDir, 'one-session-sealed'), env: { DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64') },
+  const sealed = await oneSessionServer('one-session-sealed', { DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64') })
+  await warmUp(sealed.target, WARM_UP_SENDS, WARM_UP_IN_FLIGHT)
+  for (let repeat = 1; repeat <= options.sendRepeats; repeat++) {
+    log(`sealed vs plain secrets: sync, ${pairedConnections} connections, ${options.sendDurationS} s each (${repeat}/${options.sendRepeats})`)
+    const plainRun = await runSendLoad(one.target, 'sync', pairedConnections, options.sendDurationS)
+    const sealedRun = await runSendLoad(sealed.target, 'sync', pairedConnections, options.sendDurationS)
+    log(`  ${sealedRun.serverCpuMsPerMessage.toFixed(2)} ms CPU/msg sealed, ${plainRun.serverCpuMsPerMessage.toFixed(2)} plain`)
+    sealedSend.push({ plain: plainRun, sealed: sealedRun })
   }
-  const sealedServer = await ServerProcess.start(sealedConfig)
-  const sealedApi = new Api(sealedServer.baseUrl, adminKey)
-  log('pairing one session with sealed secrets')
-  const { sessions: [only] } = await pairSessions(sealedApi, sim, sealedServer.pid, ['bench-sealed'], 1)
-  const target = { baseUrl: sealedServer.baseUrl, serverPid: sealedServer.pid, sim, connected: 1, senders: await sendersOf(sealedApi, [only!.deviceId]), recipient: RECIPIENT }
-  sealedSend.push(...(await measureSends(target, [{ mode: 'sync', connections: pairedConnections }])))
-  await sealedServer.stop()
+  await sealed.server.stop()
 }
+await one.server.stop()
 
 let server = await ServerProcess.start(config)
 const api = new Api(server.baseUrl, config.adminKey)
