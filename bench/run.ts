@@ -131,8 +131,17 @@ if (pairedConnections !== undefined) {
   await warmUp(sealed.target, WARM_UP_SENDS, WARM_UP_IN_FLIGHT)
   for (let repeat = 1; repeat <= options.sendRepeats; repeat++) {
     log(`sealed vs plain secrets: sync, ${pairedConnections} connections, ${options.sendDurationS} s each (${repeat}/${options.sendRepeats})`)
-    const plainRun = await runSendLoad(one.target, 'sync', pairedConnections, options.sendDurationS)
-    const sealedRun = await runSendLoad(sealed.target, 'sync', pairedConnections, options.sendDurationS)
+    const runOn = (target: SendTarget): Promise<SendRun> => runSendLoad(target, 'sync', pairedConnections, options.sendDurationS)
+    // Each goes first every other time, so neither always meets the machine after the other's load.
+    let plainRun: SendRun
+    let sealedRun: SendRun
+    if (repeat % 2 === 1) {
+      plainRun = await runOn(one.target)
+      sealedRun = await runOn(sealed.target)
+    } else {
+      sealedRun = await runOn(sealed.target)
+      plainRun = await runOn(one.target)
+    }
     log(`  ${sealedRun.serverCpuMsPerMessage.toFixed(2)} ms CPU/msg sealed, ${plainRun.serverCpuMsPerMessage.toFixed(2)} plain`)
     sealedSend.push({ plain: plainRun, sealed: sealedRun })
   }
