@@ -121,13 +121,15 @@ async function oneSessionServer(name: string, env: Record<string, string> = {}):
 // One session in a process of its own, as the seed's send figures were measured.
 const send: SendRun[] = []
 const one = await oneSessionServer('one-session')
+// The server with sealed secrets (below) is paired now, so that the work following a pairing (history,
+// app state) is long over on both by the time they are compared.
+const sealed = pairedConnections === undefined ? undefined : await oneSessionServer('one-session-sealed', { DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64') })
 send.push(...(await measureSends(one.target, options.connections.flatMap((connections) => (['sync', 'queued'] as const).map((mode) => ({ mode, connections }))))))
 
 // What sealing the stored secrets (DATA_ENCRYPTION_KEY) costs a send: a second server with them
 // sealed, the two sending in turns, so each pair of runs meets the machine at the same speed.
 const sealedSend: SealedPair[] = []
-if (pairedConnections !== undefined) {
-  const sealed = await oneSessionServer('one-session-sealed', { DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64') })
+if (sealed && pairedConnections !== undefined) {
   await warmUp(sealed.target, WARM_UP_SENDS, WARM_UP_IN_FLIGHT)
   for (let repeat = 1; repeat <= options.sendRepeats; repeat++) {
     log(`sealed vs plain secrets: sync, ${pairedConnections} connections, ${options.sendDurationS} s each (${repeat}/${options.sendRepeats})`)
