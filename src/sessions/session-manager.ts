@@ -11,7 +11,8 @@ import type { ReconnectOptions } from './reconnect-policy.js'
 import { type ConnectionState, type QrCode, type RuntimeSnapshot, SessionRuntime } from './session-runtime.js'
 import type { WhatsAppConnection, WhatsAppConnector } from './whatsapp-port.js'
 import {
-  behaviourChange, connectionSettingsOf, NO_IGNORED_KINDS, parseProxyUrl, type SessionSettings, type SessionSettingsChange, type SettingsDefaults, settingsOf,
+  type CheckedSettings, checkedSettings, connectionSettingsOf, NO_IGNORED_KINDS, type SessionSettings, type SessionSettingsChange, type SettingsDefaults,
+  settingsOf,
 } from './session-settings.js'
 
 export interface SessionInfo {
@@ -404,23 +405,5 @@ export class SessionManager {
       settings: settingsOf(record),
       createdAt: record.createdAt,
     }
-  }
-}
-
-interface CheckedSettings {
-  proxyUrl: string | null | undefined
-  /** Trimmed; empty is none. */
-  rejectCallMessage: string | null | undefined
-  behaviour: ReturnType<typeof behaviourChange>
-}
-
-/** The parts of a settings change that need checking or normalizing, done before anything is written. */
-function checkedSettings(change: SessionSettingsChange): CheckedSettings {
-  const message = change.rejectCallMessage
-  if (message?.includes('\u0000')) throw invalidInput('rejectCallMessage may not contain NUL characters')
-  return {
-    proxyUrl: change.proxy === undefined || change.proxy === null ? change.proxy : parseProxyUrl(change.proxy),
-    rejectCallMessage: message === undefined ? undefined : message?.trim() || null,
-    behaviour: behaviourChange(change),
   }
 }

@@ -117,6 +117,24 @@ export function behaviourChange(change: SessionSettingsChange): SessionBehaviour
   }
 }
 
+export interface CheckedSettings {
+  proxyUrl: string | null | undefined
+  /** Trimmed; empty is none. */
+  rejectCallMessage: string | null | undefined
+  behaviour: SessionBehaviourChange
+}
+
+/** The parts of a settings change that need checking or normalizing, done before anything is written. */
+export function checkedSettings(change: SessionSettingsChange): CheckedSettings {
+  const message = change.rejectCallMessage
+  if (message?.includes('\u0000')) throw invalidInput('rejectCallMessage may not contain NUL characters')
+  return {
+    proxyUrl: change.proxy === undefined || change.proxy === null ? change.proxy : parseProxyUrl(change.proxy),
+    rejectCallMessage: message === undefined ? undefined : message?.trim() || null,
+    behaviour: behaviourChange(change),
+  }
+}
+
 export function settingsOf(record: SessionRecord): SessionSettings {
   const behaviour: SessionBehaviour = record.behaviour
   return {
