@@ -78,9 +78,13 @@ export function parseProxyUrl(input: string, field = 'proxy'): string {
   return `${url.protocol}//${url.username ? `${url.username}${url.password ? `:${url.password}` : ''}@` : ''}${address}`
 }
 
-/** A proxy URL as parseProxyUrl returns it, its password replaced, safe to show. */
+/**
+ * A proxy URL as parseProxyUrl returns it, safe to show: the password replaced, or the user name
+ * when it comes alone (then it is the credential, a token some providers hand out).
+ */
 export function maskProxyUrl(proxyUrl: string): string {
-  return proxyUrl.replace(/^([a-z0-9]+:\/\/[^:@/]*):[^@]*@/, '$1:***@')
+  if (/^[a-z0-9]+:\/\/[^:@/]*:[^@]*@/.test(proxyUrl)) return proxyUrl.replace(/^([a-z0-9]+:\/\/[^:@/]*):[^@]*@/, '$1:***@')
+  return proxyUrl.replace(/^([a-z0-9]+:\/\/)[^:@/]+@/, '$1***@')
 }
 
 function holdsNul(value: unknown): boolean {

@@ -28,10 +28,11 @@ describe('proxy URLs', () => {
     for (const [input, message] of table) assert.throws(() => parseProxyUrl(input), message, input)
   })
 
-  it('masks the password and keeps the user and address', () => {
+  it('masks the password (or a user name that comes alone) and keeps the rest', () => {
     assert.equal(maskProxyUrl('socks5://user:secret@10.0.0.1:1080'), 'socks5://user:***@10.0.0.1:1080')
     assert.equal(maskProxyUrl('http://proxy:3128'), 'http://proxy:3128')
-    assert.equal(maskProxyUrl('http://user@proxy:3128'), 'http://user@proxy:3128')
+    assert.equal(maskProxyUrl('http://token-abc123@proxy:3128'), 'http://***@proxy:3128', 'a user name alone is the credential')
+    assert.equal(maskProxyUrl('https://u:p%40ss@[::1]:443'), 'https://u:***@[::1]:443')
   })
 })
 
