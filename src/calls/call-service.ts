@@ -33,11 +33,11 @@ export class CallService {
   /** Rejects each call to a session whose settings say so, as it rings; the text goes through the outbox, to one caller at most every 10 minutes. */
   rejectAutomatically(bus: EventBus, logger: Logger): () => void {
     return bus.subscribe('call.received', ({ deviceId, callId, from }) => {
-      const session = this.manager.exists(deviceId) ? this.manager.get(deviceId) : undefined
-      if (!session?.settings.rejectCalls) return
+      const settings = this.manager.settings(deviceId)
+      if (!settings?.rejectCalls) return
       void (async () => {
         await this.reject(deviceId, callId)
-        const text = session.settings.rejectCallMessage
+        const text = settings.rejectCallMessage
         const caller = `${deviceId}\u0000${from}`
         if (!text || this.textedLately.has(caller)) return
         this.textedLately.set(caller, true)

@@ -79,7 +79,7 @@ export class ConversationService {
     return bus.subscribe('message.received', ({ deviceId, message }) => {
       // People and groups only: reading a status update or a channel post says "seen" to its author.
       if (!READ_AUTOMATICALLY.has(chatKind(message.chat))) return
-      if (!this.manager.exists(deviceId) || !this.manager.get(deviceId).settings.autoRead) return
+      if (!this.manager.settings(deviceId)?.autoRead) return
       const connection = this.manager.liveConnection(deviceId)
       if (!connection) return
       void (async () => {

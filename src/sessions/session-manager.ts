@@ -80,6 +80,12 @@ export class SessionManager {
     return this.deps.sessions.get(deviceId) !== undefined
   }
 
+  /** A session's settings alone, or undefined when there is no such session: cheap enough for every event. */
+  settings(deviceId: string): SessionSettings | undefined {
+    const record = this.deps.sessions.get(deviceId)
+    return record && settingsOf(record)
+  }
+
   /** Creates the session with the given settings and starts it, so its QR code follows at once. */
   create(deviceId: string, settings: SessionSettingsChange = {}): Promise<SessionInfo> {
     return this.lock.run(deviceId, async () => {

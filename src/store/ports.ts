@@ -59,7 +59,7 @@ export interface SessionRepository {
   /** Changes what is given and keeps the rest, in one statement (two settings requests at once both land). */
   setCallRejection(deviceId: string, change: { reject?: boolean; message?: string | null }): Promise<void>
   setProxy(deviceId: string, proxyUrl: string | null): Promise<void>
-  /** Changes the given fields and keeps the others, in one statement. */
+  /** Changes the given fields and keeps the others, atomically (two settings requests at once both land). */
   setBehaviour(deviceId: string, change: SessionBehaviourChange): Promise<void>
   /** Deletes the session and, by cascade, its auth state. */
   delete(deviceId: string): Promise<boolean>
