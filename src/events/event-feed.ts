@@ -6,6 +6,7 @@ import type { EventBus } from './event-bus.js'
 import type { LiveStream } from './live-stream.js'
 import type { WebhookDispatcher } from './webhook-dispatcher.js'
 import type { WebhookRegistry } from './webhook-registry.js'
+import { isoOrNull } from '../time.js'
 
 export interface EventFeedDeps {
   bus: EventBus
@@ -50,7 +51,7 @@ export function startEventFeed({ bus, registry, deliveries, dispatcher, live, me
     bus.subscribe('session.qr', ({ deviceId, qr, expiresAt }) =>
       emit('session.qr', deviceId, { qr, expiresAt: new Date(expiresAt).toISOString() })),
     bus.subscribe('presence.update', ({ deviceId, lastSeen, ...presence }) =>
-      emit('presence.update', deviceId, { ...presence, lastSeen: lastSeen === null ? null : new Date(lastSeen).toISOString() })),
+      emit('presence.update', deviceId, { ...presence, lastSeen: isoOrNull(lastSeen) })),
     bus.subscribe('history.synced', ({ deviceId, ...counts }) => emit('history.synced', deviceId, counts)),
     bus.subscribe('chat.updated', ({ deviceId, ...update }) => emit('chat.updated', deviceId, { ...update })),
     bus.subscribe('call.received', ({ deviceId, at, ...call }) => emit('call.received', deviceId, { ...call, at: new Date(at).toISOString() })),

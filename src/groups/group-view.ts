@@ -1,6 +1,5 @@
 import type { GroupEvent, GroupInfo } from '../sessions/groups-port.js'
-
-const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
+import { isoOrNull } from '../time.js'
 
 /** A group as the API shows it: dates as ISO strings. */
 export function groupView(info: GroupInfo): Omit<GroupInfo, 'createdAt'> & { createdAt: string | null } {

@@ -13,6 +13,7 @@ import { groupView } from '../../groups/group-view.js'
 import type { Authenticator } from '../auth.js'
 import { type SessionRouting, toSessionNode } from '../session-routing.js'
 import { DeviceId, DeviceIdParams, Done, ErrorResponse, KEY_SECURITY } from '../schemas.js'
+import { isoOrNull } from '../../time.js'
 
 export interface GroupRoutesDeps {
   groups: GroupService
@@ -117,7 +118,7 @@ export const groupRoutes: FastifyPluginAsyncTypebox<GroupRoutesDeps> = async (ap
     success: true as const,
     groups: (await groups.list(request.params.deviceId)).map((group) => ({
       ...group,
-      createdAt: group.createdAt === null ? null : new Date(group.createdAt).toISOString(),
+      createdAt: isoOrNull(group.createdAt),
     })),
   }))
 
@@ -279,7 +280,7 @@ export const groupRoutes: FastifyPluginAsyncTypebox<GroupRoutesDeps> = async (ap
     success: true as const,
     requests: (await groups.joinRequests(request.params.deviceId, request.params.group)).map((r) => ({
       ...r,
-      requestedAt: r.requestedAt === null ? null : new Date(r.requestedAt).toISOString(),
+      requestedAt: isoOrNull(r.requestedAt),
     })),
   }))
 

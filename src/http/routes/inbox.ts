@@ -5,6 +5,7 @@ import { type SessionRouting, toSessionNode } from '../session-routing.js'
 import { ChatParams, DeviceId, DeviceIdParams, ErrorResponse, KEY_SECURITY } from '../schemas.js'
 import { mutedUntilView } from '../../messaging/chat-update.js'
 import type { ChatMessage } from '../../messaging/chat-message.js'
+import { isoOrNull } from '../../time.js'
 
 export interface InboxRoutesDeps {
   inbox: Inbox
@@ -23,7 +24,7 @@ function chatMessageView(message: ChatMessage): Record<string, unknown> {
   return {
     ...message,
     timestamp: new Date(message.timestamp).toISOString(),
-    readAt: message.readAt === null ? null : new Date(message.readAt).toISOString(),
+    readAt: isoOrNull(message.readAt),
   }
 }
 

@@ -10,6 +10,7 @@ import type { Authenticator } from '../auth.js'
 import { type SessionRouting, toSessionNode } from '../session-routing.js'
 import { DeviceId, DeviceIdParams, ErrorResponse, KEY_SECURITY, SessionResponse, SessionSummary, SuccessMessage } from '../schemas.js'
 import { sessionView } from '../session-view.js'
+import { isoOrNull } from '../../time.js'
 
 export interface SessionRoutesDeps {
   sessions: SessionManager
@@ -77,7 +78,7 @@ const scopedKeyView = (record: ScopedKeyRecord) => ({
   scopes: record.scopes as KeyScopeName[],
   keyMasked: maskApiKey(record.keyPrefix),
   createdAt: new Date(record.createdAt).toISOString(),
-  lastUsedAt: record.lastUsedAt === null ? null : new Date(record.lastUsedAt).toISOString(),
+  lastUsedAt: isoOrNull(record.lastUsedAt),
 })
 
 /** Renders QR images once per code: dashboards poll, codes change every 20 s at most. */
