@@ -10,11 +10,13 @@ import {
 } from '../security/api-keys.js'
 import type { ScopedKeyRecord, ScopedKeyRepository } from '../store/ports.js'
 import type { SessionCatalog } from '../store/session-catalog.js'
+import { checkedName } from './session-settings.js'
 
 /** What a session's named keys may be allowed: send messages, read what the session holds, change it. */
 export const KEY_SCOPES = ['send', 'read', 'manage'] as const
 export type KeyScope = (typeof KEY_SCOPES)[number]
 export const MAX_KEYS_PER_SESSION = 50
+export const MAX_KEY_NAME = 64
 /** A key's last use is written at most this often: a busy key must not cost a write per request. */
 const LAST_USED_RESOLUTION_MS = 60_000
 
@@ -66,8 +68,7 @@ export class SessionKeys {
   /** A new named key with these scopes; returns its record and the key in full, shown this once. */
   async create(deviceId: string, name: string, scopes: readonly KeyScope[]): Promise<{ record: ScopedKeyRecord; apiKey: string }> {
     if (!this.sessions.get(deviceId)) throw sessionNotFound(deviceId)
-    const trimmed = name.trim()
-    if (trimmed.length === 0 || trimmed.length > 64 || /\p{Cc}/u.test(trimmed)) throw invalidInput('name must be 1 to 64 characters, without control characters')
+    const trimmed = checkedName(name, 'name', MAX_KEY_NAME)
     const unique = KEY_SCOPES.filter((scope) => scopes.includes(scope))
     if (unique.length === 0) throw invalidInput(`scopes must name at least one of ${KEY_SCOPES.join(', ')}`)
     if ((await this.scoped.list(deviceId)).length >= MAX_KEYS_PER_SESSION) {

@@ -83,8 +83,16 @@ export function parseProxyUrl(input: string, field = 'proxy'): string {
  * when it comes alone (then it is the credential, a token some providers hand out).
  */
 export function maskProxyUrl(proxyUrl: string): string {
-  if (/^[a-z0-9]+:\/\/[^:@/]*:[^@]*@/.test(proxyUrl)) return proxyUrl.replace(/^([a-z0-9]+:\/\/[^:@/]*):[^@]*@/, '$1:***@')
-  return proxyUrl.replace(/^([a-z0-9]+:\/\/)[^:@/]+@/, '$1***@')
+  return proxyUrl.replace(/^([a-z0-9]+:\/\/)([^:@/]*)(:[^@]*)?@/, (_, scheme: string, user: string, password: string | undefined) =>
+    password === undefined ? `${scheme}***@` : `${scheme}${user}:***@`)
+}
+
+/** A name of 1 to `max` characters once trimmed, without control characters; a 400 naming the field otherwise. */
+export function checkedName(input: string, field: string, max: number): string {
+  const trimmed = input.trim()
+  if (trimmed.length === 0 || trimmed.length > max) throw invalidInput(`${field} must be 1 to ${max} characters`)
+  if (/\p{Cc}/u.test(trimmed)) throw invalidInput(`${field} may not contain control characters`)
+  return trimmed
 }
 
 function holdsNul(value: unknown): boolean {
@@ -101,13 +109,6 @@ function checkMetadata(metadata: Record<string, unknown>): void {
   if (size > MAX_METADATA_BYTES) throw invalidInput(`metadata is ${size} bytes as JSON; at most ${MAX_METADATA_BYTES} are kept`)
 }
 
-function checkDeviceName(name: string): string {
-  const trimmed = name.trim()
-  if (trimmed.length === 0 || trimmed.length > MAX_DEVICE_NAME) throw invalidInput(`deviceName must be 1 to ${MAX_DEVICE_NAME} characters`)
-  if (/\p{Cc}/u.test(trimmed)) throw invalidInput('deviceName may not contain control characters')
-  return trimmed
-}
-
 /** The part of a change kept in the behaviour document, checked; throws before anything is written. */
 export function behaviourChange(change: SessionSettingsChange): SessionBehaviourChange {
   const { markOnline, autoRead, ignore, metadata, deviceName } = change
@@ -117,7 +118,7 @@ export function behaviourChange(change: SessionSettingsChange): SessionBehaviour
     ...(autoRead !== undefined ? { autoRead } : {}),
     ...(ignore !== undefined ? { ignore: ignore === null ? null : { ...NO_IGNORED_KINDS, ...ignore } } : {}),
     ...(metadata !== undefined ? { metadata } : {}),
-    ...(deviceName !== undefined ? { deviceName: deviceName === null ? null : checkDeviceName(deviceName) } : {}),
+    ...(deviceName !== undefined ? { deviceName: deviceName === null ? null : checkedName(deviceName, 'deviceName', MAX_DEVICE_NAME) } : {}),
   }
 }
 

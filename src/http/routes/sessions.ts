@@ -1,7 +1,7 @@
 import { type Static, Type, type FastifyPluginAsyncTypebox, type TSchema } from '@fastify/type-provider-typebox'
 import QRCode from 'qrcode'
 import { conflict } from '../../errors.js'
-import { KEY_SCOPES, type KeyScope as KeyScopeName, type SessionKeys } from '../../sessions/session-keys.js'
+import { KEY_SCOPES, type KeyScope as KeyScopeName, MAX_KEY_NAME, type SessionKeys } from '../../sessions/session-keys.js'
 import { maskApiKey } from '../../security/api-keys.js'
 import type { ScopedKeyRecord } from '../../store/ports.js'
 import type { SessionManager } from '../../sessions/session-manager.js'
@@ -206,7 +206,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async
       security: KEY_SECURITY,
       params: DeviceIdParams,
       body: Type.Object({
-        name: Type.String({ minLength: 1, maxLength: 64 }),
+        name: Type.String({ minLength: 1, maxLength: MAX_KEY_NAME }),
         scopes: Type.Array(KeyScope, { minItems: 1, maxItems: KEY_SCOPES.length, uniqueItems: true }),
       }, { additionalProperties: false, examples: [{ name: 'billing bot', scopes: ['send'] }, { name: 'CRM sync', scopes: ['read', 'manage'] }] }),
       response: { 201: Type.Object({ success: Type.Literal(true), key: ScopedKeyView, apiKey: Type.String() }), ...errors },
