@@ -162,27 +162,23 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
   return raw
 }
 
-/** A 32-byte key in base64; never echoed. */
-export function dataKey(env: Env, name: string): SecretBox | undefined {
+/** A secret variable, parsed; its value is never echoed, a refusal says only what is allowed. */
+function parsedSecret<T>(env: Env, name: string, parse: (raw: string) => T, allowed: (reason: string) => string): T | undefined {
   const raw = read(env, name)
   if (raw === undefined) return undefined
   try {
-    return SecretBox.fromBase64(raw)
+    return parse(raw)
   } catch (error) {
-    throw new ConfigError(name, (error as Error).message, '(hidden)')
+    throw new ConfigError(name, allowed((error as Error).message), '(hidden)')
   }
 }
 
-/** A proxy URL; the value is never echoed, it may hold a password. */
-function proxy(env: Env, name: string): string | null {
-  const raw = read(env, name)
-  if (raw === undefined) return null
-  try {
-    return parseProxyUrl(raw, name)
-  } catch (error) {
-    throw new ConfigError(name, `a proxy URL: ${(error as Error).message}`, '(hidden)')
-  }
-}
+/** A 32-byte key in base64. */
+export const dataKey = (env: Env, name: string): SecretBox | undefined => parsedSecret(env, name, SecretBox.fromBase64, (reason) => reason)
+
+/** A proxy URL (it may hold a password). */
+const proxy = (env: Env, name: string): string | null =>
+  parsedSecret(env, name, (raw) => parseProxyUrl(raw, name), (reason) => `a proxy URL: ${reason}`) ?? null
 
 /** Free text of 1 to maxLength characters. */
 function text(env: Env, name: string, fallback: string, maxLength: number): string {
