@@ -116,12 +116,12 @@ function qrLifetimeMs(qrNumber: number, qrTimeoutMs: number | undefined): number
 export function createBaileysConnector(options: BaileysConnectorOptions): WhatsAppConnector {
   const { authStates, logger } = options
   const keyCache = new KeyCache(options.keyCacheBytes)
-  const directDispatcher = new Agent()
+  const toMediaHost = options.mediaHost ? mediaHostInterceptor(options.mediaHost) : undefined
+  /** Direct fetches with the stand-in media host (tests and demos only), built once for all sessions. */
+  const directToMediaHost = toMediaHost && new Agent().compose(toMediaHost)
   /** How fetch reaches media hosts: through the session's proxy, if any (and to the stand-in media host, in tests). */
-  const mediaDispatcher = (proxied: Dispatcher | undefined): Dispatcher | undefined => {
-    if (!options.mediaHost) return proxied
-    return (proxied ?? directDispatcher).compose(mediaHostInterceptor(options.mediaHost))
-  }
+  const mediaDispatcher = (proxied: Dispatcher | undefined): Dispatcher | undefined =>
+    proxied && toMediaHost ? proxied.compose(toMediaHost) : proxied ?? directToMediaHost
   const turns = new TurnBudget(KEY_WORK_TURN_BUDGET_MS)
   const cachesFor = createSharedCaches()
   const groupCachesFor = createGroupMetadataCaches()
