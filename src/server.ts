@@ -21,6 +21,7 @@ import { forwardSource } from './messaging/forward-source.js'
 import { ContactDirectory } from './people/contact-directory.js'
 import { ProfileService } from './people/profile-service.js'
 import { CallService } from './calls/call-service.js'
+import { LabelService } from './labels/label-service.js'
 import { recordGroupNames } from './groups/group-names.js'
 import { GroupService } from './groups/group-service.js'
 import { Directory } from './messaging/directory.js'
@@ -169,6 +170,8 @@ export async function createServer({ config, logger, announceAdminKey, connector
   )
   const calls = new CallService(sessions, (request) => messages.send(request))
   stopJobs.push(calls.rejectAutomatically(bus, logger.child({ module: 'calls' })))
+  const labels = new LabelService(sessions, store.labels, bus)
+  stopJobs.push(labels.listen(logger.child({ module: 'labels' })))
   const { app, routes } = await buildApp({
     pictureHosts: [...WHATSAPP_PICTURE_HOSTS, ...(config.whatsapp.mediaHost ? [`https://${config.whatsapp.mediaHost}`] : [])],
     logger,
@@ -188,6 +191,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     profiles: new ProfileService(sessions, mediaResolver),
     calls,
     groups: new GroupService(sessions, mediaResolver),
+    labels,
     webhooks: { registry, deliveries, dispatcher },
     live,
     adminKey,

@@ -2,7 +2,9 @@ import { EventEmitter } from 'node:events'
 import type { ChatUpdate } from '../messaging/chat-update.js'
 import type { InboundMessage } from '../messaging/inbound-message.js'
 import type { MessageStatus } from '../messaging/message-status.js'
+import type { LabelChange } from '../labels/label-service.js'
 import type { GroupEvent } from '../sessions/groups-port.js'
+import type { LabelEvent } from '../sessions/labels-port.js'
 import type { ConnectionState } from '../sessions/session-runtime.js'
 import type { ChatEvent, EngineMessageStatus, HistoryBatch, IncomingCall, PresenceUpdate } from '../sessions/whatsapp-port.js'
 
@@ -29,6 +31,10 @@ export interface DomainEvents {
   'call.received': { deviceId: string } & IncomingCall
   /** A group changed, or the account joined one. */
   'group.changed': { deviceId: string; event: GroupEvent }
+  /** A label changed, or went on or off a chat, through this API or on another device of the account. */
+  'label.updated': { deviceId: string; origin: 'api' | 'device' } & LabelChange
+  /** Internal: a label change made on another device, before it is stored. */
+  'engine.label-event': { deviceId: string; event: LabelEvent }
   /** Internal: a chunk of the phone's history, before it is stored. */
   'engine.history': { deviceId: string; batch: HistoryBatch }
   /** Internal: chat changes made on another device, before they are stored. */

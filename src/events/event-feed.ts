@@ -54,6 +54,7 @@ export function startEventFeed({ bus, registry, deliveries, dispatcher, live, me
       emit('presence.update', deviceId, { ...presence, lastSeen: isoOrNull(lastSeen) })),
     bus.subscribe('history.synced', ({ deviceId, ...counts }) => emit('history.synced', deviceId, counts)),
     bus.subscribe('chat.updated', ({ deviceId, ...update }) => emit('chat.updated', deviceId, { ...update })),
+    bus.subscribe('label.updated', ({ deviceId, ...change }) => emit('label.updated', deviceId, { ...change })),
     bus.subscribe('call.received', ({ deviceId, at, ...call }) => emit('call.received', deviceId, { ...call, at: new Date(at).toISOString() })),
     bus.subscribe('group.changed', ({ deviceId, event }) => {
       const { type, data } = groupEventPayload(event)

@@ -1,4 +1,4 @@
-import type { EventEnvelope, PublicEventType } from './envelope.js'
+import { type EventEnvelope, type PublicEventType, wantsEventType } from './envelope.js'
 
 export interface StreamFilter {
   deviceId?: string
@@ -23,7 +23,7 @@ export class LiveStream {
   publish(event: EventEnvelope): void {
     for (const { filter, send } of this.subscribers) {
       if (filter.deviceId !== undefined && filter.deviceId !== event.deviceId) continue
-      if (filter.types && !filter.types.has(event.type)) continue
+      if (!wantsEventType(filter.types, event.type)) continue
       send(event)
     }
   }

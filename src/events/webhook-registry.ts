@@ -3,7 +3,7 @@ import { invalidInput, sessionNotFound } from '../errors.js'
 import type { SafeFetcher } from '../security/safe-fetch.js'
 import type { WebhookRecord, WebhookRepository } from '../store/ports.js'
 import type { SessionCatalog } from '../store/session-catalog.js'
-import { isPublicEventType, type PublicEventType } from './envelope.js'
+import { isPublicEventType, type PublicEventType, wantsEventType } from './envelope.js'
 
 export const GLOBAL_WEBHOOK_ID = 'global'
 export const MAX_WEBHOOKS_PER_SESSION = 10
@@ -19,8 +19,6 @@ export interface GlobalWebhook {
   secret: string
   events: PublicEventType[]
 }
-
-const wants = (events: readonly string[], type: string): boolean => events.length === 0 || events.includes(type)
 
 /** The global webhook from configuration and the per-session ones from the API; answers who gets an event. */
 export class WebhookRegistry {
@@ -39,8 +37,8 @@ export class WebhookRegistry {
 
   async targetsFor(deviceId: string, type: PublicEventType): Promise<WebhookTarget[]> {
     const targets: WebhookTarget[] = []
-    if (this.global && wants(this.global.events, type)) targets.push({ id: GLOBAL_WEBHOOK_ID, ...this.global })
-    for (const hook of await this.forDevice(deviceId)) if (wants(hook.events, type)) targets.push(hook)
+    if (this.global && wantsEventType(this.global.events, type)) targets.push({ id: GLOBAL_WEBHOOK_ID, ...this.global })
+    for (const hook of await this.forDevice(deviceId)) if (wantsEventType(hook.events, type)) targets.push(hook)
     return targets
   }
 

@@ -369,6 +369,7 @@ export class SessionManager {
             onChatEvents: (id, events) => this.deps.bus.publish('engine.chat-events', { deviceId: id, events }),
             onCall: (id, call) => this.deps.bus.publish('call.received', { deviceId: id, ...call }),
             onGroupEvent: (id, event) => this.deps.bus.publish('group.changed', { deviceId: id, event }),
+            onLabelEvent: (id, event) => this.deps.bus.publish('engine.label-event', { deviceId: id, event }),
             onDisconnect: (id, code, reaction) => this.deps.bus.publish('session.disconnected', { deviceId: id, code, reaction }),
           },
       })

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { InboundMessage } from '../messaging/inbound-message.js'
 import type { GroupEvent } from './groups-port.js'
+import type { LabelEvent } from './labels-port.js'
 import type { ConnectGate } from './connect-gate.js'
 import type { ConnectionSettings } from './session-settings.js'
 import { decideReaction, type ReconnectOptions } from './reconnect-policy.js'
@@ -54,6 +55,7 @@ export interface RuntimeObserver {
   onChatEvents(deviceId: string, events: ChatEvent[]): void
   onCall(deviceId: string, call: IncomingCall): void
   onGroupEvent(deviceId: string, event: GroupEvent): void
+  onLabelEvent(deviceId: string, event: LabelEvent): void
   onDisconnect(deviceId: string, code: number | undefined, reaction: string): void
 }
 
@@ -217,6 +219,7 @@ export class SessionRuntime {
       onChatEvents: (events) => this.deps.observer.onChatEvents(this.deviceId, events),
       onCall: (call) => this.deps.observer.onCall(this.deviceId, call),
       onGroupEvent: (event) => this.deps.observer.onGroupEvent(this.deviceId, event),
+      onLabelEvent: (event) => this.deps.observer.onLabelEvent(this.deviceId, event),
       onClose: (disconnect) => {
         release()
         if (!isCurrent()) return

@@ -4,6 +4,7 @@ import type { ConnectionSettings } from './session-settings.js'
 import type { OutgoingMessage } from '../messaging/outgoing-content.js'
 import type { GroupEvent, Groups } from './groups-port.js'
 import type { People } from './people-port.js'
+import type { LabelEvent, Labels } from './labels-port.js'
 
 export interface LinkedAccount {
   /** The device JID, e.g. 15551234567:7@s.whatsapp.net. */
@@ -46,6 +47,8 @@ export interface ConnectionCallbacks {
   onCall(call: IncomingCall): void
   /** A group changed, or the account joined one (w:gp2 notifications). */
   onGroupEvent(event: GroupEvent): void
+  /** A label changed on another device of the account (WhatsApp Business). */
+  onLabelEvent(event: LabelEvent): void
 }
 
 export interface IncomingCall {
@@ -193,6 +196,7 @@ export interface WhatsAppConnection {
   readonly people: People
   readonly calls: Calls
   readonly groups: Groups
+  readonly labels: Labels
   /** Which of these phone-number JIDs have WhatsApp. */
   checkNumbers(jids: string[]): Promise<NumberCheck[]>
   /** Resolves when the message is written to the socket under the given id; acks follow via onMessageStatus. */

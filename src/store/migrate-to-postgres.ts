@@ -16,6 +16,8 @@ export const TABLES = [
   'settings',
   'sessions',
   'session_keys',
+  'labels',
+  'chat_labels',
   'auth_creds',
   'auth_keys',
   'messages',

@@ -87,6 +87,31 @@ export interface ScopedKeyRepository {
   touch(id: string, at: number): Promise<void>
 }
 
+/** A WhatsApp Business label of one session, as last seen on any of the account's devices. */
+export interface LabelRecord {
+  id: string
+  name: string
+  color: number
+  predefinedId: string | null
+  /** How many chats carry it. */
+  chatCount: number
+}
+
+export interface LabelRepository {
+  /** The session's labels by id (numerically), each with its chat count. */
+  list(deviceId: string): Promise<LabelRecord[]>
+  get(deviceId: string, id: string): Promise<LabelRecord | undefined>
+  /** Creates or replaces a label (its chats stay). */
+  save(deviceId: string, label: Omit<LabelRecord, 'chatCount'>): Promise<void>
+  /** Removes a label and takes it off every chat; false when there was none. */
+  delete(deviceId: string, id: string): Promise<boolean>
+  setChatLabel(deviceId: string, chat: string, labelId: string, labeled: boolean): Promise<void>
+  /** The ids of the labels on one chat. */
+  labelsOf(deviceId: string, chat: string): Promise<string[]>
+  /** The chats carrying one label, oldest label first. */
+  chatsWith(deviceId: string, labelId: string): Promise<string[]>
+}
+
 /** One row of auth state as the WhatsApp adapter serialized it. */
 export interface AuthKeyWrite {
   type: string
@@ -376,6 +401,7 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres'
   sessions: SessionRepository
   scopedKeys: ScopedKeyRepository
+  labels: LabelRepository
   authStates: AuthStateRepository
   settings: SettingsRepository
   messages: MessageRepository

@@ -1,6 +1,6 @@
 import type {
   ChatChange, ChatListing, ChatState, ContactRecord, DeliveryRecord, MessageMark, DeliveryStatus, DesiredState, InboundRecord, MessageRecord, SessionBehaviour,
-  ScopedKeyRecord, SessionRecord, WebhookRecord,
+  LabelRecord, ScopedKeyRecord, SessionRecord, WebhookRecord,
 } from './ports.js'
 
 /**
@@ -264,3 +264,25 @@ export const toScopedKeyRecord = (row: ScopedKeyRow): ScopedKeyRecord => ({
 export const scopedKeyValues = (record: ScopedKeyRecord): unknown[] => [
   record.id, record.deviceId, record.name, record.scopes.join(','), record.keyHash, record.keyPrefix, record.createdAt, record.lastUsedAt,
 ]
+
+export interface LabelRow {
+  id: string
+  name: string
+  color: number
+  predefined_id: string | null
+  chat_count: number | string
+}
+
+export const toLabelRecord = (row: LabelRow): LabelRecord => ({
+  id: row.id,
+  name: row.name,
+  color: row.color,
+  predefinedId: row.predefined_id,
+  chatCount: Number(row.chat_count),
+})
+
+/** The labels of a session with their chat counts, ordered as WhatsApp numbers them (ids are small numbers as text). */
+export const LABEL_LISTING = `SELECT l.id, l.name, l.color, l.predefined_id,
+  (SELECT COUNT(*) FROM chat_labels c WHERE c.device_id = l.device_id AND c.label_id = l.id) AS chat_count
+  FROM labels l`
+export const LABEL_ORDER = 'ORDER BY LENGTH(l.id), l.id'

@@ -36,6 +36,7 @@ import { forwardHistory, historySocketConfig, type HistorySyncMode } from './his
 import { STATUS_BY_RECEIPT, toInboundMessage } from './inbound-translation.js'
 import { mediaHostInterceptor } from './media-host-override.js'
 import { ProxyError, proxyTransport } from './proxy-transport.js'
+import { baileysLabels, forwardLabelEvents } from './labels.js'
 import { baileysPeople } from './people.js'
 import { memoizeCurveVerify } from './curve-verify-memo.js'
 import { installFastX25519 } from './fast-x25519.js'
@@ -203,6 +204,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     forwardChatEvents(socket, callbacks.onChatEvents)
     const calls = baileysCalls(socket, callbacks.onCall)
     forwardGroupEvents(socket, groupCache, callbacks.onGroupEvent)
+    forwardLabelEvents(socket, callbacks.onLabelEvent)
 
     const handshakeWatchdog = setTimeout(() => socket.end(handshakeTimedOut()), options.connectTimeoutMs)
     let qrCount = 0
@@ -281,6 +283,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       people: baileysPeople(socket),
       calls,
       groups: baileysGroups(socket, groupCache),
+      labels: baileysLabels(socket),
       checkNumbers: async (jids) => {
         const found = new Map((await socket.onWhatsApp(...jids) ?? []).map((result) => [result.jid, Boolean(result.exists)]))
         return jids.map((jid) => ({ jid, exists: found.get(jid) ?? false }))

@@ -9,7 +9,7 @@ export type LidResolver = (lid: string) => Promise<string | null>
  * Looks up each distinct LID once; answers a function giving the phone-number JID for a LID that
  * resolved, and the JID itself otherwise. A failed look-up leaves the LID as it is.
  */
-async function phoneJidsOf(jids: Iterable<string>, resolve: LidResolver): Promise<(jid: string) => string> {
+export async function phoneJidsOf(jids: Iterable<string>, resolve: LidResolver): Promise<(jid: string) => string> {
   const found = new Map<string, string>()
   for (const lid of new Set([...jids].filter((jid) => isLidUser(jid)))) {
     const phoneJid = await resolve(lid).catch(() => null)

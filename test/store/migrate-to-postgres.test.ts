@@ -106,6 +106,9 @@ async function fill(store: Store): Promise<{ highestDeliverySeq: number }> {
     id: 'key_1', deviceId: 'alpha', name: 'billing bot', scopes: ['send', 'read'], keyHash: 'ab'.repeat(32), keyPrefix: 'abababab', createdAt: 5, lastUsedAt: null,
   })
   await store.sessions.setProxy('alpha', 'socks5://u:p@10.0.0.1:1080')
+  await store.labels.save('alpha', { id: '1', name: 'New customer', color: 1, predefinedId: '1' })
+  await store.labels.save('alpha', { id: '6', name: 'Paid', color: 7, predefinedId: null })
+  await store.labels.setChatLabel('alpha', CHATS[0]!, '6', true)
   await store.sessions.setBehaviour('alpha', { metadata: { tenant: 'a' }, autoRead: true })
   await store.dashboardLogins.create(LOGIN)
   await store.dashboardLogins.create({ tokenHash: 'expired', csrfToken: 'old', expiresAt: 1 })
@@ -116,6 +119,8 @@ const EXPECTED_COUNTS: TableCounts = {
   settings: 1,
   sessions: 3,
   session_keys: 1,
+  labels: 2,
+  chat_labels: 1,
   auth_creds: 2,
   auth_keys: 2 * (KEY_TYPES.length * KEYS_PER_TYPE - DELETED_KEY_IDS.length),
   messages: MESSAGE_IDS.length,
@@ -137,6 +142,8 @@ async function readAll(store: Store) {
     setting: await store.settings.get('admin_api_key_hash'),
     sessions: await store.sessions.list(),
     scopedKeys: await each(DEVICES, (deviceId) => store.scopedKeys.list(deviceId)),
+    labels: await each(DEVICES, (deviceId) => store.labels.list(deviceId)),
+    labelledChats: await each(DEVICES, (deviceId) => store.labels.chatsWith(deviceId, '6')),
     creds: await each(DEVICES, (deviceId) => store.authStates.readCreds(deviceId)),
     keys: await each(DEVICES, (deviceId) =>
       each(KEY_TYPES, async (type) => [...(await store.authStates.readKeys(deviceId, type, keyIds))].sort(([a], [b]) => a.localeCompare(b))),

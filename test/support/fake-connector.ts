@@ -20,6 +20,7 @@ import type {
 } from '../../src/sessions/whatsapp-port.js'
 import type { GroupInfo, GroupSummary, Groups } from '../../src/sessions/groups-port.js'
 import type { People } from '../../src/sessions/people-port.js'
+import type { Labels } from '../../src/sessions/labels-port.js'
 import type { ConnectionSettings } from '../../src/sessions/session-settings.js'
 
 export interface FakeSend {
@@ -93,6 +94,15 @@ export class FakeConnection implements WhatsAppConnection {
       this.rejectedCalls.push(callId)
       return true
     },
+  }
+
+  /** Every label call, in order, as [method, ...arguments]; real labels are tested against the simulator (test/e2e/labels.test.ts). */
+  readonly labelCalls: unknown[][] = []
+  readonly labels: Labels = {
+    save: async (...args) => void this.labelCalls.push(['save', ...args]),
+    delete: async (...args) => void this.labelCalls.push(['delete', ...args]),
+    setChatLabel: async (...args) => void this.labelCalls.push(['setChatLabel', ...args]),
+    isBusiness: () => true,
   }
 
   /** Every group call that changes something (create, update, participants, ...), as [method, ...arguments]. */

@@ -31,6 +31,7 @@ function setup(reconnect = { baseDelayMs: 1000, maxDelayMs: 8000, maxAttempts: 3
       onChatEvents: () => undefined,
       onCall: () => undefined,
       onGroupEvent: () => undefined,
+      onLabelEvent: () => undefined,
       onDisconnect: () => undefined,
     },
   })
@@ -273,6 +274,7 @@ describe('SessionRuntime with a shared connect gate', () => {
       onMessageStatus: () => undefined, onMessageReceived: () => undefined, onPresence: () => undefined, onDisconnect: () => undefined,
       onHistory: () => undefined, onChatEvents: () => undefined, onCall: () => undefined,
       onGroupEvent: () => undefined,
+      onLabelEvent: () => undefined,
     }
     const make = (id: string) => new SessionRuntime(id, {
       connector, gate, observer, logger: pino({ level: 'silent' }), settings: () => CONNECTION_SETTINGS,

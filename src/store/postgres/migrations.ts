@@ -196,6 +196,24 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX session_keys_by_device ON session_keys (device_id, created_at);
   `,
+  `
+  CREATE TABLE labels (
+    device_id     TEXT NOT NULL REFERENCES sessions(device_id) ON DELETE CASCADE,
+    id            TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    color         INTEGER NOT NULL,
+    predefined_id TEXT,
+    PRIMARY KEY (device_id, id)
+  );
+  CREATE TABLE chat_labels (
+    device_id  TEXT NOT NULL REFERENCES sessions(device_id) ON DELETE CASCADE,
+    label_id   TEXT NOT NULL,
+    chat_jid   TEXT NOT NULL,
+    labeled_at BIGINT NOT NULL,
+    PRIMARY KEY (device_id, label_id, chat_jid)
+  );
+  CREATE INDEX chat_labels_by_chat ON chat_labels (device_id, chat_jid);
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

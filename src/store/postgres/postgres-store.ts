@@ -1,4 +1,5 @@
 import { createPostgresScopedKeyRepository } from './scoped-key-repository.js'
+import { createPostgresLabelRepository } from './label-repository.js'
 import type { Store } from '../ports.js'
 import { type AuthWriteFence, createPostgresAuthStateRepository } from './auth-state-repository.js'
 import { createPostgresDashboardSessionRepository } from './dashboard-session-repository.js'
@@ -42,6 +43,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     pool,
     sessions: createPostgresSessionRepository(pool),
     scopedKeys: createPostgresScopedKeyRepository(pool),
+    labels: createPostgresLabelRepository(pool),
     authStates: createPostgresAuthStateRepository(pool, options.fence),
     settings: createPostgresSettingsRepository(pool),
     messages: createPostgresMessageRepository(pool),

@@ -1,4 +1,5 @@
 import { createSqliteScopedKeyRepository } from './scoped-key-repository.js'
+import { createSqliteLabelRepository } from './label-repository.js'
 import type { Store } from '../ports.js'
 import { createSqliteAuthStateRepository } from './auth-state-repository.js'
 import { openDatabase } from './database.js'
@@ -28,6 +29,7 @@ export function openSqliteStore(dataDir: string, onCheckpointError: (message: st
     kind: 'sqlite',
     sessions: createSqliteSessionRepository(db),
     scopedKeys: createSqliteScopedKeyRepository(db),
+    labels: createSqliteLabelRepository(db),
     authStates: createSqliteAuthStateRepository(db),
     settings: createSqliteSettingsRepository(db),
     messages: createSqliteMessageRepository(db, groupCommit),

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { ApiClient } from '../support/api-client.js'
+import { createPairedSession } from '../support/pairing.js'
+import { startServerProcess } from '../support/server-process.js'
+import { simEnv, startSim } from '../support/simulated-whatsapp.js'
+import { tempDir } from '../support/temp-dir.js'
+import { waitFor } from '../support/wait-for.js'
+import { WebhookReceiver } from '../support/webhook-receiver.js'
+
+const ADMIN_KEY = 'business-admin-key-0123456789abcdef'
+const PHONE = '15550007000'
+const CUSTOMER = '15550007001'
+const CUSTOMER_JID = `${CUSTOMER}@s.whatsapp.net`
+const OTHER_CUSTOMER = '15550007002'
+
+describe('what businesses publish and how they sort chats, against the protocol simulator: labels, status, channels', async () => {
+  const sim = await startSim()
+  const everything = await WebhookReceiver.start('/all')
+  const server = await startServerProcess({ ...simEnv(sim), ADMIN_API_KEY: ADMIN_KEY, DATA_DIR: tempDir(), ALLOW_PRIVATE_URLS: 'true' })
+  const admin = new ApiClient(server.baseUrl, ADMIN_KEY)
+  const client = admin.withKey(await createPairedSession(admin, sim, 'desk', PHONE))
+  assert.equal((await client.post('/api/sessions/desk/webhooks', { url: everything.url })).status, 201)
+  // Label writes need the app-state key the phone shares right after linking.
+  await waitFor(async () => (await client.get('/api/sessions/desk/labels')).status === 200 && (await client.put(`/api/sessions/desk/chats/${CUSTOMER}/labels`, { labelIds: [] })).status === 200, {
+    what: 'the app-state key',
+  })
+  const labelEvents = () => everything.uniqueEvents().filter((event) => event.type === 'label.updated')
+
+  it('creates, renames and deletes labels and labels chats through app-state patches the phone decrypts', async () => {
+    const pushesBefore = sim.appStatePushes(PHONE).length
+    const created = await client.post('/api/sessions/desk/labels', { name: 'Awaiting payment', color: 4 })
+    assert.equal(created.status, 201, JSON.stringify(created.body))
+    const { id } = created.body.label
+    assert.deepEqual(created.body.label, { id, name: 'Awaiting payment', color: 4, predefinedId: null, chatCount: 0 })
+    const second = await client.post('/api/sessions/desk/labels', { name: 'VIP' })
+    assert.equal(second.body.label.id, String(Number(id) + 1))
+    assert.equal((await client.post('/api/sessions/desk/labels', { name: 'vip' })).status, 409, 'names are unique, ignoring case')
+
+    const labelled = await client.put(`/api/sessions/desk/chats/+1 555 000 7001/labels`, { labelIds: [id, second.body.label.id] })
+    assert.deepEqual(labelled.body, { success: true, labelIds: [id, second.body.label.id] })
+    const unlabelled = await client.put(`/api/sessions/desk/chats/${CUSTOMER_JID}/labels`, { labelIds: [second.body.label.id] })
+    assert.deepEqual(unlabelled.body.labelIds, [second.body.label.id])
+    const renamed = await client.put(`/api/sessions/desk/labels/${id}`, { name: 'Paid', color: 7 })
+    assert.deepEqual(renamed.body.label, { id, name: 'Paid', color: 7, predefinedId: null, chatCount: 0 })
+    assert.equal((await client.delete(`/api/sessions/desk/labels/${second.body.label.id}`)).status, 200)
+
+    const pushes = sim.appStatePushes(PHONE).slice(pushesBefore)
+    assert.deepEqual(pushes.map((push) => [push.collection, ...push.index]), [
+      ['regular', 'label_edit', id],
+      ['regular', 'label_edit', second.body.label.id],
+      ['regular', 'label_jid', id, CUSTOMER_JID],
+      ['regular', 'label_jid', second.body.label.id, CUSTOMER_JID],
+      ['regular', 'label_jid', id, CUSTOMER_JID],
+      ['regular', 'label_edit', id],
+      ['regular', 'label_edit', second.body.label.id],
+    ])
+    assert.equal(pushes[0]!.action.labelEditAction?.name, 'Awaiting payment')
+    assert.equal(pushes[4]!.action.labelAssociationAction?.labeled, false)
+    assert.equal(pushes[5]!.action.labelEditAction?.color, 7)
+    assert.equal(pushes[6]!.action.labelEditAction?.deleted, true)
+
+    const listed = await client.get('/api/sessions/desk/labels')
+    assert.deepEqual(listed.body.labels, [{ id, name: 'Paid', color: 7, predefinedId: null, chatCount: 0 }])
+    assert.deepEqual((await client.get(`/api/sessions/desk/chats/${CUSTOMER}/labels`)).body.labelIds, [])
+    await waitFor(() => labelEvents().length >= 7, { what: 'label.updated for each API change' })
+    assert.deepEqual(labelEvents().slice(0, 7).map((event) => [event.data.origin, event.data.change]), [
+      ['api', 'saved'], ['api', 'saved'], ['api', 'chat-labeled'], ['api', 'chat-labeled'], ['api', 'chat-unlabeled'], ['api', 'saved'], ['api', 'deleted'],
+    ])
+  })
+
+  it('hears labels the user makes and puts on chats on the phone: label.updated from the device, and the lists follow', async () => {
+    const before = labelEvents().length
+    await sim.phoneChatAction(PHONE, { addLabel: { id: '40', name: 'New order', color: 2, predefinedId: 3 } }, '')
+    await sim.phoneChatAction(PHONE, { addChatLabel: { labelId: '40' } }, CUSTOMER_JID)
+    await waitFor(() => labelEvents().length >= before + 2, { what: 'label.updated from the phone' })
+    assert.deepEqual(labelEvents().slice(before).map((event) => event.data), [
+      { origin: 'device', change: 'saved', label: { id: '40', name: 'New order', color: 2, predefinedId: '3' } },
+      { origin: 'device', change: 'chat-labeled', chat: CUSTOMER_JID, labelId: '40' },
+    ])
+    const label = await client.get('/api/sessions/desk/labels/40')
+    assert.deepEqual(label.body.label, { id: '40', name: 'New order', color: 2, predefinedId: '3', chatCount: 1, chats: [CUSTOMER_JID] })
+    await sim.phoneChatAction(PHONE, { addLabel: { id: '40', name: 'New order', color: 2, deleted: true } }, '')
+    await waitFor(async () => (await client.get('/api/sessions/desk/labels/40')).status === 404, { what: 'the label deleted on the phone gone' })
+    assert.deepEqual((await client.get(`/api/sessions/desk/chats/${CUSTOMER}/labels`)).body.labelIds, [])
+  })
+
+  it('refuses label input that cannot be right with a clear 4xx', async () => {
+    const cases: Array<[string, string, unknown, number, RegExp]> = [
+      ['POST', '/api/sessions/desk/labels', { name: '' }, 400, /name/],
+      ['POST', '/api/sessions/desk/labels', { name: 'x', color: 20 }, 400, /color/],
+      ['POST', '/api/sessions/desk/labels', { name: 'x', extra: 1 }, 400, /extra|additional/i],
+      ['PUT', '/api/sessions/desk/labels/999', { name: 'x' }, 404, /no label "999"/],
+      ['PUT', '/api/sessions/desk/labels/1', {}, 400, /name, color/],
+      ['DELETE', '/api/sessions/desk/labels/999', undefined, 404, /no label/],
+      ['PUT', `/api/sessions/desk/chats/${CUSTOMER}/labels`, { labelIds: ['999'] }, 404, /no label 999/],
+      ['PUT', `/api/sessions/desk/chats/${CUSTOMER}/labels`, { labelIds: ['1', '1'] }, 400, /twice/],
+      ['PUT', '/api/sessions/desk/chats/not-a-number/labels', { labelIds: [] }, 400, /phone number/],
+      ['GET', '/api/sessions/nobody/labels', undefined, 404, /nobody/],
+    ]
+    for (const [method, path, body, status, error] of cases) {
+      const response = await admin.request(method, path, body)
+      assert.equal(response.status, status, `${method} ${path}: ${JSON.stringify(response.body)}`)
+      assert.match(response.body.error, error, `${method} ${path}`)
+    }
+  })
+})
