@@ -3,7 +3,7 @@ import { LID_SERVER } from './accounts.js'
 import type { Connection } from './connection.js'
 import type { SimContext } from './context.js'
 import { MAX_RETRY_RECEIPTS, retryReceiptNode } from './decrypt-retries.js'
-import { decryptGroupMessage } from './group-messages.js'
+import { decryptGroupMessage, STATUS_JID } from './group-messages.js'
 import { textOf, type ReceivedMessage } from './inbox.js'
 import { openMedia } from './media-messages.js'
 import { encryptedCopies } from './message-copies.js'
@@ -71,8 +71,9 @@ async function decryptForRecipient(
 async function readMessage(conn: Connection, message: BinaryNode, ctx: SimContext, garbled: boolean): Promise<Reading> {
   const to = message.attrs.to ?? ''
   const isGroup = isJidGroup(to)
-  const group = isGroup ? await decryptGroupMessage(conn, message, ctx) : undefined
-  const { decrypted, readBy, unreadBy } = isGroup
+  const bySenderKey = isGroup || to === STATUS_JID
+  const group = bySenderKey ? await decryptGroupMessage(conn, message, ctx) : undefined
+  const { decrypted, readBy, unreadBy } = bySenderKey
     ? { decrypted: group?.message, readBy: group?.decryptedBy ?? [], unreadBy: group?.failedBy ?? [] }
     : await decryptForRecipient(conn, message, ctx, garbled)
   if (!decrypted) return { readBy, unreadBy }
@@ -84,7 +85,7 @@ async function readMessage(conn: Connection, message: BinaryNode, ctx: SimContex
     to,
     message: decrypted,
     ...(text !== undefined ? { text } : {}),
-    ...(group ? { group: to, decryptedBy: group.decryptedBy } : {}),
+    ...(group ? { ...(isGroup ? { group: to } : {}), decryptedBy: group.decryptedBy } : {}),
     ...(media ? { media } : {}),
     at: Date.now()
   }
@@ -134,7 +135,8 @@ export async function handleClientMessage(conn: Connection, message: BinaryNode,
 
   // WhatsApp's server acks what it took at once: it cannot read the message, the recipients' phones do that after
   conn.send(ackNode(message))
-  const garbled = !isJidGroup(to) && ctx.faults.takeGarble(sender)
+  const bySenderKey = isJidGroup(to) || to === STATUS_JID
+  const garbled = !bySenderKey && ctx.faults.takeGarble(sender)
   const reading: Reading = ctx.options.ackOnly ? { readBy: [], unreadBy: [] } : await readMessage(conn, message, ctx, garbled)
   for (const phone of reading.readBy) ctx.retries.settle(retryKey(sender, phone, id))
   // a phone that already shows this message drops an unreadable copy of it (a resend) instead of asking again
@@ -144,7 +146,7 @@ export async function handleClientMessage(conn: Connection, message: BinaryNode,
   let retried = false
   for (const phone of unread) retried = (await askForRetry(conn, message, phone, ctx)) || retried
   // the retry receipt stands in for the delivery receipt until a copy decrypts (or the phone gives up)
-  if (retried || ctx.autoReceipts === 'none' || isJidGroup(to)) return
+  if (retried || ctx.autoReceipts === 'none' || bySenderKey) return
   sendReceipt(conn, receiptNode(to, id, 'delivered'), ctx)
   if (ctx.autoReceipts === 'read') sendReceipt(conn, receiptNode(to, id, 'read'), ctx)
 }

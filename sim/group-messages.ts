@@ -12,26 +12,46 @@ export interface DecryptedGroupMessage {
   failedBy: string[]
 }
 
+export const STATUS_JID = 'status@broadcast'
+
+/** Phone number of the account a device-0 copy is addressed to, if the sim knows it. */
+function recipientPhone(jid: string, ctx: SimContext): string | undefined {
+  const decoded = jidDecode(jid)
+  return decoded && (decoded.device ?? 0) === 0 ? ctx.accounts.byUser(decoded.user, decoded.server)?.phoneNumber : undefined
+}
+
 /**
- * A client wrote to a group: its skmsg is encrypted once under the sender's sender key, and
- * participants that lack that key get it in a pkmsg/msg copy (a senderKeyDistributionMessage).
- * Each participant's phone takes the key from its copy, then decrypts the skmsg with a real
- * group cipher, as the phones of a real group would.
+ * Who reads a sender-key message: a group's other participants, or for a status update the
+ * audience the client chose (statusJidList), which is exactly who got a copy of the sender key.
+ */
+function readersOf(conn: Connection, message: BinaryNode, ctx: SimContext): Set<string> | undefined {
+  const to = message.attrs.to ?? ''
+  if (to === STATUS_JID) {
+    const viewers = encryptedCopies(message).map(({ jid }) => recipientPhone(jid, ctx))
+    return new Set(viewers.filter((phone): phone is string => phone !== undefined && phone !== conn.phoneNumber))
+  }
+  const group = ctx.groups.get(to)
+  return group && new Set(group.participants.filter(phone => phone !== conn.phoneNumber))
+}
+
+/**
+ * A client wrote to a group or posted a status: its skmsg is encrypted once under the sender's
+ * sender key, and readers that lack that key get it in a pkmsg/msg copy (a
+ * senderKeyDistributionMessage). Each reader's phone takes the key from its copy, then decrypts the
+ * skmsg with a real group cipher, as the phones of a real group (or a status audience) would.
  */
 export async function decryptGroupMessage(conn: Connection, message: BinaryNode, ctx: SimContext): Promise<DecryptedGroupMessage | undefined> {
   const groupJid = message.attrs.to ?? ''
-  const group = ctx.groups.get(groupJid)
+  const members = readersOf(conn, message, ctx)
   const skmsg = getBinaryNodeChildren(message, 'enc').find(enc => enc.attrs.type === 'skmsg')
-  if (!group || !(skmsg?.content instanceof Uint8Array)) return undefined
-  const members = new Set(group.participants.filter(phone => phone !== conn.phoneNumber))
+  if (!members || !(skmsg?.content instanceof Uint8Array)) return undefined
 
   for (const { jid, enc } of encryptedCopies(message)) {
-    const decoded = jidDecode(jid)
     const type = enc.attrs.type
-    const recipient = decoded && (decoded.device ?? 0) === 0 ? ctx.accounts.byUser(decoded.user, decoded.server) : undefined
-    if (!recipient || !members.has(recipient.phoneNumber) || (type !== 'pkmsg' && type !== 'msg')) continue
+    const recipient = recipientPhone(jid, ctx)
+    if (!recipient || !members.has(recipient) || (type !== 'pkmsg' && type !== 'msg')) continue
     if (!(enc.content instanceof Uint8Array)) continue
-    const peer = ctx.peers.get(recipient.phoneNumber)
+    const peer = ctx.peers.get(recipient)
     try {
       const copy = await peer.decrypt(conn.lidJid, type, enc.content)
       const skdm = copy.senderKeyDistributionMessage

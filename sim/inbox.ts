@@ -11,7 +11,7 @@ export interface ReceivedMessage {
   text?: string
   /** set when the message went to a group: the group jid (also in `to`) */
   group?: string
-  /** group messages: phone numbers of the participants whose phones decrypted it */
+  /** group messages and status updates: phone numbers of the participants (viewers) whose phones decrypted it */
   decryptedBy?: string[]
   /** media messages: the file, downloaded from the media host and decrypted */
   media?: MediaFile

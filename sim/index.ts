@@ -16,6 +16,7 @@ import type { SimContext, SimOptions } from './context.js'
 import { DecryptRetries } from './decrypt-retries.js'
 import { Faults, type SilenceKind } from './faults.js'
 import { GroupDesk, type PhoneGroupChange } from './group-desk.js'
+import { STATUS_JID } from './group-messages.js'
 import { Groups, type Group, type NewGroup } from './groups.js'
 import type { HistoryChat } from './history-sync.js'
 import { Inbox, type ReceivedMessage } from './inbox.js'
@@ -149,6 +150,8 @@ export interface Simulator {
   groupMetadataQueries(groupJid: string): number
   /** a participant writes to a group: delivered to every linked account in it but the sender; encrypted (default true) uses sender keys */
   sendGroupMessage(groupJid: string, fromPhone: string, message: proto.IMessage, opts?: { encrypted?: boolean }): Promise<{ id: string }>
+  /** `fromPhone` posts a status update its audience's linked devices receive (from status@broadcast, under its status sender key) */
+  postStatus(fromPhone: string, audience: string[], message: proto.IMessage): Promise<{ id: string }>
   /** what a user shows of itself: "about", picture (a JPEG), privacy settings, business profile, profile name */
   setProfile(phoneNumber: string, profile: { about?: string; picture?: Buffer | null; privacy?: Record<string, string>; business?: BusinessProfile | null; pushName?: string }): void
   /** an account's profile as the server holds it: what its devices set (about, picture, privacy, blocklist) */
@@ -399,6 +402,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       for (const conn of live.sockets(phoneNumber)) conn.send(serverSync(collection, version))
     },
     appStatePushes: phoneNumber => ctx.appState.pushedBy(phoneNumber),
+
+    postStatus: (fromPhone, audience, message) =>
+      ctx.inbound.deliverToGroup(STATUS_JID, audience.filter(phone => accounts.isLinked(phone)), fromPhone, message, true),
 
     async sendGroupMessage(groupJid, fromPhone, message, sendOpts) {
       const group = groups.get(groupJid)

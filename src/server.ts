@@ -22,6 +22,7 @@ import { ContactDirectory } from './people/contact-directory.js'
 import { ProfileService } from './people/profile-service.js'
 import { CallService } from './calls/call-service.js'
 import { LabelService } from './labels/label-service.js'
+import { StatusService } from './status/status-service.js'
 import { recordGroupNames } from './groups/group-names.js'
 import { GroupService } from './groups/group-service.js'
 import { Directory } from './messaging/directory.js'
@@ -192,6 +193,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     calls,
     groups: new GroupService(sessions, mediaResolver),
     labels,
+    status: new StatusService(messages, store.contacts, stores.messages),
     webhooks: { registry, deliveries, dispatcher },
     live,
     adminKey,

@@ -19,6 +19,8 @@ export interface DomainEvents {
   'webhook.attempted': { webhookId: string; result: 'delivered' | 'retry' | 'failed' }
   'message.status': { deviceId: string; messageId: string; type: string; status: MessageStatus; error: string | null }
   'message.received': { deviceId: string; message: InboundMessage }
+  /** A contact's status update (story), once stored. */
+  'status.received': { deviceId: string; message: InboundMessage }
   /** A message the account sent from another of its devices (the phone), once stored. */
   'message.sent': { deviceId: string; message: InboundMessage }
   /** A contact's presence or typing, as WhatsApp reported it. */

@@ -42,7 +42,7 @@ export function startEventFeed({ bus, registry, deliveries, dispatcher, live, me
   }
 
   const unsubscribers = [
-    ...(['message.received', 'message.sent'] as const).map((type) =>
+    ...(['message.received', 'message.sent', 'status.received'] as const).map((type) =>
       bus.subscribe(type, ({ deviceId, message }) => emit(type, deviceId, { ...message, timestamp: new Date(message.timestamp).toISOString() }))),
     bus.subscribe('message.status', ({ deviceId, messageId, status, error }) =>
       emit('message.status', deviceId, { messageId, status, error })),

@@ -25,6 +25,7 @@ import type { ProfileService } from '../people/profile-service.js'
 import type { CallService } from '../calls/call-service.js'
 import type { GroupService } from '../groups/group-service.js'
 import type { LabelService } from '../labels/label-service.js'
+import type { StatusService } from '../status/status-service.js'
 import type { MessageService } from '../messaging/message-service.js'
 import type { SessionKeys } from '../sessions/session-keys.js'
 import type { SessionManager } from '../sessions/session-manager.js'
@@ -45,6 +46,7 @@ import { profileRoutes } from './routes/profile.js'
 import { callRoutes } from './routes/calls.js'
 import { groupRoutes } from './routes/groups.js'
 import { labelRoutes } from './routes/labels.js'
+import { statusRoutes } from './routes/status.js'
 import { messageRoutes } from './routes/messages.js'
 import { operationsRoutes } from './routes/operations.js'
 import { sessionRoutes } from './routes/sessions.js'
@@ -99,6 +101,7 @@ export interface AppDeps {
   calls: CallService
   groups: GroupService
   labels: LabelService
+  status: StatusService
   webhooks: Omit<WebhookRoutesDeps, 'auth'>
   live: LiveStream
   adminKey: AdminKeyCheck
@@ -216,6 +219,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   await app.register(callRoutes, { calls: deps.calls, auth, routing: deps.routing })
   await app.register(groupRoutes, { groups: deps.groups, auth, routing: deps.routing })
   await app.register(labelRoutes, { labels: deps.labels, auth, routing: deps.routing })
+  await app.register(statusRoutes, { status: deps.status, auth })
   await app.register(clusterRoutes, { cluster: deps.cluster, auth })
   await app.register(webhookRoutes, { ...deps.webhooks, auth })
   await app.register(eventRoutes, { live: deps.live, auth, heartbeatMs: EVENT_STREAM_HEARTBEAT_MS })

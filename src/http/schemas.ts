@@ -18,7 +18,7 @@ export const DeviceIdParams = Type.Object({ deviceId: DeviceId })
 export const Chat = Type.String({
   minLength: 1,
   maxLength: 128,
-  description: 'Phone number or JID (@s.whatsapp.net, @lid, @g.us)',
+  description: 'Phone number or JID (@s.whatsapp.net, @lid, @g.us, @newsletter)',
   examples: ['+1 555 123 4567', '120363012345678901@g.us'],
 })
 export const ChatParams = Type.Object({ deviceId: DeviceId, chat: Chat })

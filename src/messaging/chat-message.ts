@@ -1,4 +1,5 @@
 import type { InboundRecord, MessageRecord } from '../store/ports.js'
+import { chatKind } from './chat-kind.js'
 import type { InboundMessage, InboundType, Sender } from './inbound-message.js'
 import type { MediaPayload, OutgoingMessage } from './outgoing-content.js'
 
@@ -18,9 +19,10 @@ export type ChatMessage = InboundMessage & {
 
 export function receivedOrDeviceSent(record: InboundRecord): ChatMessage {
   const message = JSON.parse(record.payload) as InboundMessage
-  // Stored before fromMe existed: received.
+  // Stored before fromMe (or isChannel) existed: received (and a channel post if its chat says so).
   const fromMe = message.fromMe ?? false
-  return { ...message, fromMe, sentBy: fromMe ? 'device' : null, status: record.status, readAt: record.readAt }
+  const isChannel = message.isChannel ?? chatKind(message.chat) === 'channel'
+  return { ...message, fromMe, isChannel, sentBy: fromMe ? 'device' : null, status: record.status, readAt: record.readAt }
 }
 
 const EMPTY = { text: null, media: null, location: null, contacts: null, target: null, poll: null, quoted: null } as const
@@ -32,6 +34,7 @@ export function sentThroughApi(record: MessageRecord, account: Sender): ChatMess
     id: record.id,
     chat: record.recipient,
     isGroup: record.recipient.endsWith('@g.us'),
+    isChannel: chatKind(record.recipient) === 'channel',
     fromMe: true,
     sender: account,
     timestamp: record.createdAt,

@@ -26,9 +26,11 @@ export interface Sender {
 
 export interface InboundMessage {
   id: string
-  /** The chat: the other person's JID, or the group's. */
+  /** The chat: the other person's JID, the group's, the channel's, or status@broadcast for a status update. */
   chat: string
   isGroup: boolean
+  /** A post in a channel (newsletter) this account follows or owns. */
+  isChannel: boolean
   /** Sent by this account from another of its devices (the phone), not received. */
   fromMe: boolean
   sender: Sender

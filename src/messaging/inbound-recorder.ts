@@ -1,7 +1,15 @@
 import type { Logger } from 'pino'
 import type { EventBus } from '../events/event-bus.js'
+import { chatKind } from './chat-kind.js'
+import type { InboundMessage } from './inbound-message.js'
 import { KeyedLock } from '../sessions/keyed-lock.js'
 import type { InboundMessageRepository, MessageRepository } from '../store/ports.js'
+
+/** What a stored message is announced as: a status update of a contact has its own (opt-in) event. */
+function eventOf(message: InboundMessage): 'message.sent' | 'message.received' | 'status.received' {
+  if (message.fromMe) return 'message.sent'
+  return chatKind(message.chat) === 'status' ? 'status.received' : 'message.received'
+}
 
 /**
  * Stores each received message once (WhatsApp may deliver a message again after a reconnect) and
@@ -19,7 +27,7 @@ export function startInboundRecorder(bus: EventBus, inbound: InboundMessageRepos
           { deviceId, id: message.id, chat: message.chat, type: message.type, payload: JSON.stringify(message), timestamp: message.timestamp, fromMe: message.fromMe },
           message.media ? raw : null,
         )
-        if (stored) bus.publish(message.fromMe ? 'message.sent' : 'message.received', { deviceId, message })
+        if (stored) bus.publish(eventOf(message), { deviceId, message })
       })
       .catch((error: unknown) => logger.error({ err: error, deviceId, messageId: message.id }, 'could not store a received message'))
   })

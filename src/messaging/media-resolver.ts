@@ -27,7 +27,8 @@ export function sniffMimetype(data: Buffer): string | undefined {
   return SIGNATURES.find(([, matches]) => matches(data))?.[0]
 }
 
-const MIMETYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/
+/** type/subtype with optional parameters, as WhatsApp's own voice notes carry ("audio/ogg; codecs=opus"). */
+const MIMETYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}(?:; ?[a-z0-9!#$&^_.+-]{1,64}=[a-z0-9!#$&^_.+-]{1,64}){0,4}$/
 
 /** Which mimetypes each kind of media message accepts. */
 function acceptable(kind: MediaKind, mimetype: string): boolean {

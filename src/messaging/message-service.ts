@@ -2,17 +2,21 @@ import { DomainError, invalidInput, sessionNotFound } from '../errors.js'
 import type { SessionManager } from '../sessions/session-manager.js'
 import type { MessageRecord, MessageRepository } from '../store/ports.js'
 import type { MessageStatus } from './message-status.js'
-import type { ForwardedMessage } from './outgoing-content.js'
+import type { ForwardedMessage, StatusDelivery } from './outgoing-content.js'
 import type { Outbox } from './outbox.js'
 import { parseRecipient } from './recipient.js'
 import { buildOutgoingMessage, type ContentResolvers, type SendContentInput } from './send-request.js'
 
-export interface SendRequest extends SendContentInput {
-  deviceId: string
-  number: string
+/** How a message is accepted. */
+export interface SendMode {
   /** Answer at once with the queued message instead of waiting for WhatsApp's ack. */
   queue?: boolean
   idempotencyKey?: string
+}
+
+export interface SendRequest extends SendContentInput, SendMode {
+  deviceId: string
+  number: string
 }
 
 export interface SendOutcome {
@@ -35,21 +39,27 @@ export class MessageService {
 
   async send(request: SendRequest): Promise<SendOutcome> {
     const to = parseRecipient(request.number)
-    // The synchronous (seed) mode sends now or not at all: a session that is down is a 409, not a queued message.
-    if (request.queue) {
-      if (!this.manager.exists(request.deviceId)) throw sessionNotFound(request.deviceId)
-    } else {
-      this.manager.requireConnected(request.deviceId)
-    }
     if ((request.mentions?.length || request.mentionAll) && !to.endsWith('@g.us')) throw invalidInput('mentions and mentionAll are for group chats')
-    const outgoing = await buildOutgoingMessage(request, {
+    return this.sendTo(request.deviceId, to, request, request)
+  }
+
+  /** Sends content to a JID already checked (a chat, or status@broadcast with `status` set). */
+  async sendTo(deviceId: string, to: string, input: SendContentInput, mode: SendMode, statusDelivery?: StatusDelivery): Promise<SendOutcome> {
+    // The synchronous (seed) mode sends now or not at all: a session that is down is a 409, not a queued message.
+    if (mode.queue) {
+      if (!this.manager.exists(deviceId)) throw sessionNotFound(deviceId)
+    } else {
+      this.manager.requireConnected(deviceId)
+    }
+    const built = await buildOutgoingMessage(input, {
       ...this.resolvers,
-      sentBySession: async (id) => (await this.messages.get(id))?.deviceId === request.deviceId,
-      forwardable: (id) => this.forwardable(request.deviceId, id),
+      sentBySession: async (id) => (await this.messages.get(id))?.deviceId === deviceId,
+      forwardable: (id) => this.forwardable(deviceId, id),
     })
+    const outgoing = statusDelivery ? { ...built, status: statusDelivery } : built
     // The typing shown before the message goes out does not count against the wait for WhatsApp's ack.
     const accepted = await this.outbox.accept(
-      request.deviceId, to, outgoing, request.idempotencyKey ?? null, request.queue ? undefined : this.sendTimeoutMs + (outgoing.typingMs ?? 0),
+      deviceId, to, outgoing, mode.idempotencyKey ?? null, mode.queue ? undefined : this.sendTimeoutMs + (outgoing.typingMs ?? 0),
     )
     const { record, created } = accepted
     if (!accepted.settled) return { record, to: record.recipient, created }

@@ -49,8 +49,20 @@ export type OutgoingContent =
 
 export type MessageType = OutgoingContent['type']
 
+/** How a status update (a message to status@broadcast) goes out: to whom, and how a text one looks. */
+export interface StatusDelivery {
+  /** The people (phone-number JIDs) who may see it. */
+  audience: string[]
+  /** A text status's background, #RRGGBB. */
+  backgroundColor?: string
+  /** A text status's typeface, WhatsApp's 0-9. */
+  font?: number
+}
+
 export interface OutgoingMessage {
   content: OutgoingContent
+  /** Set on status updates (and on their deletion). */
+  status?: StatusDelivery
   /** Quote this message (a reply). */
   replyTo?: MessageRef
   /** Show typing (recording, for a voice note) in the chat this long before the message goes out. */

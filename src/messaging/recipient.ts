@@ -7,6 +7,7 @@ const PHONE_DIGITS = /^\d{6,15}$/
 const USER_JID = /^(\d{6,15})(?::\d{1,3})?@s\.whatsapp\.net$/
 const GROUP_JID = /^\d{5,25}(?:-\d{5,15})?@g\.us$/
 const LID_JID = /^\d{5,25}(?::\d{1,3})?@lid$/
+const CHANNEL_JID = /^\d{5,25}@newsletter$/
 
 /**
  * Turns what a caller typed into a WhatsApp JID: digits with an optional leading + and common
@@ -17,9 +18,9 @@ export function parseRecipient(input: string): string {
   if (value.includes('@')) {
     const user = USER_JID.exec(value)
     if (user) return `${user[1]}@s.whatsapp.net`
-    if (GROUP_JID.test(value) || LID_JID.test(value)) return value
+    if (GROUP_JID.test(value) || LID_JID.test(value) || CHANNEL_JID.test(value)) return value
     throw invalidInput(
-      'number must be a phone number or a JID ending in @s.whatsapp.net, @g.us or @lid',
+      'number must be a phone number or a JID ending in @s.whatsapp.net, @g.us, @lid or @newsletter',
     )
   }
   const digits = value.replace(/^\+/, '').replace(SEPARATORS, '')
@@ -31,11 +32,17 @@ export function parseRecipient(input: string): string {
   return `${digits}@s.whatsapp.net`
 }
 
-/** A person: a phone number or a user JID. A group is refused in the caller's own words. */
+/** A person: a phone number or a user JID. A group (or a channel) is refused in the caller's own words. */
 export function parsePerson(input: string, groupRefusal: string): string {
   const jid = parseRecipient(input)
-  if (GROUP_JID.test(jid)) throw invalidInput(groupRefusal)
+  if (GROUP_JID.test(jid) || CHANNEL_JID.test(jid)) throw invalidInput(groupRefusal)
   return jid
+}
+
+/** A channel's JID as given, or a clear invalid-input error. */
+export function parseChannelJid(input: string): string {
+  if (!CHANNEL_JID.test(input)) throw invalidInput('channel must be a channel JID such as 120363012345678901@newsletter')
+  return input
 }
 
 /** A group's JID as given, or a clear invalid-input error. */

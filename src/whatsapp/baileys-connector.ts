@@ -254,12 +254,13 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     })
 
     const groupMetadata = cachedGroupMetadataFor(() => socket, groupCache)
-    const send = async (jid: string, { content, replyTo, mentions, mentionAll }: OutgoingMessage, messageId: string) => {
+    const send = async (jid: string, { content, replyTo, mentions, mentionAll, status }: OutgoingMessage, messageId: string) => {
       const quotedBytes = replyTo?.fromMe ? await options.sentMessage(deviceId, replyTo.id) : undefined
       try {
         const mentioned = mentionAll ? mentionEveryone(await groupMetadata(jid), mentions) : mentions
         const sent = await socket.sendMessage(jid, withMentionList(toBaileysContent(jid, content), mentioned), {
           messageId,
+          ...(status ? { statusJidList: status.audience, backgroundColor: status.backgroundColor, font: status.font } : {}),
           ...(replyTo
             ? {
                 quoted: {

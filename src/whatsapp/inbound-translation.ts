@@ -1,6 +1,7 @@
-import { isJidGroup, isLidUser, jidDecode, normalizeMessageContent, proto, type WAMessage } from '@whiskeysockets/baileys'
+import { isLidUser, jidDecode, normalizeMessageContent, proto, type WAMessage } from '@whiskeysockets/baileys'
 import type { InboundMedia, InboundMessage, Sender } from '../messaging/inbound-message.js'
 import type { EngineMessageStatus } from '../sessions/whatsapp-port.js'
+import { type ChatKind, chatKind } from '../messaging/chat-kind.js'
 
 /** Receipt statuses Baileys reports (proto.WebMessageInfo.Status) in our terms. */
 export const STATUS_BY_RECEIPT: Partial<Record<number, EngineMessageStatus>> = {
@@ -18,12 +19,15 @@ function userJid(jid: string): string {
   return decoded ? `${decoded.user}@${decoded.server}` : jid
 }
 
-/** The sender with its phone number where WhatsApp gives one (rc14 addresses many chats by @lid). */
-function senderOf(message: WAMessage): Sender {
+/**
+ * The sender with its phone number where WhatsApp gives one (rc14 addresses many chats by @lid). In
+ * groups and status updates the author is the participant; in a channel, the channel itself.
+ */
+function senderOf(message: WAMessage, kind: ChatKind): Sender {
   const key = message.key
-  const group = isJidGroup(key.remoteJid ?? undefined)
-  const primary = userJid((group ? key.participant : key.remoteJid) ?? '')
-  const alternative = (group ? key.participantAlt : key.remoteJidAlt) ?? undefined
+  const primary = userJid((kind === 'group' || kind === 'status' ? key.participant : key.remoteJid) ?? '')
+  // rc14 gives the author's other address as participantAlt in groups, as remoteJidAlt everywhere else (status updates too).
+  const alternative = (kind === 'group' ? key.participantAlt : key.remoteJidAlt) ?? undefined
   const pn = [primary, alternative].find((jid) => jid && jidDecode(jid)?.server === PN_SERVER)
   const lid = [primary, alternative].find((jid) => jid && isLidUser(jid))
   const pnJid = pn ? userJid(pn) : null
@@ -117,15 +121,17 @@ export function toInboundMessage(message: WAMessage, me: Sender): InboundMessage
   const noise = Object.keys(content).every((field) => NOISE_FIELDS.has(field))
   if (parts.type === 'unknown' && noise) return undefined
   const chat = userJid(message.key.remoteJid)
-  const isGroup = Boolean(isJidGroup(chat))
+  const kind = chatKind(chat)
+  const isGroup = kind === 'group'
   const fromMe = Boolean(message.key.fromMe)
   // In a one-to-one chat this is the other person, whoever wrote.
-  const peer = senderOf(message)
+  const peer = senderOf(message, kind)
   const seconds = Number(message.messageTimestamp ?? 0)
   return {
     id: message.key.id,
-    chat: isGroup ? chat : peer.jid,
+    chat: kind === 'person' ? peer.jid : chat,
     isGroup,
+    isChannel: kind === 'channel',
     fromMe,
     sender: fromMe ? { ...me, pushName: message.pushName ?? me.pushName } : peer,
     timestamp: seconds > 0 ? seconds * 1000 : Date.now(),

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { proto } from '@whiskeysockets/baileys'
 import { describe, it } from 'node:test'
 import { ApiClient } from '../support/api-client.js'
 import { createPairedSession } from '../support/pairing.js'
@@ -13,14 +15,23 @@ const PHONE = '15550007000'
 const CUSTOMER = '15550007001'
 const CUSTOMER_JID = `${CUSTOMER}@s.whatsapp.net`
 const OTHER_CUSTOMER = '15550007002'
+const OTHER_CUSTOMER_JID = `${OTHER_CUSTOMER}@s.whatsapp.net`
+const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(2048)])
+const OGG = Buffer.concat([Buffer.from('OggS'), randomBytes(1024)])
 
 describe('what businesses publish and how they sort chats, against the protocol simulator: labels, status, channels', async () => {
   const sim = await startSim()
   const everything = await WebhookReceiver.start('/all')
+  const statuses = await WebhookReceiver.start('/statuses')
+  // The phone's history names both customers: they become the session's contacts.
+  sim.setPhoneHistory(PHONE, [CUSTOMER, OTHER_CUSTOMER].map((chat, index) => ({
+    chat, name: `Customer ${index + 1}`, messages: [{ id: `HIST-${index}`, text: 'hello', timestamp: Date.now() - 3600_000 }],
+  })))
   const server = await startServerProcess({ ...simEnv(sim), ADMIN_API_KEY: ADMIN_KEY, DATA_DIR: tempDir(), ALLOW_PRIVATE_URLS: 'true' })
   const admin = new ApiClient(server.baseUrl, ADMIN_KEY)
   const client = admin.withKey(await createPairedSession(admin, sim, 'desk', PHONE))
   assert.equal((await client.post('/api/sessions/desk/webhooks', { url: everything.url })).status, 201)
+  assert.equal((await client.post('/api/sessions/desk/webhooks', { url: statuses.url, events: ['status.received'] })).status, 201)
   // Label writes need the app-state key the phone shares right after linking.
   await waitFor(async () => (await client.get('/api/sessions/desk/labels')).status === 200 && (await client.put(`/api/sessions/desk/chats/${CUSTOMER}/labels`, { labelIds: [] })).status === 200, {
     what: 'the app-state key',
@@ -101,6 +112,72 @@ describe('what businesses publish and how they sort chats, against the protocol 
     for (const [method, path, body, status, error] of cases) {
       const response = await admin.request(method, path, body)
       assert.equal(response.status, status, `${method} ${path}: ${JSON.stringify(response.body)}`)
+      assert.match(response.body.error, error, `${method} ${path}`)
+    }
+  })
+
+  it('posts text, image and voice status updates that exactly their audience decrypts, and deletes one for the same people', async () => {
+    const text = await client.post('/api/sessions/desk/status', {
+      audience: ['+1 555 000 7001', OTHER_CUSTOMER_JID], message: 'Open on Sunday', backgroundColor: '#1E88E5', font: 2,
+    })
+    assert.equal(text.status, 200, JSON.stringify(text.body))
+    assert.deepEqual({ ...text.body, messageId: undefined }, { success: true, status: 'sent', to: 'status@broadcast', message: 'Open on Sunday', messageId: undefined, type: 'text', audience: 2 })
+    const gotText = await sim.waitForMessage((m) => m.id === text.body.messageId, 10_000)
+    assert.equal(gotText.to, 'status@broadcast')
+    assert.deepEqual([...gotText.decryptedBy!].sort(), [CUSTOMER, OTHER_CUSTOMER])
+    assert.equal(gotText.message.extendedTextMessage?.text, 'Open on Sunday')
+    assert.equal(gotText.message.extendedTextMessage?.backgroundArgb, 0xff1e88e5)
+    assert.equal(gotText.message.extendedTextMessage?.font, 2)
+
+    const image = await client.post('/api/sessions/desk/status', { audience: 'contacts', image: { base64: PNG.toString('base64'), caption: 'This week only' }, queue: true })
+    assert.equal(image.status, 202, JSON.stringify(image.body))
+    assert.equal(image.body.audience, 2, 'the history\'s two contacts')
+    const gotImage = await sim.waitForMessage((m) => m.id === image.body.messageId, 10_000)
+    assert.deepEqual([...gotImage.decryptedBy!].sort(), [CUSTOMER, OTHER_CUSTOMER])
+    assert.equal(gotImage.message.imageMessage?.caption, 'This week only')
+    assert.ok(gotImage.media?.data.equals(PNG), 'the viewers decrypt the same image')
+
+    const voice = await client.post('/api/sessions/desk/status', { audience: [CUSTOMER], voice: { base64: OGG.toString('base64'), mimetype: 'audio/ogg; codecs=opus' } })
+    assert.equal(voice.status, 200, JSON.stringify(voice.body))
+    const gotVoice = await sim.waitForMessage((m) => m.id === voice.body.messageId, 10_000)
+    assert.deepEqual(gotVoice.decryptedBy, [CUSTOMER])
+    assert.equal(gotVoice.message.audioMessage?.ptt, true)
+
+    const deleted = await client.delete(`/api/sessions/desk/status/${text.body.messageId}`)
+    assert.equal(deleted.status, 200, JSON.stringify(deleted.body))
+    const gotDelete = await sim.waitForMessage((m) => m.id === deleted.body.messageId, 10_000)
+    assert.equal(gotDelete.message.protocolMessage?.type, proto.Message.ProtocolMessage.Type.REVOKE)
+    assert.equal(gotDelete.message.protocolMessage?.key?.id, text.body.messageId)
+    assert.deepEqual([...gotDelete.decryptedBy!].sort(), [CUSTOMER, OTHER_CUSTOMER], 'the deletion reaches the same audience')
+    assert.equal((await client.get(`/api/messages/${text.body.messageId}`)).body.to, 'status@broadcast')
+  })
+
+  it('announces contacts\' status updates as status.received, only to receivers that ask for that type', async () => {
+    await sim.postStatus(CUSTOMER, [PHONE], { extendedTextMessage: { text: 'New arrivals today', backgroundArgb: 0xff00ff00 } })
+    const [status] = await waitFor(() => statuses.uniqueEvents().length > 0 && statuses.uniqueEvents(), { what: 'status.received' })
+    assert.equal(status!.type, 'status.received')
+    assert.deepEqual([status!.data.chat, status!.data.sender.phoneNumber, status!.data.text, status!.data.isGroup], ['status@broadcast', CUSTOMER, 'New arrivals today', false])
+    // Events reach each receiver in order: once this later message arrived, an earlier status would have too.
+    const { id } = await sim.sendText(PHONE, CUSTOMER, 'are you open?')
+    await waitFor(() => everything.uniqueEvents().some((event) => event.type === 'message.received' && event.data.id === id), { what: 'the later message' })
+    assert.deepEqual(everything.uniqueEvents().filter((event) => event.data.chat === 'status@broadcast'), [], 'no status update for a receiver that did not ask')
+    assert.deepEqual(statuses.uniqueEvents().map((event) => event.type), ['status.received'])
+  })
+
+  it('refuses status input that cannot be right with a clear 4xx', async () => {
+    const cases: Array<[string, string, unknown, number, RegExp]> = [
+      ['POST', '/api/sessions/desk/status', { audience: [CUSTOMER] }, 400, /exactly one of message, image, video, voice/],
+      ['POST', '/api/sessions/desk/status', { audience: [CUSTOMER], message: 'a', image: { base64: PNG.toString('base64') } }, 400, /not message and image/],
+      ['POST', '/api/sessions/desk/status', { audience: [CUSTOMER], image: { base64: PNG.toString('base64') }, font: 1 }, 400, /text statuses/],
+      ['POST', '/api/sessions/desk/status', { audience: [], message: 'a' }, 400, /audience/],
+      ['POST', '/api/sessions/desk/status', { audience: 'everyone', message: 'a' }, 400, /audience/],
+      ['POST', '/api/sessions/desk/status', { audience: ['120363000000000001@g.us'], message: 'a' }, 400, /group/],
+      ['POST', '/api/sessions/desk/status', { audience: [CUSTOMER], message: 'a', backgroundColor: 'blue' }, 400, /backgroundColor/],
+      ['DELETE', '/api/sessions/desk/status/NOT-POSTED', undefined, 404, /no status "NOT-POSTED"/],
+    ]
+    for (const [method, path, body, status, error] of cases) {
+      const response = await admin.request(method, path, body)
+      assert.equal(response.status, status, `${method} ${path} ${JSON.stringify(body)}: ${JSON.stringify(response.body)}`)
       assert.match(response.body.error, error, `${method} ${path}`)
     }
   })

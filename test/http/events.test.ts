@@ -16,6 +16,7 @@ function inbound(id: string, overrides: Partial<InboundMessage> = {}): InboundMe
     id,
     chat: '15550002222@s.whatsapp.net',
     isGroup: false,
+    isChannel: false,
     fromMe: false,
     sender: { jid: '15550002222@s.whatsapp.net', phoneNumber: '15550002222', lid: '99887766@lid', pushName: 'Bob' },
     timestamp: 1_795_000_000_000,

@@ -15,7 +15,7 @@ describe('chat messages: both sides in one shape', () => {
   it('shows an API send as the account\'s message, with its status and what it carried', () => {
     const text = sentThroughApi(sent({ content: { type: 'text', text: 'hi' }, replyTo: { id: 'Q1', fromMe: false } }), account)
     assert.deepEqual({ ...text, sender: undefined }, {
-      id: 'M1', chat: '15550002222@s.whatsapp.net', isGroup: false, fromMe: true, sender: undefined, timestamp: 1_000,
+      id: 'M1', chat: '15550002222@s.whatsapp.net', isGroup: false, isChannel: false, fromMe: true, sender: undefined, timestamp: 1_000,
       sentBy: 'api', status: 'delivered', readAt: null, type: 'text', text: 'hi', media: null, location: null, contacts: null,
       target: null, poll: null, quoted: { id: 'Q1', participant: null, text: null },
     })

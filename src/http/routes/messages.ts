@@ -12,9 +12,9 @@ export interface MessageRoutesDeps {
   auth: Authenticator
 }
 
-const Text = (maxLength: number, description?: string) => Type.String({ minLength: 1, maxLength, ...(description ? { description } : {}) })
+export const Text = (maxLength: number, description?: string) => Type.String({ minLength: 1, maxLength, ...(description ? { description } : {}) })
 
-const Media = (extra: Record<string, ReturnType<typeof Type.Optional>> = {}) =>
+export const Media = (extra: Record<string, ReturnType<typeof Type.Optional>> = {}) =>
   Type.Object({
     url: Type.Optional(Type.String({ maxLength: 2048, description: 'An https URL to fetch the file from' })),
     base64: Type.Optional(Type.String({ description: 'The file itself, base64 (a data: URL prefix is accepted)' })),
@@ -29,11 +29,11 @@ const MessageRef = {
   participant: Type.Optional(Text(128, 'In groups: the sender of the referenced message')),
 }
 
-const Caption = Type.Optional(Type.String({ maxLength: 4096 }))
+export const Caption = Type.Optional(Type.String({ maxLength: 4096 }))
 
 const SendBody = Type.Object({
   deviceId: DeviceId,
-  number: Text(128, 'Phone number with country code, or a JID (@s.whatsapp.net, @g.us, @lid)'),
+  number: Text(128, 'Phone number with country code, or a JID (@s.whatsapp.net, @g.us, @lid, or @newsletter for a channel this account owns)'),
   message: Type.Optional(Type.String({ maxLength: 65_536, description: 'Text to send (the seed field)', examples: ['Hello from API!'] })),
   linkPreview: Type.Optional(Type.Boolean({ default: false })),
   image: Type.Optional(Media({ caption: Caption })),
@@ -115,13 +115,13 @@ const MessageResponse = Type.Object({
   updatedAt: Type.String({ format: 'date-time' }),
 })
 
-const errors = {
+export const SEND_ERRORS = {
   400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse,
   409: ErrorResponse, 502: ErrorResponse, 503: ErrorResponse, 504: ErrorResponse, 507: ErrorResponse,
 }
 
 /** The Idempotency-Key header, or the idempotencyKey field. */
-function idempotencyKey(request: FastifyRequest, fromBody: string | undefined): string | undefined {
+export function idempotencyKey(request: FastifyRequest, fromBody: string | undefined): string | undefined {
   const header = request.headers['idempotency-key']
   if (header === undefined) return fromBody
   if (typeof header !== 'string' || header.length === 0 || header.length > 200) {
@@ -146,7 +146,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<MessageRoutesDeps> = async
       tags: ['messages'],
       security: KEY_OR_QUERY_SECURITY,
       body: SendBody,
-      response: { 200: SentResponse, 202: QueuedResponse, ...errors },
+      response: { 200: SentResponse, 202: QueuedResponse, ...SEND_ERRORS },
     },
     preHandler: async (request) => auth.requireSessionAccess(request, request.body.deviceId),
   }, async (request, reply) => {
@@ -162,7 +162,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<MessageRoutesDeps> = async
       tags: ['messages'],
       security: KEY_OR_QUERY_SECURITY,
       querystring: SendQuery,
-      response: { 200: SentResponse, 202: QueuedResponse, ...errors },
+      response: { 200: SentResponse, 202: QueuedResponse, ...SEND_ERRORS },
     },
     preHandler: async (request) => auth.requireSessionAccess(request, request.query.deviceId, { query: true }),
   }, async (request, reply) => {
@@ -178,7 +178,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<MessageRoutesDeps> = async
       tags: ['messages'],
       security: KEY_OR_QUERY_SECURITY,
       params: Type.Object({ messageId: Text(128) }),
-      response: { 200: MessageResponse, ...errors },
+      response: { 200: MessageResponse, ...SEND_ERRORS },
     },
     onRequest: async (request) => auth.requireSomeKey(request),
   }, async (request) => {
