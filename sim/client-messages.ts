@@ -3,6 +3,7 @@ import { LID_SERVER } from './accounts.js'
 import type { Connection } from './connection.js'
 import type { SimContext } from './context.js'
 import { MAX_RETRY_RECEIPTS, retryReceiptNode } from './decrypt-retries.js'
+import { CHANNEL_SERVER } from './channels.js'
 import { decryptGroupMessage, STATUS_JID } from './group-messages.js'
 import { textOf, type ReceivedMessage } from './inbox.js'
 import { openMedia } from './media-messages.js'
@@ -25,6 +26,10 @@ function ackNode(message: BinaryNode, errorCode?: number): BinaryNode {
   }
   if (errorCode !== undefined) attrs.error = String(errorCode)
   return { tag: 'ack', attrs }
+}
+
+function withServerId(ack: BinaryNode, serverId: number): BinaryNode {
+  return { ...ack, attrs: { ...ack.attrs, server_id: String(serverId) } }
 }
 
 /** What the recipients' phones made of a client message. */
@@ -133,6 +138,15 @@ export async function handleClientMessage(conn: Connection, message: BinaryNode,
   const errorCode = ctx.faults.takeSendFailure(sender)
   if (errorCode !== undefined) return conn.send(ackNode(message, errorCode))
 
+  if (to.endsWith(`@${CHANNEL_SERVER}`)) {
+    // Channel posts are plaintext: the server itself takes them (from the owner only) and numbers them.
+    const posted = ctx.channels.post(conn, message)
+    if ('error' in posted) return conn.send(ackNode(message, posted.error))
+    conn.send(withServerId(ackNode(message), posted.serverId))
+    const text = textOf(posted.message)
+    ctx.inbox.record({ id, from: sender, to, message: posted.message, ...(text !== undefined ? { text } : {}), at: Date.now() })
+    return
+  }
   // WhatsApp's server acks what it took at once: it cannot read the message, the recipients' phones do that after
   conn.send(ackNode(message))
   const bySenderKey = isJidGroup(to) || to === STATUS_JID

@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { Accounts } from './accounts.js'
 import type { AppStateDesk } from './app-state.js'
 import type { CallDesk } from './calls.js'
+import type { ChannelDesk } from './channels.js'
 import type { ServerIdentity } from './certificates.js'
 import type { CodePairings } from './code-pairings.js'
 import type { Connection } from './connection.js'
@@ -57,6 +58,8 @@ export interface SimContext {
   /** messages the accounts' phones sent (copied to their devices): id -> sender and recipient, for receipts */
   phoneSent: Map<string, { from: string; to: string }>
   groups: Groups
+  /** channels (newsletters): w:mex queries, follows and posts */
+  channels: ChannelDesk
   /** w:g2 queries and the w:gp2 notifications that follow them */
   groupDesk: GroupDesk
   media: MediaHost

@@ -7,6 +7,7 @@ import { WebSocketServer } from 'ws'
 import { Accounts, isPhoneNumber } from './accounts.js'
 import { AppStateDesk, serverSync, type PushedMutation } from './app-state.js'
 import { CallDesk, type RejectedCall } from './calls.js'
+import { type Channel, ChannelDesk } from './channels.js'
 import { createServerIdentity } from './certificates.js'
 import { receiptNode } from './client-messages.js'
 import { CodePairings } from './code-pairings.js'
@@ -142,6 +143,12 @@ export interface Simulator {
   createGroup(spec: NewGroup): { jid: string }
   /** a group's live state (participants, admins, settings, invite code, join requests) */
   groupOf(groupJid: string): Group | undefined
+  /** a channel (newsletter) someone else owns, for linked devices to look up, follow and hear */
+  createChannel(ownerPhone: string, name: string, opts?: { description?: string; verified?: boolean }): { jid: string; invite: string }
+  /** a channel as the server keeps it: followers (phone -> muted), posts */
+  channelOf(jid: string): Readonly<Channel> | undefined
+  /** the channel's owner posts; followers' linked devices receive it (a plaintext message from the channel) */
+  postToChannel(jid: string, message: proto.IMessage): { id: string; serverId: number }
   /** a member changes the group from a phone: members' devices get the w:gp2 notification */
   groupChange(groupJid: string, byPhone: string, change: PhoneGroupChange): void
   /** someone asks to join a group (as by its invite link); admins' devices are told */
@@ -256,6 +263,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     calls: new CallDesk(live),
     groups,
     groupDesk: new GroupDesk(groups, accounts, live, profiles),
+    channels: new ChannelDesk(live, logger),
     media,
     phoneMedia: new PhoneMedia(),
     inbound: new InboundDelivery(accounts, peers, live, logger),
@@ -377,6 +385,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 
     createGroup: spec => ({ jid: groups.create(spec).jid }),
     groupOf: groupJid => groups.get(groupJid),
+    createChannel(ownerPhone, name, channelOpts = {}) {
+      const { jid, invite } = ctx.channels.create(ownerPhone, name, channelOpts.description, channelOpts)
+      return { jid, invite }
+    },
+    channelOf: jid => ctx.channels.get(jid),
+    postToChannel: (jid, message) => ctx.channels.postFromOwner(jid, message),
     groupChange: (groupJid, byPhone, change) => ctx.groupDesk.phoneChange(groupJid, byPhone, change),
     requestToJoin: (groupJid, phone) => ctx.groupDesk.requestToJoin(groupJid, phone),
     groupMetadataQueries: groupJid => ctx.groupDesk.metadataQueries.get(groupJid) ?? 0,

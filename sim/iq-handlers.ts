@@ -75,6 +75,8 @@ export async function answerIq(conn: Connection, iq: BinaryNode, ctx: SimContext
       return conn.reply(iq, [await ctx.appState.answer(conn.phoneNumber!, iq)])
     case 'w:g2':
       return ctx.groupDesk.answer(conn, iq)
+    case 'w:mex':
+      return ctx.channels.answerMex(conn, iq)
     default:
       ctx.logger.debug({ xmlns: iq.attrs.xmlns, type: iq.attrs.type, child: child?.tag }, 'answering unknown iq with empty result')
       return conn.reply(iq)

@@ -42,6 +42,23 @@ export async function askWhatsApp<T>(query: Promise<T>): Promise<T> {
   }
 }
 
+/** What WhatsApp's error codes on one kind of query mean to a caller. */
+export type QueryErrors = Record<number, [DomainErrorKind, string]>
+
+/** A WhatsApp query's failure as a domain error: WhatsApp's code where it means something to the caller, else a 502. */
+export async function askWhatsAppQuery<T>(query: Promise<T>, known: QueryErrors): Promise<T> {
+  try {
+    return await query
+  } catch (error) {
+    if (error instanceof DomainError) throw error
+    const failure = error as { data?: unknown; output?: { statusCode?: number }; message?: string }
+    const code = typeof failure.data === 'number' ? failure.data : failure.output?.statusCode
+    const meaning = code === undefined ? undefined : known[code]
+    if (meaning) throw new DomainError(meaning[0], meaning[1])
+    throw new DomainError('upstream_failed', `WhatsApp did not answer: ${failure.message ?? String(error)}`)
+  }
+}
+
 /** The same engine capability with every call asked through askWhatsApp. */
 export function askingWhatsApp<T extends object>(capability: T): T {
   return new Proxy(capability, {

@@ -23,6 +23,7 @@ import { ProfileService } from './people/profile-service.js'
 import { CallService } from './calls/call-service.js'
 import { LabelService } from './labels/label-service.js'
 import { StatusService } from './status/status-service.js'
+import { ChannelService } from './channels/channel-service.js'
 import { recordGroupNames } from './groups/group-names.js'
 import { GroupService } from './groups/group-service.js'
 import { Directory } from './messaging/directory.js'
@@ -194,6 +195,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     groups: new GroupService(sessions, mediaResolver),
     labels,
     status: new StatusService(messages, store.contacts, stores.messages),
+    channels: new ChannelService(sessions),
     webhooks: { registry, deliveries, dispatcher },
     live,
     adminKey,

@@ -1,4 +1,4 @@
-import { DomainError, type DomainErrorKind, invalidInput } from '../errors.js'
+import { askWhatsAppQuery, DomainError, invalidInput, type QueryErrors } from '../errors.js'
 import type { MediaInput, MediaResolver } from '../messaging/media-resolver.js'
 import { parseGroupJid, parsePerson } from '../messaging/recipient.js'
 import { checkImage } from '../people/profile-service.js'
@@ -35,7 +35,7 @@ export interface GroupUpdate extends Omit<GroupChanges, 'picture'> {
 }
 
 /** What WhatsApp's error codes on a group query mean to a caller. */
-const QUERY_ERRORS: Record<number, [DomainErrorKind, string]> = {
+const QUERY_ERRORS: QueryErrors = {
   400: ['invalid_input', 'WhatsApp refused the request as malformed'],
   401: ['forbidden', 'Only the group\'s admins may do this'],
   403: ['forbidden', 'This account is not a member of the group'],
@@ -45,19 +45,7 @@ const QUERY_ERRORS: Record<number, [DomainErrorKind, string]> = {
   304: ['conflict', 'This account is already a member of the group'],
 }
 
-/** A group query's failure as a domain error: WhatsApp's code where it means something to the caller, else a 502. */
-async function askGroup<T>(query: Promise<T>): Promise<T> {
-  try {
-    return await query
-  } catch (error) {
-    if (error instanceof DomainError) throw error
-    const failure = error as { data?: unknown; output?: { statusCode?: number }; message?: string }
-    const code = typeof failure.data === 'number' ? failure.data : failure.output?.statusCode
-    const known = code === undefined ? undefined : QUERY_ERRORS[code]
-    if (known) throw new DomainError(known[0], known[1])
-    throw new DomainError('upstream_failed', `WhatsApp did not answer: ${failure.message ?? String(error)}`)
-  }
-}
+const askGroup = <T>(query: Promise<T>): Promise<T> => askWhatsAppQuery(query, QUERY_ERRORS)
 
 function parseParticipants(inputs: string[]): Array<{ participant: string; jid: string }> {
   if (inputs.length === 0 || inputs.length > MAX_PARTICIPANTS_PER_CALL) throw invalidInput(`participants must list 1 to ${MAX_PARTICIPANTS_PER_CALL} numbers or JIDs`)

@@ -26,6 +26,7 @@ import type { CallService } from '../calls/call-service.js'
 import type { GroupService } from '../groups/group-service.js'
 import type { LabelService } from '../labels/label-service.js'
 import type { StatusService } from '../status/status-service.js'
+import type { ChannelService } from '../channels/channel-service.js'
 import type { MessageService } from '../messaging/message-service.js'
 import type { SessionKeys } from '../sessions/session-keys.js'
 import type { SessionManager } from '../sessions/session-manager.js'
@@ -47,6 +48,7 @@ import { callRoutes } from './routes/calls.js'
 import { groupRoutes } from './routes/groups.js'
 import { labelRoutes } from './routes/labels.js'
 import { statusRoutes } from './routes/status.js'
+import { channelRoutes } from './routes/channels.js'
 import { messageRoutes } from './routes/messages.js'
 import { operationsRoutes } from './routes/operations.js'
 import { sessionRoutes } from './routes/sessions.js'
@@ -102,6 +104,7 @@ export interface AppDeps {
   groups: GroupService
   labels: LabelService
   status: StatusService
+  channels: ChannelService
   webhooks: Omit<WebhookRoutesDeps, 'auth'>
   live: LiveStream
   adminKey: AdminKeyCheck
@@ -220,6 +223,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   await app.register(groupRoutes, { groups: deps.groups, auth, routing: deps.routing })
   await app.register(labelRoutes, { labels: deps.labels, auth, routing: deps.routing })
   await app.register(statusRoutes, { status: deps.status, auth })
+  await app.register(channelRoutes, { channels: deps.channels, auth, routing: deps.routing })
   await app.register(clusterRoutes, { cluster: deps.cluster, auth })
   await app.register(webhookRoutes, { ...deps.webhooks, auth })
   await app.register(eventRoutes, { live: deps.live, auth, heartbeatMs: EVENT_STREAM_HEARTBEAT_MS })

@@ -5,6 +5,7 @@ import type { OutgoingMessage } from '../messaging/outgoing-content.js'
 import type { GroupEvent, Groups } from './groups-port.js'
 import type { People } from './people-port.js'
 import type { LabelEvent, Labels } from './labels-port.js'
+import type { Channels } from './channels-port.js'
 
 export interface LinkedAccount {
   /** The device JID, e.g. 15551234567:7@s.whatsapp.net. */
@@ -197,6 +198,7 @@ export interface WhatsAppConnection {
   readonly calls: Calls
   readonly groups: Groups
   readonly labels: Labels
+  readonly channels: Channels
   /** Which of these phone-number JIDs have WhatsApp. */
   checkNumbers(jids: string[]): Promise<NumberCheck[]>
   /** Resolves when the message is written to the socket under the given id; acks follow via onMessageStatus. */

@@ -37,6 +37,7 @@ import { STATUS_BY_RECEIPT, toInboundMessage } from './inbound-translation.js'
 import { mediaHostInterceptor } from './media-host-override.js'
 import { ProxyError, proxyTransport } from './proxy-transport.js'
 import { baileysLabels, forwardLabelEvents } from './labels.js'
+import { baileysChannels } from './channels.js'
 import { baileysPeople } from './people.js'
 import { memoizeCurveVerify } from './curve-verify-memo.js'
 import { installFastX25519 } from './fast-x25519.js'
@@ -285,6 +286,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       calls,
       groups: baileysGroups(socket, groupCache),
       labels: baileysLabels(socket),
+      channels: baileysChannels(socket),
       checkNumbers: async (jids) => {
         const found = new Map((await socket.onWhatsApp(...jids) ?? []).map((result) => [result.jid, Boolean(result.exists)]))
         return jids.map((jid) => ({ jid, exists: found.get(jid) ?? false }))

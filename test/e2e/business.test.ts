@@ -181,4 +181,73 @@ describe('what businesses publish and how they sort chats, against the protocol 
       assert.match(response.body.error, error, `${method} ${path}`)
     }
   })
+
+  it('creates a channel this account owns and posts to it through the outbox', async () => {
+    const created = await client.post('/api/sessions/desk/channels', { name: 'Shop news', description: 'Offers and opening hours' })
+    assert.equal(created.status, 201, JSON.stringify(created.body))
+    const { channel } = created.body
+    assert.match(channel.jid, /^\d+@newsletter$/)
+    assert.deepEqual({ ...channel, jid: undefined, inviteLink: undefined, createdAt: undefined }, {
+      jid: undefined, name: 'Shop news', description: 'Offers and opening hours', inviteLink: undefined, subscribers: 0, verified: false,
+      pictureUrl: null, createdAt: undefined, role: 'owner', muted: false,
+    })
+    assert.equal(channel.inviteLink, `https://whatsapp.com/channel/${sim.channelOf(channel.jid)!.invite}`)
+    assert.equal(sim.channelOf(channel.jid)!.owner, PHONE)
+
+    const sent = await client.post('/api/messages/send', { deviceId: 'desk', number: channel.jid, message: 'Sunday: 20% off' })
+    assert.equal(sent.status, 200, JSON.stringify(sent.body))
+    assert.deepEqual(sim.channelOf(channel.jid)!.posts.map((post) => [post.id, post.text]), [[sent.body.messageId, 'Sunday: 20% off']])
+    const listed = await client.get('/api/sessions/desk/channels')
+    assert.deepEqual(listed.body.channels.map((c: { jid: string; role: string }) => [c.jid, c.role]), [[channel.jid, 'owner']])
+  })
+
+  it('looks channels up by JID or link, follows, mutes and unfollows them, and hears their posts as message.received', async () => {
+    const news = sim.createChannel(OTHER_CUSTOMER, 'City news', { description: 'What happens in town', verified: true })
+    const byJid = await client.get(`/api/sessions/desk/channels/${news.jid}`)
+    assert.equal(byJid.status, 200, JSON.stringify(byJid.body))
+    assert.deepEqual([byJid.body.channel.name, byJid.body.channel.description, byJid.body.channel.verified, byJid.body.channel.role], ['City news', 'What happens in town', true, 'guest'])
+    const link = `https://whatsapp.com/channel/${news.invite}`
+    assert.equal((await client.get(`/api/sessions/desk/channels/${encodeURIComponent(link)}`)).body.channel.jid, news.jid)
+
+    const followed = await client.post(`/api/sessions/desk/channels/${encodeURIComponent(link)}/follow`)
+    assert.deepEqual(followed.body, { success: true, jid: news.jid })
+    assert.equal(sim.channelOf(news.jid)!.followers.get(PHONE), false)
+    assert.equal((await client.post(`/api/sessions/desk/channels/${news.jid}/mute`)).status, 200)
+    assert.equal(sim.channelOf(news.jid)!.followers.get(PHONE), true)
+    const listed = (await client.get('/api/sessions/desk/channels')).body.channels.find((c: { jid: string }) => c.jid === news.jid)
+    assert.deepEqual([listed.role, listed.muted, listed.subscribers], ['subscriber', true, 1])
+    assert.equal((await client.post(`/api/sessions/desk/channels/${news.jid}/unmute`)).status, 200)
+    assert.equal(sim.channelOf(news.jid)!.followers.get(PHONE), false)
+
+    const { id } = sim.postToChannel(news.jid, { conversation: 'Road works on Main Street' })
+    await waitFor(() => everything.uniqueEvents().some((event) => event.type === 'message.received' && event.data.id === id), { what: 'the channel post' })
+    const post = everything.uniqueEvents().find((event) => event.data.id === id)!
+    assert.deepEqual([post.data.chat, post.data.isChannel, post.data.isGroup, post.data.text], [news.jid, true, false, 'Road works on Main Street'])
+    const stored = await client.get(`/api/sessions/desk/chats/${news.jid}/messages`)
+    assert.deepEqual(stored.body.messages.map((m: { id: string; isChannel: boolean }) => [m.id, m.isChannel]), [[id, true]])
+
+    const notOwned = await client.post('/api/messages/send', { deviceId: 'desk', number: news.jid, message: 'not mine to post' })
+    assert.equal(notOwned.status, 502, 'WhatsApp refuses a post to a channel the account does not own')
+    assert.equal((await client.get(`/api/messages/${notOwned.body.messageId}`)).body.status, 'failed')
+
+    assert.equal((await client.post(`/api/sessions/desk/channels/${news.jid}/unfollow`)).status, 200)
+    assert.equal(sim.channelOf(news.jid)!.followers.has(PHONE), false)
+  })
+
+  it('refuses channel input that cannot be right with a clear 4xx', async () => {
+    const cases: Array<[string, string, unknown, number, RegExp]> = [
+      ['GET', '/api/sessions/desk/channels/120363999999999999@newsletter', undefined, 404, /No such channel/],
+      ['GET', '/api/sessions/desk/channels/not%20a%20channel', undefined, 400, /channel must be/],
+      ['GET', '/api/sessions/desk/channels/123@g.us', undefined, 400, /channel JID/],
+      ['POST', '/api/sessions/desk/channels/120363999999999999@newsletter/follow', undefined, 404, /No such channel/],
+      ['POST', '/api/sessions/desk/channels', { name: '   ' }, 400, /name/],
+      ['POST', '/api/sessions/desk/channels', { name: 'x', picture: 'y' }, 400, /picture|additional/i],
+      ['POST', '/api/sessions/desk/channels/120363999999999999@newsletter/subscribe', undefined, 404, /not found/i],
+    ]
+    for (const [method, path, body, status, error] of cases) {
+      const response = await admin.request(method, path, body)
+      assert.equal(response.status, status, `${method} ${path}: ${JSON.stringify(response.body)}`)
+      assert.match(response.body.error, error, `${method} ${path}`)
+    }
+  })
 })

@@ -21,6 +21,7 @@ import type {
 import type { GroupInfo, GroupSummary, Groups } from '../../src/sessions/groups-port.js'
 import type { People } from '../../src/sessions/people-port.js'
 import type { Labels } from '../../src/sessions/labels-port.js'
+import type { Channels } from '../../src/sessions/channels-port.js'
 import type { ConnectionSettings } from '../../src/sessions/session-settings.js'
 
 export interface FakeSend {
@@ -96,13 +97,28 @@ export class FakeConnection implements WhatsAppConnection {
     },
   }
 
-  /** Every label call, in order, as [method, ...arguments]; real labels are tested against the simulator (test/e2e/labels.test.ts). */
+  /** Every label call, in order, as [method, ...arguments]; real labels are tested against the simulator (test/e2e/business.test.ts). */
   readonly labelCalls: unknown[][] = []
   readonly labels: Labels = {
     save: async (...args) => void this.labelCalls.push(['save', ...args]),
     delete: async (...args) => void this.labelCalls.push(['delete', ...args]),
     setChatLabel: async (...args) => void this.labelCalls.push(['setChatLabel', ...args]),
     isBusiness: () => true,
+  }
+
+  /** Every channel call that changes something, as [method, ...arguments]; real channels are tested against the simulator (test/e2e/business.test.ts). */
+  readonly channelCalls: unknown[][] = []
+  readonly channels: Channels = {
+    followed: async () => [],
+    lookup: async () => null,
+    create: async (name, description) => {
+      this.channelCalls.push(['create', name, description])
+      return { jid: '120363000000000009@newsletter', name, description, inviteCode: null, subscribers: 0, verified: false, pictureUrl: null, createdAt: null, role: 'owner', muted: false }
+    },
+    follow: async (...args) => void this.channelCalls.push(['follow', ...args]),
+    unfollow: async (...args) => void this.channelCalls.push(['unfollow', ...args]),
+    mute: async (...args) => void this.channelCalls.push(['mute', ...args]),
+    unmute: async (...args) => void this.channelCalls.push(['unmute', ...args]),
   }
 
   /** Every group call that changes something (create, update, participants, ...), as [method, ...arguments]. */
