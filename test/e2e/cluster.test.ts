@@ -180,6 +180,27 @@ describe('cluster: nodes sharing one PostgreSQL database, against the protocol s
     for (const nodeId of liveNodes()) assert.equal((await reader(nodeId).get('/api/sessions/s02/chats')).status, 403, `revoked on ${nodeId}`)
   })
 
+  it('labels, posts a status and runs a channel through nodes that do not run the session', async () => {
+    const owner = (await cluster()).find((node) => node.sessions.includes('s03'))!.nodeId
+    const [other, third] = liveNodes().filter((id) => id !== owner) as [string, string]
+    const label = await waitFor(async () => {
+      const response = await api(other).post('/api/sessions/s03/labels', { name: 'Cluster VIP', color: 3 })
+      return response.status !== 409 && response
+    }, { what: 'the phone\'s app-state key with s03' })
+    assert.equal(label.status, 201, JSON.stringify(label.body))
+    assert.ok(sim.appStatePushes(phoneOf(3)).some((push) => push.index[0] === 'label_edit' && push.action.labelEditAction?.name === 'Cluster VIP'))
+    assert.deepEqual((await api(third).get('/api/sessions/s03/labels')).body.labels.map((l: { name: string }) => l.name), ['Cluster VIP'])
+
+    const status = await api(third).post('/api/sessions/s03/status', { audience: [CONTACT], message: 'status through another node' })
+    assert.equal(status.status, 200, JSON.stringify(status.body))
+    assert.deepEqual((await sim.waitForMessage((m) => m.id === status.body.messageId)).decryptedBy, [CONTACT])
+
+    const channel = await api(other).post('/api/sessions/s03/channels', { name: 'Cluster channel' })
+    assert.equal(channel.status, 201, JSON.stringify(channel.body))
+    assert.equal(sim.channelOf(channel.body.channel.jid)?.owner, phoneOf(3))
+    assert.deepEqual((await api(third).get('/api/sessions/s03/channels')).body.channels.map((c: { jid: string }) => c.jid), [channel.body.channel.jid])
+  })
+
   it('takes a killed node\'s sessions over within 30 s, without a QR, never two sockets, each queued message sent once', async () => {
     const victim = (await cluster()).find((node) => node.nodeId !== 'node-1' && node.sessions.length > 0)!
     const survivor = liveNodes().find((id) => id !== victim.nodeId)!

@@ -95,7 +95,7 @@ describe('hostile input on every route', async () => {
   const snapshot = async (): Promise<string> =>
     JSON.stringify({
       sessions: server.sessions.list(),
-      sockets: connector.connections.map((c) => [c.deviceId, c.closed, c.loggedOut, c.sent.length, c.conversationCalls.length, c.chatCalls.length, c.peopleCalls.length, c.rejectedCalls.length, c.groupCalls.length]),
+      sockets: connector.connections.map((c) => [c.deviceId, c.closed, c.loggedOut, c.sent.length, c.conversationCalls.length, c.chatCalls.length, c.peopleCalls.length, c.rejectedCalls.length, c.groupCalls.length, c.labelCalls.length, c.channelCalls.length]),
       forgotten: connector.forgotten,
       webhooks: await Promise.all(['shop-1', 'idle'].map((id) => read(`/api/sessions/${id}/webhooks`))),
       keys: await Promise.all(['shop-1', 'idle'].map(async (id) => {
@@ -103,6 +103,7 @@ describe('hostile input on every route', async () => {
         return keys?.map(({ id: keyId, scopes }) => [keyId, scopes])
       })),
       chats: await read('/api/sessions/shop-1/chats'),
+      labels: await read('/api/sessions/shop-1/labels'),
       deliveries: await Promise.all(['failed', 'pending'].map((status) => read(`/api/webhooks/deliveries?status=${status}`))),
     })
 
@@ -115,7 +116,7 @@ describe('hostile input on every route', async () => {
       fc.asyncProperty(request, async (input) => {
         const path = input.route.path
           .replace(':group', encodeURIComponent(input.group))
-          .replace(/:(deviceId|messageId|webhookId|chat|contact|lid|callId|code|id|keyId)/g, encodeURIComponent(input.deviceId))
+          .replace(/:(deviceId|messageId|webhookId|chat|contact|lid|callId|code|id|keyId|labelId|channel)/g, encodeURIComponent(input.deviceId))
         const payload = input.rawBody ?? (input.body === undefined ? undefined : JSON.stringify(input.body))
         const options: InjectOptions = {
           method: input.route.method,

@@ -74,6 +74,20 @@ const ACCESS: Record<string, Access> = {
   'DELETE /api/sessions/:deviceId/chats/:chat': ['manage'],
   'POST /api/sessions/:deviceId/chats/:chat/messages/:messageId/star': ['manage'],
   'DELETE /api/sessions/:deviceId/chats/:chat/messages/:messageId': ['manage'],
+  'GET /api/sessions/:deviceId/labels': ['read'],
+  'POST /api/sessions/:deviceId/labels': ['manage'],
+  'GET /api/sessions/:deviceId/labels/:labelId': ['read'],
+  'PUT /api/sessions/:deviceId/labels/:labelId': ['manage'],
+  'DELETE /api/sessions/:deviceId/labels/:labelId': ['manage'],
+  'GET /api/sessions/:deviceId/chats/:chat/labels': ['read'],
+  'PUT /api/sessions/:deviceId/chats/:chat/labels': ['manage'],
+  'POST /api/sessions/:deviceId/status': ['send'],
+  'DELETE /api/sessions/:deviceId/status/:messageId': ['send'],
+  'GET /api/sessions/:deviceId/channels': ['read'],
+  'POST /api/sessions/:deviceId/channels': ['manage'],
+  'GET /api/sessions/:deviceId/channels/:channel': ['read'],
+  ...Object.fromEntries(['follow', 'unfollow', 'mute', 'unmute']
+    .map((action) => [`POST /api/sessions/:deviceId/channels/:channel/${action}`, ['manage']])),
   'POST /api/sessions/:deviceId/pairing-code': 'admin',
   'POST /api/dashboard/login': 'public',
   'GET /api/dashboard/session': 'public',
@@ -100,6 +114,11 @@ const BODIES: Record<string, unknown> = {
   'POST /api/sessions/:deviceId/groups/:group/participants': { action: 'add', participants: ['15550001111'] },
   'POST /api/sessions/:deviceId/groups/:group/requests': { action: 'approve', participants: ['15550001111'] },
   'POST /api/sessions/:deviceId/chats/:chat/mute': { seconds: 3600 },
+  'POST /api/sessions/:deviceId/labels': { name: 'VIP' },
+  'PUT /api/sessions/:deviceId/labels/:labelId': { name: 'Paid' },
+  'PUT /api/sessions/:deviceId/chats/:chat/labels': { labelIds: [] },
+  'POST /api/sessions/:deviceId/status': { audience: ['15550001111'], message: 'hi' },
+  'POST /api/sessions/:deviceId/channels': { name: 'News' },
   'POST /api/sessions/:deviceId/pairing-code': { phoneNumber: '15550001111' },
   'POST /api/dashboard/login': { adminKey: 'not-the-key-0123456789' },
 }
@@ -130,6 +149,7 @@ describe('named keys: every route tried with every scope', async () => {
       .replace(':messageId', route.path.startsWith('/api/messages') ? sent.messageId : 'NOT-STORED')
       .replace(':webhookId', 'wh_0').replace(':id', String(deliveries[0]?.id ?? 1)).replace(':lid', '123456789')
       .replace(':callId', 'CALL1').replace(':code', 'ABCDEFGHIJ').replace(':keyId', listed[0].id)
+      .replace(':labelId', '1').replace(':channel', '120363000000000001@newsletter')
     const headers = { authorization: `Bearer ${key}` }
     if (name === 'POST /api/messages/send-file') {
       const multipart = multipartBody({ deviceId: 'desk', number: '15550001111' }, { fileName: 'a.txt', mimetype: 'text/plain', data: Buffer.from('hi') })

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { invalidInput } from '../../errors.js'
-import { isPublicEventType, PUBLIC_EVENT_TYPES, type EventEnvelope, type PublicEventType } from '../../events/envelope.js'
+import { isPublicEventType, OPT_IN_EVENT_TYPES, PUBLIC_EVENT_TYPES, type EventEnvelope, type PublicEventType } from '../../events/envelope.js'
 import type { LiveStream } from '../../events/live-stream.js'
 import type { Authenticator } from '../auth.js'
 import { DeviceId, ErrorResponse, KEY_OR_QUERY_SECURITY } from '../schemas.js'
@@ -33,7 +33,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesDeps> = async (ap
   app.get('/api/events', {
     schema: {
       summary: 'Live event stream (Server-Sent Events)',
-      description: `Each event is an SSE message whose data is the JSON envelope { id, type, deviceId, timestamp, data }. Types: ${PUBLIC_EVENT_TYPES.join(', ')}. The admin key sees every session; a session key must name its own deviceId.`,
+      description: `Each event is an SSE message whose data is the JSON envelope { id, type, deviceId, timestamp, data }. Types: ${PUBLIC_EVENT_TYPES.join(', ')}; without types, every type but ${[...OPT_IN_EVENT_TYPES].join(', ')} (only where named). The admin key sees every session; a session key must name its own deviceId.`,
       tags: ['events'],
       security: KEY_OR_QUERY_SECURITY,
       querystring: Type.Object({

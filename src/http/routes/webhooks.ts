@@ -19,7 +19,7 @@ const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404
 const WebhookView = Type.Object({
   id: Type.String(),
   url: Type.String(),
-  events: Type.Array(Type.String(), { description: 'Empty: every event' }),
+  events: Type.Array(Type.String(), { description: 'Empty: every event but the opt-in ones (status.received), which are sent only where named' }),
   createdAt: Type.String({ format: 'date-time' }),
 })
 
@@ -77,7 +77,10 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesDeps> = async
       params: DeviceIdParams,
       body: Type.Object({
         url: Type.String({ minLength: 1, maxLength: 2048 }),
-        events: Type.Optional(Type.Array(Type.Union(PUBLIC_EVENT_TYPES.map((type) => Type.Literal(type))), { maxItems: PUBLIC_EVENT_TYPES.length })),
+        events: Type.Optional(Type.Array(Type.Union(PUBLIC_EVENT_TYPES.map((type) => Type.Literal(type))), {
+          maxItems: PUBLIC_EVENT_TYPES.length,
+          description: 'Event types to receive; left out or empty, every type but status.received (sent only where named)',
+        })),
         secret: Type.Optional(Type.String({ minLength: 16, maxLength: 256 })),
       }),
       response: {
