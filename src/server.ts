@@ -172,8 +172,8 @@ export async function createServer({ config, logger, announceAdminKey, connector
   )
   const calls = new CallService(sessions, (request) => messages.send(request))
   stopJobs.push(calls.rejectAutomatically(bus, logger.child({ module: 'calls' })))
-  const labels = new LabelService(sessions, store.labels, bus)
-  stopJobs.push(labels.listen(logger.child({ module: 'labels' })))
+  const labels = new LabelService(sessions, store.labels, bus, logger.child({ module: 'labels' }))
+  stopJobs.push(labels.listen())
   const { app, routes } = await buildApp({
     pictureHosts: [...WHATSAPP_PICTURE_HOSTS, ...(config.whatsapp.mediaHost ? [`https://${config.whatsapp.mediaHost}`] : [])],
     logger,

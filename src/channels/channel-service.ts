@@ -6,14 +6,16 @@ import type { SessionManager } from '../sessions/session-manager.js'
 /** WhatsApp's limits for a channel, as its apps enforce them. */
 export const MAX_CHANNEL_NAME_LENGTH = 100
 export const MAX_CHANNEL_DESCRIPTION_LENGTH = 2048
-const CHANNEL_LINK = 'https://whatsapp.com/channel/'
+/** Where a channel's invite code leads. */
+export const CHANNEL_LINK = 'https://whatsapp.com/channel/'
+/** The link as people paste it: http or https, with or without www. */
+const PASTED_LINK = /^https?:\/\/(?:www\.)?whatsapp\.com\/channel\//i
 const INVITE_CODE = /^[A-Za-z0-9_-]{10,64}$/
 
 export type ChannelAction = 'follow' | 'unfollow' | 'mute' | 'unmute'
 
 /** What WhatsApp's error codes on a channel query mean to a caller. */
 const QUERY_ERRORS: QueryErrors = {
-  400: ['invalid_input', 'WhatsApp refused the request as malformed'],
   401: ['forbidden', 'This account may not do that to the channel'],
   403: ['forbidden', 'This account may not do that to the channel (muting needs following it first)'],
   404: ['not_found', 'No such channel'],
@@ -23,7 +25,7 @@ const QUERY_ERRORS: QueryErrors = {
 export function parseChannel(input: string): { jid: string } | { inviteCode: string } {
   const value = input.trim()
   if (value.includes('@')) return { jid: parseChannelJid(value) }
-  const code = value.startsWith(CHANNEL_LINK) ? value.slice(CHANNEL_LINK.length).split(/[/?#]/)[0] ?? '' : value
+  const code = value.replace(PASTED_LINK, '').split(/[/?#]/)[0] ?? ''
   if (!INVITE_CODE.test(code)) throw invalidInput('channel must be a channel JID (…@newsletter), a https://whatsapp.com/channel/... link or its code')
   return { inviteCode: code }
 }

@@ -40,25 +40,34 @@ function nextId(labels: LabelRecord[]): string {
 
 /**
  * WhatsApp Business labels: kept in the database as the account's devices last described them
- * (WhatsApp has no query for them; they arrive in the app state after linking), changed through
- * the session's socket and stored at once, since a device never hears its own app-state writes.
+ * (WhatsApp has no query for them; they come in the app state), changed through the session's
+ * socket and stored at once, since a device never hears its own app-state writes. Before the first
+ * change, and on the first read while connected, a session fetches its account's labels whole
+ * once (sessions linked before labels existed here, or relinked to another account, hold none or
+ * stale ones): new ids must not overwrite labels made on the phone.
  */
 export class LabelService {
-  /** One change at a time per session: ids are handed out from what is stored. */
-  private readonly writes = new KeyedLock()
+  /** Per session, one step at a time: changes made here and on the phone are stored in order, and ids handed out from what is stored. */
+  private readonly steps = new KeyedLock()
+  /** Per session, the fetch of its labels under way. */
+  private readonly syncing = new Map<string, Promise<void>>()
 
   constructor(
     private readonly manager: SessionManager,
     private readonly labels: LabelRepository,
     private readonly bus: EventBus,
+    private readonly logger: Logger,
   ) {}
 
-  list(deviceId: string): Promise<LabelRecord[]> {
+  async list(deviceId: string): Promise<LabelRecord[]> {
     this.requireSession(deviceId)
+    await this.syncIfConnected(deviceId)
     return this.labels.list(deviceId)
   }
 
   async get(deviceId: string, labelId: string): Promise<LabelRecord & { chats: string[] }> {
+    this.requireSession(deviceId)
+    await this.syncIfConnected(deviceId)
     const label = await this.requireLabel(deviceId, labelId)
     return { ...label, chats: await this.labels.chatsWith(deviceId, labelId) }
   }
@@ -97,8 +106,10 @@ export class LabelService {
   }
 
   async labelsOfChat(deviceId: string, chatInput: string): Promise<string[]> {
+    const chat = parseRecipient(chatInput)
     this.requireSession(deviceId)
-    return this.labels.labelsOf(deviceId, parseRecipient(chatInput))
+    await this.syncIfConnected(deviceId)
+    return this.labels.labelsOf(deviceId, chat)
   }
 
   /** Gives the chat exactly these labels: the ones it lacks are put on, the others taken off. */
@@ -123,12 +134,11 @@ export class LabelService {
   }
 
   /** Records the label changes other devices of each session make, in the order they made them. */
-  listen(logger: Logger): () => void {
-    const inOrder = new KeyedLock()
+  listen(): () => void {
     return this.bus.subscribe('engine.label-event', ({ deviceId, event }) => {
-      inOrder
+      this.steps
         .run(deviceId, () => this.store(deviceId, labelChange(event), 'device'))
-        .catch((error: unknown) => logger.error({ err: error, deviceId }, 'could not store a label change made on another device'))
+        .catch((error: unknown) => this.logger.error({ err: error, deviceId }, 'could not store a label change made on another device'))
     })
   }
 
@@ -149,7 +159,32 @@ export class LabelService {
   private async change<T>(deviceId: string, apply: (engine: Labels) => Promise<T>): Promise<T> {
     const engine = this.manager.requireConnection(deviceId).labels
     if (engine.isBusiness() === false) throw conflict('Labels are a WhatsApp Business feature; this account is not a business account')
-    return this.writes.run(deviceId, () => apply(askingWhatsApp(engine)))
+    await this.sync(deviceId, engine)
+    return this.steps.run(deviceId, () => apply(askingWhatsApp(engine)))
+  }
+
+  /** Reads fetch the labels first where the session runs here and has not yet; one that cannot yet answers what is stored. */
+  private async syncIfConnected(deviceId: string): Promise<void> {
+    const engine = this.manager.liveConnection(deviceId)?.labels
+    if (!engine || engine.isBusiness() === false) return
+    await this.sync(deviceId, engine).catch((error: unknown) => this.logger.debug({ err: error, deviceId }, 'labels not fetched yet'))
+  }
+
+  /** Fetches the account's labels whole, unless they were for the account linked now; concurrent callers share one fetch. */
+  private async sync(deviceId: string, engine: Labels): Promise<void> {
+    const account = this.manager.get(deviceId).phoneNumber
+    if (!account || (await this.labels.syncedAccount(deviceId)) === account) return
+    let running = this.syncing.get(deviceId)
+    if (!running) {
+      running = (async () => {
+        await this.steps.run(deviceId, () => this.labels.clear(deviceId))
+        await askingWhatsApp(engine).resync()
+        // Queued behind the replayed labels, so they are all stored when this runs.
+        await this.steps.run(deviceId, () => this.labels.markSynced(deviceId, account))
+      })().finally(() => this.syncing.delete(deviceId))
+      this.syncing.set(deviceId, running)
+    }
+    await running
   }
 
   private uniqueName(others: LabelRecord[], name: string): string {

@@ -4,7 +4,7 @@ import type { ChatActions, ChatEvent, MessageRef } from '../sessions/whatsapp-po
 import { type ChatRepository, type InboundMessageRepository, type MessageRepository, MUTED_FOREVER } from '../store/ports.js'
 import type { ChatLedger } from './chat-ledger.js'
 import type { InboundMessage } from './inbound-message.js'
-import { parseRecipient } from './recipient.js'
+import { parseChat } from './recipient.js'
 
 /** The longest mute WhatsApp offers short of "always" is a week; a year is allowed. */
 export const MAX_MUTE_SECONDS = 366 * 24 * 3600
@@ -57,7 +57,7 @@ export class ChatActionService {
 
   /** Reading a whole chat that was marked unread clears the mark, here and on the account's other devices. */
   async clearMarkedUnread(deviceId: string, chatInput: string): Promise<void> {
-    const jid = parseRecipient(chatInput)
+    const jid = parseChat(chatInput)
     if (!(await this.chats.get(deviceId, jid))?.markedUnread) return
     await this.change(deviceId, jid, async (actions) => {
       await actions.markUnread(jid, false, await this.newest(deviceId, jid))
@@ -87,7 +87,7 @@ export class ChatActionService {
   }
 
   private async change(deviceId: string, chatInput: string, apply: (actions: ChatActions, jid: string) => Promise<ChatEvent>): Promise<void> {
-    const jid = parseRecipient(chatInput)
+    const jid = parseChat(chatInput)
     const event = await apply(askingWhatsApp(this.manager.requireConnection(deviceId).chats), jid)
     await this.ledger.record(deviceId, event, 'api')
   }

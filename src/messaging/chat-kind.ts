@@ -3,9 +3,12 @@ import type { IgnoredKinds } from '../store/ports.js'
 /** What a chat JID is, as far as a session's ignore settings go. */
 export type ChatKind = 'person' | 'group' | 'status' | 'channel' | 'broadcast'
 
+/** Where status updates (stories) are posted and come from. */
+export const STATUS_JID = 'status@broadcast'
+
 export function chatKind(jid: string): ChatKind {
   if (jid.endsWith('@g.us')) return 'group'
-  if (jid === 'status@broadcast') return 'status'
+  if (jid === STATUS_JID) return 'status'
   if (jid.endsWith('@newsletter')) return 'channel'
   if (jid.endsWith('@broadcast')) return 'broadcast'
   return 'person'

@@ -21,7 +21,7 @@ export function receivedOrDeviceSent(record: InboundRecord): ChatMessage {
   const message = JSON.parse(record.payload) as InboundMessage
   // Stored before fromMe (or isChannel) existed: received (and a channel post if its chat says so).
   const fromMe = message.fromMe ?? false
-  const isChannel = message.isChannel ?? chatKind(message.chat) === 'channel'
+  const isChannel = message.isChannel ?? chatKind(record.chat) === 'channel'
   return { ...message, fromMe, isChannel, sentBy: fromMe ? 'device' : null, status: record.status, readAt: record.readAt }
 }
 

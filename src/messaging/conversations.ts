@@ -6,7 +6,7 @@ import type { AccountPresence, ChatPresence, Conversations, ReadTarget } from '.
 import type { ContactRepository, InboundMessageRepository, InboundRecord } from '../store/ports.js'
 import { type ChatKind, chatKind } from './chat-kind.js'
 import type { InboundMessage } from './inbound-message.js'
-import { parsePerson, parseRecipient } from './recipient.js'
+import { parseChat, parsePerson } from './recipient.js'
 
 const READ_AUTOMATICALLY: ReadonlySet<ChatKind> = new Set(['person', 'group'])
 
@@ -29,7 +29,7 @@ export class ConversationService {
    * records them as read. Returns how many were marked.
    */
   async markRead(deviceId: string, chatInput: string, messageIds?: readonly string[]): Promise<number> {
-    const chat = parseRecipient(chatInput)
+    const chat = parseChat(chatInput)
     const conversations = this.conversationsOf(deviceId)
     const records = messageIds === undefined
       ? await this.inbound.unread(deviceId, chat, MAX_READ_PER_REQUEST)
@@ -41,7 +41,7 @@ export class ConversationService {
   }
 
   async setChatPresence(deviceId: string, chatInput: string, state: ChatPresence): Promise<void> {
-    const chat = parseRecipient(chatInput)
+    const chat = parseChat(chatInput)
     await this.conversationsOf(deviceId).setChatPresence(chat, state)
   }
 

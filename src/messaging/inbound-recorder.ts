@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { EventBus } from '../events/event-bus.js'
-import { chatKind } from './chat-kind.js'
+import { STATUS_JID } from './chat-kind.js'
 import type { InboundMessage } from './inbound-message.js'
 import { KeyedLock } from '../sessions/keyed-lock.js'
 import type { InboundMessageRepository, MessageRepository } from '../store/ports.js'
@@ -8,7 +8,7 @@ import type { InboundMessageRepository, MessageRepository } from '../store/ports
 /** What a stored message is announced as: a status update of a contact has its own (opt-in) event. */
 function eventOf(message: InboundMessage): 'message.sent' | 'message.received' | 'status.received' {
   if (message.fromMe) return 'message.sent'
-  return chatKind(message.chat) === 'status' ? 'status.received' : 'message.received'
+  return message.chat === STATUS_JID ? 'status.received' : 'message.received'
 }
 
 /**

@@ -31,7 +31,8 @@ export function sniffMimetype(data: Buffer): string | undefined {
 const MIMETYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}(?:; ?[a-z0-9!#$&^_.+-]{1,64}=[a-z0-9!#$&^_.+-]{1,64}){0,4}$/
 
 /** Which mimetypes each kind of media message accepts. */
-function acceptable(kind: MediaKind, mimetype: string): boolean {
+function acceptable(kind: MediaKind, fullType: string): boolean {
+  const mimetype = fullType.split(';')[0]!
   switch (kind) {
     case 'image':
       return mimetype.startsWith('image/') && mimetype !== 'image/svg+xml'

@@ -55,7 +55,7 @@ export interface StatusDelivery {
   audience: string[]
   /** A text status's background, #RRGGBB. */
   backgroundColor?: string
-  /** A text status's typeface, WhatsApp's 0-9. */
+  /** A text status's typeface (WhatsApp's ExtendedTextMessage.FontType). */
   font?: number
 }
 

@@ -39,6 +39,15 @@ export function parsePerson(input: string, groupRefusal: string): string {
   return jid
 }
 
+/** A person's or a group's chat: what read receipts, typing and chat settings act on (not a channel). */
+export function parseChat(input: string): string {
+  const jid = parseRecipient(input)
+  if (CHANNEL_JID.test(jid)) {
+    throw invalidInput(`${input} is a channel: read receipts, typing and chat settings are for people and groups (see /channels/:channel/mute)`)
+  }
+  return jid
+}
+
 /** A channel's JID as given, or a clear invalid-input error. */
 export function parseChannelJid(input: string): string {
   if (!CHANNEL_JID.test(input)) throw invalidInput('channel must be a channel JID such as 120363012345678901@newsletter')

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { WhatsAppConnection } from '../sessions/whatsapp-port.js'
+import { chatKind } from './chat-kind.js'
 import type { OutgoingMessage } from './outgoing-content.js'
 
 /** The longest typing a send may ask for. */
@@ -11,7 +12,8 @@ export const MAX_TYPING_MS = 20_000
  * returns so it goes out. Typing that cannot be shown does not hold the message back.
  */
 export async function showTypingBefore(connection: WhatsAppConnection, jid: string, message: OutgoingMessage, logger: Logger): Promise<void> {
-  if (!message.typingMs) return
+  // Nobody watches a channel or a status being typed.
+  if (!message.typingMs || chatKind(jid) === 'channel' || chatKind(jid) === 'status') return
   const state = message.content.type === 'audio' && message.content.voice ? 'recording' : 'typing'
   try {
     await connection.conversations.setChatPresence(jid, state)

@@ -24,6 +24,12 @@ export interface Labels {
   delete(label: EngineLabel): Promise<void>
   /** Puts a label on a chat, or takes it off. */
   setChatLabel(chat: string, labelId: string, labeled: boolean): Promise<void>
+  /**
+   * Fetches the account's labels from the start: WhatsApp replays every label and chat label, each
+   * reported through onLabelEvent before this resolves. Rejects when the phone has not shared the
+   * key for them yet.
+   */
+  resync(): Promise<void>
   /** Whether the linked account is a WhatsApp Business one (null when WhatsApp did not say). */
   isBusiness(): boolean | null
 }

@@ -1,15 +1,16 @@
+import { proto } from '@whiskeysockets/baileys'
 import { conflict, DomainError, invalidInput } from '../errors.js'
+import { chatKind, STATUS_JID } from '../messaging/chat-kind.js'
 import type { MediaInput } from '../messaging/media-resolver.js'
 import type { MessageService, SendMode, SendOutcome } from '../messaging/message-service.js'
 import type { OutgoingMessage, StatusDelivery } from '../messaging/outgoing-content.js'
-import { parsePerson } from '../messaging/recipient.js'
+import { parseRecipient } from '../messaging/recipient.js'
 import type { ContactRepository, MessageRepository } from '../store/ports.js'
 
-export const STATUS_JID = 'status@broadcast'
 /** Each viewer's devices get the status key in the same stanza: a few thousand is what WhatsApp's own apps reach. */
 export const MAX_STATUS_AUDIENCE = 5_000
-/** WhatsApp's text-status typefaces (ExtendedTextMessage.FontType), 0-10. */
-export const MAX_STATUS_FONT = 10
+/** WhatsApp's text-status typefaces (ExtendedTextMessage.FontType). */
+export const STATUS_FONTS = Object.values(proto.Message.ExtendedTextMessage.FontType).filter((value): value is number => typeof value === 'number')
 const CONTACT_PAGE = 1_000
 const STATUS_KINDS = ['message', 'image', 'video', 'voice'] as const
 
@@ -32,12 +33,14 @@ export interface PostedStatus {
 }
 
 function audienceMember(input: string): string {
+  let jid: string
   try {
-    return parsePerson(input, `audience lists people; ${input} is a group or a channel`)
-  } catch (error) {
-    if (error instanceof DomainError && !/^audience/.test(error.message)) throw invalidInput(`audience must be "contacts" or a list of phone numbers or user JIDs; ${input} is neither`)
-    throw error
+    jid = parseRecipient(input)
+  } catch {
+    throw invalidInput(`audience must be "contacts" or a list of phone numbers or user JIDs; ${input} is neither`)
   }
+  if (chatKind(jid) !== 'person') throw invalidInput(`audience lists people; ${input} is a group or a channel`)
+  return jid
 }
 
 /**
@@ -92,7 +95,11 @@ export class StatusService {
         ? conflict('This session has no contacts stored yet (they come with the phone\'s history after linking); list the audience\'s numbers instead')
         : invalidInput('audience must list at least one number')
     }
-    if (jids.length > MAX_STATUS_AUDIENCE) throw invalidInput(`A status reaches at most ${MAX_STATUS_AUDIENCE} people`)
+    if (jids.length > MAX_STATUS_AUDIENCE) {
+      throw audience === 'contacts'
+        ? conflict(`This session has more than ${MAX_STATUS_AUDIENCE} contacts and a status reaches at most ${MAX_STATUS_AUDIENCE} people; list the audience's numbers instead`)
+        : invalidInput(`A status reaches at most ${MAX_STATUS_AUDIENCE} people`)
+    }
     return jids
   }
 

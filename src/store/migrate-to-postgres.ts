@@ -18,6 +18,7 @@ export const TABLES = [
   'session_keys',
   'labels',
   'chat_labels',
+  'label_syncs',
   'auth_creds',
   'auth_keys',
   'messages',

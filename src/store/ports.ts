@@ -110,6 +110,11 @@ export interface LabelRepository {
   labelsOf(deviceId: string, chat: string): Promise<string[]>
   /** The chats carrying one label, oldest label first. */
   chatsWith(deviceId: string, labelId: string): Promise<string[]>
+  /** The account (phone number) whose labels were last fetched whole, if any were. */
+  syncedAccount(deviceId: string): Promise<string | undefined>
+  /** Forgets every label and chat label of the session (before they are fetched again). */
+  clear(deviceId: string): Promise<void>
+  markSynced(deviceId: string, account: string): Promise<void>
 }
 
 /** One row of auth state as the WhatsApp adapter serialized it. */

@@ -1,4 +1,8 @@
-import { conflict } from '../errors.js'
+import { conflict, type DomainError } from '../errors.js'
+
+/** What the caller hears while the phone has not shared the app-state key (right after linking). */
+export const missingAppStateKey = (what: string): DomainError =>
+  conflict(`WhatsApp has not given this session the key for ${what} yet (the phone sends it after linking); try again shortly`)
 
 /**
  * An app-state write (chat settings, the profile name) needs the key the phone shares right after
@@ -9,7 +13,7 @@ export async function appStateWrite<T>(what: string, write: Promise<T>): Promise
     return await write
   } catch (error) {
     if (/app state key/i.test((error as Error).message)) {
-      throw conflict(`WhatsApp has not given this session the key for ${what} yet (the phone sends it after linking); try again shortly`)
+      throw missingAppStateKey(what)
     }
     throw error
   }

@@ -36,7 +36,7 @@ import { forwardHistory, historySocketConfig, type HistorySyncMode } from './his
 import { STATUS_BY_RECEIPT, toInboundMessage } from './inbound-translation.js'
 import { mediaHostInterceptor } from './media-host-override.js'
 import { ProxyError, proxyTransport } from './proxy-transport.js'
-import { baileysLabels, forwardLabelEvents } from './labels.js'
+import { baileysLabels } from './labels.js'
 import { baileysChannels } from './channels.js'
 import { baileysPeople } from './people.js'
 import { memoizeCurveVerify } from './curve-verify-memo.js'
@@ -205,7 +205,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     forwardChatEvents(socket, callbacks.onChatEvents)
     const calls = baileysCalls(socket, callbacks.onCall)
     forwardGroupEvents(socket, groupCache, callbacks.onGroupEvent)
-    forwardLabelEvents(socket, callbacks.onLabelEvent)
+    const labels = baileysLabels(socket, callbacks.onLabelEvent)
 
     const handshakeWatchdog = setTimeout(() => socket.end(handshakeTimedOut()), options.connectTimeoutMs)
     let qrCount = 0
@@ -255,13 +255,18 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     })
 
     const groupMetadata = cachedGroupMetadataFor(() => socket, groupCache)
+    // The account's own devices get its statuses too, as WhatsApp's apps send them: the phone shows them under "My status".
+    const withOwnAccount = (audience: string[]): string[] => {
+      const own = socket.user?.id ? jidNormalizedUser(socket.user.id) : undefined
+      return own && !audience.includes(own) ? [...audience, own] : audience
+    }
     const send = async (jid: string, { content, replyTo, mentions, mentionAll, status }: OutgoingMessage, messageId: string) => {
       const quotedBytes = replyTo?.fromMe ? await options.sentMessage(deviceId, replyTo.id) : undefined
       try {
         const mentioned = mentionAll ? mentionEveryone(await groupMetadata(jid), mentions) : mentions
         const sent = await socket.sendMessage(jid, withMentionList(toBaileysContent(jid, content), mentioned), {
           messageId,
-          ...(status ? { statusJidList: status.audience, backgroundColor: status.backgroundColor, font: status.font } : {}),
+          ...(status ? { statusJidList: withOwnAccount(status.audience), backgroundColor: status.backgroundColor, font: status.font } : {}),
           ...(replyTo
             ? {
                 quoted: {
@@ -285,7 +290,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       people: baileysPeople(socket),
       calls,
       groups: baileysGroups(socket, groupCache),
-      labels: baileysLabels(socket),
+      labels,
       channels: baileysChannels(socket),
       checkNumbers: async (jids) => {
         const found = new Map((await socket.onWhatsApp(...jids) ?? []).map((result) => [result.jid, Boolean(result.exists)]))

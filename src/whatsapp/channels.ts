@@ -30,7 +30,7 @@ async function mex(socket: WASocket, [queryId, path]: readonly [string, string],
   const result = getBinaryNodeChild(answer, 'result')?.content
   const parsed = (result instanceof Uint8Array ? JSON.parse(Buffer.from(result).toString('utf8')) : {}) as GraphQlAnswer
   const error = parsed.errors?.[0]
-  if (error) throw queryError(error.message ?? 'WhatsApp refused the query', error.extensions?.error_code ?? 400)
+  if (error) throw queryError(error.message ?? 'WhatsApp refused the query', error.extensions?.error_code ?? 502)
   if (parsed.data?.[path] === undefined) throw queryError(`WhatsApp answered ${path} without data`, 502)
   return parsed.data[path]
 }

@@ -21,11 +21,11 @@ function userJid(jid: string): string {
 
 /**
  * The sender with its phone number where WhatsApp gives one (rc14 addresses many chats by @lid). In
- * groups and status updates the author is the participant; in a channel, the channel itself.
+ * groups, status updates and broadcast lists the author is the participant; in a channel, the channel itself.
  */
 function senderOf(message: WAMessage, kind: ChatKind): Sender {
   const key = message.key
-  const primary = userJid((kind === 'group' || kind === 'status' ? key.participant : key.remoteJid) ?? '')
+  const primary = userJid((kind === 'group' || kind === 'status' || kind === 'broadcast' ? key.participant : key.remoteJid) ?? '')
   // rc14 gives the author's other address as participantAlt in groups, as remoteJidAlt everywhere else (status updates too).
   const alternative = (kind === 'group' ? key.participantAlt : key.remoteJidAlt) ?? undefined
   const pn = [primary, alternative].find((jid) => jid && jidDecode(jid)?.server === PN_SERVER)

@@ -47,10 +47,14 @@ export async function chatEventsByPhone(events: ChatEvent[], resolve: LidResolve
   return events.map((event) => ({ ...event, jid: phoneJid(event.jid) }))
 }
 
-/** Runs each step after the previous one, so what a socket reports keeps its order; steps report their own failures. */
-export function inOrder(): (step: () => Promise<void>) => void {
+/**
+ * Runs each step after the previous one, so what a socket reports keeps its order; steps report
+ * their own failures. idle() resolves once every step queued so far has run.
+ */
+export function inOrder(): ((step: () => Promise<void>) => void) & { idle(): Promise<void> } {
   let last = Promise.resolve()
-  return (step) => {
+  const next = (step: () => Promise<void>): void => {
     last = last.then(step).catch(() => undefined)
   }
+  return Object.assign(next, { idle: () => last })
 }

@@ -223,6 +223,8 @@ describe('what businesses publish and how they sort chats, against the protocol 
     await waitFor(() => everything.uniqueEvents().some((event) => event.type === 'message.received' && event.data.id === id), { what: 'the channel post' })
     const post = everything.uniqueEvents().find((event) => event.data.id === id)!
     assert.deepEqual([post.data.chat, post.data.isChannel, post.data.isGroup, post.data.text], [news.jid, true, false, 'Road works on Main Street'])
+    const chat = (await client.get('/api/sessions/desk/chats')).body.chats.find((c: { jid: string }) => c.jid === news.jid)
+    assert.deepEqual([chat?.isChannel, chat?.isGroup], [true, false])
     const stored = await client.get(`/api/sessions/desk/chats/${news.jid}/messages`)
     assert.deepEqual(stored.body.messages.map((m: { id: string; isChannel: boolean }) => [m.id, m.isChannel]), [[id, true]])
 

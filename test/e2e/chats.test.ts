@@ -89,7 +89,7 @@ describe('chats against the protocol simulator: history sync, chat actions, chan
   it('stores the phone\'s chats, contacts and recent messages from history sync, and announces them', async () => {
     const [ana, team] = await chatsOf(client)
     assert.deepEqual({ ...ana, lastMessage: ana?.lastMessage?.id }, {
-      jid: CONTACT_JID, chat: CONTACT_JID, name: 'Ana (support)', isGroup: false, unread: 1, markedUnread: false, archived: false, pinned: true,
+      jid: CONTACT_JID, chat: CONTACT_JID, name: 'Ana (support)', isGroup: false, isChannel: false, unread: 1, markedUnread: false, archived: false, pinned: true,
       mutedUntil: null, lastMessageAt: ana!.lastMessage && new Date(now - DAY - (now - DAY) % 1000).toISOString(), lastMessage: 'HIST-A2',
     })
     assert.deepEqual([team?.jid, team?.name, team?.archived, team?.mutedUntil, team?.pinned, team?.isGroup], [GROUP_JID, 'Team', true, 'forever', false, true])

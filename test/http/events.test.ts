@@ -83,7 +83,7 @@ describe('events out: webhooks, the live stream, the inbox (in-process, real HTT
     const [chat, ...others] = chats.json().chats
     assert.deepEqual(others, [])
     assert.deepEqual({ ...chat, lastMessage: chat.lastMessage.id }, {
-      jid: '15550002222@s.whatsapp.net', chat: '15550002222@s.whatsapp.net', name: 'Bob', isGroup: false, unread: 2, markedUnread: false,
+      jid: '15550002222@s.whatsapp.net', chat: '15550002222@s.whatsapp.net', name: 'Bob', isGroup: false, isChannel: false, unread: 2, markedUnread: false,
       archived: false, pinned: false, mutedUntil: null, lastMessageAt: '1970-01-01T00:00:02.000Z', lastMessage: 'A2',
     }, 'named after the sender\'s push name while no contact says otherwise')
     // A chat whose JID no caller could type (a channel) still lists, with its last message.

@@ -20,7 +20,7 @@ import type {
 } from '../../src/sessions/whatsapp-port.js'
 import type { GroupInfo, GroupSummary, Groups } from '../../src/sessions/groups-port.js'
 import type { People } from '../../src/sessions/people-port.js'
-import type { Labels } from '../../src/sessions/labels-port.js'
+import type { EngineLabel, Labels } from '../../src/sessions/labels-port.js'
 import type { Channels } from '../../src/sessions/channels-port.js'
 import type { ConnectionSettings } from '../../src/sessions/session-settings.js'
 
@@ -99,10 +99,15 @@ export class FakeConnection implements WhatsAppConnection {
 
   /** Every label call, in order, as [method, ...arguments]; real labels are tested against the simulator (test/e2e/business.test.ts). */
   readonly labelCalls: unknown[][] = []
+  /** What the account's phone holds: a resync replays these as label events. */
+  phoneLabels: EngineLabel[] = []
   readonly labels: Labels = {
     save: async (...args) => void this.labelCalls.push(['save', ...args]),
     delete: async (...args) => void this.labelCalls.push(['delete', ...args]),
     setChatLabel: async (...args) => void this.labelCalls.push(['setChatLabel', ...args]),
+    resync: async () => {
+      for (const label of this.phoneLabels) this.callbacks.onLabelEvent({ kind: 'label-saved', label })
+    },
     isBusiness: () => true,
   }
 

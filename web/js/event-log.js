@@ -52,6 +52,12 @@ export function describeEvent(event) {
       const changes = Object.keys(data).filter((key) => key !== 'chat' && key !== 'origin').join(', ')
       return `Chat ${data.chat} (${data.origin === 'device' ? 'on the phone' : 'through the API'}): ${changes}`
     }
+    case 'label.updated': {
+      const where = data.origin === 'device' ? 'on the phone' : 'through the API'
+      if (data.change === 'saved') return `Label "${data.label?.name}" saved ${where}`
+      if (data.change === 'deleted') return `Label ${data.labelId} deleted ${where}`
+      return `Label ${data.labelId} ${data.change === 'chat-labeled' ? 'put on' : 'taken off'} ${data.chat} ${where}`
+    }
     default:
       return event.type
   }

@@ -4,7 +4,7 @@
  * handled here, with backoff, and reported so the page can show it and catch up afterwards.
  */
 
-const TYPES = ['session.status', 'session.qr', 'message.received', 'message.sent', 'message.status', 'chat.updated', 'call.received']
+const TYPES = ['session.status', 'session.qr', 'message.received', 'message.sent', 'message.status', 'chat.updated', 'call.received', 'label.updated']
 const MAX_RETRY_MS = 15_000
 
 export class EventStream {

@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { type ChannelAction, type ChannelService, MAX_CHANNEL_DESCRIPTION_LENGTH, MAX_CHANNEL_NAME_LENGTH } from '../../channels/channel-service.js'
+import { CHANNEL_LINK, type ChannelAction, type ChannelService, MAX_CHANNEL_DESCRIPTION_LENGTH, MAX_CHANNEL_NAME_LENGTH } from '../../channels/channel-service.js'
 import type { ChannelInfo } from '../../sessions/channels-port.js'
 import type { Authenticator } from '../auth.js'
 import { type SessionRouting, toSessionNode } from '../session-routing.js'
@@ -51,7 +51,7 @@ const EXAMPLE_CHANNEL = {
 
 function channelView(channel: ChannelInfo) {
   const { inviteCode, createdAt, ...rest } = channel
-  return { ...rest, inviteLink: inviteCode ? `https://whatsapp.com/channel/${inviteCode}` : null, createdAt: isoOrNull(createdAt) }
+  return { ...rest, inviteLink: inviteCode ? `${CHANNEL_LINK}${inviteCode}` : null, createdAt: isoOrNull(createdAt) }
 }
 
 const ACTIONS: Array<[ChannelAction, string]> = [

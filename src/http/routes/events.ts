@@ -38,7 +38,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesDeps> = async (ap
       security: KEY_OR_QUERY_SECURITY,
       querystring: Type.Object({
         deviceId: Type.Optional(DeviceId),
-        types: Type.Optional(Type.String({ maxLength: 200, description: 'Comma-separated event types' })),
+        types: Type.Optional(Type.String({ maxLength: 500, description: 'Comma-separated event types' })),
         apiKey: Type.Optional(Type.String({ maxLength: 256 })),
       }),
       response: { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse },

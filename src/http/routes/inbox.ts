@@ -5,6 +5,7 @@ import { type SessionRouting, toSessionNode } from '../session-routing.js'
 import { ChatParams, DeviceId, DeviceIdParams, ErrorResponse, KEY_SECURITY } from '../schemas.js'
 import { mutedUntilView } from '../../messaging/chat-update.js'
 import type { ChatMessage } from '../../messaging/chat-message.js'
+import { chatKind } from '../../messaging/chat-kind.js'
 import { isoOrNull } from '../../time.js'
 
 export interface InboxRoutesDeps {
@@ -51,6 +52,7 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<InboxRoutesDeps> = async (ap
             chat: Type.String({ description: 'Same as jid (kept for earlier clients)' }),
             name: Type.Union([Type.String(), Type.Null()], { description: 'Group subject or address-book name, else the contact\'s push name' }),
             isGroup: Type.Boolean(),
+            isChannel: Type.Boolean({ description: 'A channel (newsletter) the account follows or runs' }),
             unread: Type.Integer({ description: 'Received messages not marked read yet (POST .../chats/:chat/read)' }),
             markedUnread: Type.Boolean({ description: 'Marked unread by hand (POST .../unread or on the phone)' }),
             archived: Type.Boolean(),
@@ -63,7 +65,7 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<InboxRoutesDeps> = async (ap
           examples: [{
             success: true,
             chats: [{
-              jid: '15551234567@s.whatsapp.net', chat: '15551234567@s.whatsapp.net', name: 'Ana', isGroup: false, unread: 2, markedUnread: false,
+              jid: '15551234567@s.whatsapp.net', chat: '15551234567@s.whatsapp.net', name: 'Ana', isGroup: false, isChannel: false, unread: 2, markedUnread: false,
               archived: false, pinned: true, mutedUntil: null, lastMessageAt: '2026-12-03T09:30:00.000Z',
               lastMessage: { id: '3EB0C767D26A1B9C1A37', type: 'text', text: 'See you tomorrow', fromMe: false, sentBy: null, timestamp: '2026-12-03T09:30:00.000Z' },
             }],
@@ -79,7 +81,8 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<InboxRoutesDeps> = async (ap
       jid: chat.jid,
       chat: chat.jid,
       name: chat.displayName,
-      isGroup: chat.jid.endsWith('@g.us'),
+      isGroup: chatKind(chat.jid) === 'group',
+      isChannel: chatKind(chat.jid) === 'channel',
       unread: chat.unread,
       markedUnread: chat.markedUnread,
       archived: chat.archived,

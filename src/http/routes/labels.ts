@@ -43,7 +43,7 @@ export const labelRoutes: FastifyPluginAsyncTypebox<LabelRoutesDeps> = async (ap
         ...errors,
       },
     },
-    preHandler: async (request) => auth.requireSessionAccess(request, request.params.deviceId),
+    preHandler: [async (request) => auth.requireSessionAccess(request, request.params.deviceId), onSessionNode],
   }, async (request) => ({ success: true as const, labels: await labels.list(request.params.deviceId) }))
 
   app.post('/api/sessions/:deviceId/labels', {
@@ -74,7 +74,7 @@ export const labelRoutes: FastifyPluginAsyncTypebox<LabelRoutesDeps> = async (ap
         ...errors,
       },
     },
-    preHandler: async (request) => auth.requireSessionAccess(request, request.params.deviceId),
+    preHandler: [async (request) => auth.requireSessionAccess(request, request.params.deviceId), onSessionNode],
   }, async (request) => ({ success: true as const, label: await labels.get(request.params.deviceId, request.params.labelId) }))
 
   app.put('/api/sessions/:deviceId/labels/:labelId', {
@@ -113,7 +113,7 @@ export const labelRoutes: FastifyPluginAsyncTypebox<LabelRoutesDeps> = async (ap
       params: ChatParams,
       response: { 200: Type.Object({ success: Type.Literal(true), labelIds: Type.Array(Type.String()) }, { examples: [{ success: true, labelIds: ['1', '6'] }] }), ...errors },
     },
-    preHandler: async (request) => auth.requireSessionAccess(request, request.params.deviceId),
+    preHandler: [async (request) => auth.requireSessionAccess(request, request.params.deviceId), onSessionNode],
   }, async (request) => ({ success: true as const, labelIds: await labels.labelsOfChat(request.params.deviceId, request.params.chat) }))
 
   app.put('/api/sessions/:deviceId/chats/:chat/labels', {

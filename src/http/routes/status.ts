@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { MAX_STATUS_AUDIENCE, MAX_STATUS_FONT, type StatusService } from '../../status/status-service.js'
+import { MAX_STATUS_AUDIENCE, STATUS_FONTS, type StatusService } from '../../status/status-service.js'
 import type { Authenticator } from '../auth.js'
 import { DeviceId, DeviceIdParams, KEY_SECURITY } from '../schemas.js'
 import { Caption, idempotencyKey, Media, QueuedResponse, SEND_ERRORS, sendReply, SentResponse, Text } from './messages.js'
@@ -22,7 +22,7 @@ const StatusBody = Type.Object({
   ]),
   message: Type.Optional(Type.String({ minLength: 1, maxLength: 700, description: 'A text status' })),
   backgroundColor: Type.Optional(Type.String({ pattern: '^#[0-9A-Fa-f]{6}$', description: 'A text status\'s background', examples: ['#1E88E5'] })),
-  font: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_STATUS_FONT, description: 'A text status\'s typeface (WhatsApp\'s 0-10)' })),
+  font: Type.Optional(Type.Union(STATUS_FONTS.map((font) => Type.Literal(font)), { description: `A text status's typeface, one of WhatsApp's ${STATUS_FONTS.join(', ')}` })),
   image: Type.Optional(Media({ caption: Caption })),
   video: Type.Optional(Media({ caption: Caption })),
   voice: Type.Optional(Media()),

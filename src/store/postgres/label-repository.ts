@@ -35,5 +35,17 @@ export function createPostgresLabelRepository(pool: PgPool): LabelRepository {
       (await pool.query<{ chat_jid: string }>(
         'SELECT chat_jid FROM chat_labels WHERE device_id = $1 AND label_id = $2 ORDER BY labeled_at, chat_jid', [deviceId, labelId],
       )).rows.map((row) => row.chat_jid),
+    syncedAccount: async (deviceId) =>
+      (await pool.query<{ account: string }>('SELECT account FROM label_syncs WHERE device_id = $1', [deviceId])).rows[0]?.account,
+    clear: (deviceId) =>
+      inTransaction(pool, async (client) => {
+        for (const table of ['chat_labels', 'labels', 'label_syncs']) await client.query(`DELETE FROM ${table} WHERE device_id = $1`, [deviceId])
+      }),
+    markSynced: async (deviceId, account) => {
+      await pool.query(
+        'INSERT INTO label_syncs (device_id, account, synced_at) VALUES ($1, $2, $3) ON CONFLICT (device_id) DO UPDATE SET account = excluded.account, synced_at = excluded.synced_at',
+        [deviceId, account, Date.now()],
+      )
+    },
   }
 }

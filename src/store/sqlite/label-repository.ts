@@ -19,6 +19,16 @@ export function createSqliteLabelRepository(db: SqliteDatabase): LabelRepository
   const selectChatsWith = db.prepare<[string, string], { chat_jid: string }>(
     'SELECT chat_jid FROM chat_labels WHERE device_id = ? AND label_id = ? ORDER BY labeled_at, chat_jid',
   )
+  const selectSync = db.prepare<[string], { account: string }>('SELECT account FROM label_syncs WHERE device_id = ?')
+  const upsertSync = db.prepare(
+    'INSERT INTO label_syncs (device_id, account, synced_at) VALUES (?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET account = excluded.account, synced_at = excluded.synced_at',
+  )
+  const clearLabels = db.prepare('DELETE FROM labels WHERE device_id = ?')
+  const clearAssociations = db.prepare('DELETE FROM chat_labels WHERE device_id = ?')
+  const clearSync = db.prepare('DELETE FROM label_syncs WHERE device_id = ?')
+  const clear = db.transaction((deviceId: string) => {
+    for (const statement of [clearAssociations, clearLabels, clearSync]) statement.run(deviceId)
+  })
   const deleteLabel = db.transaction((deviceId: string, id: string) => {
     removeAssociations.run(deviceId, id)
     return removeLabel.run(deviceId, id).changes === 1
@@ -35,5 +45,8 @@ export function createSqliteLabelRepository(db: SqliteDatabase): LabelRepository
       void (labeled ? associate.run(deviceId, labelId, chat, Date.now()) : dissociate.run(deviceId, labelId, chat)),
     labelsOf: async (deviceId, chat) => selectLabelsOf.all(deviceId, chat).map((row) => row.label_id),
     chatsWith: async (deviceId, labelId) => selectChatsWith.all(deviceId, labelId).map((row) => row.chat_jid),
+    syncedAccount: async (deviceId) => selectSync.get(deviceId)?.account,
+    clear: async (deviceId) => clear(deviceId),
+    markSynced: async (deviceId, account) => void upsertSync.run(deviceId, account, Date.now()),
   }
 }

@@ -184,6 +184,11 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (device_id, label_id, chat_jid)
   );
   CREATE INDEX chat_labels_by_chat ON chat_labels (device_id, chat_jid);
+  CREATE TABLE label_syncs (
+    device_id TEXT PRIMARY KEY REFERENCES sessions(device_id) ON DELETE CASCADE,
+    account   TEXT NOT NULL,
+    synced_at INTEGER NOT NULL
+  );
   `,
 ]
 
