@@ -1,4 +1,4 @@
-import { askWhatsAppQuery, DomainError, invalidInput, type QueryErrors } from '../errors.js'
+import { askWhatsAppQuery, invalidInput, type QueryErrors } from '../errors.js'
 import type { MediaInput, MediaResolver } from '../messaging/media-resolver.js'
 import { parseGroupJid, parsePerson } from '../messaging/recipient.js'
 import { checkImage } from '../people/profile-service.js'

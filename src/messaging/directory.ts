@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache'
-import { askWhatsApp, DomainError, invalidInput } from '../errors.js'
+import { askWhatsApp, invalidInput } from '../errors.js'
 import type { SessionManager } from '../sessions/session-manager.js'
 import { parseRecipient } from './recipient.js'
 

@@ -18,20 +18,17 @@ import type { ConnectionSettings } from '../sessions/session-settings.js'
 import { Agent, type Dispatcher } from 'undici'
 import {
   type ConnectionCallbacks,
-  ConnectionClosedError,
-  type EngineMessageStatus,
   type WhatsAppConnection,
   type WhatsAppConnector,
 } from '../sessions/whatsapp-port.js'
 import type { Sender } from '../messaging/inbound-message.js'
-import type { OutgoingMessage } from '../messaging/outgoing-content.js'
 import { databaseAuthState } from './auth-state.js'
 import { baileysConversations, forwardPresence } from './conversations.js'
-import { messageKey, toBaileysContent, withMentionList } from './baileys-content.js'
 import { baileysCalls } from './calls.js'
 import { baileysChatActions, forwardChatEvents } from './chat-actions.js'
 import { createGroupMetadataCaches } from './group-metadata-cache.js'
-import { baileysGroups, cachedGroupMetadataFor, forwardGroupEvents, mentionEveryone } from './groups.js'
+import { baileysGroups, cachedGroupMetadataFor, forwardGroupEvents } from './groups.js'
+import { baileysSend } from './sending.js'
 import { forwardHistory, historySocketConfig, type HistorySyncMode } from './history.js'
 import { STATUS_BY_RECEIPT, toInboundMessage } from './inbound-translation.js'
 import { mediaHostInterceptor } from './media-host-override.js'
@@ -77,12 +74,6 @@ interface DisconnectError {
   output?: { statusCode?: number }
   /** Baileys' WebSocket errors carry the cause here. */
   data?: unknown
-}
-
-/** Baileys signals a closed socket with Boom 428 "Connection Closed". */
-function isConnectionClosed(error: unknown): boolean {
-  const failure = error as DisconnectError | undefined
-  return failure?.output?.statusCode === 428 || failure?.message === 'Connection Closed'
 }
 
 /** Why a socket that never finished its handshake was closed: 408, which reconnects with backoff. */
@@ -255,33 +246,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     })
 
     const groupMetadata = cachedGroupMetadataFor(() => socket, groupCache)
-    // The account's own devices get its statuses too, as WhatsApp's apps send them: the phone shows them under "My status".
-    const withOwnAccount = (audience: string[]): string[] => {
-      const own = socket.user?.id ? jidNormalizedUser(socket.user.id) : undefined
-      return own && !audience.includes(own) ? [...audience, own] : audience
-    }
-    const send = async (jid: string, { content, replyTo, mentions, mentionAll, status }: OutgoingMessage, messageId: string) => {
-      const quotedBytes = replyTo?.fromMe ? await options.sentMessage(deviceId, replyTo.id) : undefined
-      try {
-        const mentioned = mentionAll ? mentionEveryone(await groupMetadata(jid), mentions) : mentions
-        const sent = await socket.sendMessage(jid, withMentionList(toBaileysContent(jid, content), mentioned), {
-          messageId,
-          ...(status ? { statusJidList: withOwnAccount(status.audience), backgroundColor: status.backgroundColor, font: status.font } : {}),
-          ...(replyTo
-            ? {
-                quoted: {
-                  key: messageKey(jid, replyTo),
-                  message: quotedBytes ? proto.Message.decode(quotedBytes) : { conversation: '' },
-                },
-              }
-            : {}),
-        })
-        return { encoded: proto.Message.encode(sent?.message ?? {}).finish() }
-      } catch (error) {
-        if (isConnectionClosed(error)) throw new ConnectionClosedError()
-        throw error
-      }
-    }
+    const send = baileysSend(socket, { sentMessage: (messageId) => options.sentMessage(deviceId, messageId), groupMetadata })
 
     return {
       send,

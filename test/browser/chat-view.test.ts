@@ -14,7 +14,6 @@ import { DESKTOP, launchBrowser, openSignedIn, PHONE as PHONE_VIEWPORT, screensh
 const ADMIN_KEY = 'chat-view-admin-key-0123456789abcdef'
 const PHONE = '15550007711'
 const CONTACT = '15559993311'
-const CONTACT_JID = `${CONTACT}@s.whatsapp.net`
 const OTHER = '15559993322'
 const HOSTILE = '<img src=x onerror=alert(1)> <b>bold?</b>'
 const DAY = 24 * 3600_000

@@ -173,6 +173,8 @@ describe('what businesses publish and how they sort chats, against the protocol 
       ['POST', '/api/sessions/desk/status', { audience: 'everyone', message: 'a' }, 400, /audience/],
       ['POST', '/api/sessions/desk/status', { audience: ['120363000000000001@g.us'], message: 'a' }, 400, /group/],
       ['POST', '/api/sessions/desk/status', { audience: [CUSTOMER], message: 'a', backgroundColor: 'blue' }, 400, /backgroundColor/],
+      ['POST', '/api/sessions/desk/status', { audience: [CUSTOMER], message: 'a', font: 4 }, 400, /font/],
+      ['POST', '/api/sessions/desk/status', { audience: ['not a number'], message: 'a' }, 400, /audience must be "contacts" or a list/],
       ['DELETE', '/api/sessions/desk/status/NOT-POSTED', undefined, 404, /no status "NOT-POSTED"/],
     ]
     for (const [method, path, body, status, error] of cases) {
@@ -245,6 +247,8 @@ describe('what businesses publish and how they sort chats, against the protocol 
       ['POST', '/api/sessions/desk/channels', { name: '   ' }, 400, /name/],
       ['POST', '/api/sessions/desk/channels', { name: 'x', picture: 'y' }, 400, /picture|additional/i],
       ['POST', '/api/sessions/desk/channels/120363999999999999@newsletter/subscribe', undefined, 404, /not found/i],
+      ['POST', '/api/sessions/desk/chats/120363999999999999@newsletter/read', undefined, 400, /is a channel/],
+      ['POST', '/api/sessions/desk/chats/120363999999999999@newsletter/archive', undefined, 400, /is a channel/],
     ]
     for (const [method, path, body, status, error] of cases) {
       const response = await admin.request(method, path, body)

@@ -1,5 +1,5 @@
 import type { SqliteDatabase } from './database.js'
-import type { DashboardSessionRecord, DashboardSessionRepository } from '../ports.js'
+import type { DashboardSessionRepository } from '../ports.js'
 
 export function createSqliteDashboardSessionRepository(db: SqliteDatabase): DashboardSessionRepository {
   const insert = db.prepare('INSERT INTO dashboard_sessions (token_hash, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?)')
