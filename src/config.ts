@@ -79,6 +79,14 @@ export interface Config {
     retryForMs: number
     concurrency: number
   }
+  /** Message brokers every event is also published to, each enabled by its URL. */
+  events: {
+    /** The types the brokers carry; empty: every type but the opt-in ones. */
+    types: PublicEventType[]
+    amqp: { url: string; exchange: string } | undefined
+    nats: { url: string; stream: string; subjectPrefix: string } | undefined
+    redis: { url: string; stream: string; maxLen: number } | undefined
+  }
   inboundRetentionDays: number
   http: {
     /** Trust X-Forwarded-* from a reverse proxy (client IPs for rate limits and logs). */
@@ -170,6 +178,41 @@ function parsedSecret<T>(env: Env, name: string, parse: (raw: string) => T, allo
     return parse(raw)
   } catch (error) {
     throw new ConfigError(name, allowed((error as Error).message), '(hidden)')
+  }
+}
+
+/** A broker URL of one of these schemes (it may hold a password, so it is never echoed). */
+const brokerUrl = (env: Env, name: string, protocols: readonly string[]): string | undefined =>
+  parsedSecret(env, name, (raw) => {
+    if (!protocols.includes(new URL(raw).protocol)) throw new Error('wrong scheme')
+    return raw
+  }, () => `a ${protocols.map((protocol) => `${protocol}//`).join(' or ')} URL`)
+
+/** A name brokers accept for an exchange, stream or key. */
+function brokerName(env: Env, name: string, fallback: string, pattern: RegExp, allowed: string): string {
+  const raw = read(env, name)
+  if (raw === undefined) return fallback
+  if (!pattern.test(raw)) throw new ConfigError(name, allowed, raw)
+  return raw
+}
+
+function eventTransports(env: Env): Config['events'] {
+  const amqp = brokerUrl(env, 'EVENTS_AMQP_URL', ['amqp:', 'amqps:'])
+  const nats = brokerUrl(env, 'EVENTS_NATS_URL', ['nats:'])
+  const redis = brokerUrl(env, 'EVENTS_REDIS_URL', ['redis:', 'rediss:'])
+  return {
+    types: eventTypes(env, 'EVENTS_TYPES'),
+    amqp: amqp === undefined ? undefined : { url: amqp, exchange: brokerName(env, 'EVENTS_AMQP_EXCHANGE', 'whatsapp.events', /^[A-Za-z0-9._:-]{1,255}$/, 'an exchange name: letters, digits, ".", "_", ":" or "-"') },
+    nats: nats === undefined ? undefined : {
+      url: nats,
+      stream: brokerName(env, 'EVENTS_NATS_STREAM', 'WHATSAPP_EVENTS', /^[A-Za-z0-9_-]{1,64}$/, 'a stream name: letters, digits, "_" or "-"'),
+      subjectPrefix: brokerName(env, 'EVENTS_NATS_SUBJECT_PREFIX', 'whatsapp', /^[A-Za-z0-9_-]{1,64}$/, 'a subject token: letters, digits, "_" or "-"'),
+    },
+    redis: redis === undefined ? undefined : {
+      url: redis,
+      stream: brokerName(env, 'EVENTS_REDIS_STREAM', 'whatsapp:events', /^[\x21-\x7e]{1,256}$/, 'a key of printable characters without spaces'),
+      maxLen: integer(env, 'EVENTS_REDIS_MAXLEN', 1_000_000, 1, 1_000_000_000),
+    },
   }
 }
 
@@ -333,6 +376,7 @@ export function parseConfig(env: Env): Config {
       retryForMs: integer(env, 'WEBHOOK_RETRY_FOR_MS', 86_400_000, 0, 30 * 86_400_000),
       concurrency: integer(env, 'WEBHOOK_CONCURRENCY', 16, 1, 1000),
     },
+    events: eventTransports(env),
     inboundRetentionDays: integer(env, 'INBOUND_RETENTION_DAYS', 30, 1, 3650),
     http: {
       trustProxy: boolean(env, 'TRUST_PROXY', false),

@@ -7,7 +7,10 @@ import { ConfigError, type Config } from './config.js'
 import { EventBus } from './events/event-bus.js'
 import { startEventFeed } from './events/event-feed.js'
 import { LiveStream } from './events/live-stream.js'
-import { WebhookDispatcher } from './events/webhook-dispatcher.js'
+import { DeliveryDispatcher } from './events/delivery-dispatcher.js'
+import { wantsEventType } from './events/envelope.js'
+import { eventDestinations } from './events/destinations.js'
+import { configuredTransports } from './events/transports/configured-transports.js'
 import { WebhookRegistry } from './events/webhook-registry.js'
 import { buildApp, type RouteEntry, WHATSAPP_PICTURE_HOSTS } from './http/app.js'
 import { ConversationService } from './messaging/conversations.js'
@@ -130,13 +133,13 @@ export async function createServer({ config, logger, announceAdminKey, connector
   const { inbound, deliveries, dashboardLogins } = store
   const registry = new WebhookRegistry(store.webhooks, sessionRepository, fetcher, config.webhook.global, (deviceId) =>
     cluster?.notify({ kind: 'webhooks', deviceId }))
-  const dispatcher = new WebhookDispatcher({
+  const transports = configuredTransports(config.events)
+  const destinations = eventDestinations(registry, fetcher, config.webhook.timeoutMs, transports, logger.child({ module: 'events' }))
+  const dispatcher = new DeliveryDispatcher({
     deliveries,
     bus,
-    registry,
-    http: fetcher,
+    destination: destinations.destination,
     concurrency: config.webhook.concurrency,
-    timeoutMs: config.webhook.timeoutMs,
     retryBaseMs: config.webhook.retryBaseMs,
     maxRetryDelayMs: config.webhook.maxRetryDelayMs,
     retryForMs: config.webhook.retryForMs,
@@ -144,7 +147,10 @@ export async function createServer({ config, logger, announceAdminKey, connector
   })
   const live = new LiveStream()
   const liveOutlet = cluster ? cluster.attach({ catalog: sessionRepository, sessions, outbox, registry, live }) : live
-  const metrics = createMetrics(bus, sessions, cluster && config.nodeId)
+  const metrics = createMetrics(bus, sessions, cluster && config.nodeId, {
+    transportIds: transports.map((transport) => transport.id),
+    pendingCounts: () => deliveries.pendingCounts(),
+  })
   const chatLedger = new ChatLedger(store.chats, inbound, bus)
   const conversations = new ConversationService(sessions, inbound, store.contacts)
   const stopJobs = [
@@ -156,6 +162,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     recordGroupNames(bus, store.chats, logger.child({ module: 'groups' })),
     startEventFeed({
       bus, registry, deliveries, dispatcher, live: liveOutlet,
+      transportsFor: (type) => (wantsEventType(config.events.types, type) ? transports.map((transport) => transport.id) : []),
       metadataOf: (deviceId) => sessionRepository.get(deviceId)?.behaviour.metadata,
       logger: logger.child({ module: 'events' }),
     }),
@@ -182,6 +189,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     http: config.http,
     metrics: metrics.registry,
     databaseReachable: () => store.isReachable(),
+    transports: () => Object.fromEntries(destinations.health),
     sessions,
     keys: new SessionKeys(sessionRepository, store.scopedKeys, cluster !== undefined),
     messages,
@@ -225,6 +233,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
         await sessions.shutdown()
         outbox.close()
         dispatcher.stop()
+        await Promise.all(transports.map((transport) => transport.close().catch(() => undefined)))
         metrics.stop()
         for (const stop of stopJobs) stop()
         await app.close()

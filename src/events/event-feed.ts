@@ -4,7 +4,7 @@ import type { DeliveryRepository } from '../store/ports.js'
 import { envelope, type EventEnvelope, type PublicEventType } from './envelope.js'
 import type { EventBus } from './event-bus.js'
 import type { LiveStream } from './live-stream.js'
-import type { WebhookDispatcher } from './webhook-dispatcher.js'
+import type { DeliveryDispatcher } from './delivery-dispatcher.js'
 import type { WebhookRegistry } from './webhook-registry.js'
 import { isoOrNull } from '../time.js'
 
@@ -12,29 +12,31 @@ export interface EventFeedDeps {
   bus: EventBus
   registry: WebhookRegistry
   deliveries: DeliveryRepository
-  dispatcher: WebhookDispatcher
+  dispatcher: DeliveryDispatcher
   /** The local live stream, or with several nodes a relay that also reaches the others'. */
   live: Pick<LiveStream, 'publish'>
+  /** The broker transports (their delivery-queue ids) that carry events of this type. */
+  transportsFor: (type: PublicEventType) => readonly string[]
   /** The session's metadata setting, carried by each of its events. */
   metadataOf: (deviceId: string) => Record<string, unknown> | undefined
   logger: Logger
 }
 
 /**
- * Turns domain events into public envelopes and hands each to every matching webhook (queued in the
- * database before anything is attempted) and to the live stream. Queueing is chained, so each
+ * Turns domain events into public envelopes and hands each to every matching webhook and broker
+ * transport (queued in the database before anything is attempted) and to the live stream. Queueing is chained, so each
  * webhook's lane holds events in the order they happened whatever the store does concurrently.
  */
-export function startEventFeed({ bus, registry, deliveries, dispatcher, live, metadataOf, logger }: EventFeedDeps): () => void {
+export function startEventFeed({ bus, registry, deliveries, dispatcher, live, transportsFor, metadataOf, logger }: EventFeedDeps): () => void {
   let queued: Promise<void> = Promise.resolve()
   const emit = (type: PublicEventType, deviceId: string, data: Record<string, unknown>): void => {
     const event: EventEnvelope = envelope(type, deviceId, data, metadataOf(deviceId))
     queued = queued
       .then(async () => {
-        const targets = await registry.targetsFor(deviceId, type)
+        const targets = [...(await registry.targetsFor(deviceId, type)).map((target) => target.id), ...transportsFor(type)]
         if (targets.length === 0) return
         const body = JSON.stringify(event)
-        await deliveries.enqueue(targets.map((target) => ({ webhookId: target.id, deviceId, eventId: event.id, eventType: type, body })))
+        await deliveries.enqueue(targets.map((webhookId) => ({ webhookId, deviceId, eventId: event.id, eventType: type, body })))
         dispatcher.wake()
       })
       .catch((error: unknown) => logger.error({ err: error, eventId: event.id, type, deviceId }, 'could not queue an event for webhooks'))

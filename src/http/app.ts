@@ -51,6 +51,8 @@ import { statusRoutes } from './routes/status.js'
 import { channelRoutes } from './routes/channels.js'
 import { messageRoutes } from './routes/messages.js'
 import { operationsRoutes } from './routes/operations.js'
+import websocket from '@fastify/websocket'
+import type { TransportHealth } from '../events/destinations.js'
 import { sessionRoutes } from './routes/sessions.js'
 import { uploadRoutes } from './routes/uploads.js'
 import { webhookRoutes, type WebhookRoutesDeps } from './routes/webhooks.js'
@@ -91,6 +93,8 @@ export interface AppDeps {
   http: Config['http']
   metrics: Registry
   databaseReachable: () => Promise<boolean>
+  /** How each broker transport is doing (for /health). */
+  transports: () => Record<string, TransportHealth>
   sessions: SessionManager
   keys: SessionKeys
   messages: MessageService
@@ -194,6 +198,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       }),
   })
   await app.register(cookie)
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
   await registerOpenApi(app)
   const auth = new Authenticator(
     deps.adminKey,
@@ -208,6 +213,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     metrics: deps.metrics,
     metricsApiKey: deps.http.metricsApiKey,
     databaseReachable: deps.databaseReachable,
+    transports: deps.transports,
     sessionsRestored: () => deps.sessions.isRestored,
   })
   await app.register(sessionRoutes, { sessions: deps.sessions, keys: deps.keys, auth, routing: deps.routing })

@@ -10,7 +10,16 @@ const reason = (code: number | undefined): string => (code === undefined ? 'unkn
  * Prometheus metrics, fed from domain events; one registry per server so tests stay independent.
  * With several nodes each node reports its own (labelled node=...), sessions counted where they run.
  */
-export function createMetrics(bus: EventBus, sessions: SessionManager, nodeId?: string): { registry: Registry; stop: () => void } {
+/** What /metrics reports about event delivery: the broker transports and the queue behind every destination. */
+export interface DeliveryMetricsSource {
+  transportIds: readonly string[]
+  pendingCounts: () => Promise<Record<string, number>>
+}
+
+export function createMetrics(
+  bus: EventBus, sessions: SessionManager, nodeId: string | undefined, delivery: DeliveryMetricsSource,
+): { registry: Registry; stop: () => void } {
+  const isTransport = (id: string): boolean => delivery.transportIds.includes(id)
   const registry = new Registry()
   if (nodeId !== undefined) registry.setDefaultLabels({ node: nodeId })
   collectDefaultMetrics({ register: registry, prefix: 'wa_api_' })
@@ -44,6 +53,26 @@ export function createMetrics(bus: EventBus, sessions: SessionManager, nodeId?: 
     labelNames: ['result'],
     registers: [registry],
   })
+  const transportAttempts = new Counter({
+    name: 'wa_api_event_transport_attempts_total',
+    help: 'Events published to a broker transport (amqp, nats, redis), by result (delivered, retry, failed)',
+    labelNames: ['transport', 'result'],
+    registers: [registry],
+  })
+  new Gauge({
+    name: 'wa_api_event_backlog',
+    help: 'Events queued and not yet delivered, per broker transport and for all webhooks together',
+    labelNames: ['destination'],
+    registers: [registry],
+    async collect() {
+      const backlog = new Map<string, number>([...delivery.transportIds, 'webhooks'].map((id) => [id, 0]))
+      for (const [id, pending] of Object.entries(await delivery.pendingCounts())) {
+        const destination = isTransport(id) ? id : 'webhooks'
+        backlog.set(destination, (backlog.get(destination) ?? 0) + pending)
+      }
+      for (const [destination, pending] of backlog) this.set({ destination }, pending)
+    },
+  })
   const disconnects = new Counter({
     name: 'wa_api_disconnects_total',
     help: 'Closed WhatsApp connections, by disconnect code and the reaction chosen',
@@ -54,7 +83,8 @@ export function createMetrics(bus: EventBus, sessions: SessionManager, nodeId?: 
   const unsubscribers = [
     bus.subscribe('message.status', ({ status, type }) => messages.inc({ status, type })),
     bus.subscribe('message.received', ({ message }) => received.inc({ type: message.type })),
-    bus.subscribe('webhook.attempted', ({ result }) => webhooks.inc({ result })),
+    bus.subscribe('webhook.attempted', ({ webhookId, result }) =>
+      isTransport(webhookId) ? transportAttempts.inc({ transport: webhookId, result }) : webhooks.inc({ result })),
     bus.subscribe('session.disconnected', ({ code, reaction: chosen }) => disconnects.inc({ code: reason(code), reaction: chosen })),
   ]
   return { registry, stop: () => unsubscribers.forEach((unsubscribe) => unsubscribe()) }

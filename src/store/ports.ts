@@ -370,7 +370,11 @@ export interface DeliveryRepository {
   enqueue(deliveries: readonly NewDelivery[]): Promise<void>
   /** The oldest pending delivery of each lane (webhook and session) that is due, skipping busy lanes. */
   dueLaneHeads(now: number, limit: number, busyLanes: ReadonlySet<string>): Promise<DeliveryRecord[]>
-  markDelivered(seq: number): Promise<void>
+  /** The pending deliveries queued right behind a lane head, oldest first (a broker takes them in one batch). */
+  pendingBehind(head: DeliveryRecord, limit: number): Promise<DeliveryRecord[]>
+  markDelivered(seqs: readonly number[]): Promise<void>
+  /** Pending deliveries per destination (webhook id or transport). */
+  pendingCounts(): Promise<Record<string, number>>
   scheduleRetry(seq: number, nextAttemptAt: number, error: string): Promise<void>
   markFailed(seq: number, error: string): Promise<void>
   /** Puts a failed delivery back in its lane, due now. */

@@ -164,8 +164,8 @@ describe('named keys: every route tried with every scope', async () => {
     const registered = server.routes
       .filter((route) => route.method !== 'HEAD' && route.method !== 'OPTIONS' && (route.url.startsWith('/api/') || route.url === '/health' || route.url === '/ready'))
       .map((route) => `${route.method} ${route.url}`)
-    // Tried elsewhere: the event stream never ends (test/http/events.test.ts), the cluster view is the admin's.
-    const elsewhere = ['GET /api/events', 'GET /api/cluster']
+    // Tried elsewhere: the event streams never end (test/http/events.test.ts, test/e2e/event-transports.test.ts), the cluster view is the admin's.
+    const elsewhere = ['GET /api/events', 'GET /api/events/ws', 'GET /api/cluster']
     assert.deepEqual(registered.filter((route) => !elsewhere.includes(route)).sort(), Object.keys(ACCESS).sort())
   })
 
@@ -188,8 +188,10 @@ describe('named keys: every route tried with every scope', async () => {
 
   it('keeps the event stream to keys with the read scope', async () => {
     for (const scope of ['send', 'manage'] as const) {
-      const refused = await app.inject({ url: '/api/events?deviceId=desk', headers: { authorization: `Bearer ${keys[scope]}` } })
-      assert.deepEqual([refused.statusCode, refused.json().missingScope], [403, 'read'], scope)
+      for (const url of ['/api/events?deviceId=desk', '/api/events/ws?deviceId=desk']) {
+        const refused = await app.inject({ url, headers: { authorization: `Bearer ${keys[scope]}` } })
+        assert.deepEqual([refused.statusCode, refused.json().missingScope], [403, 'read'], `${scope} on ${url}`)
+      }
     }
   })
 

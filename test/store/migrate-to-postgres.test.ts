@@ -90,7 +90,7 @@ async function fill(store: Store): Promise<{ highestDeliverySeq: number }> {
     ),
   )
   const [w1, , w2, , w3] = (await store.deliveries.list('pending', 100)).reverse()
-  await store.deliveries.markDelivered(w1!.seq)
+  await store.deliveries.markDelivered([w1!.seq])
   await store.deliveries.scheduleRetry(w2!.seq, 1_800_000_000_000, 'HTTP 503')
   await store.deliveries.markFailed(w3!.seq, 'HTTP 410')
   // The highest seq ever used belongs to a delivery that is gone before the migration.

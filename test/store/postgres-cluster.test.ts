@@ -49,8 +49,8 @@ describe('postgres store shared by several nodes', () => {
       assert.equal(byNode[0]!.size + byNode[1]!.size, lanes, `round ${round}: every lane head goes to one node`)
       // Settle what was handed out, so the next round races for the second delivery of each lane.
       if (round === 0) {
-        await Promise.all([...byNode[0]!].map((seq) => nodeA.deliveries.markDelivered(seq)))
-        await Promise.all([...byNode[1]!].map((seq) => nodeB.deliveries.markDelivered(seq)))
+        await Promise.all([...byNode[0]!].map((seq) => nodeA.deliveries.markDelivered([seq])))
+        await Promise.all([...byNode[1]!].map((seq) => nodeB.deliveries.markDelivered([seq])))
       }
     }
   })
@@ -86,10 +86,10 @@ describe('postgres store shared by several nodes', () => {
     await nodeB.deliveries.markFailed(a1!.seq, 'HTTP 410')
     const [a2] = await nodeA.deliveries.dueLaneHeads(now, 10, none)
     assert.equal(a2?.eventId, 'a2')
-    await nodeA.deliveries.markDelivered(a2!.seq)
+    await nodeA.deliveries.markDelivered([a2!.seq])
     const [a3] = await nodeB.deliveries.dueLaneHeads(now, 10, none)
     assert.equal(a3?.eventId, 'a3')
-    await nodeB.deliveries.markDelivered(a3!.seq)
+    await nodeB.deliveries.markDelivered([a3!.seq])
     await nodeB.deliveries.redeliver(a1!.seq)
     assert.deepEqual((await nodeA.deliveries.dueLaneHeads(Date.now() + 1000, 10, none)).map((d) => d.eventId), ['a1'])
   })

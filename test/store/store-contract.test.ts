@@ -702,7 +702,7 @@ for (const backend of backends) {
         await store.deliveries.enqueue([delivery('w1', 'dev1', 'a1'), delivery('w1', 'dev1', 'a2')])
         const a1 = await seqOf('a1')
         const cut = await nextMillisecond()
-        await store.deliveries.markDelivered(a1)
+        await store.deliveries.markDelivered([a1])
         const delivered = (await store.deliveries.get(a1))!
         assert.deepEqual({ status: delivered.status, attempts: delivered.attempts, lastError: delivered.lastError }, {
           status: 'delivered',
@@ -740,7 +740,7 @@ for (const backend of backends) {
         await store.deliveries.scheduleRetry(a1, 5_000_000_000_000, 'x')
         await store.deliveries.scheduleRetry(b1, 4_000_000_000_000, 'x')
         assert.equal(await store.deliveries.nextDueAt(Date.now(), none), 4_000_000_000_000)
-        await store.deliveries.markDelivered(b1)
+        await store.deliveries.markDelivered([b1])
         assert.equal(await store.deliveries.nextDueAt(Date.now(), none), 5_000_000_000_000)
         await store.deliveries.markFailed(a1, 'gone')
         assert.equal(await store.deliveries.nextDueAt(Date.now(), none), undefined)
@@ -784,7 +784,7 @@ for (const backend of backends) {
         assert.deepEqual(await heads(), ['a1'])
         assert.equal(await store.deliveries.redeliver(a1), undefined)
         assert.equal(await store.deliveries.redeliver(a1 + 1000), undefined)
-        await store.deliveries.markDelivered(a1)
+        await store.deliveries.markDelivered([a1])
         assert.equal(await store.deliveries.redeliver(a1), undefined)
       })
 
@@ -799,7 +799,7 @@ for (const backend of backends) {
 
       it('deletes the deliveries of a webhook, whatever their status', async () => {
         await store.deliveries.enqueue([delivery('w1', 'dev1', 'a1'), delivery('w1', 'dev2', 'a2'), delivery('w2', 'dev1', 'b1')])
-        await store.deliveries.markDelivered(await seqOf('a1'))
+        await store.deliveries.markDelivered([await seqOf('a1')])
         await store.deliveries.deleteForWebhook('w1')
         assert.deepEqual(await events('pending'), ['b1'])
         assert.deepEqual(await events('delivered'), [])
@@ -808,10 +808,10 @@ for (const backend of backends) {
       it('prunes delivered deliveries last updated before a time and counts them', async () => {
         await store.deliveries.enqueue([delivery('w1', 'dev1', 'a1'), delivery('w1', 'dev1', 'a2'), delivery('w2', 'dev1', 'b1'), delivery('w3', 'dev1', 'c1')])
         const [a1, a2, b1, c1] = [await seqOf('a1'), await seqOf('a2'), await seqOf('b1'), await seqOf('c1')]
-        await store.deliveries.markDelivered(a1)
+        await store.deliveries.markDelivered([a1])
         await store.deliveries.markFailed(b1, 'x')
         const cut = await nextMillisecond()
-        await store.deliveries.markDelivered(a2)
+        await store.deliveries.markDelivered([a2])
         assert.equal(await store.deliveries.deleteDeliveredBefore(cut), 1)
         assert.equal(await store.deliveries.get(a1), undefined)
         assert.equal((await store.deliveries.get(a2))?.status, 'delivered')

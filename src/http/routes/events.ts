@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http'
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { invalidInput } from '../../errors.js'
 import { isPublicEventType, OPT_IN_EVENT_TYPES, PUBLIC_EVENT_TYPES, type EventEnvelope, type PublicEventType } from '../../events/envelope.js'
 import type { LiveStream } from '../../events/live-stream.js'
@@ -14,6 +15,12 @@ export interface EventRoutesDeps {
 
 /** A subscriber that falls this far behind is cut off rather than buffered without bound. */
 const MAX_BUFFERED_BYTES = 1024 * 1024
+
+const StreamQuery = Type.Object({
+  deviceId: Type.Optional(DeviceId),
+  types: Type.Optional(Type.String({ maxLength: 500, description: 'Comma-separated event types' })),
+  apiKey: Type.Optional(Type.String({ maxLength: 256 })),
+})
 
 function parseTypes(value: string | undefined): Set<PublicEventType> | undefined {
   if (value === undefined || value === '') return undefined
@@ -30,24 +37,23 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesDeps> = async (ap
     for (const stream of open) stream.end()
   })
 
+  const filters = `Types: ${PUBLIC_EVENT_TYPES.join(', ')}; without types, every type but ${[...OPT_IN_EVENT_TYPES].join(', ')} (only where named). The admin key sees every session; a session key must name its own deviceId.`
+  const subscriber = async (request: FastifyRequest<{ Querystring: Static<typeof StreamQuery> }>): Promise<void> => {
+    const { deviceId } = request.query
+    if (deviceId === undefined) await auth.requireAdmin(request, { query: true })
+    else await auth.requireSessionAccess(request, deviceId, { query: true })
+  }
+
   app.get('/api/events', {
     schema: {
       summary: 'Live event stream (Server-Sent Events)',
-      description: `Each event is an SSE message whose data is the JSON envelope { id, type, deviceId, timestamp, data }. Types: ${PUBLIC_EVENT_TYPES.join(', ')}; without types, every type but ${[...OPT_IN_EVENT_TYPES].join(', ')} (only where named). The admin key sees every session; a session key must name its own deviceId.`,
+      description: `Each event is an SSE message whose data is the JSON envelope { id, type, deviceId, timestamp, data }. ${filters}`,
       tags: ['events'],
       security: KEY_OR_QUERY_SECURITY,
-      querystring: Type.Object({
-        deviceId: Type.Optional(DeviceId),
-        types: Type.Optional(Type.String({ maxLength: 500, description: 'Comma-separated event types' })),
-        apiKey: Type.Optional(Type.String({ maxLength: 256 })),
-      }),
+      querystring: StreamQuery,
       response: { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse },
     },
-    preHandler: async (request) => {
-      const { deviceId } = request.query
-      if (deviceId === undefined) await auth.requireAdmin(request, { query: true })
-      else await auth.requireSessionAccess(request, deviceId, { query: true })
-    },
+    preHandler: subscriber,
   }, async (request, reply) => {
     const types = parseTypes(request.query.types)
     const raw = reply.raw
@@ -74,5 +80,33 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesDeps> = async (ap
       unsubscribe()
       open.delete(raw)
     })
+  })
+
+  // As wsHandler beside a plain handler, not `websocket: true`, which would hide the route from the OpenAPI document.
+  app.route({
+    method: 'GET',
+    url: '/api/events/ws',
+    schema: {
+      summary: 'Live event stream (WebSocket)',
+      description: `Upgrade to a WebSocket: each event is one text message, the JSON envelope { id, type, deviceId, timestamp, data }. ${filters} Same authentication as the SSE stream (Authorization header, or ?apiKey= from a browser). A client that falls 1 MB behind is disconnected (close code 1013). A request without the upgrade gets 426.`,
+      tags: ['events'],
+      security: KEY_OR_QUERY_SECURITY,
+      querystring: StreamQuery,
+      response: { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 426: ErrorResponse },
+    },
+    preHandler: subscriber,
+    handler: async (_request, reply) => reply.code(426).header('upgrade', 'websocket').send({ success: false, error: 'Connect with a WebSocket upgrade' }),
+    wsHandler: (socket, request) => {
+      const types = parseTypes(request.query.types)
+      const unsubscribe = live.subscribe({ deviceId: request.query.deviceId, types }, (event) => {
+        if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return socket.close(1013, 'Too far behind; reconnect')
+        socket.send(JSON.stringify(event))
+      })
+      const heartbeat = setInterval(() => socket.ping(), heartbeatMs)
+      socket.on('close', () => {
+        clearInterval(heartbeat)
+        unsubscribe()
+      })
+    },
   })
 }

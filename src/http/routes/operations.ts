@@ -1,6 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Registry } from 'prom-client'
 import type { Authenticator } from '../auth.js'
+import type { TransportHealth } from '../../events/destinations.js'
 
 export interface OperationsRoutesDeps {
   auth: Authenticator
@@ -10,15 +11,28 @@ export interface OperationsRoutesDeps {
   databaseReachable: () => Promise<boolean>
   /** Whether sessions have been restored after start-up. */
   sessionsRestored: () => boolean
+  /** How each broker transport is doing. */
+  transports: () => Record<string, TransportHealth>
 }
 
 const Status = Type.Object({ status: Type.String(), checks: Type.Optional(Type.Record(Type.String(), Type.Boolean())) })
+const Health = Type.Object({
+  status: Type.String(),
+  transports: Type.Optional(Type.Record(Type.String(), Type.Object({
+    healthy: Type.Boolean({ description: 'Whether its last publish was confirmed' }),
+    failures: Type.Integer({ description: 'Failed publishes since start (each retried; the log says why)' }),
+  }), { description: 'Broker transports, when any is configured: an outage is retried, never the API\'s outage' })),
+})
 
 export const operationsRoutes: FastifyPluginAsyncTypebox<OperationsRoutesDeps> = async (app, deps) => {
   app.get('/health', {
-    schema: { summary: 'Liveness: the process answers', tags: ['operations'], response: { 200: Status } },
+    schema: { summary: 'Liveness: the process answers (and how the broker transports are doing)', tags: ['operations'], response: { 200: Health } },
     config: { rateLimit: false },
-  }, async () => ({ status: 'ok' }))
+  }, async () => {
+    // Public: whether each broker takes events, not where it is or what it said.
+    const transports = Object.fromEntries(Object.entries(deps.transports()).map(([id, { healthy, failures }]) => [id, { healthy, failures }]))
+    return Object.keys(transports).length > 0 ? { status: 'ok', transports } : { status: 'ok' }
+  })
 
   app.get('/ready', {
     schema: { summary: 'Readiness: the database answers and sessions are restored', tags: ['operations'], response: { 200: Status, 503: Status } },

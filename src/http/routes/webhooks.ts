@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { DomainError } from '../../errors.js'
 import { PUBLIC_EVENT_TYPES } from '../../events/envelope.js'
-import type { WebhookDispatcher } from '../../events/webhook-dispatcher.js'
+import type { DeliveryDispatcher } from '../../events/delivery-dispatcher.js'
 import type { WebhookRegistry } from '../../events/webhook-registry.js'
 import type { DeliveryRecord, DeliveryRepository, WebhookRecord } from '../../store/ports.js'
 import type { Authenticator } from '../auth.js'
@@ -10,7 +10,7 @@ import { DeviceId, DeviceIdParams, ErrorResponse, KEY_SECURITY } from '../schema
 export interface WebhookRoutesDeps {
   registry: WebhookRegistry
   deliveries: DeliveryRepository
-  dispatcher: WebhookDispatcher
+  dispatcher: DeliveryDispatcher
   auth: Authenticator
 }
 

@@ -92,11 +92,21 @@ export function createPostgresDeliveryRepository(pool: PgPool, nodeId: string): 
       // RETURNING follows no order; give the callers SQLite's.
       return rows.map(toRecord).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.seq - b.seq)
     },
-    markDelivered: (seq) =>
-      update(`UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, last_error = NULL, updated_at = $1, ${RELEASE_CLAIM} WHERE seq = $2`, [
-        Date.now(),
-        seq,
-      ]),
+    // Behind a head this node claimed: no other node takes the lane while the claim holds.
+    pendingBehind: async (head, limit) =>
+      (await pool.query<DeliveryRow>(
+        `SELECT ${COLUMNS} FROM webhook_deliveries WHERE webhook_id = $1 AND device_id = $2 AND status = 'pending' AND seq > $3 ORDER BY seq LIMIT $4`,
+        [head.webhookId, head.deviceId, head.seq, limit],
+      )).rows.map(toRecord),
+    markDelivered: (seqs) =>
+      update(
+        `UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, last_error = NULL, updated_at = $1, ${RELEASE_CLAIM} WHERE seq = ANY($2::bigint[])`,
+        [Date.now(), seqs],
+      ),
+    pendingCounts: async () =>
+      Object.fromEntries((await pool.query<{ webhook_id: string; pending: string }>(
+        `SELECT webhook_id, COUNT(*) AS pending FROM webhook_deliveries WHERE status = 'pending' GROUP BY webhook_id`,
+      )).rows.map((row) => [row.webhook_id, Number(row.pending)])),
     scheduleRetry: (seq, nextAttemptAt, error) =>
       update(
         `UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2, updated_at = $3, ${RELEASE_CLAIM} WHERE seq = $4`,

@@ -13,6 +13,15 @@ export function createSqliteDeliveryRepository(db: SqliteDatabase): DeliveryRepo
      WHERE d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.seq LIMIT ?`,
   )
   const delivered = db.prepare(`UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, last_error = NULL, updated_at = ? WHERE seq = ?`)
+  const markAllDelivered = db.transaction((seqs: readonly number[], now: number) => {
+    for (const seq of seqs) delivered.run(now, seq)
+  })
+  const behind = db.prepare<[string, string, number, number], DeliveryRow>(
+    `SELECT * FROM webhook_deliveries WHERE webhook_id = ? AND device_id = ? AND status = 'pending' AND seq > ? ORDER BY seq LIMIT ?`,
+  )
+  const pendingByTarget = db.prepare<[], { webhook_id: string; pending: number }>(
+    `SELECT webhook_id, COUNT(*) AS pending FROM webhook_deliveries WHERE status = 'pending' GROUP BY webhook_id`,
+  )
   const retry = db.prepare(`UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE seq = ?`)
   const failed = db.prepare(`UPDATE webhook_deliveries SET status = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE seq = ?`)
   const requeue = db.prepare(`UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, updated_at = ? WHERE seq = ? AND status = 'failed'`)
@@ -43,7 +52,9 @@ export function createSqliteDeliveryRepository(db: SqliteDatabase): DeliveryRepo
       const rows = heads.all(now, limit + busyLanes.size)
       return rows.map(toRecord).filter((d) => !busyLanes.has(laneKey(d.webhookId, d.deviceId))).slice(0, limit)
     },
-    markDelivered: async (seq) => void delivered.run(Date.now(), seq),
+    pendingBehind: async (head, limit) => behind.all(head.webhookId, head.deviceId, head.seq, limit).map(toRecord),
+    markDelivered: async (seqs) => void markAllDelivered(seqs, Date.now()),
+    pendingCounts: async () => Object.fromEntries(pendingByTarget.all().map((row) => [row.webhook_id, row.pending])),
     scheduleRetry: async (seq, nextAttemptAt, error) => void retry.run(nextAttemptAt, error, Date.now(), seq),
     markFailed: async (seq, error) => void failed.run(error, Date.now(), seq),
     redeliver: async (seq) => {

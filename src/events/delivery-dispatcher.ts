@@ -1,19 +1,22 @@
 import type { Logger } from 'pino'
-import type { SafeFetcher } from '../security/safe-fetch.js'
 import type { DeliveryRecord, DeliveryRepository } from '../store/ports.js'
 import { laneKey } from '../store/ports.js'
 import type { EventBus } from './event-bus.js'
-import type { WebhookRegistry, WebhookTarget } from './webhook-registry.js'
-import { signatureHeaders } from './webhook-signer.js'
+
+/** Where queued events go: a webhook (one event per attempt) or a broker transport (a batch). */
+export interface Destination {
+  readonly maxBatch: number
+  /** Delivers the events in order; answers how many arrived (a prefix of the batch) and, if not all, why the next did not. */
+  deliver(deliveries: readonly DeliveryRecord[]): Promise<{ delivered: number; error?: string }>
+}
 
 export interface DispatcherOptions {
   deliveries: DeliveryRepository
   bus: EventBus
-  registry: WebhookRegistry
-  http: SafeFetcher
+  /** The destination a queued delivery names, if it still exists. */
+  destination: (id: string) => Promise<Destination | undefined>
   /** Attempts running at once, over all receivers. */
   concurrency: number
-  timeoutMs: number
   /** First retry delay; doubles per attempt, with jitter, capped at maxRetryDelayMs. */
   retryBaseMs: number
   maxRetryDelayMs: number
@@ -27,11 +30,12 @@ export interface DispatcherOptions {
 const IDLE_POLL_MS = 5_000
 
 /**
- * Delivers queued webhook events: at least once, in order per webhook and session (a lane holds
- * back later events until its oldest is delivered or has failed for good), retried with backoff.
- * Lanes run independently, so a slow or dead receiver holds only its own lanes.
+ * Delivers queued events to webhooks and broker transports: at least once, in order per
+ * destination and session (a lane holds back later events until its oldest is delivered or has
+ * failed for good), retried with backoff. Lanes run independently, so a slow or dead receiver or
+ * broker holds only its own lanes.
  */
-export class WebhookDispatcher {
+export class DeliveryDispatcher {
   private readonly busyLanes = new Set<string>()
   private timer: NodeJS.Timeout | undefined
   private pumping = false
@@ -69,7 +73,7 @@ export class WebhookDispatcher {
       .then((delay) => {
         nextLookMs = delay
       })
-      .catch((error: unknown) => this.options.logger.error({ err: error }, 'could not read the webhook queue'))
+      .catch((error: unknown) => this.options.logger.error({ err: error }, 'could not read the delivery queue'))
       .finally(() => {
         this.pumping = false
         if (this.pumpAgain) {
@@ -89,7 +93,7 @@ export class WebhookDispatcher {
         const lane = laneKey(delivery.webhookId, delivery.deviceId)
         this.busyLanes.add(lane)
         void this.attempt(delivery)
-          .catch((error: unknown) => this.options.logger.error({ err: error, seq: delivery.seq }, 'could not record a webhook attempt'))
+          .catch((error: unknown) => this.options.logger.error({ err: error, seq: delivery.seq }, 'could not record a delivery attempt'))
           .finally(() => {
             this.busyLanes.delete(lane)
             this.wake()
@@ -110,42 +114,35 @@ export class WebhookDispatcher {
     this.timer.unref()
   }
 
-  private async attempt(delivery: DeliveryRecord): Promise<void> {
-    const { deliveries, registry, logger, bus } = this.options
-    const report = (result: 'delivered' | 'retry' | 'failed'): void => bus.publish('webhook.attempted', { webhookId: delivery.webhookId, result })
-    const webhook = await registry.resolve(delivery.webhookId)
-    if (!webhook) {
-      await deliveries.markFailed(delivery.seq, 'The webhook was removed')
+  /** Delivers the lane's head, and for a broker the pending events right behind it, in one attempt. */
+  private async attempt(head: DeliveryRecord): Promise<void> {
+    const { deliveries, logger, bus } = this.options
+    const report = (result: 'delivered' | 'retry' | 'failed', count = 1): void => {
+      for (let i = 0; i < count; i++) bus.publish('webhook.attempted', { webhookId: head.webhookId, result })
+    }
+    const destination = await this.options.destination(head.webhookId)
+    if (!destination) {
+      await deliveries.markFailed(head.seq, 'The webhook was removed')
       report('failed')
       return
     }
-    const error = await this.post(webhook, delivery)
-    if (error === undefined) {
-      await deliveries.markDelivered(delivery.seq)
-      report('delivered')
-      return
+    const batch = destination.maxBatch > 1 ? [head, ...(await deliveries.pendingBehind(head, destination.maxBatch - 1))] : [head]
+    const { delivered, error } = await destination.deliver(batch)
+    if (delivered > 0) {
+      await deliveries.markDelivered(batch.slice(0, delivered).map((delivery) => delivery.seq))
+      report('delivered', delivered)
     }
-    const attempts = delivery.attempts + 1
-    if (Date.now() - delivery.createdAt >= this.options.retryForMs) {
-      await deliveries.markFailed(delivery.seq, error)
+    const stuck = batch[delivered]
+    if (!stuck || error === undefined) return
+    const attempts = stuck.attempts + 1
+    if (Date.now() - stuck.createdAt >= this.options.retryForMs) {
+      await deliveries.markFailed(stuck.seq, error)
       report('failed')
-      logger.warn({ webhookId: delivery.webhookId, eventId: delivery.eventId, attempts, error }, 'webhook delivery failed for good')
+      logger.warn({ target: stuck.webhookId, eventId: stuck.eventId, attempts, error }, 'event delivery failed for good')
       return
     }
-    await deliveries.scheduleRetry(delivery.seq, Date.now() + this.retryDelay(attempts), error)
+    await deliveries.scheduleRetry(stuck.seq, Date.now() + this.retryDelay(attempts), error)
     report('retry')
-  }
-
-  /** Sends the event; undefined when the receiver took it, else why not. */
-  private async post(webhook: WebhookTarget, delivery: DeliveryRecord): Promise<string | undefined> {
-    try {
-      const headers = signatureHeaders(webhook.secret, delivery.eventId, new Date(), delivery.body)
-      const status = await this.options.http.post(webhook.url, delivery.body, headers, this.options.timeoutMs)
-      return status >= 200 && status < 300 ? undefined : `Receiver answered HTTP ${status}`
-    } catch (failure) {
-      const cause = (failure as { cause?: Error }).cause?.message
-      return `Receiver unreachable: ${cause ?? (failure as Error).message}`
-    }
   }
 
   private retryDelay(attempts: number): number {

@@ -1,0 +1,84 @@
+import type { Logger } from 'pino'
+import type { SafeFetcher } from '../security/safe-fetch.js'
+import type { DeliveryRecord } from '../store/ports.js'
+import type { Destination } from './delivery-dispatcher.js'
+import type { EventTransport, TransportId } from './transports/event-transport.js'
+import type { WebhookRegistry } from './webhook-registry.js'
+import { signatureHeaders } from './webhook-signer.js'
+
+/** Events a broker takes in one confirmed batch. */
+export const TRANSPORT_BATCH = 500
+
+/** A webhook: one signed POST per attempt; a 2xx within the timeout delivers it. */
+function webhookDestination(url: string, secret: string, http: SafeFetcher, timeoutMs: number): Destination {
+  return {
+    maxBatch: 1,
+    deliver: async ([delivery]) => {
+      const { eventId, body } = delivery!
+      try {
+        const status = await http.post(url, body, signatureHeaders(secret, eventId, new Date(), body), timeoutMs)
+        return status >= 200 && status < 300 ? { delivered: 1 } : { delivered: 0, error: `Receiver answered HTTP ${status}` }
+      } catch (failure) {
+        const cause = (failure as { cause?: Error }).cause?.message
+        return { delivered: 0, error: `Receiver unreachable: ${cause ?? (failure as Error).message}` }
+      }
+    },
+  }
+}
+
+/** How a broker transport is doing, for /health and /metrics. */
+export interface TransportHealth {
+  target: string
+  /** Whether its last publish was confirmed (true before any). */
+  healthy: boolean
+  lastError: string | null
+  /** Publishes that failed since start. */
+  failures: number
+}
+
+/** A broker transport: batches of a lane published and confirmed together; all of them, or none counts. An outage and its end are logged once. */
+function transportDestination(transport: EventTransport, health: TransportHealth, logger: Logger): Destination {
+  return {
+    maxBatch: TRANSPORT_BATCH,
+    deliver: async (deliveries: readonly DeliveryRecord[]) => {
+      try {
+        await transport.publish(deliveries.map(({ eventId, eventType, deviceId, body }) => ({ id: eventId, type: eventType, deviceId, body })))
+        if (!health.healthy) logger.info({ transport: transport.id, target: transport.target }, 'event transport publishes again')
+        health.healthy = true
+        health.lastError = null
+        return { delivered: deliveries.length }
+      } catch (error) {
+        const reason = `${transport.target}: ${(error as Error).message}`
+        if (health.healthy) logger.warn({ transport: transport.id, error: reason }, 'event transport failed; its events wait and are retried')
+        Object.assign(health, { healthy: false, lastError: reason, failures: health.failures + 1 })
+        return { delivered: 0, error: reason }
+      }
+    },
+  }
+}
+
+/** Resolves a queued delivery's destination: a configured transport by its id, else the webhook it names. */
+export function eventDestinations(
+  registry: WebhookRegistry,
+  http: SafeFetcher,
+  webhookTimeoutMs: number,
+  transports: readonly EventTransport[],
+  logger: Logger,
+): { destination: (id: string) => Promise<Destination | undefined>; health: Map<TransportId, TransportHealth> } {
+  const health = new Map<TransportId, TransportHealth>()
+  const byId = new Map<string, Destination>()
+  for (const transport of transports) {
+    const state: TransportHealth = { target: transport.target, healthy: true, lastError: null, failures: 0 }
+    health.set(transport.id, state)
+    byId.set(transport.id, transportDestination(transport, state, logger))
+  }
+  return {
+    health,
+    destination: async (id) => {
+      const transport = byId.get(id)
+      if (transport) return transport
+      const webhook = await registry.resolve(id)
+      return webhook && webhookDestination(webhook.url, webhook.secret, http, webhookTimeoutMs)
+    },
+  }
+}

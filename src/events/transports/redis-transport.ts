@@ -1,0 +1,55 @@
+import { Redis } from 'ioredis'
+import { BROKER_TIMEOUT_MS, type EventTransport, LazyConnection, within, withoutCredentials } from './event-transport.js'
+
+export interface RedisOptions {
+  url: string
+  /** The stream key. */
+  stream: string
+  /** Approximate MAXLEN kept in the stream. */
+  maxLen: number
+}
+
+/**
+ * Redis Streams: one XADD per event (fields id, type, deviceId, data), trimmed to about maxLen
+ * entries; a batch is one pipeline, and counts once Redis answered every XADD.
+ */
+export function redisTransport({ url, stream, maxLen }: RedisOptions): EventTransport {
+  const connection = new LazyConnection<Redis>(
+    async () => {
+      // No reconnecting or queueing inside the client: a command while Redis is away fails at once and the dispatcher retries.
+      const redis = new Redis(url, {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+        connectTimeout: BROKER_TIMEOUT_MS,
+        commandTimeout: BROKER_TIMEOUT_MS,
+      })
+      redis.on('error', () => undefined)
+      await redis.connect()
+      return redis
+    },
+    async (redis) => void redis.disconnect(),
+  )
+  return {
+    id: 'redis',
+    target: `${withoutCredentials(url)} stream ${stream}`,
+    publish: async (events) => {
+      try {
+        const redis = await within(connection.get(), BROKER_TIMEOUT_MS, 'Redis')
+        if (redis.status !== 'ready') throw new Error(`Redis connection is ${redis.status}`)
+        const pipeline = redis.pipeline()
+        for (const event of events) {
+          pipeline.xadd(stream, 'MAXLEN', '~', String(maxLen), '*', 'id', event.id, 'type', event.type, 'deviceId', event.deviceId, 'data', event.body)
+        }
+        const results = (await within(pipeline.exec(), BROKER_TIMEOUT_MS, 'Redis')) ?? []
+        const failed = results.find(([error]) => error)
+        if (failed || results.length !== events.length) throw failed?.[0] ?? new Error('Redis did not answer every XADD')
+      } catch (error) {
+        await connection.reset()
+        throw error
+      }
+    },
+    close: () => connection.reset(),
+  }
+}
