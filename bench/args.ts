@@ -20,6 +20,8 @@ export interface BenchOptions {
   soakRate: number
   /** Inbound texts for the webhook measurement. */
   inboundMessages: number
+  /** Events per phase of the broker transports measurement (0 skips it). */
+  transportEvents: number
   /** Group sizes (members, the session included) for the group-send measurement, and sends per group. */
   groupSizes: number[]
   groupMessages: number
@@ -50,7 +52,7 @@ export interface ClusterOptions {
 }
 
 const USAGE = `npm run bench -- [--quick] [--sessions 100,500,1000] [--send-duration 10] [--connections 1,10,50] [--send-repeats 3] [--spread 100]
-  [--soak-minutes 0] [--soak-rate 20] [--inbound 2000] [--group-sizes 10,100,1000] [--group-messages 100] [--bare-messages 3000] [--bare-pairings 10]
+  [--soak-minutes 0] [--soak-rate 20] [--inbound 2000] [--transport-events 3000] [--group-sizes 10,100,1000] [--group-messages 100] [--bare-messages 3000] [--bare-pairings 10]
   [--pair-concurrency 8] [--restore-concurrency 20] [--ack-only] [--server built|tsx] [--out bench/results]
   [--cluster | --only-cluster] [--cluster-nodes 3] [--cluster-sessions 300] [--lease-ttl-ms <server default>]
   [--database-url postgres://postgres@127.0.0.1:5432/test]
@@ -81,6 +83,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       'soak-minutes': { type: 'string' },
       'soak-rate': { type: 'string' },
       inbound: { type: 'string' },
+      'transport-events': { type: 'string' },
       'group-sizes': { type: 'string' },
       'group-messages': { type: 'string' },
       'bare-messages': { type: 'string' },
@@ -117,6 +120,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     soakMinutes: nonNegative('soak-minutes', values['soak-minutes'] ?? '0'),
     soakRate: int('soak-rate', 20),
     inboundMessages: int('inbound', quick ? 500 : 2000),
+    transportEvents: nonNegative('transport-events', values['transport-events'] ?? (quick ? '500' : '3000')),
     groupSizes: positiveInts('group-sizes', values['group-sizes'] ?? (quick ? '10,100' : '10,100,1000')).sort((a, b) => a - b),
     groupMessages: int('group-messages', quick ? 30 : 100),
     bareMessages: int('bare-messages', quick ? 1000 : 3000),

@@ -114,6 +114,15 @@ export function evaluateGoals(report: Omit<Report, 'goals'>): Goal[] {
       pass: growth('rssBytes') <= 0.1 && growth('heapUsedBytes') <= 0.1,
     })
   }
+  if (report.transports) {
+    const slowest = Math.min(...report.transports.drain.map((d) => d.perSecond))
+    goals.push({
+      goal: 'Events into each broker with confirms, consumer-verified (issue 24)',
+      target: '>= 2,000 events/s per broker',
+      measured: `${report.transports.drain.map((d) => `${d.broker} ${fixed(d.perSecond, 0)}/s`).join(', ')} (all three at once), verified: ${report.transports.verified}`,
+      pass: slowest >= 2000 && report.transports.verified,
+    })
+  }
   if (report.cluster) goals.push(...clusterGoals(report.cluster))
   return goals
 }

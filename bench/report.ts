@@ -3,6 +3,7 @@ import type { ClusterResult } from './cluster.js'
 import { clusterSection } from './cluster-report.js'
 import type { GroupSendResult } from './groups.js'
 import type { InboundResult } from './inbound.js'
+import type { TransportsResult } from './transports.js'
 import { fixed, goalsSection, heading, kb, mb, table, writeReportFiles, yesNo } from './markdown.js'
 import type { MemorySample } from './memory.js'
 import type { PairingResult } from './pairing.js'
@@ -47,6 +48,8 @@ export interface Report {
   /** `send`: of the bare send runs paired with the server's (`SendRun.bare`), the one with the median CPU per message. */
   bare: { send: BareResult; pair: BareResult }
   inbound: InboundResult
+  /** Events into RabbitMQ, NATS JetStream and Redis Streams, or null when skipped. */
+  transports: TransportsResult | null
   /** Sends to groups of growing size through one session. */
   groups: GroupSendResult[]
   soak: SoakResult | null
@@ -127,6 +130,15 @@ export function renderMarkdown(report: Report): string {
       ['Messages', 'Sessions', 'Seconds', 'Msg/s', 'Server CPU ms/msg', 'Server cores', 'Sim cores'],
       [[String(report.inbound.messages), String(report.inbound.sessions), fixed(report.inbound.elapsedS, 2), fixed(report.inbound.perSecond, 0), fixed(report.inbound.serverCpuMsPerMessage, 2), fixed(report.inbound.serverUtilization, 2), fixed(report.inbound.simUtilization, 2)]],
     )}`,
+    report.transports
+      ? `## Events into brokers (RabbitMQ, NATS JetStream, Redis Streams)\n\nOne server publishing every message.received to the three brokers of this machine at once, each event counted by a consumer on the broker (and checked, every message once, after de-duplicating by event id): ${report.transports.verified ? 'verified' : 'NOT verified'}. Live: inbound messages published as they arrive, bounded by receiving them. Backlog: ${report.transports.events} events per broker queued while a TCP proxy cut the brokers off, then published in confirmed batches once they were back (all three at once; server at ${fixed(report.transports.drainServerUtilization, 2)} cores meanwhile).\n\n${table(
+          ['Phase', 'Events', 'Sessions', 'Seconds', 'Events/s per broker', 'Server CPU ms/event'],
+          [
+            ['live (inbound to 3 brokers)', String(report.transports.events), String(report.transports.sessions), fixed(report.transports.live.elapsedS, 2), fixed(report.transports.live.perSecond, 0), fixed(report.transports.live.serverCpuMsPerEvent, 2)],
+            ...report.transports.drain.map((d) => [`backlog into ${d.broker}`, String(report.transports!.events), String(report.transports!.sessions), fixed(d.drainS, 2), fixed(d.perSecond, 0), '']),
+          ],
+        )}`
+      : '',
     `## Sends to groups\n\nOne session owns a group of each size (the other members are contacts); the first send reads the group's metadata and gives every member's device the sender key, then the measured sends (synchronous, one at a time, each once every member's phone decrypted it) reuse both. Server CPU counts while each request was in flight (to WhatsApp's ack), not while the simulator's phones decrypted and the server idled. Metadata queries counts the simulator's answers for the group over all its sends.\n\n${table(
       ['Members', 'First send ms', 'Sends', 'Server CPU ms/msg', 'Metadata queries', 'Decrypted by the members'],
       (report.groups ?? []).map((g) => [String(g.members), fixed(g.firstSendMs, 0), String(g.messages), fixed(g.serverCpuMsPerMessage, 2), String(g.metadataQueries), g.verified ? String(g.verified) : 'not checked (ackOnly)']),

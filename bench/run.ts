@@ -11,6 +11,7 @@ import { renderClusterReport, writeClusterReport, type ClusterReport } from './c
 import { clusterGoals, evaluateGoals, goalConnections } from './goals.js'
 import { measureGroupSends } from './groups.js'
 import { measureInbound } from './inbound.js'
+import { measureTransports, type TransportsResult } from './transports.js'
 import { fixed } from './markdown.js'
 import { settledMemory } from './memory.js'
 import { pairSessions, type PairedSession } from './pairing.js'
@@ -31,6 +32,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const RECIPIENT = '4915100000001'
 /** Sessions with a webhook in the inbound measurement. */
 const INBOUND_SESSIONS = 10
+/** Sessions receiving the messages whose events go to the brokers. */
+const TRANSPORT_SESSIONS = 10
 /** Longest wait for RSS to settle before a memory sample. */
 const SETTLE_MAX_S = 60
 
@@ -213,6 +216,15 @@ if (options.soakMinutes > 0) {
 }
 
 await server.stop()
+let transports: TransportsResult | null = null
+if (options.transportEvents > 0) {
+  transports = await measureTransports(
+    async (env) => ServerProcess.start({ ...config, port: await freePort(), dataDir: join(workDir, 'transports'), env }),
+    adminKey, sim, TRANSPORT_SESSIONS, options.transportEvents, log,
+  )
+  log(`  live ${fixed(transports.live.perSecond, 0)} events/s; backlog ${transports.drain.map((d) => `${d.broker} ${fixed(d.perSecond, 0)}/s`).join(', ')}; verified: ${transports.verified}`)
+}
+
 let cluster: ClusterResult | null = null
 if (options.cluster) {
   log('cluster scenario')
@@ -236,6 +248,7 @@ const partial: Omit<Report, 'goals'> = {
   sealedSend,
   bare,
   inbound,
+  transports,
   groups,
   soak: soakResult,
   cluster,

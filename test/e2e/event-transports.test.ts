@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, describe, it } from 'node:test'
-import { connect as amqpConnect } from 'amqplib'
-import { Redis } from 'ioredis'
-import { connect as natsConnect } from 'nats'
 import WebSocket from 'ws'
 import type { Simulator } from '../../sim/index.js'
 import { ApiClient } from '../support/api-client.js'
+import { brokerEnv, type Consumed, startBrokerConsumers, uniqueBrokerNames } from '../support/broker-consumers.js'
 import { createPairedSession } from '../support/pairing.js'
 import { startServerProcess, type ServerProcess } from '../support/server-process.js'
 import { simEnv, startSim } from '../support/simulated-whatsapp.js'
@@ -19,13 +17,6 @@ const ADMIN_KEY = 'transports-admin-key-0123456789abcdef'
 const CONTACT = '15559995555'
 const SESSIONS = { alpha: '15550008001', beta: '15550008002' } as const
 type DeviceId = keyof typeof SESSIONS
-
-/** One event as a consumer took it off a broker, with what the broker carried beside the body. */
-interface Consumed {
-  envelope: { id: string; type: string; deviceId: string; data: Record<string, any> }
-  /** The broker's own view: routing key, subject or stream fields, message id header. */
-  meta: Record<string, unknown>
-}
 
 /** Per session, the message ids of message.received events in the order a consumer first saw them; every copy of an event id must be the same. */
 function receivedInOrder(consumed: readonly Consumed[]): Record<string, string[]> {
@@ -45,9 +36,9 @@ function receivedInOrder(consumed: readonly Consumed[]): Record<string, string[]
 }
 
 describe('events into RabbitMQ, NATS JetStream and Redis Streams (real brokers), and over a WebSocket', async () => {
-  const run = randomBytes(4).toString('hex')
-  const names = { exchange: `wa-test-${run}`, stream: `WA_TEST_${run}`, subjects: `watest${run}`, redisKey: `wa-test:${run}` }
+  const names = uniqueBrokerNames(randomBytes(4).toString('hex'))
   const proxies = { amqp: await startTcpProxy(5672), nats: await startTcpProxy(4222), redis: await startTcpProxy(6379) }
+  after(() => Promise.all(Object.values(proxies).map((proxy) => proxy.close())))
   const sim: Simulator = await startSim()
   // The server's own order of events, as its (ordered) webhook lanes deliver them: each broker must match it.
   const webhook = await WebhookReceiver.start()
@@ -59,13 +50,7 @@ describe('events into RabbitMQ, NATS JetStream and Redis Streams (real brokers),
     ...simEnv(sim),
     ADMIN_API_KEY: ADMIN_KEY,
     DATA_DIR: tempDir(),
-    EVENTS_AMQP_URL: `amqp://guest:guest@127.0.0.1:${proxies.amqp.port}`,
-    EVENTS_AMQP_EXCHANGE: names.exchange,
-    EVENTS_NATS_URL: `nats://127.0.0.1:${proxies.nats.port}`,
-    EVENTS_NATS_STREAM: names.stream,
-    EVENTS_NATS_SUBJECT_PREFIX: names.subjects,
-    EVENTS_REDIS_URL: `redis://127.0.0.1:${proxies.redis.port}`,
-    EVENTS_REDIS_STREAM: names.redisKey,
+    ...brokerEnv(names, { amqp: proxies.amqp.port, nats: proxies.nats.port, redis: proxies.redis.port }),
     EVENTS_TYPES: 'message.received,session.status',
     WEBHOOK_RETRY_BASE_MS: '100',
     WEBHOOK_MAX_RETRY_DELAY_MS: '500',
@@ -74,44 +59,9 @@ describe('events into RabbitMQ, NATS JetStream and Redis Streams (real brokers),
   let admin = new ApiClient(server.baseUrl, ADMIN_KEY)
   for (const [deviceId, phone] of Object.entries(SESSIONS)) await createPairedSession(admin, sim, deviceId, phone)
 
-  // Consumers connect to the brokers directly, never through the test's proxies.
-  const amqp = await amqpConnect('amqp://guest:guest@127.0.0.1:5672')
-  const channel = await amqp.createChannel()
-  await channel.assertExchange(names.exchange, 'topic', { durable: true })
-  const { queue } = await channel.assertQueue('', { exclusive: true })
-  await channel.bindQueue(queue, names.exchange, '#')
-  const fromAmqp: Consumed[] = []
-  await channel.consume(queue, (message) => {
-    if (!message) return
-    fromAmqp.push({
-      envelope: JSON.parse(message.content.toString('utf8')),
-      meta: { routingKey: message.fields.routingKey, messageId: message.properties.messageId, type: message.properties.type, persistent: message.properties.deliveryMode === 2 },
-    })
-  }, { noAck: true })
-  const nats = await natsConnect({ servers: '127.0.0.1:4222' })
-  const jsm = await nats.jetstreamManager()
-  const fromNats = async (): Promise<Consumed[]> => {
-    const info = await jsm.streams.info(names.stream).catch(() => undefined)
-    const consumed: Consumed[] = []
-    for (let seq = info?.state.first_seq ?? 1; info && seq <= info.state.last_seq; seq++) {
-      const message = await jsm.streams.getMessage(names.stream, { seq })
-      consumed.push({ envelope: message.json(), meta: { subject: message.subject, msgId: message.header.get('Nats-Msg-Id') } })
-    }
-    return consumed
-  }
-  const redis = new Redis(6379, '127.0.0.1')
-  const fromRedis = async (): Promise<Consumed[]> =>
-    (await redis.xrange(names.redisKey, '-', '+')).map(([, fields]) => {
-      const field = (name: string) => fields[fields.indexOf(name) + 1]
-      return { envelope: JSON.parse(field('data')!), meta: { id: field('id'), type: field('type'), deviceId: field('deviceId') } }
-    })
+  const consumers = await startBrokerConsumers(names)
   after(async () => {
-    await channel.deleteExchange(names.exchange).catch(() => undefined)
-    await amqp.close()
-    await jsm.streams.delete(names.stream).catch(() => undefined)
-    await nats.close()
-    await redis.del(names.redisKey)
-    redis.disconnect()
+    await consumers.close()
     await server.stop()
   })
 
@@ -130,7 +80,7 @@ describe('events into RabbitMQ, NATS JetStream and Redis Streams (real brokers),
     return order
   }
   const everyBrokerHasAll = async (): Promise<boolean> => {
-    for (const consumed of [webhook.uniqueEvents().map((envelope) => ({ envelope, meta: {} })), fromAmqp, await fromNats(), await fromRedis()]) {
+    for (const consumed of [webhook.uniqueEvents().map((envelope) => ({ envelope, meta: {} })), consumers.amqp(), await consumers.nats(), await consumers.redis()]) {
       const order = receivedInOrder(consumed)
       if ((order.alpha?.length ?? 0) < sent.alpha.length || (order.beta?.length ?? 0) < sent.beta.length) return false
     }
@@ -140,8 +90,9 @@ describe('events into RabbitMQ, NATS JetStream and Redis Streams (real brokers),
   it('publishes every received message to each broker, in order per session, with the id and type beside the body', async () => {
     await sendToAll(10, 'first')
     await waitFor(everyBrokerHasAll, { what: 'every event in every broker', timeoutMs: 30_000 })
-    const nats = await fromNats()
-    const redisEvents = await fromRedis()
+    const nats = await consumers.nats()
+    const redisEvents = await consumers.redis()
+    const fromAmqp = consumers.amqp()
     const order = serverOrder()
     for (const consumed of [fromAmqp, nats, redisEvents]) assert.deepEqual(receivedInOrder(consumed), order)
 
@@ -178,7 +129,7 @@ describe('events into RabbitMQ, NATS JetStream and Redis Streams (real brokers),
 
     await waitFor(everyBrokerHasAll, { what: 'every event in every broker after the outage', timeoutMs: 60_000 })
     const order = serverOrder()
-    for (const consumed of [fromAmqp, await fromNats(), await fromRedis()]) assert.deepEqual(receivedInOrder(consumed), order)
+    for (const consumed of [consumers.amqp(), await consumers.nats(), await consumers.redis()]) assert.deepEqual(receivedInOrder(consumed), order)
     await waitFor(async () => {
       const { transports } = (await admin.get('/health')).body
       return ['amqp', 'nats', 'redis'].every((id) => transports?.[id]?.healthy === true)

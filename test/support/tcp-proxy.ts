@@ -1,8 +1,7 @@
 import { createServer, type Server, type Socket, connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
-import { after } from 'node:test'
 
-/** A TCP proxy on loopback in front of a real service; a test cuts it to make the service unreachable. */
+/** A TCP proxy on loopback in front of a real service; a test or the bench cuts it to make the service unreachable. */
 export interface TcpProxy {
   port: number
   /** Drops every open connection and refuses new ones (reset at once), as a dead link would. */
@@ -42,6 +41,5 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
-  after(() => proxy.close())
   return proxy
 }

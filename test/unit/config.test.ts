@@ -43,12 +43,35 @@ describe('parseConfig', () => {
     ['WHATSAPP_VERSION', '2.3000', /WHATSAPP_VERSION/],
     ['RESTORE_CONCURRENCY', '0', /RESTORE_CONCURRENCY.*1 to 1000/],
     ['CONNECT_TIMEOUT_MS', '10', /CONNECT_TIMEOUT_MS.*1000 to 300000/],
+    ['EVENTS_AMQP_URL', 'http://rabbit', /EVENTS_AMQP_URL.*amqp:\/\/ or amqps:\/\//],
+    ['EVENTS_NATS_URL', 'not a url', /EVENTS_NATS_URL.*nats:\/\//],
+    ['EVENTS_TYPES', 'message.received,nonsense', /EVENTS_TYPES.*comma-separated list/],
   ]
   for (const [name, value, message] of bad) {
     it(`stops on ${name}=${value} with a message naming it`, () => {
       assert.throws(() => parseConfig({ [name]: value }), (error: unknown) => error instanceof ConfigError && message.test(error.message))
     })
   }
+
+  it('enables each broker transport by its URL, with the documented names', () => {
+    assert.deepEqual(parseConfig({}).events, { types: [], amqp: undefined, nats: undefined, redis: undefined })
+    const { events } = parseConfig({
+      EVENTS_AMQP_URL: 'amqp://u:p@rabbit:5672', EVENTS_NATS_URL: 'nats://nats:4222', EVENTS_REDIS_URL: 'rediss://redis:6380/1',
+      EVENTS_REDIS_MAXLEN: '5000', EVENTS_TYPES: 'message.received, message.status',
+    })
+    assert.deepEqual(events, {
+      types: ['message.received', 'message.status'],
+      amqp: { url: 'amqp://u:p@rabbit:5672', exchange: 'whatsapp.events' },
+      nats: { url: 'nats://nats:4222', stream: 'WHATSAPP_EVENTS', subjectPrefix: 'whatsapp' },
+      redis: { url: 'rediss://redis:6380/1', stream: 'whatsapp:events', maxLen: 5000 },
+    })
+    assert.throws(() => parseConfig({ EVENTS_AMQP_URL: 'amqp://u:p@rabbit', EVENTS_AMQP_EXCHANGE: 'has space' }), /EVENTS_AMQP_EXCHANGE/)
+  })
+
+  it('never echoes a rejected broker URL, which may hold a password', () => {
+    assert.throws(() => parseConfig({ EVENTS_REDIS_URL: 'http://:hunter2@redis' }), (error: unknown) =>
+      error instanceof ConfigError && /EVENTS_REDIS_URL/.test(error.message) && !error.message.includes('hunter2'))
+  })
 
   it('never echoes a rejected admin key', () => {
     assert.throws(() => parseConfig({ ADMIN_API_KEY: 'short-secret' }), (error: unknown) =>
