@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { parse as parseDotenv } from 'dotenv'
 import { isPublicEventType, PUBLIC_EVENT_TYPES, type PublicEventType } from './events/envelope.js'
+import { MEDIA_KINDS, type MediaKind } from './messaging/outgoing-content.js'
 import { SecretBox } from './security/secret-box.js'
 import { DEFAULT_DEVICE_NAME, MAX_DEVICE_NAME, parseProxyUrl } from './sessions/session-settings.js'
 import type { HistorySyncMode } from './whatsapp/history.js'
@@ -67,6 +68,12 @@ export interface Config {
   media: {
     maxBytes: number
     fetchTimeoutMs: number
+    /** Kinds of received media downloaded and kept as they arrive (none by default). */
+    autoDownload: MediaKind[]
+    /** Where kept media go: under DATA_DIR, or an S3-compatible bucket. */
+    storage: MediaStorageConfig
+    /** How long a presigned S3 link in an event stays valid. */
+    urlTtlSeconds: number
   }
   /** Let media and webhook URLs reach private and loopback addresses (trusted networks and tests only). */
   allowPrivateUrls: boolean
@@ -103,6 +110,10 @@ export interface Config {
     dashboardSessionTtlMs: number
   }
 }
+
+export type MediaStorageConfig =
+  | { kind: 'local' }
+  | { kind: 's3'; endpoint: string | undefined; region: string; bucket: string; accessKeyId: string | undefined; secretAccessKey: string | undefined; forcePathStyle: boolean }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
@@ -293,6 +304,35 @@ function eventTypes(env: Env, name: string): PublicEventType[] {
   return types
 }
 
+/** none, all, or a comma-separated list of media kinds. */
+function mediaKinds(env: Env, name: string): MediaKind[] {
+  const raw = read(env, name)?.toLowerCase()
+  if (raw === undefined || raw === 'none') return []
+  if (raw === 'all') return [...MEDIA_KINDS]
+  const kinds = raw.split(',').map((kind) => kind.trim()).filter(Boolean)
+  if (kinds.length === 0 || !kinds.every((kind): kind is MediaKind => (MEDIA_KINDS as readonly string[]).includes(kind))) {
+    throw new ConfigError(name, `none, all, or a comma-separated list of ${MEDIA_KINDS.join(', ')}`, raw)
+  }
+  return [...new Set(kinds)]
+}
+
+function mediaStorage(env: Env): MediaStorageConfig {
+  const kind = read(env, 'MEDIA_STORAGE') ?? 'local'
+  if (kind === 'local') return { kind }
+  if (kind !== 's3') throw new ConfigError('MEDIA_STORAGE', 'local or s3', kind)
+  const bucket = read(env, 'S3_BUCKET')
+  if (bucket === undefined) throw new ConfigError('S3_BUCKET', 'a bucket name when MEDIA_STORAGE=s3', '')
+  return {
+    kind,
+    endpoint: url(env, 'S3_ENDPOINT', ['http:', 'https:']),
+    region: read(env, 'S3_REGION') ?? 'us-east-1',
+    bucket,
+    accessKeyId: read(env, 'S3_ACCESS_KEY_ID'),
+    secretAccessKey: parsedSecret(env, 'S3_SECRET_ACCESS_KEY', (raw) => raw, () => 'a secret key'),
+    forcePathStyle: boolean(env, 'S3_FORCE_PATH_STYLE', false),
+  }
+}
+
 function globalWebhook(env: Env): Config['webhook']['global'] {
   const webhookUrl = url(env, 'WEBHOOK_URL', ['http:', 'https:'])
   const secret = read(env, 'WEBHOOK_SECRET')
@@ -366,6 +406,9 @@ export function parseConfig(env: Env): Config {
     media: {
       maxBytes: integer(env, 'MEDIA_MAX_BYTES', 16 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
       fetchTimeoutMs: integer(env, 'MEDIA_FETCH_TIMEOUT_MS', 30_000, 100, 600_000),
+      autoDownload: mediaKinds(env, 'MEDIA_AUTO_DOWNLOAD'),
+      storage: mediaStorage(env),
+      urlTtlSeconds: integer(env, 'MEDIA_URL_TTL_SECONDS', 3600, 1, 7 * 86_400),
     },
     allowPrivateUrls: boolean(env, 'ALLOW_PRIVATE_URLS', false),
     webhook: {

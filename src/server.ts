@@ -1,5 +1,6 @@
 // First, before anything loads Baileys: see the module.
 import './whatsapp/protobuf-oneof.js'
+import { join } from 'node:path'
 import { hostname } from 'node:os'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
@@ -26,6 +27,9 @@ import { ProfileService } from './people/profile-service.js'
 import { CallService } from './calls/call-service.js'
 import { LabelService } from './labels/label-service.js'
 import { StatusService } from './status/status-service.js'
+import { localMediaStore } from './media/local-media-store.js'
+import { MediaKeeper } from './media/media-keeper.js'
+import { s3MediaStore } from './media/s3-media-store.js'
 import { ChannelService } from './channels/channel-service.js'
 import { recordGroupNames } from './groups/group-names.js'
 import { GroupService } from './groups/group-service.js'
@@ -151,12 +155,26 @@ export async function createServer({ config, logger, announceAdminKey, connector
     transportIds: transports.map((transport) => transport.id),
     pendingCounts: () => deliveries.pendingCounts(),
   })
+  const mediaStore = config.media.storage.kind === 's3'
+    ? s3MediaStore(config.media.storage, config.media.urlTtlSeconds)
+    : localMediaStore(join(config.dataDir, 'media'))
+  const mediaKeeper = config.media.autoDownload.length === 0 ? undefined : new MediaKeeper({
+    kinds: config.media.autoDownload,
+    store: mediaStore,
+    kept: store.keptMedia,
+    maxBytes: config.media.maxBytes,
+    download: (deviceId, raw) => sessions.liveConnection(deviceId)?.downloadMedia(raw).then(({ stream }) => stream),
+    logger: logger.child({ module: 'media' }),
+  })
   const chatLedger = new ChatLedger(store.chats, inbound, bus)
   const conversations = new ConversationService(sessions, inbound, store.contacts)
   const stopJobs = [
     conversations.renewPresenceSubscriptions(bus, logger.child({ module: 'presence' })),
     conversations.readAutomatically(bus, logger.child({ module: 'auto-read' })),
-    startInboundRecorder(bus, inbound, stores.messages, logger.child({ module: 'inbox' })),
+    startInboundRecorder(bus, inbound, stores.messages, logger.child({ module: 'inbox' }), mediaKeeper),
+    bus.subscribe('session.deleted', ({ deviceId }) => {
+      mediaStore.deleteSession(deviceId).catch((error: unknown) => logger.warn({ err: error, deviceId }, 'could not remove a deleted session\'s kept media'))
+    }),
     startHistoryRecorder(bus, { inbound, chats: store.chats, contacts: store.contacts }, logger.child({ module: 'history' })),
     chatLedger.listen(logger.child({ module: 'chats' })),
     recordGroupNames(bus, store.chats, logger.child({ module: 'groups' })),
@@ -194,7 +212,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     keys: new SessionKeys(sessionRepository, store.scopedKeys, cluster !== undefined),
     messages,
     directory,
-    inbox: new Inbox(inbound, stores.messages, store.chats, sessions),
+    inbox: new Inbox(inbound, stores.messages, store.chats, sessions, { records: store.keptMedia, store: mediaStore }),
     conversations,
     chatActions: new ChatActionService(sessions, store.chats, inbound, stores.messages, chatLedger),
     contacts: new ContactDirectory(sessions, store.contacts),
@@ -218,7 +236,9 @@ export async function createServer({ config, logger, announceAdminKey, connector
     routes,
     sessions,
     resume: async () => {
-      stopJobs.push(startRetentionSweeper(inbound, deliveries, dashboardLogins, config.inboundRetentionDays, logger.child({ module: 'retention' })))
+      stopJobs.push(startRetentionSweeper(
+        inbound, deliveries, dashboardLogins, { records: store.keptMedia, store: mediaStore }, config.inboundRetentionDays, logger.child({ module: 'retention' }),
+      ))
       dispatcher.start()
       if (cluster) {
         await cluster.start(advertisedUrl(config, app))

@@ -14,6 +14,13 @@ export interface InboundMedia {
   seconds: number | null
   /** An audio sent as a voice note. */
   voice: boolean
+  /**
+   * Set where MEDIA_AUTO_DOWNLOAD keeps this kind: whether the file was kept, a link to it (presigned
+   * for S3, else this server's media route) and its hex SHA-256. Not kept after retries: stored false, url null.
+   */
+  stored?: boolean
+  url?: string | null
+  sha256?: string | null
 }
 
 export interface Sender {

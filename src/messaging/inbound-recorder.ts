@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { EventBus } from '../events/event-bus.js'
+import type { MediaKeeper } from '../media/media-keeper.js'
 import { STATUS_JID } from './chat-kind.js'
 import type { InboundMessage } from './inbound-message.js'
 import { KeyedLock } from '../sessions/keyed-lock.js'
@@ -17,7 +18,9 @@ function eventOf(message: InboundMessage): 'message.sent' | 'message.received' |
  * session's messages are announced in the order they arrived. Messages the account sent from its
  * other devices are kept and announced the same way (message.sent), unless the API sent them.
  */
-export function startInboundRecorder(bus: EventBus, inbound: InboundMessageRepository, outbox: MessageRepository, logger: Logger): () => void {
+export function startInboundRecorder(
+  bus: EventBus, inbound: InboundMessageRepository, outbox: MessageRepository, logger: Logger, keeper?: MediaKeeper,
+): () => void {
   const inOrder = new KeyedLock()
   return bus.subscribe('engine.message-received', ({ deviceId, message, raw }) => {
     inOrder
@@ -27,7 +30,10 @@ export function startInboundRecorder(bus: EventBus, inbound: InboundMessageRepos
           { deviceId, id: message.id, chat: message.chat, type: message.type, payload: JSON.stringify(message), timestamp: message.timestamp, fromMe: message.fromMe },
           message.media ? raw : null,
         )
-        if (stored) bus.publish(eventOf(message), { deviceId, message })
+        if (!stored) return
+        // Media kept as they arrive are in the store before the event that links to them goes out.
+        const announced = keeper?.wants(message) ? await keeper.keep(deviceId, message, raw) : message
+        bus.publish(eventOf(message), { deviceId, message: announced })
       })
       .catch((error: unknown) => logger.error({ err: error, deviceId, messageId: message.id }, 'could not store a received message'))
   })

@@ -1,6 +1,7 @@
 import { DomainError, invalidInput } from '../errors.js'
 import type { SessionManager } from '../sessions/session-manager.js'
-import type { ChatListing, ChatRepository, InboundMessageRepository, MessageRepository } from '../store/ports.js'
+import type { MediaStore } from '../media/media-store.js'
+import type { ChatListing, ChatRepository, InboundMessageRepository, KeptMediaRepository, MessageRepository } from '../store/ports.js'
 import { type ChatMessage, receivedOrDeviceSent, sentThroughApi } from './chat-message.js'
 import type { InboundMessage, Sender } from './inbound-message.js'
 import { parseRecipient } from './recipient.js'
@@ -25,6 +26,8 @@ export class Inbox {
     private readonly outbox: MessageRepository,
     private readonly chatStore: ChatRepository,
     private readonly manager: SessionManager,
+    /** Media kept as they arrived (MEDIA_AUTO_DOWNLOAD), served without WhatsApp. */
+    private readonly kept: { records: KeptMediaRepository; store: MediaStore } | undefined = undefined,
   ) {}
 
   /** Pinned chats first, then by newest activity; each with its newest message. */
@@ -79,11 +82,15 @@ export class Inbox {
     const message = JSON.parse(record.payload) as InboundMessage
     const raw = await this.inbound.raw(deviceId, messageId)
     if (!message.media || !raw) throw invalidInput(`Message "${messageId}" has no media`)
+    const mimetype = message.media.mimetype ?? 'application/octet-stream'
+    const keptAs = await this.kept?.records.get(deviceId, messageId)
+    const keptFile = keptAs && (await this.kept!.store.get(keptAs.key))
+    if (keptFile) return { stream: keptFile, mimetype, fileName: message.media.fileName }
     const connection = this.manager.requireConnection(deviceId)
     try {
       const { stream, updatedRaw } = await connection.downloadMedia(raw)
       if (updatedRaw) await this.inbound.updateRaw(deviceId, messageId, updatedRaw)
-      return { stream, mimetype: message.media.mimetype ?? 'application/octet-stream', fileName: message.media.fileName }
+      return { stream, mimetype, fileName: message.media.fileName }
     } catch (error) {
       throw new DomainError('upstream_failed', `Could not download the media: ${(error as Error).message}`)
     }

@@ -19,6 +19,7 @@ export const TABLES = [
   'labels',
   'chat_labels',
   'label_syncs',
+  'kept_media',
   'auth_creds',
   'auth_keys',
   'messages',

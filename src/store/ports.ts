@@ -117,6 +117,25 @@ export interface LabelRepository {
   markSynced(deviceId: string, account: string): Promise<void>
 }
 
+/** A received message's media, downloaded and kept (MEDIA_AUTO_DOWNLOAD). */
+export interface KeptMediaRecord {
+  deviceId: string
+  messageId: string
+  /** Where the media store holds it. */
+  key: string
+  /** Hex SHA-256 of the file. */
+  sha256: string
+  size: number
+  keptAt: number
+}
+
+export interface KeptMediaRepository {
+  record(record: KeptMediaRecord): Promise<void>
+  get(deviceId: string, messageId: string): Promise<KeptMediaRecord | undefined>
+  /** Forgets what was kept before this time (retention) and answers their store keys, for the files to go too. */
+  takeOlderThan(keptBefore: number, limit: number): Promise<string[]>
+}
+
 /** One row of auth state as the WhatsApp adapter serialized it. */
 export interface AuthKeyWrite {
   type: string
@@ -411,6 +430,7 @@ export interface Store {
   sessions: SessionRepository
   scopedKeys: ScopedKeyRepository
   labels: LabelRepository
+  keptMedia: KeptMediaRepository
   authStates: AuthStateRepository
   settings: SettingsRepository
   messages: MessageRepository

@@ -1,6 +1,6 @@
 import type {
   ChatChange, ChatListing, ChatState, ContactRecord, DeliveryRecord, MessageMark, DeliveryStatus, DesiredState, InboundRecord, MessageRecord, SessionBehaviour,
-  LabelRecord, ScopedKeyRecord, SessionRecord, WebhookRecord,
+  KeptMediaRecord, LabelRecord, ScopedKeyRecord, SessionRecord, WebhookRecord,
 } from './ports.js'
 
 /**
@@ -286,3 +286,21 @@ export const LABEL_LISTING = `SELECT l.id, l.name, l.color, l.predefined_id,
   (SELECT COUNT(*) FROM chat_labels c WHERE c.device_id = l.device_id AND c.label_id = l.id) AS chat_count
   FROM labels l`
 export const LABEL_ORDER = 'ORDER BY LENGTH(l.id), l.id'
+
+export interface KeptMediaRow {
+  device_id: string
+  message_id: string
+  store_key: string
+  sha256: string
+  size: number | string
+  kept_at: number
+}
+
+export const toKeptMediaRecord = (row: KeptMediaRow): KeptMediaRecord => ({
+  deviceId: row.device_id,
+  messageId: row.message_id,
+  key: row.store_key,
+  sha256: row.sha256,
+  size: Number(row.size),
+  keptAt: row.kept_at,
+})

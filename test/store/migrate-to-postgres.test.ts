@@ -110,6 +110,7 @@ async function fill(store: Store): Promise<{ highestDeliverySeq: number }> {
   await store.labels.save('alpha', { id: '6', name: 'Paid', color: 7, predefinedId: null })
   await store.labels.setChatLabel('alpha', CHATS[0]!, '6', true)
   await store.labels.markSynced('alpha', '15550001111')
+  await store.keptMedia.record({ deviceId: 'alpha', messageId: INBOUND_IDS[0]!, key: 'alpha/m', sha256: 'ab'.repeat(32), size: 3_000_000_000, keptAt: 9 })
   await store.sessions.setBehaviour('alpha', { metadata: { tenant: 'a' }, autoRead: true })
   await store.dashboardLogins.create(LOGIN)
   await store.dashboardLogins.create({ tokenHash: 'expired', csrfToken: 'old', expiresAt: 1 })
@@ -123,6 +124,7 @@ const EXPECTED_COUNTS: TableCounts = {
   labels: 2,
   chat_labels: 1,
   label_syncs: 1,
+  kept_media: 1,
   auth_creds: 2,
   auth_keys: 2 * (KEY_TYPES.length * KEYS_PER_TYPE - DELETED_KEY_IDS.length),
   messages: MESSAGE_IDS.length,
@@ -147,6 +149,7 @@ async function readAll(store: Store) {
     labels: await each(DEVICES, (deviceId) => store.labels.list(deviceId)),
     labelledChats: await each(DEVICES, (deviceId) => store.labels.chatsWith(deviceId, '6')),
     labelSyncs: await each(DEVICES, (deviceId) => store.labels.syncedAccount(deviceId)),
+    keptMedia: await store.keptMedia.get('alpha', INBOUND_IDS[0]!),
     creds: await each(DEVICES, (deviceId) => store.authStates.readCreds(deviceId)),
     keys: await each(DEVICES, (deviceId) =>
       each(KEY_TYPES, async (type) => [...(await store.authStates.readKeys(deviceId, type, keyIds))].sort(([a], [b]) => a.localeCompare(b))),

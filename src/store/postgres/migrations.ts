@@ -219,6 +219,18 @@ const MIGRATIONS: readonly string[] = [
     synced_at BIGINT NOT NULL
   );
   `,
+  `
+  CREATE TABLE kept_media (
+    device_id  TEXT NOT NULL REFERENCES sessions(device_id) ON DELETE CASCADE,
+    message_id TEXT NOT NULL,
+    store_key  TEXT NOT NULL,
+    sha256     TEXT NOT NULL,
+    size       BIGINT NOT NULL,
+    kept_at    BIGINT NOT NULL,
+    PRIMARY KEY (device_id, message_id)
+  );
+  CREATE INDEX kept_media_by_age ON kept_media (kept_at);
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -1,5 +1,6 @@
 import { createPostgresScopedKeyRepository } from './scoped-key-repository.js'
 import { createPostgresLabelRepository } from './label-repository.js'
+import { createPostgresKeptMediaRepository } from './kept-media-repository.js'
 import type { Store } from '../ports.js'
 import { type AuthWriteFence, createPostgresAuthStateRepository } from './auth-state-repository.js'
 import { createPostgresDashboardSessionRepository } from './dashboard-session-repository.js'
@@ -44,6 +45,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     sessions: createPostgresSessionRepository(pool),
     scopedKeys: createPostgresScopedKeyRepository(pool),
     labels: createPostgresLabelRepository(pool),
+    keptMedia: createPostgresKeptMediaRepository(pool),
     authStates: createPostgresAuthStateRepository(pool, options.fence),
     settings: createPostgresSettingsRepository(pool),
     messages: createPostgresMessageRepository(pool),

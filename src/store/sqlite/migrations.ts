@@ -190,6 +190,18 @@ const MIGRATIONS: readonly string[] = [
     synced_at INTEGER NOT NULL
   );
   `,
+  `
+  CREATE TABLE kept_media (
+    device_id  TEXT NOT NULL REFERENCES sessions(device_id) ON DELETE CASCADE,
+    message_id TEXT NOT NULL,
+    store_key  TEXT NOT NULL,
+    sha256     TEXT NOT NULL,
+    size       INTEGER NOT NULL,
+    kept_at    INTEGER NOT NULL,
+    PRIMARY KEY (device_id, message_id)
+  );
+  CREATE INDEX kept_media_by_age ON kept_media (kept_at);
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -1,5 +1,6 @@
 import { createSqliteScopedKeyRepository } from './scoped-key-repository.js'
 import { createSqliteLabelRepository } from './label-repository.js'
+import { createSqliteKeptMediaRepository } from './kept-media-repository.js'
 import type { Store } from '../ports.js'
 import { createSqliteAuthStateRepository } from './auth-state-repository.js'
 import { openDatabase } from './database.js'
@@ -30,6 +31,7 @@ export function openSqliteStore(dataDir: string, onCheckpointError: (message: st
     sessions: createSqliteSessionRepository(db),
     scopedKeys: createSqliteScopedKeyRepository(db),
     labels: createSqliteLabelRepository(db),
+    keptMedia: createSqliteKeptMediaRepository(db),
     authStates: createSqliteAuthStateRepository(db),
     settings: createSqliteSettingsRepository(db),
     messages: createSqliteMessageRepository(db, groupCommit),

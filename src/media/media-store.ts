@@ -1,0 +1,17 @@
+import type { Readable } from 'node:stream'
+
+/** Where received media are kept once downloaded: files under DATA_DIR, or an S3-compatible bucket. */
+export interface MediaStore {
+  readonly kind: 'local' | 's3'
+  put(key: string, data: Buffer, mimetype: string): Promise<void>
+  /** The file, or undefined when it is not (or no longer) there. */
+  get(key: string): Promise<Readable | undefined>
+  delete(keys: readonly string[]): Promise<void>
+  /** A link to the file for an event: presigned (S3), or null where the server's own media route serves it. */
+  link(key: string): Promise<string | null>
+  /** Removes every file of a session (deleted). */
+  deleteSession(deviceId: string): Promise<void>
+}
+
+/** The key of one message's file: the session and message ids, which are already path- and URL-safe. */
+export const mediaKey = (deviceId: string, messageId: string): string => `${encodeURIComponent(deviceId)}/${encodeURIComponent(messageId)}`
