@@ -178,6 +178,55 @@ for (const backend of backends) {
       })
     })
 
+    describe('labels', () => {
+      it('lists labels by numeric id with chat counts, replaces one, labels chats, and deletes a label with its chats', async () => {
+        await store.labels.save('dev1', { id: '10', name: 'Paid', color: 7, predefinedId: null })
+        await store.labels.save('dev1', { id: '2', name: 'New order', color: 2, predefinedId: '3' })
+        await store.labels.save('dev2', { id: '1', name: 'Elsewhere', color: 0, predefinedId: null })
+        await store.labels.setChatLabel('dev1', 'a@s.whatsapp.net', '10', true)
+        await store.labels.setChatLabel('dev1', 'b@s.whatsapp.net', '10', true)
+        await store.labels.setChatLabel('dev1', 'b@s.whatsapp.net', '10', true)
+        await store.labels.setChatLabel('dev1', 'b@s.whatsapp.net', '2', true)
+        assert.deepEqual((await store.labels.list('dev1')).map((l) => [l.id, l.chatCount]), [['2', 1], ['10', 2]])
+        await store.labels.save('dev1', { id: '10', name: 'Paid in full', color: 8, predefinedId: null })
+        assert.deepEqual(await store.labels.get('dev1', '10'), { id: '10', name: 'Paid in full', color: 8, predefinedId: null, chatCount: 2 })
+        assert.deepEqual(await store.labels.labelsOf('dev1', 'b@s.whatsapp.net'), ['2', '10'])
+        assert.deepEqual(await store.labels.chatsWith('dev1', '10'), ['a@s.whatsapp.net', 'b@s.whatsapp.net'])
+        await store.labels.setChatLabel('dev1', 'a@s.whatsapp.net', '10', false)
+        assert.equal(await store.labels.delete('dev1', '10'), true)
+        assert.equal(await store.labels.delete('dev1', '10'), false)
+        assert.deepEqual(await store.labels.labelsOf('dev1', 'b@s.whatsapp.net'), ['2'])
+        assert.equal((await store.labels.list('dev2')).length, 1, 'another session\'s labels stay')
+      })
+
+      it('remembers whose labels were fetched whole, and forgets a session\'s labels on clear', async () => {
+        assert.equal(await store.labels.syncedAccount('dev1'), undefined)
+        await store.labels.save('dev1', { id: '1', name: 'A', color: 0, predefinedId: null })
+        await store.labels.setChatLabel('dev1', 'a@s.whatsapp.net', '1', true)
+        await store.labels.markSynced('dev1', '15550001111')
+        await store.labels.markSynced('dev1', '15550002222')
+        assert.equal(await store.labels.syncedAccount('dev1'), '15550002222')
+        await store.labels.clear('dev1')
+        assert.deepEqual([await store.labels.list('dev1'), await store.labels.labelsOf('dev1', 'a@s.whatsapp.net'), await store.labels.syncedAccount('dev1')], [[], [], undefined])
+      })
+    })
+
+    describe('kept media', () => {
+      it('records kept files (sizes past 2^31 too), finds one, and hands the oldest keys over for deletion once', async () => {
+        const kept = (messageId: string, keptAt: number) => ({ deviceId: 'dev1', messageId, key: `dev1/${messageId}`, sha256: 'ab'.repeat(32), size: 3_000_000_000, keptAt })
+        await store.keptMedia.record(kept('m1', 10))
+        await store.keptMedia.record(kept('m2', 20))
+        await store.keptMedia.record(kept('m3', 30))
+        assert.deepEqual(await store.keptMedia.get('dev1', 'm2'), kept('m2', 20))
+        assert.deepEqual(await store.keptMedia.takeOlderThan(25, 1), ['dev1/m1'])
+        assert.deepEqual(await store.keptMedia.takeOlderThan(25, 10), ['dev1/m2'])
+        assert.deepEqual(await store.keptMedia.takeOlderThan(25, 10), [])
+        assert.equal(await store.keptMedia.get('dev1', 'm1'), undefined)
+        await store.sessions.delete('dev1')
+        assert.equal(await store.keptMedia.get('dev1', 'm3'), undefined, 'deleted with the session')
+      })
+    })
+
     describe('auth state', () => {
       it('writes and overwrites creds per session', async () => {
         assert.equal(await store.authStates.readCreds('dev1'), undefined)
@@ -795,6 +844,20 @@ for (const backend of backends) {
         assert.deepEqual(await events('pending', 10, 'dev1'), ['c1', 'a2', 'a1'])
         assert.deepEqual(await events('pending', 1, 'dev2'), ['b1'])
         assert.deepEqual(await events('delivered'), [])
+      })
+
+      it('hands a broker the pending deliveries behind a lane head, marks a batch delivered, and counts the backlog per destination', async () => {
+        await store.deliveries.enqueue(['e1', 'e2', 'e3', 'e4'].map((id) => delivery('amqp', 'dev1', id)))
+        await store.deliveries.enqueue([delivery('amqp', 'dev2', 'x1'), delivery('wh_1', 'dev1', 'w1')])
+        const head = (await store.deliveries.dueLaneHeads(Date.now(), 10, new Set())).find((d) => d.webhookId === 'amqp' && d.deviceId === 'dev1')!
+        assert.equal(head.eventId, 'e1')
+        const behind = await store.deliveries.pendingBehind(head, 2)
+        assert.deepEqual(behind.map((d) => d.eventId), ['e2', 'e3'])
+        assert.deepEqual(await store.deliveries.pendingCounts(), { amqp: 5, wh_1: 1 })
+        await store.deliveries.markDelivered([head.seq, ...behind.map((d) => d.seq)])
+        assert.deepEqual(await store.deliveries.pendingCounts(), { amqp: 2, wh_1: 1 })
+        const next = (await store.deliveries.dueLaneHeads(Date.now(), 10, new Set())).find((d) => d.webhookId === 'amqp' && d.deviceId === 'dev1')!
+        assert.equal(next.eventId, 'e4')
       })
 
       it('deletes the deliveries of a webhook, whatever their status', async () => {
