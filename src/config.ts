@@ -90,6 +90,8 @@ export interface Config {
   events: {
     /** The types the brokers carry; empty: every type but the opt-in ones. */
     types: PublicEventType[]
+    /** How long an event is retried into a broker before it is kept as failed. */
+    retryForMs: number
     amqp: { url: string; exchange: string } | undefined
     nats: { url: string; stream: string; subjectPrefix: string } | undefined
     redis: { url: string; stream: string; maxLen: number } | undefined
@@ -213,6 +215,7 @@ function eventTransports(env: Env): Config['events'] {
   const redis = brokerUrl(env, 'EVENTS_REDIS_URL', ['redis:', 'rediss:'])
   return {
     types: eventTypes(env, 'EVENTS_TYPES'),
+    retryForMs: integer(env, 'EVENTS_RETRY_FOR_MS', 7 * 86_400_000, 0, 90 * 86_400_000),
     amqp: amqp === undefined ? undefined : { url: amqp, exchange: brokerName(env, 'EVENTS_AMQP_EXCHANGE', 'whatsapp.events', /^[A-Za-z0-9._:-]{1,255}$/, 'an exchange name: letters, digits, ".", "_", ":" or "-"') },
     nats: nats === undefined ? undefined : {
       url: nats,

@@ -29,7 +29,6 @@ import { LabelService } from './labels/label-service.js'
 import { StatusService } from './status/status-service.js'
 import { localMediaStore } from './media/local-media-store.js'
 import { MediaKeeper } from './media/media-keeper.js'
-import { s3MediaStore } from './media/s3-media-store.js'
 import { ChannelService } from './channels/channel-service.js'
 import { recordGroupNames } from './groups/group-names.js'
 import { GroupService } from './groups/group-service.js'
@@ -137,8 +136,8 @@ export async function createServer({ config, logger, announceAdminKey, connector
   const { inbound, deliveries, dashboardLogins } = store
   const registry = new WebhookRegistry(store.webhooks, sessionRepository, fetcher, config.webhook.global, (deviceId) =>
     cluster?.notify({ kind: 'webhooks', deviceId }))
-  const transports = configuredTransports(config.events)
-  const destinations = eventDestinations(registry, fetcher, config.webhook.timeoutMs, transports, logger.child({ module: 'events' }))
+  const transports = await configuredTransports(config.events)
+  const destinations = eventDestinations(registry, fetcher, config.webhook.timeoutMs, transports, config.events.retryForMs, logger.child({ module: 'events' }))
   const dispatcher = new DeliveryDispatcher({
     deliveries,
     bus,
@@ -155,14 +154,16 @@ export async function createServer({ config, logger, announceAdminKey, connector
     transportIds: transports.map((transport) => transport.id),
     pendingCounts: () => deliveries.pendingCounts(),
   })
+  // The AWS SDK loads only for S3 storage (see configured-transports.ts for why).
   const mediaStore = config.media.storage.kind === 's3'
-    ? s3MediaStore(config.media.storage, config.media.urlTtlSeconds)
+    ? (await import('./media/s3-media-store.js')).s3MediaStore(config.media.storage, config.media.urlTtlSeconds)
     : localMediaStore(join(config.dataDir, 'media'))
   const mediaKeeper = config.media.autoDownload.length === 0 ? undefined : new MediaKeeper({
     kinds: config.media.autoDownload,
     store: mediaStore,
     kept: store.keptMedia,
     maxBytes: config.media.maxBytes,
+    attemptTimeoutMs: config.media.fetchTimeoutMs,
     download: (deviceId, raw) => sessions.liveConnection(deviceId)?.downloadMedia(raw).then(({ stream }) => stream),
     logger: logger.child({ module: 'media' }),
   })

@@ -6,6 +6,10 @@ import type { EventBus } from './event-bus.js'
 /** Where queued events go: a webhook (one event per attempt) or a broker transport (a batch). */
 export interface Destination {
   readonly maxBatch: number
+  /** How long an event is retried before it is kept as failed; the dispatcher's retryForMs when unset. */
+  readonly retryForMs?: number
+  /** Whether it is failing now: then one lane at a time tries it, the others wait their turn without holding a slot. */
+  failing?(): boolean
   /** Delivers the events in order; answers how many arrived (a prefix of the batch) and, if not all, why the next did not. */
   deliver(deliveries: readonly DeliveryRecord[]): Promise<{ delivered: number; error?: string }>
 }
@@ -37,6 +41,8 @@ const IDLE_POLL_MS = 5_000
  */
 export class DeliveryDispatcher {
   private readonly busyLanes = new Set<string>()
+  /** Attempts in flight per destination. */
+  private readonly inFlight = new Map<string, number>()
   private timer: NodeJS.Timeout | undefined
   private pumping = false
   private pumpAgain = false
@@ -116,33 +122,54 @@ export class DeliveryDispatcher {
 
   /** Delivers the lane's head, and for a broker the pending events right behind it, in one attempt. */
   private async attempt(head: DeliveryRecord): Promise<void> {
-    const { deliveries, logger, bus } = this.options
-    const report = (result: 'delivered' | 'retry' | 'failed', count = 1): void => {
-      for (let i = 0; i < count; i++) bus.publish('webhook.attempted', { webhookId: head.webhookId, result })
-    }
+    const { deliveries } = this.options
     const destination = await this.options.destination(head.webhookId)
     if (!destination) {
       await deliveries.markFailed(head.seq, 'The webhook was removed')
-      report('failed')
+      this.report(head.webhookId, 'failed')
       return
     }
-    const batch = destination.maxBatch > 1 ? [head, ...(await deliveries.pendingBehind(head, destination.maxBatch - 1))] : [head]
-    const { delivered, error } = await destination.deliver(batch)
+    const id = head.webhookId
+    // A failing broker must not take every slot (webhooks share them): one lane probes it, the others wait.
+    if (destination.failing?.() && (this.inFlight.get(id) ?? 0) > 0) {
+      await this.retryOrFail(head, destination, `${id} is failing; another attempt is trying it`)
+      return
+    }
+    this.inFlight.set(id, (this.inFlight.get(id) ?? 0) + 1)
+    let outcome: { delivered: number; error?: string }
+    let batch: DeliveryRecord[] = [head]
+    try {
+      if (destination.maxBatch > 1) batch = [head, ...(await deliveries.pendingBehind(head, destination.maxBatch - 1))]
+      outcome = await destination.deliver(batch)
+    } finally {
+      this.inFlight.set(id, this.inFlight.get(id)! - 1)
+    }
+    const { delivered, error } = outcome
     if (delivered > 0) {
       await deliveries.markDelivered(batch.slice(0, delivered).map((delivery) => delivery.seq))
-      report('delivered', delivered)
+      this.report(id, 'delivered', delivered)
     }
     const stuck = batch[delivered]
-    if (!stuck || error === undefined) return
-    const attempts = stuck.attempts + 1
-    if (Date.now() - stuck.createdAt >= this.options.retryForMs) {
-      await deliveries.markFailed(stuck.seq, error)
-      report('failed')
-      logger.warn({ target: stuck.webhookId, eventId: stuck.eventId, attempts, error }, 'event delivery failed for good')
+    if (stuck && error !== undefined) await this.retryOrFail(stuck, destination, error)
+  }
+
+  /** Schedules the lane head's next attempt with backoff, or keeps it as failed once its destination's retry time is over. */
+  private async retryOrFail(head: DeliveryRecord, destination: Destination, error: string): Promise<void> {
+    const { deliveries, logger } = this.options
+    const attempts = head.attempts + 1
+    if (Date.now() - head.createdAt >= (destination.retryForMs ?? this.options.retryForMs)) {
+      await deliveries.markFailed(head.seq, error)
+      this.report(head.webhookId, 'failed')
+      logger.warn({ target: head.webhookId, eventId: head.eventId, attempts, error }, 'event delivery failed for good')
       return
     }
-    await deliveries.scheduleRetry(stuck.seq, Date.now() + this.retryDelay(attempts), error)
-    report('retry')
+    await deliveries.scheduleRetry(head.seq, Date.now() + this.retryDelay(attempts), error)
+    this.report(head.webhookId, 'retry')
+  }
+
+  /** One webhook.attempted per event (metrics count them per destination and result). */
+  private report(webhookId: string, result: 'delivered' | 'retry' | 'failed', events = 1): void {
+    for (let i = 0; i < events; i++) this.options.bus.publish('webhook.attempted', { webhookId, result })
   }
 
   private retryDelay(attempts: number): number {

@@ -37,9 +37,11 @@ export interface TransportHealth {
 }
 
 /** A broker transport: batches of a lane published and confirmed together; all of them, or none counts. An outage and its end are logged once. */
-function transportDestination(transport: EventTransport, health: TransportHealth, logger: Logger): Destination {
+function transportDestination(transport: EventTransport, health: TransportHealth, retryForMs: number, logger: Logger): Destination {
   return {
     maxBatch: TRANSPORT_BATCH,
+    retryForMs,
+    failing: () => !health.healthy,
     deliver: async (deliveries: readonly DeliveryRecord[]) => {
       try {
         await transport.publish(deliveries.map(({ eventId, eventType, deviceId, body }) => ({ id: eventId, type: eventType, deviceId, body })))
@@ -63,6 +65,7 @@ export function eventDestinations(
   http: SafeFetcher,
   webhookTimeoutMs: number,
   transports: readonly EventTransport[],
+  transportRetryForMs: number,
   logger: Logger,
 ): { destination: (id: string) => Promise<Destination | undefined>; health: Map<TransportId, TransportHealth> } {
   const health = new Map<TransportId, TransportHealth>()
@@ -70,7 +73,7 @@ export function eventDestinations(
   for (const transport of transports) {
     const state: TransportHealth = { target: transport.target, healthy: true, lastError: null, failures: 0 }
     health.set(transport.id, state)
-    byId.set(transport.id, transportDestination(transport, state, logger))
+    byId.set(transport.id, transportDestination(transport, state, transportRetryForMs, logger))
   }
   return {
     health,

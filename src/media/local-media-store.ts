@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import type { MediaStore } from './media-store.js'
+import { type MediaStore, sessionPrefix } from './media-store.js'
 
 /** Kept media as files under one directory (DATA_DIR/media), written whole before they appear. */
 export function localMediaStore(root: string): MediaStore {
@@ -27,6 +27,6 @@ export function localMediaStore(root: string): MediaStore {
       await Promise.all(keys.map((key) => rm(pathOf(key), { force: true })))
     },
     link: async () => null,
-    deleteSession: (deviceId) => rm(join(root, encodeURIComponent(deviceId)), { recursive: true, force: true }),
+    deleteSession: (deviceId) => rm(pathOf(sessionPrefix(deviceId)), { recursive: true, force: true }),
   }
 }

@@ -5,6 +5,8 @@ import type { Logger } from 'pino'
 import type { InboundMessage } from '../messaging/inbound-message.js'
 import type { MediaKind } from '../messaging/outgoing-content.js'
 import type { KeptMediaRepository } from '../store/ports.js'
+import { STATUS_JID } from '../messaging/chat-kind.js'
+import { within } from '../time.js'
 import { mediaKey, type MediaStore } from './media-store.js'
 
 export interface MediaKeeperOptions {
@@ -12,6 +14,8 @@ export interface MediaKeeperOptions {
   store: MediaStore
   kept: KeptMediaRepository
   maxBytes: number
+  /** How long one attempt (download and store) may take. */
+  attemptTimeoutMs: number
   /** The media of a received message, through the session's socket (undefined when it is not connected here). */
   download: (deviceId: string, raw: Uint8Array) => Promise<NodeJS.ReadableStream> | undefined
   logger: Logger
@@ -48,15 +52,17 @@ export class MediaKeeper {
 
   constructor(private readonly options: MediaKeeperOptions) {}
 
+  /** Received media of the chosen kinds: not what the account sent from its phone, nor contacts' status updates. */
   wants(message: InboundMessage): boolean {
-    return message.media !== null && (this.options.kinds as readonly string[]).includes(message.type)
+    return message.media !== null && !message.fromMe && message.chat !== STATUS_JID && (this.options.kinds as readonly string[]).includes(message.type)
   }
 
   /** The message with its media's link and hash (or marked not stored), once kept. */
   async keep(deviceId: string, message: InboundMessage, raw: Uint8Array): Promise<InboundMessage> {
-    const { retryDelaysMs = [1000, 3000], logger } = this.options
-    let lastError = ''
-    for (let attempt = 0; attempt <= retryDelaysMs.length; attempt++) {
+    const { retryDelaysMs = [1000, 3000], logger, maxBytes } = this.options
+    let lastError = `the file is larger than MEDIA_MAX_BYTES (${maxBytes} bytes)`
+    // A file WhatsApp says is too large is not fetched at all.
+    for (let attempt = 0; attempt <= retryDelaysMs.length && (message.media?.size ?? 0) <= maxBytes; attempt++) {
       if (attempt > 0) await sleep(retryDelaysMs[attempt - 1])
       try {
         const { url, sha256 } = await this.throttled(() => this.store(deviceId, message, raw))
@@ -70,12 +76,21 @@ export class MediaKeeper {
   }
 
   private async store(deviceId: string, message: InboundMessage, raw: Uint8Array): Promise<{ url: string; sha256: string }> {
-    const stream = this.options.download(deviceId, raw)
-    if (!stream) throw new Error('the session is not connected on this node')
-    const data = await readAll(await stream, this.options.maxBytes)
+    const { attemptTimeoutMs, maxBytes } = this.options
+    const deadline = Date.now() + attemptTimeoutMs
+    const left = (): number => Math.max(1, deadline - Date.now())
+    const download = this.options.download(deviceId, raw)
+    if (!download) throw new Error('the session is not connected on this node')
+    const stream = await within(download, left(), 'the media download')
+    let data: Buffer
+    try {
+      data = await within(readAll(stream, maxBytes), left(), 'the media download')
+    } finally {
+      ;(stream as Readable).destroy()
+    }
     const sha256 = createHash('sha256').update(data).digest('hex')
     const key = mediaKey(deviceId, message.id)
-    await this.options.store.put(key, data, message.media?.mimetype ?? 'application/octet-stream')
+    await within(this.options.store.put(key, data, message.media?.mimetype ?? 'application/octet-stream'), left(), `the ${this.options.store.kind} media store`)
     await this.options.kept.record({ deviceId, messageId: message.id, key, sha256, size: data.length, keptAt: Date.now() })
     const url = (await this.options.store.link(key)) ?? `/api/sessions/${encodeURIComponent(deviceId)}/messages/${encodeURIComponent(message.id)}/media`
     return { url, sha256 }

@@ -13,5 +13,11 @@ export interface MediaStore {
   deleteSession(deviceId: string): Promise<void>
 }
 
-/** The key of one message's file: the session and message ids, which are already path- and URL-safe. */
-export const mediaKey = (deviceId: string, messageId: string): string => `${encodeURIComponent(deviceId)}/${encodeURIComponent(messageId)}`
+/** One path segment from an id the sender chose: URL-encoded, dots too, so "." and ".." name nothing but themselves. */
+const segment = (id: string): string => encodeURIComponent(id).replace(/\./g, '%2E')
+
+/** The key of one message's file: its session's folder, then the message. */
+export const mediaKey = (deviceId: string, messageId: string): string => `${segment(deviceId)}/${segment(messageId)}`
+
+/** The prefix of every file of a session. */
+export const sessionPrefix = (deviceId: string): string => `${segment(deviceId)}/`

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream'
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import type { MediaStorageConfig } from '../config.js'
-import type { MediaStore } from './media-store.js'
+import { type MediaStore, sessionPrefix } from './media-store.js'
 
 type S3Config = Extract<MediaStorageConfig, { kind: 's3' }>
 
@@ -46,7 +46,7 @@ export function s3MediaStore(config: S3Config, urlTtlSeconds: number): MediaStor
     deleteSession: async (deviceId) => {
       let token: string | undefined
       do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${encodeURIComponent(deviceId)}/`, ContinuationToken: token }))
+        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: sessionPrefix(deviceId), ContinuationToken: token }))
         await remove((page.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : [])))
         token = page.IsTruncated ? page.NextContinuationToken : undefined
       } while (token)

@@ -84,7 +84,8 @@ export class Inbox {
     if (!message.media || !raw) throw invalidInput(`Message "${messageId}" has no media`)
     const mimetype = message.media.mimetype ?? 'application/octet-stream'
     const keptAs = await this.kept?.records.get(deviceId, messageId)
-    const keptFile = keptAs && (await this.kept!.store.get(keptAs.key))
+    // A store that fails now leaves WhatsApp to answer, as if nothing had been kept.
+    const keptFile = keptAs && (await this.kept!.store.get(keptAs.key).catch(() => undefined))
     if (keptFile) return { stream: keptFile, mimetype, fileName: message.media.fileName }
     const connection = this.manager.requireConnection(deviceId)
     try {

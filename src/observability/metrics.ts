@@ -66,7 +66,8 @@ export function createMetrics(
     registers: [registry],
     async collect() {
       const backlog = new Map<string, number>([...delivery.transportIds, 'webhooks'].map((id) => [id, 0]))
-      for (const [id, pending] of Object.entries(await delivery.pendingCounts())) {
+      // A database that does not answer leaves the backlog unreported rather than failing every metric.
+      for (const [id, pending] of Object.entries(await delivery.pendingCounts().catch(() => ({})))) {
         const destination = isTransport(id) ? id : 'webhooks'
         backlog.set(destination, (backlog.get(destination) ?? 0) + pending)
       }

@@ -132,8 +132,10 @@ export interface KeptMediaRecord {
 export interface KeptMediaRepository {
   record(record: KeptMediaRecord): Promise<void>
   get(deviceId: string, messageId: string): Promise<KeptMediaRecord | undefined>
-  /** Forgets what was kept before this time (retention) and answers their store keys, for the files to go too. */
-  takeOlderThan(keptBefore: number, limit: number): Promise<string[]>
+  /** What was kept before this time (past retention), oldest first. */
+  olderThan(keptBefore: number, limit: number): Promise<KeptMediaRecord[]>
+  /** Forgets these (once their files are gone). */
+  forget(kept: ReadonlyArray<Pick<KeptMediaRecord, 'deviceId' | 'messageId'>>): Promise<void>
 }
 
 /** One row of auth state as the WhatsApp adapter serialized it. */

@@ -25,9 +25,11 @@ export function startRetentionSweeper(
     const now = Date.now()
     const messages = await inbound.deleteOlderThan(now - retentionDays * DAY_MS)
     let files = 0
-    for (let keys = await kept.records.takeOlderThan(now - retentionDays * DAY_MS, MEDIA_BATCH); keys.length > 0; keys = await kept.records.takeOlderThan(now - retentionDays * DAY_MS, MEDIA_BATCH)) {
-      await kept.store.delete(keys)
-      files += keys.length
+    // Files first: should the store fail, the records stay and the next sweep tries again.
+    for (let old = await kept.records.olderThan(now - retentionDays * DAY_MS, MEDIA_BATCH); old.length > 0; old = await kept.records.olderThan(now - retentionDays * DAY_MS, MEDIA_BATCH)) {
+      await kept.store.delete(old.map((record) => record.key))
+      await kept.records.forget(old)
+      files += old.length
     }
     const delivered = await deliveries.deleteDeliveredBefore(now - DELIVERED_RETENTION_MS)
     const logins = await dashboardLogins.deleteExpired(now)

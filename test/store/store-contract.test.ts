@@ -212,15 +212,16 @@ for (const backend of backends) {
     })
 
     describe('kept media', () => {
-      it('records kept files (sizes past 2^31 too), finds one, and hands the oldest keys over for deletion once', async () => {
+      it('records kept files (sizes past 2^31 too), finds one, lists the oldest for retention and forgets them', async () => {
         const kept = (messageId: string, keptAt: number) => ({ deviceId: 'dev1', messageId, key: `dev1/${messageId}`, sha256: 'ab'.repeat(32), size: 3_000_000_000, keptAt })
         await store.keptMedia.record(kept('m1', 10))
         await store.keptMedia.record(kept('m2', 20))
         await store.keptMedia.record(kept('m3', 30))
         assert.deepEqual(await store.keptMedia.get('dev1', 'm2'), kept('m2', 20))
-        assert.deepEqual(await store.keptMedia.takeOlderThan(25, 1), ['dev1/m1'])
-        assert.deepEqual(await store.keptMedia.takeOlderThan(25, 10), ['dev1/m2'])
-        assert.deepEqual(await store.keptMedia.takeOlderThan(25, 10), [])
+        assert.deepEqual(await store.keptMedia.olderThan(25, 1), [kept('m1', 10)])
+        assert.deepEqual((await store.keptMedia.olderThan(25, 10)).map((k) => k.key), ['dev1/m1', 'dev1/m2'])
+        await store.keptMedia.forget([{ deviceId: 'dev1', messageId: 'm1' }, { deviceId: 'dev1', messageId: 'm2' }])
+        assert.deepEqual(await store.keptMedia.olderThan(25, 10), [])
         assert.equal(await store.keptMedia.get('dev1', 'm1'), undefined)
         await store.sessions.delete('dev1')
         assert.equal(await store.keptMedia.get('dev1', 'm3'), undefined, 'deleted with the session')

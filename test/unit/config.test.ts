@@ -54,13 +54,14 @@ describe('parseConfig', () => {
   }
 
   it('enables each broker transport by its URL, with the documented names', () => {
-    assert.deepEqual(parseConfig({}).events, { types: [], amqp: undefined, nats: undefined, redis: undefined })
+    assert.deepEqual(parseConfig({}).events, { types: [], retryForMs: 604_800_000, amqp: undefined, nats: undefined, redis: undefined })
     const { events } = parseConfig({
       EVENTS_AMQP_URL: 'amqp://u:p@rabbit:5672', EVENTS_NATS_URL: 'nats://nats:4222', EVENTS_REDIS_URL: 'rediss://redis:6380/1',
       EVENTS_REDIS_MAXLEN: '5000', EVENTS_TYPES: 'message.received, message.status',
     })
     assert.deepEqual(events, {
       types: ['message.received', 'message.status'],
+      retryForMs: 604_800_000,
       amqp: { url: 'amqp://u:p@rabbit:5672', exchange: 'whatsapp.events' },
       nats: { url: 'nats://nats:4222', stream: 'WHATSAPP_EVENTS', subjectPrefix: 'whatsapp' },
       redis: { url: 'rediss://redis:6380/1', stream: 'whatsapp:events', maxLen: 5000 },

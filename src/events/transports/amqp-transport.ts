@@ -1,5 +1,6 @@
 import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib'
-import { BROKER_TIMEOUT_MS, type EventTransport, LazyConnection, within, withoutCredentials } from './event-transport.js'
+import { within } from '../../time.js'
+import { BROKER_TIMEOUT_MS, type EventTransport, LazyConnection, withoutCredentials } from './event-transport.js'
 
 export interface AmqpOptions {
   url: string
@@ -13,23 +14,31 @@ export interface AmqpOptions {
  */
 export function amqpTransport({ url, exchange }: AmqpOptions): EventTransport {
   const connection = new LazyConnection<{ model: ChannelModel; channel: ConfirmChannel }>(
+    'RabbitMQ',
     async () => {
       const model = await connect(url, { timeout: BROKER_TIMEOUT_MS })
       // A broker that goes away is noticed on the next publish; without a listener 'error' would be thrown.
       model.on('error', () => undefined)
-      const channel = await model.createConfirmChannel()
-      channel.on('error', () => undefined)
-      await channel.assertExchange(exchange, 'topic', { durable: true })
-      return { model, channel }
+      try {
+        const channel = await model.createConfirmChannel()
+        channel.on('error', () => undefined)
+        await channel.assertExchange(exchange, 'topic', { durable: true })
+        return { model, channel }
+      } catch (error) {
+        destroy(model)
+        throw error
+      }
     },
-    async ({ model }) => model.close(),
+    async ({ model }) => {
+      // amqplib waits for the broker's answer to a close without a time limit: a silent broker gets its socket cut.
+      await within(model.close(), BROKER_TIMEOUT_MS, 'RabbitMQ close').catch(() => destroy(model))
+    },
   )
   return {
     id: 'amqp',
     target: `${withoutCredentials(url)} exchange ${exchange}`,
-    publish: async (events) => {
-      try {
-        const { channel } = await within(connection.get(), BROKER_TIMEOUT_MS, 'RabbitMQ')
+    publish: (events) =>
+      connection.use(async ({ channel }) => {
         for (const event of events) {
           channel.publish(exchange, `${event.deviceId}.${event.type}`, Buffer.from(event.body), {
             persistent: true,
@@ -41,11 +50,12 @@ export function amqpTransport({ url, exchange }: AmqpOptions): EventTransport {
           })
         }
         await within(channel.waitForConfirms(), BROKER_TIMEOUT_MS, 'RabbitMQ')
-      } catch (error) {
-        await connection.reset()
-        throw error
-      }
-    },
-    close: () => connection.reset(),
+      }),
+    close: () => connection.close(),
   }
+}
+
+/** Cuts the connection's socket (amqplib keeps it on the connection object, outside its typings). */
+function destroy(model: ChannelModel): void {
+  ;(model.connection as unknown as { stream?: { destroy(): void } }).stream?.destroy()
 }

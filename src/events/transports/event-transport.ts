@@ -1,3 +1,5 @@
+import { within } from '../../time.js'
+
 /** An event as a broker transport publishes it: the envelope's JSON with its id and type beside it. */
 export interface TransportEvent {
   id: string
@@ -35,40 +37,45 @@ export function withoutCredentials(url: string): string {
 /** How long a broker may take to connect or to confirm a batch before the attempt counts as failed. */
 export const BROKER_TIMEOUT_MS = 10_000
 
-/** The promise, or a rejection once `ms` passed: a broker that stops answering must not hold a lane forever. */
-export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)
-  })
-  try {
-    return await Promise.race([promise, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
-/** Connects at most once at a time; a failed or closed connection is opened again on the next use. */
+/**
+ * One connection to a broker, opened on first use and shared by every lane. A use that fails drops
+ * the connection it used (not one another lane opened since), so the next use opens a new one; the
+ * old one is closed in the background, bounded, since a broker that stopped answering may never
+ * answer the close either.
+ */
 export class LazyConnection<T> {
   private current: Promise<T> | undefined
 
   constructor(
+    private readonly what: string,
     private readonly open: () => Promise<T>,
     private readonly dispose: (connection: T) => Promise<void>,
   ) {}
 
-  get(): Promise<T> {
-    this.current ??= this.open().catch((error: unknown) => {
-      this.current = undefined
+  /** Runs `work` on the connection (opened within the broker timeout); a failure drops that connection and is rethrown. */
+  async use<R>(work: (connection: T) => Promise<R>): Promise<R> {
+    const opening = (this.current ??= this.open())
+    try {
+      return await work(await within(opening, BROKER_TIMEOUT_MS, this.what))
+    } catch (error) {
+      this.drop(opening)
       throw error
-    })
-    return this.current
+    }
   }
 
-  /** Drops the connection (after a failure): the next use opens a new one. */
-  async reset(): Promise<void> {
-    const previous = this.current
+  async close(): Promise<void> {
+    const last = this.current
     this.current = undefined
-    if (previous) await previous.then(this.dispose, () => undefined).catch(() => undefined)
+    if (last) await this.disposed(last)
+  }
+
+  private drop(failed: Promise<T>): void {
+    if (this.current !== failed) return
+    this.current = undefined
+    void this.disposed(failed)
+  }
+
+  private disposed(connection: Promise<T>): Promise<void> {
+    return within(connection.then(this.dispose), BROKER_TIMEOUT_MS, `${this.what} close`).catch(() => undefined)
   }
 }

@@ -1,5 +1,8 @@
-import { connect, headers, type JetStreamClient, type NatsConnection } from 'nats'
-import { BROKER_TIMEOUT_MS, type EventTransport, LazyConnection, within, withoutCredentials } from './event-transport.js'
+import { connect, headers, type JetStreamClient, nanos, type NatsConnection } from 'nats'
+import { BROKER_TIMEOUT_MS, type EventTransport, LazyConnection, withoutCredentials } from './event-transport.js'
+
+/** How long JetStream remembers an event id: a re-publish after a crash, a restart and retries falls within it. */
+const DUPLICATE_WINDOW_MS = 3_600_000
 
 export interface NatsOptions {
   url: string
@@ -15,6 +18,7 @@ export interface NatsOptions {
  */
 export function natsTransport({ url, stream, subjectPrefix }: NatsOptions): EventTransport {
   const connection = new LazyConnection<{ nc: NatsConnection; js: JetStreamClient }>(
+    'NATS',
     async () => {
       const parsed = new URL(url)
       const nc = await connect({
@@ -26,7 +30,8 @@ export function natsTransport({ url, stream, subjectPrefix }: NatsOptions): Even
       })
       try {
         const manager = await nc.jetstreamManager()
-        await manager.streams.info(stream).catch(() => manager.streams.add({ name: stream, subjects: [`${subjectPrefix}.>`] }))
+        await manager.streams.info(stream).catch(() =>
+          manager.streams.add({ name: stream, subjects: [`${subjectPrefix}.>`], duplicate_window: nanos(DUPLICATE_WINDOW_MS) }))
       } catch (error) {
         await nc.close()
         throw error
@@ -38,26 +43,19 @@ export function natsTransport({ url, stream, subjectPrefix }: NatsOptions): Even
   return {
     id: 'nats',
     target: `${withoutCredentials(url)} stream ${stream}`,
-    publish: async (events) => {
-      try {
-        let { nc, js } = await within(connection.get(), BROKER_TIMEOUT_MS, 'NATS')
-        if (nc.isClosed()) {
-          await connection.reset()
-          ;({ nc, js } = await within(connection.get(), BROKER_TIMEOUT_MS, 'NATS'))
-        }
-        // Written in order on one connection; the acks may come back in any order.
-        await Promise.all(events.map((event) => {
+    publish: (events) =>
+      connection.use(async ({ nc, js }) => {
+        if (nc.isClosed()) throw new Error('the NATS connection closed')
+        // One at a time: with several in flight, a later event could be stored while an earlier one's
+        // publish failed, and the retry would store the earlier one after it.
+        for (const event of events) {
           const h = headers()
           h.set('Event-Id', event.id)
           h.set('Event-Type', event.type)
           h.set('Device-Id', event.deviceId)
-          return js.publish(`${subjectPrefix}.${event.deviceId}.${event.type}`, Buffer.from(event.body), { msgID: event.id, headers: h })
-        }))
-      } catch (error) {
-        await connection.reset()
-        throw error
-      }
-    },
-    close: () => connection.reset(),
+          await js.publish(`${subjectPrefix}.${event.deviceId}.${event.type}`, Buffer.from(event.body), { msgID: event.id, headers: h })
+        }
+      }),
+    close: () => connection.close(),
   }
 }

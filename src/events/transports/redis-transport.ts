@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis'
-import { BROKER_TIMEOUT_MS, type EventTransport, LazyConnection, within, withoutCredentials } from './event-transport.js'
+import { within } from '../../time.js'
+import { BROKER_TIMEOUT_MS, type EventTransport, LazyConnection, withoutCredentials } from './event-transport.js'
 
 export interface RedisOptions {
   url: string
@@ -15,6 +16,7 @@ export interface RedisOptions {
  */
 export function redisTransport({ url, stream, maxLen }: RedisOptions): EventTransport {
   const connection = new LazyConnection<Redis>(
+    'Redis',
     async () => {
       // No reconnecting or queueing inside the client: a command while Redis is away fails at once and the dispatcher retries.
       const redis = new Redis(url, {
@@ -26,7 +28,12 @@ export function redisTransport({ url, stream, maxLen }: RedisOptions): EventTran
         commandTimeout: BROKER_TIMEOUT_MS,
       })
       redis.on('error', () => undefined)
-      await redis.connect()
+      try {
+        await redis.connect()
+      } catch (error) {
+        redis.disconnect()
+        throw error
+      }
       return redis
     },
     async (redis) => void redis.disconnect(),
@@ -34,9 +41,8 @@ export function redisTransport({ url, stream, maxLen }: RedisOptions): EventTran
   return {
     id: 'redis',
     target: `${withoutCredentials(url)} stream ${stream}`,
-    publish: async (events) => {
-      try {
-        const redis = await within(connection.get(), BROKER_TIMEOUT_MS, 'Redis')
+    publish: (events) =>
+      connection.use(async (redis) => {
         if (redis.status !== 'ready') throw new Error(`Redis connection is ${redis.status}`)
         const pipeline = redis.pipeline()
         for (const event of events) {
@@ -45,11 +51,7 @@ export function redisTransport({ url, stream, maxLen }: RedisOptions): EventTran
         const results = (await within(pipeline.exec(), BROKER_TIMEOUT_MS, 'Redis')) ?? []
         const failed = results.find(([error]) => error)
         if (failed || results.length !== events.length) throw failed?.[0] ?? new Error('Redis did not answer every XADD')
-      } catch (error) {
-        await connection.reset()
-        throw error
-      }
-    },
-    close: () => connection.reset(),
+      }),
+    close: () => connection.close(),
   }
 }

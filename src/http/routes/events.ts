@@ -42,6 +42,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesDeps> = async (ap
     const { deviceId } = request.query
     if (deviceId === undefined) await auth.requireAdmin(request, { query: true })
     else await auth.requireSessionAccess(request, deviceId, { query: true })
+    // Checked before a WebSocket upgrade, so a bad filter is a 400 rather than a dropped socket.
+    parseTypes(request.query.types)
   }
 
   app.get('/api/events', {
@@ -99,10 +101,19 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesDeps> = async (ap
     wsHandler: (socket, request) => {
       const types = parseTypes(request.query.types)
       const unsubscribe = live.subscribe({ deviceId: request.query.deviceId, types }, (event) => {
-        if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return socket.close(1013, 'Too far behind; reconnect')
-        socket.send(JSON.stringify(event))
+        if (socket.bufferedAmount <= MAX_BUFFERED_BYTES) return socket.send(JSON.stringify(event))
+        // Closed at once: a polite close would wait behind the megabyte already queued.
+        socket.close(1013, 'Too far behind; reconnect')
+        socket.terminate()
       })
-      const heartbeat = setInterval(() => socket.ping(), heartbeatMs)
+      // A client that has not answered the last ping by the next one is gone.
+      let answered = true
+      socket.on('pong', () => (answered = true))
+      const heartbeat = setInterval(() => {
+        if (!answered) return socket.terminate()
+        answered = false
+        socket.ping()
+      }, heartbeatMs)
       socket.on('close', () => {
         clearInterval(heartbeat)
         unsubscribe()

@@ -15,12 +15,13 @@ export function createPostgresKeptMediaRepository(pool: PgPool): KeptMediaReposi
       const { rows } = await pool.query<KeptMediaRow>('SELECT * FROM kept_media WHERE device_id = $1 AND message_id = $2', [deviceId, messageId])
       return rows[0] && toKeptMediaRecord(rows[0])
     },
-    takeOlderThan: async (keptBefore, limit) =>
-      (await pool.query<{ store_key: string }>(
-        `DELETE FROM kept_media WHERE (device_id, message_id) IN (
-           SELECT device_id, message_id FROM kept_media WHERE kept_at < $1 ORDER BY kept_at LIMIT $2
-         ) RETURNING store_key`,
-        [keptBefore, limit],
-      )).rows.map((row) => row.store_key),
+    olderThan: async (keptBefore, limit) =>
+      (await pool.query<KeptMediaRow>('SELECT * FROM kept_media WHERE kept_at < $1 ORDER BY kept_at LIMIT $2', [keptBefore, limit])).rows.map(toKeptMediaRecord),
+    forget: async (kept) => {
+      await pool.query(
+        'DELETE FROM kept_media WHERE (device_id, message_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))',
+        [kept.map((k) => k.deviceId), kept.map((k) => k.messageId)],
+      )
+    },
   }
 }

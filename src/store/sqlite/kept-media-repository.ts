@@ -8,14 +8,10 @@ export function createSqliteKeptMediaRepository(db: SqliteDatabase): KeptMediaRe
      ON CONFLICT (device_id, message_id) DO UPDATE SET store_key = excluded.store_key, sha256 = excluded.sha256, size = excluded.size, kept_at = excluded.kept_at`,
   )
   const one = db.prepare<[string, string], KeptMediaRow>('SELECT * FROM kept_media WHERE device_id = ? AND message_id = ?')
-  const oldest = db.prepare<[number, number], { device_id: string; message_id: string; store_key: string }>(
-    'SELECT device_id, message_id, store_key FROM kept_media WHERE kept_at < ? ORDER BY kept_at LIMIT ?',
-  )
+  const oldest = db.prepare<[number, number], KeptMediaRow>('SELECT * FROM kept_media WHERE kept_at < ? ORDER BY kept_at LIMIT ?')
   const remove = db.prepare('DELETE FROM kept_media WHERE device_id = ? AND message_id = ?')
-  const take = db.transaction((keptBefore: number, limit: number) => {
-    const rows = oldest.all(keptBefore, limit)
-    for (const row of rows) remove.run(row.device_id, row.message_id)
-    return rows.map((row) => row.store_key)
+  const forget = db.transaction((kept: ReadonlyArray<{ deviceId: string; messageId: string }>) => {
+    for (const { deviceId, messageId } of kept) remove.run(deviceId, messageId)
   })
   return {
     record: async ({ deviceId, messageId, key, sha256, size, keptAt }) => void upsert.run(deviceId, messageId, key, sha256, size, keptAt),
@@ -23,6 +19,7 @@ export function createSqliteKeptMediaRepository(db: SqliteDatabase): KeptMediaRe
       const row = one.get(deviceId, messageId)
       return row && toKeptMediaRecord(row)
     },
-    takeOlderThan: async (keptBefore, limit) => take(keptBefore, limit),
+    olderThan: async (keptBefore, limit) => oldest.all(keptBefore, limit).map(toKeptMediaRecord),
+    forget: async (kept) => forget(kept),
   }
 }
