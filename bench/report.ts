@@ -131,11 +131,11 @@ export function renderMarkdown(report: Report): string {
       [[String(report.inbound.messages), String(report.inbound.sessions), fixed(report.inbound.elapsedS, 2), fixed(report.inbound.perSecond, 0), fixed(report.inbound.serverCpuMsPerMessage, 2), fixed(report.inbound.serverUtilization, 2), fixed(report.inbound.simUtilization, 2)]],
     )}`,
     report.transports
-      ? `## Events into brokers (RabbitMQ, NATS JetStream, Redis Streams)\n\nOne server publishing every message.received to the three brokers of this machine at once, each event counted by a consumer on the broker (and checked, every message once, after de-duplicating by event id): ${report.transports.verified ? 'verified' : 'NOT verified'}. Live: inbound messages published as they arrive, bounded by receiving them. Backlog: ${report.transports.events} events per broker queued while a TCP proxy cut the brokers off, then published in confirmed batches once they were back (all three at once; server at ${fixed(report.transports.drainServerUtilization, 2)} cores meanwhile).\n\n${table(
+      ? `## Events into brokers (RabbitMQ, NATS JetStream, Redis Streams)\n\nOne server publishing every message.received to the three brokers of this machine at once, each event counted by a consumer on the broker (and checked, every message once, after de-duplicating by event id): ${report.transports.verified ? 'verified' : 'NOT verified'}. Live: inbound messages published as they arrive, bounded by receiving them. Backlog: ${report.transports.events} events per broker queued while a TCP proxy cut the brokers off, then published in confirmed batches once they were back, all three at once (server at ${fixed(report.transports.drainServerUtilization, 2)} cores meanwhile). Events/s counts from a broker's first published event to its last; seconds from the brokers' return (reconnecting and the retry backoff included).\n\n${table(
           ['Phase', 'Events', 'Sessions', 'Seconds', 'Events/s per broker', 'Server CPU ms/event'],
           [
             ['live (inbound to 3 brokers)', String(report.transports.events), String(report.transports.sessions), fixed(report.transports.live.elapsedS, 2), fixed(report.transports.live.perSecond, 0), fixed(report.transports.live.serverCpuMsPerEvent, 2)],
-            ...report.transports.drain.map((d) => [`backlog into ${d.broker}`, String(report.transports!.events), String(report.transports!.sessions), fixed(d.drainS, 2), fixed(d.perSecond, 0), '']),
+            ...report.transports.drain.map((d) => [`backlog into ${d.broker}`, String(report.transports!.events), String(report.transports!.sessions), `${fixed(d.drainS, 2)} (${fixed(d.publishS, 2)} publishing)`, fixed(d.perSecond, 0), '']),
           ],
         )}`
       : '',

@@ -1,6 +1,5 @@
 // First, before anything loads Baileys: see the module.
 import './whatsapp/protobuf-oneof.js'
-import { join } from 'node:path'
 import { hostname } from 'node:os'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
@@ -27,8 +26,7 @@ import { ProfileService } from './people/profile-service.js'
 import { CallService } from './calls/call-service.js'
 import { LabelService } from './labels/label-service.js'
 import { StatusService } from './status/status-service.js'
-import { localMediaStore } from './media/local-media-store.js'
-import { MediaKeeper } from './media/media-keeper.js'
+import { keptMedia } from './media/kept-media.js'
 import { ChannelService } from './channels/channel-service.js'
 import { recordGroupNames } from './groups/group-names.js'
 import { GroupService } from './groups/group-service.js'
@@ -154,28 +152,16 @@ export async function createServer({ config, logger, announceAdminKey, connector
     transportIds: transports.map((transport) => transport.id),
     pendingCounts: () => deliveries.pendingCounts(),
   })
-  // The AWS SDK loads only for S3 storage (see configured-transports.ts for why).
-  const mediaStore = config.media.storage.kind === 's3'
-    ? (await import('./media/s3-media-store.js')).s3MediaStore(config.media.storage, config.media.urlTtlSeconds)
-    : localMediaStore(join(config.dataDir, 'media'))
-  const mediaKeeper = config.media.autoDownload.length === 0 ? undefined : new MediaKeeper({
-    kinds: config.media.autoDownload,
-    store: mediaStore,
-    kept: store.keptMedia,
-    maxBytes: config.media.maxBytes,
-    attemptTimeoutMs: config.media.fetchTimeoutMs,
-    download: (deviceId, raw) => sessions.liveConnection(deviceId)?.downloadMedia(raw).then(({ stream }) => stream),
-    logger: logger.child({ module: 'media' }),
-  })
+  const media = await keptMedia(
+    config, store.keptMedia, (deviceId, raw) => sessions.liveConnection(deviceId)?.downloadMedia(raw).then(({ stream }) => stream), bus, logger.child({ module: 'media' }),
+  )
   const chatLedger = new ChatLedger(store.chats, inbound, bus)
   const conversations = new ConversationService(sessions, inbound, store.contacts)
   const stopJobs = [
     conversations.renewPresenceSubscriptions(bus, logger.child({ module: 'presence' })),
     conversations.readAutomatically(bus, logger.child({ module: 'auto-read' })),
-    startInboundRecorder(bus, inbound, stores.messages, logger.child({ module: 'inbox' }), mediaKeeper),
-    bus.subscribe('session.deleted', ({ deviceId }) => {
-      mediaStore.deleteSession(deviceId).catch((error: unknown) => logger.warn({ err: error, deviceId }, 'could not remove a deleted session\'s kept media'))
-    }),
+    startInboundRecorder(bus, inbound, stores.messages, logger.child({ module: 'inbox' }), media.keeper),
+    media.stop,
     startHistoryRecorder(bus, { inbound, chats: store.chats, contacts: store.contacts }, logger.child({ module: 'history' })),
     chatLedger.listen(logger.child({ module: 'chats' })),
     recordGroupNames(bus, store.chats, logger.child({ module: 'groups' })),
@@ -213,7 +199,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     keys: new SessionKeys(sessionRepository, store.scopedKeys, cluster !== undefined),
     messages,
     directory,
-    inbox: new Inbox(inbound, stores.messages, store.chats, sessions, { records: store.keptMedia, store: mediaStore }),
+    inbox: new Inbox(inbound, stores.messages, store.chats, sessions, { records: store.keptMedia, store: media.store }),
     conversations,
     chatActions: new ChatActionService(sessions, store.chats, inbound, stores.messages, chatLedger),
     contacts: new ContactDirectory(sessions, store.contacts),
@@ -238,7 +224,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     sessions,
     resume: async () => {
       stopJobs.push(startRetentionSweeper(
-        inbound, deliveries, dashboardLogins, { records: store.keptMedia, store: mediaStore }, config.inboundRetentionDays, logger.child({ module: 'retention' }),
+        inbound, deliveries, dashboardLogins, { records: store.keptMedia, store: media.store }, config.inboundRetentionDays, logger.child({ module: 'retention' }),
       ))
       dispatcher.start()
       if (cluster) {

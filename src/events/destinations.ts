@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 import type { SafeFetcher } from '../security/safe-fetch.js'
 import type { DeliveryRecord } from '../store/ports.js'
 import type { Destination } from './delivery-dispatcher.js'
-import type { EventTransport, TransportId } from './transports/event-transport.js'
+import { type EventTransport, PartialPublish, type TransportId } from './transports/event-transport.js'
 import type { WebhookRegistry } from './webhook-registry.js'
 import { signatureHeaders } from './webhook-signer.js'
 
@@ -53,7 +53,7 @@ function transportDestination(transport: EventTransport, health: TransportHealth
         const reason = `${transport.target}: ${(error as Error).message}`
         if (health.healthy) logger.warn({ transport: transport.id, error: reason }, 'event transport failed; its events wait and are retried')
         Object.assign(health, { healthy: false, lastError: reason, failures: health.failures + 1 })
-        return { delivered: 0, error: reason }
+        return { delivered: error instanceof PartialPublish ? error.confirmed : 0, error: reason }
       }
     },
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { proto } from '@whiskeysockets/baileys'
-import { describe, it } from 'node:test'
+import { after, describe, it } from 'node:test'
 import { ApiClient } from '../support/api-client.js'
 import { createPairedSession } from '../support/pairing.js'
 import { startServerProcess } from '../support/server-process.js'
@@ -28,6 +28,7 @@ describe('what businesses publish and how they sort chats, against the protocol 
     chat, name: `Customer ${index + 1}`, messages: [{ id: `HIST-${index}`, text: 'hello', timestamp: Date.now() - 3600_000 }],
   })))
   const server = await startServerProcess({ ...simEnv(sim), ADMIN_API_KEY: ADMIN_KEY, DATA_DIR: tempDir(), ALLOW_PRIVATE_URLS: 'true' })
+  after(() => server.stop())
   const admin = new ApiClient(server.baseUrl, ADMIN_KEY)
   const client = admin.withKey(await createPairedSession(admin, sim, 'desk', PHONE))
   assert.equal((await client.post('/api/sessions/desk/webhooks', { url: everything.url })).status, 201)

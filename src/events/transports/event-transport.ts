@@ -12,7 +12,8 @@ export interface TransportEvent {
 /**
  * A message broker events are published to (RabbitMQ, NATS JetStream, Redis Streams). It connects
  * on first use and again after a failure; publish resolves only once the broker confirmed every
- * event of the batch, in order, and rejects otherwise (the dispatcher retries what was not confirmed).
+ * event of the batch, in order, and rejects otherwise, with PartialPublish when the first few were
+ * confirmed (the dispatcher retries what was not).
  */
 export interface EventTransport {
   /** Its delivery-queue id: amqp, nats or redis. */
@@ -21,6 +22,17 @@ export interface EventTransport {
   readonly target: string
   publish(events: readonly TransportEvent[]): Promise<void>
   close(): Promise<void>
+}
+
+/** A batch the broker took only the first `confirmed` events of (in order); the rest are to be published again. */
+export class PartialPublish extends Error {
+  constructor(
+    readonly confirmed: number,
+    cause: unknown,
+  ) {
+    super((cause as Error)?.message ?? String(cause))
+    this.name = 'PartialPublish'
+  }
 }
 
 export const TRANSPORT_IDS = ['amqp', 'nats', 'redis'] as const

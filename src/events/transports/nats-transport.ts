@@ -1,5 +1,5 @@
 import { connect, headers, type JetStreamClient, nanos, type NatsConnection } from 'nats'
-import { BROKER_TIMEOUT_MS, type EventTransport, LazyConnection, withoutCredentials } from './event-transport.js'
+import { BROKER_TIMEOUT_MS, type EventTransport, LazyConnection, PartialPublish, withoutCredentials } from './event-transport.js'
 
 /** How long JetStream remembers an event id: a re-publish after a crash, a restart and retries falls within it. */
 const DUPLICATE_WINDOW_MS = 3_600_000
@@ -46,15 +46,18 @@ export function natsTransport({ url, stream, subjectPrefix }: NatsOptions): Even
     publish: (events) =>
       connection.use(async ({ nc, js }) => {
         if (nc.isClosed()) throw new Error('the NATS connection closed')
-        // One at a time: with several in flight, a later event could be stored while an earlier one's
-        // publish failed, and the retry would store the earlier one after it.
-        for (const event of events) {
+        // All in flight at once, written in order on one connection and stored in that order. What
+        // counts is the prefix acknowledged before the first failure: the rest is published again
+        // (JetStream drops the copies it already has by Nats-Msg-Id).
+        const acks = await Promise.allSettled(events.map((event) => {
           const h = headers()
           h.set('Event-Id', event.id)
           h.set('Event-Type', event.type)
           h.set('Device-Id', event.deviceId)
-          await js.publish(`${subjectPrefix}.${event.deviceId}.${event.type}`, Buffer.from(event.body), { msgID: event.id, headers: h })
-        }
+          return js.publish(`${subjectPrefix}.${event.deviceId}.${event.type}`, Buffer.from(event.body), { msgID: event.id, headers: h })
+        }))
+        const failed = acks.findIndex((ack) => ack.status === 'rejected')
+        if (failed >= 0) throw new PartialPublish(failed, (acks[failed] as PromiseRejectedResult).reason)
       }),
     close: () => connection.close(),
   }
