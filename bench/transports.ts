@@ -36,7 +36,7 @@ export interface TransportsResult {
 const CONTACT = '4915100000003'
 const INJECT_CONCURRENCY = 20
 
-/** Message ids of message.received events, each event counted once. */
+/** The texts of message.received events, each event counted once. */
 function receivedTexts(consumed: readonly Consumed[]): Set<string> {
   const seen = new Set<string>()
   const texts = new Set<string>()

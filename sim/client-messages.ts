@@ -32,6 +32,9 @@ function withServerId(ack: BinaryNode, serverId: number): BinaryNode {
   return { ...ack, attrs: { ...ack.attrs, server_id: String(serverId) } }
 }
 
+/** Group messages and status updates are encrypted once under the sender's sender key. */
+const readBySenderKey = (to: string): boolean => Boolean(isJidGroup(to)) || to === STATUS_JID
+
 /** What the recipients' phones made of a client message. */
 interface Reading {
   received?: ReceivedMessage
@@ -76,7 +79,7 @@ async function decryptForRecipient(
 async function readMessage(conn: Connection, message: BinaryNode, ctx: SimContext, garbled: boolean): Promise<Reading> {
   const to = message.attrs.to ?? ''
   const isGroup = isJidGroup(to)
-  const bySenderKey = isGroup || to === STATUS_JID
+  const bySenderKey = readBySenderKey(to)
   const group = bySenderKey ? await decryptGroupMessage(conn, message, ctx) : undefined
   const { decrypted, readBy, unreadBy } = bySenderKey
     ? { decrypted: group?.message, readBy: group?.decryptedBy ?? [], unreadBy: group?.failedBy ?? [] }
@@ -149,7 +152,7 @@ export async function handleClientMessage(conn: Connection, message: BinaryNode,
   }
   // WhatsApp's server acks what it took at once: it cannot read the message, the recipients' phones do that after
   conn.send(ackNode(message))
-  const bySenderKey = isJidGroup(to) || to === STATUS_JID
+  const bySenderKey = readBySenderKey(to)
   const garbled = !bySenderKey && ctx.faults.takeGarble(sender)
   const reading: Reading = ctx.options.ackOnly ? { readBy: [], unreadBy: [] } : await readMessage(conn, message, ctx, garbled)
   for (const phone of reading.readBy) ctx.retries.settle(retryKey(sender, phone, id))

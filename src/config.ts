@@ -325,13 +325,19 @@ function mediaStorage(env: Env): MediaStorageConfig {
   if (kind !== 's3') throw new ConfigError('MEDIA_STORAGE', 'local or s3', kind)
   const bucket = read(env, 'S3_BUCKET')
   if (bucket === undefined) throw new ConfigError('S3_BUCKET', 'a bucket name when MEDIA_STORAGE=s3', '')
+  const accessKeyId = read(env, 'S3_ACCESS_KEY_ID')
+  const secretAccessKey = parsedSecret(env, 'S3_SECRET_ACCESS_KEY', (raw) => raw, () => 'a secret key')
+  // One without the other would quietly fall back to the AWS SDK's own credential sources.
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    throw new ConfigError(accessKeyId === undefined ? 'S3_ACCESS_KEY_ID' : 'S3_SECRET_ACCESS_KEY', 'set together with the other S3 key, or neither', '')
+  }
   return {
     kind,
     endpoint: url(env, 'S3_ENDPOINT', ['http:', 'https:']),
     region: read(env, 'S3_REGION') ?? 'us-east-1',
     bucket,
-    accessKeyId: read(env, 'S3_ACCESS_KEY_ID'),
-    secretAccessKey: parsedSecret(env, 'S3_SECRET_ACCESS_KEY', (raw) => raw, () => 'a secret key'),
+    accessKeyId,
+    secretAccessKey,
     forcePathStyle: boolean(env, 'S3_FORCE_PATH_STYLE', false),
   }
 }

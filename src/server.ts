@@ -199,7 +199,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     keys: new SessionKeys(sessionRepository, store.scopedKeys, cluster !== undefined),
     messages,
     directory,
-    inbox: new Inbox(inbound, stores.messages, store.chats, sessions, { records: store.keptMedia, store: media.store }),
+    inbox: new Inbox(inbound, stores.messages, store.chats, sessions, media.files),
     conversations,
     chatActions: new ChatActionService(sessions, store.chats, inbound, stores.messages, chatLedger),
     contacts: new ContactDirectory(sessions, store.contacts),
@@ -224,7 +224,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     sessions,
     resume: async () => {
       stopJobs.push(startRetentionSweeper(
-        inbound, deliveries, dashboardLogins, { records: store.keptMedia, store: media.store }, config.inboundRetentionDays, logger.child({ module: 'retention' }),
+        inbound, deliveries, dashboardLogins, media.files, config.inboundRetentionDays, logger.child({ module: 'retention' }),
       ))
       dispatcher.start()
       if (cluster) {

@@ -1,5 +1,6 @@
 import { askWhatsAppQuery, DomainError, invalidInput, type QueryErrors } from '../errors.js'
 import { parseChannelJid } from '../messaging/recipient.js'
+import { checkedText } from '../text.js'
 import type { ChannelInfo, Channels } from '../sessions/channels-port.js'
 import type { SessionManager } from '../sessions/session-manager.js'
 
@@ -30,12 +31,6 @@ export function parseChannel(input: string): { jid: string } | { inviteCode: str
   return { inviteCode: code }
 }
 
-function checkedText(value: string, field: string, max: number): string {
-  const trimmed = value.trim()
-  if (trimmed.length === 0 || trimmed.length > max) throw invalidInput(`${field} must be 1 to ${max} characters`)
-  return trimmed
-}
-
 /**
  * Channels (newsletters): WhatsApp keeps them and answers queries about them, so nothing here is
  * cached; each call asks through the session's socket. Posts to a channel the account owns go
@@ -57,7 +52,7 @@ export class ChannelService {
 
   create(deviceId: string, input: { name: string; description?: string }): Promise<ChannelInfo> {
     const name = checkedText(input.name, 'name', MAX_CHANNEL_NAME_LENGTH)
-    const description = input.description === undefined ? null : checkedText(input.description, 'description', MAX_CHANNEL_DESCRIPTION_LENGTH)
+    const description = input.description === undefined ? null : checkedText(input.description, 'description', MAX_CHANNEL_DESCRIPTION_LENGTH, { multiline: true })
     return this.ask(deviceId, (channels) => channels.create(name, description))
   }
 

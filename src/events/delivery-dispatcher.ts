@@ -10,8 +10,18 @@ export interface Destination {
   readonly retryForMs?: number
   /** Whether it is failing now: then one lane at a time tries it, the others wait their turn without holding a slot. */
   failing?(): boolean
-  /** Delivers the events in order; answers how many arrived (a prefix of the batch) and, if not all, why the next did not. */
-  deliver(deliveries: readonly DeliveryRecord[]): Promise<{ delivered: number; error?: string }>
+  /**
+   * Delivers the events in order; answers how many arrived (a prefix of the batch) and, if not all,
+   * why the next did not, and whether it never can.
+   */
+  deliver(deliveries: readonly DeliveryRecord[]): Promise<DeliveryOutcome>
+}
+
+export interface DeliveryOutcome {
+  delivered: number
+  error?: string
+  /** The first event not delivered can never be (kept as failed at once, not retried). */
+  permanent?: boolean
 }
 
 export interface DispatcherOptions {
@@ -125,18 +135,19 @@ export class DeliveryDispatcher {
     const { deliveries } = this.options
     const destination = await this.options.destination(head.webhookId)
     if (!destination) {
-      await deliveries.markFailed(head.seq, 'The webhook was removed')
+      await deliveries.markFailed(head.seq, 'The webhook was removed (or the transport is no longer configured)')
       this.report(head.webhookId, 'failed')
       return
     }
     const id = head.webhookId
     // A failing broker must not take every slot (webhooks share them): one lane probes it, the others wait.
     if (destination.failing?.() && (this.inFlight.get(id) ?? 0) > 0) {
-      await this.retryOrFail(head, destination, `${id} is failing; another attempt is trying it`)
+      // Not an attempt: no count, no backoff step; it looks again after the next delay its attempts call for.
+      await deliveries.postpone(head.seq, Date.now() + this.retryDelay(Math.max(1, head.attempts)))
       return
     }
     this.inFlight.set(id, (this.inFlight.get(id) ?? 0) + 1)
-    let outcome: { delivered: number; error?: string }
+    let outcome: DeliveryOutcome
     let batch: DeliveryRecord[] = [head]
     try {
       if (destination.maxBatch > 1) batch = [head, ...(await deliveries.pendingBehind(head, destination.maxBatch - 1))]
@@ -144,20 +155,20 @@ export class DeliveryDispatcher {
     } finally {
       this.inFlight.set(id, this.inFlight.get(id)! - 1)
     }
-    const { delivered, error } = outcome
+    const { delivered, error, permanent = false } = outcome
     if (delivered > 0) {
       await deliveries.markDelivered(batch.slice(0, delivered).map((delivery) => delivery.seq))
       this.report(id, 'delivered', delivered)
     }
     const stuck = batch[delivered]
-    if (stuck && error !== undefined) await this.retryOrFail(stuck, destination, error)
+    if (stuck && error !== undefined) await this.retryOrFail(stuck, destination, error, permanent)
   }
 
   /** Schedules the lane head's next attempt with backoff, or keeps it as failed once its destination's retry time is over. */
-  private async retryOrFail(head: DeliveryRecord, destination: Destination, error: string): Promise<void> {
+  private async retryOrFail(head: DeliveryRecord, destination: Destination, error: string, permanent = false): Promise<void> {
     const { deliveries, logger } = this.options
     const attempts = head.attempts + 1
-    if (Date.now() - head.createdAt >= (destination.retryForMs ?? this.options.retryForMs)) {
+    if (permanent || Date.now() - head.createdAt >= (destination.retryForMs ?? this.options.retryForMs)) {
       await deliveries.markFailed(head.seq, error)
       this.report(head.webhookId, 'failed')
       logger.warn({ target: head.webhookId, eventId: head.eventId, attempts, error }, 'event delivery failed for good')
@@ -167,9 +178,8 @@ export class DeliveryDispatcher {
     this.report(head.webhookId, 'retry')
   }
 
-  /** One webhook.attempted per event (metrics count them per destination and result). */
-  private report(webhookId: string, result: 'delivered' | 'retry' | 'failed', events = 1): void {
-    for (let i = 0; i < events; i++) this.options.bus.publish('webhook.attempted', { webhookId, result })
+  private report(destination: string, result: 'delivered' | 'retry' | 'failed', events = 1): void {
+    this.options.bus.publish('delivery.attempted', { destination, result, events })
   }
 
   private retryDelay(attempts: number): number {

@@ -26,17 +26,18 @@ function webhookDestination(url: string, secret: string, http: SafeFetcher, time
   }
 }
 
-/** How a broker transport is doing, for /health and /metrics. */
+/** How a broker transport is doing, for /health. */
 export interface TransportHealth {
-  target: string
   /** Whether its last publish was confirmed (true before any). */
   healthy: boolean
-  lastError: string | null
   /** Publishes that failed since start. */
   failures: number
 }
 
-/** A broker transport: batches of a lane published and confirmed together; all of them, or none counts. An outage and its end are logged once. */
+/**
+ * A broker transport: batches of a lane published and confirmed together (what the broker
+ * confirmed before a failure counts). An outage and its end are logged once each.
+ */
 function transportDestination(transport: EventTransport, health: TransportHealth, retryForMs: number, logger: Logger): Destination {
   return {
     maxBatch: TRANSPORT_BATCH,
@@ -47,13 +48,15 @@ function transportDestination(transport: EventTransport, health: TransportHealth
         await transport.publish(deliveries.map(({ eventId, eventType, deviceId, body }) => ({ id: eventId, type: eventType, deviceId, body })))
         if (!health.healthy) logger.info({ transport: transport.id, target: transport.target }, 'event transport publishes again')
         health.healthy = true
-        health.lastError = null
         return { delivered: deliveries.length }
       } catch (error) {
         const reason = `${transport.target}: ${(error as Error).message}`
         if (health.healthy) logger.warn({ transport: transport.id, error: reason }, 'event transport failed; its events wait and are retried')
-        Object.assign(health, { healthy: false, lastError: reason, failures: health.failures + 1 })
-        return { delivered: error instanceof PartialPublish ? error.confirmed : 0, error: reason }
+        health.healthy = false
+        health.failures += 1
+        return error instanceof PartialPublish
+          ? { delivered: error.confirmed, error: reason, permanent: error.permanent }
+          : { delivered: 0, error: reason }
       }
     },
   }
@@ -71,7 +74,7 @@ export function eventDestinations(
   const health = new Map<TransportId, TransportHealth>()
   const byId = new Map<string, Destination>()
   for (const transport of transports) {
-    const state: TransportHealth = { target: transport.target, healthy: true, lastError: null, failures: 0 }
+    const state: TransportHealth = { healthy: true, failures: 0 }
     health.set(transport.id, state)
     byId.set(transport.id, transportDestination(transport, state, transportRetryForMs, logger))
   }

@@ -15,8 +15,8 @@ export interface DomainEvents {
   'session.deleted': { deviceId: string }
   /** A connection closed; reaction is what the reconnect policy decided. */
   'session.disconnected': { deviceId: string; code: number | undefined; reaction: string }
-  /** One webhook delivery attempt and how it ended. */
-  'webhook.attempted': { webhookId: string; result: 'delivered' | 'retry' | 'failed' }
+  /** How events queued for a destination (a webhook's id, or a broker transport) fared in one attempt. */
+  'delivery.attempted': { destination: string; result: 'delivered' | 'retry' | 'failed'; events: number }
   'message.status': { deviceId: string; messageId: string; type: string; status: MessageStatus; error: string | null }
   'message.received': { deviceId: string; message: InboundMessage }
   /** A contact's status update (story), once stored. */

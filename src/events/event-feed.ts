@@ -39,7 +39,7 @@ export function startEventFeed({ bus, registry, deliveries, dispatcher, live, tr
         await deliveries.enqueue(targets.map((webhookId) => ({ webhookId, deviceId, eventId: event.id, eventType: type, body })))
         dispatcher.wake()
       })
-      .catch((error: unknown) => logger.error({ err: error, eventId: event.id, type, deviceId }, 'could not queue an event for webhooks'))
+      .catch((error: unknown) => logger.error({ err: error, eventId: event.id, type, deviceId }, 'could not queue an event for its webhooks and transports'))
     live.publish(event)
   }
 

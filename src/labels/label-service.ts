@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import { askingWhatsApp, conflict, DomainError, invalidInput, sessionNotFound } from '../errors.js'
 import type { EventBus } from '../events/event-bus.js'
 import { parseRecipient } from '../messaging/recipient.js'
+import { checkedText } from '../text.js'
 import { KeyedLock } from '../sessions/keyed-lock.js'
 import type { EngineLabel, LabelEvent, Labels } from '../sessions/labels-port.js'
 import type { SessionManager } from '../sessions/session-manager.js'
@@ -21,12 +22,6 @@ export type LabelChange =
 export interface LabelInput {
   name?: string
   color?: number
-}
-
-function checkedName(name: string): string {
-  const trimmed = name.trim()
-  if (trimmed.length === 0 || trimmed.length > MAX_LABEL_NAME_LENGTH) throw invalidInput(`name must be 1 to ${MAX_LABEL_NAME_LENGTH} characters`)
-  return trimmed
 }
 
 function engineLabel({ id, name, color, predefinedId }: LabelRecord): EngineLabel {
@@ -188,7 +183,7 @@ export class LabelService {
   }
 
   private uniqueName(others: LabelRecord[], name: string): string {
-    const checked = checkedName(name)
+    const checked = checkedText(name, 'name', MAX_LABEL_NAME_LENGTH)
     if (others.some((label) => label.name.toLowerCase() === checked.toLowerCase())) throw conflict(`A label named "${checked}" exists already`)
     return checked
   }

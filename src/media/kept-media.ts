@@ -5,10 +5,11 @@ import type { EventBus } from '../events/event-bus.js'
 import type { KeptMediaRepository } from '../store/ports.js'
 import { localMediaStore } from './local-media-store.js'
 import { MediaKeeper } from './media-keeper.js'
-import type { MediaStore } from './media-store.js'
+import type { KeptFiles } from './media-store.js'
 
 export interface KeptMedia {
-  store: MediaStore
+  /** The store and the records naming its files. */
+  files: KeptFiles
   /** Set when MEDIA_AUTO_DOWNLOAD names any kind. */
   keeper: MediaKeeper | undefined
   /** Stops removing deleted sessions' files. */
@@ -37,5 +38,5 @@ export async function keptMedia(
   const stop = bus.subscribe('session.deleted', ({ deviceId }) => {
     store.deleteSession(deviceId).catch((error: unknown) => logger.warn({ err: error, deviceId }, 'could not remove a deleted session\'s kept media'))
   })
-  return { store, keeper, stop }
+  return { files: { records, store }, keeper, stop }
 }

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream'
+import type { KeptMediaRepository } from '../store/ports.js'
 
 /** Where received media are kept once downloaded: files under DATA_DIR, or an S3-compatible bucket. */
 export interface MediaStore {
@@ -21,3 +22,9 @@ export const mediaKey = (deviceId: string, messageId: string): string => `${segm
 
 /** The prefix of every file of a session. */
 export const sessionPrefix = (deviceId: string): string => `${segment(deviceId)}/`
+
+/** Kept files and the records naming them, as the media route and retention use them together. */
+export interface KeptFiles {
+  records: KeptMediaRepository
+  store: MediaStore
+}

@@ -33,7 +33,7 @@ export function sentThroughApi(record: MessageRecord, account: Sender): ChatMess
   const common = {
     id: record.id,
     chat: record.recipient,
-    isGroup: record.recipient.endsWith('@g.us'),
+    isGroup: chatKind(record.recipient) === 'group',
     isChannel: chatKind(record.recipient) === 'channel',
     fromMe: true,
     sender: account,

@@ -1,7 +1,7 @@
 import { DomainError, invalidInput } from '../errors.js'
 import type { SessionManager } from '../sessions/session-manager.js'
-import type { MediaStore } from '../media/media-store.js'
-import type { ChatListing, ChatRepository, InboundMessageRepository, KeptMediaRepository, MessageRepository } from '../store/ports.js'
+import type { KeptFiles } from '../media/media-store.js'
+import type { ChatListing, ChatRepository, InboundMessageRepository, MessageRepository } from '../store/ports.js'
 import { type ChatMessage, receivedOrDeviceSent, sentThroughApi } from './chat-message.js'
 import type { InboundMessage, Sender } from './inbound-message.js'
 import { parseRecipient } from './recipient.js'
@@ -27,7 +27,7 @@ export class Inbox {
     private readonly chatStore: ChatRepository,
     private readonly manager: SessionManager,
     /** Media kept as they arrived (MEDIA_AUTO_DOWNLOAD), served without WhatsApp. */
-    private readonly kept: { records: KeptMediaRepository; store: MediaStore } | undefined = undefined,
+    private readonly kept: KeptFiles,
   ) {}
 
   /** Pinned chats first, then by newest activity; each with its newest message. */
@@ -83,9 +83,9 @@ export class Inbox {
     const raw = await this.inbound.raw(deviceId, messageId)
     if (!message.media || !raw) throw invalidInput(`Message "${messageId}" has no media`)
     const mimetype = message.media.mimetype ?? 'application/octet-stream'
-    const keptAs = await this.kept?.records.get(deviceId, messageId)
+    const keptAs = await this.kept.records.get(deviceId, messageId)
     // A store that fails now leaves WhatsApp to answer, as if nothing had been kept.
-    const keptFile = keptAs && (await this.kept!.store.get(keptAs.key).catch(() => undefined))
+    const keptFile = keptAs && (await this.kept.store.get(keptAs.key).catch(() => undefined))
     if (keptFile) return { stream: keptFile, mimetype, fileName: message.media.fileName }
     const connection = this.manager.requireConnection(deviceId)
     try {

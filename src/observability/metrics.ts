@@ -6,16 +6,16 @@ import type { SessionManager } from '../sessions/session-manager.js'
 /** Disconnect codes as metric labels; Baileys sometimes closes without one. */
 const reason = (code: number | undefined): string => (code === undefined ? 'unknown' : String(code))
 
-/**
- * Prometheus metrics, fed from domain events; one registry per server so tests stay independent.
- * With several nodes each node reports its own (labelled node=...), sessions counted where they run.
- */
 /** What /metrics reports about event delivery: the broker transports and the queue behind every destination. */
 export interface DeliveryMetricsSource {
   transportIds: readonly string[]
   pendingCounts: () => Promise<Record<string, number>>
 }
 
+/**
+ * Prometheus metrics, fed from domain events; one registry per server so tests stay independent.
+ * With several nodes each node reports its own (labelled node=...), sessions counted where they run.
+ */
 export function createMetrics(
   bus: EventBus, sessions: SessionManager, nodeId: string | undefined, delivery: DeliveryMetricsSource,
 ): { registry: Registry; stop: () => void } {
@@ -84,8 +84,8 @@ export function createMetrics(
   const unsubscribers = [
     bus.subscribe('message.status', ({ status, type }) => messages.inc({ status, type })),
     bus.subscribe('message.received', ({ message }) => received.inc({ type: message.type })),
-    bus.subscribe('webhook.attempted', ({ webhookId, result }) =>
-      isTransport(webhookId) ? transportAttempts.inc({ transport: webhookId, result }) : webhooks.inc({ result })),
+    bus.subscribe('delivery.attempted', ({ destination, result, events }) =>
+      isTransport(destination) ? transportAttempts.inc({ transport: destination, result }, events) : webhooks.inc({ result }, events)),
     bus.subscribe('session.disconnected', ({ code, reaction: chosen }) => disconnects.inc({ code: reason(code), reaction: chosen })),
   ]
   return { registry, stop: () => unsubscribers.forEach((unsubscribe) => unsubscribe()) }

@@ -10,7 +10,7 @@ import {
 } from '../security/api-keys.js'
 import type { ScopedKeyRecord, ScopedKeyRepository } from '../store/ports.js'
 import type { SessionCatalog } from '../store/session-catalog.js'
-import { checkedName } from './session-settings.js'
+import { checkedText } from '../text.js'
 
 /** What a session's named keys may be allowed: send messages, read what the session holds, change it. */
 export const KEY_SCOPES = ['send', 'read', 'manage'] as const
@@ -68,7 +68,7 @@ export class SessionKeys {
   /** A new named key with these scopes; returns its record and the key in full, shown this once. */
   async create(deviceId: string, name: string, scopes: readonly KeyScope[]): Promise<{ record: ScopedKeyRecord; apiKey: string }> {
     if (!this.sessions.get(deviceId)) throw sessionNotFound(deviceId)
-    const trimmed = checkedName(name, 'name', MAX_KEY_NAME)
+    const trimmed = checkedText(name, 'name', MAX_KEY_NAME)
     const unique = KEY_SCOPES.filter((scope) => scopes.includes(scope))
     if (unique.length === 0) throw invalidInput(`scopes must name at least one of ${KEY_SCOPES.join(', ')}`)
     if ((await this.scoped.list(deviceId)).length >= MAX_KEYS_PER_SESSION) {

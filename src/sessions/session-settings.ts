@@ -1,4 +1,5 @@
 import { invalidInput } from '../errors.js'
+import { checkedText } from '../text.js'
 import type { IgnoredKinds, SessionBehaviour, SessionBehaviourChange, SessionRecord } from '../store/ports.js'
 
 /** Longest text sent to a caller after a rejected call. */
@@ -87,13 +88,6 @@ export function maskProxyUrl(proxyUrl: string): string {
     password === undefined ? `${scheme}***@` : `${scheme}${user}:***@`)
 }
 
-/** A name of 1 to `max` characters once trimmed, without control characters; a 400 naming the field otherwise. */
-export function checkedName(input: string, field: string, max: number): string {
-  const trimmed = input.trim()
-  if (trimmed.length === 0 || trimmed.length > max) throw invalidInput(`${field} must be 1 to ${max} characters`)
-  if (/\p{Cc}/u.test(trimmed)) throw invalidInput(`${field} may not contain control characters`)
-  return trimmed
-}
 
 function holdsNul(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('\u0000')
@@ -118,7 +112,7 @@ export function behaviourChange(change: SessionSettingsChange): SessionBehaviour
     ...(autoRead !== undefined ? { autoRead } : {}),
     ...(ignore !== undefined ? { ignore: ignore === null ? null : { ...NO_IGNORED_KINDS, ...ignore } } : {}),
     ...(metadata !== undefined ? { metadata } : {}),
-    ...(deviceName !== undefined ? { deviceName: deviceName === null ? null : checkedName(deviceName, 'deviceName', MAX_DEVICE_NAME) } : {}),
+    ...(deviceName !== undefined ? { deviceName: deviceName === null ? null : checkedText(deviceName, 'deviceName', MAX_DEVICE_NAME) } : {}),
   }
 }
 

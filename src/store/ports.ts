@@ -397,6 +397,8 @@ export interface DeliveryRepository {
   /** Pending deliveries per destination (webhook id or transport). */
   pendingCounts(): Promise<Record<string, number>>
   scheduleRetry(seq: number, nextAttemptAt: number, error: string): Promise<void>
+  /** Moves a pending delivery's next attempt later without counting an attempt. */
+  postpone(seq: number, nextAttemptAt: number): Promise<void>
   markFailed(seq: number, error: string): Promise<void>
   /** Puts a failed delivery back in its lane, due now. */
   redeliver(seq: number): Promise<DeliveryRecord | undefined>

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
-import type { MediaStore } from '../media/media-store.js'
-import type { DashboardSessionRepository, DeliveryRepository, InboundMessageRepository, KeptMediaRepository } from './ports.js'
+import type { KeptFiles } from '../media/media-store.js'
+import type { DashboardSessionRepository, DeliveryRepository, InboundMessageRepository } from './ports.js'
 
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000
 const DAY_MS = 86_400_000
@@ -17,16 +17,19 @@ export function startRetentionSweeper(
   inbound: InboundMessageRepository,
   deliveries: DeliveryRepository,
   dashboardLogins: DashboardSessionRepository,
-  kept: { records: KeptMediaRepository; store: MediaStore },
+  kept: KeptFiles,
   retentionDays: number,
   logger: Logger,
 ): () => void {
   const sweep = async (): Promise<void> => {
     const now = Date.now()
-    const messages = await inbound.deleteOlderThan(now - retentionDays * DAY_MS)
+    const cutoff = now - retentionDays * DAY_MS
+    const messages = await inbound.deleteOlderThan(cutoff)
     let files = 0
     // Files first: should the store fail, the records stay and the next sweep tries again.
-    for (let old = await kept.records.olderThan(now - retentionDays * DAY_MS, MEDIA_BATCH); old.length > 0; old = await kept.records.olderThan(now - retentionDays * DAY_MS, MEDIA_BATCH)) {
+    for (;;) {
+      const old = await kept.records.olderThan(cutoff, MEDIA_BATCH)
+      if (old.length === 0) break
       await kept.store.delete(old.map((record) => record.key))
       await kept.records.forget(old)
       files += old.length

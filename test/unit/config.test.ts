@@ -69,6 +69,18 @@ describe('parseConfig', () => {
     assert.throws(() => parseConfig({ EVENTS_AMQP_URL: 'amqp://u:p@rabbit', EVENTS_AMQP_EXCHANGE: 'has space' }), /EVENTS_AMQP_EXCHANGE/)
   })
 
+  it('keeps received media as configured, and wants both S3 keys or neither', () => {
+    assert.deepEqual(parseConfig({}).media.autoDownload, [])
+    assert.deepEqual(parseConfig({ MEDIA_AUTO_DOWNLOAD: 'all' }).media.autoDownload, ['image', 'video', 'audio', 'document', 'sticker'])
+    assert.deepEqual(parseConfig({ MEDIA_AUTO_DOWNLOAD: 'Image, document' }).media.autoDownload, ['image', 'document'])
+    assert.throws(() => parseConfig({ MEDIA_AUTO_DOWNLOAD: 'image,gif' }), /MEDIA_AUTO_DOWNLOAD/)
+    assert.throws(() => parseConfig({ MEDIA_STORAGE: 's3' }), /S3_BUCKET/)
+    assert.throws(() => parseConfig({ MEDIA_STORAGE: 's3', S3_BUCKET: 'b', S3_ACCESS_KEY_ID: 'AKIA' }), /S3_SECRET_ACCESS_KEY.*together/)
+    assert.deepEqual(parseConfig({ MEDIA_STORAGE: 's3', S3_BUCKET: 'b', S3_ENDPOINT: 'http://127.0.0.1:9000', S3_FORCE_PATH_STYLE: 'true' }).media.storage, {
+      kind: 's3', endpoint: 'http://127.0.0.1:9000', region: 'us-east-1', bucket: 'b', accessKeyId: undefined, secretAccessKey: undefined, forcePathStyle: true,
+    })
+  })
+
   it('never echoes a rejected broker URL, which may hold a password', () => {
     assert.throws(() => parseConfig({ EVENTS_REDIS_URL: 'http://:hunter2@redis' }), (error: unknown) =>
       error instanceof ConfigError && /EVENTS_REDIS_URL/.test(error.message) && !error.message.includes('hunter2'))

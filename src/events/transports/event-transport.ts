@@ -29,6 +29,8 @@ export class PartialPublish extends Error {
   constructor(
     readonly confirmed: number,
     cause: unknown,
+    /** The event after the confirmed ones can never be published (too large): it is kept as failed at once. */
+    readonly permanent = false,
   ) {
     super((cause as Error)?.message ?? String(cause))
     this.name = 'PartialPublish'

@@ -1,6 +1,8 @@
 import { connect, headers, type JetStreamClient, nanos, type NatsConnection } from 'nats'
 import { BROKER_TIMEOUT_MS, type EventTransport, LazyConnection, PartialPublish, withoutCredentials } from './event-transport.js'
 
+/** Room left in max_payload for the subject and headers. */
+const HEADROOM_BYTES = 1024
 /** How long JetStream remembers an event id: a re-publish after a crash, a restart and retries falls within it. */
 const DUPLICATE_WINDOW_MS = 3_600_000
 
@@ -46,10 +48,14 @@ export function natsTransport({ url, stream, subjectPrefix }: NatsOptions): Even
     publish: (events) =>
       connection.use(async ({ nc, js }) => {
         if (nc.isClosed()) throw new Error('the NATS connection closed')
+        // An event the server would refuse for its size goes no further, and neither do the ones after it.
+        const limit = nc.info?.max_payload ?? Infinity
+        const oversized = events.findIndex((event) => Buffer.byteLength(event.body) > limit - HEADROOM_BYTES)
+        const publishable = oversized < 0 ? events : events.slice(0, oversized)
         // All in flight at once, written in order on one connection and stored in that order. What
         // counts is the prefix acknowledged before the first failure: the rest is published again
         // (JetStream drops the copies it already has by Nats-Msg-Id).
-        const acks = await Promise.allSettled(events.map((event) => {
+        const acks = await Promise.allSettled(publishable.map((event) => {
           const h = headers()
           h.set('Event-Id', event.id)
           h.set('Event-Type', event.type)
@@ -58,6 +64,7 @@ export function natsTransport({ url, stream, subjectPrefix }: NatsOptions): Even
         }))
         const failed = acks.findIndex((ack) => ack.status === 'rejected')
         if (failed >= 0) throw new PartialPublish(failed, (acks[failed] as PromiseRejectedResult).reason)
+        if (oversized >= 0) throw new PartialPublish(oversized, new Error(`event ${events[oversized]!.id} is larger than the NATS server's max_payload (${limit} bytes)`), true)
       }),
     close: () => connection.close(),
   }

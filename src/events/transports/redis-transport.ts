@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis'
 import { within } from '../../time.js'
-import { BROKER_TIMEOUT_MS, type EventTransport, LazyConnection, withoutCredentials } from './event-transport.js'
+import { BROKER_TIMEOUT_MS, type EventTransport, LazyConnection, PartialPublish, withoutCredentials } from './event-transport.js'
 
 export interface RedisOptions {
   url: string
@@ -49,8 +49,10 @@ export function redisTransport({ url, stream, maxLen }: RedisOptions): EventTran
           pipeline.xadd(stream, 'MAXLEN', '~', String(maxLen), '*', 'id', event.id, 'type', event.type, 'deviceId', event.deviceId, 'data', event.body)
         }
         const results = (await within(pipeline.exec(), BROKER_TIMEOUT_MS, 'Redis')) ?? []
-        const failed = results.find(([error]) => error)
-        if (failed || results.length !== events.length) throw failed?.[0] ?? new Error('Redis did not answer every XADD')
+        // Redis runs a pipeline's commands in order: what came before the first error is in the stream.
+        const failed = results.findIndex(([error]) => error)
+        if (failed >= 0) throw new PartialPublish(failed, results[failed]![0])
+        if (results.length !== events.length) throw new PartialPublish(results.length, new Error('Redis did not answer every XADD'))
       }),
     close: () => connection.close(),
   }

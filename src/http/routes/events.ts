@@ -15,6 +15,8 @@ export interface EventRoutesDeps {
 
 /** A subscriber that falls this far behind is cut off rather than buffered without bound. */
 const MAX_BUFFERED_BYTES = 1024 * 1024
+/** How long a WebSocket client so far behind has to take its close frame. */
+const CLOSE_GRACE_MS = 5_000
 
 const StreamQuery = Type.Object({
   deviceId: Type.Optional(DeviceId),
@@ -102,9 +104,10 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesDeps> = async (ap
       const types = parseTypes(request.query.types)
       const unsubscribe = live.subscribe({ deviceId: request.query.deviceId, types }, (event) => {
         if (socket.bufferedAmount <= MAX_BUFFERED_BYTES) return socket.send(JSON.stringify(event))
-        // Closed at once: a polite close would wait behind the megabyte already queued.
+        if (socket.readyState !== socket.OPEN) return
+        // The close frame waits behind the megabyte already queued; a client that cannot take even that is cut off.
         socket.close(1013, 'Too far behind; reconnect')
-        socket.terminate()
+        setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref()
       })
       // A client that has not answered the last ping by the next one is gone.
       let answered = true

@@ -112,6 +112,8 @@ export function createPostgresDeliveryRepository(pool: PgPool, nodeId: string): 
         `UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2, updated_at = $3, ${RELEASE_CLAIM} WHERE seq = $4`,
         [nextAttemptAt, error, Date.now(), seq],
       ),
+    postpone: (seq, nextAttemptAt) =>
+      update(`UPDATE webhook_deliveries SET next_attempt_at = $1, updated_at = $2, ${RELEASE_CLAIM} WHERE seq = $3 AND status = 'pending'`, [nextAttemptAt, Date.now(), seq]),
     markFailed: (seq, error) =>
       update(`UPDATE webhook_deliveries SET status = 'failed', attempts = attempts + 1, last_error = $1, updated_at = $2, ${RELEASE_CLAIM} WHERE seq = $3`, [
         error,

@@ -23,6 +23,7 @@ export function createSqliteDeliveryRepository(db: SqliteDatabase): DeliveryRepo
     `SELECT webhook_id, COUNT(*) AS pending FROM webhook_deliveries WHERE status = 'pending' GROUP BY webhook_id`,
   )
   const retry = db.prepare(`UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE seq = ?`)
+  const later = db.prepare(`UPDATE webhook_deliveries SET next_attempt_at = ?, updated_at = ? WHERE seq = ? AND status = 'pending'`)
   const failed = db.prepare(`UPDATE webhook_deliveries SET status = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE seq = ?`)
   const requeue = db.prepare(`UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, updated_at = ? WHERE seq = ? AND status = 'failed'`)
   const one = db.prepare<[number], DeliveryRow>('SELECT * FROM webhook_deliveries WHERE seq = ?')
@@ -56,6 +57,7 @@ export function createSqliteDeliveryRepository(db: SqliteDatabase): DeliveryRepo
     markDelivered: async (seqs) => void markAllDelivered(seqs, Date.now()),
     pendingCounts: async () => Object.fromEntries(pendingByTarget.all().map((row) => [row.webhook_id, row.pending])),
     scheduleRetry: async (seq, nextAttemptAt, error) => void retry.run(nextAttemptAt, error, Date.now(), seq),
+    postpone: async (seq, nextAttemptAt) => void later.run(nextAttemptAt, Date.now(), seq),
     markFailed: async (seq, error) => void failed.run(error, Date.now(), seq),
     redeliver: async (seq) => {
       if (requeue.run(Date.now(), Date.now(), seq).changes === 0) return undefined
