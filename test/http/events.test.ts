@@ -203,6 +203,13 @@ describe('live event stream (SSE, in-process server on loopback)', () => {
     })
     assert.deepEqual(adminEvents.map((e) => [e.deviceId, e.data.id]), [['bar', 'X1'], ['shop', 'X2']])
 
+    // Reconnecting with Last-Event-ID replays what came after that event (and matches the filter), then goes on live.
+    const resumed = await readEvents(`${base}/api/events?types=message.received`, { ...adminHeaders, 'last-event-id': adminEvents[0]!.id },
+      (events) => events.length >= 2, () => shop.emitReceived(inbound('X3')))
+    assert.deepEqual(resumed.map((e) => e.data.id), ['X2', 'X3'])
+    const gap = await readEvents(`${base}/api/events`, { ...adminHeaders, 'last-event-id': 'evt_unknown' }, (events) => events.length >= 1, () => undefined)
+    assert.deepEqual(gap[0], { lastEventId: 'evt_unknown' } as unknown, 'an id no longer kept is reported as a gap')
+
     const own = await readEvents(`${base}/api/events?deviceId=shop&apiKey=shop-key-0123456789`, {}, (events) => events.length >= 1, () => {
       bar.emitReceived(inbound('Y1'))
       shop.emitReceived(inbound('Y2'))

@@ -3,7 +3,7 @@ import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type
 import type { FastifyRequest } from 'fastify'
 import { invalidInput } from '../../errors.js'
 import { isPublicEventType, OPT_IN_EVENT_TYPES, PUBLIC_EVENT_TYPES, type EventEnvelope, type PublicEventType } from '../../events/envelope.js'
-import type { LiveStream } from '../../events/live-stream.js'
+import { type LiveStream, RECENT_EVENTS } from '../../events/live-stream.js'
 import type { Authenticator } from '../auth.js'
 import { DeviceId, ErrorResponse, KEY_OR_QUERY_SECURITY } from '../schemas.js'
 
@@ -51,7 +51,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesDeps> = async (ap
   app.get('/api/events', {
     schema: {
       summary: 'Live event stream (Server-Sent Events)',
-      description: `Each event is an SSE message whose data is the JSON envelope { id, type, deviceId, timestamp, data }. ${filters}`,
+      description: `Each event is an SSE message whose data is the JSON envelope { id, type, deviceId, timestamp, data }. ${filters} A client that reconnects with Last-Event-ID (as EventSource does) first gets the events it missed, of the last ${RECENT_EVENTS} this node saw; when that id is older, a \`gap\` event says so.`,
       tags: ['events'],
       security: KEY_OR_QUERY_SECURITY,
       querystring: StreamQuery,
@@ -76,7 +76,15 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesDeps> = async (ap
       }
       raw.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`)
     }
-    const unsubscribe = live.subscribe({ deviceId: request.query.deviceId, types }, send)
+    const filter = { deviceId: request.query.deviceId, types }
+    // Replayed and subscribed in one turn: no event can fall between the two.
+    const lastEventId = request.headers['last-event-id']
+    if (typeof lastEventId === 'string' && lastEventId !== '') {
+      const missed = live.since(lastEventId, filter)
+      if (missed === undefined) raw.write(`event: gap\ndata: ${JSON.stringify({ lastEventId })}\n\n`)
+      else for (const event of missed) send(event)
+    }
+    const unsubscribe = live.subscribe(filter, send)
     const heartbeat = setInterval(() => raw.write(': ping\n\n'), heartbeatMs)
     open.add(raw)
     raw.on('close', () => {
