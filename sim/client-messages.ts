@@ -1,4 +1,4 @@
-import { isJidGroup, jidDecode, type BinaryNode, type proto } from '@whiskeysockets/baileys'
+import { isJidGroup, type BinaryNode, type proto } from '@whiskeysockets/baileys'
 import { LID_SERVER } from './accounts.js'
 import type { Connection } from './connection.js'
 import type { SimContext } from './context.js'
@@ -7,7 +7,7 @@ import { CHANNEL_SERVER } from './channels.js'
 import { decryptGroupMessage, STATUS_JID } from './group-messages.js'
 import { textOf, type ReceivedMessage } from './inbox.js'
 import { openMedia } from './media-messages.js'
-import { encryptedCopies } from './message-copies.js'
+import { encryptedCopies, phoneOfCopy } from './message-copies.js'
 
 type ReceiptType = 'delivered' | 'read' | 'played'
 
@@ -56,10 +56,9 @@ async function decryptForRecipient(
 ): Promise<{ decrypted?: proto.IMessage; readBy: string[]; unreadBy: string[] }> {
   const unreadBy: string[] = []
   for (const { jid, enc } of encryptedCopies(message)) {
-    const decoded = jidDecode(jid)
     const type = enc.attrs.type
-    if (!decoded || (decoded.device ?? 0) !== 0 || (type !== 'pkmsg' && type !== 'msg')) continue
-    const recipient = ctx.accounts.byUser(decoded.user, decoded.server)
+    if (type !== 'pkmsg' && type !== 'msg') continue
+    const recipient = phoneOfCopy(jid, ctx.accounts)
     if (!recipient || recipient === conn.account || !(enc.content instanceof Uint8Array)) continue
     if (garbled) {
       unreadBy.push(recipient.phoneNumber)

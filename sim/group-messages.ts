@@ -1,7 +1,7 @@
-import { getBinaryNodeChildren, jidDecode, type BinaryNode, type proto } from '@whiskeysockets/baileys'
+import { getBinaryNodeChildren, type BinaryNode, type proto } from '@whiskeysockets/baileys'
 import type { Connection } from './connection.js'
 import type { SimContext } from './context.js'
-import { encryptedCopies } from './message-copies.js'
+import { encryptedCopies, phoneOfCopy } from './message-copies.js'
 
 export interface DecryptedGroupMessage {
   /** unset when no participant's phone could decrypt it */
@@ -14,12 +14,6 @@ export interface DecryptedGroupMessage {
 
 export const STATUS_JID = 'status@broadcast'
 
-/** Phone number of the account a device-0 copy is addressed to, if the sim knows it. */
-function recipientPhone(jid: string, ctx: SimContext): string | undefined {
-  const decoded = jidDecode(jid)
-  return decoded && (decoded.device ?? 0) === 0 ? ctx.accounts.byUser(decoded.user, decoded.server)?.phoneNumber : undefined
-}
-
 /**
  * Who reads a sender-key message: a group's other participants, or for a status update the
  * audience the client chose (statusJidList), which is exactly who got a copy of the sender key.
@@ -27,7 +21,7 @@ function recipientPhone(jid: string, ctx: SimContext): string | undefined {
 function readersOf(conn: Connection, message: BinaryNode, ctx: SimContext): Set<string> | undefined {
   const to = message.attrs.to ?? ''
   if (to === STATUS_JID) {
-    const viewers = encryptedCopies(message).map(({ jid }) => recipientPhone(jid, ctx))
+    const viewers = encryptedCopies(message).map(({ jid }) => phoneOfCopy(jid, ctx.accounts)?.phoneNumber)
     return new Set(viewers.filter((phone): phone is string => phone !== undefined && phone !== conn.phoneNumber))
   }
   const group = ctx.groups.get(to)
@@ -48,7 +42,7 @@ export async function decryptGroupMessage(conn: Connection, message: BinaryNode,
 
   for (const { jid, enc } of encryptedCopies(message)) {
     const type = enc.attrs.type
-    const recipient = recipientPhone(jid, ctx)
+    const recipient = phoneOfCopy(jid, ctx.accounts)?.phoneNumber
     if (!recipient || !members.has(recipient) || (type !== 'pkmsg' && type !== 'msg')) continue
     if (!(enc.content instanceof Uint8Array)) continue
     const peer = ctx.peers.get(recipient)

@@ -140,7 +140,6 @@ export async function eventually(check: () => boolean, timeoutMs = WAIT_MS): Pro
   }
 }
 
-/** A client on freshly provisioned credentials (no QR), once its connection is open. */
 /** A simulator of its own with one linked, connected client: what most of a test file works against. */
 export async function simWithLinkedClient(
   options: SimulatorOptions = {}
@@ -158,6 +157,7 @@ export async function simWithLinkedClient(
   }
 }
 
+/** A client on freshly provisioned credentials (no QR), once its connection is open. */
 export async function connectLinkedClient(sim: Simulator): Promise<{ client: TestClient; phoneNumber: string }> {
   const linked = sim.provision()
   const client = connectClient(sim, { creds: linked.creds })

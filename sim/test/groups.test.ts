@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import type { WAMessage } from '@whiskeysockets/baileys'
 import { startSimulator, type Simulator } from '../index.js'
-import { connectClient, type TestClient } from './client.js'
+import { connectLinkedClient, type TestClient } from './client.js'
 
 const CONTACTS = ['15553330001', '15553330002']
 let sim: Simulator
@@ -12,17 +12,10 @@ let alicePhone: string
 let bobPhone: string
 let groupJid: string
 
-async function open(): Promise<{ client: TestClient; phoneNumber: string }> {
-  const { phoneNumber, creds } = sim.provision()
-  const client = connectClient(sim, { creds })
-  await client.next('connection.update', u => u.connection === 'open')
-  return { client, phoneNumber }
-}
-
 before(async () => {
   sim = await startSimulator()
-  ;({ client: alice, phoneNumber: alicePhone } = await open())
-  ;({ client: bob, phoneNumber: bobPhone } = await open())
+  ;({ client: alice, phoneNumber: alicePhone } = await connectLinkedClient(sim))
+  ;({ client: bob, phoneNumber: bobPhone } = await connectLinkedClient(sim))
   groupJid = sim.createGroup({ subject: 'Team', participants: [bobPhone, ...CONTACTS], owner: alicePhone, description: 'our group' }).jid
 })
 after(async () => {

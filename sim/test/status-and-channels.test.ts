@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import type { BinaryNode } from '@whiskeysockets/baileys'
 import { startSimulator, type Simulator } from '../index.js'
-import { connectClient, type TestClient } from './client.js'
+import { connectLinkedClient, type TestClient } from './client.js'
 
 const VIEWERS = ['15554440001', '15554440002']
 let sim: Simulator
@@ -11,17 +11,10 @@ let bob: TestClient
 let alicePhone: string
 let bobPhone: string
 
-async function open(): Promise<{ client: TestClient; phoneNumber: string }> {
-  const { phoneNumber, creds } = sim.provision()
-  const client = connectClient(sim, { creds })
-  await client.next('connection.update', u => u.connection === 'open')
-  return { client, phoneNumber }
-}
-
 before(async () => {
   sim = await startSimulator()
-  ;({ client: alice, phoneNumber: alicePhone } = await open())
-  ;({ client: bob, phoneNumber: bobPhone } = await open())
+  ;({ client: alice, phoneNumber: alicePhone } = await connectLinkedClient(sim))
+  ;({ client: bob, phoneNumber: bobPhone } = await connectLinkedClient(sim))
 })
 after(async () => {
   await Promise.all([alice.end(), bob.end()])
