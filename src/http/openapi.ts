@@ -19,16 +19,56 @@ const ANSWERS_OF_EVERY_BODY: Record<string, string> = {
 const METHODS_WITH_BODIES = new Set(['post', 'put', 'patch', 'delete'])
 
 type Operations = Record<string, { responses?: Record<string, unknown> }>
+interface Document {
+  paths?: Record<string, Operations>
+  components?: { schemas?: Record<string, object> }
+}
+
+const ERROR_SCHEMA_NAME = 'Error'
+const SCHEMA_NAME = /^[A-Z][A-Za-z0-9]*$/
+/** Keys whose values are sample data, not schemas: a "title" in an example is not a name. */
+const SAMPLE_KEYS = new Set(['example', 'examples', 'default', 'const', 'enum'])
+
+/**
+ * Moves every schema with a title into components.schemas and refers to it by that name: the
+ * document shrinks (the error shape alone was repeated 800 times) and generated clients get named
+ * types. Two different schemas under one title are a programming error, refused at start.
+ */
+function withNamedSchemas<T extends Document>(document: T): T {
+  const named = ((document.components ??= {}).schemas ??= {})
+  const definitions = new Map<string, string>()
+  const hoist = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(hoist)
+    if (value === null || typeof value !== 'object') return value
+    const copy: Record<string, unknown> = {}
+    for (const [key, inner] of Object.entries(value)) copy[key] = SAMPLE_KEYS.has(key) ? inner : hoist(inner)
+    const title = copy.title
+    if (typeof title !== 'string' || !SCHEMA_NAME.test(title)) return copy
+    const definition = JSON.stringify(copy)
+    const known = definitions.get(title)
+    if (known === undefined) {
+      definitions.set(title, definition)
+      named[title] = copy
+    } else if (known !== definition) {
+      throw new Error(`Two different OpenAPI schemas are titled ${title}`)
+    }
+    return { $ref: `#/components/schemas/${title}` }
+  }
+  document.paths = hoist(document.paths ?? {}) as Record<string, Operations>
+  return document
+}
 
 /** Adds the answers every route can give to each /api operation that does not describe them itself. */
-function withAnswersOfEveryRoute<T extends { paths?: Record<string, Operations> }>(document: T): T {
+function withAnswersOfEveryRoute<T extends Document>(document: T): T {
+  const errorSchema = { $ref: `#/components/schemas/${ERROR_SCHEMA_NAME}` }
+  ;((document.components ??= {}).schemas ??= {})[ERROR_SCHEMA_NAME] ??= ErrorResponse
   for (const [path, operations] of Object.entries(document.paths ?? {})) {
     if (!path.startsWith('/api/')) continue
     for (const [method, operation] of Object.entries(operations)) {
       const responses = (operation.responses ??= {})
       const answers = METHODS_WITH_BODIES.has(method) ? { ...ANSWERS_OF_EVERY_ROUTE, ...ANSWERS_OF_EVERY_BODY } : ANSWERS_OF_EVERY_ROUTE
       for (const [status, description] of Object.entries(answers)) {
-        responses[status] ??= { description, content: { 'application/json': { schema: ErrorResponse } } }
+        responses[status] ??= { description, content: { 'application/json': { schema: errorSchema } } }
       }
     }
   }
@@ -77,7 +117,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     },
     transformObject: (documentObject) =>
       'openapiObject' in documentObject
-        ? withAnswersOfEveryRoute(documentObject.openapiObject as { paths?: Record<string, Operations> })
+        ? withAnswersOfEveryRoute(withNamedSchemas(documentObject.openapiObject as Document))
         : documentObject.swaggerObject,
   })
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: true } })

@@ -32,7 +32,7 @@ export const ErrorResponse = Type.Object({
   messageId: Type.Optional(Type.String({ description: 'On 502/503/504/507 of a send: the message, to look up later' })),
   status: Type.Optional(Type.String({ description: 'On 502/504 of a send: the message status' })),
   missingScope: Type.Optional(Type.String({ description: 'On 403 to a session\'s named key: a scope that would allow the request' })),
-})
+}, { title: 'Error' })
 
 export const ConnectionState = Type.Unsafe<ConnectionStateName>({
   type: 'string',
@@ -45,7 +45,7 @@ const IgnoredKindsView = Type.Object({
   status: Type.Boolean({ description: 'Contacts\' status updates (status@broadcast)' }),
   channels: Type.Boolean({ description: 'Channel (newsletter) posts' }),
   broadcast: Type.Boolean({ description: 'Broadcast-list messages' }),
-})
+}, { title: 'IgnoredKinds' })
 
 const SessionSettingsView = Type.Object({
   sendRatePerMinute: Type.Union([Type.Integer(), Type.Null()]),
@@ -57,7 +57,7 @@ const SessionSettingsView = Type.Object({
   ignore: IgnoredKindsView,
   metadata: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
   deviceName: Type.Union([Type.String(), Type.Null()], { description: 'Null uses DEVICE_NAME' }),
-})
+}, { title: 'SessionSettings' })
 
 const sessionFields = {
   deviceId: Type.String(),
@@ -75,7 +75,7 @@ const sessionFields = {
   createdAt: Type.String({ format: 'date-time' }),
 }
 
-export const SessionSummary = Type.Object(sessionFields)
+export const SessionSummary = Type.Object(sessionFields, { title: 'Session' })
 
 export const SessionResponse = Type.Object({
   success: Type.Literal(true),

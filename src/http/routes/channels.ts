@@ -35,7 +35,7 @@ const ChannelSchema = Type.Object({
   createdAt: Nullable(Type.String({ format: 'date-time' })),
   role: Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('subscriber'), Type.Literal('guest'), Type.Null()], { description: 'What this account is to the channel' }),
   muted: Type.Boolean(),
-})
+}, { title: 'Channel' })
 const EXAMPLE_CHANNEL = {
   jid: EXAMPLE_JID,
   name: 'Shop news',

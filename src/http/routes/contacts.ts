@@ -21,7 +21,7 @@ const Contact = Type.Object({
   pushName: Nullable('The name the contact gave themselves'),
   phoneNumber: Nullable(),
   lid: Nullable(),
-})
+}, { title: 'Contact' })
 
 const ContactDetails = Type.Object({
   success: Type.Literal(true),
@@ -36,6 +36,7 @@ const ContactDetails = Type.Object({
   isBusiness: Type.Boolean(),
   blocked: Type.Boolean(),
 }, {
+  title: 'ContactDetails',
   examples: [{
     success: true, jid: '15551234567@s.whatsapp.net', phoneNumber: '15551234567', lid: '123456789012345@lid', exists: true, name: 'Ana (support)',
     pushName: 'Ana', about: 'Available', pictureUrl: 'https://pps.whatsapp.net/v/t61...', isBusiness: false, blocked: false,

@@ -52,7 +52,7 @@ const GroupSchema = Type.Object({
     lid: Nullable(Type.String()),
     admin: Type.Union([Type.Literal('admin'), Type.Literal('superadmin'), Type.Null()]),
   })),
-})
+}, { title: 'Group' })
 const EXAMPLE_METADATA = {
   jid: EXAMPLE_GROUP,
   subject: 'Support team',

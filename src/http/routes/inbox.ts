@@ -17,6 +17,7 @@ export interface InboxRoutesDeps {
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 502: ErrorResponse }
 
 const ChatMessageSchema = Type.Record(Type.String(), Type.Unknown(), {
+  title: 'ChatMessage',
   description: 'A message as in message.received, plus sentBy (null, device, api), status, readAt and starred',
 })
 

@@ -21,7 +21,7 @@ const Label = Type.Object({
   color: Type.Integer(),
   predefinedId: Type.Union([Type.String(), Type.Null()], { description: 'Set on the labels WhatsApp Business creates itself' }),
   chatCount: Type.Integer(),
-})
+}, { title: 'Label' })
 const EXAMPLE_LABEL = { id: '6', name: 'Awaiting payment', color: 4, predefinedId: null, chatCount: 2 }
 const LabelIds = Type.Array(LabelId, { maxItems: MAX_LABELS, description: 'Every label the chat should carry; an empty list takes them all off' })
 

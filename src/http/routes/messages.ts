@@ -75,7 +75,7 @@ const SendBody = Type.Object({
   mentionAll: Type.Optional(Type.Boolean({ description: 'In groups: notify every member as mentioned, without naming them in the text' })),
   queue: Type.Optional(Type.Boolean({ description: 'Answer 202 at once; the outbox sends when the session is connected' })),
   idempotencyKey: Type.Optional(Text(200)),
-})
+}, { title: 'SendMessageRequest' })
 
 const SendQuery = Type.Object({
   deviceId: DeviceId,
@@ -93,7 +93,7 @@ export const SentResponse = Type.Object({
   message: Type.Optional(Type.String()),
   messageId: Type.String(),
   type: Type.String(),
-})
+}, { title: 'SentMessage' })
 
 export const QueuedResponse = Type.Object({
   success: Type.Literal(true),
@@ -101,7 +101,7 @@ export const QueuedResponse = Type.Object({
   to: Type.String(),
   messageId: Type.String(),
   type: Type.String(),
-})
+}, { title: 'QueuedMessage' })
 
 const MessageResponse = Type.Object({
   success: Type.Literal(true),

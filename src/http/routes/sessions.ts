@@ -70,7 +70,7 @@ const ScopedKeyView = Type.Object({
   keyMasked: Type.String(),
   createdAt: Type.String({ format: 'date-time' }),
   lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'To the minute' }),
-})
+}, { title: 'SessionKey' })
 
 const scopedKeyView = (record: ScopedKeyRecord) => ({
   id: record.id,

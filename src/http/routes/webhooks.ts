@@ -21,7 +21,7 @@ const WebhookView = Type.Object({
   url: Type.String(),
   events: Type.Array(Type.String(), { description: 'Empty: every event but the opt-in ones (status.received), which are sent only where named' }),
   createdAt: Type.String({ format: 'date-time' }),
-})
+}, { title: 'Webhook' })
 
 const DeliveryView = Type.Object({
   id: Type.Integer(),
@@ -34,7 +34,7 @@ const DeliveryView = Type.Object({
   lastError: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
-})
+}, { title: 'WebhookDelivery' })
 
 const webhookView = (hook: WebhookRecord) => ({
   id: hook.id,
