@@ -1,0 +1,7 @@
+export { createClient, WhatsAppApi, type ClientOptions, type Schemas, type Session, type SessionKey, type SendMessageRequest, type ChatMessage, type Group, type Contact, type Webhook } from './client.js'
+export { WhatsAppApiError, WhatsAppConnectionError, type ErrorBody } from './errors.js'
+export { EVENT_TYPES, type EventEnvelope, type EventType } from './event-types.js'
+export type { EventStreamOptions } from './event-stream.js'
+export type { RetryPolicy } from './retries.js'
+export { verifyWebhook, WebhookVerificationError, type VerifyOptions, type WebhookHeaders } from './webhooks.js'
+export type { components, paths } from './generated/openapi.js'
