@@ -49,6 +49,7 @@ import { groupRoutes } from './routes/groups.js'
 import { labelRoutes } from './routes/labels.js'
 import { statusRoutes } from './routes/status.js'
 import { channelRoutes } from './routes/channels.js'
+import { mcpRoutes } from './routes/mcp.js'
 import { messageRoutes } from './routes/messages.js'
 import { operationsRoutes } from './routes/operations.js'
 import websocket from '@fastify/websocket'
@@ -233,5 +234,6 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   await app.register(clusterRoutes, { cluster: deps.cluster, auth })
   await app.register(webhookRoutes, { ...deps.webhooks, auth })
   await app.register(eventRoutes, { live: deps.live, auth, heartbeatMs: EVENT_STREAM_HEARTBEAT_MS })
+  await app.register(mcpRoutes, { auth })
   return { app, routes }
 }

@@ -40,6 +40,9 @@ const constantTimeEqual = (presented: string, expected: string): boolean => apiK
 const missingCredentials = (): DomainError =>
   new DomainError('unauthenticated', 'Missing API key: send Authorization: Bearer <key> or X-Api-Key')
 
+/** Whose key a request presented: the admin's, or one session's (its own key or a named key). */
+export type KeyHolder = { admin: true } | { admin: false; deviceId: string }
+
 export const DASHBOARD_COOKIE = 'wa_dashboard'
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
@@ -107,6 +110,25 @@ export class Authenticator {
     const key = presentedKey(request)
     if (key === undefined) throw missingCredentials()
     await this.verified(request, (k) => this.admin.matches(k) || constantTimeEqual(k, otherKey), key, 'Invalid API key')
+  }
+
+  /**
+   * Who a presented key is, where the request names no session (the MCP endpoint): the admin, or
+   * the one session the key belongs to. Throttled like every other check.
+   */
+  async identify(request: FastifyRequest): Promise<KeyHolder> {
+    const key = presentedKey(request)
+    if (key === undefined) throw missingCredentials()
+    let holder: KeyHolder | undefined
+    await this.verified(request, async (k) => {
+      if (this.admin.matches(k)) holder = { admin: true }
+      else {
+        const deviceId = await this.sessionKeys.sessionOf(k)
+        if (deviceId !== undefined) holder = { admin: false, deviceId }
+      }
+      return holder !== undefined
+    }, key, 'Invalid API key')
+    return holder!
   }
 
   /** The admin key, the key of this very session, or one of its named keys with a scope this route takes. */

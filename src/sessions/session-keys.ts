@@ -65,6 +65,16 @@ export class SessionKeys {
     return named.scopes.filter((scope): scope is KeyScope => (KEY_SCOPES as readonly string[]).includes(scope))
   }
 
+  /**
+   * The session a key belongs to (its own key or a named key), for callers that present a key
+   * without naming a session (MCP clients). Confirmed by scopesOf, which reads through in a cluster.
+   */
+  async sessionOf(presented: string): Promise<string | undefined> {
+    const hash = hashApiKey(presented)
+    const deviceId = (await this.scoped.findByHash(hash))?.deviceId ?? this.sessions.list().find((record) => record.apiKeyHash === hash)?.deviceId
+    return deviceId !== undefined && (await this.scopesOf(deviceId, presented)) !== null ? deviceId : undefined
+  }
+
   /** A new named key with these scopes; returns its record and the key in full, shown this once. */
   async create(deviceId: string, name: string, scopes: readonly KeyScope[]): Promise<{ record: ScopedKeyRecord; apiKey: string }> {
     if (!this.sessions.get(deviceId)) throw sessionNotFound(deviceId)
