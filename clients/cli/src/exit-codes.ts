@@ -1,0 +1,15 @@
+/** What a script can rely on: each failure has its own exit code. */
+export const EXIT = {
+  ok: 0,
+  /** The server answered with an error (its message is printed). */
+  apiError: 1,
+  /** The command line was wrong (usage is printed). */
+  usage: 2,
+  /** The server could not be reached. */
+  unreachable: 3,
+  /** Linking did not finish in --timeout seconds, or the session stopped trying. */
+  notLinked: 4,
+} as const
+
+/** A usage mistake: printed with a pointer to --help, exit code 2. */
+export class UsageError extends Error {}

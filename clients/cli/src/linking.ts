@@ -1,0 +1,74 @@
+import { type EventEnvelope, type WhatsAppApi, WhatsAppApiError } from '@whatsapp-multi-session-api/client'
+import QRCode from 'qrcode'
+import { EXIT } from './exit-codes.js'
+import { jsonLine, type Output } from './output.js'
+
+/** States after which a session stops trying to link until someone starts it again. */
+const GAVE_UP = new Set(['logged_out', 'failed', 'disconnected'])
+
+export interface LinkWatch {
+  api: WhatsAppApi
+  deviceId: string
+  json: boolean
+  timeoutMs: number
+  out: Output
+  /** Shows the current QR code at once and each new one as it rotates (else: a pairing code was shown). */
+  showQr: boolean
+}
+
+const terminalQr = (code: string): Promise<string> => QRCode.toString(code, { type: 'terminal', small: true })
+
+/**
+ * Follows a session's linking on the event stream until it is connected: prints each QR code as it
+ * rotates (when showQr), and the account once linked. Subscribes before reading the current code,
+ * so no rotation falls between the two.
+ */
+export async function followLinking({ api, deviceId, json, timeoutMs, out, showQr }: LinkWatch): Promise<number> {
+  const stop = new AbortController()
+  const timer = setTimeout(() => stop.abort(), timeoutMs)
+  let opened!: () => void
+  const open = new Promise<void>((resolve) => (opened = resolve))
+  const events = api.events({ deviceId, types: ['session.qr', 'session.status'], signal: stop.signal, onOpen: () => opened() })
+  const showCode = async (code: string, expiresAt: string): Promise<void> => {
+    if (json) out.stdout(jsonLine({ deviceId, qr: code, expiresAt }))
+    else out.stdout(`${await terminalQr(code)}\nScan with WhatsApp on the phone: Linked devices > Link a device (expires ${expiresAt})\n`)
+  }
+  try {
+    // The first read starts the stream; the current state is read once it is open (or it failed).
+    const first = events.next()
+    await Promise.race([open, first])
+    const session = await api.sessions.get(deviceId)
+    if (session.connectionState === 'connected') return linked(out, json, deviceId, session.phoneNumber)
+    if (showQr) {
+      const current = await api.sessions.qr(deviceId).catch((error: unknown) => {
+        // No code yet (the session is still connecting): the stream brings it.
+        if (error instanceof WhatsAppApiError && error.status === 409) return undefined
+        throw error
+      })
+      if (current) await showCode(current.qrCode, current.expiresAt)
+    }
+    for (let next = await first; !next.done; next = await events.next()) {
+      const event: EventEnvelope = next.value
+      if (event.type === 'session.qr' && showQr) await showCode(String(event.data.qr), String(event.data.expiresAt))
+      if (event.type !== 'session.status') continue
+      const state = String(event.data.state)
+      if (state === 'connected') return linked(out, json, deviceId, (await api.sessions.get(deviceId)).phoneNumber)
+      if (GAVE_UP.has(state)) {
+        const reason = event.data.lastError ? `: ${String(event.data.lastError)}` : ''
+        out.stderr(`error: session "${deviceId}" stopped linking (${state}${reason}); start it again to retry\n`)
+        return EXIT.notLinked
+      }
+    }
+    out.stderr(`error: session "${deviceId}" was not linked within ${Math.round(timeoutMs / 1000)} s\n`)
+    return EXIT.notLinked
+  } finally {
+    clearTimeout(timer)
+    stop.abort()
+    await events.return(undefined)
+  }
+}
+
+function linked(out: Output, json: boolean, deviceId: string, phoneNumber: string | null): number {
+  out.stdout(json ? jsonLine({ deviceId, connected: true, phoneNumber }) : `Linked: session "${deviceId}" is connected${phoneNumber ? ` as +${phoneNumber}` : ''}\n`)
+  return EXIT.ok
+}
