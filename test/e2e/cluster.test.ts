@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { BufferJSON } from '@whiskeysockets/baileys'
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.js'
 import { ApiClient } from '../support/api-client.js'
@@ -199,6 +201,22 @@ describe('cluster: nodes sharing one PostgreSQL database, against the protocol s
     assert.equal(channel.status, 201, JSON.stringify(channel.body))
     assert.equal(sim.channelOf(channel.body.channel.jid)?.owner, phoneOf(3))
     assert.deepEqual((await api(third).get('/api/sessions/s03/channels')).body.channels.map((c: { jid: string }) => c.jid), [channel.body.channel.jid])
+  })
+
+  it('serves MCP tools with a session key through a node that does not run the session (the key issued through a third)', async () => {
+    const owner = (await cluster()).find((node) => node.sessions.includes('s04'))!.nodeId
+    const [other, third] = liveNodes().filter((id) => id !== owner) as [string, string]
+    const key = (await api(third).put('/api/sessions/s04/api-key', {})).body.apiKey as string
+    const agent = new Client({ name: 'cluster-agent', version: '1.0.0' })
+    await agent.connect(new StreamableHTTPClientTransport(new URL(`${nodes.get(other)!.baseUrl}/mcp`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }))
+    after(() => agent.close())
+    const text = (result: unknown): string => (result as { content: Array<{ text: string }> }).content[0]!.text
+    const listed = JSON.parse(text(await agent.callTool({ name: 'list_sessions', arguments: {} }))) as Array<{ deviceId: string; connectionState: string }>
+    assert.deepEqual(listed.map((session) => [session.deviceId, session.connectionState]), [['s04', 'connected']])
+    const sent = JSON.parse(text(await agent.callTool({ name: 'send_message', arguments: { to: CONTACT, text: 'an agent through another node' } }))) as { messageId: string }
+    assert.equal((await sim.waitForMessage((m) => m.id === sent.messageId)).from, phoneOf(4))
+    const checked = JSON.parse(text(await agent.callTool({ name: 'check_numbers', arguments: { numbers: [CONTACT] } }))) as Array<{ exists: boolean }>
+    assert.deepEqual(checked.map((result) => result.exists), [true])
   })
 
   it('takes a killed node\'s sessions over within 30 s, without a QR, never two sockets, each queued message sent once', async () => {
