@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
 import { EVENT_TYPES, verifyWebhook, WebhookVerificationError } from '@whatsapp-multi-session-api/client'
@@ -10,12 +13,24 @@ import { PUBLIC_EVENT_TYPES } from '../../src/events/envelope.js'
 import { signatureHeaders } from '../../src/events/webhook-signer.js'
 import { startInProcessServer } from '../support/in-process-server.js'
 
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
 describe('TypeScript SDK: types, event stream parsing, retries, webhook verification', () => {
   it('holds the types of the OpenAPI document the server serves now (npm run client:types regenerates them)', async () => {
     const { server } = await startInProcessServer()
     const document = (await server.app.inject({ url: '/docs/json' })).json() as object
     const committed = readFileSync(CLIENT_TYPES_FILE, 'utf8')
     assert.ok(committed === (await clientTypesOf(document)), 'clients/typescript/src/generated/openapi.ts is stale: run npm run client:types')
+  })
+
+  it('builds as published: the SDK to plain ESM with declarations that Node loads without tsx, the CLI against them', () => {
+    const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url))
+    execFileSync(process.execPath, [tsc, '-p', 'clients/typescript/tsconfig.json'], { cwd: ROOT })
+    execFileSync(process.execPath, [tsc, '-p', 'clients/cli/tsconfig.json'], { cwd: ROOT })
+    const exported = execFileSync(process.execPath, ['--input-type=module', '-e', "const m = await import('./clients/typescript/dist/index.js'); console.log(Object.keys(m).sort().join(' '))"], { cwd: ROOT, encoding: 'utf8' })
+    assert.equal(exported.trim(), 'EVENT_TYPES WebhookVerificationError WhatsAppApi WhatsAppApiError WhatsAppConnectionError createClient verifyWebhook')
+    assert.ok(existsSync(join(ROOT, 'clients/typescript/dist/index.d.ts')))
+    assert.match(readFileSync(join(ROOT, 'clients/cli/dist/main.js'), 'utf8'), /^#!\/usr\/bin\/env node\n/)
   })
 
   it('knows every event type the server emits', () => {
