@@ -51,7 +51,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesDeps> = async (ap
   app.get('/api/events', {
     schema: {
       summary: 'Live event stream (Server-Sent Events)',
-      description: `Each event is an SSE message whose data is the JSON envelope { id, type, deviceId, timestamp, data }. ${filters} A client that reconnects with Last-Event-ID (as EventSource does) first gets the events it missed, of the last ${RECENT_EVENTS} this node saw; when that id is older, a \`gap\` event says so.`,
+      description: `Each event is an SSE message whose data is the JSON envelope { id, type, deviceId, timestamp, data }. ${filters} A client that reconnects with Last-Event-ID (as EventSource does) first gets the events it missed, of the last ${RECENT_EVENTS} this node saw; when that id is older, a \`gap\` event says so. Each connection starts with an id-only message (\`id: @...\`) giving the stream's position, so a client that drops before its first event resumes from there too.`,
       tags: ['events'],
       security: KEY_OR_QUERY_SECURITY,
       querystring: StreamQuery,
@@ -84,6 +84,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesDeps> = async (ap
       if (missed === undefined) raw.write(`event: gap\ndata: ${JSON.stringify({ lastEventId })}\n\n`)
       else for (const event of missed) send(event)
     }
+    // Where the stream stands: a client that drops before its first event resumes from here.
+    raw.write(`id: ${live.position()}\n\n`)
     const unsubscribe = live.subscribe(filter, send)
     const heartbeat = setInterval(() => raw.write(': ping\n\n'), heartbeatMs)
     open.add(raw)

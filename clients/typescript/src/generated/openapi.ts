@@ -12058,7 +12058,7 @@ export interface paths {
         };
         /**
          * Live event stream (Server-Sent Events)
-         * @description Each event is an SSE message whose data is the JSON envelope { id, type, deviceId, timestamp, data }. Types: message.received, message.sent, message.status, session.status, session.qr, presence.update, history.synced, chat.updated, call.received, group.joined, group.updated, group.participants, label.updated, status.received; without types, every type but status.received (only where named). The admin key sees every session; a session key must name its own deviceId. A client that reconnects with Last-Event-ID (as EventSource does) first gets the events it missed, of the last 1000 this node saw; when that id is older, a `gap` event says so.
+         * @description Each event is an SSE message whose data is the JSON envelope { id, type, deviceId, timestamp, data }. Types: message.received, message.sent, message.status, session.status, session.qr, presence.update, history.synced, chat.updated, call.received, group.joined, group.updated, group.participants, label.updated, status.received; without types, every type but status.received (only where named). The admin key sees every session; a session key must name its own deviceId. A client that reconnects with Last-Event-ID (as EventSource does) first gets the events it missed, of the last 1000 this node saw; when that id is older, a `gap` event says so. Each connection starts with an id-only message (`id: @...`) giving the stream's position, so a client that drops before its first event resumes from there too.
          */
         get: {
             parameters: {
