@@ -8,7 +8,7 @@ import {
   MAX_KEY_LENGTH,
   MIN_CUSTOM_KEY_LENGTH,
 } from '../security/api-keys.js'
-import type { ScopedKeyRecord, ScopedKeyRepository } from '../store/ports.js'
+import type { ScopedKeyRecord, ScopedKeyRepository, SessionRecord } from '../store/ports.js'
 import type { SessionCatalog } from '../store/session-catalog.js'
 import { checkedText } from '../text.js'
 
@@ -19,6 +19,12 @@ export const MAX_KEYS_PER_SESSION = 50
 export const MAX_KEY_NAME = 64
 /** A key's last use is written at most this often: a busy key must not cost a write per request. */
 const LAST_USED_RESOLUTION_MS = 60_000
+
+/** Whether the presented key is the session's own key (constant time). */
+function isOwnKey(record: SessionRecord | undefined, presented: string): boolean {
+  const hash = record?.apiKeyHash
+  return hash !== null && hash !== undefined && apiKeyMatches(presented, hash)
+}
 
 /**
  * Issues and checks a session's keys: its own key (every scope) and named keys with scopes. Only
@@ -56,23 +62,31 @@ export class SessionKeys {
   /** What the key may do in this session: every scope for its own key, a named key's scopes, or null when it is not this session's. */
   async scopesOf(deviceId: string, presented: string): Promise<readonly KeyScope[] | null> {
     const record = this.readThrough ? await this.sessions.refresh(deviceId) : this.sessions.get(deviceId)
-    const hash = record?.apiKeyHash
-    if (hash !== null && hash !== undefined && apiKeyMatches(presented, hash)) return KEY_SCOPES
-    const named = await this.scoped.findByHash(hashApiKey(presented))
-    if (named?.deviceId !== deviceId) return null
-    const now = Date.now()
-    if (named.lastUsedAt === null || now - named.lastUsedAt >= LAST_USED_RESOLUTION_MS) await this.scoped.touch(named.id, now)
-    return named.scopes.filter((scope): scope is KeyScope => (KEY_SCOPES as readonly string[]).includes(scope))
+    if (isOwnKey(record, presented)) return KEY_SCOPES
+    const named = await this.namedKey(presented)
+    return named?.deviceId === deviceId ? named.scopes : null
   }
 
   /**
    * The session a key belongs to (its own key or a named key), for callers that present a key
-   * without naming a session (MCP clients). Confirmed by scopesOf, which reads through in a cluster.
+   * without naming a session (MCP clients). In a cluster the database answers, as for scopesOf.
    */
   async sessionOf(presented: string): Promise<string | undefined> {
-    const hash = hashApiKey(presented)
-    const deviceId = (await this.scoped.findByHash(hash))?.deviceId ?? this.sessions.list().find((record) => record.apiKeyHash === hash)?.deviceId
-    return deviceId !== undefined && (await this.scopesOf(deviceId, presented)) !== null ? deviceId : undefined
+    const named = await this.namedKey(presented)
+    if (named) return named.deviceId
+    const owner = this.readThrough
+      ? await this.sessions.findByApiKeyHash(hashApiKey(presented))
+      : this.sessions.list().find((record) => isOwnKey(record, presented))
+    return owner?.deviceId
+  }
+
+  /** The named key presented, if it is one, with its known scopes; notes its use. */
+  private async namedKey(presented: string): Promise<{ deviceId: string; scopes: KeyScope[] } | undefined> {
+    const named = await this.scoped.findByHash(hashApiKey(presented))
+    if (!named) return undefined
+    const now = Date.now()
+    if (named.lastUsedAt === null || now - named.lastUsedAt >= LAST_USED_RESOLUTION_MS) await this.scoped.touch(named.id, now)
+    return { deviceId: named.deviceId, scopes: named.scopes.filter((scope): scope is KeyScope => (KEY_SCOPES as readonly string[]).includes(scope)) }
   }
 
   /** A new named key with these scopes; returns its record and the key in full, shown this once. */

@@ -51,6 +51,8 @@ export interface SessionRepository {
   /** Inserts a new session; returns false when the id is taken. */
   create(deviceId: string, desiredState: DesiredState): Promise<boolean>
   get(deviceId: string): Promise<SessionRecord | undefined>
+  /** The session whose own key has this SHA-256 hash. */
+  findByApiKeyHash(hash: string): Promise<SessionRecord | undefined>
   list(): Promise<SessionRecord[]>
   setDesiredState(deviceId: string, desiredState: DesiredState): Promise<void>
   setApiKey(deviceId: string, hash: string, prefix: string): Promise<void>

@@ -89,6 +89,11 @@ export class SessionCatalog {
     return record
   }
 
+  /** The session whose own key has this hash, read from the database (a key just set on another node included). */
+  findByApiKeyHash(hash: string): Promise<SessionRecord | undefined> {
+    return this.database.findByApiKeyHash(hash)
+  }
+
   /** Re-reads every session, e.g. after missing notifications while the database was unreachable. */
   async reload(): Promise<void> {
     const records = await this.database.list()

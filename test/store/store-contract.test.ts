@@ -69,6 +69,12 @@ for (const backend of backends) {
         assert.equal(await store.sessions.get('nope'), undefined)
       })
 
+      it('finds a session by its own key\'s hash', async () => {
+        await store.sessions.setApiKey('dev2', 'b'.repeat(64), 'bbbbbbbb')
+        assert.equal((await store.sessions.findByApiKeyHash('b'.repeat(64)))?.deviceId, 'dev2')
+        assert.equal(await store.sessions.findByApiKeyHash('c'.repeat(64)), undefined)
+      })
+
       it('lists sessions oldest first', async () => {
         await nextMillisecond()
         await store.sessions.create('a-newer', 'running')

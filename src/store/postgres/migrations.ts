@@ -231,6 +231,9 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX kept_media_by_age ON kept_media (kept_at);
   `,
+  `
+  CREATE INDEX sessions_by_api_key ON sessions (api_key_hash);
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

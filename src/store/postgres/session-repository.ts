@@ -20,6 +20,10 @@ export function createPostgresSessionRepository(pool: PgPool): SessionRepository
       const { rows } = await pool.query<SessionRow>('SELECT * FROM sessions WHERE device_id = $1', [deviceId])
       return rows[0] && toRecord(rows[0])
     },
+    findByApiKeyHash: async (hash) => {
+      const { rows } = await pool.query<SessionRow>('SELECT * FROM sessions WHERE api_key_hash = $1', [hash])
+      return rows[0] && toRecord(rows[0])
+    },
     list: async () => (await pool.query<SessionRow>('SELECT * FROM sessions ORDER BY created_at, device_id')).rows.map(toRecord),
     setDesiredState: (deviceId, desiredState) =>
       update('UPDATE sessions SET desired_state = $1, updated_at = $2 WHERE device_id = $3', [desiredState, Date.now(), deviceId]),

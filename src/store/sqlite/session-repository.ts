@@ -8,6 +8,7 @@ export function createSqliteSessionRepository(db: SqliteDatabase): SessionReposi
      ON CONFLICT (device_id) DO NOTHING`,
   )
   const selectOne = db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE device_id = ?')
+  const selectByKey = db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE api_key_hash = ?')
   const selectAll = db.prepare<[], SessionRow>('SELECT * FROM sessions ORDER BY created_at, device_id')
   const updateDesired = db.prepare('UPDATE sessions SET desired_state = ?, updated_at = ? WHERE device_id = ?')
   const updateKey = db.prepare(
@@ -33,6 +34,10 @@ export function createSqliteSessionRepository(db: SqliteDatabase): SessionReposi
     },
     get: async (deviceId) => {
       const row = selectOne.get(deviceId)
+      return row && toRecord(row)
+    },
+    findByApiKeyHash: async (hash) => {
+      const row = selectByKey.get(hash)
       return row && toRecord(row)
     },
     list: async () => selectAll.all().map(toRecord),
