@@ -49,15 +49,16 @@ describe('TypeScript SDK: types, event stream parsing, retries, webhook verifica
       for await (const message of serverSentEvents(stream(...chunks))) messages.push(message)
       return messages
     }
-    const BODY = ': connected\n\nid: evt_1\nevent: message.received\ndata: {"a":1}\n\n: ping\n\nevent: gap\ndata: {"lastEventId":"x"}\n\r\ndata: one\r\ndata:two\r\n\r\nid: evt_2\ndata\n\nevent: dropped-without-data\n\n'
+    const BODY = ': connected\n\nid: @0a1b.3\n\nid: evt_1\nevent: message.received\ndata: {"a":1}\n\n: ping\n\nevent: gap\ndata: {"lastEventId":"x"}\n\r\ndata: one\r\ndata:two\r\n\r\nid: evt_2\ndata\n\nevent: dropped-without-data\n\n'
     const EXPECTED: ServerSentEvent[] = [
+      { event: '', id: '@0a1b.3', data: null },
       { event: 'message.received', id: 'evt_1', data: '{"a":1}' },
-      { event: 'gap', id: undefined, data: '{"lastEventId":"x"}' },
-      { event: 'message', id: undefined, data: 'one\ntwo' },
+      { event: 'gap', id: 'evt_1', data: '{"lastEventId":"x"}' },
+      { event: 'message', id: 'evt_1', data: 'one\ntwo' },
       { event: 'message', id: 'evt_2', data: '' },
     ]
 
-    it('reads fields, multi-line data, comments and any line ending', async () => {
+    it('reads fields, multi-line data, comments, id-only blocks, the last id kept across messages, any line ending', async () => {
       assert.deepEqual(await parsed(BODY), EXPECTED)
     })
 
@@ -74,7 +75,7 @@ describe('TypeScript SDK: types, event stream parsing, retries, webhook verifica
         })
         const messages: ServerSentEvent[] = []
         for await (const message of serverSentEvents(chunks)) messages.push(message)
-        assert.deepEqual(messages, [...EXPECTED, { event: 'message', id: undefined, data: 'é ✓ 🎉' }])
+        assert.deepEqual(messages, [...EXPECTED, { event: 'message', id: 'evt_2', data: 'é ✓ 🎉' }])
       }), { numRuns: 200 })
     })
   })
@@ -93,20 +94,34 @@ describe('TypeScript SDK: types, event stream parsing, retries, webhook verifica
       }
       return { asked, fetchOnce: fetchOnce as typeof fetch }
     }
-    const post = (): Request => new Request('http://api.test/api/messages/send', { method: 'POST', body: '{"idempotencyKey":"k"}' })
+    const post = (idempotencyKey?: string): Request => new Request('http://api.test/api/messages/send', {
+      method: 'POST',
+      body: '{"message":"hi"}',
+      headers: idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey },
+    })
     const busy = (status: number, retryAfter?: string): Response =>
       new Response('{"success":false,"error":"busy"}', { status, headers: retryAfter === undefined ? {} : { 'retry-after': retryAfter } })
 
-    it('tries again on 429 and 503, honouring Retry-After, and sends the same body each time', async () => {
+    it('tries again on 429 and, with an idempotency key, on 503, honouring Retry-After, sending the same body each time', async () => {
       const { asked, fetchOnce } = scripted([busy(429, '0'), busy(503), new Response('{"success":true}')])
-      const response = await retryingFetch(fetchOnce, { baseDelayMs: 1 })(post())
+      const response = await retryingFetch(fetchOnce, { baseDelayMs: 1 })(post('k'))
       assert.equal(response.status, 200)
-      assert.deepEqual(asked.map((request) => request.body), Array(3).fill('{"idempotencyKey":"k"}'))
+      assert.deepEqual(asked.map((request) => request.body), Array(3).fill('{"message":"hi"}'))
+    })
+
+    it('never repeats a write without an idempotency key after a 503: it may have been done', async () => {
+      const write = scripted([busy(503, '0')])
+      assert.equal((await retryingFetch(write.fetchOnce)(post())).status, 503)
+      assert.equal(write.asked.length, 1)
+      const limited = scripted([busy(429, '0'), new Response('{}')])
+      assert.equal((await retryingFetch(limited.fetchOnce)(post())).status, 200, 'a 429 refused it before anything happened')
+      const read = scripted([busy(503), new Response('{}')])
+      assert.equal((await retryingFetch(read.fetchOnce, { baseDelayMs: 1 })(new Request('http://api.test/api/sessions'))).status, 200)
     })
 
     it('gives the last answer once the retries are spent, or at once when Retry-After is longer than it waits', async () => {
       const spent = scripted([busy(503, '0'), busy(503, '0'), busy(503, '0')])
-      assert.equal((await retryingFetch(spent.fetchOnce, { retries: 2 })(post())).status, 503)
+      assert.equal((await retryingFetch(spent.fetchOnce, { retries: 2 })(post('k'))).status, 503)
       assert.equal(spent.asked.length, 3)
       const patient = scripted([busy(429, '120')])
       const started = Date.now()
@@ -116,9 +131,11 @@ describe('TypeScript SDK: types, event stream parsing, retries, webhook verifica
       assert.equal((await retryingFetch(other.fetchOnce)(post())).status, 500, 'a 500 is not retried')
     })
 
-    it('repeats a read after a failed connection, never a write', async () => {
+    it('repeats a read or an idempotent send after a failed connection, never another write', async () => {
       const read = scripted([new TypeError('fetch failed'), new Response('{}')])
       assert.equal((await retryingFetch(read.fetchOnce, { baseDelayMs: 1 })(new Request('http://api.test/api/sessions'))).status, 200)
+      const send = scripted([new TypeError('fetch failed'), new Response('{}')])
+      assert.equal((await retryingFetch(send.fetchOnce, { baseDelayMs: 1 })(post('k'))).status, 200)
       const write = scripted([new TypeError('fetch failed'), new Response('{}')])
       await assert.rejects(retryingFetch(write.fetchOnce, { baseDelayMs: 1 })(post()), /fetch failed/)
       assert.equal(write.asked.length, 1)
@@ -134,11 +151,13 @@ describe('TypeScript SDK: types, event stream parsing, retries, webhook verifica
       it(`verifies both signatures with a ${secret.startsWith('whsec_') ? 'whsec_' : 'plain'} secret, and refuses a changed byte`, async () => {
         const headers = signatureHeaders(secret, 'evt_1', sentAt, body)
         assert.equal((await verifyWebhook(body, headers, secret, options)).data.text, 'hé')
-        assert.equal((await verifyWebhook(body, new Headers({ 'X-Hub-Signature-256': headers['x-hub-signature-256']! }), secret)).id, 'evt_1')
+        const hubOnly = new Headers({ 'X-Hub-Signature-256': headers['x-hub-signature-256']! })
+        await assert.rejects(verifyWebhook(body, hubOnly, secret), /Only X-Hub-Signature-256 is present/)
+        assert.equal((await verifyWebhook(body, hubOnly, secret, { allowHubSignatureOnly: true })).id, 'evt_1')
         // One byte changed anywhere fails, under either scheme.
         const changed = body.replace('hé', 'he')
         await assert.rejects(verifyWebhook(changed, headers, secret, options), WebhookVerificationError)
-        await assert.rejects(verifyWebhook(changed, { 'x-hub-signature-256': headers['x-hub-signature-256'] }, secret), WebhookVerificationError)
+        await assert.rejects(verifyWebhook(changed, { 'x-hub-signature-256': headers['x-hub-signature-256'] }, secret, { allowHubSignatureOnly: true }), WebhookVerificationError)
         await assert.rejects(verifyWebhook(body, { ...headers, 'webhook-id': 'evt_2' }, secret, options), WebhookVerificationError)
       })
     }

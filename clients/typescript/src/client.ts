@@ -34,9 +34,13 @@ export interface ClientOptions {
   fetch?: typeof fetch
 }
 
-/** A sent message without an idempotency key gets one, so a retried send is never sent twice. */
-function withIdempotencyKey<T extends { idempotencyKey?: string }>(body: T): T {
-  return body.idempotencyKey === undefined ? { ...body, idempotencyKey: crypto.randomUUID() } : body
+/**
+ * A send's idempotency key, generated when the body has none, goes in the Idempotency-Key header:
+ * the server sends once per key, and the retry layer sees that repeating the request is harmless.
+ */
+function idempotent<T extends { idempotencyKey?: string }>(body: T): { body: Omit<T, 'idempotencyKey'>; headers: { 'idempotency-key': string } } {
+  const { idempotencyKey = crypto.randomUUID(), ...rest } = body
+  return { body: rest, headers: { 'idempotency-key': idempotencyKey } }
 }
 
 /** openapi-fetch's answer once errors throw: the data is there. */
@@ -54,14 +58,13 @@ export class WhatsAppApi {
   readonly http: Client<paths>
   private readonly baseUrl: string
   private readonly headers: Record<string, string>
-  private readonly fetchWithRetries: (request: Request) => Promise<Response>
+  private readonly fetchOnce: typeof fetch
 
   constructor(options: ClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '')
     this.headers = { authorization: `Bearer ${options.apiKey}` }
-    const fetchOnce = options.fetch ?? globalThis.fetch
-    this.fetchWithRetries = retryingFetch(fetchOnce, options.retry)
-    this.http = createFetchClient<paths>({ baseUrl: this.baseUrl, headers: this.headers, fetch: this.fetchWithRetries })
+    this.fetchOnce = options.fetch ?? globalThis.fetch
+    this.http = createFetchClient<paths>({ baseUrl: this.baseUrl, headers: this.headers, fetch: retryingFetch(this.fetchOnce, options.retry) })
     this.http.use({
       onResponse: async ({ request, response }) => {
         if (!response.ok) throw await apiErrorOf(request, response)
@@ -103,7 +106,7 @@ export class WhatsAppApi {
 
   readonly messages = {
     /** Sends any kind of message; an idempotency key is added when the body has none. */
-    send: (body: SendMessageRequest) => data(this.http.POST('/api/messages/send', { body: withIdempotencyKey(body) })),
+    send: (body: SendMessageRequest) => data(this.http.POST('/api/messages/send', idempotent(body))),
     sendText: (deviceId: string, to: string, text: string, extra: Omit<SendMessageRequest, 'deviceId' | 'number' | 'message'> = {}) =>
       this.messages.send({ ...extra, deviceId, number: to, message: text }),
     /** A sent message's status. */
@@ -154,7 +157,7 @@ export class WhatsAppApi {
    * itself and resumes after the last event seen; stop with `break` or options.signal.
    */
   events(options: EventStreamOptions = {}): AsyncGenerator<EventEnvelope> {
-    return eventStream({ url: this.baseUrl, headers: this.headers, fetch: this.fetchWithRetries }, options)
+    return eventStream({ url: this.baseUrl, headers: this.headers, fetch: this.fetchOnce }, options)
   }
 }
 

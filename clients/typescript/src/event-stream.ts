@@ -1,5 +1,6 @@
 import { apiErrorOf, retryAfterSeconds, WhatsAppApiError } from './errors.js'
 import type { EventEnvelope, EventType } from './event-types.js'
+import { pause } from './pause.js'
 import { backoffMs } from './retries.js'
 import { serverSentEvents } from './server-sent-events.js'
 
@@ -32,21 +33,12 @@ export interface EventStreamOptions {
 const FINAL_STATUSES = new Set([400, 401, 403, 404])
 
 export interface StreamConnection {
+  /** The server's base URL (a path prefix is kept). */
   url: string
   headers: Record<string, string>
-  fetch: (request: Request) => Promise<Response>
+  /** One attempt; the stream does its own retrying. */
+  fetch: typeof fetch
 }
-
-const wait = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    function done(): void {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    signal.addEventListener('abort', done, { once: true })
-  })
 
 /**
  * The live event stream as an async iterator: reconnects by itself (with backoff, honouring
@@ -54,7 +46,7 @@ const wait = (ms: number, signal: AbortSignal): Promise<void> =>
  * while the server still holds it. Throws WhatsAppApiError on answers reconnecting cannot fix.
  */
 export async function* eventStream(connection: StreamConnection, options: EventStreamOptions = {}): AsyncGenerator<EventEnvelope> {
-  const url = new URL('/api/events', connection.url)
+  const url = new URL(`${connection.url}/api/events`)
   if (options.deviceId !== undefined) url.searchParams.set('deviceId', options.deviceId)
   if (options.types !== undefined && options.types.length > 0) url.searchParams.set('types', options.types.join(','))
   const idleTimeoutMs = options.idleTimeoutMs ?? 60_000
@@ -92,12 +84,17 @@ export async function* eventStream(connection: StreamConnection, options: EventS
         }
         options.onOpen?.()
         for await (const message of serverSentEvents(tapped(response.body, stillAlive))) {
+          // The server says where the stream stands (at the start, after a gap): resume from there.
+          if (message.data === null) {
+            if (message.id) lastEventId = message.id
+            continue
+          }
           if (message.event === 'gap') {
             if (lastEventId !== undefined) options.onGap?.(lastEventId)
             continue
           }
           const event = JSON.parse(message.data) as EventEnvelope
-          lastEventId = message.id ?? event.id
+          lastEventId = event.id
           failures = 0
           // The consumer's own time is not the stream's silence.
           clearTimeout(idle)
@@ -109,7 +106,8 @@ export async function* eventStream(connection: StreamConnection, options: EventS
         if (stopped.signal.aborted) return
         if (error instanceof WhatsAppApiError && FINAL_STATUSES.has(error.status)) throw error
         options.onReconnect?.(error, failures + 1)
-        await wait(retryAfterMs ?? backoffMs(failures, minDelayMs, maxDelayMs), stopped.signal)
+        // Never sooner than the backoff, even when a proxy says Retry-After: 0.
+        await pause(Math.max(retryAfterMs ?? 0, backoffMs(failures, minDelayMs, maxDelayMs)), stopped.signal)
         failures++
       } finally {
         clearTimeout(idle)

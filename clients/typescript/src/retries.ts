@@ -1,4 +1,5 @@
 import { retryAfterSeconds } from './errors.js'
+import { pause } from './pause.js'
 
 export interface RetryPolicy {
   /** Further attempts after the first (default 3; 0 turns retries off). */
@@ -9,24 +10,8 @@ export interface RetryPolicy {
   maxDelayMs?: number
 }
 
-/** Answers that mean "not done, try later": rate limited, or the database (or WhatsApp) unavailable. */
-const RETRIED_STATUSES = new Set([429, 503])
-/** Methods safe to repeat after the connection failed mid-request (the request may have arrived). */
+/** Methods whose repetition changes nothing. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
-
-const sleep = (ms: number, signal: AbortSignal | null): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      reject(signal!.reason)
-    }
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
 
 /** Exponential backoff with full jitter: spreads clients that failed together. */
 export function backoffMs(attempt: number, baseDelayMs: number, maxDelayMs: number): number {
@@ -34,10 +19,18 @@ export function backoffMs(attempt: number, baseDelayMs: number, maxDelayMs: numb
 }
 
 /**
- * A fetch that tries again on 429 and 503, waiting what Retry-After says (or backing off), and on a
- * failed connection for safe methods. A POST is repeated only on 429/503, which the server answers
- * before doing anything, or with an idempotency key (sends carry one) that makes a repeat harmless.
+ * Whether an answer (or no answer: `status` undefined) may be tried again. A 429 always: the rate
+ * limiter refuses before anything happens. A 503 or a failed connection only where repeating is
+ * harmless: a read, or a request with an Idempotency-Key (sends carry one), since a 503 can come
+ * after the work was done (a node forwarding to another that answered too late).
  */
+function retriable(request: Request, status: number | undefined): boolean {
+  if (status === 429) return true
+  if (status !== undefined && status !== 503) return false
+  return SAFE_METHODS.has(request.method) || request.headers.has('idempotency-key')
+}
+
+/** A fetch that tries again as `retriable` allows, waiting what Retry-After says (or backing off). */
 export function retryingFetch(fetchOnce: typeof fetch, policy: RetryPolicy = {}): (request: Request) => Promise<Response> {
   const retries = policy.retries ?? 3
   const baseDelayMs = policy.baseDelayMs ?? 500
@@ -49,16 +42,17 @@ export function retryingFetch(fetchOnce: typeof fetch, policy: RetryPolicy = {})
       try {
         response = await fetchOnce(last ? request : request.clone())
       } catch (error) {
-        if (last || !SAFE_METHODS.has(request.method) || request.signal.aborted) throw error
-        await sleep(backoffMs(attempt, baseDelayMs, maxDelayMs), request.signal)
+        if (last || request.signal.aborted || !retriable(request, undefined)) throw error
+        await pause(backoffMs(attempt, baseDelayMs, maxDelayMs), request.signal)
         continue
       }
-      if (last || !RETRIED_STATUSES.has(response.status)) return response
+      if (last || !retriable(request, response.status)) return response
       const asked = retryAfterSeconds(response)
       const delayMs = asked === undefined ? backoffMs(attempt, baseDelayMs, maxDelayMs) : asked * 1000
       if (delayMs > maxDelayMs) return response
       await response.body?.cancel()
-      await sleep(delayMs, request.signal)
+      await pause(delayMs, request.signal)
+      if (request.signal.aborted) throw request.signal.reason
     }
   }
 }

@@ -1,8 +1,12 @@
-/** One Server-Sent Events message: its `event` name (default "message"), `id` and `data` lines joined. */
+/**
+ * One Server-Sent Events message: its `event` name (default "message"), the last event id so far
+ * and its `data` lines joined; `data` is null for a block that only set the id (which the standard
+ * keeps without dispatching anything: a reconnecting client sends it).
+ */
 export interface ServerSentEvent {
   event: string
   id: string | undefined
-  data: string
+  data: string | null
 }
 
 /**
@@ -14,6 +18,7 @@ export async function* serverSentEvents(body: ReadableStream<Uint8Array>): Async
   let buffered = ''
   let event = ''
   let id: string | undefined
+  let idChanged = false
   let data: string[] = []
   const reader = body.getReader()
   try {
@@ -29,8 +34,9 @@ export async function* serverSentEvents(body: ReadableStream<Uint8Array>): Async
         buffered = buffered.slice(end + (buffered.startsWith('\r\n', end) ? 2 : 1))
         if (line === '') {
           if (data.length > 0) yield { event: event || 'message', id, data: data.join('\n') }
+          else if (idChanged) yield { event: '', id, data: null }
           event = ''
-          id = undefined
+          idChanged = false
           data = []
           continue
         }
@@ -40,7 +46,10 @@ export async function* serverSentEvents(body: ReadableStream<Uint8Array>): Async
         const value = colon === -1 ? '' : line.slice(colon + (line[colon + 1] === ' ' ? 2 : 1))
         if (field === 'data') data.push(value)
         else if (field === 'event') event = value
-        else if (field === 'id' && !value.includes('\0')) id = value
+        else if (field === 'id' && !value.includes('\0')) {
+          id = value
+          idChanged = true
+        }
       }
     }
   } finally {

@@ -10,6 +10,12 @@ export type WebhookHeaders = Headers | Record<string, string | readonly string[]
 export interface VerifyOptions {
   /** How far webhook-timestamp may be from now, either way (default 300 s): refuses replays. */
   toleranceSeconds?: number
+  /**
+   * Accept X-Hub-Signature-256 alone, for a receiver behind something that drops the
+   * webhook-* headers. Off by default: that signature has no timestamp, so a captured delivery
+   * could be replayed with the other headers removed.
+   */
+  allowHubSignatureOnly?: boolean
   /** The current time (tests). */
   now?: Date
 }
@@ -54,9 +60,10 @@ function joined(...parts: Uint8Array[]): Uint8Array {
 
 /**
  * Verifies a webhook the server signed and returns its event. Checks the Standard Webhooks
- * signature (webhook-id, webhook-timestamp, webhook-signature) when present, else
- * X-Hub-Signature-256. `rawBody` must be the bytes as received: a re-serialised JSON object would
- * not match. Throws WebhookVerificationError when it does not verify.
+ * signature (webhook-id, webhook-timestamp within the tolerance, webhook-signature); with
+ * allowHubSignatureOnly, X-Hub-Signature-256 where those are missing. `rawBody` must be the bytes
+ * as received: a re-serialised JSON object would not match. Throws WebhookVerificationError when it
+ * does not verify.
  */
 export async function verifyWebhook(rawBody: string | Uint8Array, headers: WebhookHeaders, secret: string, options: VerifyOptions = {}): Promise<EventEnvelope> {
   if (typeof rawBody !== 'string' && !(rawBody instanceof Uint8Array)) {
@@ -71,6 +78,9 @@ export async function verifyWebhook(rawBody: string | Uint8Array, headers: Webho
   } else {
     const hub = header(headers, 'x-hub-signature-256')
     if (hub === undefined) throw new WebhookVerificationError('The request carries no webhook signature')
+    if (!options.allowHubSignatureOnly) {
+      throw new WebhookVerificationError('Only X-Hub-Signature-256 is present: without webhook-id, webhook-timestamp and webhook-signature a replay cannot be told apart (allowHubSignatureOnly accepts it)')
+    }
     const signature = hub.startsWith('sha256=') ? hexBytes(hub.slice('sha256='.length)) : undefined
     if (signature === undefined || !(await hmacMatches(encoder.encode(secret), body, signature))) {
       throw new WebhookVerificationError('X-Hub-Signature-256 does not match the body')
