@@ -121,4 +121,6 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         : documentObject.swaggerObject,
   })
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: true } })
+  // The document is built on first request otherwise: a schema naming conflict must stop the start instead.
+  app.addHook('onReady', async () => void app.swagger())
 }

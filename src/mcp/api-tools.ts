@@ -17,7 +17,10 @@ export type CallApi = (request: ApiRequest) => Promise<ApiAnswer>
 
 const deviceIdInput = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional()
   .describe('The session (linked account) to act as; may be left out with a session key, which reaches only its own session')
-const chatInput = z.string().min(1).max(128).describe('Phone number with country code, or a JID (@s.whatsapp.net, @g.us, @lid)')
+const chatInput = z.string().min(1).max(128)
+  // "." and ".." would be path segments that change which route a tool reaches.
+  .refine((value) => value !== '.' && value !== '..', 'not a phone number or JID')
+  .describe('Phone number with country code, or a JID (@s.whatsapp.net, @g.us, @lid)')
 
 const path = (...parts: string[]): string => parts.map(encodeURIComponent).join('/')
 
@@ -81,7 +84,7 @@ export function registerApiTools(server: McpServer, holder: KeyHolder, callApi: 
     inputSchema: {
       deviceId: deviceIdInput,
       to: chatInput,
-      text: z.string().min(1).max(65_536).optional().describe('Text of the message (with media: not used; see caption)'),
+      text: z.string().min(1).max(65_536).optional().describe('Text of the message; with media, its caption (unless media.caption is given)'),
       media: z.object({
         type: z.enum(['image', 'video', 'audio', 'document']),
         url: z.string().url().max(2048).describe('An https URL the server fetches the file from'),
@@ -106,10 +109,11 @@ export function registerApiTools(server: McpServer, holder: KeyHolder, callApi: 
   }, guarded(async (input) => {
     const { media, text, to, deviceId, ...rest } = input
     const body: Record<string, unknown> = { ...rest, deviceId: sessionOf(deviceId), number: to }
-    if (text !== undefined) body.message = text
     if (media !== undefined) {
       const { type, ...file } = media
-      body[type] = file
+      body[type] = { ...file, ...(text !== undefined && file.caption === undefined && type !== 'audio' ? { caption: text } : {}) }
+    } else if (text !== undefined) {
+      body.message = text
     }
     return resultOf(await callApi({ method: 'POST', url: '/api/messages/send', body }))
   }))

@@ -78,7 +78,7 @@ describe('MCP server at /mcp: the official SDK client over Streamable HTTP, agai
     const repeated = await call(client, 'send_message', { deviceId: 'agent', to: CONTACT, text: 'Sure, one moment', replyTo: incoming.id, idempotencyKey: 'mcp-reply-1' })
     assert.equal(repeated.messageId, text.messageId, 'the same idempotency key sends once')
 
-    const image = await call(client, 'send_message', { deviceId: 'agent', to: CONTACT, media: { type: 'image', url: `${files.origin}/dot.png`, caption: 'the quote' } })
+    const image = await call(client, 'send_message', { deviceId: 'agent', to: CONTACT, text: 'the quote', media: { type: 'image', url: `${files.origin}/dot.png` } })
     const picture = await sim.waitForMessage((message) => message.id === image.messageId)
     assert.equal(picture.message.imageMessage?.caption, 'the quote')
     assert.deepEqual(picture.media?.data, PNG)
@@ -143,6 +143,32 @@ describe('MCP server at /mcp: the official SDK client over Streamable HTTP, agai
     assert.match(textOf(unknown), /^HTTP 404: Session "nobody" not found/)
     const invalidInput = await adminClient.callTool({ name: 'read_messages', arguments: { deviceId: 'agent', chat: CONTACT, limit: 100_000 } })
     assert.equal((invalidInput as ToolText).isError, true)
+  })
+
+  it('holds named keys to their scopes and stops a revoked one at once', async () => {
+    const named = async (name: string, scopes: string[]): Promise<{ id: string; apiKey: string }> => {
+      const created = await admin.post('/api/sessions/agent/keys', { name, scopes })
+      assert.equal(created.status, 201, JSON.stringify(created.body))
+      return { id: created.body.key.id as string, apiKey: created.body.apiKey as string }
+    }
+    const sender = await named('mcp sender', ['send'])
+    const senderClient = await connect(sender.apiKey)
+    const sent = await call(senderClient, 'send_message', { to: CONTACT, text: 'sent by a send-only key' })
+    assert.equal((await sim.waitForMessage((message) => message.id === sent.messageId)).from, PHONE)
+    const unread = await senderClient.callTool({ name: 'read_messages', arguments: { chat: CONTACT } })
+    assert.equal((unread as ToolText).isError, true)
+    assert.match(textOf(unread), /^HTTP 403: This key lacks the read scope/)
+
+    const reader = await named('mcp reader', ['read'])
+    const readerClient = await connect(reader.apiKey)
+    assert.ok((await call(readerClient, 'read_messages', { chat: CONTACT })).length > 0)
+    const before = sim.received().length
+    const refused = await readerClient.callTool({ name: 'send_message', arguments: { to: CONTACT, text: 'not allowed' } })
+    assert.match(textOf(refused), /^HTTP 403: This key lacks the send scope/)
+    assert.equal(sim.received().length, before)
+
+    assert.equal((await admin.delete(`/api/sessions/agent/keys/${reader.id}`)).status, 200)
+    await assert.rejects(readerClient.callTool({ name: 'list_chats', arguments: {} }), /403|Invalid API key/)
   })
 
   it('refuses callers without a valid key, and methods a stateless endpoint does not serve', async () => {

@@ -38,7 +38,8 @@ function callerApi(app: FastifyInstance, request: FastifyRequest): CallApi {
  * request, not at start-up.
  */
 export const mcpRoutes: FastifyPluginAsync<McpRoutesDeps> = async (app, { auth }) => {
-  app.post('/mcp', { schema: { hide: true } }, async (request, reply) => {
+  // Not rate limited itself: each tool's REST request counts against the key, once.
+  app.post('/mcp', { schema: { hide: true }, config: { rateLimit: false } }, async (request, reply) => {
     const holder = await auth.identify(request)
     const [{ McpServer }, { StreamableHTTPServerTransport }, { registerApiTools }] = await Promise.all([
       import('@modelcontextprotocol/sdk/server/mcp.js'),
@@ -48,18 +49,23 @@ export const mcpRoutes: FastifyPluginAsync<McpRoutesDeps> = async (app, { auth }
     const server = new McpServer({ name: 'whatsapp-multi-session-api', version: API_VERSION })
     registerApiTools(server, holder, callerApi(app, request))
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true })
-    await server.connect(transport)
     // The transport writes the answer itself; headers set so far (request id, CORS) go with it.
     for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value)
     reply.raw.setHeader('x-request-id', request.id)
     reply.hijack()
-    reply.raw.once('close', () => void server.close())
+    // Outside Fastify's bookkeeping now: log the answer as Fastify logs every other one.
+    const started = performance.now()
+    reply.raw.once('finish', () => request.log.info({ res: { statusCode: reply.raw.statusCode }, responseTime: performance.now() - started }, 'request completed'))
     try {
+      await server.connect(transport)
       await transport.handleRequest(request.raw, reply.raw, request.body)
     } catch (error) {
       request.log.error({ err: error }, 'MCP request failed')
       if (!reply.raw.headersSent) reply.raw.writeHead(500, { 'content-type': 'application/json' })
-      reply.raw.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null }))
+      if (!reply.raw.writableEnded) reply.raw.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null }))
+    } finally {
+      // Stateless: the answer is written (JSON mode), so this request's server and transport are done.
+      await server.close().catch((error: unknown) => request.log.warn({ err: error }, 'closing an MCP request\'s server failed'))
     }
   })
 
