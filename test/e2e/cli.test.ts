@@ -60,8 +60,11 @@ describe('whatsapp-api command line (child processes) against the real server an
     const help = await finished(['--help'])
     assert.equal(help.code, 0)
     assert.match(help.stdout, /^Usage: whatsapp-api <command>/)
+    const bare = await finished([])
+    assert.equal(bare.code, 2)
+    assert.equal(bare.stdout, '')
+    assert.match(bare.stderr, /^Usage: whatsapp-api/)
     for (const [args, message] of [
-      [[], /^$/],
       [['launch'], /unknown command "launch"/],
       [['send', 'only-an-id'], /send takes <id> <number> <text>/],
       [['events', '--type', 'message.nope'], /unknown event type message.nope/],
@@ -90,7 +93,7 @@ describe('whatsapp-api command line (child processes) against the real server an
     assert.equal(await qr.exit, 0, qr.stderr())
     assert.match(qr.stdout(), new RegExp(`Linked: session "cli-one" is connected as \\+${QR_PHONE}`))
 
-    const again = await finished(['qr', 'cli-one'])
+    const again = await finished(['qr', 'cli-one', '--timeout', '20'])
     assert.equal(again.code, 0)
     assert.match(again.stdout, /already|Linked/)
     const listed = await finished(['sessions', '--json'])
@@ -110,6 +113,18 @@ describe('whatsapp-api command line (child processes) against the real server an
     await sim.pairWithCode(CODE_PHONE, code)
     assert.equal(await pair.exit, 0, pair.stderr())
     assert.deepEqual(JSON.parse(pair.stdout().trim().split('\n')[1]!), { deviceId: 'cli-two', connected: true, phoneNumber: CODE_PHONE })
+  })
+
+  it('stops following a QR code on Ctrl-C (130), and at once for a session that is not linking (4)', async () => {
+    assert.equal((await finished(['create', 'cli-three'])).code, 0)
+    const qr = cli(['qr', 'cli-three'], asAdmin)
+    await waitFor(() => qr.stdout().includes('Scan with WhatsApp'), { what: 'the QR code printed' })
+    qr.child.kill('SIGINT')
+    assert.equal(await qr.exit, 130)
+    assert.equal((await admin.post('/api/sessions/cli-three/stop', {})).status, 200)
+    const stopped = await finished(['qr', 'cli-three'])
+    assert.equal(stopped.code, 4)
+    assert.match(stopped.stderr, /session "cli-three" is not linking \(disconnected\); start it to try again/)
   })
 
   it('sends a message, and exits 1 with the server\'s message when the server refuses', async () => {

@@ -30,7 +30,7 @@ Options:
   -v, --version      The CLI's version
 
 Exit codes: 0 done, 1 the server answered an error, 2 wrong usage, 3 server unreachable,
-4 not linked in time (qr, pair).
+4 not linked (qr, pair), 5 an unexpected answer or failure, 130 interrupted.
 `
 
 export const VERSION = '2.0.0'
@@ -103,9 +103,13 @@ export async function run(argv: string[], env: Environment, out: Output, signal?
       return EXIT.ok
     }
     const command = positionals[0]
-    if (values.help || command === undefined || command === 'help') {
+    if (values.help || command === 'help') {
       out.stdout(USAGE)
-      return command === undefined && !values.help ? EXIT.usage : EXIT.ok
+      return EXIT.ok
+    }
+    if (command === undefined) {
+      out.stderr(USAGE)
+      return EXIT.usage
     }
     const key = values.key ?? env.WHATSAPP_API_KEY
     if (key === undefined || key === '') throw new UsageError('no API key: pass --key or set WHATSAPP_API_KEY')
@@ -132,14 +136,14 @@ export async function run(argv: string[], env: Environment, out: Output, signal?
       }
       case 'qr': {
         const [deviceId] = exactly(positionals, ['id'])
-        return await followLinking({ api, deviceId: deviceId!, json, timeoutMs: timeoutMs(values.timeout), out, showQr: true })
+        return await followLinking({ api, deviceId: deviceId!, json, timeoutMs: timeoutMs(values.timeout), out, showQr: true, interrupted: signal })
       }
       case 'pair': {
         const [deviceId, phone] = exactly(positionals, ['id', 'phone'])
         const code = await api.sessions.pairingCode(deviceId!, phone!)
         print({ deviceId, code }, `Pairing code: ${code}\nOn the phone: Linked devices > Link a device > Link with phone number instead\n`)
         if (values['no-wait']) return EXIT.ok
-        return await followLinking({ api, deviceId: deviceId!, json, timeoutMs: timeoutMs(values.timeout), out, showQr: false })
+        return await followLinking({ api, deviceId: deviceId!, json, timeoutMs: timeoutMs(values.timeout), out, showQr: false, interrupted: signal })
       }
       case 'send': {
         const [deviceId, number, text] = exactly(positionals, ['id', 'number', 'text'])
@@ -181,7 +185,8 @@ export async function run(argv: string[], env: Environment, out: Output, signal?
       out.stderr(`error: cannot reach the server: ${error.message}\n`)
       return EXIT.unreachable
     }
-    throw error
+    out.stderr(`error: ${error instanceof Error ? error.message : String(error)}\n`)
+    return EXIT.unexpected
   }
 }
 

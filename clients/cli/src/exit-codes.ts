@@ -9,6 +9,10 @@ export const EXIT = {
   unreachable: 3,
   /** Linking did not finish in --timeout seconds, or the session stopped trying. */
   notLinked: 4,
+  /** Anything else: an answer that was not the API's (a proxy's page), or a bug. */
+  unexpected: 5,
+  /** Interrupted (Ctrl-C) before it was done; `events` ends with 0 instead, that is how it stops. */
+  interrupted: 130,
 } as const
 
 /** A usage mistake: printed with a pointer to --help, exit code 2. */

@@ -14,6 +14,8 @@ export interface LinkWatch {
   out: Output
   /** Shows the current QR code at once and each new one as it rotates (else: a pairing code was shown). */
   showQr: boolean
+  /** Ctrl-C. */
+  interrupted?: AbortSignal | undefined
 }
 
 const terminalQr = (code: string): Promise<string> => QRCode.toString(code, { type: 'terminal', small: true })
@@ -23,15 +25,29 @@ const terminalQr = (code: string): Promise<string> => QRCode.toString(code, { ty
  * rotates (when showQr), and the account once linked. Subscribes before reading the current code,
  * so no rotation falls between the two.
  */
-export async function followLinking({ api, deviceId, json, timeoutMs, out, showQr }: LinkWatch): Promise<number> {
-  const stop = new AbortController()
-  const timer = setTimeout(() => stop.abort(), timeoutMs)
+export async function followLinking({ api, deviceId, json, timeoutMs, out, showQr, interrupted }: LinkWatch): Promise<number> {
+  // Ended by the timeout, Ctrl-C, or this function returning (a pending read ends only when the stream does).
+  const done = new AbortController()
+  const stop = AbortSignal.any([done.signal, AbortSignal.timeout(timeoutMs), ...(interrupted ? [interrupted] : [])])
   let opened!: () => void
   const open = new Promise<void>((resolve) => (opened = resolve))
-  const events = api.events({ deviceId, types: ['session.qr', 'session.status'], signal: stop.signal, onOpen: () => opened() })
+  const events = api.events({
+    deviceId,
+    types: ['session.qr', 'session.status'],
+    signal: stop,
+    onOpen: () => opened(),
+    onReconnect: (error) => out.stderr(`Stream interrupted (${(error as Error).message}); reconnecting\n`),
+  })
+  let shown: string | undefined
   const showCode = async (code: string, expiresAt: string): Promise<void> => {
+    if (code === shown) return
+    shown = code
     if (json) out.stdout(jsonLine({ deviceId, qr: code, expiresAt }))
     else out.stdout(`${await terminalQr(code)}\nScan with WhatsApp on the phone: Linked devices > Link a device (expires ${expiresAt})\n`)
+  }
+  const gaveUp = (state: string, lastError: unknown): number => {
+    out.stderr(`error: session "${deviceId}" is not linking (${state}${lastError ? `: ${String(lastError)}` : ''}); start it to try again\n`)
+    return EXIT.notLinked
   }
   try {
     // The first read starts the stream; the current state is read once it is open (or it failed).
@@ -39,6 +55,7 @@ export async function followLinking({ api, deviceId, json, timeoutMs, out, showQ
     await Promise.race([open, first])
     const session = await api.sessions.get(deviceId)
     if (session.connectionState === 'connected') return linked(out, json, deviceId, session.phoneNumber)
+    if (GAVE_UP.has(session.connectionState)) return gaveUp(session.connectionState, session.lastError)
     if (showQr) {
       const current = await api.sessions.qr(deviceId).catch((error: unknown) => {
         // No code yet (the session is still connecting): the stream brings it.
@@ -53,17 +70,13 @@ export async function followLinking({ api, deviceId, json, timeoutMs, out, showQ
       if (event.type !== 'session.status') continue
       const state = String(event.data.state)
       if (state === 'connected') return linked(out, json, deviceId, (await api.sessions.get(deviceId)).phoneNumber)
-      if (GAVE_UP.has(state)) {
-        const reason = event.data.lastError ? `: ${String(event.data.lastError)}` : ''
-        out.stderr(`error: session "${deviceId}" stopped linking (${state}${reason}); start it again to retry\n`)
-        return EXIT.notLinked
-      }
+      if (GAVE_UP.has(state)) return gaveUp(state, event.data.lastError)
     }
+    if (interrupted?.aborted) return EXIT.interrupted
     out.stderr(`error: session "${deviceId}" was not linked within ${Math.round(timeoutMs / 1000)} s\n`)
     return EXIT.notLinked
   } finally {
-    clearTimeout(timer)
-    stop.abort()
+    done.abort()
     await events.return(undefined)
   }
 }
