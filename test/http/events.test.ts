@@ -210,6 +210,29 @@ describe('live event stream (SSE, in-process server on loopback)', () => {
     const gap = await readEvents(`${base}/api/events`, { ...adminHeaders, 'last-event-id': 'evt_unknown' }, (events) => events.length >= 1, () => undefined)
     assert.deepEqual(gap[0], { lastEventId: 'evt_unknown' } as unknown, 'an id no longer kept is reported as a gap')
 
+    // A fresh connection (or one after a gap) learns its position; a resumed one keeps its event id, which every node knows.
+    const rawUntil = async (headers: Record<string, string>, marker: string, afterConnect: () => void): Promise<string> => {
+      const response = await fetch(`${base}/api/events?types=message.received`, { headers })
+      const reader = response.body!.getReader()
+      let text = ''
+      let connected = false
+      while (!text.includes(marker)) {
+        const { value } = await reader.read()
+        text += new TextDecoder().decode(value)
+        if (!connected && text.includes(': connected')) {
+          connected = true
+          afterConnect()
+        }
+      }
+      await reader.cancel()
+      return text
+    }
+    const fresh = await rawUntil(adminHeaders, '"Z1"', () => shop.emitReceived(inbound('Z1')))
+    assert.match(fresh, /: connected\n\nid: @[0-9a-f]+\.\d+\n\n/)
+    const continued = await rawUntil({ ...adminHeaders, 'last-event-id': adminEvents[1]!.id }, '"Z2"', () => shop.emitReceived(inbound('Z2')))
+    assert.ok(!continued.includes('id: @'), continued)
+    assert.match(await rawUntil({ ...adminHeaders, 'last-event-id': 'evt_gone' }, '"Z3"', () => shop.emitReceived(inbound('Z3'))), /event: gap\n[^\n]+\n\nid: @/)
+
     const own = await readEvents(`${base}/api/events?deviceId=shop&apiKey=shop-key-0123456789`, {}, (events) => events.length >= 1, () => {
       bar.emitReceived(inbound('Y1'))
       shop.emitReceived(inbound('Y2'))

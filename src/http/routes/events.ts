@@ -51,7 +51,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesDeps> = async (ap
   app.get('/api/events', {
     schema: {
       summary: 'Live event stream (Server-Sent Events)',
-      description: `Each event is an SSE message whose data is the JSON envelope { id, type, deviceId, timestamp, data }. ${filters} A client that reconnects with Last-Event-ID (as EventSource does) first gets the events it missed, of the last ${RECENT_EVENTS} this node saw; when that id is older, a \`gap\` event says so. Each connection starts with an id-only message (\`id: @...\`) giving the stream's position, so a client that drops before its first event resumes from there too.`,
+      description: `Each event is an SSE message whose data is the JSON envelope { id, type, deviceId, timestamp, data }. ${filters} A client that reconnects with Last-Event-ID (as EventSource does) first gets the events it missed, of the last ${RECENT_EVENTS} this node saw; when that id is older, a \`gap\` event says so. A connection without Last-Event-ID (or after a gap) starts with an id-only message (\`id: @...\`) giving this node's position, so a client that drops before its first event resumes from there too.`,
       tags: ['events'],
       security: KEY_OR_QUERY_SECURITY,
       querystring: StreamQuery,
@@ -79,13 +79,16 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesDeps> = async (ap
     const filter = { deviceId: request.query.deviceId, types }
     // Replayed and subscribed in one turn: no event can fall between the two.
     const lastEventId = request.headers['last-event-id']
-    if (typeof lastEventId === 'string' && lastEventId !== '') {
-      const missed = live.since(lastEventId, filter)
-      if (missed === undefined) raw.write(`event: gap\ndata: ${JSON.stringify({ lastEventId })}\n\n`)
-      else for (const event of missed) send(event)
+    const missed = typeof lastEventId === 'string' && lastEventId !== '' ? live.since(lastEventId, filter) : undefined
+    if (missed !== undefined) {
+      for (const event of missed) send(event)
+    } else {
+      if (typeof lastEventId === 'string' && lastEventId !== '') raw.write(`event: gap\ndata: ${JSON.stringify({ lastEventId })}\n\n`)
+      // Where the stream stands, for a client with nothing to resume from: if it drops before its
+      // first event, it resumes from here. A client that resumed keeps its event id, which every
+      // node of a cluster knows (positions are per node).
+      raw.write(`id: ${live.position()}\n\n`)
     }
-    // Where the stream stands: a client that drops before its first event resumes from here.
-    raw.write(`id: ${live.position()}\n\n`)
     const unsubscribe = live.subscribe(filter, send)
     const heartbeat = setInterval(() => raw.write(': ping\n\n'), heartbeatMs)
     open.add(raw)
