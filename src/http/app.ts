@@ -6,13 +6,12 @@ import cors from '@fastify/cors'
 import rateLimit from '@fastify/rate-limit'
 import staticFiles from '@fastify/static'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import helmet from 'helmet'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { Config } from '../config.js'
 import { DomainError } from '../errors.js'
-import { hashApiKey } from '../security/api-keys.js'
 import { AuthThrottle } from '../security/auth-throttle.js'
 import type { DashboardSessions } from '../security/dashboard-sessions.js'
 import type { LiveStream } from '../events/live-stream.js'
@@ -31,7 +30,7 @@ import type { MessageService } from '../messaging/message-service.js'
 import type { SessionKeys } from '../sessions/session-keys.js'
 import type { SessionManager } from '../sessions/session-manager.js'
 import type { AdminKeyCheck } from '../security/admin-key.js'
-import { Authenticator, presentedKey } from './auth.js'
+import { Authenticator, rateLimitKey } from './auth.js'
 import { frameworkErrors, registerErrorHandling } from './error-handler.js'
 import { registerOpenApi } from './openapi.js'
 import { clusterRoutes, type ClusterView } from './routes/cluster.js'
@@ -135,11 +134,6 @@ function requestId(request: { headers: Record<string, string | string[] | undefi
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
 }
 
-/** Rate limits count per API key where one is presented (hashed, never the key itself), else per address. */
-function rateLimitKey(request: FastifyRequest): string {
-  const key = presentedKey(request, { query: true })
-  return key === undefined ? `ip:${request.ip}` : `key:${hashApiKey(key)}`
-}
 
 export interface RouteEntry {
   method: string

@@ -43,6 +43,12 @@ const missingCredentials = (): DomainError =>
 /** Whose key a request presented: the admin's, or one session's (its own key or a named key). */
 export type KeyHolder = { admin: true } | { admin: false; deviceId: string }
 
+/** Rate limits count per API key where one is presented (hashed, never the key itself), else per address. */
+export function rateLimitKey(request: FastifyRequest): string {
+  const key = presentedKey(request, { query: true })
+  return key === undefined ? `ip:${request.ip}` : `key:${hashApiKey(key)}`
+}
+
 export const DASHBOARD_COOKIE = 'wa_dashboard'
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 

@@ -111,7 +111,10 @@ export function registerApiTools(server: McpServer, holder: KeyHolder, callApi: 
     const body: Record<string, unknown> = { ...rest, deviceId: sessionOf(deviceId), number: to }
     if (media !== undefined) {
       const { type, ...file } = media
-      body[type] = { ...file, ...(text !== undefined && file.caption === undefined && type !== 'audio' ? { caption: text } : {}) }
+      if (text !== undefined && (type === 'audio' || file.caption !== undefined)) {
+        throw new ToolRefusal(type === 'audio' ? 'An audio file has no caption: send the text as its own message' : 'Give the caption once: text or media.caption')
+      }
+      body[type] = { ...file, ...(text === undefined ? {} : { caption: text }) }
     } else if (text !== undefined) {
       body.message = text
     }

@@ -132,6 +132,11 @@ describe('MCP server at /mcp: the official SDK client over Streamable HTTP, agai
     assert.equal((sendElsewhere as ToolText).isError, true)
     assert.equal(sim.received().filter((message) => message.from === OTHER_PHONE).length, 0)
 
+    const captionTwice = await client.callTool({ name: 'send_message', arguments: { to: CONTACT, text: 'x', media: { type: 'image', url: `${files.origin}/dot.png`, caption: 'y' } } })
+    assert.match(textOf(captionTwice), /Give the caption once/)
+    const voiceWithText = await client.callTool({ name: 'send_message', arguments: { to: CONTACT, text: 'x', media: { type: 'audio', url: `${files.origin}/dot.png` } } })
+    assert.match(textOf(voiceWithText), /An audio file has no caption/)
+
     const badNumber = await client.callTool({ name: 'send_message', arguments: { to: 'not a number', text: 'x' } })
     assert.equal((badNumber as ToolText).isError, true)
     assert.match(textOf(badNumber), /^HTTP 400: number must be a phone number/)

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { CallApi } from '../../mcp/api-tools.js'
-import { type Authenticator, presentedKey } from '../auth.js'
+import { type Authenticator, presentedKey, rateLimitKey } from '../auth.js'
 import { API_VERSION } from '../openapi.js'
 
 export interface McpRoutesDeps {
@@ -38,8 +38,10 @@ function callerApi(app: FastifyInstance, request: FastifyRequest): CallApi {
  * request, not at start-up.
  */
 export const mcpRoutes: FastifyPluginAsync<McpRoutesDeps> = async (app, { auth }) => {
-  // Not rate limited itself: each tool's REST request counts against the key, once.
-  app.post('/mcp', { schema: { hide: true }, config: { rateLimit: false } }, async (request, reply) => {
+  // Limited per key in a bucket of its own: the REST requests its tools make count in the key's
+  // usual bucket, once, as if the agent had made them itself.
+  const rateLimit = { keyGenerator: (request: FastifyRequest) => `mcp:${rateLimitKey(request)}` }
+  app.post('/mcp', { schema: { hide: true }, config: { rateLimit } }, async (request, reply) => {
     const holder = await auth.identify(request)
     const [{ McpServer }, { StreamableHTTPServerTransport }, { registerApiTools }] = await Promise.all([
       import('@modelcontextprotocol/sdk/server/mcp.js'),
@@ -53,9 +55,6 @@ export const mcpRoutes: FastifyPluginAsync<McpRoutesDeps> = async (app, { auth }
     for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value)
     reply.raw.setHeader('x-request-id', request.id)
     reply.hijack()
-    // Outside Fastify's bookkeeping now: log the answer as Fastify logs every other one.
-    const started = performance.now()
-    reply.raw.once('finish', () => request.log.info({ res: { statusCode: reply.raw.statusCode }, responseTime: performance.now() - started }, 'request completed'))
     try {
       await server.connect(transport)
       await transport.handleRequest(request.raw, reply.raw, request.body)
