@@ -63,8 +63,7 @@ export class SessionKeys {
   async scopesOf(deviceId: string, presented: string): Promise<readonly KeyScope[] | null> {
     const record = this.readThrough ? await this.sessions.refresh(deviceId) : this.sessions.get(deviceId)
     if (isOwnKey(record, presented)) return KEY_SCOPES
-    const named = await this.namedKey(presented)
-    return named?.deviceId === deviceId ? named.scopes : null
+    return (await this.namedKey(presented, deviceId))?.scopes ?? null
   }
 
   /**
@@ -80,10 +79,10 @@ export class SessionKeys {
     return owner?.deviceId
   }
 
-  /** The named key presented, if it is one, with its known scopes; notes its use. */
-  private async namedKey(presented: string): Promise<{ deviceId: string; scopes: KeyScope[] } | undefined> {
+  /** The named key presented, if it is one (of this session, when named), with its known scopes; notes its use. */
+  private async namedKey(presented: string, ofSession?: string): Promise<{ deviceId: string; scopes: KeyScope[] } | undefined> {
     const named = await this.scoped.findByHash(hashApiKey(presented))
-    if (!named) return undefined
+    if (!named || (ofSession !== undefined && named.deviceId !== ofSession)) return undefined
     const now = Date.now()
     if (named.lastUsedAt === null || now - named.lastUsedAt >= LAST_USED_RESOLUTION_MS) await this.scoped.touch(named.id, now)
     return { deviceId: named.deviceId, scopes: named.scopes.filter((scope): scope is KeyScope => (KEY_SCOPES as readonly string[]).includes(scope)) }

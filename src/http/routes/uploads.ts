@@ -6,7 +6,7 @@ import type { MessageService } from '../../messaging/message-service.js'
 import { MEDIA_KINDS, type MediaKind } from '../../messaging/outgoing-content.js'
 import type { Authenticator } from '../auth.js'
 import { DeviceId, ErrorResponse, KEY_SECURITY } from '../schemas.js'
-import { QueuedResponse, SentResponse, sendReply } from './messages.js'
+import { idempotencyKey, QueuedResponse, SentResponse, sendReply } from './messages.js'
 
 export interface UploadRoutesDeps {
   messages: MessageService
@@ -88,7 +88,7 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRoutesDeps> = async (
       ...content,
       replyTo: fields.replyTo,
       queue,
-      idempotencyKey: request.headers['idempotency-key'] as string | undefined ?? fields.idempotencyKey,
+      idempotencyKey: idempotencyKey(request, fields.idempotencyKey),
     })
     return reply.status(queue ? 202 : 200).send(sendReply(outcome, queue, undefined))
   })
