@@ -68,7 +68,8 @@ describe('whatsapp-api command line (child processes) against the real server an
       [['launch'], /unknown command "launch"/],
       [['send', 'only-an-id'], /send takes <id> <number> <text>/],
       [['events', '--type', 'message.nope'], /unknown event type message.nope/],
-      [['qr', 'x', '--timeout', 'soon'], /--timeout must be a positive number/],
+      [['qr', 'x', '--timeout', 'soon'], /--timeout must be a number of seconds from 0 to 86400/],
+      [['qr', 'x', '--timeout', '1e12'], /--timeout must be a number of seconds/],
       [['sessions', '--bogus'], /Unknown option '--bogus'/],
     ] as const) {
       const run = await finished([...args])

@@ -71,10 +71,15 @@ function eventTypes(values: string[] | undefined): EventType[] | undefined {
   return types as EventType[]
 }
 
+/** A day at most: longer than a timer can wait, and than anyone waits for a QR scan. */
+const MAX_TIMEOUT_SECONDS = 86_400
+
 function timeoutMs(value: string | undefined): number {
   if (value === undefined) return 300_000
   const seconds = Number(value)
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, not "${value}"`)
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_TIMEOUT_SECONDS) {
+    throw new UsageError(`--timeout must be a number of seconds from 0 to ${MAX_TIMEOUT_SECONDS}, not "${value}"`)
+  }
   return seconds * 1000
 }
 

@@ -27,8 +27,11 @@ const terminalQr = (code: string): Promise<string> => QRCode.toString(code, { ty
  */
 export async function followLinking({ api, deviceId, json, timeoutMs, out, showQr, interrupted }: LinkWatch): Promise<number> {
   // Ended by the timeout, Ctrl-C, or this function returning (a pending read ends only when the stream does).
+  // A timer of our own, not AbortSignal.timeout: a combined signal holds its sources weakly, and a
+  // collected timeout signal would never fire.
   const done = new AbortController()
-  const stop = AbortSignal.any([done.signal, AbortSignal.timeout(timeoutMs), ...(interrupted ? [interrupted] : [])])
+  const timer = setTimeout(() => done.abort(), timeoutMs)
+  const stop = interrupted ? AbortSignal.any([done.signal, interrupted]) : done.signal
   let opened!: () => void
   const open = new Promise<void>((resolve) => (opened = resolve))
   const events = api.events({
@@ -45,6 +48,10 @@ export async function followLinking({ api, deviceId, json, timeoutMs, out, showQ
     if (json) out.stdout(jsonLine({ deviceId, qr: code, expiresAt }))
     else out.stdout(`${await terminalQr(code)}\nScan with WhatsApp on the phone: Linked devices > Link a device (expires ${expiresAt})\n`)
   }
+  // "disconnected" while the session is meant to run is a moment between attempts (or another node
+  // about to take it), not an end.
+  const notLinking = async (state: string): Promise<boolean> =>
+    GAVE_UP.has(state) && !(state === 'disconnected' && (await api.sessions.get(deviceId)).isActive)
   const gaveUp = (state: string, lastError: unknown): number => {
     out.stderr(`error: session "${deviceId}" is not linking (${state}${lastError ? `: ${String(lastError)}` : ''}); start it to try again\n`)
     return EXIT.notLinked
@@ -55,7 +62,7 @@ export async function followLinking({ api, deviceId, json, timeoutMs, out, showQ
     await Promise.race([open, first])
     const session = await api.sessions.get(deviceId)
     if (session.connectionState === 'connected') return linked(out, json, deviceId, session.phoneNumber)
-    if (GAVE_UP.has(session.connectionState)) return gaveUp(session.connectionState, session.lastError)
+    if (await notLinking(session.connectionState)) return gaveUp(session.connectionState, session.lastError)
     if (showQr) {
       const current = await api.sessions.qr(deviceId).catch((error: unknown) => {
         // No code yet (the session is still connecting): the stream brings it.
@@ -70,12 +77,13 @@ export async function followLinking({ api, deviceId, json, timeoutMs, out, showQ
       if (event.type !== 'session.status') continue
       const state = String(event.data.state)
       if (state === 'connected') return linked(out, json, deviceId, (await api.sessions.get(deviceId)).phoneNumber)
-      if (GAVE_UP.has(state)) return gaveUp(state, event.data.lastError)
+      if (await notLinking(state)) return gaveUp(state, event.data.lastError)
     }
     if (interrupted?.aborted) return EXIT.interrupted
     out.stderr(`error: session "${deviceId}" was not linked within ${Math.round(timeoutMs / 1000)} s\n`)
     return EXIT.notLinked
   } finally {
+    clearTimeout(timer)
     done.abort()
     await events.return(undefined)
   }

@@ -37,10 +37,11 @@ export interface ClientOptions {
 /**
  * A send's idempotency key, generated when the body has none, goes in the Idempotency-Key header:
  * the server sends once per key, and the retry layer sees that repeating the request is harmless.
+ * A key a header cannot carry (beyond Latin-1) stays in the body, where the server reads it too.
  */
-function idempotent<T extends { idempotencyKey?: string }>(body: T): { body: Omit<T, 'idempotencyKey'>; headers: { 'idempotency-key': string } } {
+function idempotent<T extends { idempotencyKey?: string }>(body: T): { body: T | Omit<T, 'idempotencyKey'>; headers?: { 'idempotency-key': string } } {
   const { idempotencyKey = crypto.randomUUID(), ...rest } = body
-  return { body: rest, headers: { 'idempotency-key': idempotencyKey } }
+  return /^[\x20-\x7e\xa0-\xff]*$/.test(idempotencyKey) ? { body: rest, headers: { 'idempotency-key': idempotencyKey } } : { body }
 }
 
 /** openapi-fetch's answer once errors throw: the data is there. */
