@@ -50,8 +50,8 @@ export async function followLinking({ api, deviceId, json, timeoutMs, out, showQ
   }
   // "disconnected" while the session is meant to run is a moment between attempts (or another node
   // about to take it), not an end.
-  const notLinking = async (state: string): Promise<boolean> =>
-    GAVE_UP.has(state) && !(state === 'disconnected' && (await api.sessions.get(deviceId)).isActive)
+  const notLinking = async (state: string, isActive?: boolean): Promise<boolean> =>
+    GAVE_UP.has(state) && !(state === 'disconnected' && (isActive ?? (await api.sessions.get(deviceId)).isActive))
   const gaveUp = (state: string, lastError: unknown): number => {
     out.stderr(`error: session "${deviceId}" is not linking (${state}${lastError ? `: ${String(lastError)}` : ''}); start it to try again\n`)
     return EXIT.notLinked
@@ -62,7 +62,7 @@ export async function followLinking({ api, deviceId, json, timeoutMs, out, showQ
     await Promise.race([open, first])
     const session = await api.sessions.get(deviceId)
     if (session.connectionState === 'connected') return linked(out, json, deviceId, session.phoneNumber)
-    if (await notLinking(session.connectionState)) return gaveUp(session.connectionState, session.lastError)
+    if (await notLinking(session.connectionState, session.isActive)) return gaveUp(session.connectionState, session.lastError)
     if (showQr) {
       const current = await api.sessions.qr(deviceId).catch((error: unknown) => {
         // No code yet (the session is still connecting): the stream brings it.

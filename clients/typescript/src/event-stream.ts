@@ -1,4 +1,4 @@
-import { apiErrorOf, retryAfterSeconds, WhatsAppApiError } from './errors.js'
+import { apiErrorOf, WhatsAppApiError } from './errors.js'
 import type { EventEnvelope, EventType } from './event-types.js'
 import { pause } from './pause.js'
 import { backoffMs } from './retries.js'
@@ -68,7 +68,6 @@ export async function* eventStream(connection: StreamConnection, options: EventS
         clearTimeout(idle)
         idle = setTimeout(abortAttempt, idleTimeoutMs)
       }
-      let retryAfterMs: number | undefined
       try {
         stillAlive()
         const headers: Record<string, string> = { ...connection.headers, accept: 'text/event-stream' }
@@ -76,11 +75,7 @@ export async function* eventStream(connection: StreamConnection, options: EventS
         const request = new Request(url, { headers, signal: attempt.signal })
         const response = await connection.fetch(request)
         if (!response.ok || response.body === null) {
-          const error = await apiErrorOf(request, response)
-          if (FINAL_STATUSES.has(response.status)) throw error
-          const asked = retryAfterSeconds(response)
-          if (asked !== undefined) retryAfterMs = asked * 1000
-          throw error
+          throw await apiErrorOf(request, response)
         }
         options.onOpen?.()
         for await (const message of serverSentEvents(tapped(response.body, stillAlive))) {
@@ -107,7 +102,8 @@ export async function* eventStream(connection: StreamConnection, options: EventS
         if (error instanceof WhatsAppApiError && FINAL_STATUSES.has(error.status)) throw error
         options.onReconnect?.(error, failures + 1)
         // Never sooner than the backoff, even when a proxy says Retry-After: 0.
-        await pause(Math.max(retryAfterMs ?? 0, backoffMs(failures, minDelayMs, maxDelayMs)), stopped.signal)
+        const retryAfterMs = error instanceof WhatsAppApiError ? (error.retryAfterSeconds ?? 0) * 1000 : 0
+        await pause(Math.max(retryAfterMs, backoffMs(failures, minDelayMs, maxDelayMs)), stopped.signal)
         failures++
       } finally {
         clearTimeout(idle)
