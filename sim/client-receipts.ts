@@ -16,5 +16,7 @@ export async function handleClientReceipt(conn: Connection, receipt: BinaryNode,
     case 'read':
     case 'read-self':
       return ctx.presence.readFromClient(conn, receipt)
+    case 'retry':
+      return ctx.inbound.resend(conn, receipt)
   }
 }

@@ -18,6 +18,8 @@ import { PreKeyPool } from './prekey-pool.js'
 type Stage = 'hello' | 'finish' | 'ready' | 'closed'
 
 const PAIR_SIGN_TIMEOUT_MS = 10_000
+/** Nack codes for a client that failed, not the message: UnhandledError (500) and DBOperationFailed (552). */
+const TRANSIENT_NACKS: ReadonlySet<string> = new Set(['500', '552'])
 
 /** The <stream:error> Baileys maps to each disconnect code (see getErrorCodeFromStreamError). */
 function streamErrorFor(code: number): BinaryNode {
@@ -380,7 +382,9 @@ export class Connection implements ReceiptSocket {
         return handleClientReceipt(this, node, this.ctx)
       case 'ack':
         if (node.attrs.class === 'receipt') this.receiptAcked(node)
-        else this.unacked.delete(node.attrs.id ?? '')
+        // A nack for the client's own failure (its database, say) is no delivery: the message
+        // stays for the next login. One it could never read (a parsing error) is dropped.
+        else if (!TRANSIENT_NACKS.has(node.attrs.error ?? '')) this.unacked.delete(node.attrs.id ?? '')
         return
       case 'presence':
         return this.ctx.presence.fromClient(this, node)

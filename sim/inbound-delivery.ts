@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { proto, type BinaryNode } from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
-import { LID_SERVER, PN_SERVER, type Accounts } from './accounts.js'
+import { LID_SERVER, PN_SERVER, type Accounts, type DeviceKeys } from './accounts.js'
 import type { Connection } from './connection.js'
+import { retryReceiptKeys } from './key-bundles.js'
 import type { LiveConnections } from './live-connections.js'
 import type { PhonePeers } from './phone-peers.js'
 
@@ -15,6 +16,9 @@ export interface PendingMessage {
   encrypted: boolean
   t: number
 }
+
+/** Messages a phone remembers having sent, for re-sending on a retry receipt; the oldest are forgotten first. */
+const MAX_REMEMBERED = 10_000
 
 export function newMessageId(): string {
   return '3EB0' + randomBytes(8).toString('hex').toUpperCase()
@@ -35,6 +39,9 @@ function messageType(message: proto.IMessage): string {
  */
 export class InboundDelivery {
   private readonly offline = new Map<string, PendingMessage[]>()
+  /** What was written to each account's devices, by `${toPhone}:${id}`. */
+  private readonly written = new Map<string, PendingMessage>()
+  private resentCount = 0
 
   constructor(
     private readonly accounts: Accounts,
@@ -59,10 +66,34 @@ export class InboundDelivery {
   private async send(toPhone: string, pending: PendingMessage): Promise<void> {
     const targets = this.live.sockets(toPhone).filter(conn => conn.active && conn.isOpen)
     if (targets.length === 0) this.requeue(toPhone, [pending])
-    for (const conn of targets) {
-      conn.unacked.set(pending.id, pending)
-      conn.send(await this.stanza(conn, pending, false))
-    }
+    for (const conn of targets) await this.write(conn, pending)
+  }
+
+  private async write(conn: Connection, pending: PendingMessage, { offline = false, retryKeys }: { offline?: boolean; retryKeys?: DeviceKeys } = {}): Promise<void> {
+    const key = `${conn.phoneNumber}:${pending.id}`
+    this.written.delete(key)
+    this.written.set(key, pending)
+    if (this.written.size > MAX_REMEMBERED) this.written.delete(this.written.keys().next().value!)
+    conn.unacked.set(pending.id, pending)
+    conn.send(await this.stanza(conn, pending, offline, retryKeys))
+  }
+
+  /**
+   * A client could not decrypt a contact's message and asked for it again (`<receipt type=retry>`):
+   * the contact's phone re-sends it under the same id, on a new session when the receipt carries
+   * the client's keys (Baileys adds them from its second request on), as WhatsApp phones do. A
+   * client whose stored Signal session fell behind (a write lost with its database) reads it then.
+   */
+  async resend(conn: Connection, receipt: BinaryNode): Promise<void> {
+    const pending = this.written.get(`${conn.phoneNumber}:${receipt.attrs.id}`)
+    if (!pending?.encrypted || pending.group) return
+    this.resentCount++
+    await this.write(conn, pending, { retryKeys: retryReceiptKeys(receipt) })
+  }
+
+  /** Messages re-sent because a client asked for them again. */
+  get resent(): number {
+    return this.resentCount
   }
 
   /** Keeps messages for the account's next login. */
@@ -79,8 +110,7 @@ export class InboundDelivery {
     this.offline.delete(conn.phoneNumber!)
     for (const pending of queue) {
       try {
-        conn.unacked.set(pending.id, pending)
-        conn.send(await this.stanza(conn, pending, true))
+        await this.write(conn, pending, { offline: true })
       } catch (err) {
         this.logger.warn({ err, id: pending.id }, 'could not deliver offline message')
       }
@@ -88,7 +118,7 @@ export class InboundDelivery {
     return queue.length
   }
 
-  private async stanza(conn: Connection, pending: PendingMessage, offline: boolean): Promise<BinaryNode> {
+  private async stanza(conn: Connection, pending: PendingMessage, offline: boolean, retryKeys?: DeviceKeys): Promise<BinaryNode> {
     const senderPn = `${pending.fromPhone}@${PN_SERVER}`
     const senderLid = `${this.accounts.get(pending.fromPhone).lid}@${LID_SERVER}`
     // groups are LID-addressed: the author is the participant, its phone number rides along
@@ -104,17 +134,17 @@ export class InboundDelivery {
         type: messageType(pending.message),
         ...(offline ? { offline: '1' } : {})
       },
-      content: await this.payload(conn, pending, senderLid)
+      content: await this.payload(conn, pending, senderLid, retryKeys)
     }
   }
 
-  private async payload(conn: Connection, pending: PendingMessage, senderLid: string): Promise<BinaryNode[]> {
+  private async payload(conn: Connection, pending: PendingMessage, senderLid: string, retryKeys?: DeviceKeys): Promise<BinaryNode[]> {
     if (!pending.encrypted) return [{ tag: 'plaintext', attrs: {}, content: proto.Message.encode(pending.message).finish() }]
-    const keys = conn.linked?.keys
+    const keys = retryKeys ?? conn.linked?.keys
     if (!keys) throw new Error(`${conn.phoneNumber} has not uploaded pre-keys yet`)
     const peer = this.peers.get(pending.fromPhone)
     if (!pending.group) {
-      const { type, ciphertext } = await peer.encrypt(conn.lidJid, keys, pending.message)
+      const { type, ciphertext } = await peer.encrypt(conn.lidJid, keys, pending.message, { newSession: retryKeys !== undefined })
       return [{ tag: 'enc', attrs: { v: '2', type }, content: ciphertext }]
     }
     // The sender key rides in a 1:1 copy before the skmsg. A real sender sends it once per

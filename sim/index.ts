@@ -118,6 +118,8 @@ export interface Simulator {
    * (stale Signal session): the client re-sends on a fresh session. A phone asks at most 5 times per message.
    */
   retryReceiptsSent(): number
+  /** Contacts' messages re-sent because a client could not decrypt them and asked again (its retry receipt) */
+  messagesResent(): number
   /** Read receipts, typing, presence and presence subscriptions the clients of `phoneNumber` (or all) sent, oldest first */
   clientSignals(phoneNumber?: string): ClientSignal[]
   /** resolves with the first client signal, already sent or coming, that matches */
@@ -356,6 +358,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     received: () => ctx.inbox.all(),
     duplicatesDropped: () => ctx.inbox.duplicateCount(),
     retryReceiptsSent: () => ctx.retries.total,
+    messagesResent: () => ctx.inbound.resent,
     privacyTokensIssued: phoneNumber => ctx.privacyTokens.count(phoneNumber),
     clientSignals: phoneNumber => signals.list().filter(signal => phoneNumber === undefined || signal.from === phoneNumber),
     waitForSignal: (pred, timeoutMs = DEFAULT_WAIT_MS) => signals.wait(pred, timeoutMs),

@@ -32,6 +32,29 @@ export function storeUploadedKeys(iq: BinaryNode, device: LinkedDevice): void {
   device.keys = keys
 }
 
+/**
+ * The keys a client put in a retry receipt (`<registration>` and `<keys>`, sent once a plain
+ * re-send did not help): the sender builds a new session from them. Undefined when it sent none.
+ */
+export function retryReceiptKeys(receipt: BinaryNode): DeviceKeys | undefined {
+  const keys = getBinaryNodeChild(receipt, 'keys')
+  const skey = getBinaryNodeChild(keys, 'skey')
+  const identity = getBinaryNodeChildBuffer(keys, 'identity')
+  if (!keys || !skey || !identity) return undefined
+  const preKey = getBinaryNodeChild(keys, 'key')
+  const bundle: DeviceKeys = {
+    registrationId: getBinaryNodeChildUInt(receipt, 'registration', 4) ?? 0,
+    identityKey: Buffer.from(identity),
+    signedPreKey: { keyId: 0, publicKey: Buffer.alloc(32), signature: Buffer.alloc(64) },
+    preKeys: new PreKeyPool()
+  }
+  storeSignedPreKey(skey, bundle)
+  if (preKey) {
+    bundle.preKeys.add([{ id: getBinaryNodeChildUInt(preKey, 'id', 3) ?? 0, publicKey: getBinaryNodeChildBuffer(preKey, 'value') ?? new Uint8Array(32) }])
+  }
+  return bundle
+}
+
 export function storeSignedPreKey(skey: BinaryNode, keys: DeviceKeys): void {
   keys.signedPreKey = {
     keyId: getBinaryNodeChildUInt(skey, 'id', 3) ?? 0,

@@ -84,14 +84,18 @@ export class SignalPeer {
     return { ciphertext, skdm: senderKeyDistributionMessage }
   }
 
-  /** Encrypts for a client device, building a session from its uploaded keys when none exists. */
+  /**
+   * Encrypts for a client device, building a session from its uploaded keys when none exists, or
+   * from keys it sent in a retry receipt (`newSession`: the one this peer has is no use to it).
+   */
   async encrypt(
     recipientJid: string,
     recipientKeys: DeviceKeys,
-    message: proto.IMessage
+    message: proto.IMessage,
+    { newSession = false }: { newSession?: boolean } = {}
   ): Promise<{ type: 'pkmsg' | 'msg'; ciphertext: Uint8Array }> {
     const { exists } = await this.repository.validateSession(recipientJid)
-    if (!exists) {
+    if (newSession || !exists) {
       const preKey = recipientKeys.preKeys.take()
       await this.repository.injectE2ESession({
         jid: recipientJid,

@@ -132,3 +132,30 @@ test('a group participant that cannot read the sender key copy asks for a retry 
   // the re-sent copy reached `fresh` too, which dropped it
   assert.equal(sim.duplicatesDropped() - duplicatesBefore, 1)
 })
+
+test('a contact\'s message the client cannot decrypt (its session fell behind) is re-sent by the contact\'s phone when asked, and read once', async () => {
+  const contact = '15554440005'
+  const { client, phoneNumber, keys } = await open()
+  clients.push(client)
+  const received = (id: string) => client.next('messages.upsert', u => u.messages.some(m => m.key.id === id && !!m.message?.conversation), 15_000)
+
+  const hello = await sim.sendText(phoneNumber, contact, 'hello')
+  await received(hello.id)
+  // the client answers, which ratchets its session forward; then its key store loses that step,
+  // as when the write of the session went to a database that had just gone down
+  const snapshot = await keys.snapshot()
+  const reply = (await client.sock.sendMessage(`${contact}@s.whatsapp.net`, { text: 'reply' }))!.key.id!
+  await sim.waitForMessage(m => m.id === reply)
+  await keys.restore(snapshot)
+
+  // the contact's next message is on the ratchet step the client forgot: it cannot read it and asks again
+  const resentBefore = sim.messagesResent()
+  const lost = await sim.sendText(phoneNumber, contact, 'after the lost step')
+  const upsert = await received(lost.id)
+  assert.equal(upsert.messages.find(m => m.key.id === lost.id)!.message!.conversation, 'after the lost step')
+  assert.ok(sim.messagesResent() - resentBefore >= 1)
+
+  // the new session carries on
+  const after = await sim.sendText(phoneNumber, contact, 'and after that')
+  await received(after.id)
+})
