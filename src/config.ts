@@ -21,6 +21,8 @@ export interface Config {
     /** PostgreSQL instead of the SQLite file in dataDir; required for several nodes. */
     url: string | undefined
     poolSize: number
+    /** How long a PostgreSQL query may go unanswered before the request fails as a database outage. */
+    queryTimeoutMs: number
   }
   /** Several nodes on one PostgreSQL database (only with DATABASE_URL). */
   cluster: {
@@ -383,6 +385,7 @@ export function parseConfig(env: Env): Config {
     database: {
       url: databaseUrl(env, 'DATABASE_URL'),
       poolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+      queryTimeoutMs: integer(env, 'DATABASE_QUERY_TIMEOUT_MS', 10_000, 500, 600_000),
     },
     cluster: clusterSettings(env),
     adminApiKey: secretKey(env, 'ADMIN_API_KEY'),

@@ -262,10 +262,10 @@ async function openStorage(config: Config, logger: Logger): Promise<{ store: Sto
     return { store: await withDataEncryption(openSqliteStore(config.dataDir, onCheckpointError), config), cluster: undefined }
   }
   const leases = new LeaseBook(config.nodeId)
-  const store = await openPostgresStore({ url: config.database.url, nodeId: config.nodeId, poolSize: config.database.poolSize, fence: leases })
+  const store = await openPostgresStore({ url: config.database.url, nodeId: config.nodeId, poolSize: config.database.poolSize, queryTimeoutMs: config.database.queryTimeoutMs, fence: leases })
   const sealed = await withDataEncryption(store, config)
   // Connections of its own: lease renewals must not queue behind a burst of key writes.
-  return { store: sealed, cluster: new Cluster(config, createPool(config.database.url, CLUSTER_POOL_SIZE), leases, logger.child({ module: 'cluster' })) }
+  return { store: sealed, cluster: new Cluster(config, createPool(config.database.url, CLUSTER_POOL_SIZE, config.database.queryTimeoutMs), leases, logger.child({ module: 'cluster' })) }
 }
 
 /** The store with its secrets sealed when DATA_ENCRYPTION_KEY is set; a key that does not fit the database stops the start. */

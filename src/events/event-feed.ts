@@ -6,6 +6,7 @@ import type { EventBus } from './event-bus.js'
 import type { LiveStream } from './live-stream.js'
 import type { DeliveryDispatcher } from './delivery-dispatcher.js'
 import type { WebhookRegistry } from './webhook-registry.js'
+import { retryWhileStorageIsDown } from '../store/storage-retry.js'
 import { isoOrNull } from '../time.js'
 
 export interface EventFeedDeps {
@@ -25,20 +26,23 @@ export interface EventFeedDeps {
 /**
  * Turns domain events into public envelopes and hands each to every matching webhook and broker
  * transport (queued in the database before anything is attempted) and to the live stream. Queueing is chained, so each
- * webhook's lane holds events in the order they happened whatever the store does concurrently.
+ * webhook's lane holds events in the order they happened whatever the store does concurrently,
+ * and an event that meets a database outage waits for it to end (the ones after it wait behind it).
  */
 export function startEventFeed({ bus, registry, deliveries, dispatcher, live, transportsFor, metadataOf, logger }: EventFeedDeps): () => void {
   let queued: Promise<void> = Promise.resolve()
   const emit = (type: PublicEventType, deviceId: string, data: Record<string, unknown>): void => {
     const event: EventEnvelope = envelope(type, deviceId, data, metadataOf(deviceId))
     queued = queued
-      .then(async () => {
+      .then(() => retryWhileStorageIsDown(async () => {
         const targets = [...(await registry.targetsFor(deviceId, type)).map((target) => target.id), ...transportsFor(type)]
         if (targets.length === 0) return
         const body = JSON.stringify(event)
         await deliveries.enqueue(targets.map((webhookId) => ({ webhookId, deviceId, eventId: event.id, eventType: type, body })))
         dispatcher.wake()
-      })
+      }, (error, attempt) => {
+        if (attempt === 1) logger.warn({ err: error, eventId: event.id, type, deviceId }, 'could not queue an event for its webhooks yet; retrying until the database is back')
+      }))
       .catch((error: unknown) => logger.error({ err: error, eventId: event.id, type, deviceId }, 'could not queue an event for its webhooks and transports'))
     live.publish(event)
   }

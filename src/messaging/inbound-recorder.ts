@@ -5,6 +5,7 @@ import { STATUS_JID } from './chat-kind.js'
 import type { InboundMessage } from './inbound-message.js'
 import { KeyedLock } from '../sessions/keyed-lock.js'
 import type { InboundMessageRepository, MessageRepository } from '../store/ports.js'
+import { retryWhileStorageIsDown } from '../store/storage-retry.js'
 
 /** What a stored message is announced as: a status update of a contact has its own (opt-in) event. */
 function eventOf(message: InboundMessage): 'message.sent' | 'message.received' | 'status.received' {
@@ -25,12 +26,20 @@ export function startInboundRecorder(
   return bus.subscribe('engine.message-received', ({ deviceId, message, raw }) => {
     inOrder
       .run(deviceId, async () => {
-        if (message.fromMe && (await outbox.get(message.id))) return
-        const stored = await inbound.insert(
-          { deviceId, id: message.id, chat: message.chat, type: message.type, payload: JSON.stringify(message), timestamp: message.timestamp, fromMe: message.fromMe },
-          message.media ? raw : null,
-        )
-        if (!stored) return
+        let interrupted = false
+        const stored = await retryWhileStorageIsDown(async () => {
+          if (message.fromMe && (await outbox.get(message.id))) return undefined
+          return inbound.insert(
+            { deviceId, id: message.id, chat: message.chat, type: message.type, payload: JSON.stringify(message), timestamp: message.timestamp, fromMe: message.fromMe },
+            message.media ? raw : null,
+          )
+        }, (error, attempt) => {
+          interrupted = true
+          if (attempt === 1) logger.warn({ err: error, deviceId, messageId: message.id }, 'could not store a received message yet; retrying until the database is back')
+        })
+        // After an interrupted write, "already stored" may be this very write (committed, answer lost):
+        // announcing it twice is better than never.
+        if (stored === undefined || (!stored && !interrupted)) return
         // Media kept as they arrive are in the store before the event that links to them goes out.
         const announced = keeper?.wants(message) ? await keeper.keep(deviceId, message, raw) : message
         bus.publish(eventOf(message), { deviceId, message: announced })

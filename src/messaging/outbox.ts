@@ -361,7 +361,7 @@ export class Outbox {
     } catch (cause) {
       const storage = describeStorageFailure(cause)
       const error = storage
-        ? new DomainError(storage.kind, `${storage.message}: message ${id} is stored, but what became of it could not be recorded`, { messageId: id })
+        ? new DomainError(storage.kind, `${storage.message}: message ${id} is stored, but what became of it could not be recorded`, { ...storage.details, messageId: id })
         : cause
       for (const waiter of [...(this.waiters.get(id) ?? [])]) waiter.fail(error)
       throw cause

@@ -231,7 +231,8 @@ export class SessionManager {
     return this.lock.run(deviceId, async () => {
       // From the database, not the cache: the node that started it may not have told us yet.
       const record = await this.deps.sessions.refresh(deviceId)
-      if (this.shuttingDown || record?.desiredState !== 'running') return
+      // The lease may have been lost while the database was being asked.
+      if (this.shuttingDown || record?.desiredState !== 'running' || !this.placement.holds(deviceId)) return
       this.runtimeFor(deviceId).start()
     })
   }
@@ -241,9 +242,11 @@ export class SessionManager {
    * to another node): the socket closes without logging out, and its last writes land before this resolves.
    */
   release(deviceId: string): Promise<void> {
+    // The socket closes now, not after whatever holds the session's lock: that may be a write to a
+    // database that is gone, while the lease runs out and another node connects.
+    this.runtimes.get(deviceId)?.stop()
     return this.lock.run(deviceId, async () => {
-      const runtime = this.runtimes.get(deviceId)
-      runtime?.stop()
+      this.runtimes.get(deviceId)?.stop()
       this.runtimes.delete(deviceId)
       this.announced.delete(deviceId)
       await this.deps.connector.flush(deviceId)

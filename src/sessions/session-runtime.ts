@@ -124,6 +124,8 @@ export class SessionRuntime {
 
   /** Ends the socket and any pending retry; credentials are kept. */
   stop(): void {
+    // Stopped already: no second "disconnected" to announce.
+    if (this.state === 'disconnected' && !this.connection && !this.currentAttempt && !this.retryTimer) return
     this.endConnection()
     this.qr = null
     this.setState('disconnected')

@@ -4,7 +4,10 @@ import { DomainError } from '../errors.js'
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'])
 const POSTGRES_UNAVAILABLE = /^(08|57P0[1-3]|53300)/
 /** What pg and pg-pool say when a connection ends or cannot be had; they set no code. */
-const CONNECTION_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly/i
+const CONNECTION_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly|Query read timeout/i
+
+/** Outages are usually seconds (a restart, a failover): clients come back then rather than at once. */
+const RETRY_LATER = { retryAfterSeconds: 5 }
 
 function codeOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined
@@ -22,13 +25,13 @@ export function describeStorageFailure(error: unknown): DomainError | undefined 
   const code = codeOf(error)
   const message = error instanceof Error ? error.message : ''
   if (code === 'SQLITE_FULL') {
-    return new DomainError('insufficient_storage', 'The database cannot store anything: its disk is full (SQLITE_FULL)')
+    return new DomainError('insufficient_storage', 'The database cannot store anything: its disk is full (SQLITE_FULL)', RETRY_LATER)
   }
   if (code?.startsWith('SQLITE_IOERR') || code?.startsWith('SQLITE_READONLY') || code?.startsWith('SQLITE_CANTOPEN')) {
-    return new DomainError('unavailable', `The database cannot be written (${code})`)
+    return new DomainError('unavailable', `The database cannot be written (${code})`, RETRY_LATER)
   }
   if ((code !== undefined && (CONNECTION_CODES.has(code) || POSTGRES_UNAVAILABLE.test(code))) || CONNECTION_MESSAGES.test(message)) {
-    return new DomainError('unavailable', `The database is unavailable (${code ?? message})`)
+    return new DomainError('unavailable', `The database is unavailable (${code ?? message})`, RETRY_LATER)
   }
   return undefined
 }

@@ -1,6 +1,7 @@
 /** A small typed client for the server's HTTP API, as an application would use it. */
 export interface ApiResponse<T = Record<string, any>> {
   status: number
+  headers: Headers
   body: T
 }
 
@@ -23,7 +24,7 @@ export class ApiClient {
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     })
-    return { status: response.status, body: (await response.json()) as T }
+    return { status: response.status, headers: response.headers, body: (await response.json()) as T }
   }
 
   get = <T = Record<string, any>>(path: string) => this.request<T>('GET', path)

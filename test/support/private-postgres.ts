@@ -14,6 +14,8 @@ function postgresBin(): string {
 
 export interface PrivatePostgres {
   url: string
+  /** Whether the server is up (its pid file is there). */
+  running(): boolean
   start(): void
   /** Stops the server at once, as a crash or an operator would: open connections are cut. */
   stop(): void
@@ -43,6 +45,7 @@ export async function createPrivatePostgres(): Promise<PrivatePostgres> {
   const running = (): boolean => existsSync(join(data, 'postmaster.pid'))
   const server: PrivatePostgres = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    running,
     start: () => asPostgres('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']),
     stop: () => asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']),
     destroy: () => {

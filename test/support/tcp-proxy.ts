@@ -6,6 +6,12 @@ export interface TcpProxy {
   port: number
   /** Drops every open connection and refuses new ones (reset at once), as a dead link would. */
   cut(): void
+  /**
+   * A network partition: connections stay open but nothing gets through either way, and new ones
+   * are accepted but never reach the service. Bytes sent meanwhile arrive when restored, as TCP
+   * retransmits them after a partition heals.
+   */
+  blackhole(): void
   /** Accepts and forwards connections again. */
   restore(): void
   close(): Promise<void>
@@ -14,27 +20,53 @@ export interface TcpProxy {
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const open = new Set<Socket>()
   let cut = false
+  let holding = false
+  /** What a partition holds back, in order, to deliver once it heals. */
+  let held: Array<() => void> = []
+  const track = (socket: Socket): void => {
+    open.add(socket)
+    socket.on('close', () => open.delete(socket))
+    socket.on('error', () => undefined)
+  }
+  const forward = (from: Socket, to: () => Socket | undefined): void => {
+    from.on('data', (chunk: Buffer) => {
+      if (holding) held.push(() => to()?.write(chunk))
+      else to()?.write(chunk)
+    })
+  }
   const server: Server = createServer((client) => {
     if (cut) return void client.destroy()
-    const upstream = connect(targetPort, targetHost)
-    for (const socket of [client, upstream]) {
-      open.add(socket)
-      socket.on('close', () => open.delete(socket))
-      socket.on('error', () => undefined)
+    track(client)
+    let upstream: Socket | undefined
+    const reach = (): void => {
+      if (client.destroyed) return
+      upstream = connect(targetPort, targetHost)
+      track(upstream)
+      forward(upstream, () => client)
+      upstream.on('close', () => client.destroy())
     }
-    client.pipe(upstream).pipe(client)
-    client.on('close', () => upstream.destroy())
-    upstream.on('close', () => client.destroy())
+    forward(client, () => upstream)
+    client.on('close', () => upstream?.destroy())
+    if (holding) held.push(reach)
+    else reach()
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const proxy: TcpProxy = {
     port: (server.address() as AddressInfo).port,
     cut: () => {
       cut = true
+      held = []
       for (const socket of open) socket.destroy()
+    },
+    blackhole: () => {
+      holding = true
     },
     restore: () => {
       cut = false
+      holding = false
+      const backlog = held
+      held = []
+      for (const deliver of backlog) deliver()
     },
     close: async () => {
       proxy.cut()

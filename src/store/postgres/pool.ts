@@ -17,9 +17,20 @@ const types: pg.CustomTypesConfig = {
   },
 }
 
-export function createPool(url: string, poolSize = 10): PgPool {
-  // Without a connection timeout, a query (or a readiness check) waits forever for an unreachable server.
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000, types })
+/** What pg says when a query outlives `query_timeout`: its connection may be cut off (a partition), so it is not reused. */
+const QUERY_TIMEOUT_MESSAGE = 'Query read timeout'
+
+export function isQueryTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === QUERY_TIMEOUT_MESSAGE
+}
+
+/**
+ * Without a connection timeout, a query (or a readiness check) waits forever for an unreachable
+ * server; without a query timeout, forever for one cut off by a partition that drops packets.
+ * Tools that run long statements (migrations) pass no query timeout.
+ */
+export function createPool(url: string, poolSize = 10, queryTimeoutMs?: number): PgPool {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: Math.min(10_000, queryTimeoutMs ?? Infinity), query_timeout: queryTimeoutMs, types })
   // An idle client that loses its connection is dropped by the pool; without a listener the
   // 'error' event would crash the process. Queries that fail still reject to their callers.
   pool.on('error', () => {})
@@ -42,6 +53,12 @@ export async function inTransaction<T>(pool: PgPool, work: (client: PgClient) =>
     await client.query('COMMIT')
     return result
   } catch (error) {
+    // A timed-out query still occupies the connection: ROLLBACK would only wait behind it. The
+    // client is destroyed instead, which ends the transaction on the server.
+    if (isQueryTimeout(error)) {
+      broken = error as Error
+      throw error
+    }
     // A client that cannot even roll back is destroyed rather than returned to the pool.
     await client.query('ROLLBACK').catch((rollbackError: Error) => {
       broken = rollbackError

@@ -21,6 +21,8 @@ export interface PostgresStoreOptions {
   /** This server process, as named in the webhook delivery claims it takes. */
   nodeId: string
   poolSize?: number
+  /** How long a query may go unanswered before it fails as a database outage (none by default). */
+  queryTimeoutMs?: number
   /** Refuses auth-state writes for sessions this node does not hold (several nodes). */
   fence?: AuthWriteFence
 }
@@ -32,13 +34,14 @@ export interface PostgresStore extends Store {
 
 /** The shared store: one PostgreSQL database that several server processes may use at once. */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
-  const pool = createPool(options.url, options.poolSize)
+  // Migrations on a connection of their own, without the query timeout: building an index may take long.
+  const migrations = createPool(options.url, 1)
   try {
-    await migrate(pool)
-  } catch (error) {
-    await pool.end()
-    throw error
+    await migrate(migrations)
+  } finally {
+    await migrations.end()
   }
+  const pool = createPool(options.url, options.poolSize, options.queryTimeoutMs)
   return {
     kind: 'postgres',
     pool,
