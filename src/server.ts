@@ -133,7 +133,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
 
   const { inbound, deliveries, dashboardLogins } = store
   const registry = new WebhookRegistry(store.webhooks, sessionRepository, fetcher, config.webhook.global, (deviceId) =>
-    cluster?.notify({ kind: 'webhooks', deviceId }))
+    cluster?.notify({ kind: 'webhooks', deviceId }), cluster ? config.cluster.leaseTtlMs : undefined)
   const transports = await configuredTransports(config.events)
   const destinations = eventDestinations(registry, fetcher, config.webhook.timeoutMs, transports, config.events.retryForMs, logger.child({ module: 'events' }))
   const dispatcher = new DeliveryDispatcher({

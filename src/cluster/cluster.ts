@@ -154,7 +154,8 @@ export class Cluster {
 
   /** Notices may have been missed while not listening: re-read what they would have said. */
   private resync(): void {
-    const { catalog, outbox } = this.requireParts()
+    const { catalog, outbox, registry } = this.requireParts()
+    registry.forgetAll()
     this.track(
       Promise.all([catalog.reload(), this.node.loadPublished()]).then(() => {
         for (const record of catalog.list()) if (this.node.holds(record.deviceId)) outbox.kick(record.deviceId)

@@ -22,7 +22,7 @@ export interface GlobalWebhook {
 
 /** The global webhook from configuration and the per-session ones from the API; answers who gets an event. */
 export class WebhookRegistry {
-  private readonly cache = new Map<string, WebhookRecord[]>()
+  private readonly cache = new Map<string, { hooks: WebhookRecord[]; loadedAt: number }>()
   /** Per session, how often its cached list was invalidated: a read that overlapped an invalidation is not cached. */
   private readonly invalidations = new Map<string, number>()
 
@@ -33,6 +33,11 @@ export class WebhookRegistry {
     private readonly global: GlobalWebhook | undefined,
     /** Hears of each webhook added or removed (to tell other nodes, whose caches must drop it). */
     private readonly changed: (deviceId: string) => void = () => undefined,
+    /**
+     * How long a session's cached webhooks serve deliveries. With several nodes a change made
+     * elsewhere arrives as a notice, which can be lost: the cache then heals by itself this soon.
+     */
+    private readonly maxAgeMs = Number.POSITIVE_INFINITY,
   ) {}
 
   async targetsFor(deviceId: string, type: PublicEventType): Promise<WebhookTarget[]> {
@@ -48,9 +53,10 @@ export class WebhookRegistry {
     return this.webhooks.get(id)
   }
 
+  /** From the database: what a caller reads back is what any node last wrote. */
   list(deviceId: string): Promise<WebhookRecord[]> {
     if (!this.sessions.get(deviceId)) throw sessionNotFound(deviceId)
-    return this.forDevice(deviceId)
+    return this.webhooks.listForDevice(deviceId)
   }
 
   /** Registers a webhook; the secret is generated unless given, and shown to the caller only now. */
@@ -60,7 +66,7 @@ export class WebhookRegistry {
     const events = [...new Set(input.events ?? [])]
     const unknown = events.filter((event) => !isPublicEventType(event))
     if (unknown.length > 0) throw invalidInput(`Unknown event types: ${unknown.join(', ')}`)
-    if ((await this.forDevice(deviceId)).length >= MAX_WEBHOOKS_PER_SESSION) {
+    if ((await this.webhooks.listForDevice(deviceId)).length >= MAX_WEBHOOKS_PER_SESSION) {
       throw invalidInput(`A session can have at most ${MAX_WEBHOOKS_PER_SESSION} webhooks`)
     }
     const record: WebhookRecord = {
@@ -91,13 +97,18 @@ export class WebhookRegistry {
     this.invalidations.set(deviceId, (this.invalidations.get(deviceId) ?? 0) + 1)
   }
 
+  /** Drops every cached list (notices from other nodes may have been missed). */
+  forgetAll(): void {
+    for (const deviceId of [...this.cache.keys()]) this.forgetSession(deviceId)
+  }
+
   private async forDevice(deviceId: string): Promise<WebhookRecord[]> {
-    let hooks = this.cache.get(deviceId)
-    if (!hooks) {
-      const before = this.invalidations.get(deviceId) ?? 0
-      hooks = await this.webhooks.listForDevice(deviceId)
-      if ((this.invalidations.get(deviceId) ?? 0) === before) this.cache.set(deviceId, hooks)
-    }
+    const cached = this.cache.get(deviceId)
+    if (cached && Date.now() - cached.loadedAt < this.maxAgeMs) return cached.hooks
+    const before = this.invalidations.get(deviceId) ?? 0
+    const loadedAt = Date.now()
+    const hooks = await this.webhooks.listForDevice(deviceId)
+    if ((this.invalidations.get(deviceId) ?? 0) === before) this.cache.set(deviceId, { hooks, loadedAt })
     return hooks
   }
 }

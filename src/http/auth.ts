@@ -139,12 +139,16 @@ export class Authenticator {
 
   /** The admin key, the key of this very session, or one of its named keys with a scope this route takes. */
   async requireSessionAccess(request: FastifyRequest, deviceId: string, sources: CredentialSources = {}): Promise<void> {
-    if (await this.signedInDashboard(request)) return
+    if (await this.signedInDashboard(request)) return this.sessionKeys.confirmSession(deviceId)
     const key = presentedKey(request, sources)
     if (key === undefined) throw missingCredentials()
     const needed = request.routeOptions.config.scopes ?? (SAFE_METHODS.has(request.method) ? ['read'] : ['manage'])
     await this.verified(request, async (k) => {
-      if (this.admin.matches(k)) return true
+      if (this.admin.matches(k)) {
+        // A session key's check reads the session anyway; the admin's must too.
+        await this.sessionKeys.confirmSession(deviceId)
+        return true
+      }
       const scopes = await this.sessionKeys.scopesOf(deviceId, k)
       if (scopes === null) return false
       // A valid key short of a scope is no failed guess: refused without counting against the address.

@@ -59,6 +59,15 @@ export class SessionKeys {
     return key
   }
 
+  /**
+   * With several nodes, re-reads the session from the database before a request acts on it, so
+   * a session created, changed or deleted through another node whose notice this node missed is
+   * neither a false 404 nor a stale answer. One primary-key read; a single node's copy is exact.
+   */
+  async confirmSession(deviceId: string): Promise<void> {
+    if (this.readThrough) await this.sessions.refresh(deviceId)
+  }
+
   /** What the key may do in this session: every scope for its own key, a named key's scopes, or null when it is not this session's. */
   async scopesOf(deviceId: string, presented: string): Promise<readonly KeyScope[] | null> {
     const record = this.readThrough ? await this.sessions.refresh(deviceId) : this.sessions.get(deviceId)

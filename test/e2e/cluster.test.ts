@@ -28,6 +28,7 @@ describe('cluster: nodes sharing one PostgreSQL database, against the protocol s
   const sim = await startSim()
   const schema = await createTestSchema()
   const receiver = await WebhookReceiver.start()
+  const quietReceiver = await WebhookReceiver.start('/quiet')
   const env = {
     ...simEnv(sim),
     ADMIN_API_KEY: ADMIN_KEY,
@@ -180,6 +181,37 @@ describe('cluster: nodes sharing one PostgreSQL database, against the protocol s
     assert.equal((await reader(owner).post('/api/messages/send', { deviceId: 's02', number: CONTACT, message: 'no' })).body.missingScope, 'send')
     assert.equal((await api(owner).delete(`/api/sessions/s02/keys/${created.body.key.id}`)).status, 200)
     for (const nodeId of liveNodes()) assert.equal((await reader(nodeId).get('/api/sessions/s02/chats')).status, 403, `revoked on ${nodeId}`)
+  })
+
+  it('reads sessions and webhooks as the database has them when another node\'s notice never came', async () => {
+    // Written straight to the database, as a node whose NOTIFY was lost would leave them.
+    const elsewhere = await openPostgresStore({ url: schema.url, nodeId: 'elsewhere' })
+    try {
+      assert.equal(await elsewhere.sessions.create('quiet', 'stopped'), true)
+      for (const nodeId of liveNodes()) {
+        const read = await api(nodeId).get('/api/sessions/quiet')
+        assert.equal(read.status, 200, `a session created elsewhere, through ${nodeId}: ${JSON.stringify(read.body)}`)
+      }
+      const hook = { id: 'wh_quiet', deviceId: 's03', url: quietReceiver.url, secret: 'quiet-secret-0123456789abcdef', events: ['message.received'], createdAt: Date.now() }
+      await elsewhere.webhooks.create(hook)
+      for (const nodeId of liveNodes()) {
+        const listed = (await api(nodeId).get('/api/sessions/s03/webhooks')).body.webhooks as Array<{ id: string }>
+        assert.ok(listed.some((webhook) => webhook.id === hook.id), `the webhook through ${nodeId}`)
+      }
+      // The node running s03 had its webhooks cached: the cache ages out rather than missing the new one for good.
+      await waitFor(async () => {
+        const { id } = await sim.sendText(phoneOf(3), CONTACT, 'to a webhook added elsewhere')
+        return waitFor(() => quietReceiver.uniqueEvents().some((event) => event.data.id === id), { timeoutMs: 2_000, intervalMs: 100 }).catch(() => false)
+      }, { timeoutMs: 45_000, intervalMs: 0, what: 'an event delivered to the webhook added elsewhere' })
+      await elsewhere.webhooks.delete(hook.id)
+      await elsewhere.sessions.delete('quiet')
+      for (const nodeId of liveNodes()) {
+        assert.equal((await api(nodeId).get('/api/sessions/quiet')).status, 404, `a session deleted elsewhere, through ${nodeId}`)
+        assert.deepEqual((await api(nodeId).get('/api/sessions/s03/webhooks')).body.webhooks, [], `the webhook deleted elsewhere, through ${nodeId}`)
+      }
+    } finally {
+      await elsewhere.close()
+    }
   })
 
   it('labels, posts a status and runs a channel through nodes that do not run the session', async () => {
