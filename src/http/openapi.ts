@@ -8,8 +8,8 @@ export const API_VERSION = '2.0.0'
 /** What any API route can answer, whatever it does: the rate limits, and a database that fails. */
 const ANSWERS_OF_EVERY_ROUTE: Record<string, string> = {
   '429': 'Too many requests, or too many failed authentications with this key; Retry-After says when to try again',
-  '503': 'The database is unavailable (or, where the route says so, WhatsApp)',
-  '507': 'The database cannot store anything: its disk is full',
+  '503': 'The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp',
+  '507': 'The database cannot store anything: its disk is full (Retry-After says when to try again)',
 }
 
 /** What any route that reads a request body can answer (Fastify reads none for GET). */

@@ -62,6 +62,7 @@ describe('storage outages: failed writes are reported as what they are, at once'
     assert.equal(refused.status, 507, JSON.stringify(refused.body))
     assert.equal(refused.body.success, false)
     assert.match(refused.body.error, /disk is full/)
+    assert.equal(refused.headers.get('retry-after'), '5')
     assert.equal(server.child.exitCode, null, 'the server is still running')
 
     unlinkSync(filler)
@@ -92,6 +93,7 @@ describe('storage outages: failed writes are reported as what they are, at once'
     assert.equal(refused.status, 503, JSON.stringify(refused.body))
     assert.equal(refused.body.success, false)
     assert.match(refused.body.error, /database is unavailable/)
+    assert.equal(refused.headers.get('retry-after'), '5')
     const listed = await admin.get('/api/sessions/pg/chats')
     assert.ok([200, 503].includes(listed.status), `listing answered ${listed.status}`)
 

@@ -78,7 +78,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -87,7 +87,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -152,7 +152,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -161,7 +161,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -248,7 +248,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -257,7 +257,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -496,7 +496,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -505,7 +505,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -663,7 +663,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -672,7 +672,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -780,7 +780,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -789,7 +789,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -894,7 +894,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -903,7 +903,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -1013,7 +1013,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1022,7 +1022,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -1148,7 +1148,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1157,7 +1157,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -1265,7 +1265,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1274,7 +1274,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -1389,7 +1389,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1398,7 +1398,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -1518,7 +1518,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1527,7 +1527,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -1677,7 +1677,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1686,7 +1686,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -1824,7 +1824,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1833,7 +1833,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -1952,7 +1952,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1961,7 +1961,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -2080,7 +2080,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2089,7 +2089,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -2208,7 +2208,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2217,7 +2217,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -2336,7 +2336,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2345,7 +2345,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -2903,7 +2903,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2912,7 +2912,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -3032,7 +3032,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3041,7 +3041,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -3207,7 +3207,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3216,7 +3216,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -3340,7 +3340,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3349,7 +3349,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -3464,7 +3464,7 @@ export interface paths {
                         "application/octet-stream": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3473,7 +3473,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -3630,7 +3630,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -3778,7 +3778,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -3924,7 +3924,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -4065,7 +4065,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -4202,7 +4202,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -4339,7 +4339,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -4476,7 +4476,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -4613,7 +4613,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -4750,7 +4750,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -4887,7 +4887,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -5031,7 +5031,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -5169,7 +5169,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -5318,7 +5318,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -5457,7 +5457,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -5598,7 +5598,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -5738,7 +5738,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -5878,7 +5878,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -6016,7 +6016,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -6145,7 +6145,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -6284,7 +6284,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -6425,7 +6425,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -6575,7 +6575,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -6712,7 +6712,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -6854,7 +6854,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -7012,7 +7012,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -7150,7 +7150,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -7282,7 +7282,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -7481,7 +7481,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -7607,7 +7607,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -7763,7 +7763,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -7924,7 +7924,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -8072,7 +8072,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -8269,7 +8269,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -8407,7 +8407,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -8558,7 +8558,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -8698,7 +8698,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -8848,7 +8848,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -9006,7 +9006,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -9145,7 +9145,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -9297,7 +9297,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -9445,7 +9445,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -9589,7 +9589,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -9715,7 +9715,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -9850,7 +9850,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -9980,7 +9980,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -10483,7 +10483,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -10635,7 +10635,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -10779,7 +10779,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -10925,7 +10925,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -11069,7 +11069,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -11213,7 +11213,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -11357,7 +11357,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -11446,7 +11446,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -11455,7 +11455,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -11555,7 +11555,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -11564,7 +11564,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -11670,7 +11670,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -11679,7 +11679,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -11790,7 +11790,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -11799,7 +11799,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -11898,7 +11898,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -11907,7 +11907,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -12023,7 +12023,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -12032,7 +12032,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -12113,7 +12113,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -12122,7 +12122,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
@@ -12214,7 +12214,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (or, where the route says so, WhatsApp) */
+                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -12223,7 +12223,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full */
+                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
                 507: {
                     headers: {
                         [name: string]: unknown;
