@@ -67,7 +67,11 @@ export function decideReaction(
         ? { kind: 'fail', reason: 'Connection replaced by another client using the same credentials' }
         : later()
     case DisconnectCode.timedOut:
-      return context.qrExpired ? { kind: 'wait-for-start', reason: 'QR code expired before it was scanned' } : later()
+      // Baileys' code for a socket that could not reach WhatsApp or lost it (refused, unreachable,
+      // no keepalive answer): the network's outage, not the account's. Retried at the cap for as
+      // long as it lasts, so a long outage does not leave every session failed.
+      if (context.qrExpired) return { kind: 'wait-for-start', reason: 'QR code expired before it was scanned' }
+      return { kind: 'reconnect-later', delayMs: backoffDelay(context.attempt, options, random) }
     default:
       return later()
   }

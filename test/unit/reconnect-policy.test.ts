@@ -28,6 +28,7 @@ describe('decideReaction', () => {
     ['second 440 in a row', { code: 440, replacedCount: 2 }, 'fail'],
     ['transient after too many attempts', { code: 503, attempt: 6 }, 'fail'],
     ['transient at the last allowed attempt', { code: 503, attempt: 5 }, 'reconnect-later'],
+    ['408 (WhatsApp unreachable) long after the last allowed attempt', { code: 408, attempt: 500 }, 'reconnect-later'],
   ]
   for (const [name, overrides, expected] of table) {
     it(name, () => assert.equal(decideReaction(context(overrides), options, half).kind, expected))
