@@ -109,6 +109,11 @@ export interface Config {
     authFailureWindowMs: number
     /** When set, /metrics needs this key (or the admin key). */
     metricsApiKey: string | undefined
+    /**
+     * How often an open event stream sends a keep-alive and checks its credentials again (a key
+     * revoked or replaced, a session deleted, a dashboard signed out end it).
+     */
+    eventStreamHeartbeatMs: number
     /** Always mark the dashboard cookie Secure (set behind an HTTPS proxy without TRUST_PROXY). */
     secureCookie: boolean
     dashboardSessionTtlMs: number
@@ -440,6 +445,7 @@ export function parseConfig(env: Env): Config {
       authFailureLimit: integer(env, 'AUTH_FAILURE_LIMIT', 10, 1, 100_000),
       authFailureWindowMs: integer(env, 'AUTH_FAILURE_WINDOW_MS', 900_000, 1000, 86_400_000),
       metricsApiKey: secretKey(env, 'METRICS_API_KEY'),
+      eventStreamHeartbeatMs: integer(env, 'EVENT_STREAM_HEARTBEAT_MS', 25_000, 1000, 600_000),
       secureCookie: boolean(env, 'COOKIE_SECURE', false),
       dashboardSessionTtlMs: integer(env, 'DASHBOARD_SESSION_TTL_MS', 12 * 3_600_000, 60_000, 30 * 86_400_000),
     },

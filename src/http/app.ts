@@ -118,9 +118,6 @@ export interface AppDeps {
   cluster: ClusterView
 }
 
-/** Proxies drop idle connections; a comment line this often keeps the event stream open. */
-const EVENT_STREAM_HEARTBEAT_MS = 25_000
-
 /** The dashboard's files: beside src/ when run from source, beside dist/ when built. */
 const WEB_ROOT = ['../../web', '../../../web']
   .map((relative) => fileURLToPath(new URL(relative, import.meta.url)))
@@ -227,7 +224,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   await app.register(channelRoutes, { channels: deps.channels, auth, routing: deps.routing })
   await app.register(clusterRoutes, { cluster: deps.cluster, auth })
   await app.register(webhookRoutes, { ...deps.webhooks, auth })
-  await app.register(eventRoutes, { live: deps.live, auth, heartbeatMs: EVENT_STREAM_HEARTBEAT_MS })
+  await app.register(eventRoutes, { live: deps.live, auth, heartbeatMs: deps.http.eventStreamHeartbeatMs })
   await app.register(mcpRoutes, { auth })
   return { app, routes }
 }

@@ -137,12 +137,32 @@ export class Authenticator {
     return holder!
   }
 
+  /**
+   * Whether a long-lived request (an event stream) may go on: its dashboard login, admin key or
+   * session key (with a scope the route takes) still valid. Checked again while the stream is open,
+   * so a key revoked or replaced, a session deleted or a dashboard signed out ends it. Not
+   * throttled: the credentials passed when the stream opened, and a refusal only closes it.
+   */
+  async stillAllowed(request: FastifyRequest, deviceId: string | undefined): Promise<boolean> {
+    if (request.cookies[DASHBOARD_COOKIE] !== undefined && (await this.dashboardToken(request)) !== undefined) return true
+    const key = presentedKey(request, { query: true })
+    if (key === undefined) return false
+    if (this.admin.matches(key)) return true
+    if (deviceId === undefined) return false
+    const scopes = await this.sessionKeys.scopesOf(deviceId, key)
+    return scopes !== null && this.neededScopes(request).some((scope) => scopes.includes(scope))
+  }
+
+  private neededScopes(request: FastifyRequest): readonly KeyScope[] {
+    return request.routeOptions.config.scopes ?? (SAFE_METHODS.has(request.method) ? ['read'] : ['manage'])
+  }
+
   /** The admin key, the key of this very session, or one of its named keys with a scope this route takes. */
   async requireSessionAccess(request: FastifyRequest, deviceId: string, sources: CredentialSources = {}): Promise<void> {
     if (await this.signedInDashboard(request)) return this.sessionKeys.confirmSession(deviceId)
     const key = presentedKey(request, sources)
     if (key === undefined) throw missingCredentials()
-    const needed = request.routeOptions.config.scopes ?? (SAFE_METHODS.has(request.method) ? ['read'] : ['manage'])
+    const needed = this.neededScopes(request)
     await this.verified(request, async (k) => {
       if (this.admin.matches(k)) {
         // A session key's check reads the session anyway; the admin's must too.

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { Webhook } from 'standardwebhooks'
+import WebSocket from 'ws'
 import type { InboundMessage } from '../../src/messaging/inbound-message.js'
 import { FakeConnector } from '../support/fake-connector.js'
 import { startInProcessServer } from '../support/in-process-server.js'
@@ -243,6 +244,53 @@ describe('live event stream (SSE, in-process server on loopback)', () => {
     assert.equal((await fetch(`${base}/api/events`, { headers: { authorization: 'Bearer shop-key-0123456789' } })).status, 403)
     assert.equal((await fetch(`${base}/api/events`)).status, 401)
     assert.equal((await fetch(`${base}/api/events?types=nope`, { headers: adminHeaders })).status, 400)
+  })
+})
+
+describe('open event streams whose credentials go away', () => {
+  it('ends an SSE stream of a revoked named key, a WebSocket of a replaced session key and a deleted session\'s stream; the admin\'s goes on', { timeout: 30_000 }, async () => {
+    const receiver = await WebhookReceiver.start()
+    const { app, headers, adminHeaders, addSession } = await serverWithWebhook(receiver, { EVENT_STREAM_HEARTBEAT_MS: '1000' })
+    await addSession('shop')
+    await addSession('gone')
+    const base = await app.listen({ port: 0, host: '127.0.0.1' })
+    const named = (await app.inject({ method: 'POST', url: '/api/sessions/shop/keys', headers, payload: { name: 'reader', scopes: ['read'] } })).json()
+    const own = (await app.inject({ method: 'PUT', url: '/api/sessions/shop/api-key', headers, payload: {} })).json().apiKey as string
+    const goneKey = (await app.inject({ method: 'PUT', url: '/api/sessions/gone/api-key', headers, payload: {} })).json().apiKey as string
+
+    /** Opens an SSE stream, counting the keep-alives it gets until the server ends it. */
+    const ended = async (url: string, streamHeaders: Record<string, string>) => {
+      const response = await fetch(url, { headers: streamHeaders })
+      assert.equal(response.status, 200)
+      const reader = response.body!.getReader()
+      const decoder = new TextDecoder()
+      const stream = { pings: 0, open: true, opened: reader.read().then(() => undefined), ended: Promise.resolve() }
+      stream.ended = (async () => {
+        await stream.opened
+        for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) stream.pings += decoder.decode(chunk.value).split(': ping').length - 1
+        stream.open = false
+      })()
+      return stream
+    }
+    const admin = await ended(`${base}/api/events`, adminHeaders)
+    const reader = await ended(`${base}/api/events?deviceId=shop`, { authorization: `Bearer ${named.apiKey}` })
+    const deleted = await ended(`${base}/api/events?deviceId=gone`, { authorization: `Bearer ${goneKey}` })
+    const socket = new WebSocket(`${base.replace('http', 'ws')}/api/events/ws?deviceId=shop&apiKey=${own}`)
+    const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)))
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject))
+    await Promise.all([admin.opened, reader.opened, deleted.opened])
+
+    assert.equal((await app.inject({ method: 'DELETE', url: `/api/sessions/shop/keys/${named.key.id}`, headers })).statusCode, 200)
+    await reader.ended
+    assert.equal((await app.inject({ method: 'PUT', url: '/api/sessions/shop/api-key', headers, payload: {} })).statusCode, 200)
+    assert.equal(await closed, 1008)
+    assert.equal((await app.inject({ method: 'DELETE', url: '/api/sessions/gone', headers })).statusCode, 200)
+    await deleted.ended
+
+    // The admin's stream went through as many checks and is still open.
+    const pingsNow = admin.pings
+    await waitFor(() => admin.pings >= pingsNow + 2, { what: 'two more keep-alives on the admin\'s stream' })
+    assert.equal(admin.open, true)
   })
 })
 

@@ -39,13 +39,18 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesDeps> = async (ap
     for (const stream of open) stream.end()
   })
 
-  const filters = `Types: ${PUBLIC_EVENT_TYPES.join(', ')}; without types, every type but ${[...OPT_IN_EVENT_TYPES].join(', ')} (only where named). The admin key sees every session; a session key must name its own deviceId.`
+  const filters = `Types: ${PUBLIC_EVENT_TYPES.join(', ')}; without types, every type but ${[...OPT_IN_EVENT_TYPES].join(', ')} (only where named). The admin key sees every session; a session key must name its own deviceId. Credentials are checked again with every keep-alive (EVENT_STREAM_HEARTBEAT_MS): a key revoked or replaced, a session deleted or a dashboard signed out ends the stream.`
   const subscriber = async (request: FastifyRequest<{ Querystring: Static<typeof StreamQuery> }>): Promise<void> => {
     const { deviceId } = request.query
     if (deviceId === undefined) await auth.requireAdmin(request, { query: true })
     else await auth.requireSessionAccess(request, deviceId, { query: true })
     // Checked before a WebSocket upgrade, so a bad filter is a 400 rather than a dropped socket.
     parseTypes(request.query.types)
+  }
+
+  /** Ends a stream whose credentials were revoked since it opened (a failed check leaves it open: the database may be down). */
+  const endUnlessAllowed = (request: FastifyRequest<{ Querystring: Static<typeof StreamQuery> }>, end: () => void): void => {
+    auth.stillAllowed(request, request.query.deviceId).then((allowed) => allowed || end(), () => undefined)
   }
 
   app.get('/api/events', {
@@ -90,7 +95,10 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesDeps> = async (ap
       raw.write(`id: ${live.position()}\n\n`)
     }
     const unsubscribe = live.subscribe(filter, send)
-    const heartbeat = setInterval(() => raw.write(': ping\n\n'), heartbeatMs)
+    const heartbeat = setInterval(() => {
+      raw.write(': ping\n\n')
+      endUnlessAllowed(request, () => raw.end())
+    }, heartbeatMs)
     open.add(raw)
     raw.on('close', () => {
       clearInterval(heartbeat)
@@ -129,6 +137,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesDeps> = async (ap
         if (!answered) return socket.terminate()
         answered = false
         socket.ping()
+        endUnlessAllowed(request, () => socket.close(1008, 'Credentials no longer valid'))
       }, heartbeatMs)
       socket.on('close', () => {
         clearInterval(heartbeat)
