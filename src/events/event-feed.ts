@@ -6,7 +6,7 @@ import type { EventBus } from './event-bus.js'
 import type { LiveStream } from './live-stream.js'
 import type { DeliveryDispatcher } from './delivery-dispatcher.js'
 import type { WebhookRegistry } from './webhook-registry.js'
-import { retryWhileStorageIsDown } from '../store/storage-retry.js'
+import { StorageRetry } from '../store/storage-retry.js'
 import { isoOrNull } from '../time.js'
 
 export interface EventFeedDeps {
@@ -31,20 +31,20 @@ export interface EventFeedDeps {
  */
 export function startEventFeed({ bus, registry, deliveries, dispatcher, live, transportsFor, metadataOf, logger }: EventFeedDeps): () => void {
   let queued: Promise<void> = Promise.resolve()
+  const retry = new StorageRetry((error) => logger.warn({ err: error }, 'could not queue events for their webhooks; keeping them until the database is back'))
   const emit = (type: PublicEventType, deviceId: string, data: Record<string, unknown>): void => {
     const event: EventEnvelope = envelope(type, deviceId, data, metadataOf(deviceId))
+    live.publish(event)
+    if (!retry.admit()) return void logger.error({ eventId: event.id, type, deviceId }, 'dropped an event for webhooks and transports: the database is down and too many wait for it')
     queued = queued
-      .then(() => retryWhileStorageIsDown(async () => {
+      .then(() => retry.run(async () => {
         const targets = [...(await registry.targetsFor(deviceId, type)).map((target) => target.id), ...transportsFor(type)]
         if (targets.length === 0) return
         const body = JSON.stringify(event)
         await deliveries.enqueue(targets.map((webhookId) => ({ webhookId, deviceId, eventId: event.id, eventType: type, body })))
         dispatcher.wake()
-      }, (error, attempt) => {
-        if (attempt === 1) logger.warn({ err: error, eventId: event.id, type, deviceId }, 'could not queue an event for its webhooks yet; retrying until the database is back')
       }))
       .catch((error: unknown) => logger.error({ err: error, eventId: event.id, type, deviceId }, 'could not queue an event for its webhooks and transports'))
-    live.publish(event)
   }
 
   const unsubscribers = [

@@ -25,6 +25,8 @@ export class WebhookRegistry {
   private readonly cache = new Map<string, { hooks: WebhookRecord[]; loadedAt: number }>()
   /** Per session, how often its cached list was invalidated: a read that overlapped an invalidation is not cached. */
   private readonly invalidations = new Map<string, number>()
+  /** Bumped by forgetAll: a read that overlapped it is not cached either. */
+  private generation = 0
 
   constructor(
     private readonly webhooks: WebhookRepository,
@@ -97,18 +99,20 @@ export class WebhookRegistry {
     this.invalidations.set(deviceId, (this.invalidations.get(deviceId) ?? 0) + 1)
   }
 
-  /** Drops every cached list (notices from other nodes may have been missed). */
+  /** Drops every cached list, and any being read now (notices from other nodes may have been missed). */
   forgetAll(): void {
-    for (const deviceId of [...this.cache.keys()]) this.forgetSession(deviceId)
+    this.cache.clear()
+    this.generation++
   }
 
   private async forDevice(deviceId: string): Promise<WebhookRecord[]> {
     const cached = this.cache.get(deviceId)
     if (cached && Date.now() - cached.loadedAt < this.maxAgeMs) return cached.hooks
     const before = this.invalidations.get(deviceId) ?? 0
+    const generation = this.generation
     const loadedAt = Date.now()
     const hooks = await this.webhooks.listForDevice(deviceId)
-    if ((this.invalidations.get(deviceId) ?? 0) === before) this.cache.set(deviceId, { hooks, loadedAt })
+    if ((this.invalidations.get(deviceId) ?? 0) === before && this.generation === generation) this.cache.set(deviceId, { hooks, loadedAt })
     return hooks
   }
 }

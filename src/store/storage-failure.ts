@@ -7,7 +7,7 @@ const POSTGRES_UNAVAILABLE = /^(08|57P0[1-3]|53300)/
 const CONNECTION_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly|Query read timeout/i
 
 /** Outages are usually seconds (a restart, a failover): clients come back then rather than at once. */
-const RETRY_LATER = { retryAfterSeconds: 5 }
+const RETRY_LATER: Readonly<Record<string, unknown>> = Object.freeze({ retryAfterSeconds: 5 })
 
 function codeOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined
@@ -15,6 +15,14 @@ function codeOf(error: unknown): string | undefined {
   if (typeof code === 'string' && code.length > 0) return code
   // Node reports a refused localhost connection (IPv4 and IPv6 tried) as an AggregateError.
   return Array.isArray(errors) ? codeOf(errors[0]) : undefined
+}
+
+/**
+ * Whether a failed write may have been committed all the same: its answer never came (a query
+ * timeout, a connection cut mid-query), as opposed to a refusal before or during the write.
+ */
+export function mayHaveCommitted(error: unknown): boolean {
+  return error instanceof Error && /Query read timeout|Connection terminated|Connection ended unexpectedly/i.test(error.message)
 }
 
 /**

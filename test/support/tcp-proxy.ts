@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net'
 /** A TCP proxy on loopback in front of a real service; a test or the bench cuts it to make the service unreachable. */
 export interface TcpProxy {
   port: number
+  /** Connections made to the proxy so far, refused ones included (a client's connection attempts). */
+  readonly attempts: number
   /** Drops every open connection and refuses new ones (reset at once), as a dead link would. */
   cut(): void
   /**
@@ -21,6 +23,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   const open = new Set<Socket>()
   let cut = false
   let holding = false
+  let attempts = 0
   /** What a partition holds back, in order, to deliver once it heals. */
   let held: Array<() => void> = []
   const track = (socket: Socket): void => {
@@ -28,13 +31,16 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     socket.on('close', () => open.delete(socket))
     socket.on('error', () => undefined)
   }
+  /** Passes something to the other side now, or once a partition heals (a close included: the peer cannot tell either). */
+  const across = (deliver: () => void): void => {
+    if (holding) held.push(deliver)
+    else deliver()
+  }
   const forward = (from: Socket, to: () => Socket | undefined): void => {
-    from.on('data', (chunk: Buffer) => {
-      if (holding) held.push(() => to()?.write(chunk))
-      else to()?.write(chunk)
-    })
+    from.on('data', (chunk: Buffer) => across(() => to()?.write(chunk)))
   }
   const server: Server = createServer((client) => {
+    attempts++
     if (cut) return void client.destroy()
     track(client)
     let upstream: Socket | undefined
@@ -43,16 +49,18 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       upstream = connect(targetPort, targetHost)
       track(upstream)
       forward(upstream, () => client)
-      upstream.on('close', () => client.destroy())
+      upstream.on('close', () => across(() => client.destroy()))
     }
     forward(client, () => upstream)
-    client.on('close', () => upstream?.destroy())
-    if (holding) held.push(reach)
-    else reach()
+    client.on('close', () => across(() => upstream?.destroy()))
+    across(reach)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const proxy: TcpProxy = {
     port: (server.address() as AddressInfo).port,
+    get attempts() {
+      return attempts
+    },
     cut: () => {
       cut = true
       held = []

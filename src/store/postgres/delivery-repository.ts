@@ -75,7 +75,8 @@ export function createPostgresDeliveryRepository(pool: PgPool, nodeId: string): 
          SELECT webhook_id, device_id, event_id, event_type, body, 'pending', $6, $6, $6
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY
            AS d(webhook_id, device_id, event_id, event_type, body, position)
-         ORDER BY position`,
+         ORDER BY position
+         ON CONFLICT (webhook_id, event_id) DO NOTHING`,
         [
           deliveries.map((d) => d.webhookId),
           deliveries.map((d) => d.deviceId),

@@ -234,6 +234,12 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX sessions_by_api_key ON sessions (api_key_hash);
   `,
+  // One delivery per webhook and event: an enqueue retried after a timeout that hid its commit adds nothing.
+  `
+  DELETE FROM webhook_deliveries d USING webhook_deliveries e
+   WHERE d.webhook_id = e.webhook_id AND d.event_id = e.event_id AND d.seq > e.seq;
+  CREATE UNIQUE INDEX deliveries_once ON webhook_deliveries (webhook_id, event_id);
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -30,7 +30,17 @@ export function isQueryTimeout(error: unknown): boolean {
  * Tools that run long statements (migrations) pass no query timeout.
  */
 export function createPool(url: string, poolSize = 10, queryTimeoutMs?: number): PgPool {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: Math.min(10_000, queryTimeoutMs ?? Infinity), query_timeout: queryTimeoutMs, types })
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: Math.min(10_000, queryTimeoutMs ?? Infinity),
+    query_timeout: queryTimeoutMs,
+    // A node cut off mid-transaction leaves its server session waiting, holding row locks (a lease
+    // another node must take over): the server ends it this soon. Keepalives notice a dead peer.
+    idle_in_transaction_session_timeout: queryTimeoutMs,
+    keepAlive: true,
+    types,
+  })
   // An idle client that loses its connection is dropped by the pool; without a listener the
   // 'error' event would crash the process. Queries that fail still reject to their callers.
   pool.on('error', () => {})
