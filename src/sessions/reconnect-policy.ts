@@ -20,6 +20,8 @@ export interface CloseContext {
   qrExpired: boolean
   /** Reconnect attempts since the last successful open, this one included. */
   attempt: number
+  /** Of those, the ones that ended with WhatsApp unreachable (408); only the others count toward maxAttempts. */
+  unreachableCount: number
   /** Consecutive 440 "connection replaced" closes since the last successful open. */
   replacedCount: number
 }
@@ -48,7 +50,7 @@ export function decideReaction(
   random: () => number = Math.random,
 ): Reaction {
   const later = (): Reaction =>
-    context.attempt > options.maxAttempts
+    context.attempt - context.unreachableCount > options.maxAttempts
       ? { kind: 'fail', reason: `Gave up after ${options.maxAttempts} reconnect attempts` }
       : { kind: 'reconnect-later', delayMs: backoffDelay(context.attempt, options, random) }
 

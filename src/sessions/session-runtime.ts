@@ -4,7 +4,7 @@ import type { GroupEvent } from './groups-port.js'
 import type { LabelEvent } from './labels-port.js'
 import type { ConnectGate } from './connect-gate.js'
 import type { ConnectionSettings } from './session-settings.js'
-import { decideReaction, type ReconnectOptions } from './reconnect-policy.js'
+import { decideReaction, DisconnectCode, type ReconnectOptions } from './reconnect-policy.js'
 import type {
   ChatEvent,
   Disconnect,
@@ -85,6 +85,8 @@ export class SessionRuntime {
   private retryTimer: NodeJS.Timeout | null = null
   private attempt = 0
   private replacedCount = 0
+  /** Of the attempts, those that ended with WhatsApp unreachable (408): they do not count toward giving up. */
+  private unreachableCount = 0
   private settledWaiters: Array<() => void> = []
 
   constructor(
@@ -117,7 +119,7 @@ export class SessionRuntime {
   start(): void {
     if (this.currentAttempt) return
     this.clearRetry()
-    this.attempt = 0
+    this.resetAttempts()
     this.replacedCount = 0
     this.open()
   }
@@ -205,7 +207,7 @@ export class SessionRuntime {
       onOpen: (account) => {
         release()
         if (!isCurrent()) return
-        this.attempt = 0
+        this.resetAttempts()
         this.replacedCount = 0
         this.qr = null
         this.lastError = null
@@ -237,8 +239,9 @@ export class SessionRuntime {
     const { logger, reconnect, observer } = this.deps
     this.attempt += 1
     if (disconnect.code === 440) this.replacedCount += 1
+    if (disconnect.code === DisconnectCode.timedOut) this.unreachableCount += 1
     const reaction = decideReaction(
-      { code: disconnect.code, qrExpired: disconnect.qrExpired, attempt: this.attempt, replacedCount: this.replacedCount },
+      { code: disconnect.code, qrExpired: disconnect.qrExpired, attempt: this.attempt, unreachableCount: this.unreachableCount, replacedCount: this.replacedCount },
       reconnect,
     )
     logger.info({ code: disconnect.code, reason: disconnect.reason, reaction: reaction.kind }, 'connection closed')
@@ -246,7 +249,7 @@ export class SessionRuntime {
     this.lastError = disconnect.reason
     switch (reaction.kind) {
       case 'reconnect-now':
-        this.attempt = 0
+        this.resetAttempts()
         this.open()
         return
       case 'reconnect-later':
@@ -258,7 +261,7 @@ export class SessionRuntime {
         return
       case 're-pair': {
         this.account = null
-        this.attempt = 0
+        this.resetAttempts()
         // Hold the attempt slot while the old credentials go, so start() does not open on them.
         const repairing = {}
         this.currentAttempt = repairing
@@ -305,6 +308,11 @@ export class SessionRuntime {
 
   private isIdle(): boolean {
     return SETTLED_STATES.has(this.state) || this.retryTimer !== null
+  }
+
+  private resetAttempts(): void {
+    this.attempt = 0
+    this.unreachableCount = 0
   }
 
   private clearRetry(): void {
