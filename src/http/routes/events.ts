@@ -39,7 +39,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesDeps> = async (ap
     for (const stream of open) stream.end()
   })
 
-  const filters = `Types: ${PUBLIC_EVENT_TYPES.join(', ')}; without types, every type but ${[...OPT_IN_EVENT_TYPES].join(', ')} (only where named). The admin key sees every session; a session key must name its own deviceId. Credentials are checked again with every keep-alive (EVENT_STREAM_HEARTBEAT_MS): a key revoked or replaced, a session deleted or a dashboard signed out ends the stream.`
+  const filters = `Types: ${PUBLIC_EVENT_TYPES.join(', ')}; without types, every type but ${[...OPT_IN_EVENT_TYPES].join(', ')} (only where named). The admin key sees every session; a session key must name its own deviceId. Credentials are checked again with every keep-alive (EVENT_STREAM_HEARTBEAT_MS): a session key revoked or replaced (or gone with its session) or a dashboard signed out ends the stream.`
   const subscriber = async (request: FastifyRequest<{ Querystring: Static<typeof StreamQuery> }>): Promise<void> => {
     const { deviceId } = request.query
     if (deviceId === undefined) await auth.requireAdmin(request, { query: true })
@@ -48,9 +48,15 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesDeps> = async (ap
     parseTypes(request.query.types)
   }
 
+  /** Streams whose credentials are being checked again; a check still running when the next is due is not doubled. */
+  const checking = new WeakSet<FastifyRequest>()
   /** Ends a stream whose credentials were revoked since it opened (a failed check leaves it open: the database may be down). */
   const endUnlessAllowed = (request: FastifyRequest<{ Querystring: Static<typeof StreamQuery> }>, end: () => void): void => {
-    auth.stillAllowed(request, request.query.deviceId).then((allowed) => allowed || end(), () => undefined)
+    if (checking.has(request)) return
+    checking.add(request)
+    auth.stillAllowed(request, request.query.deviceId)
+      .then((allowed) => allowed || end(), () => undefined)
+      .finally(() => checking.delete(request))
   }
 
   app.get('/api/events', {
