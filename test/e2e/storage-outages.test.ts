@@ -4,6 +4,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
+import Database from 'better-sqlite3'
 import { ApiClient } from '../support/api-client.js'
 import { createPairedSession } from '../support/pairing.js'
 import { createPrivatePostgres } from '../support/private-postgres.js'
@@ -39,26 +40,31 @@ describe('storage outages: failed writes are reported as what they are, at once'
   it('SQLite on a full disk: 507 naming the disk, never a 504 after the send timeout; sends work again once there is room', { skip: !asRoot && 'mounting a tmpfs needs root' }, async () => {
     const mount = mkdtempSync(join(tmpdir(), 'wa-tmpfs-'))
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', mount])
-    const server = await startServerProcess({ ...simEnv(sim), ADMIN_API_KEY: ADMIN_KEY, DATA_DIR: mount, SEND_TIMEOUT_MS })
+    const env = { ...simEnv(sim), ADMIN_API_KEY: ADMIN_KEY, DATA_DIR: mount, SEND_TIMEOUT_MS }
+    let server = await startServerProcess(env)
     after(async () => {
       await server.stop()
       execFileSync('umount', [mount])
       rmSync(mount, { recursive: true, force: true })
     })
     const admin = new ApiClient(server.baseUrl, ADMIN_KEY)
-    const client = admin.withKey(await createPairedSession(admin, sim, 'disk', '15550007001'))
+    const apiKey = await createPairedSession(admin, sim, 'disk', '15550007001')
+    let client = admin.withKey(apiKey)
     const send = (message: string) => client.post('/api/messages/send', { deviceId: 'disk', number: CONTACT, message })
-    assert.equal((await send('before the disk filled')).status, 200)
+    const before = await send('before the disk filled')
+    assert.equal(before.status, 200)
 
     const filler = join(mount, 'filler')
-    fillToTheLastByte(filler)
-    // The WAL reuses the room it has, so a few writes may still land; the first that cannot must say why.
-    let refused
-    for (let i = 0; i < 500 && !refused; i++) {
-      const response = await send(`on a full disk ${i} ${'x'.repeat(2000)}`)
-      if (response.status !== 200) refused = response
+    /** Fills the disk, then sends until one is refused (the WAL reuses the room it has, so a few may still land). */
+    const sendUntilRefused = async (label: string) => {
+      fillToTheLastByte(filler)
+      for (let i = 0; i < 500; i++) {
+        const response = await send(`${label} ${i} ${'x'.repeat(2000)}`)
+        if (response.status !== 200) return response
+      }
+      assert.fail('every send succeeded on a full disk')
     }
-    assert.ok(refused, 'every send succeeded on a full disk')
+    const refused = await sendUntilRefused('on a full disk')
     assert.equal(refused.status, 507, JSON.stringify(refused.body))
     assert.equal(refused.body.success, false)
     assert.match(refused.body.error, /disk is full/)
@@ -74,6 +80,27 @@ describe('storage outages: failed writes are reported as what they are, at once'
     if (typeof refused.body.messageId === 'string') {
       assert.equal((await client.get(`/api/messages/${refused.body.messageId}`)).status, 200)
     }
+
+    // Killed outright while the disk is full: nothing is half-written, the file is intact once there is room.
+    const refusedAgain = await sendUntilRefused('before the kill')
+    assert.equal(refusedAgain.status, 507, JSON.stringify(refusedAgain.body))
+    await server.stop('SIGKILL')
+    unlinkSync(filler)
+    const database = new Database(join(mount, 'whatsapp-api.db'))
+    try {
+      assert.equal(database.pragma('integrity_check', { simple: true }), 'ok')
+      const payloads = database.prepare('SELECT count(*) AS broken FROM messages WHERE json_valid(content) = 0').get() as { broken: number }
+      assert.equal(payloads.broken, 0)
+    } finally {
+      database.close()
+    }
+    server = await startServerProcess(env)
+    client = new ApiClient(server.baseUrl, apiKey)
+    for (const id of [before.body.messageId, recovered.body.messageId]) {
+      const read = await client.get(`/api/messages/${id}`)
+      assert.deepEqual([read.status, read.body.status === 'sent' || read.body.status === 'delivered'], [200, true], JSON.stringify(read.body))
+    }
+    await waitFor(async () => (await send('after the restart')).status === 200, { timeoutMs: 30_000, what: 'a send after the restart' })
   })
 
   it('PostgreSQL stopped under a running node: 503 saying the database is unavailable; sends work again once it is back', async () => {
