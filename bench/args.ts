@@ -25,6 +25,8 @@ export interface BenchOptions {
   /** Group sizes (members, the session included) for the group-send measurement, and sends per group. */
   groupSizes: number[]
   groupMessages: number
+  /** Seconds WhatsApp is unreachable in the outage scenario (0 skips it). */
+  outageSeconds: number
   /** Bare Baileys ceilings: texts sent, and pairings made. */
   bareMessages: number
   barePairings: number
@@ -52,7 +54,7 @@ export interface ClusterOptions {
 }
 
 const USAGE = `npm run bench -- [--quick] [--sessions 100,500,1000] [--send-duration 10] [--connections 1,10,50] [--send-repeats 3] [--spread 100]
-  [--soak-minutes 0] [--soak-rate 20] [--inbound 2000] [--transport-events 3000] [--group-sizes 10,100,1000] [--group-messages 100] [--bare-messages 3000] [--bare-pairings 10]
+  [--soak-minutes 0] [--soak-rate 20] [--inbound 2000] [--transport-events 3000] [--group-sizes 10,100,1000] [--group-messages 100] [--outage-seconds 180] [--bare-messages 3000] [--bare-pairings 10]
   [--pair-concurrency 8] [--restore-concurrency 20] [--ack-only] [--server built|tsx] [--out bench/results]
   [--cluster | --only-cluster] [--cluster-nodes 3] [--cluster-sessions 300] [--lease-ttl-ms <server default>]
   [--database-url postgres://postgres@127.0.0.1:5432/test]
@@ -86,6 +88,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       'transport-events': { type: 'string' },
       'group-sizes': { type: 'string' },
       'group-messages': { type: 'string' },
+      'outage-seconds': { type: 'string' },
       'bare-messages': { type: 'string' },
       'bare-pairings': { type: 'string' },
       'pair-concurrency': { type: 'string' },
@@ -123,6 +126,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     transportEvents: nonNegative('transport-events', values['transport-events'] ?? (quick ? '500' : '3000')),
     groupSizes: positiveInts('group-sizes', values['group-sizes'] ?? (quick ? '10,100' : '10,100,1000')).sort((a, b) => a - b),
     groupMessages: int('group-messages', quick ? 30 : 100),
+    outageSeconds: nonNegative('outage-seconds', values['outage-seconds'] ?? (quick ? '20' : '180')),
     bareMessages: int('bare-messages', quick ? 1000 : 3000),
     barePairings: int('bare-pairings', quick ? 5 : 10),
     pairConcurrency: int('pair-concurrency', 8),

@@ -1,5 +1,6 @@
 import type { BareResult } from './bare-baileys.js'
 import type { ClusterResult } from './cluster.js'
+import type { WhatsAppOutageResult } from './whatsapp-outage.js'
 import { fixed, mb } from './markdown.js'
 import type { Goal, Report } from './report.js'
 import type { SendRun } from './send-load.js'
@@ -123,6 +124,7 @@ export function evaluateGoals(report: Omit<Report, 'goals'>): Goal[] {
       pass: slowest >= 2000 && report.transports.verified,
     })
   }
+  if (report.whatsappOutage) goals.push(...outageGoals(report.whatsappOutage))
   if (report.cluster) goals.push(...clusterGoals(report.cluster))
   return goals
 }
@@ -146,6 +148,31 @@ function p99Text(runs: readonly PairedRun[]): string {
 
 function cpuGoal(goal: string, runs: readonly PairedRun[]): Goal {
   return { goal, target: '<= 1.25×', measured: ratioText(runs), pass: median(ratios(runs)) <= 1.25 }
+}
+
+/** Issue 26: WhatsApp unreachable for minutes. */
+function outageGoals(outage: WhatsAppOutageResult): Goal[] {
+  const worstLag = Math.max(outage.lag.maxMs, outage.recovery.lag.maxMs)
+  return [
+    {
+      goal: `WhatsApp unreachable ${outage.outageS} s: server CPU once the sockets are down (${outage.sessions} sessions, 2nd half)`,
+      target: '<= 0.1 cores',
+      measured: `${fixed(outage.steadyServerCores, 3)} cores (${fixed(outage.serverCores, 3)} over the whole outage)`,
+      pass: outage.steadyServerCores <= 0.1,
+    },
+    {
+      goal: 'WhatsApp unreachable: event-loop stall during the outage and the recovery',
+      target: '<= 100 ms',
+      measured: `${fixed(worstLag, 0)} ms`,
+      pass: worstLag <= 100,
+    },
+    {
+      goal: 'WhatsApp back: every session sends again, none failed',
+      target: `all ${outage.sessions}, within the reconnect cap + 60 s`,
+      measured: `${fixed(outage.recovery.allSentMs / 1000, 1)} s, ${outage.failed} failed`,
+      pass: outage.failed === 0 && outage.recovery.allSentMs <= outage.reconnect.maxDelayMs + 60_000,
+    },
+  ]
 }
 
 /** README, "Several nodes on PostgreSQL": a killed node's sessions move within 30 s, never with two sockets. */

@@ -9,6 +9,8 @@ export interface LagSummary {
   samples: number
   /** Scrape windows with a delay above 100 ms. */
   over100Ms: number
+  /** When the longest delay after the first scrape was seen, in seconds from the sampler's start. */
+  maxAtS: number
 }
 
 /**
@@ -17,11 +19,16 @@ export interface LagSummary {
  */
 export function sampleLag(baseUrl: string, intervalMs = 250): { stop(): Promise<LagSummary> } {
   const samplesMs: number[] = []
+  const samplesAtS: number[] = []
+  const startedAt = performance.now()
   let running = true
   const loop = (async () => {
     while (running) {
       const series = await scrapeMetrics(baseUrl).catch(() => undefined)
-      if (series) samplesMs.push(metricSum(series, LAG_MAX) * 1000)
+      if (series) {
+        samplesMs.push(metricSum(series, LAG_MAX) * 1000)
+        samplesAtS.push((performance.now() - startedAt) / 1000)
+      }
       await sleep(intervalMs)
     }
   })()
@@ -30,8 +37,10 @@ export function sampleLag(baseUrl: string, intervalMs = 250): { stop(): Promise<
       running = false
       await loop
       const [startup = 0, ...rest] = samplesMs
+      const maxMs = Math.max(0, ...rest)
       return {
-        maxMs: Math.max(0, ...rest),
+        maxMs,
+        maxAtS: rest.length > 0 ? samplesAtS[rest.indexOf(maxMs) + 1]! : 0,
         startupMaxMs: startup,
         samples: samplesMs.length,
         over100Ms: rest.filter((ms) => ms > 100).length,

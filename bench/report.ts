@@ -10,6 +10,7 @@ import type { PairingResult } from './pairing.js'
 import type { RestartResult } from './restart.js'
 import type { SendRun } from './send-load.js'
 import type { SoakResult } from './soak.js'
+import type { WhatsAppOutageResult } from './whatsapp-outage.js'
 
 export interface LevelResult {
   sessions: number
@@ -53,6 +54,8 @@ export interface Report {
   /** Sends to groups of growing size through one session. */
   groups: GroupSendResult[]
   soak: SoakResult | null
+  /** WhatsApp unreachable for minutes with every session connected, or null when skipped. */
+  whatsappOutage: WhatsAppOutageResult | null
   /** Several nodes on PostgreSQL (--cluster), or null. */
   cluster: ClusterResult | null
   goals: Goal[]
@@ -152,9 +155,21 @@ export function renderMarkdown(report: Report): string {
           report.soak.trend.map((sample) => [fixed(sample.atS / 60, 1), mb(sample.rssBytes), mb(sample.heapUsedBytes)]),
         )}`
       : '## Soak\n\nNot run (`--soak-minutes 0`).',
+    outageSection(report.whatsappOutage),
     clusterSection(report.cluster),
   ]
   return `${sections.join('\n\n')}\n`
+}
+
+function outageSection(outage: WhatsAppOutageResult | null): string {
+  if (!outage) return '## WhatsApp unreachable\n\nNot run (`--outage-seconds 0`).'
+  const perS = outage.attemptsPerS
+  const secondHalf = perS.slice(Math.floor(perS.length / 2))
+  const tenSecond = Array.from({ length: Math.ceil(perS.length / 10) }, (_, i) => perS.slice(i * 10, i * 10 + 10).reduce((a, b) => a + b, 0))
+  return `## WhatsApp unreachable\n\n${outage.sessions} connected sessions; a TCP proxy in front of the simulator then refused every connection for ${outage.outageS} s (reconnect backoff ${outage.reconnect.baseDelayMs} ms doubling to ${outage.reconnect.maxDelayMs} ms, with equal jitter), and let them through again. Attempts are the connections the server opened to the proxy; with jitter they spread out instead of arriving in waves, and settle near sessions / (0.75 × cap) per second.\n\n${table(
+    ['Sessions', 'Outage s', 'Attempts', 'Peak attempts/s', 'Attempts/s (2nd half)', 'Server cores (2nd half)', 'Lag max ms (at s)', 'Lag windows > 100 ms', 'Failed sessions', 'All connected s', 'All sent s', 'Recovery CPU s', 'Recovery lag max ms'],
+    [[String(outage.sessions), String(outage.outageS), String(perS.reduce((a, b) => a + b, 0)), String(Math.max(0, ...perS)), fixed(secondHalf.reduce((a, b) => a + b, 0) / Math.max(1, secondHalf.length), 1), `${fixed(outage.serverCores, 3)} (${fixed(outage.steadyServerCores, 3)})`, `${fixed(outage.lag.maxMs, 0)} (${fixed(outage.lag.maxAtS, 0)})`, String(outage.lag.over100Ms), String(outage.failed), fixed(outage.recovery.allConnectedMs / 1000, 1), fixed(outage.recovery.allSentMs / 1000, 1), fixed(outage.recovery.serverCpuS, 1), fixed(outage.recovery.lag.maxMs, 0)]],
+  )}\n\nAttempts per 10 s of the outage: ${tenSecond.join(', ')}.`
 }
 
 export function writeReport(outDir: string, report: Report): { json: string; markdown: string } {

@@ -24,6 +24,59 @@ const DISPATCH_INTERVAL_MS = 20
 /** Sends in flight at once, so the check itself does not become a load test. */
 const SEND_CONCURRENCY = 20
 
+/** When every session was listed as connected, and when a send through each had been acknowledged. */
+export interface RecoveryTimes {
+  allConnectedMs: number
+  allSentMs: number
+}
+
+/**
+ * Waits until every session is connected, sending one message through each as soon as it is
+ * (a session listed as connected a moment before its socket dropped again is tried again).
+ * Times are from `startedAt` (performance.now()).
+ */
+export async function untilEverySessionSends(api: Api, deviceIds: string[], recipient: string, startedAt: number, timeoutMs: number): Promise<RecoveryTimes> {
+  const since = (): number => performance.now() - startedAt
+  const waiting = new Set(deviceIds)
+  const queue: string[] = []
+  let listedAt = 0
+  let inFlight = 0
+  let allConnectedMs = 0
+  let sent = 0
+  const send = async (deviceId: string): Promise<void> => {
+    inFlight++
+    try {
+      const response = await api.request('POST', '/api/messages/send', { deviceId, number: recipient, message: 'after restart' })
+      if (response.status === 200) sent++
+      // 409: listed as connected a moment before its socket dropped again; try again on the next round.
+      else queue.push(deviceId)
+    } catch {
+      queue.push(deviceId)
+    } finally {
+      inFlight--
+    }
+  }
+  try {
+    while (sent < deviceIds.length) {
+      if (since() > timeoutMs) throw new Error(`${sent}/${deviceIds.length} sessions could send after ${timeoutMs} ms`)
+      if (waiting.size && performance.now() - listedAt >= LIST_INTERVAL_MS) {
+        listedAt = performance.now()
+        for (const session of await api.sessions()) {
+          if (session.connectionState !== 'connected' || !waiting.delete(session.deviceId)) continue
+          queue.push(session.deviceId)
+        }
+        if (!waiting.size) allConnectedMs = since()
+      }
+      while (queue.length && inFlight < SEND_CONCURRENCY) void send(queue.shift()!)
+      await sleep(DISPATCH_INTERVAL_MS)
+    }
+    return { allConnectedMs, allSentMs: since() }
+  } finally {
+    // let sends still in flight finish before the caller moves on
+    while (inFlight) await sleep(10)
+  }
+}
+
 /**
  * Stops the server with SIGTERM and starts it on the same data: times the restore of every
  * session, sends one message through each as soon as it is connected, and samples event-loop lag.
@@ -42,50 +95,12 @@ export async function measureRestart(
   const next = await ServerProcess.start(config)
   const lag = sampleLag(next.baseUrl)
   const api = new Api(next.baseUrl, config.adminKey)
-  const timeoutMs = 120_000 + deviceIds.length * 200
-  const since = (): number => performance.now() - spawnedAt
-
-  const waiting = new Set(deviceIds)
-  const queue: string[] = []
-  let listedAt = 0
-  let inFlight = 0
-  let allConnectedMs = 0
-  let allSentMs = 0
-  let sent = 0
-  let lagSummary: LagSummary
-  const send = async (deviceId: string): Promise<void> => {
-    inFlight++
-    try {
-      const response = await api.request('POST', '/api/messages/send', { deviceId, number: recipient, message: 'after restart' })
-      if (response.status === 200) sent++
-      // 409: listed as connected a moment before its socket dropped again; try again on the next round.
-      else queue.push(deviceId)
-    } catch {
-      queue.push(deviceId)
-    } finally {
-      inFlight--
-    }
-  }
-
+  let times: RecoveryTimes
   try {
-    while (sent < deviceIds.length) {
-      if (since() > timeoutMs) throw new Error(`restart: ${sent}/${deviceIds.length} sessions could send after ${timeoutMs} ms`)
-      if (waiting.size && performance.now() - listedAt >= LIST_INTERVAL_MS) {
-        listedAt = performance.now()
-        for (const session of await api.sessions()) {
-          if (session.connectionState !== 'connected' || !waiting.delete(session.deviceId)) continue
-          queue.push(session.deviceId)
-        }
-        if (!waiting.size) allConnectedMs = since()
-      }
-      while (queue.length && inFlight < SEND_CONCURRENCY) void send(queue.shift()!)
-      await sleep(DISPATCH_INTERVAL_MS)
-    }
-    allSentMs = since()
-  } finally {
-    // let sends still in flight finish before the lag sampler and the caller move on
-    while (inFlight) await sleep(10)
-    lagSummary = await lag.stop()
+    times = await untilEverySessionSends(api, deviceIds, recipient, spawnedAt, 120_000 + deviceIds.length * 200)
+  } catch (error) {
+    await lag.stop()
+    throw new Error(`restart: ${(error as Error).message}`)
   }
   return {
     server: next,
@@ -93,10 +108,9 @@ export async function measureRestart(
       sessions: deviceIds.length,
       shutdownMs,
       healthyMs: next.startupMs,
-      allConnectedMs,
-      allSentMs,
+      ...times,
       serverCpuS: cpuSeconds(next.pid),
-      lag: lagSummary,
+      lag: await lag.stop(),
     },
   }
 }

@@ -12,6 +12,8 @@ import { clusterGoals, evaluateGoals, goalConnections } from './goals.js'
 import { measureGroupSends } from './groups.js'
 import { measureInbound } from './inbound.js'
 import { measureTransports, type TransportsResult } from './transports.js'
+import { measureWhatsAppOutage, type WhatsAppOutageResult } from './whatsapp-outage.js'
+import { parseConfig } from '../src/config.js'
 import { fixed } from './markdown.js'
 import { settledMemory } from './memory.js'
 import { pairSessions, type PairedSession } from './pairing.js'
@@ -216,6 +218,14 @@ if (options.soakMinutes > 0) {
 }
 
 await server.stop()
+let whatsappOutage: WhatsAppOutageResult | null = null
+if (options.outageSeconds > 0) {
+  log(`WhatsApp unreachable for ${options.outageSeconds} s with ${sessions.length} sessions`)
+  // What the server reads: its defaults, unless this environment sets them.
+  const { baseDelayMs, maxDelayMs } = parseConfig(process.env).reconnect
+  whatsappOutage = await measureWhatsAppOutage(config, sessions.map((s) => s.deviceId), RECIPIENT, options.outageSeconds, { baseDelayMs, maxDelayMs }, log)
+  log(`  ${fixed(whatsappOutage.serverCores, 3)} cores during the outage, lag max ${fixed(whatsappOutage.lag.maxMs, 0)} ms; all sent ${fixed(whatsappOutage.recovery.allSentMs / 1000, 1)} s after it ended`)
+}
 let transports: TransportsResult | null = null
 if (options.transportEvents > 0) {
   transports = await measureTransports(
@@ -241,6 +251,7 @@ const partial: Omit<Report, 'goals'> = {
     sendRepeats: options.sendRepeats,
     restoreConcurrency: options.restoreConcurrency,
     soakMinutes: options.soakMinutes,
+    outageSeconds: options.outageSeconds,
   },
   idle,
   levels,
@@ -251,6 +262,7 @@ const partial: Omit<Report, 'goals'> = {
   transports,
   groups,
   soak: soakResult,
+  whatsappOutage,
   cluster,
 }
 const report: Report = { ...partial, goals: evaluateGoals(partial) }
