@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after } from 'node:test'
@@ -45,4 +46,10 @@ export function maxConcurrentLogins(log: readonly ConnectionLogEntry[], phoneNum
 
 export function loginCount(log: readonly ConnectionLogEntry[], phoneNumber: string): number {
   return log.filter((entry) => entry.phoneNumber === phoneNumber && entry.event === 'login').length
+}
+
+/** Fails, naming the session, when any of these accounts ever had two logged-in sockets at once. */
+export function assertNeverTwoSockets(sim: Simulator, sessions: ReadonlyArray<{ deviceId: string; phoneNumber: string }>): void {
+  const log = sim.connectionLog()
+  for (const { deviceId, phoneNumber } of sessions) assert.ok(maxConcurrentLogins(log, phoneNumber) <= 1, `${deviceId} had two live sockets`)
 }
