@@ -61,6 +61,8 @@ export interface Config {
     maxAttempts: number
   }
   restoreConcurrency: number
+  /** Handshakes started per second at most, so a mass disconnect's retries do not stall the process. */
+  connectRatePerSecond: number
   /** Memory for parsed Signal keys of active chats, shared by all sessions. */
   keyCacheBytes: number
   sendTimeoutMs: number
@@ -415,6 +417,7 @@ export function parseConfig(env: Env): Config {
       maxAttempts: integer(env, 'RECONNECT_MAX_ATTEMPTS', 15, 1, 1000),
     },
     restoreConcurrency: integer(env, 'RESTORE_CONCURRENCY', 20, 1, 1000),
+    connectRatePerSecond: integer(env, 'CONNECT_RATE_PER_SECOND', 200, 1, 100_000),
     keyCacheBytes: integer(env, 'KEY_CACHE_MB', 32, 0, 65_536) * 1024 * 1024,
     sendTimeoutMs: integer(env, 'SEND_TIMEOUT_MS', 20_000, 1000, 600_000),
     sendRatePerMinute: integer(env, 'SEND_RATE_PER_MINUTE', 0, 0, 100_000),

@@ -15,6 +15,7 @@ import { WebhookRegistry } from './events/webhook-registry.js'
 import { buildApp, type RouteEntry, WHATSAPP_PICTURE_HOSTS } from './http/app.js'
 import { ConversationService } from './messaging/conversations.js'
 import { Inbox } from './messaging/inbox.js'
+import { SentContents } from './messaging/sent-contents.js'
 import { followDeviceSentStatuses } from './messaging/device-sent-status.js'
 import { startInboundRecorder } from './messaging/inbound-recorder.js'
 import { startHistoryRecorder } from './messaging/history-recorder.js'
@@ -70,6 +71,7 @@ export interface ServerOptions {
 export interface ConnectorStores {
   authStates: AuthStateRepository
   messages: MessageRepository
+  sentContents: SentContents
 }
 
 export interface Server {
@@ -86,7 +88,7 @@ export interface Server {
 export async function createServer({ config, logger, announceAdminKey, connector }: ServerOptions): Promise<Server> {
   const { store, cluster } = await openStorage(config, logger)
   const sessionRepository = await SessionCatalog.load(store.sessions, (deviceId) => cluster?.notify({ kind: 'session', deviceId }))
-  const stores: ConnectorStores = { authStates: store.authStates, messages: store.messages }
+  const stores: ConnectorStores = { authStates: store.authStates, messages: store.messages, sentContents: new SentContents(store.messages) }
   const adminKey = await resolveAdminKey(config.adminApiKey, store.settings, announceAdminKey)
   const bus = new EventBus((error, event) => logger.error({ err: error, event }, 'event listener failed'))
   const whatsapp = connector ? connector(stores) : await createRealConnector(config, logger, stores)
@@ -96,6 +98,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
     connector: whatsapp,
     reconnect: config.reconnect,
     restoreConcurrency: config.restoreConcurrency,
+    connectRatePerSecond: config.connectRatePerSecond,
     bus,
     logger: logger.child({ module: 'sessions' }),
     placement: cluster?.node,
@@ -104,6 +107,7 @@ export async function createServer({ config, logger, announceAdminKey, connector
   const directory = new Directory(sessions, config.numberCheckCacheTtlMs)
   const outbox = new Outbox({
     messages: stores.messages,
+    sentContents: stores.sentContents,
     sessions: sessionRepository,
     manager: sessions,
     bus,
@@ -321,7 +325,7 @@ async function createRealConnector(config: Config, logger: Logger, stores: Conne
     qrTimeoutMs: config.whatsapp.qrTimeoutMs,
     connectTimeoutMs: config.whatsapp.connectTimeoutMs,
     queryTimeoutMs: config.sendTimeoutMs,
-    sentMessage: (deviceId, messageId) => stores.messages.waMessage(deviceId, messageId),
+    sentMessage: (deviceId, messageId) => stores.sentContents.get(deviceId, messageId),
     keyCacheBytes: config.keyCacheBytes,
     historySync: config.historySync,
     mediaHost: config.whatsapp.mediaHost,

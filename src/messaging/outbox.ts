@@ -10,10 +10,13 @@ import { decodeMessage, encodeMessage } from './message-codec.js'
 import { ALLOWED_FROM, isSettled, type MessageStatus } from './message-status.js'
 import type { OutgoingMessage } from './outgoing-content.js'
 import type { SendPacer } from './send-pacer.js'
+import type { SentContents } from './sent-contents.js'
 import { showTypingBefore } from './typing.js'
 
 export interface OutboxOptions {
   messages: MessageRepository
+  /** Where a retry receipt finds a message to re-send, its record written or not. */
+  sentContents: SentContents
   sessions: SessionCatalog
   manager: SessionManager
   bus: EventBus
@@ -294,7 +297,7 @@ export class Outbox {
     // Not awaited: the next message goes out meanwhile (with SQLite this record joins the next group
     // commit). Until it lands the message reads as queued, which a crash turns into a resend under the same id.
     this.settle(
-      this.recording(next.id, messages.markWritten(next.id, written.encoded)).then((updated) => {
+      this.recording(next.id, this.options.sentContents.whileRecording(next.id, written.encoded, messages.markWritten(next.id, written.encoded))).then((updated) => {
         if (updated?.status === 'sending') this.publish(updated)
       }),
       { messageId: next.id },

@@ -35,6 +35,7 @@ export interface SessionManagerDeps {
   connector: WhatsAppConnector
   reconnect: ReconnectOptions
   restoreConcurrency: number
+  connectRatePerSecond: number
   bus: EventBus
   logger: Logger
   /** Where sessions run; a single node runs them all. */
@@ -60,7 +61,7 @@ export class SessionManager {
   private readonly placement: SessionPlacement
 
   constructor(private readonly deps: SessionManagerDeps) {
-    this.gate = new ConnectGate(deps.restoreConcurrency)
+    this.gate = new ConnectGate(deps.restoreConcurrency, deps.connectRatePerSecond)
     this.placement = deps.placement ?? SINGLE_NODE
   }
 

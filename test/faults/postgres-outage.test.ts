@@ -186,7 +186,15 @@ describe('faults: PostgreSQL stopped or cut off under a cluster of three nodes',
       for (const message of sim.received()) counts.set(message.id, (counts.get(message.id) ?? 0) + 1)
       return counts
     }
-    await waitFor(() => accepted.every((id) => received().has(id)), { timeoutMs: 60_000, intervalMs: 250, what: 'every accepted message at the contact' })
+    await waitFor(async () => {
+      const counts = received()
+      const missing = accepted.filter((id) => !counts.has(id))
+      if (missing.length === 0) return true
+      // What the server says about each missing message and what its logs hold: the failure's own report.
+      const records = await Promise.all(missing.map(async (id) => (await api('node-1').get(`/api/messages/${id}`)).body))
+      const logged = [...nodes].flatMap(([nodeId, node]) => node.output().split('\n').filter((line) => missing.some((id) => line.includes(id))).map((line) => `${nodeId}: ${line}`))
+      throw new Error(`not at the contact (retry receipts the contact sent: ${sim.retryReceiptsSent()}): ${JSON.stringify(records)}\n${logged.join('\n')}`)
+    }, { timeoutMs: 60_000, intervalMs: 250, what: 'every accepted message at the contact' })
     const counts = received()
     assert.deepEqual(accepted.filter((id) => counts.get(id) !== 1), [], 'each accepted message reached the contact')
     // The contact's phone records a message once and counts the copies it dropped: none were sent twice.

@@ -12,6 +12,7 @@ describe('parseConfig', () => {
     assert.equal(config.whatsapp.url, undefined)
     assert.equal(config.whatsapp.version, undefined)
     assert.equal(config.restoreConcurrency, 20)
+    assert.equal(config.connectRatePerSecond, 200)
   })
 
   it('reads every variable', () => {

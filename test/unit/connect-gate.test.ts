@@ -28,4 +28,28 @@ describe('ConnectGate', () => {
     gate.enter(() => entered.push('f'))
     assert.deepEqual(entered.slice(4), ['e', 'f'])
   })
+
+  it('starts at most its rate per second after a burst of its limit, each start in a turn of its own, so retries that fail at once cannot all start together', (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] })
+    let clock = 0
+    const gate = new ConnectGate(3, 10, () => clock)
+    const entered: number[] = []
+    // WhatsApp unreachable: every attempt ends as soon as it starts.
+    for (let index = 0; index < 8; index++) {
+      gate.enter((release) => {
+        entered.push(clock)
+        release()
+      })
+    }
+    assert.deepEqual(entered, [0, 0, 0], 'a burst of the limit at once, then the rate')
+    for (let step = 0; step < 10; step++) {
+      clock += 50
+      t.mock.timers.tick(50)
+    }
+    assert.deepEqual(entered, [0, 0, 0, 100, 200, 300, 400, 500], 'one start each 100 ms')
+    clock += 1000
+    t.mock.timers.tick(1000)
+    gate.enter(() => entered.push(clock))
+    assert.equal(entered.length, 9, 'a rested gate grants at once again')
+  })
 })

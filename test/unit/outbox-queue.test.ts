@@ -5,6 +5,7 @@ import { EventBus } from '../../src/events/event-bus.js'
 import { encodeMessage } from '../../src/messaging/message-codec.js'
 import { Outbox } from '../../src/messaging/outbox.js'
 import { SendPacer } from '../../src/messaging/send-pacer.js'
+import { SentContents } from '../../src/messaging/sent-contents.js'
 import type { SessionManager } from '../../src/sessions/session-manager.js'
 import { ConnectionClosedError, type WhatsAppConnection } from '../../src/sessions/whatsapp-port.js'
 import { SessionCatalog } from '../../src/store/session-catalog.js'
@@ -37,6 +38,7 @@ async function outboxOnSqlite() {
   let ids = 0
   const outbox = new Outbox({
     messages: store.messages,
+    sentContents: new SentContents(store.messages),
     sessions: await SessionCatalog.load(store.sessions),
     manager,
     bus: new EventBus(() => undefined),
