@@ -3,8 +3,15 @@ import { DomainError } from '../errors.js'
 /** Node's socket errors and PostgreSQL's connection-exception (08) and shutdown (57P01-57P03) codes. */
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'])
 const POSTGRES_UNAVAILABLE = /^(08|57P0[1-3]|53300)/
-/** What pg and pg-pool say when a connection ends or cannot be had; they set no code. */
-const CONNECTION_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly|Query read timeout/i
+/** What pg says when a query outlives `query_timeout`. */
+export const PG_QUERY_TIMEOUT_MESSAGE = 'Query read timeout'
+/** What pg says when a query's answer never came (it may have committed); pg sets no code. */
+const ANSWER_LOST = [PG_QUERY_TIMEOUT_MESSAGE, 'Connection terminated', 'Connection ended unexpectedly']
+/** ...and what pg and pg-pool say when a connection ends or cannot be had at all. */
+const CONNECTION_LOST = [...ANSWER_LOST, 'timeout exceeded when trying to connect', 'Client has encountered a connection error']
+const anyOf = (messages: string[]): RegExp => new RegExp(messages.join('|'), 'i')
+const ANSWER_LOST_MESSAGES = anyOf(ANSWER_LOST)
+const CONNECTION_MESSAGES = anyOf(CONNECTION_LOST)
 
 /** Outages are usually seconds (a restart, a failover): clients come back then rather than at once. */
 const RETRY_LATER: Readonly<Record<string, unknown>> = Object.freeze({ retryAfterSeconds: 5 })
@@ -22,7 +29,7 @@ function codeOf(error: unknown): string | undefined {
  * timeout, a connection cut mid-query), as opposed to a refusal before or during the write.
  */
 export function mayHaveCommitted(error: unknown): boolean {
-  return error instanceof Error && /Query read timeout|Connection terminated|Connection ended unexpectedly/i.test(error.message)
+  return error instanceof Error && ANSWER_LOST_MESSAGES.test(error.message)
 }
 
 /**

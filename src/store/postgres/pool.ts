@@ -1,4 +1,5 @@
 import pg from 'pg'
+import { PG_QUERY_TIMEOUT_MESSAGE } from '../storage-failure.js'
 
 export type PgPool = pg.Pool
 export type PgClient = pg.PoolClient
@@ -17,11 +18,9 @@ const types: pg.CustomTypesConfig = {
   },
 }
 
-/** What pg says when a query outlives `query_timeout`: its connection may be cut off (a partition), so it is not reused. */
-const QUERY_TIMEOUT_MESSAGE = 'Query read timeout'
-
+/** A query that outlived `query_timeout`: its connection may be cut off (a partition), so it is not reused. */
 export function isQueryTimeout(error: unknown): boolean {
-  return error instanceof Error && error.message === QUERY_TIMEOUT_MESSAGE
+  return error instanceof Error && error.message === PG_QUERY_TIMEOUT_MESSAGE
 }
 
 /**
