@@ -6,6 +6,7 @@ import type { IgnoredKinds, SessionRecord } from '../store/ports.js'
 import type { SessionCatalog } from '../store/session-catalog.js'
 import { ConnectGate } from './connect-gate.js'
 import { KeyedLock } from './keyed-lock.js'
+import { type ListedSession, pageOf, type SessionFilter, type SessionPage, type SessionPosition } from './session-listing.js'
 import { SINGLE_NODE, type SessionPlacement } from './session-placement.js'
 import type { ReconnectOptions } from './reconnect-policy.js'
 import { type ConnectionState, type QrCode, type RuntimeSnapshot, SessionRuntime } from './session-runtime.js'
@@ -71,6 +72,23 @@ export class SessionManager {
 
   list(): SessionInfo[] {
     return this.deps.sessions.list().map((record) => this.describeRecord(record))
+  }
+
+  /** Sessions matching `filter` in list order, at most `limit` after `after`: only the page is described in full. */
+  page(filter: SessionFilter, after: SessionPosition | undefined, limit: number): SessionPage<SessionInfo> {
+    const listed = this.deps.sessions.list().map((record): ListedSession & { record: SessionRecord } => {
+      const snapshot = this.snapshotOf(record.deviceId)
+      return {
+        record,
+        deviceId: record.deviceId,
+        createdAt: record.createdAt,
+        connectionState: snapshot?.state ?? 'disconnected',
+        phoneNumber: snapshot?.account?.phoneNumber ?? record.phoneNumber,
+        pushName: snapshot?.account?.pushName ?? record.pushName,
+      }
+    })
+    const page = pageOf(listed, filter, after, limit)
+    return { ...page, sessions: page.sessions.map((session) => this.describeRecord(session.record)) }
   }
 
   get(deviceId: string): SessionInfo {
@@ -399,10 +417,13 @@ export class SessionManager {
     this.placement.publish(deviceId, snapshot)
   }
 
+  /** The session's live state: its runtime's here, or what the node holding it published. */
+  private snapshotOf(deviceId: string): RuntimeSnapshot | undefined {
+    return this.placement.holds(deviceId) ? this.runtimes.get(deviceId)?.snapshot() : this.placement.publishedSnapshot(deviceId)
+  }
+
   private describeRecord(record: SessionRecord): SessionInfo {
-    const snapshot = this.placement.holds(record.deviceId)
-      ? this.runtimes.get(record.deviceId)?.snapshot()
-      : this.placement.publishedSnapshot(record.deviceId)
+    const snapshot = this.snapshotOf(record.deviceId)
     return {
       deviceId: record.deviceId,
       connectionState: snapshot?.state ?? 'disconnected',

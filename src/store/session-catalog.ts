@@ -1,5 +1,10 @@
 import type { DesiredState, SessionBehaviourChange, SessionRecord, SessionRepository } from './ports.js'
 
+/** The order sessions are listed in: creation time, then device id. */
+export function compareSessions(a: { createdAt: number; deviceId: string }, b: { createdAt: number; deviceId: string }): number {
+  return a.createdAt - b.createdAt || (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0)
+}
+
 /**
  * Every session record in memory in front of the database: they are read several times per
  * request (auth, state checks, pacing), synchronously, while writes go through to the database and
@@ -15,6 +20,8 @@ export class SessionCatalog {
 
   /** Per session, the latest refresh started and not yet finished. */
   private readonly reads = new Map<string, number>()
+  /** list()'s answer until a record changes: ten thousand sessions are not sorted on every listing. */
+  private ordered: SessionRecord[] | null = null
 
   /** Loads every session; `changed` hears of each write made through this catalog (to tell other nodes). */
   static async load(database: SessionRepository, changed: (deviceId: string) => void = () => undefined): Promise<SessionCatalog> {
@@ -26,8 +33,10 @@ export class SessionCatalog {
     return this.records.get(deviceId)
   }
 
-  list(): SessionRecord[] {
-    return [...this.records.values()].sort((a, b) => a.createdAt - b.createdAt || (a.deviceId < b.deviceId ? -1 : 1))
+  /** Every session in creation order; the caller must not change the array. */
+  list(): readonly SessionRecord[] {
+    this.ordered ??= [...this.records.values()].sort(compareSessions)
+    return this.ordered
   }
 
   /** Inserts a new session; false when the id is taken. */
@@ -69,6 +78,7 @@ export class SessionCatalog {
   async delete(deviceId: string): Promise<boolean> {
     const deleted = await this.database.delete(deviceId)
     this.records.delete(deviceId)
+    this.ordered = null
     if (deleted) this.changed(deviceId)
     return deleted
   }
@@ -85,6 +95,7 @@ export class SessionCatalog {
       this.reads.delete(deviceId)
       if (record) this.records.set(deviceId, record)
       else this.records.delete(deviceId)
+      this.ordered = null
     }
     return record
   }
@@ -99,6 +110,7 @@ export class SessionCatalog {
     const records = await this.database.list()
     this.records.clear()
     for (const record of records) this.records.set(record.deviceId, record)
+    this.ordered = null
   }
 
   private async writeThrough(deviceId: string, write: Promise<void>): Promise<void> {

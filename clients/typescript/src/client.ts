@@ -76,7 +76,11 @@ export class WhatsAppApi {
   }
 
   readonly sessions = {
-    list: () => data(this.http.GET('/api/sessions')).then((answer) => answer.sessions),
+    /** Every session matching state and search (all of them without a filter). */
+    list: (query: Omit<Query<'/api/sessions', 'get'>, 'limit' | 'cursor'> = {}) =>
+      data(this.http.GET('/api/sessions', { params: { query } })).then((answer) => answer.sessions),
+    /** One page of sessions, the number matching and nextCursor: pass it back as cursor for the next page (null on the last). */
+    page: (query: Query<'/api/sessions', 'get'> & { limit: number }) => data(this.http.GET('/api/sessions', { params: { query } })),
     get: (deviceId: string) => data(this.http.GET('/api/sessions/{deviceId}', { params: { path: { deviceId } } })).then((answer) => answer.session),
     create: (deviceId: string, settings?: Body<'/api/sessions', 'post'>['settings']) =>
       data(this.http.POST('/api/sessions', { body: { deviceId, ...(settings ? { settings } : {}) } })).then((answer) => answer.session),

@@ -1,14 +1,15 @@
 import { type Static, Type, type FastifyPluginAsyncTypebox, type TSchema } from '@fastify/type-provider-typebox'
 import QRCode from 'qrcode'
-import { conflict } from '../../errors.js'
+import { conflict, invalidInput } from '../../errors.js'
 import { KEY_SCOPES, type KeyScope as KeyScopeName, MAX_KEY_NAME, type SessionKeys } from '../../sessions/session-keys.js'
 import { maskApiKey } from '../../security/api-keys.js'
 import type { ScopedKeyRecord } from '../../store/ports.js'
+import type { SessionPosition } from '../../sessions/session-listing.js'
 import type { SessionManager } from '../../sessions/session-manager.js'
 import { MAX_DEVICE_NAME, MAX_METADATA_BYTES, MAX_REJECT_CALL_MESSAGE } from '../../sessions/session-settings.js'
 import type { Authenticator } from '../auth.js'
 import { type SessionRouting, toSessionNode } from '../session-routing.js'
-import { DeviceId, DeviceIdParams, ErrorResponse, KEY_SECURITY, SessionResponse, SessionSummary, SuccessMessage } from '../schemas.js'
+import { ConnectionState, DeviceId, DeviceIdParams, ErrorResponse, KEY_SECURITY, SessionResponse, SessionSummary, SuccessMessage } from '../schemas.js'
 import { sessionView } from '../session-view.js'
 import { isoOrNull } from '../../time.js'
 
@@ -20,6 +21,18 @@ export interface SessionRoutesDeps {
 }
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse }
+
+/** The most sessions one page of GET /api/sessions holds. */
+const MAX_PAGE = 1000
+
+/** A page's end as an opaque cursor: where the list goes on, even once that session is deleted. */
+const cursorOf = (position: SessionPosition): string => Buffer.from(`${position.createdAt}.${position.deviceId}`).toString('base64url')
+
+function positionOf(cursor: string): SessionPosition {
+  const match = /^(\d{1,16})\.(.+)$/.exec(Buffer.from(cursor, 'base64url').toString())
+  if (!match) throw invalidInput('cursor: not a nextCursor this server gave')
+  return { createdAt: Number(match[1]), deviceId: match[2]! }
+}
 
 /**
  * The schema, or null, as one JSON type list: a union would let AJV's type coercion turn 0, false
@@ -105,12 +118,31 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async
   app.get('/api/sessions', {
     ...adminOnly,
     schema: {
-      summary: 'List all sessions',
+      summary: 'List sessions (all of them, or a page)',
+      description: 'In creation order. Without limit every matching session is returned; with limit, a page of them and nextCursor for the next one (null on the last page).',
       tags: ['sessions'],
       security: KEY_SECURITY,
-      response: { 200: Type.Object({ success: Type.Literal(true), sessions: Type.Array(SessionSummary) }), ...errors },
+      querystring: Type.Object({
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, description: `Sessions per page, at most ${MAX_PAGE}` })),
+        cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'nextCursor of the previous page (with the same filters)' })),
+        state: Type.Optional(ConnectionState),
+        search: Type.Optional(Type.String({ maxLength: 100, description: 'Part of the device id, phone number or push name, any case' })),
+      }),
+      response: {
+        200: Type.Object({
+          success: Type.Literal(true),
+          sessions: Type.Array(SessionSummary),
+          total: Type.Integer({ description: 'Sessions matching state and search, on all pages' }),
+          nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as cursor for the next page; null when this is the last' }),
+        }),
+        ...errors,
+      },
     },
-  }, async () => ({ success: true as const, sessions: sessions.list().map(sessionView) }))
+  }, async (request) => {
+    const { limit, cursor, state, search } = request.query
+    const page = sessions.page({ state, search }, cursor === undefined ? undefined : positionOf(cursor), limit ?? Number.POSITIVE_INFINITY)
+    return { success: true as const, sessions: page.sessions.map(sessionView), total: page.total, nextCursor: page.next && cursorOf(page.next) }
+  })
 
   app.post('/api/sessions', {
     ...adminOnly,

@@ -6,7 +6,7 @@ import type { MessageService } from '../../messaging/message-service.js'
 import { MEDIA_KINDS, type MediaKind } from '../../messaging/outgoing-content.js'
 import type { Authenticator } from '../auth.js'
 import { DeviceId, ErrorResponse, KEY_SECURITY } from '../schemas.js'
-import { idempotencyKey, QueuedResponse, SentResponse, sendReply } from './messages.js'
+import { idempotencyKey, QueuedResponse, SEND_ERRORS, SentResponse, sendReply } from './messages.js'
 
 export interface UploadRoutesDeps {
   messages: MessageService
@@ -44,7 +44,7 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRoutesDeps> = async (
       tags: ['messages'],
       security: KEY_SECURITY,
       consumes: ['multipart/form-data'],
-      response: { 200: SentResponse, 202: QueuedResponse, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 413: ErrorResponse },
+      response: { 200: SentResponse, 202: QueuedResponse, ...SEND_ERRORS, 413: ErrorResponse },
     },
     onRequest: async (request) => auth.requireSomeKey(request),
   }, async (request, reply) => {

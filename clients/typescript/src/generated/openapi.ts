@@ -419,10 +419,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List all sessions */
+        /**
+         * List sessions (all of them, or a page)
+         * @description In creation order. Without limit every matching session is returned; with limit, a page of them and nextCursor for the next one (null on the last page).
+         */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description Sessions per page, at most 1000 */
+                    limit?: number;
+                    /** @description nextCursor of the previous page (with the same filters) */
+                    cursor?: string;
+                    /** @description The live state of the connection */
+                    state?: "disconnected" | "connecting" | "qr" | "connected" | "reconnecting" | "logged_out" | "failed";
+                    /** @description Part of the device id, phone number or push name, any case */
+                    search?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -439,6 +451,10 @@ export interface paths {
                             /** @enum {boolean} */
                             success: true;
                             sessions: components["schemas"]["Session"][];
+                            /** @description Sessions matching state and search, on all pages */
+                            total: number;
+                            /** @description Pass as cursor for the next page; null when this is the last */
+                            nextCursor: string | null;
                         };
                     };
                 };
@@ -3032,7 +3048,16 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database is unavailable (Retry-After says when to try again), or, where the route says so, WhatsApp */
+                /** @description Default Response */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3041,7 +3066,16 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The database cannot store anything: its disk is full (Retry-After says when to try again) */
+                /** @description Default Response */
+                504: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
                 507: {
                     headers: {
                         [name: string]: unknown;
