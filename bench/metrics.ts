@@ -29,3 +29,5 @@ export async function heapUsedBytes(baseUrl: string): Promise<number> {
 }
 /** Longest event-loop delay since the previous scrape (prom-client resets its histogram on every scrape). */
 export const LAG_MAX = 'wa_api_nodejs_eventloop_lag_max_seconds'
+/** Closed WhatsApp connections (each failed reconnect attempt is one). */
+export const DISCONNECTS = 'wa_api_disconnects_total'

@@ -1,6 +1,7 @@
 import { startTcpProxy } from '../test/support/tcp-proxy.js'
 import { Api } from './api.js'
 import { sampleLag, type LagSummary } from './lag-sampler.js'
+import { DISCONNECTS, metricSum, scrapeMetrics } from './metrics.js'
 import { CpuMeter } from './proc.js'
 import { untilEverySessionSends, type RecoveryTimes } from './restart.js'
 import { freePort, ServerProcess, type ServerConfig } from './server-process.js'
@@ -52,19 +53,22 @@ export async function measureWhatsAppOutage(
 
     const cpu = new CpuMeter({ server: server.pid })
     const lag = sampleLag(server.baseUrl)
-    proxy.cut()
+    proxy.refuse()
     const attemptsPerS: number[] = []
     const cutAt = performance.now()
-    let counted = proxy.attempts
+    // Refused connections never reach the proxy: the server counts each attempt that ended.
+    const attempts = async (): Promise<number> => metricSum(await scrapeMetrics(server.baseUrl), DISCONNECTS)
+    let counted = await attempts()
     const samples = Math.ceil((outageS * 1000) / SAMPLE_MS)
     let steady: CpuMeter | undefined
     while (attemptsPerS.length < samples) {
       await sleep(Math.max(0, cutAt + (attemptsPerS.length + 1) * SAMPLE_MS - performance.now()))
-      attemptsPerS.push(proxy.attempts - counted)
-      counted = proxy.attempts
+      const now = await attempts()
+      attemptsPerS.push(now - counted)
+      counted = now
       if (attemptsPerS.length === Math.floor(samples / 2)) steady = new CpuMeter({ server: server.pid })
     }
-    // Nothing above can throw (sleeps and counters), so the sampler always stops here.
+    // Nothing above throws short of the server dying, so the sampler stops here.
     const serverCores = cpu.stop().utilization.server!
     const steadyServerCores = steady?.stop().utilization.server ?? serverCores
     const outageLag = await lag.stop()

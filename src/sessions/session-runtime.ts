@@ -16,6 +16,7 @@ import type {
   WhatsAppConnection,
   WhatsAppConnector,
 } from './whatsapp-port.js'
+import { WhatsAppUnreachableError } from './whatsapp-port.js'
 
 export const CONNECTION_STATES = [
   'disconnected',
@@ -190,7 +191,9 @@ export class SessionRuntime {
           release()
           if (!isCurrent()) return
           this.currentAttempt = null
-          this.handleClose({ code: undefined, reason: `Could not open the connection: ${(error as Error).message}`, qrExpired: false })
+          // Unreachable is the network's outage (408, retried for as long as it lasts); anything else counts toward giving up.
+          const code = error instanceof WhatsAppUnreachableError ? DisconnectCode.timedOut : undefined
+          this.handleClose({ code, reason: `Could not open the connection: ${(error as Error).message}`, qrExpired: false })
         },
       )
     })

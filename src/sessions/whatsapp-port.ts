@@ -185,6 +185,14 @@ export class ConnectionClosedError extends Error {
   }
 }
 
+/** WhatsApp's endpoint could not be reached at all, so no socket was opened: the network's outage, as code 408. */
+export class WhatsAppUnreachableError extends Error {
+  constructor(reason: string) {
+    super(`WhatsApp is unreachable: ${reason}`)
+    this.name = 'WhatsAppUnreachableError'
+  }
+}
+
 export interface NumberCheck {
   /** The phone-number JID asked about. */
   jid: string

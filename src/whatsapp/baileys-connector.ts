@@ -1,6 +1,7 @@
 import makeWASocket, {
   type BinaryNode,
   Browsers,
+  DEFAULT_CONNECTION_CONFIG,
   DisconnectReason,
   downloadMediaMessage,
   type Contact,
@@ -20,6 +21,7 @@ import {
   type ConnectionCallbacks,
   type WhatsAppConnection,
   type WhatsAppConnector,
+  WhatsAppUnreachableError,
 } from '../sessions/whatsapp-port.js'
 import type { Sender } from '../messaging/inbound-message.js'
 import { databaseAuthState } from './auth-state.js'
@@ -42,6 +44,8 @@ import { installGroupCipherFix } from './group-cipher-fix.js'
 import { newMessageId } from './message-ids.js'
 import { slimRetryManager } from './retry-manager-memory.js'
 import { TurnBudget } from './turn-budget.js'
+import { paceCloseEvents } from './close-pacing.js'
+import { EndpointProbe } from './endpoint-probe.js'
 import { KeyCache } from './key-cache.js'
 import { createSharedCaches } from './shared-caches.js'
 import { withSharedTransactionContext } from './shared-transaction-context.js'
@@ -116,6 +120,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
   const mediaDispatcher = (proxied: Dispatcher | undefined): Dispatcher | undefined =>
     proxied && toMediaHost ? proxied.compose(toMediaHost) : proxied ?? directToMediaHost
   const turns = new TurnBudget(KEY_WORK_TURN_BUDGET_MS)
+  const endpoint = EndpointProbe.forUrl(options.url ?? DEFAULT_CONNECTION_CONFIG.waWebSocketUrl.toString(), options.connectTimeoutMs)
   const cachesFor = createSharedCaches()
   const groupCachesFor = createGroupMetadataCaches()
   /** Per session, the last closed socket's writes still landing. */
@@ -139,6 +144,9 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     // socket writes nothing more, so the write-through cache matches the database (flush() drops
     // it when the session may run on another node meanwhile).
     await retiring.get(deviceId)
+    // Through a proxy only the proxy can tell; directly, a refused endpoint costs no socket.
+    const unreachable = proxy ? null : await endpoint.unreachable()
+    if (unreachable) throw new WhatsAppUnreachableError(unreachable)
     const wipesBefore = wipes.get(deviceId) ?? 0
     const auth = await databaseAuthState(authStates, deviceId, { cache: keyCache, turns })
     // Wiped while they loaded (a logout racing a connect): this socket is about to be closed, and writes nothing.
@@ -176,6 +184,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       },
     }))
     if (socket.messageRetryManager) slimRetryManager(socket.messageRetryManager)
+    paceCloseEvents(socket.ws, turns)
 
     const saveCreds = (): void => {
       auth.saveCreds().catch((error: unknown) => {

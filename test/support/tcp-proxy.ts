@@ -4,10 +4,12 @@ import type { AddressInfo } from 'node:net'
 /** A TCP proxy on loopback in front of a real service; a test or the bench cuts it to make the service unreachable. */
 export interface TcpProxy {
   port: number
-  /** Connections made to the proxy so far, refused ones included (a client's connection attempts). */
+  /** Connections the proxy accepted so far, those reset by cut() included (refuse() turns them away before they count). */
   readonly attempts: number
-  /** Drops every open connection and refuses new ones (reset at once), as a dead link would. */
+  /** Drops every open connection and resets new ones as soon as they are accepted, as a front door with nothing behind it would. */
   cut(): void
+  /** Drops every open connection and stops listening, so new ones are refused (ECONNREFUSED), as an unreachable host's would be. */
+  refuse(): void
   /**
    * A network partition: connections stay open but nothing gets through either way, and new ones
    * are accepted but never reach the service. Bytes sent meanwhile arrive when restored, as TCP
@@ -69,7 +71,12 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     blackhole: () => {
       holding = true
     },
+    refuse: () => {
+      proxy.cut()
+      if (server.listening) server.close()
+    },
     restore: () => {
+      if (!server.listening) server.listen(proxy.port, '127.0.0.1')
       cut = false
       holding = false
       const backlog = held
@@ -78,7 +85,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     },
     close: async () => {
       proxy.cut()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
   return proxy

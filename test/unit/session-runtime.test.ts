@@ -3,6 +3,7 @@ import { describe, it, mock } from 'node:test'
 import { pino } from 'pino'
 import { ConnectGate } from '../../src/sessions/connect-gate.js'
 import { SessionRuntime, type RuntimeSnapshot } from '../../src/sessions/session-runtime.js'
+import { WhatsAppUnreachableError } from '../../src/sessions/whatsapp-port.js'
 import { FakeConnector } from '../support/fake-connector.js'
 
 const CONNECTION_SETTINGS = { proxyUrl: null, deviceName: 'Test', markOnline: false }
@@ -213,6 +214,27 @@ describe('SessionRuntime', () => {
       assert.match(runtime.snapshot().lastError ?? '', /database is down/)
       mock.timers.tick(60_000)
       assert.equal(connector.connections.length, 1)
+    } finally {
+      mock.timers.reset()
+    }
+  })
+
+  it('keeps retrying while WhatsApp is unreachable, however long, without counting toward giving up', async () => {
+    mock.timers.enable({ apis: ['setTimeout'] })
+    try {
+      const { connector, runtime, states } = setup()
+      for (let attempt = 1; attempt <= 6; attempt++) {
+        connector.failNextConnect = new WhatsAppUnreachableError('127.0.0.1:443: connect ECONNREFUSED')
+        if (attempt === 1) runtime.start()
+        else mock.timers.tick(60_000)
+        await socketOpened()
+        assert.equal(runtime.snapshot().state, 'reconnecting', `attempt ${attempt}`)
+      }
+      assert.match(runtime.snapshot().lastError ?? '', /WhatsApp is unreachable: 127\.0\.0\.1:443/)
+      assert.ok(!states.includes('failed'), 'six unreachable attempts with maxAttempts 3 did not give up')
+      mock.timers.tick(60_000)
+      connector.latest('dev1').emitOpen()
+      assert.equal(runtime.snapshot().state, 'connected')
     } finally {
       mock.timers.reset()
     }
