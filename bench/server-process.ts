@@ -48,7 +48,8 @@ export class ServerProcess {
   static async start(config: ServerConfig): Promise<ServerProcess> {
     // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/profiles" profiles the server through a scenario.
     const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []
-    const entry = [...nodeArgs, ...(config.mode === 'built' ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'])]
+    // As npm start runs it (README, "A process manager").
+    const entry = [...nodeArgs, '--no-memory-reducer', ...(config.mode === 'built' ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'])]
     const startedAt = performance.now()
     const child = startChild(entry, {
       cwd: config.root,
