@@ -1,9 +1,12 @@
 import { LAG_MAX, metricSum, scrapeMetrics } from './metrics.js'
+import { percentile } from './stats.js'
 import { sleep } from './wait.js'
 
 export interface LagSummary {
   /** Longest event-loop delay seen after the first scrape, in ms. */
   maxMs: number
+  /** The 99th percentile of the samples after the first (each sample is its window's longest delay). */
+  p99Ms: number
   /** The first scrape covers start-up (module loading, migrations) since the process began. */
   startupMaxMs: number
   samples: number
@@ -40,6 +43,7 @@ export function sampleLag(baseUrl: string, intervalMs = 250): { stop(): Promise<
       const maxMs = Math.max(0, ...rest)
       return {
         maxMs,
+        p99Ms: rest.length > 0 ? percentile([...rest].sort((a, b) => a - b), 0.99) : 0,
         maxAtS: rest.length > 0 ? samplesAtS[rest.indexOf(maxMs) + 1]! : 0,
         startupMaxMs: startup,
         samples: samplesMs.length,

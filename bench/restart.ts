@@ -61,8 +61,8 @@ export async function untilEverySessionSends(api: Api, deviceIds: string[], reci
       if (since() > timeoutMs) throw new Error(`${sent}/${deviceIds.length} sessions could send after ${timeoutMs} ms`)
       if (waiting.size && performance.now() - listedAt >= LIST_INTERVAL_MS) {
         listedAt = performance.now()
-        for (const session of await api.sessions()) {
-          if (session.connectionState !== 'connected' || !waiting.delete(session.deviceId)) continue
+        for (const session of await api.connectedSessions()) {
+          if (!waiting.delete(session.deviceId)) continue
           queue.push(session.deviceId)
         }
         if (!waiting.size) allConnectedMs = since()
@@ -86,6 +86,8 @@ export async function measureRestart(
   config: ServerConfig,
   deviceIds: string[],
   recipient: string,
+  /** Called once the new process answers /health, before the sessions come back. */
+  onStarted: (next: ServerProcess) => void = () => undefined,
 ): Promise<{ server: ServerProcess; result: RestartResult }> {
   const stopAt = performance.now()
   await server.stop()
@@ -93,6 +95,7 @@ export async function measureRestart(
 
   const spawnedAt = performance.now()
   const next = await ServerProcess.start(config)
+  onStarted(next)
   const lag = sampleLag(next.baseUrl)
   const api = new Api(next.baseUrl, config.adminKey)
   let times: RecoveryTimes

@@ -14,11 +14,13 @@ import { measureInbound } from './inbound.js'
 import { measureTransports, type TransportsResult } from './transports.js'
 import { measureWhatsAppOutage, type WhatsAppOutageResult } from './whatsapp-outage.js'
 import { parseConfig } from '../src/config.js'
-import { fixed } from './markdown.js'
+import { fixed, writeReportFiles } from './markdown.js'
 import { settledMemory } from './memory.js'
 import { pairSessions, type PairedSession } from './pairing.js'
 import { renderMarkdown, writeReport, type LevelResult, type Report, type SealedPair } from './report.js'
 import { measureRestart } from './restart.js'
+import { measureScale } from './scale.js'
+import { renderScaleReport, scaleGoals, type ScaleReport } from './scale-report.js'
 import { runSendLoad, warmUp, type Sender, type SendRun, type SendTarget } from './send-load.js'
 import { buildServer, freePort, ServerProcess, type ServerConfig } from './server-process.js'
 import { SimProcess } from './sim-process.js'
@@ -82,6 +84,17 @@ const config: ServerConfig = {
   restoreConcurrency: options.restoreConcurrency,
 }
 const pairedConnections = goalConnections(options.connections)
+
+if (options.scale) {
+  const scale = await measureScale(config, sim, RECIPIENT, options.scale, log)
+  const report: ScaleReport = { startedAt: startedAt.toISOString(), environment: { ...baseEnvironment, restoreConcurrency: options.restoreConcurrency }, scale, goals: scaleGoals(scale) }
+  const markdown = renderScaleReport(report)
+  const written = writeReportFiles(options.outDir, 'scale-report', report, markdown)
+  await sim.stop()
+  process.stdout.write(markdown)
+  log(`wrote ${written.json} and ${written.markdown}`)
+  process.exit(0)
+}
 
 /** Applications hold one API key per session. */
 async function sendersOf(api: Api, deviceIds: string[]): Promise<Sender[]> {

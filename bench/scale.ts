@@ -1,0 +1,186 @@
+import { join } from 'node:path'
+import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js'
+import { Api } from './api.js'
+import { settledMemory, type MemorySample } from './memory.js'
+import { CpuMeter, cpuSeconds } from './proc.js'
+import { measureRestart, type RestartResult } from './restart.js'
+import { freePort, ServerProcess, type ServerConfig } from './server-process.js'
+import type { SimProcess } from './sim-process.js'
+import { percentile } from './stats.js'
+import { mapLimit, sleep } from './wait.js'
+
+/** Provision calls to the simulator in flight while seeding. */
+const SEED_CONCURRENCY = 16
+/** Longest wait for RSS to settle before a memory sample. */
+const SETTLE_MAX_S = 120
+/** Calls per listing measurement. */
+const LISTING_CALLS = 20
+/** How often the prober asks for one session's details while the sessions come back. */
+const PROBE_INTERVAL_MS = 50
+
+export interface ScaleOptions {
+  sessions: number
+  /** Seconds of idle CPU measured with every session connected. */
+  idleSeconds: number
+}
+
+export interface Latency {
+  calls: number
+  p50Ms: number
+  p99Ms: number
+  maxMs: number
+}
+
+export interface ScaleResult {
+  sessions: number
+  /** Provisioning every device at the simulator and writing it as a running session. */
+  seedS: number
+  /** RSS of the server with no sessions. */
+  idleProcess: MemorySample
+  /** The first start on the seeded data: each device's first login uploads its 812 pre-keys. */
+  firstStart: { allConnectedS: number; serverCpuS: number }
+  memory: MemorySample
+  rssPerSessionBytes: number
+  /** With every session connected and nothing sent: keepalives, timers, lease renewals. */
+  idleCpu: { seconds: number; cores: number }
+  listing: { all: Latency; page: Latency; filtered: Latency; allBytes: number }
+  restart: RestartResult & {
+    /** GET /api/sessions/:deviceId of random sessions while they come back. */
+    detail: Latency
+  }
+  memoryAfterRestart: MemorySample
+}
+
+const deviceIdOf = (index: number): string => `scale-${String(index).padStart(5, '0')}`
+
+function latencyOf(samplesMs: number[]): Latency {
+  const sorted = [...samplesMs].sort((a, b) => a - b)
+  return { calls: sorted.length, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99), maxMs: sorted.at(-1) ?? 0 }
+}
+
+async function timed(calls: number, call: () => Promise<unknown>): Promise<Latency> {
+  const samples: number[] = []
+  for (let index = 0; index < calls; index++) {
+    const startedAt = performance.now()
+    await call()
+    samples.push(performance.now() - startedAt)
+  }
+  return latencyOf(samples)
+}
+
+/** Links `count` devices at the simulator and writes each as a running session with its creds, straight into the server's SQLite file. */
+async function seed(dataDir: string, sim: SimProcess, count: number): Promise<void> {
+  const store = openSqliteStore(dataDir)
+  try {
+    await mapLimit(Array.from({ length: count }, (_, index) => deviceIdOf(index)), SEED_CONCURRENCY, async (deviceId) => {
+      const { credsJson } = await sim.provision()
+      await store.sessions.create(deviceId, 'running')
+      await store.authStates.writeCreds(deviceId, credsJson)
+    })
+  } finally {
+    await store.close()
+  }
+}
+
+/** How many sessions are listed connected: one small page, whatever their number. */
+async function connectedCount(api: Api): Promise<number> {
+  return (await api.expect(200, 'GET', '/api/sessions?state=connected&limit=1')).total as number
+}
+
+/** Asks for random sessions' details every PROBE_INTERVAL_MS until stopped, as a dashboard or an application would. */
+function probeDetails(api: Api, count: number): { stop(): Promise<Latency> } {
+  const samples: number[] = []
+  let running = true
+  const loop = (async () => {
+    while (running) {
+      const startedAt = performance.now()
+      const response = await api.request('GET', `/api/sessions/${deviceIdOf(Math.floor(Math.random() * count))}`).catch(() => undefined)
+      if (response?.status === 200) samples.push(performance.now() - startedAt)
+      await sleep(PROBE_INTERVAL_MS)
+    }
+  })()
+  return {
+    async stop() {
+      running = false
+      await loop
+      return latencyOf(samples)
+    },
+  }
+}
+
+/**
+ * Ten thousand sessions on one server process: seeded straight into its database (pairing that
+ * many would take half an hour), then started, measured at rest, listed, and restarted.
+ */
+export async function measureScale(base: ServerConfig, sim: SimProcess, recipient: string, options: ScaleOptions, log: (message: string) => void): Promise<ScaleResult> {
+  const config: ServerConfig = { ...base, port: await freePort(), dataDir: join(base.dataDir, '..', 'scale') }
+  const empty = await ServerProcess.start(config)
+  const idleProcess = await settledMemory(empty.pid, empty.baseUrl, 60)
+  await empty.stop()
+
+  log(`scale: seeding ${options.sessions} linked sessions`)
+  const seedStartedAt = performance.now()
+  await seed(config.dataDir, sim, options.sessions)
+  const seedS = (performance.now() - seedStartedAt) / 1000
+
+  log('scale: first start (each device uploads its pre-keys)')
+  const firstAt = performance.now()
+  let server = await ServerProcess.start(config)
+  const api = new Api(server.baseUrl, config.adminKey)
+  const firstTimeoutMs = 600_000 + options.sessions * 100
+  for (;;) {
+    const connected = await connectedCount(api)
+    if (connected === options.sessions) break
+    if (performance.now() - firstAt > firstTimeoutMs) throw new Error(`scale: ${connected}/${options.sessions} connected after ${firstTimeoutMs} ms`)
+    await sleep(1000)
+  }
+  const firstStart = { allConnectedS: (performance.now() - firstAt) / 1000, serverCpuS: cpuSeconds(server.pid) }
+  log(`scale: all ${options.sessions} connected after ${firstStart.allConnectedS.toFixed(0)} s; waiting for memory to settle`)
+  const memory = await settledMemory(server.pid, server.baseUrl, SETTLE_MAX_S)
+
+  log(`scale: idle CPU for ${options.idleSeconds} s`)
+  const meter = new CpuMeter({ server: server.pid })
+  await sleep(options.idleSeconds * 1000)
+  const idleCpu = { seconds: options.idleSeconds, cores: meter.stop().utilization.server! }
+
+  log('scale: listing')
+  // The cursor halfway down the list, reached a page of 1,000 at a time.
+  let middle = ''
+  for (let listed = 0; listed < options.sessions / 2; listed += 1000) {
+    middle = (await api.expect(200, 'GET', `/api/sessions?limit=1000${middle ? `&cursor=${encodeURIComponent(middle)}` : ''}`)).nextCursor as string
+  }
+  let allBytes = 0
+  const listing = {
+    all: await timed(LISTING_CALLS, async () => {
+      const response = await fetch(`${server.baseUrl}/api/sessions`, { headers: { authorization: `Bearer ${config.adminKey}` } })
+      allBytes = (await response.arrayBuffer()).byteLength
+    }),
+    page: await timed(LISTING_CALLS, () => api.expect(200, 'GET', `/api/sessions?limit=100&cursor=${encodeURIComponent(middle)}`)),
+    filtered: await timed(LISTING_CALLS, () => api.expect(200, 'GET', '/api/sessions?limit=100&search=scale-0999')),
+    allBytes,
+  }
+
+  log(`scale: restart with ${options.sessions} sessions`)
+  const deviceIds = Array.from({ length: options.sessions }, (_, index) => deviceIdOf(index))
+  let prober: { stop(): Promise<Latency> } | undefined
+  const restarted = await measureRestart(server, config, deviceIds, recipient, (next) => {
+    prober = probeDetails(new Api(next.baseUrl, config.adminKey), options.sessions)
+  })
+  server = restarted.server
+  const restart = { ...restarted.result, detail: await prober!.stop() }
+  log(`scale: all connected after ${(restart.allConnectedMs / 1000).toFixed(1)} s, all sent after ${(restart.allSentMs / 1000).toFixed(1)} s, lag max ${restart.lag.maxMs.toFixed(0)} ms, detail p99 ${restart.detail.p99Ms.toFixed(0)} ms`)
+  const memoryAfterRestart = await settledMemory(server.pid, server.baseUrl, SETTLE_MAX_S)
+  await server.stop()
+  return {
+    sessions: options.sessions,
+    seedS,
+    idleProcess,
+    firstStart,
+    memory,
+    rssPerSessionBytes: (memory.rssBytes - idleProcess.rssBytes) / options.sessions,
+    idleCpu,
+    listing,
+    restart,
+    memoryAfterRestart,
+  }
+}
