@@ -145,17 +145,20 @@ export async function measureScale(base: ServerConfig, sim: SimProcess, recipien
 
   log('scale: listing')
   // The cursor halfway down the list, reached a page of 1,000 at a time.
-  let middle = ''
+  let middle: string | null = null
   for (let listed = 0; listed < options.sessions / 2; listed += 1000) {
-    middle = (await api.expect(200, 'GET', `/api/sessions?limit=1000${middle ? `&cursor=${encodeURIComponent(middle)}` : ''}`)).nextCursor as string
+    const next = (await api.expect(200, 'GET', `/api/sessions?limit=1000${middle ? `&cursor=${encodeURIComponent(middle)}` : ''}`)).nextCursor as string | null
+    if (next === null) break
+    middle = next
   }
+  const pageQuery = `/api/sessions?limit=100${middle ? `&cursor=${encodeURIComponent(middle)}` : ''}`
   let allBytes = 0
   const listing = {
     all: await timed(LISTING_CALLS, async () => {
       const response = await fetch(`${server.baseUrl}/api/sessions`, { headers: { authorization: `Bearer ${config.adminKey}` } })
       allBytes = (await response.arrayBuffer()).byteLength
     }),
-    page: await timed(LISTING_CALLS, () => api.expect(200, 'GET', `/api/sessions?limit=100&cursor=${encodeURIComponent(middle)}`)),
+    page: await timed(LISTING_CALLS, () => api.expect(200, 'GET', pageQuery)),
     filtered: await timed(LISTING_CALLS, () => api.expect(200, 'GET', '/api/sessions?limit=100&search=scale-0999')),
     allBytes,
   }

@@ -53,12 +53,12 @@ export async function measureWhatsAppOutage(
 
     const cpu = new CpuMeter({ server: server.pid })
     const lag = sampleLag(server.baseUrl)
+    // Refused connections never reach the proxy: the server counts each attempt that ended (the drops included).
+    const attempts = async (): Promise<number> => metricSum(await scrapeMetrics(server.baseUrl), DISCONNECTS)
+    let counted = await attempts()
     proxy.refuse()
     const attemptsPerS: number[] = []
     const cutAt = performance.now()
-    // Refused connections never reach the proxy: the server counts each attempt that ended.
-    const attempts = async (): Promise<number> => metricSum(await scrapeMetrics(server.baseUrl), DISCONNECTS)
-    let counted = await attempts()
     const samples = Math.ceil((outageS * 1000) / SAMPLE_MS)
     let steady: CpuMeter | undefined
     while (attemptsPerS.length < samples) {

@@ -297,7 +297,7 @@ export class Outbox {
     // Not awaited: the next message goes out meanwhile (with SQLite this record joins the next group
     // commit). Until it lands the message reads as queued, which a crash turns into a resend under the same id.
     this.settle(
-      this.recording(next.id, this.options.sentContents.whileRecording(next.id, written.encoded, messages.markWritten(next.id, written.encoded))).then((updated) => {
+      this.recording(next.id, this.options.sentContents.whileRecording(deviceId, next.id, written.encoded, messages.markWritten(next.id, written.encoded))).then((updated) => {
         if (updated?.status === 'sending') this.publish(updated)
       }),
       { messageId: next.id },

@@ -7,23 +7,28 @@ import type { MessageRepository } from '../store/ports.js'
  * finds nothing to re-send and the message never reaches that phone.
  */
 export class SentContents {
+  /** By session and message id: a session only ever reads its own messages, as from the database. */
   private readonly recording = new Map<string, Uint8Array>()
 
   constructor(private readonly messages: MessageRepository) {}
 
-  /** Holds `encoded` for `id` while `write` (the record of it) is under way. */
-  async whileRecording<T>(id: string, encoded: Uint8Array, write: Promise<T>): Promise<T> {
-    this.recording.set(id, encoded)
+  /** Holds `encoded` for the message while `write` (the record of it) is under way. */
+  async whileRecording<T>(deviceId: string, messageId: string, encoded: Uint8Array, write: Promise<T>): Promise<T> {
+    const key = keyOf(deviceId, messageId)
+    this.recording.set(key, encoded)
     try {
       return await write
     } finally {
-      this.recording.delete(id)
+      // A send of the same message again may hold newer bytes by now.
+      if (this.recording.get(key) === encoded) this.recording.delete(key)
     }
   }
 
   /** The message as sent: from memory while its record is written, else from the database. */
   get(deviceId: string, messageId: string): Promise<Uint8Array | undefined> {
-    const held = this.recording.get(messageId)
+    const held = this.recording.get(keyOf(deviceId, messageId))
     return held ? Promise.resolve(held) : this.messages.waMessage(deviceId, messageId)
   }
 }
+
+const keyOf = (deviceId: string, messageId: string): string => `${deviceId}\u0000${messageId}`

@@ -4,7 +4,7 @@
  * handshakes in the same second. The rate matters when WhatsApp is unreachable: each attempt then
  * ends within a millisecond, so slots alone would let every session build its socket (the costly
  * part, seconds of CPU for a thousand) in one burst that stalls the event loop.
- * A free slot is granted synchronously; otherwise the request waits its turn in order.
+ * A free slot with a start to spare is granted synchronously; otherwise the request waits its turn in order.
  */
 export class ConnectGate {
   private active = 0
@@ -42,7 +42,9 @@ export class ConnectGate {
       while (this.waiting.length > 0 && this.active < this.limit && this.tokens >= 1) {
         this.tokens -= 1
         this.active++
-        this.waiting.shift()!(this.releaser())
+        const grant = { open: true }
+        this.waiting.shift()!(this.releaser(grant))
+        grant.open = false
         this.refill()
       }
     } finally {
@@ -66,12 +68,14 @@ export class ConnectGate {
     this.refilledAt = now
   }
 
-  private releaser(): () => void {
+  /** Releases one slot; a grant given back before it returned (a session stopped while it waited) also returns its start. */
+  private releaser(grant: { open: boolean }): () => void {
     let released = false
     return () => {
       if (released) return
       released = true
       this.active--
+      if (grant.open) this.tokens = Math.min(this.limit, this.tokens + 1)
       this.drain()
     }
   }

@@ -1,8 +1,8 @@
 import { connect } from 'node:net'
 
 /**
- * Whether WhatsApp's endpoint takes TCP connections, asked at most once per `maxAgeMs` for every
- * session at once. While it is unreachable (refused, no route, no name, no answer) a reconnect
+ * Whether WhatsApp's endpoint takes TCP connections, a probe started at most once per `maxAgeMs`
+ * for every session at once (callers get the latest probe started, finished or not). While it is unreachable (refused, no route, no name, no answer) a reconnect
  * attempt costs a share of one TCP connect instead of a whole Baileys socket: for a thousand
  * sessions retrying, that was seconds of CPU and enough garbage for the collector to stall the
  * process cleaning it up.
@@ -39,7 +39,8 @@ export class EndpointProbe {
       }
       const timer = setTimeout(() => done(`no answer from ${this.host}:${this.port} within ${this.timeoutMs} ms`), this.timeoutMs)
       socket.once('connect', () => done(null))
-      socket.once('error', (error: Error) => done(`${this.host}:${this.port}: ${error.message}`))
+      // With IPv4 and IPv6 addresses both tried, Node reports an AggregateError with an empty message and the code.
+      socket.once('error', (error: NodeJS.ErrnoException) => done(`${this.host}:${this.port}: ${error.message || error.code || error.name}`))
     })
     this.last = { at: now, outcome }
     return outcome

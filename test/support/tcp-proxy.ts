@@ -85,7 +85,8 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     },
     close: async () => {
       proxy.cut()
-      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()))
+      // Resolves whether it was listening or not (refused, or re-listening after restore()).
+      await new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
   return proxy

@@ -6,17 +6,29 @@ import type { MessageRepository } from '../../src/store/ports.js'
 describe('SentContents', () => {
   it('answers a retry receipt for a message whose record is still being written from memory, then from the database', async () => {
     const stored = new Map<string, Uint8Array>()
-    const contents = new SentContents({ waMessage: async (_deviceId: string, id: string) => stored.get(id) } as unknown as MessageRepository)
+    const contents = new SentContents({ waMessage: async (deviceId: string, id: string) => (deviceId === 'd1' ? stored.get(id) : undefined) } as unknown as MessageRepository)
     let land!: () => void
     const write = new Promise<void>((resolve) => (land = resolve)).then(() => void stored.set('m1', Uint8Array.of(2)))
-    const recording = contents.whileRecording('m1', Uint8Array.of(1), write)
+    const recording = contents.whileRecording('d1', 'm1', Uint8Array.of(1), write)
     assert.deepEqual(await contents.get('d1', 'm1'), Uint8Array.of(1), 'held while the write is under way')
+    assert.equal(await contents.get('d2', 'm1'), undefined, 'never for another session')
     land()
     await recording
     assert.deepEqual(await contents.get('d1', 'm1'), Uint8Array.of(2), 'read from the database once written')
 
-    const failed = contents.whileRecording('m2', Uint8Array.of(3), Promise.reject(new Error('database unavailable')))
+    const failed = contents.whileRecording('d1', 'm2', Uint8Array.of(3), Promise.reject(new Error('database unavailable')))
     await assert.rejects(failed, /database unavailable/, 'the write\'s failure is the caller\'s')
     assert.equal(await contents.get('d1', 'm2'), undefined, 'nothing is held once the write has failed')
+  })
+
+  it('keeps the newer bytes when a message is sent again while its first record is still being written', async () => {
+    const contents = new SentContents({ waMessage: async () => undefined } as unknown as MessageRepository)
+    let landFirst!: () => void
+    const first = contents.whileRecording('d1', 'm1', Uint8Array.of(1), new Promise<void>((resolve) => (landFirst = resolve)))
+    const second = contents.whileRecording('d1', 'm1', Uint8Array.of(2), new Promise<void>(() => undefined))
+    landFirst()
+    await first
+    assert.deepEqual(await contents.get('d1', 'm1'), Uint8Array.of(2))
+    void second
   })
 })

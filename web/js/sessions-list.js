@@ -27,6 +27,8 @@ export class SessionsList {
   #selected = null
   /** A card's height plus the gap below it, once a card has been measured. */
   #step = 0
+  /** The list's gap between rows: a shown spacer is a row too, so it stands in for one gap fewer. */
+  #gap = 0
   #frame = 0
   #refilter = false
   /** Stand-ins for the rows above and below the drawn cards (padding would stop the list shrinking to its pane). */
@@ -130,8 +132,8 @@ export class SessionsList {
       else list.insertBefore(card, next)
     }
     const step = this.#measure()
-    setHeight(this.#above, first * step)
-    setHeight(this.#below, (rows.length - last) * step)
+    setHeight(this.#above, first * step - this.#gap)
+    setHeight(this.#below, (rows.length - last) * step - this.#gap)
   }
 
   /** The rows to draw: those in view, where the list meets the window, and OVERSCAN either side. */
@@ -152,7 +154,8 @@ export class SessionsList {
       const card = this.#above.nextElementSibling
       const height = card instanceof HTMLElement && card !== this.#below ? card.offsetHeight : 0
       if (height > 0) {
-        this.#step = height + (Number.parseFloat(getComputedStyle(this.el.list).rowGap) || 0)
+        this.#gap = Number.parseFloat(getComputedStyle(this.el.list).rowGap) || 0
+        this.#step = height + this.#gap
         // Drawn blind until now: draw again with the size known.
         this.#schedule(false)
       }
@@ -190,7 +193,7 @@ export class SessionsList {
   }
 }
 
-/** An empty row of the given height; hidden at 0 so it adds no gap. */
+/** An empty row of the given height; hidden when it stands for no rows, so it adds no gap. */
 function spacer() {
   const element = document.createElement('li')
   element.className = 'list-spacer'
@@ -200,7 +203,7 @@ function spacer() {
 }
 
 function setHeight(element, px) {
-  element.hidden = px === 0
+  element.hidden = px <= 0
   element.style.height = `${px}px`
 }
 
