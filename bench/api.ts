@@ -46,4 +46,44 @@ export class Api {
     } while (cursor !== null)
     return sessions
   }
+
+  /**
+   * Follows session.status on the admin event stream, as the dashboard does, until stopped;
+   * resolves once the server confirmed the subscription, so no change after that is missed.
+   */
+  async watchStates(onState: (deviceId: string, state: string) => void): Promise<{ stop(): Promise<void> }> {
+    const abort = new AbortController()
+    const response = await fetch(`${this.baseUrl}/api/events?types=session.status`, { headers: { authorization: `Bearer ${this.adminKey}` }, signal: abort.signal })
+    if (response.status !== 200) throw new Error(`GET /api/events: ${response.status}`)
+    const reader = response.body!.getReader()
+    const decoder = new TextDecoder()
+    let buffer = ''
+    let subscribed = false
+    const read = async (): Promise<boolean> => {
+      const { value, done } = await reader.read()
+      if (done) return false
+      buffer += decoder.decode(value, { stream: true })
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+        const lines = buffer.slice(0, end).split('\n')
+        buffer = buffer.slice(end + 2)
+        subscribed ||= lines.includes(': connected')
+        const data = lines.find((line) => line.startsWith('data: '))
+        if (data) {
+          const event = JSON.parse(data.slice(6)) as { deviceId: string; data: { state: string } }
+          onState(event.deviceId, event.data.state)
+        }
+      }
+      return true
+    }
+    while (!subscribed) if (!(await read())) throw new Error('GET /api/events ended before it connected')
+    const loop = (async () => {
+      while (await read().catch(() => false));
+    })()
+    return {
+      async stop() {
+        abort.abort()
+        await loop
+      },
+    }
+  }
 }

@@ -41,7 +41,7 @@ export interface BenchOptions {
   /** The cluster scenario (bench/cluster.ts), or null without --cluster. */
   cluster: ClusterOptions | null
   /** Ten thousand sessions on one node (bench/scale.ts), or null without --only-scale. */
-  scale: { sessions: number; idleSeconds: number } | null
+  scale: { sessions: number; idleSeconds: number; pairings: number } | null
 }
 
 export interface ClusterOptions {
@@ -60,9 +60,10 @@ const USAGE = `npm run bench -- [--quick] [--sessions 100,500,1000] [--send-dura
   [--pair-concurrency 8] [--restore-concurrency 20] [--ack-only] [--server built|tsx] [--out bench/results]
   [--cluster | --only-cluster] [--cluster-nodes 3] [--cluster-sessions 300] [--lease-ttl-ms <server default>]
   [--database-url postgres://postgres@127.0.0.1:5432/test]
-  [--only-scale] [--scale-sessions 10000] [--idle-seconds 60]
+  [--only-scale] [--scale-sessions 10000] [--idle-seconds 60] [--scale-pairings 48]
 --cluster runs the cluster scenario after the others; --only-cluster runs it alone.
---only-scale seeds --scale-sessions linked sessions on one server and measures them alone (bench/results/scale-report.md).`
+--only-scale seeds --scale-sessions linked sessions on one server and measures them alone (bench/results/scale-report.md);
+  its sends use --send-duration, --send-repeats and --bare-messages, its pairings --pair-concurrency.`
 
 function positiveInts(flag: string, text: string): number[] {
   const values = text.split(',').map((part) => Number(part.trim()))
@@ -105,6 +106,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       'only-scale': { type: 'boolean', default: false },
       'scale-sessions': { type: 'string' },
       'idle-seconds': { type: 'string' },
+      'scale-pairings': { type: 'string' },
       'cluster-nodes': { type: 'string' },
       'cluster-sessions': { type: 'string' },
       'lease-ttl-ms': { type: 'string' },
@@ -116,7 +118,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     process.stdout.write(`${USAGE}\n`)
     process.exit(0)
   }
-  if (!values['only-scale'] && (values['scale-sessions'] ?? values['idle-seconds'])) throw new Error(`scale flags need --only-scale\n${USAGE}`)
+  if (!values['only-scale'] && (values['scale-sessions'] ?? values['idle-seconds'] ?? values['scale-pairings'])) throw new Error(`scale flags need --only-scale\n${USAGE}`)
   if (values.server !== 'built' && values.server !== 'tsx') throw new Error(`--server: expected built or tsx\n${USAGE}`)
   // --quick only changes defaults, so `--quick --sessions 20` still works.
   const quick = values.quick
@@ -143,7 +145,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     server: values.server,
     outDir: values.out,
     cluster: clusterOptions(values, quick, int),
-    scale: values['only-scale'] ? { sessions: int('scale-sessions', quick ? 1000 : 10_000), idleSeconds: int('idle-seconds', quick ? 20 : 60) } : null,
+    scale: values['only-scale']
+      ? { sessions: int('scale-sessions', quick ? 1000 : 10_000), idleSeconds: int('idle-seconds', quick ? 20 : 60), pairings: int('scale-pairings', quick ? 16 : 48) }
+      : null,
   }
 }
 

@@ -130,18 +130,18 @@ export function evaluateGoals(report: Omit<Report, 'goals'>): Goal[] {
 }
 
 /** A synchronous run at the goals' client count, with bare Baileys' run right after it. */
-type PairedRun = SendRun & { bare: BareResult }
+export type PairedRun = SendRun & { bare: BareResult }
 
 const medianOf = (runs: readonly unknown[]): string => `median of ${runs.length}`
-const ratios = (runs: readonly PairedRun[]): number[] => runs.map((r) => r.serverCpuMsPerMessage / r.bare.cpuMsPer)
+export const ratios = (runs: readonly PairedRun[]): number[] => runs.map((r) => r.serverCpuMsPerMessage / r.bare.cpuMsPer)
 
 /** The median ratio, the run-by-run ratios, and each run's CPU per message over its bare run's. */
-function ratioText(runs: readonly PairedRun[]): string {
+export function ratioText(runs: readonly PairedRun[]): string {
   return `${median(ratios(runs)).toFixed(2)}× (${medianOf(runs)} run-by-run ratios: ${ratios(runs).map((r) => r.toFixed(2)).join(', ')}; ${runs.map((r) => `${r.serverCpuMsPerMessage.toFixed(2)}/${r.bare.cpuMsPer.toFixed(2)}`).join(', ')} ms)`
 }
 
 /** Bare Baileys' own p99 with as many sends in flight is the reference for what the engine allows. */
-function p99Text(runs: readonly PairedRun[]): string {
+export function p99Text(runs: readonly PairedRun[]): string {
   const bareP99s = runs.map((r) => r.bare.latencyP99Ms ?? Number.NaN)
   return `${median(runs.map((r) => r.latencyP99Ms))} ms (${medianOf(runs)}: ${runs.map((r) => r.latencyP99Ms).join(', ')}); bare Baileys, 10 in flight: ${fixed(median(bareP99s))} ms (${bareP99s.map((v) => fixed(v)).join(', ')})`
 }

@@ -21,12 +21,12 @@ import { renderMarkdown, writeReport, type LevelResult, type Report, type Sealed
 import { measureRestart } from './restart.js'
 import { measureScale } from './scale.js'
 import { renderScaleReport, scaleGoals, type ScaleReport } from './scale-report.js'
-import { runSendLoad, warmUp, type Sender, type SendRun, type SendTarget } from './send-load.js'
+import { measureSendsBesideBare, runSendLoad, sendersOf, warmUp, type SendRun, type SendTarget } from './send-load.js'
 import { buildServer, freePort, ServerProcess, type ServerConfig } from './server-process.js'
 import { SimProcess } from './sim-process.js'
 import { soak } from './soak.js'
 import { medianBy } from './stats.js'
-import { mapLimit, WARM_UP_IN_FLIGHT, WARM_UP_SENDS } from './wait.js'
+import { WARM_UP_IN_FLIGHT, WARM_UP_SENDS } from './wait.js'
 
 // npm run bench -- [--quick] [...]: see args.ts. Progress goes to stderr, the report to --out
 // (report.json and .md; cluster-report.json and .md with --only-cluster).
@@ -86,7 +86,17 @@ const config: ServerConfig = {
 const pairedConnections = goalConnections(options.connections)
 
 if (options.scale) {
-  const scale = await measureScale(config, sim, RECIPIENT, options.scale, log)
+  const scale = await measureScale(
+    config,
+    sim,
+    RECIPIENT,
+    {
+      ...options.scale,
+      pairConcurrency: options.pairConcurrency,
+      sends: { repeats: options.sendRepeats, durationS: options.sendDurationS, bareMessages: options.bareMessages, root: ROOT },
+    },
+    log,
+  )
   const report: ScaleReport = { startedAt: startedAt.toISOString(), environment: { ...baseEnvironment, restoreConcurrency: options.restoreConcurrency }, scale, goals: scaleGoals(scale) }
   const markdown = renderScaleReport(report)
   const written = writeReportFiles(options.outDir, 'scale-report', report, markdown)
@@ -96,36 +106,9 @@ if (options.scale) {
   process.exit(0)
 }
 
-/** Applications hold one API key per session. */
-async function sendersOf(api: Api, deviceIds: string[]): Promise<Sender[]> {
-  return mapLimit(deviceIds, 10, async (deviceId) => ({
-    deviceId,
-    apiKey: (await api.expect(200, 'PUT', `/api/sessions/${deviceId}/api-key`, {})).apiKey as string,
-  }))
-}
-
-/**
- * Warms up, then runs each send measurement `sendRepeats` times. Bare Baileys sends right after each
- * synchronous run at the goals' client count, so both meet the shared machine at the same speed (it
- * drifts by half over minutes).
- */
-async function measureSends(target: SendTarget, plan: Array<{ mode: SendRun['mode']; connections: number }>): Promise<SendRun[]> {
-  await warmUp(target, WARM_UP_SENDS, WARM_UP_IN_FLIGHT)
-  const runs: SendRun[] = []
-  for (const { mode, connections } of plan) {
-    for (let repeat = 1; repeat <= options.sendRepeats; repeat++) {
-      log(`sending: ${mode}, ${connections} connections through ${target.senders.length} of ${target.connected} sessions, ${options.sendDurationS} s (${repeat}/${options.sendRepeats})`)
-      const run = await runSendLoad(target, mode, connections, options.sendDurationS)
-      log(`  ${run.acceptedPerS.toFixed(0)} req/s, p99 ${run.latencyP99Ms} ms, ${run.serverCpuMsPerMessage.toFixed(2)} ms CPU/msg, verified: ${run.verified}`)
-      if (mode === 'sync' && connections === pairedConnections) {
-        run.bare = await runBare(ROOT, sim, { mode: 'send', count: options.bareMessages, window: 10, recipient: RECIPIENT })
-        log(`  bare Baileys: ${run.bare.perSecond.toFixed(0)}/s, p99 ${fixed(run.bare.latencyP99Ms)} ms, ${run.bare.cpuMsPer.toFixed(2)} ms CPU/msg`)
-      }
-      runs.push(run)
-    }
-  }
-  return runs
-}
+/** The send runs, with bare Baileys beside each synchronous run at the goals' client count. */
+const measureSends = (target: SendTarget, plan: Array<{ mode: SendRun['mode']; connections: number }>): Promise<SendRun[]> =>
+  measureSendsBesideBare(target, plan, { repeats: options.sendRepeats, durationS: options.sendDurationS, bareConnections: pairedConnections, bareMessages: options.bareMessages, root: ROOT }, log)
 
 /** One server process with one paired session, ready to send. */
 async function oneSessionServer(name: string, env: Record<string, string> = {}): Promise<{ server: ServerProcess; target: SendTarget }> {

@@ -3,14 +3,23 @@ import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js'
 import { Api } from './api.js'
 import { settledMemory, type MemorySample } from './memory.js'
 import { CpuMeter, cpuSeconds } from './proc.js'
+import { pairSessions, type PairingResult } from './pairing.js'
 import { measureRestart, type RestartResult } from './restart.js'
+import { keepSending, measureSendsBesideBare, sendersOf, type BackgroundSends, type SendPlanOptions, type SendRun, type SendTarget } from './send-load.js'
 import { freePort, ServerProcess, type ServerConfig } from './server-process.js'
 import type { SimProcess } from './sim-process.js'
-import { percentile } from './stats.js'
+import { latencyOf, type Latency } from './stats.js'
 import { mapLimit, sleep } from './wait.js'
 
 /** Provision calls to the simulator in flight while seeding. */
 const SEED_CONCURRENCY = 16
+/** Sessions the send runs take turns through, and clients sending. */
+const SEND_SESSIONS = 100
+const SEND_CLIENTS = 10
+/** Synchronous sends in flight while sessions pair. */
+const BACKGROUND_IN_FLIGHT = 2
+/** Pre-keys each seeded device holds on the simulator and in the server's store: above Baileys' threshold for uploading more at login (5). */
+const SEEDED_PRE_KEYS = 30
 /** Longest wait for RSS to settle before a memory sample. */
 const SETTLE_MAX_S = 120
 /** Calls per listing measurement. */
@@ -22,22 +31,22 @@ export interface ScaleOptions {
   sessions: number
   /** Seconds of idle CPU measured with every session connected. */
   idleSeconds: number
-}
-
-export interface Latency {
-  calls: number
-  p50Ms: number
-  p99Ms: number
-  maxMs: number
+  /** Sessions paired through the API while the others are connected and sending. */
+  pairings: number
+  pairConcurrency: number
+  /** The synchronous send runs through SEND_SESSIONS of the sessions, each beside bare Baileys. */
+  sends: Omit<SendPlanOptions, 'bareConnections'>
 }
 
 export interface ScaleResult {
   sessions: number
   /** Provisioning every device at the simulator and writing it as a running session. */
   seedS: number
+  /** Uploaded pre-keys each seeded device holds. */
+  preKeysPerSession: number
   /** RSS of the server with no sessions. */
   idleProcess: MemorySample
-  /** The first start on the seeded data: each device's first login uploads its 812 pre-keys. */
+  /** The first start on the seeded data, the server's caches cold. */
   firstStart: { allConnectedS: number; serverCpuS: number }
   memory: MemorySample
   rssPerSessionBytes: number
@@ -49,14 +58,13 @@ export interface ScaleResult {
     detail: Latency
   }
   memoryAfterRestart: MemorySample
+  /** Synchronous sends at SEND_CLIENTS clients taking turns through SEND_SESSIONS sessions, each run with bare Baileys' right after it. */
+  sends: SendRun[]
+  /** New sessions paired while every other is connected, and the sends that went on meanwhile. */
+  pairing: { result: PairingResult; background: BackgroundSends; inFlight: number; senders: number }
 }
 
 const deviceIdOf = (index: number): string => `scale-${String(index).padStart(5, '0')}`
-
-function latencyOf(samplesMs: number[]): Latency {
-  const sorted = [...samplesMs].sort((a, b) => a - b)
-  return { calls: sorted.length, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99), maxMs: sorted.at(-1) ?? 0 }
-}
 
 async function timed(calls: number, call: () => Promise<unknown>): Promise<Latency> {
   const samples: number[] = []
@@ -68,14 +76,20 @@ async function timed(calls: number, call: () => Promise<unknown>): Promise<Laten
   return latencyOf(samples)
 }
 
-/** Links `count` devices at the simulator and writes each as a running session with its creds, straight into the server's SQLite file. */
+/**
+ * Links `count` devices at the simulator and writes each as a running session with its creds and
+ * pre-keys, straight into the server's SQLite file. Each device has uploaded its pre-keys already,
+ * as one paired in the past has: ten thousand first logins at once, each generating and uploading
+ * 812 pre-keys, is not a state a node meets (pairing runs at a few per second).
+ */
 async function seed(dataDir: string, sim: SimProcess, count: number): Promise<void> {
   const store = openSqliteStore(dataDir)
   try {
     await mapLimit(Array.from({ length: count }, (_, index) => deviceIdOf(index)), SEED_CONCURRENCY, async (deviceId) => {
-      const { credsJson } = await sim.provision()
+      const { credsJson, preKeys } = await sim.provision(SEEDED_PRE_KEYS)
       await store.sessions.create(deviceId, 'running')
       await store.authStates.writeCreds(deviceId, credsJson)
+      await store.authStates.writeKeys(deviceId, preKeys.map(({ id, json }) => ({ type: 'pre-key', id, value: json })))
     })
   } finally {
     await store.close()
@@ -123,7 +137,7 @@ export async function measureScale(base: ServerConfig, sim: SimProcess, recipien
   await seed(config.dataDir, sim, options.sessions)
   const seedS = (performance.now() - seedStartedAt) / 1000
 
-  log('scale: first start (each device uploads its pre-keys)')
+  log('scale: first start')
   const firstAt = performance.now()
   let server = await ServerProcess.start(config)
   const api = new Api(server.baseUrl, config.adminKey)
@@ -173,10 +187,25 @@ export async function measureScale(base: ServerConfig, sim: SimProcess, recipien
   const restart = { ...restarted.result, detail: await prober!.stop() }
   log(`scale: all connected after ${(restart.allConnectedMs / 1000).toFixed(1)} s, all sent after ${(restart.allSentMs / 1000).toFixed(1)} s, lag max ${restart.lag.maxMs.toFixed(0)} ms, detail p99 ${restart.detail.p99Ms.toFixed(0)} ms`)
   const memoryAfterRestart = await settledMemory(server.pid, server.baseUrl, SETTLE_MAX_S)
+
+  const restartedApi = new Api(server.baseUrl, config.adminKey)
+  const senders = await sendersOf(restartedApi, deviceIds.slice(0, 2 * SEND_SESSIONS))
+  const target: SendTarget = { baseUrl: server.baseUrl, serverPid: server.pid, sim, connected: options.sessions, senders: senders.slice(0, SEND_SESSIONS), recipient }
+  const sends = await measureSendsBesideBare(target, [{ mode: 'sync', connections: SEND_CLIENTS }], { ...options.sends, bareConnections: SEND_CLIENTS }, log)
+
+  log(`scale: pairing ${options.pairings} sessions, ${options.pairConcurrency} at a time, while the others send`)
+  // Other sessions than the send runs', unless there are too few.
+  const backgroundSenders = senders.length > SEND_SESSIONS ? senders.slice(SEND_SESSIONS) : senders
+  const background = keepSending(server.baseUrl, backgroundSenders, recipient, BACKGROUND_IN_FLIGHT)
+  const newIds = Array.from({ length: options.pairings }, (_, index) => `scale-new-${String(index).padStart(4, '0')}`)
+  const paired = await pairSessions(restartedApi, sim, server.pid, newIds, options.pairConcurrency).finally(() => background.stop())
+  const pairing = { result: paired.result, background: await background.stop(), inFlight: BACKGROUND_IN_FLIGHT, senders: backgroundSenders.length }
+  log(`scale: paired at ${pairing.result.perSecond.toFixed(1)}/s; ${pairing.background.sent} sent meanwhile, ${pairing.background.failed} failed`)
   await server.stop()
   return {
     sessions: options.sessions,
     seedS,
+    preKeysPerSession: SEEDED_PRE_KEYS,
     idleProcess,
     firstStart,
     memory,
@@ -185,5 +214,7 @@ export async function measureScale(base: ServerConfig, sim: SimProcess, recipien
     listing,
     restart,
     memoryAfterRestart,
+    sends,
+    pairing,
   }
 }

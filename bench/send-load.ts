@@ -1,9 +1,13 @@
 import autocannon from 'autocannon'
+import type { Api } from './api.js'
+import { runBare } from './bare.js'
+import { fixed } from './markdown.js'
 import type { BareResult } from './bare-baileys.js'
 import { metricSum, scrapeMetrics } from './metrics.js'
 import { CpuMeter } from './proc.js'
+import { latencyOf, type Latency } from './stats.js'
 import type { SimProcess } from './sim-process.js'
-import { mapLimit, sleep, waitUntil } from './wait.js'
+import { mapLimit, sleep, waitUntil, WARM_UP_IN_FLIGHT, WARM_UP_SENDS } from './wait.js'
 
 /** A session the sends go through, with its own API key as an application would hold it. */
 export interface Sender {
@@ -153,5 +157,90 @@ export async function runSendLoad(target: SendTarget, mode: SendRun['mode'], con
     serverUtilization: utilization.server!,
     simUtilization: utilization.sim!,
     bare: null,
+  }
+}
+
+/** Applications hold one API key per session. */
+export async function sendersOf(api: Api, deviceIds: string[]): Promise<Sender[]> {
+  return mapLimit(deviceIds, 10, async (deviceId) => ({
+    deviceId,
+    apiKey: (await api.expect(200, 'PUT', `/api/sessions/${deviceId}/api-key`, {})).apiKey as string,
+  }))
+}
+
+export interface SendPlanOptions {
+  repeats: number
+  durationS: number
+  /** Synchronous runs at this client count get bare Baileys' run right after them (undefined: none do). */
+  bareConnections: number | undefined
+  bareMessages: number
+  /** The repository, where bare Baileys' script lives. */
+  root: string
+}
+
+/**
+ * Warms up, then runs each send measurement `repeats` times. Bare Baileys sends right after each
+ * synchronous run at `bareConnections` clients, so both meet the shared machine at the same speed
+ * (it drifts by half over minutes).
+ */
+export async function measureSendsBesideBare(
+  target: SendTarget,
+  plan: Array<{ mode: SendRun['mode']; connections: number }>,
+  options: SendPlanOptions,
+  log: (message: string) => void,
+): Promise<SendRun[]> {
+  await warmUp(target, WARM_UP_SENDS, WARM_UP_IN_FLIGHT)
+  const runs: SendRun[] = []
+  for (const { mode, connections } of plan) {
+    for (let repeat = 1; repeat <= options.repeats; repeat++) {
+      log(`sending: ${mode}, ${connections} connections through ${target.senders.length} of ${target.connected} sessions, ${options.durationS} s (${repeat}/${options.repeats})`)
+      const run = await runSendLoad(target, mode, connections, options.durationS)
+      log(`  ${run.acceptedPerS.toFixed(0)} req/s, p99 ${run.latencyP99Ms} ms, ${run.serverCpuMsPerMessage.toFixed(2)} ms CPU/msg, verified: ${run.verified}`)
+      if (mode === 'sync' && connections === options.bareConnections) {
+        run.bare = await runBare(options.root, target.sim, { mode: 'send', count: options.bareMessages, window: 10, recipient: target.recipient })
+        log(`  bare Baileys: ${run.bare.perSecond.toFixed(0)}/s, p99 ${fixed(run.bare.latencyP99Ms)} ms, ${run.bare.cpuMsPer.toFixed(2)} ms CPU/msg`)
+      }
+      runs.push(run)
+    }
+  }
+  return runs
+}
+
+export interface BackgroundSends {
+  /** Answered 200: WhatsApp acknowledged the message. */
+  sent: number
+  /** Any other answer, or no answer. */
+  failed: number
+  latency: Latency
+}
+
+/** Synchronous sends, `inFlight` at a time, taking turns through `senders` until stopped: an application that keeps writing while something else goes on. */
+export function keepSending(baseUrl: string, senders: Sender[], recipient: string, inFlight: number): { stop(): Promise<BackgroundSends> } {
+  const samples: number[] = []
+  let failed = 0
+  let turn = 0
+  let running = true
+  if (senders.length === 0) throw new Error('keepSending: no sessions to send through')
+  const loop = async (): Promise<void> => {
+    while (running) {
+      const sender = senders[turn++ % senders.length]!
+      const startedAt = performance.now()
+      try {
+        const response = await fetch(`${baseUrl}/api/messages/send`, { method: 'POST', headers: sendHeaders(sender), body: sendBody(sender, recipient, `background ${turn}`, false) })
+        await response.arrayBuffer()
+        if (response.status === 200) samples.push(performance.now() - startedAt)
+        else failed++
+      } catch {
+        failed++
+      }
+    }
+  }
+  const loops = Array.from({ length: inFlight }, loop)
+  return {
+    async stop() {
+      running = false
+      await Promise.all(loops)
+      return { sent: samples.length, failed, latency: latencyOf(samples) }
+    },
   }
 }

@@ -50,9 +50,14 @@ export class SimProcess {
   }
 
   /** A device linked to a new account without pairing; its creds BufferJSON-encoded, as the server stores them. */
-  async provision(): Promise<{ phoneNumber: string; credsJson: string }> {
-    const { phoneNumber, creds } = await this.post<{ phoneNumber: string; creds: unknown }>('/provision', {})
-    return { phoneNumber, credsJson: JSON.stringify(creds) }
+  /** A linked device's creds and, with `preKeys`, that many uploaded pre-keys, each as Baileys stores it (BufferJSON), by id. */
+  async provision(preKeys = 0): Promise<{ phoneNumber: string; credsJson: string; preKeys: Array<{ id: string; json: string }> }> {
+    const provisioned = await this.post<{ phoneNumber: string; creds: unknown; preKeys: Array<{ keyId: number; keyPair: unknown }> }>('/provision', { preKeys })
+    return {
+      phoneNumber: provisioned.phoneNumber,
+      credsJson: JSON.stringify(provisioned.creds),
+      preKeys: provisioned.preKeys.map(({ keyId, keyPair }) => ({ id: String(keyId), json: JSON.stringify(keyPair) })),
+    }
   }
 
   /** The simulator's socket open/login/close log from entry `from` on. */

@@ -38,6 +38,13 @@ function num(body: Body, key: string, fallback?: number): number {
   return value
 }
 
+/** How many pre-keys a provisioned device holds: Baileys uploads 812 at a first login. */
+function preKeyCount(body: Body): number {
+  const count = num(body, 'preKeys', 0)
+  if (!Number.isInteger(count) || count < 0 || count > 812) throw new BadRequest('"preKeys" must be a whole number from 0 to 812')
+  return count
+}
+
 function oneOf<T extends string>(body: Body, key: string, allowed: readonly T[]): T {
   const value = str(body, key)
   if (!allowed.includes(value as T)) throw new BadRequest(`"${key}" must be one of ${allowed.join(', ')}`)
@@ -74,7 +81,7 @@ function routes(sim: Simulator): Record<string, Route> {
     },
     'POST /scan': body => sim.scanQr(str(body, 'qr'), { ...(body.phoneNumber ? { phoneNumber: str(body, 'phoneNumber') } : {}) }),
     // creds come back BufferJSON-encoded so another process can log in with them
-    'POST /provision': body => sim.provision(optionalStr(body, 'phoneNumber')),
+    'POST /provision': body => sim.provision(optionalStr(body, 'phoneNumber'), { preKeys: preKeyCount(body) }),
     'POST /inbound': body =>
       body.message !== undefined
         ? sim.sendMessage(str(body, 'to'), str(body, 'from'), body.message as proto.IMessage, encrypted(body))

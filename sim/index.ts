@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
-import type { AuthenticationCreds, ChatModification, proto } from '@whiskeysockets/baileys'
+import { type AuthenticationCreds, type ChatModification, Curve, type proto } from '@whiskeysockets/baileys'
 import pino, { type Logger } from 'pino'
 import { WebSocketServer } from 'ws'
+import { installFastX25519 } from '../src/whatsapp/fast-x25519.js'
+import { installFastXEdDSA } from '../src/whatsapp/fast-xeddsa.js'
 import { Accounts, isPhoneNumber } from './accounts.js'
 import { AppStateDesk, serverSync, type PushedMutation } from './app-state.js'
 import { CallDesk, type RejectedCall } from './calls.js'
@@ -90,6 +92,12 @@ export interface AccountSummary {
   live: number
 }
 
+/** A one-time pre-key a provisioned device holds and the simulator hands out for it: Baileys' `pre-key` entry under `String(keyId)` */
+export interface ProvisionedPreKey {
+  keyId: number
+  keyPair: { public: Uint8Array; private: Uint8Array }
+}
+
 export interface Simulator {
   /** ws://HOST:PORT/ws/chat, for makeWASocket({ waWebSocketUrl }) */
   url: string
@@ -99,8 +107,11 @@ export interface Simulator {
   scanQr(qr: string, opts?: { phoneNumber?: string }): Promise<PairedAccount>
   /** the phone of `phoneNumber` enters the code a client got from requestPairingCode(phoneNumber); links it like scanQr (waits up to timeoutMs, default 5 s, for the client's request) */
   pairWithCode(phoneNumber: string, code: string, opts?: { timeoutMs?: number }): Promise<PairedAccount>
-  /** credentials of a freshly linked device, as if QR-paired; no socket needed (tests, benchmarks) */
-  provision(phoneNumber?: string): PairedAccount & { creds: AuthenticationCreds }
+  /**
+   * credentials of a freshly linked device, as if QR-paired; no socket needed (tests, benchmarks).
+   * With `preKeys`, the device has already uploaded that many one-time pre-keys (ids from 1), returned with their private halves for the client's key store, so its first login uploads none
+   */
+  provision(phoneNumber?: string, opts?: { preKeys?: number }): PairedAccount & { creds: AuthenticationCreds; preKeys: ProvisionedPreKey[] }
   /** logged-in sockets, in total or of one account */
   liveConnections(phoneNumber?: string): number
   /** the QR ref each unpaired client is showing right now */
@@ -234,6 +245,9 @@ function rejectUpgrade(socket: Duplex, status: string): void {
 }
 
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+  // The phones' Signal work and each device provisioned are the server's crypto too: the same byte-identical fast paths keep the simulator off the critical path at scale.
+  installFastX25519()
+  installFastXEdDSA()
   const logger = opts.logger ?? pino({ level: 'silent' })
   const accounts = new Accounts()
   for (const phoneNumber of opts.notOnWhatsApp ?? []) accounts.notOnWhatsApp.add(phoneNumber)
@@ -320,11 +334,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       return { phoneNumber, jid: companion.jid, lid: companion.lid }
     },
 
-    provision(phoneNumber = inventPhoneNumber(accounts)) {
+    provision(phoneNumber = inventPhoneNumber(accounts), provisionOpts = {}) {
       const account = accounts.get(phoneNumber)
       const device = account.nextDevice
       const companion = companionFor(account, device)
       const creds = makeLinkedCreds(companion)
+      const preKeys = Array.from({ length: provisionOpts.preKeys ?? 0 }, (_, index) => ({ keyId: index + 1, keyPair: Curve.generateKeyPair() }))
+      creds.nextPreKeyId = creds.firstUnuploadedPreKeyId = preKeys.length + 1
+      const preKeyPool = new PreKeyPool()
+      preKeyPool.add(preKeys.map(({ keyId, keyPair }) => ({ id: keyId, publicKey: keyPair.public })))
       accounts.linkDevice(
         account,
         Buffer.from(creds.noiseKey.public),
@@ -336,11 +354,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
             publicKey: Buffer.from(creds.signedPreKey.keyPair.public),
             signature: Buffer.from(creds.signedPreKey.signature)
           },
-          preKeys: new PreKeyPool()
+          preKeys: preKeyPool
         },
         device
       )
-      return { phoneNumber, jid: companion.jid, lid: companion.lid, creds }
+      return { phoneNumber, jid: companion.jid, lid: companion.lid, creds, preKeys }
     },
 
     liveConnections: phoneNumber => live.loggedInCount(phoneNumber),

@@ -98,11 +98,22 @@ async function signOut() {
   }
 }
 
+/** Status changes that came while the list was loading (a page of 1,000 at a time): applied over it once it is in. */
+let heldStatus = null
+
 async function refreshAll() {
+  const held = []
+  heldStatus = held
   try {
-    store.reset(await api.listSessions())
+    const sessions = await api.listSessions()
+    // A newer load started meanwhile (the stream resumed), or the user signed out: this answer is stale.
+    if (heldStatus !== held || !signedIn) return
+    store.reset(sessions)
+    for (const event of held) applyStatus(event)
   } catch (error) {
     toast(`Could not load the sessions: ${error.message}`, 'error')
+  } finally {
+    if (heldStatus === held) heldStatus = null
   }
 }
 
@@ -118,6 +129,11 @@ async function refreshOne(deviceId) {
 function onEvent(event) {
   eventLog.add(event)
   if (event.type !== 'session.status') return
+  if (heldStatus) heldStatus.push(event)
+  else applyStatus(event)
+}
+
+function applyStatus(event) {
   const { state, lastError } = event.data
   const known = store.patch(event.deviceId, { connectionState: state, lastError })
   if (!known || state === 'connected' || state === 'logged_out') void refreshOne(event.deviceId)

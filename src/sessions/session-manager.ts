@@ -9,7 +9,7 @@ import { KeyedLock } from './keyed-lock.js'
 import { type ListedSession, pageOf, type SessionFilter, type SessionPage, type SessionPosition } from './session-listing.js'
 import { SINGLE_NODE, type SessionPlacement } from './session-placement.js'
 import type { ReconnectOptions } from './reconnect-policy.js'
-import { type ConnectionState, type QrCode, type RuntimeSnapshot, SessionRuntime } from './session-runtime.js'
+import { CONNECTION_STATES, type ConnectionState, type QrCode, type RuntimeSnapshot, SessionRuntime } from './session-runtime.js'
 import type { WhatsAppConnection, WhatsAppConnector } from './whatsapp-port.js'
 import {
   type CheckedSettings, checkedSettings, connectionSettingsOf, NO_IGNORED_KINDS, type SessionSettings, type SessionSettingsChange, type SettingsDefaults,
@@ -76,19 +76,9 @@ export class SessionManager {
 
   /** Sessions matching `filter` in list order, at most `limit` after `after`: only the page is described in full. */
   page(filter: SessionFilter, after: SessionPosition | undefined, limit: number): SessionPage<SessionInfo> {
-    const listed = this.deps.sessions.list().map((record): ListedSession & { record: SessionRecord } => {
-      const snapshot = this.snapshotOf(record.deviceId)
-      return {
-        record,
-        deviceId: record.deviceId,
-        createdAt: record.createdAt,
-        connectionState: snapshot?.state ?? 'disconnected',
-        phoneNumber: snapshot?.account?.phoneNumber ?? record.phoneNumber,
-        pushName: snapshot?.account?.pushName ?? record.pushName,
-      }
-    })
+    const listed = this.deps.sessions.list().map((record) => listedSession(record, this.snapshotOf(record.deviceId)))
     const page = pageOf(listed, filter, after, limit)
-    return { ...page, sessions: page.sessions.map((session) => this.describeRecord(session.record)) }
+    return { ...page, sessions: page.sessions.map((session) => this.describeRecord(session.record, session.snapshot)) }
   }
 
   get(deviceId: string): SessionInfo {
@@ -272,6 +262,17 @@ export class SessionManager {
     })
   }
 
+  /** How many sessions this node runs, by connection state, without describing each: /metrics asks on every scrape. */
+  countsHere(): Map<ConnectionState, number> {
+    const counts = new Map<ConnectionState, number>(CONNECTION_STATES.map((state) => [state, 0]))
+    for (const record of this.deps.sessions.list()) {
+      if (!this.placement.holds(record.deviceId)) continue
+      const state = this.runtimes.get(record.deviceId)?.connectionState ?? 'disconnected'
+      counts.set(state, counts.get(state)! + 1)
+    }
+    return counts
+  }
+
   /** Whether this process runs the session (always, on a single node). */
   runsHere(deviceId: string): boolean {
     return this.placement.holds(deviceId)
@@ -422,20 +423,33 @@ export class SessionManager {
     return this.placement.holds(deviceId) ? this.runtimes.get(deviceId)?.snapshot() : this.placement.publishedSnapshot(deviceId)
   }
 
-  private describeRecord(record: SessionRecord): SessionInfo {
-    const snapshot = this.snapshotOf(record.deviceId)
+  private describeRecord(record: SessionRecord, snapshot = this.snapshotOf(record.deviceId)): SessionInfo {
+    const { deviceId, connectionState, phoneNumber, pushName, createdAt } = listedSession(record, snapshot)
     return {
-      deviceId: record.deviceId,
-      connectionState: snapshot?.state ?? 'disconnected',
+      deviceId,
+      connectionState,
       isActive: record.desiredState === 'running',
       hasApiKey: record.apiKeyHash !== null,
       apiKeyPrefix: record.apiKeyPrefix,
-      phoneNumber: snapshot?.account?.phoneNumber ?? record.phoneNumber,
-      pushName: snapshot?.account?.pushName ?? record.pushName,
+      phoneNumber,
+      pushName,
       qr: snapshot?.qr ?? null,
       lastError: snapshot?.lastError ?? null,
       settings: settingsOf(record),
-      createdAt: record.createdAt,
+      createdAt,
     }
+  }
+}
+
+/** What the list filters and orders a session by, from its record and live state; the record and state ride along for the page's full descriptions. */
+function listedSession(record: SessionRecord, snapshot: RuntimeSnapshot | undefined): ListedSession & { record: SessionRecord; snapshot: RuntimeSnapshot | undefined } {
+  return {
+    record,
+    snapshot,
+    deviceId: record.deviceId,
+    createdAt: record.createdAt,
+    connectionState: snapshot?.state ?? 'disconnected',
+    phoneNumber: snapshot?.account?.phoneNumber ?? record.phoneNumber,
+    pushName: snapshot?.account?.pushName ?? record.pushName,
   }
 }

@@ -106,6 +106,10 @@ export class SessionRuntime {
     this.deps.observer.onAccount(this.deviceId, this.account)
   }
 
+  get connectionState(): ConnectionState {
+    return this.state
+  }
+
   /** The live connection, only while connected. */
   get liveConnection(): WhatsAppConnection | null {
     return this.state === 'connected' ? this.connection : null

@@ -93,11 +93,30 @@ export class SessionCatalog {
     const record = await this.database.get(deviceId)
     if (this.reads.get(deviceId) === ticket) {
       this.reads.delete(deviceId)
+      const previous = this.records.get(deviceId)
       if (record) this.records.set(deviceId, record)
       else this.records.delete(deviceId)
-      this.ordered = null
+      this.reorder(previous, record)
     }
     return record
+  }
+
+  /** Keeps list()'s order through an update (a session's place never changes: sessions connecting rewrite theirs by the thousand), drops it otherwise. */
+  private reorder(previous: SessionRecord | undefined, record: SessionRecord | undefined): void {
+    if (this.ordered && previous && record && previous.createdAt === record.createdAt) {
+      let low = 0
+      let high = this.ordered.length
+      while (low < high) {
+        const middle = (low + high) >>> 1
+        if (compareSessions(this.ordered[middle]!, previous) < 0) low = middle + 1
+        else high = middle
+      }
+      if (this.ordered[low] === previous) {
+        this.ordered[low] = record
+        return
+      }
+    }
+    this.ordered = null
   }
 
   /** The session whose own key has this hash, read from the database (a key just set on another node included). */

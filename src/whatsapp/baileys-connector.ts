@@ -38,8 +38,9 @@ import { ProxyError, proxyTransport } from './proxy-transport.js'
 import { baileysLabels } from './labels.js'
 import { baileysChannels } from './channels.js'
 import { baileysPeople } from './people.js'
-import { memoizeCurveVerify } from './curve-verify-memo.js'
 import { installFastX25519 } from './fast-x25519.js'
+import { installFastXEdDSA } from './fast-xeddsa.js'
+import { BAILEYS_KEEP_ALIVE_OFF_MS, keepAlive } from './keep-alive.js'
 import { installGroupCipherFix } from './group-cipher-fix.js'
 import { newMessageId } from './message-ids.js'
 import { slimRetryManager } from './retry-manager-memory.js'
@@ -127,8 +128,8 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
   const retiring = new Map<string, Promise<void>>()
   /** Per session, how many times its credentials were wiped: a socket that read them before a wipe must never write them back. */
   const wipes = new Map<string, number>()
-  memoizeCurveVerify()
   installFastX25519()
+  installFastXEdDSA()
   installGroupCipherFix()
   if (options.rootKey) {
     // Baileys reads this exported object during each handshake; replacing the key trusts the test root.
@@ -171,8 +172,10 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       defaultQueryTimeoutMs: options.queryTimeoutMs,
       // Baileys' connect timeout also wraps every frame it sends (a timer, two formatted stack traces and an
       // error object per frame: about 8% of a send's CPU). Off here; the handshake watchdog below bounds the
-      // connect, and Baileys' keep-alive ends a socket that stops answering once it is up.
+      // connect, and the keep-alive ends a socket that stops answering once it is up.
       connectTimeoutMs: 0,
+      // Pings go out through keepAlive() below, at Baileys' interval.
+      keepAliveIntervalMs: BAILEYS_KEEP_ALIVE_OFF_MS,
       // Baileys retries a failed key commit 10 times, 3 s apart: a send held 30 s by a full disk. A
       // failed write is reported at once instead; a connection blip still gets two more tries.
       transactionOpts: { maxCommitRetries: 3, delayBetweenTriesMs: 100 },
@@ -185,6 +188,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     }))
     if (socket.messageRetryManager) slimRetryManager(socket.messageRetryManager)
     paceCloseEvents(socket.ws, turns)
+    keepAlive(socket, DEFAULT_CONNECTION_CONFIG.keepAliveIntervalMs, () => turns.pause())
 
     const saveCreds = (): void => {
       auth.saveCreds().catch((error: unknown) => {

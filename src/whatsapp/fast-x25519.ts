@@ -24,6 +24,23 @@ const generateJwkPair = generateKeyPairSync as unknown as (
   options: { publicKeyEncoding: { format: 'jwk' }; privateKeyEncoding: { format: 'jwk' } },
 ) => { publicKey: JsonWebKey; privateKey: JsonWebKey }
 
+/**
+ * Whether this Node builds an X25519 private key from a JWK's `d` alone. Node 20 derives the public
+ * half itself and ignores `x` (its DER decoder costs 0.5 ms a key where JWK costs 0.07); later
+ * versions refuse an `x` that does not match `d`, and decode DER as fast. Probed once with a pair
+ * whose `x` is deliberately another key's: the key must come out with its own public half.
+ */
+const jwkDerivesPublicHalf = ((): boolean => {
+  try {
+    const ours = generateJwkPair('x25519', { publicKeyEncoding: { format: 'jwk' }, privateKeyEncoding: { format: 'jwk' } })
+    const theirs = generateJwkPair('x25519', { publicKeyEncoding: { format: 'jwk' }, privateKeyEncoding: { format: 'jwk' } })
+    const mismatched = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: ours.privateKey.d, x: theirs.publicKey.x }, format: 'jwk' })
+    return createPublicKey(mismatched).export({ format: 'jwk' }).x === ours.publicKey.x
+  } catch {
+    return false
+  }
+})()
+
 /** libsignal's curve module, the very instance Baileys loads. */
 export function loadSignalCurve(): SignalCurve {
   const baileysEntry = createRequire(import.meta.url).resolve('@whiskeysockets/baileys')
@@ -34,7 +51,7 @@ export function loadSignalCurve(): SignalCurve {
  * X25519 as libsignal and Baileys do it, without their cost. libsignal builds both Node key
  * objects from DER on every agreement (about 0.45 ms, of which the OpenSSL 3 PKCS#8 decoder is
  * 0.35 ms: a quarter of a restart's CPU went there), where the agreement itself takes 0.035 ms.
- * Here keys come in as JWK (a raw import) where the public half is known, and key objects are
+ * Here keys come in as JWK (a raw import) where the public half is known or Node derives it, and key objects are
  * kept for the agreements that follow (a new base key serves three). Results are the same bytes;
  * any input outside the well-formed shapes goes to libsignal's own function, with its checks,
  * warnings and errors.
@@ -49,7 +66,7 @@ export function createFastX25519(original: SignalCurve): SignalCurve & { generat
     const d = privKey.toString('base64url')
     let key = privateKeys.get(d)
     if (!key) {
-      const x = generatedPublicKeys.get(d)
+      const x = generatedPublicKeys.get(d) ?? (jwkDerivesPublicHalf ? d : undefined)
       key = x
         ? createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d, x }, format: 'jwk' })
         : createPrivateKey({ key: Buffer.concat([PRIVATE_KEY_DER_PREFIX, privKey]), format: 'der', type: 'pkcs8' })

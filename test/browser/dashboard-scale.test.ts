@@ -42,16 +42,25 @@ describe('dashboard with 10,000 sessions and hostile values (real server; the se
   let server: ServerProcess
   let watched: WatchedPage
   let page: Page
+  /** The limit of each GET /api/sessions the dashboard made. */
+  const pageRequests: number[] = []
 
   before(async () => {
     // No WhatsApp endpoint is needed: the server has no sessions of its own, the browser sees stubbed ones.
     server = await startServerProcess({ ADMIN_API_KEY: ADMIN_KEY, DATA_DIR: tempDir(), WHATSAPP_VERSION: WA_VERSION })
     watched = await openPage(browser, server.baseUrl)
     page = watched.page
-    await page.route('**/api/sessions', (route) =>
-      route.request().method() === 'GET'
-        ? route.fulfill({ json: { success: true, sessions: manySessions() } })
-        : route.continue())
+    const sessions = manySessions()
+    await page.route((url) => url.pathname === '/api/sessions', (route) => {
+      if (route.request().method() !== 'GET') return route.continue()
+      // Pages as the server gives them; the stub's cursor is the index of the next session.
+      const query = new URL(route.request().url()).searchParams
+      const from = Number(query.get('cursor') ?? 0)
+      const limit = Number(query.get('limit') ?? COUNT)
+      pageRequests.push(limit)
+      const next = from + limit < COUNT ? String(from + limit) : null
+      return route.fulfill({ json: { success: true, sessions: sessions.slice(from, from + limit), total: COUNT, nextCursor: next } })
+    })
     await page.goto('/')
     await page.getByLabel('Admin key').fill(ADMIN_KEY)
     await page.getByRole('button', { name: 'Sign in' }).click()
@@ -66,6 +75,7 @@ describe('dashboard with 10,000 sessions and hostile values (real server; the se
     await page.locator('#list-count', { hasText: '10,000 sessions' }).waitFor()
     await page.locator('.session-card[data-device-id="device-0000"]').waitFor()
     t.diagnostic(`10,000 sessions listed and drawn in ${Date.now() - listed} ms`)
+    assert.deepEqual(pageRequests.slice(0, 10), Array(10).fill(1000), 'the list is read in pages of 1,000')
     const drawn = async (): Promise<number> => page.locator('.session-card').count()
     assert.ok(await drawn() < 100, `${await drawn()} cards drawn`)
 

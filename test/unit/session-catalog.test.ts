@@ -29,6 +29,24 @@ describe('SessionCatalog', () => {
     await store.close()
   })
 
+  it('keeps its listed order through updates, each listed record the latest, and re-orders on create and delete', async () => {
+    const store = openSqliteStore(tempDir())
+    const catalog = await SessionCatalog.load(store.sessions)
+    // Created in a burst, many share a millisecond: the device id orders those.
+    const ids = Array.from({ length: 60 }, (_, index) => `s${(index * 37) % 60}`)
+    for (const id of ids) await catalog.create(id, 'running')
+    assert.deepEqual(catalog.list(), await store.sessions.list())
+    for (const id of ids.filter((_, index) => index % 3 === 0)) await catalog.setAccount(id, `1555${id.slice(1)}`, `Name ${id}`)
+    await store.sessions.setDesiredState('s7', 'stopped')
+    await catalog.refresh('s7')
+    assert.deepEqual(catalog.list(), await store.sessions.list())
+    for (const record of catalog.list()) assert.equal(record, catalog.get(record.deviceId))
+    await catalog.delete('s11')
+    await catalog.create('late', 'running')
+    assert.deepEqual(catalog.list(), await store.sessions.list())
+    await store.close()
+  })
+
   it('picks up changes made behind its back when refreshed', async () => {
     const store = openSqliteStore(tempDir())
     const catalog = await SessionCatalog.load(store.sessions)

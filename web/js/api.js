@@ -90,7 +90,19 @@ export async function logout() {
   csrfToken = ''
 }
 
-export const listSessions = async () => (await request('GET', '/api/sessions')).sessions
+/** Sessions per list request: one answer of ten thousand would hold the server for a few hundred ms. */
+const LIST_PAGE = 1000
+/** Every session, in creation order, a page at a time. */
+export const listSessions = async () => {
+  const sessions = []
+  let cursor = null
+  do {
+    const page = await request('GET', `/api/sessions?limit=${LIST_PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+    sessions.push(...page.sessions)
+    cursor = page.nextCursor
+  } while (cursor)
+  return sessions
+}
 export const getSession = async (deviceId) => (await request('GET', session(deviceId))).session
 export const createSession = async (deviceId) => (await request('POST', '/api/sessions', { deviceId })).session
 export const deleteSession = (deviceId) => request('DELETE', session(deviceId))
