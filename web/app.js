@@ -135,8 +135,12 @@ function onEvent(event) {
 
 function applyStatus(event) {
   const { state, lastError } = event.data
-  const known = store.patch(event.deviceId, { connectionState: state, lastError })
-  if (!known || state === 'connected' || state === 'logged_out') void refreshOne(event.deviceId)
+  const previous = store.get(event.deviceId)
+  store.patch(event.deviceId, { connectionState: state, lastError })
+  // A session just linked (or unlinked) has a new phone number and name; one reconnecting keeps
+  // its own, and ten thousand coming back after a restart must not cost ten thousand requests.
+  const linked = state === 'connected' && (previous?.connectionState === 'qr' || !previous?.phoneNumber)
+  if (!previous || linked || state === 'logged_out') void refreshOne(event.deviceId)
 }
 
 async function showStreamState(state) {

@@ -264,8 +264,17 @@ describe('dashboard in a real browser against the real server and the protocol s
     await card('shop').locator('.badge', { hasText: 'Disconnected' }).waitFor()
     await detail().getByRole('button', { name: 'Send', exact: true }).click()
     await detail().locator('[data-field="sendError"]', { hasText: /not connected/i }).waitFor()
+    // Reconnecting keeps the account: the dashboard asks for the session again only after a new link.
+    const reads: string[] = []
+    const countReads = (request: { method(): string; url(): string }): void => {
+      if (request.method() === 'GET' && new URL(request.url()).pathname === '/api/sessions/shop') reads.push(request.url())
+    }
+    page.on('request', countReads)
     await detail().getByRole('button', { name: 'Start', exact: true }).click()
     await card('shop').locator('.badge', { hasText: 'Connected' }).waitFor()
+    await card('shop').getByText(`+${PHONE}`).waitFor()
+    page.off('request', countReads)
+    assert.deepEqual(reads, [], 'no read of the session for a reconnect')
   })
 
   it('links a second session with a pairing code instead of a QR', async () => {
