@@ -121,6 +121,9 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
   const mediaDispatcher = (proxied: Dispatcher | undefined): Dispatcher | undefined =>
     proxied && toMediaHost ? proxied.compose(toMediaHost) : proxied ?? directToMediaHost
   const turns = new TurnBudget(KEY_WORK_TURN_BUDGET_MS)
+  // Pings have a budget of their own: behind key work (a backlog of thousands of received messages)
+  // they would wait past the silence that ends a socket as lost.
+  const pingTurns = new TurnBudget(KEY_WORK_TURN_BUDGET_MS)
   const endpoint = EndpointProbe.forUrl(options.url ?? DEFAULT_CONNECTION_CONFIG.waWebSocketUrl.toString(), options.connectTimeoutMs)
   const cachesFor = createSharedCaches()
   const groupCachesFor = createGroupMetadataCaches()
@@ -188,7 +191,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     }))
     if (socket.messageRetryManager) slimRetryManager(socket.messageRetryManager)
     paceCloseEvents(socket.ws, turns)
-    keepAlive(socket, DEFAULT_CONNECTION_CONFIG.keepAliveIntervalMs, () => turns.pause())
+    keepAlive(socket, DEFAULT_CONNECTION_CONFIG.keepAliveIntervalMs, () => pingTurns.pause())
 
     const saveCreds = (): void => {
       auth.saveCreds().catch((error: unknown) => {

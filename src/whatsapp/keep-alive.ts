@@ -26,9 +26,10 @@ const ping = (id: string): BinaryNode => ({ tag: 'iq', attrs: { id, to: S_WHATSA
  * traces and two error objects per ping, which with ten thousand idle sessions (333 pings a second)
  * was a sixth of the server's idle CPU. The answer needs no waiting for: any frame received shows
  * the connection alive. Starts with the first decoded stanza (the handshake's frames are raw bytes)
- * and stops when the socket closes or is ended as lost. Each ping waits for `pace` (the turn
- * budget): sessions that connected together ping together, and a loop held up for a moment finds
- * thousands of them due at once, which sent in one turn held it for over a second.
+ * and stops when the socket closes or is ended as lost. Each ping waits for `pace` (a turn budget
+ * for pings alone): sessions that connected together ping together, and a loop held up for a
+ * moment finds thousands of them due at once, which sent in one turn held it for over a second.
+ * The pace must not queue pings behind other work: the answers are what keeps the socket alive.
  */
 export function keepAlive(socket: KeepAliveSocket, intervalMs: number, pace: () => Promise<void> = () => Promise.resolve()): void {
   let lastReceivedAt = Date.now()

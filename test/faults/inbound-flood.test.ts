@@ -4,7 +4,7 @@ import type { Simulator } from '../../sim/index.js'
 import { ApiClient } from '../support/api-client.js'
 import { createPairedSession } from '../support/pairing.js'
 import { startServerProcess } from '../support/server-process.js'
-import { simEnv, startSim } from '../support/simulated-whatsapp.js'
+import { loginCount, simEnv, startSim } from '../support/simulated-whatsapp.js'
 import { tempDir } from '../support/temp-dir.js'
 import { waitFor } from '../support/wait-for.js'
 import { WebhookReceiver } from '../support/webhook-receiver.js'
@@ -40,6 +40,7 @@ describe('faults: an inbound flood of 10,000 messages to one session', async () 
 
   it('stores and announces every message in order, with memory bounded, while another session keeps sending', { timeout: 600_000 }, async () => {
     const before = await rss()
+    const logins = loginCount(sim.connectionLog(), FLOODED)
     let peak = before
     const sampling = setInterval(() => void rss().then((value) => (peak = Math.max(peak, value)), () => undefined), 500)
     after(() => clearInterval(sampling))
@@ -62,6 +63,8 @@ describe('faults: an inbound flood of 10,000 messages to one session', async () 
       return ids.length >= FLOOD && ids
     }, { what: 'every flood message announced', timeoutMs: 300_000, intervalMs: 500 })
     clearInterval(sampling)
+    // A backlog of received messages must not starve the keep-alive into ending the socket as lost.
+    assert.equal(loginCount(sim.connectionLog(), FLOODED), logins, 'the flooded session stayed connected')
     assert.deepEqual(announced, sent, 'each message announced once, in the order it arrived')
     const chats = (await admin.get('/api/sessions/flooded/chats')).body.chats as Array<{ jid: string; unread: number }>
     assert.equal(chats.find((chat) => chat.jid === `${CONTACT}@s.whatsapp.net`)?.unread, FLOOD, 'every message stored')
