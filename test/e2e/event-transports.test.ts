@@ -79,17 +79,31 @@ describe('events into RabbitMQ, NATS JetStream and Redis Streams (real brokers),
     for (const deviceId of Object.keys(SESSIONS) as DeviceId[]) assert.deepEqual([...(order[deviceId] ?? [])].sort(), [...sent[deviceId]].sort())
     return order
   }
+  /** Who still missed which messages at the last check, for a failure to name. */
+  let shortfall = ''
   const everyBrokerHasAll = async (): Promise<boolean> => {
-    for (const consumed of [webhook.uniqueEvents().map((envelope) => ({ envelope, meta: {} })), consumers.amqp(), await consumers.nats(), await consumers.redis()]) {
-      const order = receivedInOrder(consumed)
-      if ((order.alpha?.length ?? 0) < sent.alpha.length || (order.beta?.length ?? 0) < sent.beta.length) return false
+    const destinations = {
+      webhook: webhook.uniqueEvents().map((envelope) => ({ envelope, meta: {} })),
+      amqp: consumers.amqp(),
+      nats: await consumers.nats(),
+      redis: await consumers.redis(),
     }
-    return true
+    const missing = Object.entries(destinations).flatMap(([name, consumed]) => {
+      const order = receivedInOrder(consumed)
+      const absent = (Object.keys(sent) as DeviceId[]).flatMap((deviceId) => sent[deviceId].filter((id) => !(order[deviceId] ?? []).includes(id)).map((id) => `${deviceId}/${id}`))
+      return absent.length ? [`${name} lacks ${absent.join(', ')}`] : []
+    })
+    shortfall = missing.join('; ')
+    return missing.length === 0
   }
+  const untilEveryBrokerHasAll = (what: string, timeoutMs: number): Promise<unknown> =>
+    waitFor(everyBrokerHasAll, { what, timeoutMs }).catch((error: Error) => {
+      throw new Error(`${error.message}; ${shortfall}`)
+    })
 
   it('publishes every received message to each broker, in order per session, with the id and type beside the body', async () => {
     await sendToAll(10, 'first')
-    await waitFor(everyBrokerHasAll, { what: 'every event in every broker', timeoutMs: 30_000 })
+    await untilEveryBrokerHasAll('every event in every broker', 30_000)
     const nats = await consumers.nats()
     const redisEvents = await consumers.redis()
     const fromAmqp = consumers.amqp()
@@ -127,7 +141,7 @@ describe('events into RabbitMQ, NATS JetStream and Redis Streams (real brokers),
     assert.match(metrics, /wa_api_event_backlog\{destination="amqp"\} [1-9]/, 'the backlog shows while the broker is away')
     for (const proxy of Object.values(proxies)) proxy.restore()
 
-    await waitFor(everyBrokerHasAll, { what: 'every event in every broker after the outage', timeoutMs: 60_000 })
+    await untilEveryBrokerHasAll('every event in every broker after the outage', 60_000)
     const order = serverOrder()
     for (const consumed of [consumers.amqp(), await consumers.nats(), await consumers.redis()]) assert.deepEqual(receivedInOrder(consumed), order)
     await waitFor(async () => {
