@@ -16,14 +16,19 @@ import { SETTLE_AFTER_OPEN_MS, WARM_UP_IN_FLIGHT, WARM_UP_SENDS } from './wait.j
  * The ceiling: bare Baileys sockets against the same simulator, keys in memory, no HTTP, no
  * database. Runs as its own process so its CPU is its own; prints one result line.
  *   node --import tsx bench/bare-baileys.ts '{"mode":"send",...}'
+ * Receive mode talks to the bench on stdout: it prints its phone number once connected, then a
+ * line once it has received `warmUp` texts, then the result once it has received `count` more. The
+ * bench writes the texts through the simulator, so writing them costs this process nothing.
  */
 export interface BareJob {
-  mode: 'send' | 'pair'
+  mode: 'send' | 'pair' | 'receive'
   simUrl: string
   rootPublicKeyB64: string
   controlUrl: string
-  /** Messages to send, or pairings to make. */
+  /** Messages to send or receive (measured), or pairings to make. */
   count: number
+  /** Receive mode: texts received before the measurement starts. */
+  warmUp?: number
   /** Sends in flight at once (send mode). */
   window: number
   recipient: string
@@ -41,6 +46,9 @@ export interface BareResult {
 }
 
 const TIMEOUT_MS = 60_000
+
+export const BARE_RECEIVER_LINE = /^BENCH_BARE_RECEIVER (\d+)$/m
+export const BARE_WARM_LINE = /^BENCH_BARE_WARM$/m
 
 type Socket = ReturnType<typeof makeWASocket>
 
@@ -158,6 +166,34 @@ async function sendJob(): Promise<BareResult> {
   return result
 }
 
+/**
+ * Receives texts as the server's sessions do: Baileys decrypts each, acks it and sends its
+ * delivery receipt; nothing is stored. Counted when Baileys announces it.
+ */
+async function receiveJob(): Promise<BareResult> {
+  const { creds, phoneNumber } = await control<{ creds: AuthenticationCreds; phoneNumber: string }>('/provision', {})
+  const sock = connect(creds, makeMemoryKeyStore())
+  await nextUpdate(sock, (u) => u.connection === 'open')
+  const warmUp = job.warmUp ?? 0
+  let received = 0
+  let reached: { at: number; resolve: () => void } | undefined
+  sock.ev.on('messages.upsert', ({ messages, type }) => {
+    if (type !== 'notify') return
+    received += messages.filter((m) => !m.key.fromMe && m.message).length
+    if (reached && received >= reached.at) reached.resolve()
+  })
+  const until = (at: number): Promise<void> =>
+    received >= at ? Promise.resolve() : new Promise((resolve) => { reached = { at, resolve } })
+  process.stdout.write(`BENCH_BARE_RECEIVER ${phoneNumber}\n`)
+  await until(warmUp)
+  const result = await measure(async () => {
+    process.stdout.write('BENCH_BARE_WARM\n')
+    await until(warmUp + job.count)
+  })
+  await closeSocket(sock)
+  return result
+}
+
 /** QR pairing as the server does it: QR, scan, the 515 restart, log in again, open. */
 async function pairOnce(): Promise<void> {
   const creds = initAuthCreds()
@@ -180,6 +216,7 @@ async function pairJob(): Promise<BareResult> {
   })
 }
 
-const result = await (job.mode === 'send' ? sendJob() : pairJob())
+const jobs: Record<BareJob['mode'], () => Promise<BareResult>> = { send: sendJob, pair: pairJob, receive: receiveJob }
+const result = await jobs[job.mode]()
 process.stdout.write(`BENCH_BARE_RESULT ${JSON.stringify(result)}\n`)
 process.exit(0)

@@ -94,6 +94,13 @@ export function evaluateGoals(report: Omit<Report, 'goals'>): Goal[] {
       pass: null,
     })
   }
+  const inboundRatio = report.inbound.serverCpuMsPerMessage / report.bare.receive.cpuMsPer
+  goals.push({
+    goal: `Server CPU per received text delivered to a webhook vs bare Baileys receiving (${report.inbound.sessions} sessions)`,
+    target: '<= 1.5×',
+    measured: `${inboundRatio.toFixed(2)}× (${report.inbound.serverCpuMsPerMessage.toFixed(2)}/${report.bare.receive.cpuMsPer.toFixed(2)} ms)`,
+    pass: inboundRatio <= 1.5,
+  })
   goals.push({
     goal: 'Every accepted send reached the simulator',
     target: 'all runs',

@@ -17,13 +17,16 @@ export interface InboundResult {
 }
 
 /** Contact numbers the simulator writes from; not a paired account. */
-const CONTACT = '4915100000002'
+export const INBOUND_CONTACT = '4915100000002'
 /** Inbound messages handed to the simulator at once. */
-const INJECT_CONCURRENCY = 20
+export const INBOUND_CONCURRENCY = 20
+/** Texts received before the measurement: the Signal sessions with the contact, JIT. */
+export const INBOUND_WARM_UP = 50
 
 /**
  * A contact writes `count` texts to `sessions` (round robin); each session has a webhook for
- * message.received pointing at a local receiver. Measures how fast they all arrive there.
+ * message.received pointing at a local receiver. Measures how fast they all arrive there, after
+ * `INBOUND_WARM_UP` unmeasured ones.
  */
 export async function measureInbound(api: Api, sim: SimProcess, serverPid: number, sessions: PairedSession[], count: number): Promise<InboundResult> {
   const receiver = await WebhookReceiver.start()
@@ -33,15 +36,20 @@ export async function measureInbound(api: Api, sim: SimProcess, serverPid: numbe
     const body = await api.expect(201, 'POST', `/api/sessions/${deviceId}/webhooks`, { url: receiver.url, events: ['message.received'] })
     webhookIds.push({ deviceId, id: (body.webhook as { id: string }).id })
   }
+  const write = async (total: number, label: string): Promise<void> => {
+    const before = receiver.received
+    await mapLimit(
+      Array.from({ length: total }, (_, i) => i),
+      INBOUND_CONCURRENCY,
+      (i) => sim.inbound(sessions[i % sessions.length]!.phoneNumber, INBOUND_CONTACT, `${label} ${i}`),
+    )
+    await waitUntil(`${total} webhook deliveries`, () => receiver.received >= before + total, { timeoutMs: 60_000 + total * 50, intervalMs: 20 })
+  }
   try {
+    await write(INBOUND_WARM_UP, 'warm-up')
     const meter = new CpuMeter({ server: serverPid, sim: sim.child.pid })
     const startedAt = performance.now()
-    await mapLimit(
-      Array.from({ length: count }, (_, i) => i),
-      INJECT_CONCURRENCY,
-      (i) => sim.inbound(sessions[i % sessions.length]!.phoneNumber, CONTACT, `inbound ${i}`),
-    )
-    await waitUntil(`${count} webhook deliveries`, () => receiver.received >= count, { timeoutMs: 60_000 + count * 50, intervalMs: 20 })
+    await write(count, 'inbound')
     const { cpuS, utilization } = meter.stop()
     const elapsedS = (receiver.lastAt - startedAt) / 1000
     return {

@@ -1,6 +1,6 @@
 import { LAG_MAX, metricSum, scrapeMetrics } from './metrics.js'
 import { percentile } from './stats.js'
-import { sleep } from './wait.js'
+import { repeatUntilStopped, sleep } from './wait.js'
 
 export interface LagSummary {
   /** Longest event-loop delay seen after the first scrape, in ms. */
@@ -24,21 +24,17 @@ export function sampleLag(baseUrl: string, intervalMs = 250): { stop(): Promise<
   const samplesMs: number[] = []
   const samplesAtS: number[] = []
   const startedAt = performance.now()
-  let running = true
-  const loop = (async () => {
-    while (running) {
-      const series = await scrapeMetrics(baseUrl).catch(() => undefined)
-      if (series) {
-        samplesMs.push(metricSum(series, LAG_MAX) * 1000)
-        samplesAtS.push((performance.now() - startedAt) / 1000)
-      }
-      await sleep(intervalMs)
+  const sampling = repeatUntilStopped(async () => {
+    const series = await scrapeMetrics(baseUrl).catch(() => undefined)
+    if (series) {
+      samplesMs.push(metricSum(series, LAG_MAX) * 1000)
+      samplesAtS.push((performance.now() - startedAt) / 1000)
     }
-  })()
+    await sleep(intervalMs)
+  })
   return {
     async stop() {
-      running = false
-      await loop
+      await sampling.stop()
       const [startup = 0, ...rest] = samplesMs
       const maxMs = Math.max(0, ...rest)
       return {

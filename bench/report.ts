@@ -2,7 +2,7 @@ import type { BareResult } from './bare-baileys.js'
 import type { ClusterResult } from './cluster.js'
 import { clusterSection } from './cluster-report.js'
 import type { GroupSendResult } from './groups.js'
-import type { InboundResult } from './inbound.js'
+import { INBOUND_CONCURRENCY, INBOUND_WARM_UP, type InboundResult } from './inbound.js'
 import type { TransportsResult } from './transports.js'
 import { fixed, goalsSection, heading, kb, mb, table, writeReportFiles, yesNo } from './markdown.js'
 import type { MemorySample } from './memory.js'
@@ -47,7 +47,8 @@ export interface Report {
   /** One session's synchronous sends without and with DATA_ENCRYPTION_KEY, run in turns on two servers. */
   sealedSend: SealedPair[]
   /** `send`: of the bare send runs paired with the server's (`SendRun.bare`), the one with the median CPU per message. */
-  bare: { send: BareResult; pair: BareResult }
+  /** `receive`: one socket receiving what the inbound measurement writes, right after it. */
+  bare: { send: BareResult; pair: BareResult; receive: BareResult }
   inbound: InboundResult
   /** Events into RabbitMQ, NATS JetStream and Redis Streams, or null when skipped. */
   transports: TransportsResult | null
@@ -123,15 +124,19 @@ export function renderMarkdown(report: Report): string {
     )}`,
     `## Bare Baileys ceiling (one process, one socket, keys in memory, no HTTP, no database)\n\nEach send run follows one of the server's synchronous runs the goals use, so the two meet the machine at the same speed.\n\n${table(
       ['Job', 'Count', 'Seconds', 'Per second', 'CPU ms each', 'p50 ms', 'p99 ms'],
-      [...report.send.flatMap((r) => (r.bare ? [{ b: r.bare, after: r }] : [])), { b: report.bare.pair, after: null }].map(({ b, after }) => [
-        after ? `send texts (10 in flight, until acked), after the server's run through ${after.senders} of ${after.connected} sessions` : 'QR pairings (one at a time)',
+      [
+        ...report.send.flatMap((r) => (r.bare ? [{ b: r.bare, job: `send texts (10 in flight, until acked), after the server's run through ${r.senders} of ${r.connected} sessions` }] : [])),
+        { b: report.bare.pair, job: 'QR pairings (one at a time)' },
+        { b: report.bare.receive, job: `receive texts (written ${INBOUND_CONCURRENCY} at a time, until announced; delivery receipts included), after the inbound run` },
+      ].map(({ b, job }) => [
+        job,
         String(b.count), fixed(b.elapsedS), fixed(b.perSecond, 1), fixed(b.cpuMsPer, 2),
         fixed(b.latencyP50Ms), fixed(b.latencyP99Ms),
       ]),
     )}`,
-    `## Inbound to a webhook\n\n${table(
-      ['Messages', 'Sessions', 'Seconds', 'Msg/s', 'Server CPU ms/msg', 'Server cores', 'Sim cores'],
-      [[String(report.inbound.messages), String(report.inbound.sessions), fixed(report.inbound.elapsedS, 2), fixed(report.inbound.perSecond, 0), fixed(report.inbound.serverCpuMsPerMessage, 2), fixed(report.inbound.serverUtilization, 2), fixed(report.inbound.simUtilization, 2)]],
+    `## Inbound to a webhook\n\nA contact writes texts to the sessions in turn, ${INBOUND_CONCURRENCY} at a time, after ${INBOUND_WARM_UP} unmeasured; each session's webhook for message.received gets every one. × bare: server CPU per message over bare Baileys receiving the same texts through one socket.\n\n${table(
+      ['Messages', 'Sessions', 'Seconds', 'Msg/s', 'Server CPU ms/msg', '× bare', 'Server cores', 'Sim cores'],
+      [[String(report.inbound.messages), String(report.inbound.sessions), fixed(report.inbound.elapsedS, 2), fixed(report.inbound.perSecond, 0), fixed(report.inbound.serverCpuMsPerMessage, 2), fixed(report.inbound.serverCpuMsPerMessage / report.bare.receive.cpuMsPer, 2), fixed(report.inbound.serverUtilization, 2), fixed(report.inbound.simUtilization, 2)]],
     )}`,
     report.transports
       ? `## Events into brokers (RabbitMQ, NATS JetStream, Redis Streams)\n\nOne server publishing every message.received to the three brokers of this machine at once, each event counted by a consumer on the broker (and checked, every message once, after de-duplicating by event id): ${report.transports.verified ? 'verified' : 'NOT verified'}. Live: inbound messages published as they arrive, bounded by receiving them. Backlog: ${report.transports.events} events per broker queued while a TCP proxy cut the brokers off, then published in confirmed batches once they were back, all three at once (server at ${fixed(report.transports.drainServerUtilization, 2)} cores meanwhile). Events/s counts from a broker's first published event to its last; seconds from the brokers' return (reconnecting and the retry backoff included).\n\n${table(

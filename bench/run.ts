@@ -5,12 +5,12 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Api } from './api.js'
 import { parseBenchArgs, type ClusterOptions } from './args.js'
-import { runBare } from './bare.js'
+import { runBare, runBareReceive } from './bare.js'
 import { measureCluster, type ClusterResult } from './cluster.js'
 import { renderClusterReport, writeClusterReport, type ClusterReport } from './cluster-report.js'
 import { clusterGoals, evaluateGoals, goalConnections } from './goals.js'
 import { measureGroupSends } from './groups.js'
-import { measureInbound } from './inbound.js'
+import { INBOUND_CONCURRENCY, INBOUND_CONTACT, INBOUND_WARM_UP, measureInbound } from './inbound.js'
 import { measureTransports, type TransportsResult } from './transports.js'
 import { measureWhatsAppOutage, type WhatsAppOutageResult } from './whatsapp-outage.js'
 import { parseConfig } from '../src/config.js'
@@ -195,13 +195,17 @@ if (pairedConnections !== undefined && sessions.length > 1) {
 
 log(`bare Baileys: ${options.barePairings} pairings`)
 const bareSends = send.flatMap((run) => (run.bare ? [run.bare] : []))
-const bare = {
-  send: medianBy(bareSends, (run) => run.cpuMsPer),
-  pair: await runBare(ROOT, sim, { mode: 'pair', count: options.barePairings, window: 1, recipient: RECIPIENT }),
-}
+const barePair = await runBare(ROOT, sim, { mode: 'pair', count: options.barePairings, window: 1, recipient: RECIPIENT })
 
 log(`inbound: ${options.inboundMessages} texts to webhooks`)
 const inbound = await measureInbound(api, sim, server.pid, sessions.slice(0, INBOUND_SESSIONS), options.inboundMessages)
+log(`bare Baileys: receiving ${options.inboundMessages} texts`)
+const bare: Report['bare'] = {
+  send: medianBy(bareSends, (run) => run.cpuMsPer),
+  pair: barePair,
+  receive: await runBareReceive(ROOT, sim, { from: INBOUND_CONTACT, count: options.inboundMessages, warmUp: INBOUND_WARM_UP, concurrency: INBOUND_CONCURRENCY }),
+}
+log(`  server ${fixed(inbound.serverCpuMsPerMessage, 2)} ms CPU per received message, bare Baileys ${fixed(bare.receive.cpuMsPer, 2)} ms`)
 
 log(`group sends: ${options.groupMessages} to each of groups of ${options.groupSizes.join(', ')} members`)
 const groups = await measureGroupSends(api, sim, server.pid, sessions[0]!, options.groupSizes, options.groupMessages)

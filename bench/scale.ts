@@ -9,7 +9,7 @@ import { keepSending, measureSendsBesideBare, sendersOf, type BackgroundSends, t
 import { freePort, ServerProcess, type ServerConfig } from './server-process.js'
 import type { SimProcess } from './sim-process.js'
 import { latencyOf, type Latency } from './stats.js'
-import { mapLimit, sleep } from './wait.js'
+import { mapLimit, repeatUntilStopped, sleep } from './wait.js'
 
 /** Provision calls to the simulator in flight while seeding. */
 const SEED_CONCURRENCY = 16
@@ -104,19 +104,15 @@ async function connectedCount(api: Api): Promise<number> {
 /** Asks for random sessions' details every PROBE_INTERVAL_MS until stopped, as a dashboard or an application would. */
 function probeDetails(api: Api, count: number): { stop(): Promise<Latency> } {
   const samples: number[] = []
-  let running = true
-  const loop = (async () => {
-    while (running) {
-      const startedAt = performance.now()
-      const response = await api.request('GET', `/api/sessions/${deviceIdOf(Math.floor(Math.random() * count))}`).catch(() => undefined)
-      if (response?.status === 200) samples.push(performance.now() - startedAt)
-      await sleep(PROBE_INTERVAL_MS)
-    }
-  })()
+  const probing = repeatUntilStopped(async () => {
+    const startedAt = performance.now()
+    const response = await api.request('GET', `/api/sessions/${deviceIdOf(Math.floor(Math.random() * count))}`).catch(() => undefined)
+    if (response?.status === 200) samples.push(performance.now() - startedAt)
+    await sleep(PROBE_INTERVAL_MS)
+  })
   return {
     async stop() {
-      running = false
-      await loop
+      await probing.stop()
       return latencyOf(samples)
     },
   }

@@ -7,7 +7,7 @@ import { metricSum, scrapeMetrics } from './metrics.js'
 import { CpuMeter } from './proc.js'
 import { latencyOf, type Latency } from './stats.js'
 import type { SimProcess } from './sim-process.js'
-import { mapLimit, sleep, waitUntil, WARM_UP_IN_FLIGHT, WARM_UP_SENDS } from './wait.js'
+import { mapLimit, repeatUntilStopped, sleep, waitUntil, WARM_UP_IN_FLIGHT, WARM_UP_SENDS } from './wait.js'
 
 /** A session the sends go through, with its own API key as an application would hold it. */
 export interface Sender {
@@ -219,27 +219,22 @@ export function keepSending(baseUrl: string, senders: Sender[], recipient: strin
   const samples: number[] = []
   let failed = 0
   let turn = 0
-  let running = true
   if (senders.length === 0) throw new Error('keepSending: no sessions to send through')
-  const loop = async (): Promise<void> => {
-    while (running) {
-      const sender = senders[turn++ % senders.length]!
-      const startedAt = performance.now()
-      try {
-        const response = await fetch(`${baseUrl}/api/messages/send`, { method: 'POST', headers: sendHeaders(sender), body: sendBody(sender, recipient, `background ${turn}`, false) })
-        await response.arrayBuffer()
-        if (response.status === 200) samples.push(performance.now() - startedAt)
-        else failed++
-      } catch {
-        failed++
-      }
+  const sending = repeatUntilStopped(async () => {
+    const sender = senders[turn++ % senders.length]!
+    const startedAt = performance.now()
+    try {
+      const response = await fetch(`${baseUrl}/api/messages/send`, { method: 'POST', headers: sendHeaders(sender), body: sendBody(sender, recipient, `background ${turn}`, false) })
+      await response.arrayBuffer()
+      if (response.status === 200) samples.push(performance.now() - startedAt)
+      else failed++
+    } catch {
+      failed++
     }
-  }
-  const loops = Array.from({ length: inFlight }, loop)
+  }, inFlight)
   return {
     async stop() {
-      running = false
-      await Promise.all(loops)
+      await sending.stop()
       return { sent: samples.length, failed, latency: latencyOf(samples) }
     },
   }

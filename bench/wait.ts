@@ -21,6 +21,20 @@ export const WARM_UP_IN_FLIGHT = 10
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** Runs `step` again and again in `loops` loops side by side; `stop()` resolves once the steps under way are done. */
+export function repeatUntilStopped(step: () => Promise<void>, loops = 1): { stop(): Promise<void> } {
+  let running = true
+  const all = Array.from({ length: loops }, async () => {
+    while (running) await step()
+  })
+  return {
+    async stop() {
+      running = false
+      await Promise.all(all)
+    },
+  }
+}
+
 /** Polls `check` until it returns a truthy value; every wait in the bench is bounded. */
 export const waitUntil = <T>(
   what: string,

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto'
-import { createRequire } from 'node:module'
 import { Curve, generateSignalPubKey, KEY_BUNDLE_TYPE } from '@whiskeysockets/baileys'
 import { LRUCache } from 'lru-cache'
+import { patchOnce, requireAsLibsignal } from './libsignal-patch.js'
 
 /** The part of libsignal's curve module (a CommonJS exports object) that this module replaces. */
 export interface SignalCurve {
@@ -42,10 +42,7 @@ const jwkDerivesPublicHalf = ((): boolean => {
 })()
 
 /** libsignal's curve module, the very instance Baileys loads. */
-export function loadSignalCurve(): SignalCurve {
-  const baileysEntry = createRequire(import.meta.url).resolve('@whiskeysockets/baileys')
-  return createRequire(baileysEntry)('libsignal/src/curve.js') as SignalCurve
-}
+export const loadSignalCurve = (): SignalCurve => requireAsLibsignal('./curve.js') as SignalCurve
 
 /**
  * X25519 as libsignal and Baileys do it, without their cost. libsignal builds both Node key
@@ -119,12 +116,8 @@ export function createFastX25519(original: SignalCurve): SignalCurve & { generat
  * per process. Baileys' own ES-module import of libsignal's functions is a snapshot, hence both.
  */
 export function installFastX25519(curve: SignalCurve = loadSignalCurve()): void {
-  const target = curve as SignalCurve & { [INSTALLED]?: true }
-  if (target[INSTALLED]) return
-  const fast = createFastX25519({ calculateAgreement: curve.calculateAgreement, generateKeyPair: curve.generateKeyPair })
-  target.calculateAgreement = fast.calculateAgreement
-  target.generateKeyPair = fast.generateKeyPair
-  target[INSTALLED] = true
+  const fast = patchOnce(curve, INSTALLED, createFastX25519)
+  if (!fast) return
   Curve.sharedKey = (privateKey, publicKey) =>
     Buffer.from(fast.calculateAgreement(generateSignalPubKey(publicKey) as Buffer, privateKey as Buffer))
   Curve.generateKeyPair = () => {

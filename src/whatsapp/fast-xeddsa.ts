@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, verify as verifyEd25519, type KeyObject } from 'node:crypto'
-import { createRequire } from 'node:module'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { LRUCache } from 'lru-cache'
+import { patchOnce, requireAsLibsignal } from './libsignal-patch.js'
 
 /** The part of curve25519-js (the CommonJS exports object libsignal calls through) that this module replaces. */
 export interface XEdDSA {
@@ -21,11 +21,7 @@ const toLittleEndian32 = (value: bigint): Buffer => Buffer.from(value.toString(1
 const sha512 = (...parts: Uint8Array[]): Buffer => parts.reduce((hash, part) => hash.update(part), createHash('sha512')).digest()
 
 /** curve25519-js, the very instance libsignal loads (and through it Baileys' `Curve.sign`/`Curve.verify`). */
-export function loadXEdDSA(): XEdDSA {
-  const baileysEntry = createRequire(import.meta.url).resolve('@whiskeysockets/baileys')
-  const libsignalCurve = createRequire(baileysEntry).resolve('libsignal/src/curve.js')
-  return createRequire(libsignalCurve)('curve25519-js') as XEdDSA
-}
+export const loadXEdDSA = (): XEdDSA => requireAsLibsignal('curve25519-js') as XEdDSA
 
 /**
  * Signal's XEdDSA signatures (curve25519-js, as libsignal uses it) without pure JavaScript's cost:
@@ -96,10 +92,5 @@ export function createFastXEdDSA(original: XEdDSA): XEdDSA {
 
 /** Puts the fast functions on curve25519-js's exports object, once per process: libsignal calls them through it. */
 export function installFastXEdDSA(target: XEdDSA = loadXEdDSA()): void {
-  const module = target as XEdDSA & { [INSTALLED]?: true }
-  if (module[INSTALLED]) return
-  const fast = createFastXEdDSA({ sign: module.sign, verify: module.verify })
-  module.sign = fast.sign
-  module.verify = fast.verify
-  module[INSTALLED] = true
+  patchOnce(target, INSTALLED, createFastXEdDSA)
 }
