@@ -47,9 +47,6 @@ export interface BareResult {
 
 const TIMEOUT_MS = 60_000
 
-export const BARE_RECEIVER_LINE = /^BENCH_BARE_RECEIVER (\d+)$/m
-export const BARE_WARM_LINE = /^BENCH_BARE_WARM$/m
-
 type Socket = ReturnType<typeof makeWASocket>
 
 const job = JSON.parse(process.argv[2] ?? '') as BareJob

@@ -1,9 +1,12 @@
 import { awaitLine, type Child, startChild } from './children.js'
-import { BARE_RECEIVER_LINE, BARE_WARM_LINE, type BareJob, type BareResult } from './bare-baileys.js'
+import type { BareJob, BareResult } from './bare-baileys.js'
 import type { SimProcess } from './sim-process.js'
 import { mapLimit } from './wait.js'
 
+// what bench/bare-baileys.ts prints
 const RESULT_LINE = /^BENCH_BARE_RESULT (.+)$/m
+const RECEIVER_LINE = /^BENCH_BARE_RECEIVER (\d+)$/m
+const WARM_LINE = /^BENCH_BARE_WARM$/m
 const LINE_TIMEOUT_MS = 600_000
 
 function startBare(root: string, sim: SimProcess, job: Omit<BareJob, 'simUrl' | 'rootPublicKeyB64' | 'controlUrl'>): Child {
@@ -30,8 +33,8 @@ export async function runBare(root: string, sim: SimProcess, job: Pick<BareJob, 
 export async function runBareReceive(root: string, sim: SimProcess, opts: { from: string; count: number; warmUp: number; concurrency: number }): Promise<BareResult> {
   const child = startBare(root, sim, { mode: 'receive', count: opts.count, warmUp: opts.warmUp, window: opts.concurrency, recipient: opts.from })
   // every line is watched from the start: each may come before the bench gets to wait for it
-  const receiver = awaitLine(child, BARE_RECEIVER_LINE, LINE_TIMEOUT_MS)
-  const warm = awaitLine(child, BARE_WARM_LINE, LINE_TIMEOUT_MS)
+  const receiver = awaitLine(child, RECEIVER_LINE, LINE_TIMEOUT_MS)
+  const warm = awaitLine(child, WARM_LINE, LINE_TIMEOUT_MS)
   const result = awaitLine(child, RESULT_LINE, LINE_TIMEOUT_MS)
   for (const pending of [warm, result]) pending.catch(() => undefined)
   const write = (count: number, label: string, to: string): Promise<unknown> =>

@@ -64,9 +64,14 @@ export class DeliveryDispatcher {
     this.wake()
   }
 
-  /** New deliveries were queued, or one was put back: look at the queue now. */
-  wake(): void {
+  /**
+   * New deliveries were queued, or one was put back: look at the queue now. Deliveries queued into
+   * `lanes` that are all busy here need no look: a busy lane takes its next head itself, or wakes
+   * the dispatcher when it stops.
+   */
+  wake(lanes?: readonly string[]): void {
     if (this.stopped) return
+    if (lanes && lanes.length > 0 && lanes.every((lane) => this.busyLanes.has(lane))) return
     if (this.timer) clearTimeout(this.timer)
     this.timer = undefined
     queueMicrotask(() => this.pump())
@@ -108,7 +113,7 @@ export class DeliveryDispatcher {
       for (const delivery of await this.options.deliveries.dueLaneHeads(Date.now(), free, this.busyLanes)) {
         const lane = laneKey(delivery.webhookId, delivery.deviceId)
         this.busyLanes.add(lane)
-        void this.attempt(delivery)
+        void this.runLane(delivery)
           .catch((error: unknown) => this.options.logger.error({ err: error, seq: delivery.seq }, 'could not record a delivery attempt'))
           .finally(() => {
             this.busyLanes.delete(lane)
@@ -130,21 +135,37 @@ export class DeliveryDispatcher {
     this.timer.unref()
   }
 
-  /** Delivers the lane's head, and for a broker the pending events right behind it, in one attempt. */
-  private async attempt(head: DeliveryRecord): Promise<void> {
+  /**
+   * Delivers a lane's heads one after another while each attempt delivers everything it took and
+   * the next head is due, so a backlog drains without a look at every lane per event (a look costs
+   * in proportion to all that is pending). With every slot taken, the lane gives its slot back
+   * after each attempt instead, and the lanes take turns by due time.
+   */
+  private async runLane(first: DeliveryRecord): Promise<void> {
+    let head: DeliveryRecord | undefined = first
+    while (head && (await this.attempt(head)) && !this.stopped && this.busyLanes.size < this.options.concurrency) {
+      head = await this.options.deliveries.claimLaneHead(head.webhookId, head.deviceId, Date.now())
+    }
+  }
+
+  /**
+   * Delivers the lane's head, and for a broker the pending events right behind it, in one attempt.
+   * Answers whether all of them were delivered.
+   */
+  private async attempt(head: DeliveryRecord): Promise<boolean> {
     const { deliveries } = this.options
     const destination = await this.options.destination(head.webhookId)
     if (!destination) {
       await deliveries.markFailed(head.seq, 'The webhook was removed (or the transport is no longer configured)')
       this.report(head.webhookId, 'failed')
-      return
+      return false
     }
     const id = head.webhookId
     // A failing broker must not take every slot (webhooks share them): one lane probes it, the others wait.
     if (destination.failing?.() && (this.inFlight.get(id) ?? 0) > 0) {
       // Not an attempt: no count, no backoff step; it looks again after the next delay its attempts call for.
       await deliveries.postpone(head.seq, Date.now() + this.retryDelay(Math.max(1, head.attempts)))
-      return
+      return false
     }
     this.inFlight.set(id, (this.inFlight.get(id) ?? 0) + 1)
     let outcome: DeliveryOutcome
@@ -162,6 +183,7 @@ export class DeliveryDispatcher {
     }
     const stuck = batch[delivered]
     if (stuck && error !== undefined) await this.retryOrFail(stuck, destination, error, permanent)
+    return delivered === batch.length
   }
 
   /** Schedules the lane head's next attempt with backoff, or keeps it as failed once its destination's retry time is over. */

@@ -3,20 +3,21 @@ import type { SafeFetcher } from '../security/safe-fetch.js'
 import type { DeliveryRecord } from '../store/ports.js'
 import type { Destination } from './delivery-dispatcher.js'
 import { type EventTransport, PartialPublish, type TransportId } from './transports/event-transport.js'
-import type { WebhookRegistry } from './webhook-registry.js'
-import { signatureHeaders } from './webhook-signer.js'
+import type { WebhookRegistry, WebhookTarget } from './webhook-registry.js'
+import { webhookSigner } from './webhook-signer.js'
 
 /** Events a broker takes in one confirmed batch. */
 export const TRANSPORT_BATCH = 500
 
 /** A webhook: one signed POST per attempt; a 2xx within the timeout delivers it. */
 function webhookDestination(url: string, secret: string, http: SafeFetcher, timeoutMs: number): Destination {
+  const sign = webhookSigner(secret)
   return {
     maxBatch: 1,
     deliver: async ([delivery]) => {
       const { eventId, body } = delivery!
       try {
-        const status = await http.post(url, body, signatureHeaders(secret, eventId, new Date(), body), timeoutMs)
+        const status = await http.post(url, body, sign(eventId, new Date(), body), timeoutMs)
         return status >= 200 && status < 300 ? { delivered: 1 } : { delivered: 0, error: `Receiver answered HTTP ${status}` }
       } catch (failure) {
         const cause = (failure as { cause?: Error }).cause?.message
@@ -78,13 +79,18 @@ export function eventDestinations(
     health.set(transport.id, state)
     byId.set(transport.id, transportDestination(transport, state, transportRetryForMs, logger))
   }
+  // One destination (its signing keys prepared) per webhook the registry hands out, for as long as it keeps it.
+  const webhooks = new WeakMap<WebhookTarget, Destination>()
   return {
     health,
     destination: async (id) => {
       const transport = byId.get(id)
       if (transport) return transport
       const webhook = await registry.resolve(id)
-      return webhook && webhookDestination(webhook.url, webhook.secret, http, webhookTimeoutMs)
+      if (!webhook) return undefined
+      let destination = webhooks.get(webhook)
+      if (!destination) webhooks.set(webhook, (destination = webhookDestination(webhook.url, webhook.secret, http, webhookTimeoutMs)))
+      return destination
     },
   }
 }

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
 import { invalidInput, sessionNotFound } from '../errors.js'
 import type { SafeFetcher } from '../security/safe-fetch.js'
 import type { WebhookRecord, WebhookRepository } from '../store/ports.js'
@@ -7,6 +8,8 @@ import { isPublicEventType, type PublicEventType, wantsEventType } from './envel
 
 export const GLOBAL_WEBHOOK_ID = 'global'
 export const MAX_WEBHOOKS_PER_SESSION = 10
+/** Webhooks kept by id for deliveries: the receivers events are flowing to now. */
+const RESOLVED_CACHED = 1024
 
 export interface WebhookTarget {
   id: string
@@ -27,12 +30,17 @@ export class WebhookRegistry {
   private readonly invalidations = new Map<string, number>()
   /** Bumped by forgetAll: a read that overlapped it is not cached either. */
   private generation = 0
+  /** Webhooks by id, as resolve() read them; a record never changes, so only its removal matters. */
+  private readonly resolved = new LRUCache<string, { hook: WebhookRecord; loadedAt: number }>({ max: RESOLVED_CACHED })
+  /** Bumped whenever a session's webhooks may have changed: a resolve() that overlapped it is not cached. */
+  private resolveGeneration = 0
+  private readonly globalTarget: (WebhookTarget & GlobalWebhook) | undefined
 
   constructor(
     private readonly webhooks: WebhookRepository,
     private readonly sessions: SessionCatalog,
     private readonly urls: SafeFetcher,
-    private readonly global: GlobalWebhook | undefined,
+    global: GlobalWebhook | undefined,
     /** Hears of each webhook added or removed (to tell other nodes, whose caches must drop it). */
     private readonly changed: (deviceId: string) => void = () => undefined,
     /**
@@ -40,19 +48,27 @@ export class WebhookRegistry {
      * elsewhere arrives as a notice, which can be lost: the cache then heals by itself this soon.
      */
     private readonly maxAgeMs = Number.POSITIVE_INFINITY,
-  ) {}
+  ) {
+    this.globalTarget = global && { id: GLOBAL_WEBHOOK_ID, ...global }
+  }
 
   async targetsFor(deviceId: string, type: PublicEventType): Promise<WebhookTarget[]> {
     const targets: WebhookTarget[] = []
-    if (this.global && wantsEventType(this.global.events, type)) targets.push({ id: GLOBAL_WEBHOOK_ID, ...this.global })
+    if (this.globalTarget && wantsEventType(this.globalTarget.events, type)) targets.push(this.globalTarget)
     for (const hook of await this.forDevice(deviceId)) if (wantsEventType(hook.events, type)) targets.push(hook)
     return targets
   }
 
-  /** The webhook a delivery goes to, if it still exists. */
+  /** The webhook a delivery goes to, if it still exists; the same object while it stays cached. */
   async resolve(id: string): Promise<WebhookTarget | undefined> {
-    if (id === GLOBAL_WEBHOOK_ID) return this.global && { id, ...this.global }
-    return this.webhooks.get(id)
+    if (id === GLOBAL_WEBHOOK_ID) return this.globalTarget
+    const cached = this.resolved.get(id)
+    if (cached && Date.now() - cached.loadedAt < this.maxAgeMs) return cached.hook
+    const generation = this.resolveGeneration
+    const loadedAt = Date.now()
+    const hook = await this.webhooks.get(id)
+    if (hook && generation === this.resolveGeneration) this.resolved.set(id, { hook, loadedAt })
+    return hook
   }
 
   /** From the database: what a caller reads back is what any node last wrote. */
@@ -97,12 +113,17 @@ export class WebhookRegistry {
   forgetSession(deviceId: string): void {
     this.cache.delete(deviceId)
     this.invalidations.set(deviceId, (this.invalidations.get(deviceId) ?? 0) + 1)
+    const gone = [...this.resolved.entries()].filter(([, { hook }]) => hook.deviceId === deviceId).map(([id]) => id)
+    for (const id of gone) this.resolved.delete(id)
+    this.resolveGeneration++
   }
 
   /** Drops every cached list, and any being read now (notices from other nodes may have been missed). */
   forgetAll(): void {
     this.cache.clear()
     this.generation++
+    this.resolved.clear()
+    this.resolveGeneration++
   }
 
   private async forDevice(deviceId: string): Promise<WebhookRecord[]> {

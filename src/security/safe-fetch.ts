@@ -27,6 +27,9 @@ export function isPrivateAddress(address: string): boolean {
   return PRIVATE.check(address, family === 4 ? 'ipv4' : 'ipv6')
 }
 
+/** Bytes of a POST's answer read (and thrown away) to keep its connection for the next one. */
+const ANSWER_READ_LIMIT = 64 * 1024
+
 export interface SafeFetchOptions {
   allowPrivate: boolean
   timeoutMs: number
@@ -129,19 +132,22 @@ export class SafeFetcher {
 
   /**
    * POSTs a body and reports the status; redirects are not followed (a webhook that moved must be
-   * updated, not chased). Network failures and timeouts reject.
+   * updated, not chased). Network failures and timeouts reject. Undici's request API, not fetch:
+   * no WHATWG streams or Request objects, about half the CPU per delivery.
    */
   async post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<number> {
-    const response = await fetch(url, {
+    const { origin, pathname, search } = new URL(url)
+    const response = await this.agent.request({
+      origin,
+      path: `${pathname}${search}`,
       method: 'POST',
       body,
       headers: { 'content-type': 'application/json', 'user-agent': 'whatsapp-multi-session-api', ...headers },
-      dispatcher: this.agent,
-      redirect: 'manual',
       signal: AbortSignal.timeout(timeoutMs),
     })
-    await response.body?.cancel()
-    return response.status
+    // The answer's body means nothing: a short one is read so the connection carries the next request, a long one cut off.
+    response.body.dump({ limit: ANSWER_READ_LIMIT }).catch(() => undefined)
+    return response.statusCode
   }
 
   close(): Promise<void> {

@@ -393,6 +393,12 @@ export interface DeliveryRepository {
   enqueue(deliveries: readonly NewDelivery[]): Promise<void>
   /** The oldest pending delivery of each lane (webhook and session) that is due, skipping busy lanes. */
   dueLaneHeads(now: number, limit: number, busyLanes: ReadonlySet<string>): Promise<DeliveryRecord[]>
+  /**
+   * One lane's head, as dueLaneHeads would hand it out (and, with several nodes, claim it): the
+   * lane's oldest pending delivery if it is due; undefined if the lane is empty, its head not due
+   * yet, or held by another node's claim. Lets a busy lane go on without looking at every lane.
+   */
+  claimLaneHead(webhookId: string, deviceId: string, now: number): Promise<DeliveryRecord | undefined>
   /** The pending deliveries queued right behind a lane head, oldest first (a broker takes them in one batch). */
   pendingBehind(head: DeliveryRecord, limit: number): Promise<DeliveryRecord[]>
   markDelivered(seqs: readonly number[]): Promise<void>

@@ -77,6 +77,20 @@ describe('postgres store shared by several nodes', () => {
     assert.deepEqual((await nodeA.deliveries.dueLaneHeads(now + CLAIM_MS + 1, 10, none)).map((d) => d.eventId), [])
   })
 
+  it('claims one lane\'s head as it claims heads: never one another node holds', async () => {
+    await nodeA.deliveries.enqueue([delivery('w1', 'dev1', 'a1'), delivery('w1', 'dev1', 'a2')])
+    const now = Date.now() + 1000
+    const a1 = await nodeA.deliveries.claimLaneHead('w1', 'dev1', now)
+    assert.equal(a1?.eventId, 'a1')
+    assert.equal(await nodeB.deliveries.claimLaneHead('w1', 'dev1', now), undefined)
+    assert.deepEqual(await nodeB.deliveries.dueLaneHeads(now, 10, none), [])
+    // Node A delivered it and claims the next; node B still cannot take the lane.
+    await nodeA.deliveries.markDelivered([a1!.seq])
+    assert.equal((await nodeA.deliveries.claimLaneHead('w1', 'dev1', now))?.eventId, 'a2')
+    assert.equal(await nodeB.deliveries.claimLaneHead('w1', 'dev1', now), undefined)
+    assert.equal(await nodeB.deliveries.claimLaneHead('w1', 'dev1', now + CLAIM_MS + 1).then((d) => d?.eventId), 'a2', 'after the claim ran out')
+  })
+
   it('releases the claim when a delivery is settled or put back', async () => {
     await nodeA.deliveries.enqueue([delivery('w1', 'dev1', 'a1'), delivery('w1', 'dev1', 'a2'), delivery('w1', 'dev1', 'a3')])
     const now = Date.now() + 1000

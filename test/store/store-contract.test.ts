@@ -770,6 +770,24 @@ for (const backend of backends) {
         assert.deepEqual(await events('delivered'), ['a1'])
       })
 
+      it('hands out one lane\'s head when it is due, and nothing for an empty or waiting lane', async () => {
+        const head = async (webhookId: string, deviceId: string, now = later()) =>
+          (await store.deliveries.claimLaneHead(webhookId, deviceId, now))?.eventId
+        assert.equal(await head('w1', 'dev1'), undefined)
+        await store.deliveries.enqueue([delivery('w1', 'dev1', 'a1'), delivery('w1', 'dev1', 'a2'), delivery('w1', 'dev2', 'c1')])
+        assert.equal(await head('w1', 'dev1'), 'a1')
+        assert.equal(await head('w1', 'dev1', Date.now() - 60_000), undefined, 'not yet due')
+        await store.deliveries.markDelivered([await seqOf('a1')])
+        assert.equal(await head('w1', 'dev1'), 'a2')
+        const a2 = await seqOf('a2')
+        await store.deliveries.scheduleRetry(a2, Date.now() + 10_000, 'HTTP 500')
+        assert.equal(await head('w1', 'dev1'), undefined, 'its head waits for a retry')
+        assert.equal(await head('w1', 'dev1', Date.now() + 10_000), 'a2')
+        await store.deliveries.markFailed(a2, 'HTTP 410')
+        assert.equal(await head('w1', 'dev1'), undefined)
+        assert.equal(await head('w1', 'dev2'), 'c1')
+      })
+
       it('holds a lane back while its head waits for a retry', async () => {
         await store.deliveries.enqueue([delivery('w1', 'dev1', 'a1'), delivery('w1', 'dev1', 'a2'), delivery('w2', 'dev1', 'b1')])
         const a1 = await seqOf('a1')

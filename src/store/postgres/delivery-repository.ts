@@ -42,6 +42,28 @@ const CLAIM_HEADS = `
   FROM claimable WHERE d.seq = claimable.claimed_seq
   RETURNING ${COLUMNS}`
 
+/** One lane's head if due and claimable, claimed: CLAIM_HEADS for a single lane ($1, $2), with $3 now and $4 this node. */
+const CLAIM_LANE_HEAD = `
+  WITH head AS (
+    SELECT seq FROM webhook_deliveries
+    WHERE webhook_id = $1 AND device_id = $2 AND status = 'pending'
+    ORDER BY seq LIMIT 1
+  ), candidate AS (
+    SELECT h.seq FROM head h
+    WHERE NOT EXISTS (
+      SELECT 1 FROM webhook_deliveries o
+      WHERE o.webhook_id = $1 AND o.device_id = $2 AND o.status = 'pending'
+        AND o.claimed_by <> $4 AND o.claimed_until >= $3)
+  ), claimable AS (
+    SELECT d.seq AS claimed_seq FROM webhook_deliveries d
+    WHERE d.seq IN (SELECT seq FROM candidate) AND d.status = 'pending' AND d.next_attempt_at <= $3
+      AND (d.claimed_by IS NULL OR d.claimed_by = $4 OR d.claimed_until < $3)
+    FOR UPDATE SKIP LOCKED
+  )
+  UPDATE webhook_deliveries d SET claimed_by = $4, claimed_until = $3 + ${CLAIM_MS}
+  FROM claimable WHERE d.seq = claimable.claimed_seq
+  RETURNING ${COLUMNS}`
+
 /** Lane heads by when this node could take them: not before they are due, nor before another node's claim ends. */
 const NEXT_DUE = `
   WITH heads AS (
@@ -93,6 +115,7 @@ export function createPostgresDeliveryRepository(pool: PgPool, nodeId: string): 
       // RETURNING follows no order; give the callers SQLite's.
       return rows.map(toRecord).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.seq - b.seq)
     },
+    claimLaneHead: (webhookId, deviceId, now) => one(CLAIM_LANE_HEAD, [webhookId, deviceId, now, nodeId]),
     // Behind a head this node claimed: no other node takes the lane while the claim holds.
     pendingBehind: async (head, limit) =>
       (await pool.query<DeliveryRow>(

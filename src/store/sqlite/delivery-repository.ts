@@ -12,6 +12,9 @@ export function createSqliteDeliveryRepository(db: SqliteDatabase): DeliveryRepo
      JOIN (SELECT MIN(seq) AS seq FROM webhook_deliveries WHERE status = 'pending' GROUP BY webhook_id, device_id) h ON h.seq = d.seq
      WHERE d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.seq LIMIT ?`,
   )
+  const laneHead = db.prepare<[string, string], DeliveryRow>(
+    `SELECT * FROM webhook_deliveries WHERE webhook_id = ? AND device_id = ? AND status = 'pending' ORDER BY seq LIMIT 1`,
+  )
   const delivered = db.prepare(`UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, last_error = NULL, updated_at = ? WHERE seq = ?`)
   const markAllDelivered = db.transaction((seqs: readonly number[], now: number) => {
     for (const seq of seqs) delivered.run(now, seq)
@@ -52,6 +55,10 @@ export function createSqliteDeliveryRepository(db: SqliteDatabase): DeliveryRepo
       // Busy lanes are filtered here rather than in SQL; over-fetch so they do not crowd out idle ones.
       const rows = heads.all(now, limit + busyLanes.size)
       return rows.map(toRecord).filter((d) => !busyLanes.has(laneKey(d.webhookId, d.deviceId))).slice(0, limit)
+    },
+    claimLaneHead: async (webhookId, deviceId, now) => {
+      const row = laneHead.get(webhookId, deviceId)
+      return row && row.next_attempt_at <= now ? toRecord(row) : undefined
     },
     pendingBehind: async (head, limit) => behind.all(head.webhookId, head.deviceId, head.seq, limit).map(toRecord),
     markDelivered: async (seqs) => void markAllDelivered(seqs, Date.now()),
