@@ -116,8 +116,11 @@ export class Cluster {
     switch (notice.kind) {
       case 'session':
         this.track(
-          Promise.all([catalog.refresh(notice.deviceId), this.node.loadPublished(notice.deviceId)]).then(([record]) =>
-            this.obey(notice.deviceId, record?.desiredState)),
+          Promise.all([catalog.refresh(notice.deviceId), this.node.loadPublished(notice.deviceId)]).then(([record]) => {
+            // deleted elsewhere: its webhooks went with it, and their queued deliveries must find them gone
+            if (!record) registry.forgetSession(notice.deviceId)
+            return this.obey(notice.deviceId, record?.desiredState)
+          }),
           notice,
         )
         return

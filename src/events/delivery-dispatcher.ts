@@ -114,7 +114,6 @@ export class DeliveryDispatcher {
         const lane = laneKey(delivery.webhookId, delivery.deviceId)
         this.busyLanes.add(lane)
         void this.runLane(delivery)
-          .catch((error: unknown) => this.options.logger.error({ err: error, seq: delivery.seq }, 'could not record a delivery attempt'))
           .finally(() => {
             this.busyLanes.delete(lane)
             this.wake()
@@ -143,8 +142,12 @@ export class DeliveryDispatcher {
    */
   private async runLane(first: DeliveryRecord): Promise<void> {
     let head: DeliveryRecord | undefined = first
-    while (head && (await this.attempt(head)) && !this.stopped && this.busyLanes.size < this.options.concurrency) {
-      head = await this.options.deliveries.claimLaneHead(head.webhookId, head.deviceId, Date.now())
+    try {
+      while (head && !this.stopped && (await this.attempt(head)) && this.busyLanes.size < this.options.concurrency) {
+        head = await this.options.deliveries.claimLaneHead(head.webhookId, head.deviceId, Date.now())
+      }
+    } catch (error) {
+      this.options.logger.error({ err: error, seq: head?.seq }, 'could not record a delivery attempt')
     }
   }
 

@@ -27,8 +27,9 @@ export function isPrivateAddress(address: string): boolean {
   return PRIVATE.check(address, family === 4 ? 'ipv4' : 'ipv6')
 }
 
-/** Bytes of a POST's answer read (and thrown away) to keep its connection for the next one. */
+/** Bytes of a POST's answer read (and thrown away) to keep its connection for the next one, and how long that may take. */
 const ANSWER_READ_LIMIT = 64 * 1024
+const ANSWER_READ_MS = 1_000
 
 export interface SafeFetchOptions {
   allowPrivate: boolean
@@ -145,8 +146,9 @@ export class SafeFetcher {
       headers: { 'content-type': 'application/json', 'user-agent': 'whatsapp-multi-session-api', ...headers },
       signal: AbortSignal.timeout(timeoutMs),
     })
-    // The answer's body means nothing: a short one is read so the connection carries the next request, a long one cut off.
-    response.body.dump({ limit: ANSWER_READ_LIMIT }).catch(() => undefined)
+    // The answer's body means nothing: a short one is read so the connection carries the next request, a long or slow one cut off.
+    const cutOff = setTimeout(() => response.body.destroy(), ANSWER_READ_MS).unref()
+    response.body.dump({ limit: ANSWER_READ_LIMIT }).catch(() => undefined).finally(() => clearTimeout(cutOff))
     return response.statusCode
   }
 

@@ -91,6 +91,16 @@ describe('postgres store shared by several nodes', () => {
     assert.equal(await nodeB.deliveries.claimLaneHead('w1', 'dev1', now + CLAIM_MS + 1).then((d) => d?.eventId), 'a2', 'after the claim ran out')
   })
 
+  it('does not hand out a redelivered older head while a later event of its lane is in flight on another node', async () => {
+    await nodeA.deliveries.enqueue([delivery('w1', 'dev1', 'a1'), delivery('w1', 'dev1', 'a2')])
+    const now = Date.now() + 1000
+    const a1 = await nodeA.deliveries.claimLaneHead('w1', 'dev1', now)
+    await nodeA.deliveries.markFailed(a1!.seq, 'HTTP 410')
+    assert.equal((await nodeA.deliveries.claimLaneHead('w1', 'dev1', now))?.eventId, 'a2')
+    await nodeB.deliveries.redeliver(a1!.seq)
+    assert.equal(await nodeB.deliveries.claimLaneHead('w1', 'dev1', Date.now() + 1000), undefined)
+  })
+
   it('releases the claim when a delivery is settled or put back', async () => {
     await nodeA.deliveries.enqueue([delivery('w1', 'dev1', 'a1'), delivery('w1', 'dev1', 'a2'), delivery('w1', 'dev1', 'a3')])
     const now = Date.now() + 1000

@@ -24,9 +24,10 @@ function webhookTable() {
       listForDevice: async (deviceId) => [...rows.values()].filter((row) => row.deviceId === deviceId),
       get: async (id) => {
         table.reads++
+        // a fresh object per read, as a database gives: the same object twice means it came from the cache
         const row = rows.get(id)
         await held
-        return row
+        return row && { ...row }
       },
       delete: async (id) => rows.delete(id),
     } satisfies WebhookRepository,
@@ -49,8 +50,10 @@ describe('WebhookRegistry.resolve', () => {
     registry.forgetSession('dev2')
     assert.equal(await registry.resolve(hook.id), first, 'another session\'s change keeps it')
     registry.forgetSession('dev1')
-    assert.deepEqual(await registry.resolve(hook.id), first)
-    assert.equal(table.reads, 2, 'read again after its session changed')
+    const reread = await registry.resolve(hook.id)
+    assert.notEqual(reread, first, 'read again after its session changed')
+    assert.deepEqual(reread, first)
+    assert.equal(table.reads, 2)
     assert.equal(await registry.delete('dev1', hook.id), true)
     assert.equal(await registry.resolve(hook.id), undefined, 'a removed webhook is gone at once')
   })
