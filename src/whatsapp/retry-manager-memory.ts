@@ -1,27 +1,56 @@
 import type { MessageRetryManager } from '@whiskeysockets/baileys'
 import { LRUCache } from 'lru-cache'
 
-/** Baileys' bounds for the base keys of retried messages (message-retry-manager.js). */
-const BASE_KEYS_MAX = 1024
-const BASE_KEYS_TTL_MS = 15 * 60_000
+/** The retry manager's bounds (message-retry-manager.js): its caches are made with the same. */
+const RECREATED_SESSIONS: LRUCache.Options<string, number, unknown> = { ttl: 2 * 60 * 60_000, ttlAutopurge: true }
+const RETRY_COUNTERS: LRUCache.Options<string, number, unknown> = { ttl: 15 * 60_000, ttlAutopurge: true, updateAgeOnGet: true }
+const BASE_KEYS: LRUCache.Options<string, Uint8Array, unknown> = { maxSize: 1024, sizeCalculation: () => 1, ttl: 15 * 60_000 }
+
+/** An LRU cache made on its first write: most sockets never retry a message, and an empty lru-cache is about 2 KB. */
+class LazyLru<V extends {}> {
+  private cache: LRUCache<string, V> | undefined
+
+  constructor(private readonly options: LRUCache.Options<string, V, unknown>) {}
+
+  get(key: string): V | undefined {
+    return this.cache?.get(key)
+  }
+
+  set(key: string, value: V): this {
+    ;(this.cache ??= new LRUCache<string, V>(this.options)).set(key, value)
+    return this
+  }
+
+  delete(key: string): boolean {
+    return this.cache?.delete(key) ?? false
+  }
+
+  clear(): void {
+    this.cache?.clear()
+  }
+}
 
 /** The fields replaced here; private in Baileys' typings. */
 interface RetryManagerCaches {
   recentMessagesMap: { get(key: string): unknown; delete(key: string): unknown; clear(): void }
-  baseKeys: LRUCache<string, Uint8Array>
+  sessionRecreateHistory: LazyLru<number>
+  retryCounters: LazyLru<number>
+  baseKeys: LazyLru<Uint8Array>
 }
 
 /**
  * Each socket's retry manager keeps every message sent and received for five minutes (with a timer
- * each: about 8 KB of heap per message) and preallocates its caches for 512 and 1,024 entries (about
- * 70 KB per session that every full GC walks, used only when a message is retried). The outbox
- * already stores what was sent, and getMessage answers retry receipts from it, so nothing is kept
- * here; the base keys keep Baileys' bounds but allocate as they fill. Counting retries and
- * recreating sessions work as before.
+ * each: about 8 KB of heap per message) and makes four caches up front (about 70 KB per session with
+ * the preallocated ones, about 2 KB each otherwise, which every full GC walks), used only when a
+ * message is retried. The outbox already stores what was sent, and getMessage answers retry
+ * receipts from it, so nothing is kept here; the other caches keep Baileys' bounds but are made on
+ * their first write. Counting retries and recreating sessions work as before.
  */
 export function slimRetryManager(manager: MessageRetryManager): void {
   const caches = manager as unknown as RetryManagerCaches
   manager.addRecentMessage = () => {}
   caches.recentMessagesMap = new Map()
-  caches.baseKeys = new LRUCache<string, Uint8Array>({ maxSize: BASE_KEYS_MAX, sizeCalculation: () => 1, ttl: BASE_KEYS_TTL_MS })
+  caches.sessionRecreateHistory = new LazyLru(RECREATED_SESSIONS)
+  caches.retryCounters = new LazyLru(RETRY_COUNTERS)
+  caches.baseKeys = new LazyLru(BASE_KEYS)
 }

@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache'
 
 /** One bounded store for a kind of Baileys cache, shared by every socket, each socket seeing its own keys. */
 class SharedCache {
-  private readonly entries: LRUCache<string, {}>
+  readonly entries: LRUCache<string, {}>
 
   constructor(max: number, ttlMs: number) {
     // No autopurge: expired entries are dropped when read or evicted, so there is no timer at all.
@@ -12,18 +12,32 @@ class SharedCache {
 
   /** The view one session gets: its keys are prefixed with its id, so sessions never see each other's entries. */
   forSession(deviceId: string): CacheStore {
-    const prefix = `${deviceId}\u0000`
-    return {
-      get: <T>(key: string) => this.entries.get(prefix + key) as T | undefined,
-      set: <T>(key: string, value: T) => {
-        if (value === undefined || value === null) this.entries.delete(prefix + key)
-        else this.entries.set(prefix + key, value as {})
-      },
-      del: (key: string) => this.entries.delete(prefix + key),
-      flushAll: () => {
-        for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key)
-      },
-    }
+    return new SessionView(this.entries, `${deviceId}\u0000`)
+  }
+}
+
+/** A session's view of a shared cache; methods on the prototype, so a view costs two fields, not four closures. */
+class SessionView implements CacheStore {
+  constructor(
+    private readonly entries: LRUCache<string, {}>,
+    private readonly prefix: string,
+  ) {}
+
+  get<T>(key: string): T | undefined {
+    return this.entries.get(this.prefix + key) as T | undefined
+  }
+
+  set<T>(key: string, value: T): void {
+    if (value === undefined || value === null) this.entries.delete(this.prefix + key)
+    else this.entries.set(this.prefix + key, value as {})
+  }
+
+  del(key: string): void {
+    this.entries.delete(this.prefix + key)
+  }
+
+  flushAll(): void {
+    for (const key of this.entries.keys()) if (key.startsWith(this.prefix)) this.entries.delete(key)
   }
 }
 

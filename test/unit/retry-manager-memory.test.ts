@@ -28,6 +28,16 @@ describe("Baileys' retry manager without its per-socket message copies", () => {
     assert.equal(manager.getRetryCount('m1'), 0)
   })
 
+  it('recreates a session with a contact at most once an hour, as Baileys does', () => {
+    const manager = slimmed()
+    const jid = '15550001111@s.whatsapp.net'
+    assert.equal(manager.shouldRecreateSession(jid, true).recreate, true, 'never recreated before')
+    assert.equal(manager.shouldRecreateSession(jid, true).recreate, false, 'recreated just now')
+    assert.equal(manager.shouldRecreateSession('15550002222@s.whatsapp.net', true).recreate, true, 'another contact')
+    manager.clear()
+    assert.equal(manager.shouldRecreateSession(jid, true).recreate, true, 'forgotten by clear')
+  })
+
   it("remembers base keys of retried messages within Baileys' bound of 1,024", () => {
     const manager = slimmed()
     manager.saveBaseKey('addr', 'first', key(1))
