@@ -68,6 +68,10 @@ describe('operations: OpenAPI, health, metrics, limits, headers (in-process)', (
     assert.match(metrics.body, /^wa_api_nodejs_eventloop_lag_seconds \d/m)
     assert.match(metrics.body, /^wa_api_process_resident_memory_bytes \d/m)
     assert.doesNotMatch(metrics.body, /wa_api_nodejs_active_(handles|requests|resources)/, 'no metric walks every socket on a scrape')
+    if (process.platform === 'linux') {
+      assert.equal(metrics.body.match(/^wa_api_process_open_fds /gm)?.length, 1, 'open descriptors reported once')
+      assert.ok(value(/^wa_api_process_open_fds (\d+)/m) > 2, 'open descriptors counted')
+    }
   })
 
   it('protects /metrics when METRICS_API_KEY is set', async () => {
