@@ -115,12 +115,11 @@ export class Cluster {
     const { catalog, outbox, registry } = this.requireParts()
     switch (notice.kind) {
       case 'session':
+        // it may have been deleted elsewhere, its webhooks with it: queued deliveries must find them gone
+        registry.forgetSession(notice.deviceId)
         this.track(
-          Promise.all([catalog.refresh(notice.deviceId), this.node.loadPublished(notice.deviceId)]).then(([record]) => {
-            // deleted elsewhere: its webhooks went with it, and their queued deliveries must find them gone
-            if (!record) registry.forgetSession(notice.deviceId)
-            return this.obey(notice.deviceId, record?.desiredState)
-          }),
+          Promise.all([catalog.refresh(notice.deviceId), this.node.loadPublished(notice.deviceId)]).then(([record]) =>
+            this.obey(notice.deviceId, record?.desiredState)),
           notice,
         )
         return

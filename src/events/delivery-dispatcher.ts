@@ -141,13 +141,15 @@ export class DeliveryDispatcher {
    * after each attempt instead, and the lanes take turns by due time.
    */
   private async runLane(first: DeliveryRecord): Promise<void> {
+    const { webhookId, deviceId } = first
     let head: DeliveryRecord | undefined = first
     try {
-      while (head && !this.stopped && (await this.attempt(head)) && this.busyLanes.size < this.options.concurrency) {
-        head = await this.options.deliveries.claimLaneHead(head.webhookId, head.deviceId, Date.now())
+      // stopped is asked before each attempt and each claim: a head claimed and then left holds its lane on other nodes until the claim ends
+      while (head && !this.stopped && (await this.attempt(head)) && !this.stopped && this.busyLanes.size < this.options.concurrency) {
+        head = await this.options.deliveries.claimLaneHead(webhookId, deviceId, Date.now())
       }
     } catch (error) {
-      this.options.logger.error({ err: error, seq: head?.seq }, 'could not record a delivery attempt')
+      this.options.logger.error({ err: error, webhookId, deviceId }, 'could not record a delivery attempt or take the next one')
     }
   }
 

@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache'
 
 /** One bounded store for a kind of Baileys cache, shared by every socket, each socket seeing its own keys. */
 class SharedCache {
-  readonly entries: LRUCache<string, {}>
+  private readonly entries: LRUCache<string, {}>
 
   constructor(max: number, ttlMs: number) {
     // No autopurge: expired entries are dropped when read or evicted, so there is no timer at all.
