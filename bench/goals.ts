@@ -101,12 +101,7 @@ export function evaluateGoals(report: Omit<Report, 'goals'>): Goal[] {
     measured: `${inboundRatio.toFixed(2)}× (${report.inbound.serverCpuMsPerMessage.toFixed(2)}/${report.bare.receive.cpuMsPer.toFixed(2)} ms)`,
     pass: inboundRatio <= 1.5,
   })
-  goals.push({
-    goal: 'Every accepted send reached the simulator',
-    target: 'all runs',
-    measured: report.send.some((r) => r.verified === null) ? 'not checked (ackOnly)' : `${report.send.filter((r) => r.verified).length}/${report.send.length} runs`,
-    pass: report.send.some((r) => r.verified === null) ? null : report.send.every((r) => r.verified),
-  })
+  goals.push(everySendVerified(report.send))
   if (report.soak) {
     // Compared under load, first sample to last: the settled sample before the soak still holds what
     // the throughput runs before it left behind, so it would flatter the result.
@@ -134,6 +129,17 @@ export function evaluateGoals(report: Omit<Report, 'goals'>): Goal[] {
   if (report.whatsappOutage) goals.push(...outageGoals(report.whatsappOutage))
   if (report.cluster) goals.push(...clusterGoals(report.cluster))
   return goals
+}
+
+/** Whether the simulator received every message the runs' server accepted (unchecked with --ack-only). */
+export function everySendVerified(runs: readonly SendRun[]): Goal {
+  const unchecked = runs.some((run) => run.verified === null)
+  return {
+    goal: 'Every accepted send reached the simulator',
+    target: 'all runs',
+    measured: unchecked ? 'not checked (ackOnly)' : `${runs.filter((run) => run.verified).length}/${runs.length} runs`,
+    pass: unchecked ? null : runs.every((run) => run.verified),
+  }
 }
 
 /** A synchronous run at the goals' client count, with bare Baileys' run right after it. */

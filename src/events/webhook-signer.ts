@@ -21,7 +21,3 @@ export function webhookSigner(secret: string): WebhookSigner {
     'x-hub-signature-256': `sha256=${createHmac('sha256', hubKey).update(body, 'utf8').digest('hex')}`,
   })
 }
-
-/** Signature headers for one delivery (see webhookSigner). */
-export const signatureHeaders = (secret: string, eventId: string, sentAt: Date, body: string): Record<string, string> =>
-  webhookSigner(secret)(eventId, sentAt, body)

@@ -10,7 +10,7 @@ import { retryingFetch } from '../../clients/typescript/src/retries.js'
 import { type ServerSentEvent, serverSentEvents } from '../../clients/typescript/src/server-sent-events.js'
 import { CLIENT_TYPES_FILE, clientTypesOf } from '../../scripts/client-types.js'
 import { PUBLIC_EVENT_TYPES } from '../../src/events/envelope.js'
-import { signatureHeaders } from '../../src/events/webhook-signer.js'
+import { webhookSigner } from '../../src/events/webhook-signer.js'
 import { startInProcessServer } from '../support/in-process-server.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -149,7 +149,7 @@ describe('TypeScript SDK: types, event stream parsing, retries, webhook verifica
 
     for (const secret of ['whsec_' + Buffer.from('0123456789abcdef0123456789abcdef').toString('base64'), 'a plain shared secret']) {
       it(`verifies both signatures with a ${secret.startsWith('whsec_') ? 'whsec_' : 'plain'} secret, and refuses a changed byte`, async () => {
-        const headers = signatureHeaders(secret, 'evt_1', sentAt, body)
+        const headers = webhookSigner(secret)('evt_1', sentAt, body)
         assert.equal((await verifyWebhook(body, headers, secret, options)).data.text, 'hé')
         const hubOnly = new Headers({ 'X-Hub-Signature-256': headers['x-hub-signature-256']! })
         await assert.rejects(verifyWebhook(body, hubOnly, secret), /Only X-Hub-Signature-256 is present/)
@@ -164,7 +164,7 @@ describe('TypeScript SDK: types, event stream parsing, retries, webhook verifica
 
     it('accepts any of several signatures (a secret being rotated), refuses old timestamps and parsed bodies', async () => {
       const secret = 'whsec_' + Buffer.from('fedcba9876543210fedcba9876543210').toString('base64')
-      const headers = signatureHeaders(secret, 'evt_1', sentAt, body)
+      const headers = webhookSigner(secret)('evt_1', sentAt, body)
       const rotated = { ...headers, 'webhook-signature': `v1,${Buffer.alloc(32).toString('base64')} ${headers['webhook-signature']}` }
       assert.equal((await verifyWebhook(body, rotated, secret, options)).id, 'evt_1')
       await assert.rejects(verifyWebhook(body, headers, secret, { now: new Date(sentAt.getTime() + 301_000) }), /too far from now/)
