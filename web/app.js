@@ -38,8 +38,7 @@ api.setHandlers({
 })
 
 setupLogin(enterDashboard)
-setupCreateDialog($('open-create'), (session) => {
-  store.upsert(session)
+setupCreateDialog($('open-create'), (deviceId) => store.load(deviceId, () => api.createSession(deviceId)), (session) => {
   toast(`Session “${session.deviceId}” created. Scan the QR code to link it.`)
   location.hash = `#/sessions/${encodeURIComponent(session.deviceId)}`
 })
@@ -109,18 +108,21 @@ async function refreshAll() {
     // A newer load started meanwhile (the stream resumed), or the user signed out: this answer is stale.
     if (heldStatus !== held || !signedIn) return
     store.reset(sessions)
-    for (const event of held) applyStatus(event)
   } catch (error) {
     toast(`Could not load the sessions: ${error.message}`, 'error')
   } finally {
-    if (heldStatus === held) heldStatus = null
+    // Applied over the new list, or over the one shown if the load failed: never dropped.
+    if (heldStatus === held) {
+      heldStatus = null
+      if (signedIn) for (const event of held) applyStatus(event)
+    }
   }
 }
 
 /** Reloads one session, for what events do not carry (phone number, push name) or one not seen yet. */
 async function refreshOne(deviceId) {
   try {
-    store.upsert(await api.getSession(deviceId))
+    await store.load(deviceId, () => api.getSession(deviceId))
   } catch (error) {
     if (error.status === 404) store.remove(deviceId)
   }
@@ -136,7 +138,7 @@ function onEvent(event) {
 function applyStatus(event) {
   const { state, lastError } = event.data
   const previous = store.get(event.deviceId)
-  store.patch(event.deviceId, { connectionState: state, lastError })
+  store.patchStatus(event.deviceId, { connectionState: state, lastError })
   // A session just linked (or unlinked) has a new phone number and name; one reconnecting keeps
   // its own, and ten thousand coming back after a restart must not cost ten thousand requests.
   const linked = state === 'connected' && (previous?.connectionState === 'qr' || !previous?.phoneNumber)

@@ -270,8 +270,25 @@ describe('dashboard in a real browser against the real server and the protocol s
       if (request.method() === 'GET' && new URL(request.url()).pathname === '/api/sessions/shop') reads.push(request.url())
     }
     page.on('request', countReads)
+    // The start's answer ("connecting") is held until the stream has said "connected": an answer
+    // older than the stream must not set the card back.
+    let releaseAnswer!: () => void
+    const answerHeld = new Promise<void>((resolve) => (releaseAnswer = resolve))
+    const startPath = '**/api/sessions/shop/start'
+    let answeredState: unknown
+    await page.route(startPath, async (route) => {
+      const response = await route.fetch()
+      answeredState = ((await response.json()) as { session: { connectionState: string } }).session.connectionState
+      await answerHeld
+      await route.fulfill({ response })
+    })
     await detail().getByRole('button', { name: 'Start', exact: true }).click()
     await card('shop').locator('.badge', { hasText: 'Connected' }).waitFor()
+    releaseAnswer()
+    await page.getByText('Session “shop” started.').waitFor()
+    await page.unroute(startPath)
+    assert.equal(answeredState, 'connecting', 'the held answer is older than the stream')
+    assert.equal(await card('shop').locator('.badge').textContent(), 'Connected')
     await card('shop').getByText(`+${PHONE}`).waitFor()
     page.off('request', countReads)
     assert.deepEqual(reads, [], 'no read of the session for a reconnect')

@@ -1,8 +1,12 @@
-import * as api from './api.js'
 import { DEVICE_ID } from './format.js'
 
-/** The "New session" dialog: validates the ID as the server does, creates the session and reports it. */
-export function setupCreateDialog(opener, onCreated) {
+/**
+ * The "New session" dialog: validates the ID as the server does, creates the session and reports it.
+ * @param {HTMLElement} opener
+ * @param {(deviceId: string) => Promise<object>} create creates the session and answers it
+ * @param {(session: object) => void} onCreated
+ */
+export function setupCreateDialog(opener, create, onCreated) {
   const dialog = /** @type {HTMLDialogElement} */ (document.getElementById('create-dialog'))
   const form = /** @type {HTMLFormElement} */ (document.getElementById('create-form'))
   const input = /** @type {HTMLInputElement} */ (document.getElementById('create-device-id'))
@@ -30,7 +34,7 @@ export function setupCreateDialog(opener, onCreated) {
     submit.disabled = true
     error.textContent = ''
     try {
-      const session = await api.createSession(deviceId)
+      const session = await create(deviceId)
       dialog.close()
       onCreated(session)
     } catch (failure) {

@@ -158,7 +158,7 @@ export class SessionDetail {
         location.hash = '#/'
         return
       }
-      this.store.upsert(await api.sessionAction(this.deviceId, action))
+      await this.store.load(this.deviceId, () => api.sessionAction(this.deviceId, action))
       toast(`Session “${this.deviceId}” ${PAST[action]}.`)
     } catch (error) {
       toast(`Could not ${action} “${this.deviceId}”: ${error.message}`, 'error')
@@ -187,7 +187,7 @@ export class SessionDetail {
       const key = await api.setApiKey(this.deviceId, custom)
       if (custom === undefined) this.keyOnce.show(key)
       else toast('API key saved.')
-      this.store.upsert(await api.getSession(this.deviceId))
+      await this.store.load(this.deviceId, () => api.getSession(this.deviceId))
       return true
     } catch (failure) {
       error.textContent = failure.message
@@ -208,7 +208,7 @@ export class SessionDetail {
       return
     }
     try {
-      this.store.upsert(await api.updateSettings(this.deviceId, { sendRatePerMinute: rate }))
+      await this.store.load(this.deviceId, () => api.updateSettings(this.deviceId, { sendRatePerMinute: rate }))
       toast(rate === null ? 'Pace reset to the server default.' : `Pace set to ${rate} messages per minute.`)
     } catch (failure) {
       error.textContent = failure.message
@@ -224,7 +224,7 @@ export class SessionDetail {
     const rejectCalls = form.elements.namedItem('rejectCalls').checked
     const rejectCallMessage = form.elements.namedItem('rejectCallMessage').value.trim() || null
     try {
-      this.store.upsert(await api.updateSettings(this.deviceId, { rejectCalls, rejectCallMessage }))
+      await this.store.load(this.deviceId, () => api.updateSettings(this.deviceId, { rejectCalls, rejectCallMessage }))
       toast(rejectCalls ? 'Calls will be rejected.' : 'Calls will ring.')
     } catch (failure) {
       error.textContent = failure.message

@@ -73,10 +73,9 @@ export class BehaviourPanel {
     error.textContent = change.invalid ?? ''
     if (change.invalid) return
     try {
-      const session = await api.updateSettings(this.deviceId, change)
+      await this.store.load(this.deviceId, () => api.updateSettings(this.deviceId, change))
       const proxy = /** @type {HTMLInputElement} */ (this.form.elements.namedItem('proxy'))
       proxy.value = ''
-      this.store.upsert(session)
       toast(change.proxy !== undefined ? 'Settings saved; the session reconnects through its proxy.' : 'Settings saved.')
     } catch (failure) {
       error.textContent = failure.message

@@ -6,6 +6,8 @@ export class SessionStore {
   /** @type {Map<string, object>} */
   #sessions = new Map()
   #listeners = new Set()
+  /** Live status changes seen per session, to tell an answer older than the stream from a newer one. */
+  #statusChanges = new Map()
 
   /** @param {(change: {kind: 'reset'|'upsert'|'remove', session?: object, deviceId?: string}) => void} listener */
   subscribe(listener) {
@@ -43,7 +45,35 @@ export class SessionStore {
     return true
   }
 
+  /** A status change from the live stream; counted, so an answer to a request sent before it cannot undo it. */
+  patchStatus(deviceId, fields) {
+    this.#statusChanges.set(deviceId, this.#changesOf(deviceId) + 1)
+    return this.patch(deviceId, fields)
+  }
+
+  /**
+   * Stores the session a request answers with. The request and the live stream travel apart, so a
+   * status change that arrived while the request was out is newer than the answer's, and is kept.
+   * @param {string} deviceId
+   * @param {() => Promise<object>} request
+   */
+  async load(deviceId, request) {
+    const changesBefore = this.#changesOf(deviceId)
+    let session = await request()
+    const current = this.#sessions.get(deviceId)
+    if (current && this.#changesOf(deviceId) !== changesBefore) {
+      session = { ...session, connectionState: current.connectionState, lastError: current.lastError }
+    }
+    this.upsert(session)
+    return session
+  }
+
+  #changesOf(deviceId) {
+    return this.#statusChanges.get(deviceId) ?? 0
+  }
+
   remove(deviceId) {
+    this.#statusChanges.delete(deviceId)
     if (this.#sessions.delete(deviceId)) this.#emit({ kind: 'remove', deviceId })
   }
 }
