@@ -2,10 +2,7 @@ import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { openPostgresStore } from '../src/store/postgres/postgres-store.js'
 import type { SimProcess } from './sim-process.js'
-import { mapLimit } from './wait.js'
-
-/** Provision calls to the simulator in flight while seeding. */
-const SEED_CONCURRENCY = 8
+import { seedLinkedDevices } from './seed.js'
 
 /** A fresh schema in the bench database, and the URL whose connections use it. */
 export interface BenchSchema {
@@ -31,20 +28,11 @@ export async function createSchema(databaseUrl: string): Promise<BenchSchema> {
   return { url: url.toString(), drop: () => query(databaseUrl, `DROP SCHEMA ${name} CASCADE`) }
 }
 
-/**
- * Links `count` devices at the simulator and writes each as a running session with its creds,
- * as the nodes find them after a migration. Returns each session's phone number by device id.
- */
+/** Seeds `count` linked sessions into the schema, as the nodes find them after a migration (see seedLinkedDevices). */
 export async function seedLinkedSessions(url: string, sim: SimProcess, count: number): Promise<Map<string, string>> {
   const store = await openPostgresStore({ url, nodeId: 'bench-seed' })
   try {
-    const seeded = await mapLimit(Array.from({ length: count }, (_, i) => `cluster-${String(i).padStart(5, '0')}`), SEED_CONCURRENCY, async (deviceId) => {
-      const { phoneNumber, credsJson } = await sim.provision()
-      await store.sessions.create(deviceId, 'running')
-      await store.authStates.writeCreds(deviceId, credsJson)
-      return [deviceId, phoneNumber] as const
-    })
-    return new Map(seeded)
+    return await seedLinkedDevices(store, sim, Array.from({ length: count }, (_, i) => `cluster-${String(i).padStart(5, '0')}`))
   } finally {
     await store.close()
   }

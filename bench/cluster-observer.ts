@@ -19,7 +19,11 @@ export interface Look {
   elapsedMs: number
 }
 
-export const POLL_MS = 200
+/**
+ * How often the observer looks: every 200 ms, less often at scale, where one look lists every
+ * session (10,000: about 5 MB of JSON from the node it asks) and would load that node itself.
+ */
+export const pollMsFor = (sessions: number): number => Math.max(200, Math.round(sessions / 10))
 const SETTLE_MAX_S = 30
 /** Characters of each node's output in a timeout error, and of a server log line in a failed poll. */
 const OUTPUT_TAIL = 3000
@@ -31,6 +35,8 @@ export class ClusterObserver {
   readonly failedPolls: string[] = []
   private readonly deviceIds: string[]
 
+  readonly pollMs: number
+
   constructor(
     private readonly nodes: ReadonlyMap<string, ServerProcess>,
     private readonly adminKey: string,
@@ -39,6 +45,7 @@ export class ClusterObserver {
     private readonly phones: ReadonlyMap<string, string>,
   ) {
     this.deviceIds = [...phones.keys()]
+    this.pollMs = pollMsFor(this.deviceIds.length)
   }
 
   /** Polls `viaId` until `done`; every view goes to `done`, so it can note intermediate times. A failed poll is noted, not fatal. */
@@ -52,7 +59,7 @@ export class ClusterObserver {
         const tails = [...this.nodes].map(([id, node]) => `--- ${id} (last output)\n${node.child.output().slice(-OUTPUT_TAIL)}`)
         throw new Error(`cluster: no ${what} after ${timeoutMs} ms: ${last}\n${tails.join('\n')}`)
       }
-      await sleep(POLL_MS)
+      await sleep(this.pollMs)
     }
   }
 

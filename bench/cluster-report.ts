@@ -1,6 +1,7 @@
 import type { ClusterResult, NodeSample } from './cluster.js'
 import { fixed, goalsSection, heading, mb, table, writeReportFiles } from './markdown.js'
 import type { Goal } from './report.js'
+import { SEEDED_PRE_KEYS } from './seed.js'
 
 /** What --only-cluster writes (cluster-report.json and .md): the cluster scenario alone. */
 export interface ClusterReport {
@@ -65,7 +66,7 @@ export function clusterSection(cluster: ClusterResult | null): string {
     : ''
   return `## Cluster (${cluster.nodes} nodes on one PostgreSQL database, ${cluster.sessions} linked sessions)
 
-Lease TTL ${cluster.leaseTtlMs} ms, heartbeat ${cluster.heartbeatMs} ms (${cluster.leaseSettings === 'default' ? 'server defaults' : '--lease-ttl-ms'}). Start-up and join times from the spawn, failover times from the SIGKILL; polled every ${cluster.pollMs} ms (GET /api/cluster and /api/sessions on a surviving node), so to within one poll. Connected: listed connected and logged in at the simulator. Start-up includes each device's first login, which uploads 812 pre-keys (provisioned devices have none at the simulator yet). Evenly spread: every session held by a live node, each within one of sessions / live nodes, all connected.
+Lease TTL ${cluster.leaseTtlMs} ms, heartbeat ${cluster.heartbeatMs} ms (${cluster.leaseSettings === 'default' ? 'server defaults' : '--lease-ttl-ms'}). Start-up and join times from the spawn, failover times from the SIGKILL; polled every ${cluster.pollMs} ms (GET /api/cluster and /api/sessions on a surviving node), so to within one poll. Connected: listed connected and logged in at the simulator. Each device was seeded with its creds and ${SEEDED_PRE_KEYS} uploaded pre-keys, as one paired in the past, so no login uploads more. Evenly spread: every session held by a live node, each within one of sessions / live nodes, all connected.
 
 ${phases}
 

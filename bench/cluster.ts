@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import type { ClusterOptions } from './args.js'
 import { createSchema, seedLinkedSessions } from './cluster-db.js'
-import { ClusterObserver, POLL_MS, type Look } from './cluster-observer.js'
+import { ClusterObserver, type Look } from './cluster-observer.js'
 import { ConnectionWatch } from './connection-watch.js'
 import { freePort, ServerProcess, type ServerMode } from './server-process.js'
 import type { SimProcess } from './sim-process.js'
@@ -37,6 +37,8 @@ export interface ClusterResult {
     lastLoginMs: number
     /** The last poll at which /api/sessions still listed one of its sessions connected with no socket at the simulator. */
     staleConnectedUntilMs: number | null
+    /** Its sessions listed as waiting for a QR scan at any poll (should be none: the credentials move with them). */
+    qrSessions: string[]
     /** The survivors evenly spread again (usually at once). */
     evenMs: number
     perNode: NodeSample[]
@@ -120,12 +122,14 @@ export async function measureCluster(ctx: ClusterContext, options: ClusterOption
     let deadMs = 0
     let firstTakenMs = 0
     let staleConnectedUntilMs: number | null = null
+    const qrSessions = new Set<string>()
     const takenBySurvivor = (view: Look, deviceId: string): boolean =>
       view.nodes.some((node) => node.alive && node.nodeId !== victim.nodeId && node.sessions.includes(deviceId))
     const failedOver = await observer.pollUntil('failover', via, killedAt, leaseTtlMs + 60_000 + options.sessions * 100, (view) => {
       if (!deadMs && view.nodes.some((node) => node.nodeId === victim.nodeId && !node.alive)) deadMs = view.elapsedMs
       if (!firstTakenMs && victim.sessions.some((id) => takenBySurvivor(view, id))) firstTakenMs = view.elapsedMs
       if (victim.sessions.some((id) => view.states.get(id) === 'connected' && !watch.loggedIn(phones.get(id)!))) staleConnectedUntilMs = view.elapsedMs
+      for (const id of victim.sessions) if (view.states.get(id) === 'qr') qrSessions.add(id)
       return victim.sessions.every((id) => takenBySurvivor(view, id) && observer.connected(view, id, killedWallMs))
     })
     const lastLoginMs = Math.max(...victim.sessions.map((id) => watch.lastLoginAt(phones.get(id)!)! - killedWallMs))
@@ -139,6 +143,7 @@ export async function measureCluster(ctx: ClusterContext, options: ClusterOption
       allConnectedMs: failedOver.elapsedMs,
       lastLoginMs,
       staleConnectedUntilMs,
+      qrSessions: [...qrSessions],
       evenMs: rebalanced.elapsedMs,
       perNode: await observer.sample(rebalanced, false),
     }
@@ -168,7 +173,7 @@ export async function measureCluster(ctx: ClusterContext, options: ClusterOption
       leaseTtlMs,
       heartbeatMs,
       leaseSettings: override ? 'override' : 'default',
-      pollMs: POLL_MS,
+      pollMs: observer.pollMs,
       startup,
       failover,
       join: joining,

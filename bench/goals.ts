@@ -188,14 +188,27 @@ function outageGoals(outage: WhatsAppOutageResult): Goal[] {
   ]
 }
 
-/** README, "Several nodes on PostgreSQL": a killed node's sessions move within 30 s, never with two sockets. */
+/** The ten-thousand-session issue allows a killed node's share of 10,000 a minute. */
+const SCALE_SESSIONS = 10_000
+
+/**
+ * README, "Several nodes on PostgreSQL": a killed node's sessions move within 30 s (60 s at 10,000
+ * sessions), none asking for a QR, never with two sockets.
+ */
 export function clusterGoals(cluster: ClusterResult): Goal[] {
+  const limitS = cluster.sessions >= SCALE_SESSIONS ? 60 : 30
   return [
     {
       goal: `Failover: a SIGKILLed node's ${cluster.failover.victimSessions} sessions connected on the others`,
-      target: '<= 30 s',
+      target: `<= ${limitS} s`,
       measured: `${(cluster.failover.allConnectedMs / 1000).toFixed(1)} s (lease TTL ${(cluster.leaseTtlMs / 1000).toFixed(1)} s)`,
-      pass: cluster.failover.allConnectedMs <= 30_000,
+      pass: cluster.failover.allConnectedMs <= limitS * 1000,
+    },
+    {
+      goal: 'No moved session asks for a QR',
+      target: 'no session',
+      measured: `${cluster.failover.qrSessions.length} sessions`,
+      pass: cluster.failover.qrSessions.length === 0,
     },
     {
       goal: 'Never two sockets for one session (cluster)',

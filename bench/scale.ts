@@ -5,21 +5,18 @@ import { settledMemory, type MemorySample } from './memory.js'
 import { CpuMeter, cpuSeconds } from './proc.js'
 import { pairSessions, type PairingResult } from './pairing.js'
 import { measureRestart, type RestartResult } from './restart.js'
+import { SEEDED_PRE_KEYS, seedLinkedDevices } from './seed.js'
 import { keepSending, measureSendsBesideBare, sendersOf, type BackgroundSends, type SendPlanOptions, type SendRun, type SendTarget } from './send-load.js'
 import { freePort, ServerProcess, type ServerConfig } from './server-process.js'
 import type { SimProcess } from './sim-process.js'
 import { latencyOf, type Latency } from './stats.js'
-import { mapLimit, repeatUntilStopped, sleep } from './wait.js'
+import { repeatUntilStopped, sleep } from './wait.js'
 
-/** Provision calls to the simulator in flight while seeding. */
-const SEED_CONCURRENCY = 16
 /** Sessions the send runs take turns through, and clients sending. */
 const SEND_SESSIONS = 100
 const SEND_CLIENTS = 10
 /** Synchronous sends in flight while sessions pair. */
 const BACKGROUND_IN_FLIGHT = 2
-/** Pre-keys each seeded device holds on the simulator and in the server's store: above Baileys' threshold for uploading more at login (5). */
-const SEEDED_PRE_KEYS = 30
 /** Longest wait for RSS to settle before a memory sample. */
 const SETTLE_MAX_S = 120
 /** Calls per listing measurement. */
@@ -76,21 +73,11 @@ async function timed(calls: number, call: () => Promise<unknown>): Promise<Laten
   return latencyOf(samples)
 }
 
-/**
- * Links `count` devices at the simulator and writes each as a running session with its creds and
- * pre-keys, straight into the server's SQLite file. Each device has uploaded its pre-keys already,
- * as one paired in the past has: ten thousand first logins at once, each generating and uploading
- * 812 pre-keys, is not a state a node meets (pairing runs at a few per second).
- */
+/** Seeds `count` linked sessions straight into the server's SQLite file (see seedLinkedDevices). */
 async function seed(dataDir: string, sim: SimProcess, count: number): Promise<void> {
   const store = openSqliteStore(dataDir)
   try {
-    await mapLimit(Array.from({ length: count }, (_, index) => deviceIdOf(index)), SEED_CONCURRENCY, async (deviceId) => {
-      const { credsJson, preKeys } = await sim.provision(SEEDED_PRE_KEYS)
-      await store.sessions.create(deviceId, 'running')
-      await store.authStates.writeCreds(deviceId, credsJson)
-      await store.authStates.writeKeys(deviceId, preKeys.map(({ id, json }) => ({ type: 'pre-key', id, value: json })))
-    })
+    await seedLinkedDevices(store, sim, Array.from({ length: count }, (_, index) => deviceIdOf(index)))
   } finally {
     await store.close()
   }

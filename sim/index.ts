@@ -208,6 +208,8 @@ export interface Simulator {
   failNextSends(phoneNumber: string, count: number, errorCode?: number): void
   /** the recipient's phone cannot decrypt the account's next `count` 1:1 messages and asks for a retry of each */
   garbleNextSends(phoneNumber: string, count: number): void
+  /** receipts from the contacts' phones to the account's devices wait (as for an offline device) until turned off, then go to its live sockets */
+  holdReceipts(phoneNumber: string, on: boolean): void
   silence(kind: SilenceKind, on: boolean): void
   delayMs: number
   /** numbers that are not WhatsApp users (unless paired); mutable at any time */
@@ -478,6 +480,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     },
     garbleNextSends(phoneNumber, count) {
       faults.garbleNextSends(phoneNumber, count)
+    },
+    holdReceipts(phoneNumber, on) {
+      ctx.receipts.hold(phoneNumber, on)
     },
     silence(kind, on) {
       if (on) faults.silenced.add(kind)

@@ -162,3 +162,20 @@ test('an unlinked device keeps nothing', () => {
   delivery.giveBack(PHONE, linked, [receipt('c')])
   assert.equal(delivery.queued(linked), 0)
 })
+
+test('held receipts wait as for an offline device, through a login, and go to the live socket in order once released', () => {
+  const { delivery, connect } = setup()
+  const linked = device()
+  const socket = connect(linked)
+  delivery.hold(PHONE, true)
+  delivery.send(PHONE, linked, receipt('a'))
+  assert.equal(delivery.flush(socket), 0, 'a login does not release them')
+  delivery.giveBack(PHONE, linked, [receipt('b')])
+  assert.equal(socket.written.length, 0)
+  assert.equal(delivery.queued(linked), 2)
+
+  delivery.hold(PHONE, false)
+  assert.deepEqual(socket.written.map(w => w.id), ['b', 'a'], 'a given-back receipt is older than one queued')
+  delivery.send(PHONE, linked, receipt('c'))
+  assert.deepEqual(socket.written.map(w => w.id), ['b', 'a', 'c'], 'live again')
+})

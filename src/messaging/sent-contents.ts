@@ -9,26 +9,42 @@ import type { MessageRepository } from '../store/ports.js'
 export class SentContents {
   /** By session and message id: a session only ever reads its own messages, as from the database. */
   private readonly recording = new Map<string, Uint8Array>()
+  /**
+   * Messages on the wire whose record failed (the database was down): a recipient may still ask for
+   * them again. The oldest go first past UNRECORDED_KEPT.
+   */
+  private readonly unrecorded = new Map<string, Uint8Array>()
 
   constructor(private readonly messages: MessageRepository) {}
 
-  /** Holds `encoded` for the message while `write` (the record of it) is under way. */
+  /** Holds `encoded` for the message while `write` (the record of it) is under way, and after it if it fails. */
   async whileRecording<T>(deviceId: string, messageId: string, encoded: Uint8Array, write: Promise<T>): Promise<T> {
     const key = keyOf(deviceId, messageId)
     this.recording.set(key, encoded)
     try {
-      return await write
+      const written = await write
+      this.unrecorded.delete(key)
+      return written
+    } catch (error) {
+      this.unrecorded.delete(key)
+      this.unrecorded.set(key, encoded)
+      if (this.unrecorded.size > UNRECORDED_KEPT) this.unrecorded.delete(this.unrecorded.keys().next().value!)
+      throw error
     } finally {
       // A send of the same message again may hold newer bytes by now.
       if (this.recording.get(key) === encoded) this.recording.delete(key)
     }
   }
 
-  /** The message as sent: from memory while its record is written, else from the database. */
+  /** The message as sent: from memory while its record is written (or if that failed), else from the database. */
   get(deviceId: string, messageId: string): Promise<Uint8Array | undefined> {
-    const held = this.recording.get(keyOf(deviceId, messageId))
+    const key = keyOf(deviceId, messageId)
+    const held = this.recording.get(key) ?? this.unrecorded.get(key)
     return held ? Promise.resolve(held) : this.messages.waMessage(deviceId, messageId)
   }
 }
+
+/** Failed records kept for retries: a few hundred bytes each (media travel as references). */
+const UNRECORDED_KEPT = 1_000
 
 const keyOf = (deviceId: string, messageId: string): string => `${deviceId}\u0000${messageId}`

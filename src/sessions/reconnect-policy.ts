@@ -20,7 +20,7 @@ export interface CloseContext {
   qrExpired: boolean
   /** Reconnect attempts since the last successful open, this one included. */
   attempt: number
-  /** Of those, the ones that ended with WhatsApp unreachable (408); only the others count toward maxAttempts. */
+  /** Of those, the ones that ended in an outage (see isOutage); only the others count toward maxAttempts. */
   unreachableCount: number
   /** Consecutive 440 "connection replaced" closes since the last successful open. */
   replacedCount: number
@@ -37,6 +37,15 @@ export const DisconnectCode = {
   unavailableService: 503,
   restartRequired: 515,
 } as const
+
+/**
+ * WhatsApp unreachable (408: refused, unreachable, no keepalive answer) or a service unavailable
+ * (503: WhatsApp's, or this node's database, see the connector): not the account's fault, and
+ * retried at the backoff cap for as long as it lasts, so a long outage leaves no session failed.
+ */
+export function isOutage(code: number | undefined): boolean {
+  return code === DisconnectCode.timedOut || code === DisconnectCode.unavailableService
+}
 
 /** Exponential backoff with equal jitter: half the step fixed, half random, capped. */
 export function backoffDelay(attempt: number, options: ReconnectOptions, random: () => number = Math.random): number {
@@ -68,13 +77,8 @@ export function decideReaction(
       return context.replacedCount > 1
         ? { kind: 'fail', reason: 'Connection replaced by another client using the same credentials' }
         : later()
-    case DisconnectCode.timedOut:
-      // Baileys' code for a socket that could not reach WhatsApp or lost it (refused, unreachable,
-      // no keepalive answer): the network's outage, not the account's. Retried at the cap for as
-      // long as it lasts, so a long outage does not leave every session failed.
-      if (context.qrExpired) return { kind: 'wait-for-start', reason: 'QR code expired before it was scanned' }
-      return { kind: 'reconnect-later', delayMs: backoffDelay(context.attempt, options, random) }
     default:
-      return later()
+      if (context.qrExpired) return { kind: 'wait-for-start', reason: 'QR code expired before it was scanned' }
+      return isOutage(context.code) ? { kind: 'reconnect-later', delayMs: backoffDelay(context.attempt, options, random) } : later()
   }
 }

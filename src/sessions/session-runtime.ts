@@ -4,7 +4,8 @@ import type { GroupEvent } from './groups-port.js'
 import type { LabelEvent } from './labels-port.js'
 import type { ConnectGate } from './connect-gate.js'
 import type { ConnectionSettings } from './session-settings.js'
-import { decideReaction, DisconnectCode, type ReconnectOptions } from './reconnect-policy.js'
+import { describeStorageFailure } from '../store/storage-failure.js'
+import { decideReaction, DisconnectCode, isOutage, type ReconnectOptions } from './reconnect-policy.js'
 import type {
   ChatEvent,
   Disconnect,
@@ -195,8 +196,8 @@ export class SessionRuntime {
           release()
           if (!isCurrent()) return
           this.currentAttempt = null
-          // Unreachable is the network's outage (408, retried for as long as it lasts); anything else counts toward giving up.
-          const code = error instanceof WhatsAppUnreachableError ? DisconnectCode.timedOut : undefined
+          // WhatsApp unreachable or the database down are outages (retried for as long as they last); anything else counts toward giving up.
+          const code = error instanceof WhatsAppUnreachableError ? DisconnectCode.timedOut : describeStorageFailure(error) ? DisconnectCode.unavailableService : undefined
           this.handleClose({ code, reason: `Could not open the connection: ${(error as Error).message}`, qrExpired: false })
         },
       )
@@ -246,7 +247,7 @@ export class SessionRuntime {
     const { logger, reconnect, observer } = this.deps
     this.attempt += 1
     if (disconnect.code === 440) this.replacedCount += 1
-    if (disconnect.code === DisconnectCode.timedOut) this.unreachableCount += 1
+    if (isOutage(disconnect.code)) this.unreachableCount += 1
     const reaction = decideReaction(
       { code: disconnect.code, qrExpired: disconnect.qrExpired, attempt: this.attempt, unreachableCount: this.unreachableCount, replacedCount: this.replacedCount },
       reconnect,

@@ -48,7 +48,16 @@ export interface DatabaseAuthState {
 export async function databaseAuthState(
   repository: AuthStateRepository,
   deviceId: string,
-  { cache, turns }: { cache?: KeyCache; turns?: TurnBudget } = {},
+  {
+    cache,
+    turns,
+    onKeyStoreFailure,
+  }: {
+    cache?: KeyCache
+    turns?: TurnBudget
+    /** Hears a failed key read or write before Baileys does (which may carry on as if it had worked). */
+    onKeyStoreFailure?: (error: unknown) => void
+  } = {},
 ): Promise<DatabaseAuthState> {
   const creds = (await readCreds(repository, deviceId)) ?? initAuthCreds()
   let retired = false
@@ -60,6 +69,13 @@ export async function databaseAuthState(
     void settled.then(() => inFlight.delete(settled))
     return write
   }
+  const reported = <T>(work: Promise<T>): Promise<T> =>
+    onKeyStoreFailure
+      ? work.catch((error: unknown) => {
+          onKeyStoreFailure(error)
+          throw error
+        })
+      : work
   const state: AuthenticationState = {
     creds,
     keys: {
@@ -76,7 +92,7 @@ export async function databaseAuthState(
           }
         }
         const ticket = cache?.readTicket(deviceId) ?? 0
-        const texts = unknown.length > 0 ? await repository.readKeys(deviceId, type, unknown) : new Map<string, string>()
+        const texts = unknown.length > 0 ? await reported(repository.readKeys(deviceId, type, unknown)) : new Map<string, string>()
         for (const id of unknown) {
           const text = texts.get(id)
           let value = text === undefined ? undefined : deserialize<SignalDataTypeMap[T]>(text)
@@ -103,7 +119,7 @@ export async function databaseAuthState(
         // While the write is under way, readers go to the database; afterwards the cache has the new values.
         // Only after the commit: a failed write must not leave the cache ahead of the database.
         cache?.forget(deviceId, writes.filter(({ type }) => KeyCache.isHot(type)))
-        await track(repository.writeKeys(deviceId, writes))
+        await track(reported(repository.writeKeys(deviceId, writes)))
         if (cache) {
           writes.forEach(({ type, id, value }, index) => {
             if (!KeyCache.isHot(type)) return

@@ -15,6 +15,7 @@ import makeWASocket, {
 } from '@whiskeysockets/baileys'
 import type { Logger } from 'pino'
 import type { AuthStateRepository } from '../store/ports.js'
+import { describeStorageFailure } from '../store/storage-failure.js'
 import type { ConnectionSettings } from '../sessions/session-settings.js'
 import { Agent, type Dispatcher } from 'undici'
 import {
@@ -86,6 +87,10 @@ function handshakeTimedOut(): Error & DisconnectError {
   return Object.assign(new Error('Timed out connecting to WhatsApp'), { output: { statusCode: DisconnectReason.timedOut } })
 }
 
+function storageUnavailable(reason: string): Error & DisconnectError {
+  return Object.assign(new Error(`Stopped the socket: ${reason}`), { output: { statusCode: DisconnectReason.unavailableService } })
+}
+
 /** The error Baileys closes with when the server's QR refs ran out without a scan. */
 const QR_EXPIRED_MESSAGE = 'QR refs attempts ended'
 /** How long key work may hold one event-loop turn before it continues in the next (see TurnBudget). */
@@ -152,7 +157,17 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     const unreachable = proxy ? null : await endpoint.unreachable()
     if (unreachable) throw new WhatsAppUnreachableError(unreachable)
     const wipesBefore = wipes.get(deviceId) ?? 0
-    const auth = await databaseAuthState(authStates, deviceId, { cache: keyCache, turns })
+    // A key store that fails mid-stanza (a decrypt, a retry answered) stops the socket before Baileys
+    // acknowledges what it could not store: WhatsApp delivers unacknowledged stanzas again at the next login.
+    let stopForStorage = (_failure: Error): void => undefined
+    // A message is on the wire before Baileys commits its keys and returns it: a retry receipt for it
+    // can come in meanwhile, and then waits for the send instead of finding nothing stored.
+    const sending = new Map<string, Promise<Uint8Array | undefined>>()
+    const onStorageFailure = (error: unknown): void => {
+      const failure = describeStorageFailure(error)
+      if (failure) stopForStorage(failure)
+    }
+    const auth = await databaseAuthState(authStates, deviceId, { cache: keyCache, turns, onKeyStoreFailure: onStorageFailure })
     // Wiped while they loaded (a logout racing a connect): this socket is about to be closed, and writes nothing.
     if ((wipes.get(deviceId) ?? 0) !== wipesBefore) void auth.retire()
     // A restore starts many sockets at once; building them all in one turn held the loop for hundreds of milliseconds.
@@ -185,10 +200,15 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       // Baileys would replay each sent message to its own event stream; the outbox already holds them.
       emitOwnEvents: false,
       getMessage: async (key) => {
-        const encoded = key.id ? await options.sentMessage(deviceId, key.id) : undefined
+        const encoded = key.id ? await (sending.get(key.id) ?? options.sentMessage(deviceId, key.id).catch((error: unknown) => {
+          onStorageFailure(error)
+          throw error
+        })) : undefined
+        if (!encoded) sessionLogger.warn({ messageId: key.id }, 'a recipient asked for a message again that is not stored; it cannot be re-sent')
         return encoded ? proto.Message.decode(encoded) : undefined
       },
     }))
+    stopForStorage = (failure) => socket.end(storageUnavailable(failure.message))
     if (socket.messageRetryManager) slimRetryManager(socket.messageRetryManager)
     paceCloseEvents(socket.ws, turns)
     keepAlive(socket, DEFAULT_CONNECTION_CONFIG.keepAliveIntervalMs, () => pingTurns.pause())
@@ -262,7 +282,17 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     })
 
     const groupMetadata = cachedGroupMetadataFor(() => socket, groupCache)
-    const send = baileysSend(socket, { sentMessage: (messageId) => options.sentMessage(deviceId, messageId), groupMetadata })
+    const sendThroughBaileys = baileysSend(socket, { sentMessage: (messageId) => options.sentMessage(deviceId, messageId), groupMetadata })
+    const send: WhatsAppConnection['send'] = async (jid, message, messageId) => {
+      const written = sendThroughBaileys(jid, message, messageId)
+      sending.set(messageId, written.then(({ encoded }) => encoded, () => undefined))
+      try {
+        return await written
+      } finally {
+        // The caller records the bytes in the same turn (SentContents), before any receipt can be read.
+        sending.delete(messageId)
+      }
+    }
 
     return {
       send,

@@ -235,6 +235,32 @@ describe('database auth state with the shared key cache', () => {
     assert.deepEqual(cache.get('dev1', 'session', 'a.0'), { value: { v: 'database' } })
   })
 
+  it('reports a failed key read or write before Baileys sees it, and nothing else', async () => {
+    const { repository } = await setup()
+    let failing = false
+    const unavailable = (): Error => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
+    const flaky: typeof repository = {
+      ...repository,
+      readKeys: async (...args) => {
+        if (failing) throw unavailable()
+        return repository.readKeys(...args)
+      },
+      writeKeys: async (...args) => {
+        if (failing) throw unavailable()
+        await repository.writeKeys(...args)
+      },
+    }
+    const reported: unknown[] = []
+    const { keys } = (await databaseAuthState(flaky, 'dev1', { onKeyStoreFailure: (error) => reported.push(error) })).state
+    await keys.set({ session: { 'a.0': { v: 1 } as unknown as Uint8Array } })
+    assert.deepEqual(await keys.get('session', ['a.0']), { 'a.0': { v: 1 } })
+    assert.equal(reported.length, 0, 'nothing to report while the database answers')
+    failing = true
+    await assert.rejects(async () => keys.get('session', ['a.0']), /ECONNREFUSED/)
+    await assert.rejects(async () => keys.set({ session: { 'a.0': { v: 2 } as unknown as Uint8Array } }), /ECONNREFUSED/)
+    assert.deepEqual(reported.map((error) => (error as Error).message), ['connect ECONNREFUSED', 'connect ECONNREFUSED'])
+  })
+
   it('stores libsignal session records as plain JSON that reads back identically from the database', async () => {
     const { repository } = await setup()
     const cache = new KeyCache(1024 * 1024)

@@ -27,11 +27,12 @@ describe('decideReaction', () => {
     ['unknown code', { code: undefined }, 'reconnect-later'],
     ['first 440 replaced', { code: 440, replacedCount: 1 }, 'reconnect-later'],
     ['second 440 in a row', { code: 440, replacedCount: 2 }, 'fail'],
-    ['transient after too many attempts', { code: 503, attempt: 6 }, 'fail'],
-    ['transient at the last allowed attempt', { code: 503, attempt: 5 }, 'reconnect-later'],
+    ['transient after too many attempts', { code: 500, attempt: 6 }, 'fail'],
+    ['transient at the last allowed attempt', { code: 500, attempt: 5 }, 'reconnect-later'],
     ['408 (WhatsApp unreachable) long after the last allowed attempt', { code: 408, attempt: 500, unreachableCount: 499 }, 'reconnect-later'],
-    ['another code after a long outage: only the attempts WhatsApp answered count', { code: 503, attempt: 500, unreachableCount: 499 }, 'reconnect-later'],
-    ['another code once those exceed the limit', { code: 503, attempt: 500, unreachableCount: 494 }, 'fail'],
+    ['503 (WhatsApp or the database unavailable) long after the last allowed attempt', { code: 503, attempt: 500, unreachableCount: 499 }, 'reconnect-later'],
+    ['another code after a long outage: only the attempts outside outages count', { code: 500, attempt: 500, unreachableCount: 499 }, 'reconnect-later'],
+    ['another code once those exceed the limit', { code: 500, attempt: 500, unreachableCount: 494 }, 'fail'],
   ]
   for (const [name, overrides, expected] of table) {
     it(name, () => assert.equal(decideReaction(context(overrides), options, half).kind, expected))

@@ -18,7 +18,21 @@ describe('SentContents', () => {
 
     const failed = contents.whileRecording('d1', 'm2', Uint8Array.of(3), Promise.reject(new Error('database unavailable')))
     await assert.rejects(failed, /database unavailable/, 'the write\'s failure is the caller\'s')
-    assert.equal(await contents.get('d1', 'm2'), undefined, 'nothing is held once the write has failed')
+    assert.deepEqual(await contents.get('d1', 'm2'), Uint8Array.of(3), 'on the wire but not recorded: still held for a retry')
+    assert.equal(await contents.get('d2', 'm2'), undefined, 'never for another session')
+  })
+
+  it('keeps the last 1,000 messages whose record failed, and forgets one once it is recorded', async () => {
+    const contents = new SentContents({ waMessage: async () => undefined } as unknown as MessageRepository)
+    const down = (): Promise<void> => Promise.reject(new Error('database unavailable'))
+    for (let index = 0; index <= 1_000; index++) {
+      await contents.whileRecording('d1', `m${index}`, Uint8Array.of(index % 256), down()).catch(() => undefined)
+    }
+    assert.equal(await contents.get('d1', 'm0'), undefined, 'the oldest went first')
+    assert.deepEqual(await contents.get('d1', 'm1'), Uint8Array.of(1))
+    assert.deepEqual(await contents.get('d1', 'm1000'), Uint8Array.of(1_000 % 256))
+    await contents.whileRecording('d1', 'm1', Uint8Array.of(1), Promise.resolve())
+    assert.equal(await contents.get('d1', 'm1'), undefined, 'recorded now: read from the database')
   })
 
   it('keeps the newer bytes when a message is sent again while its first record is still being written', async () => {

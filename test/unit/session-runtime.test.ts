@@ -76,13 +76,13 @@ describe('SessionRuntime', () => {
       const { connector, runtime } = setup()
       runtime.start()
       for (let attempt = 1; attempt <= 3; attempt++) {
-        connector.latest('dev1').emitClose(503)
+        connector.latest('dev1').emitClose(500)
         assert.equal(runtime.snapshot().state, 'reconnecting')
         assert.equal(connector.connections.length, attempt, 'no new socket before the delay')
         mock.timers.tick(8000)
         assert.equal(connector.connections.length, attempt + 1)
       }
-      connector.latest('dev1').emitClose(503)
+      connector.latest('dev1').emitClose(500)
       assert.equal(runtime.snapshot().state, 'failed')
       mock.timers.tick(60_000)
       assert.equal(connector.connections.length, 4)
@@ -233,6 +233,33 @@ describe('SessionRuntime', () => {
       assert.match(runtime.snapshot().lastError ?? '', /WhatsApp is unreachable: 127\.0\.0\.1:443/)
       assert.ok(!states.includes('failed'), 'six unreachable attempts with maxAttempts 3 did not give up')
       mock.timers.tick(60_000)
+      connector.latest('dev1').emitOpen()
+      assert.equal(runtime.snapshot().state, 'connected')
+    } finally {
+      mock.timers.reset()
+    }
+  })
+
+  it('keeps retrying while the database is down, however long, without counting toward giving up', async () => {
+    mock.timers.enable({ apis: ['setTimeout'] })
+    try {
+      const { connector, runtime, states } = setup()
+      runtime.start()
+      await socketOpened()
+      for (let attempt = 1; attempt <= 6; attempt++) {
+        // Half the attempts open and then stop for the key store (503), half fail to read the credentials.
+        if (attempt % 2 === 0) connector.latest('dev1').emitClose(503)
+        else {
+          connector.failNextConnect = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })
+          connector.latest('dev1').emitClose(503)
+        }
+        assert.equal(runtime.snapshot().state, 'reconnecting', `attempt ${attempt}`)
+        mock.timers.tick(60_000)
+        await socketOpened()
+      }
+      assert.ok(!states.includes('failed'), 'six outage closes with maxAttempts 3 did not give up')
+      mock.timers.tick(60_000)
+      await socketOpened()
       connector.latest('dev1').emitOpen()
       assert.equal(runtime.snapshot().state, 'connected')
     } finally {
