@@ -108,14 +108,14 @@ async function refreshAll() {
     // A newer load started meanwhile (the stream resumed), or the user signed out: this answer is stale.
     if (heldStatus !== held || !signedIn) return
     store.reset(sessions)
+    for (const event of held) applyStatus(event)
   } catch (error) {
     toast(`Could not load the sessions: ${error.message}`, 'error')
+    // Still applied to the sessions shown; the others (thousands, in a database outage) are not asked
+    // for one by one: the next load brings them.
+    if (heldStatus === held && signedIn) for (const event of held) if (store.get(event.deviceId)) applyStatus(event)
   } finally {
-    // Applied over the new list, or over the one shown if the load failed: never dropped.
-    if (heldStatus === held) {
-      heldStatus = null
-      if (signedIn) for (const event of held) applyStatus(event)
-    }
+    if (heldStatus === held) heldStatus = null
   }
 }
 

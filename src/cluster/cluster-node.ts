@@ -31,8 +31,14 @@ export interface ClusterNodeOptions {
   announceState: (deviceId: string) => void
 }
 
-/** Moves per heartbeat, so a join or a failover comes in waves; the connect gate bounds the handshakes anyway. */
-const MAX_MOVES_PER_TICK = 100
+/**
+ * Sessions taken or handed over per balancing round, so a failover or a join comes in waves and a
+ * round stays short (its renewal on time). A round that moved this many runs again at once, not a
+ * heartbeat later: at 100 per 3 s heartbeat, a node's share of 10,000 took 70 s to move, and a
+ * session handed over to a joining node waited up to a minute for it. The connect gate paces the
+ * handshakes either way.
+ */
+const MAX_MOVES_PER_TICK = 250
 /** Dead nodes stay listed (as dead) this long. */
 const FORGET_NODES_AFTER_MS = 3_600_000
 
@@ -266,6 +272,7 @@ export class ClusterNode implements SessionPlacement {
       this.options.logger.info({ count: given.length, floor, ceiling }, 'handing sessions over to other nodes')
       await Promise.all(given.map((lease) => this.handOver(lease)))
       this.options.announceRelease()
+      if (given.length === MAX_MOVES_PER_TICK) this.tickSoon = true
       return
     }
     // A node that just joined waits one heartbeat, so nodes starting together see each other first.
@@ -273,6 +280,7 @@ export class ClusterNode implements SessionPlacement {
       const taken = await repository.acquireFree(nodeId, leaseTtlMs, Math.min(ceiling - leases.size, MAX_MOVES_PER_TICK))
       if (taken.length > 0) this.options.logger.info({ count: taken.length, floor, ceiling }, 'taking sessions over')
       await Promise.all(taken.map((lease) => this.take(lease)))
+      if (taken.length === MAX_MOVES_PER_TICK) this.tickSoon = true
     }
   }
 

@@ -11,9 +11,10 @@ export class SentContents {
   private readonly recording = new Map<string, Uint8Array>()
   /**
    * Messages on the wire whose record failed (the database was down): a recipient may still ask for
-   * them again. The oldest go first past UNRECORDED_KEPT.
+   * them again. The oldest go first past UNRECORDED_KEPT or UNRECORDED_BYTES.
    */
   private readonly unrecorded = new Map<string, Uint8Array>()
+  private unrecordedBytes = 0
 
   constructor(private readonly messages: MessageRepository) {}
 
@@ -23,17 +24,32 @@ export class SentContents {
     this.recording.set(key, encoded)
     try {
       const written = await write
-      this.unrecorded.delete(key)
+      this.dropUnrecorded(key)
       return written
     } catch (error) {
-      this.unrecorded.delete(key)
-      this.unrecorded.set(key, encoded)
-      if (this.unrecorded.size > UNRECORDED_KEPT) this.unrecorded.delete(this.unrecorded.keys().next().value!)
+      this.keepUnrecorded(key, encoded)
       throw error
     } finally {
       // A send of the same message again may hold newer bytes by now.
       if (this.recording.get(key) === encoded) this.recording.delete(key)
     }
+  }
+
+  private keepUnrecorded(key: string, encoded: Uint8Array): void {
+    this.dropUnrecorded(key)
+    this.unrecorded.set(key, encoded)
+    this.unrecordedBytes += encoded.byteLength
+    for (const oldest of this.unrecorded.keys()) {
+      if (this.unrecorded.size <= UNRECORDED_KEPT && this.unrecordedBytes <= UNRECORDED_BYTES) break
+      this.dropUnrecorded(oldest)
+    }
+  }
+
+  private dropUnrecorded(key: string): void {
+    const bytes = this.unrecorded.get(key)
+    if (bytes === undefined) return
+    this.unrecorded.delete(key)
+    this.unrecordedBytes -= bytes.byteLength
   }
 
   /** The message as sent: from memory while its record is written (or if that failed), else from the database. */
@@ -44,7 +60,8 @@ export class SentContents {
   }
 }
 
-/** Failed records kept for retries: a few hundred bytes each (media travel as references). */
+/** Failed records kept for retries, over all sessions: at most this many, and this many bytes (a text may be 64 KB). */
 const UNRECORDED_KEPT = 1_000
+const UNRECORDED_BYTES = 8 * 1024 * 1024
 
 const keyOf = (deviceId: string, messageId: string): string => `${deviceId}\u0000${messageId}`

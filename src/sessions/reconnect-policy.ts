@@ -21,7 +21,7 @@ export interface CloseContext {
   /** Reconnect attempts since the last successful open, this one included. */
   attempt: number
   /** Of those, the ones that ended in an outage (see isOutage); only the others count toward maxAttempts. */
-  unreachableCount: number
+  outageCount: number
   /** Consecutive 440 "connection replaced" closes since the last successful open. */
   replacedCount: number
 }
@@ -59,7 +59,7 @@ export function decideReaction(
   random: () => number = Math.random,
 ): Reaction {
   const later = (): Reaction =>
-    context.attempt - context.unreachableCount > options.maxAttempts
+    context.attempt - context.outageCount > options.maxAttempts
       ? { kind: 'fail', reason: `Gave up after ${options.maxAttempts} reconnect attempts` }
       : { kind: 'reconnect-later', delayMs: backoffDelay(context.attempt, options, random) }
 

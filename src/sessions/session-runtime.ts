@@ -87,8 +87,8 @@ export class SessionRuntime {
   private retryTimer: NodeJS.Timeout | null = null
   private attempt = 0
   private replacedCount = 0
-  /** Of the attempts, those that ended with WhatsApp unreachable (408): they do not count toward giving up. */
-  private unreachableCount = 0
+  /** Of the attempts, those that ended in an outage (see isOutage): they do not count toward giving up. */
+  private outageCount = 0
   private settledWaiters: Array<() => void> = []
 
   constructor(
@@ -247,9 +247,9 @@ export class SessionRuntime {
     const { logger, reconnect, observer } = this.deps
     this.attempt += 1
     if (disconnect.code === 440) this.replacedCount += 1
-    if (isOutage(disconnect.code)) this.unreachableCount += 1
+    if (isOutage(disconnect.code)) this.outageCount += 1
     const reaction = decideReaction(
-      { code: disconnect.code, qrExpired: disconnect.qrExpired, attempt: this.attempt, unreachableCount: this.unreachableCount, replacedCount: this.replacedCount },
+      { code: disconnect.code, qrExpired: disconnect.qrExpired, attempt: this.attempt, outageCount: this.outageCount, replacedCount: this.replacedCount },
       reconnect,
     )
     logger.info({ code: disconnect.code, reason: disconnect.reason, reaction: reaction.kind }, 'connection closed')
@@ -320,7 +320,7 @@ export class SessionRuntime {
 
   private resetAttempts(): void {
     this.attempt = 0
-    this.unreachableCount = 0
+    this.outageCount = 0
   }
 
   private clearRetry(): void {

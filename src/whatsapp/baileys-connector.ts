@@ -87,6 +87,11 @@ function handshakeTimedOut(): Error & DisconnectError {
   return Object.assign(new Error('Timed out connecting to WhatsApp'), { output: { statusCode: DisconnectReason.timedOut } })
 }
 
+/** How long after reading a message back for a retry its re-send's key work may still be under way. */
+const RETRY_ANSWER_MS = 10_000
+/** Tries of a key commit (Baileys' maxCommitRetries counts them all). */
+const COMMIT_TRIES = 3
+
 function storageUnavailable(reason: string): Error & DisconnectError {
   return Object.assign(new Error(`Stopped the socket: ${reason}`), { output: { statusCode: DisconnectReason.unavailableService } })
 }
@@ -157,17 +162,27 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     const unreachable = proxy ? null : await endpoint.unreachable()
     if (unreachable) throw new WhatsAppUnreachableError(unreachable)
     const wipesBefore = wipes.get(deviceId) ?? 0
-    // A key store that fails mid-stanza (a decrypt, a retry answered) stops the socket before Baileys
-    // acknowledges what it could not store: WhatsApp delivers unacknowledged stanzas again at the next login.
+    // A retry receipt asks for a message this socket sent: Baileys reads it back (getMessage), then
+    // reads and commits keys to re-send it, and acknowledges the receipt even when that failed, so
+    // WhatsApp would not ask again. If the database is unreachable meanwhile, the socket stops before
+    // the acknowledgement, and WhatsApp delivers the receipt again at the next login, on whichever
+    // node has the session then. Only while a retry is answered: elsewhere Baileys handles a failed
+    // key read or commit itself, and a full disk (reads still work) does not stop a socket.
     let stopForStorage = (_failure: Error): void => undefined
-    // A message is on the wire before Baileys commits its keys and returns it: a retry receipt for it
-    // can come in meanwhile, and then waits for the send instead of finding nothing stored.
-    const sending = new Map<string, Promise<Uint8Array | undefined>>()
+    let answeringRetryUntil = 0
     const onStorageFailure = (error: unknown): void => {
       const failure = describeStorageFailure(error)
-      if (failure) stopForStorage(failure)
+      if (failure?.kind === 'unavailable' && performance.now() < answeringRetryUntil) stopForStorage(failure)
     }
-    const auth = await databaseAuthState(authStates, deviceId, { cache: keyCache, turns, onKeyStoreFailure: onStorageFailure })
+    // A message is on the wire before Baileys commits its keys and returns it: a retry receipt for it
+    // can come in meanwhile, and then waits for the send instead of finding nothing stored.
+    let sending: Map<string, Promise<Uint8Array | undefined>> | undefined
+    const storedMessage = (messageId: string): Promise<Uint8Array | undefined> =>
+      options.sentMessage(deviceId, messageId).catch((error: unknown) => {
+        onStorageFailure(error)
+        throw error
+      })
+    const auth = await databaseAuthState(authStates, deviceId, { cache: keyCache, turns, onKeyStoreFailure: onStorageFailure, writeTries: COMMIT_TRIES })
     // Wiped while they loaded (a logout racing a connect): this socket is about to be closed, and writes nothing.
     if ((wipes.get(deviceId) ?? 0) !== wipesBefore) void auth.retire()
     // A restore starts many sockets at once; building them all in one turn held the loop for hundreds of milliseconds.
@@ -196,15 +211,15 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       keepAliveIntervalMs: BAILEYS_KEEP_ALIVE_OFF_MS,
       // Baileys retries a failed key commit 10 times, 3 s apart: a send held 30 s by a full disk. A
       // failed write is reported at once instead; a connection blip still gets two more tries.
-      transactionOpts: { maxCommitRetries: 3, delayBetweenTriesMs: 100 },
+      transactionOpts: { maxCommitRetries: COMMIT_TRIES, delayBetweenTriesMs: 100 },
       // Baileys would replay each sent message to its own event stream; the outbox already holds them.
       emitOwnEvents: false,
       getMessage: async (key) => {
-        const encoded = key.id ? await (sending.get(key.id) ?? options.sentMessage(deviceId, key.id).catch((error: unknown) => {
-          onStorageFailure(error)
-          throw error
-        })) : undefined
-        if (!encoded) sessionLogger.warn({ messageId: key.id }, 'a recipient asked for a message again that is not stored; it cannot be re-sent')
+        if (!key.id) return undefined
+        if (key.fromMe) answeringRetryUntil = performance.now() + RETRY_ANSWER_MS
+        // A failed send (a re-send under the same id) leaves the copy stored before it, if any.
+        const encoded = (await sending?.get(key.id)) ?? (await storedMessage(key.id))
+        if (!encoded && key.fromMe) sessionLogger.warn({ messageId: key.id }, 'a recipient asked for a message again that is not stored; it cannot be re-sent')
         return encoded ? proto.Message.decode(encoded) : undefined
       },
     }))
@@ -285,12 +300,17 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     const sendThroughBaileys = baileysSend(socket, { sentMessage: (messageId) => options.sentMessage(deviceId, messageId), groupMetadata })
     const send: WhatsAppConnection['send'] = async (jid, message, messageId) => {
       const written = sendThroughBaileys(jid, message, messageId)
-      sending.set(messageId, written.then(({ encoded }) => encoded, () => undefined))
+      const bytes = written.then(({ encoded }) => encoded, () => undefined)
+      sending ??= new Map()
+      sending.set(messageId, bytes)
       try {
         return await written
       } finally {
-        // The caller records the bytes in the same turn (SentContents), before any receipt can be read.
-        sending.delete(messageId)
+        // Kept to the end of this turn: the caller hands the bytes to SentContents in the meantime.
+        setImmediate(() => {
+          if (sending?.get(messageId) === bytes) sending.delete(messageId)
+          if (sending?.size === 0) sending = undefined
+        })
       }
     }
 

@@ -82,6 +82,36 @@ describe('faults: PostgreSQL stopped or cut off under a cluster of three nodes',
     database.destroy()
   })
 
+  // First: the faults below leave node-3's connections as they leave them, and a send whose key
+  // commit fails after the message went out (see README) is not what this test is about.
+  it('a retry receipt that comes while the database is cut off is not acknowledged: the message is re-sent once the session is back, and reaches the contact once', async () => {
+    const view = await waitFor(balanced, { timeoutMs: 90_000, intervalMs: 250, what: 'six sessions spread two per node, connected' })
+    const deviceId = view.find((node) => node.nodeId === 'node-3')!.sessions[0]!
+    const phone = phoneOf(Number(deviceId.slice(2)))
+    const duplicatesBefore = sim.duplicatesDropped()
+    const retriesBefore = sim.retryReceiptsSent()
+    // The contact's phone cannot read the first copy; its retry receipt is held until the database is cut off.
+    sim.holdReceipts(phone, true)
+    sim.garbleNextSends(phone, 1)
+    const sent = await api('node-3').post('/api/messages/send', { deviceId, number: CONTACT, message: 'asked for again during a cut' })
+    assert.equal(sent.status, 200, JSON.stringify(sent.body))
+    const messageId = sent.body.messageId as string
+    await waitFor(async () => (await api('node-3').get(`/api/messages/${messageId}`)).body.status === 'sent', { what: 'the message recorded as sent' })
+    await waitFor(() => sim.retryReceiptsSent() > retriesBefore, { what: 'the contact asking for the message again' })
+
+    proxy.cut()
+    sim.holdReceipts(phone, false)
+    // node-3 cannot read the message to re-send it: the receipt stays unacknowledged at WhatsApp, and
+    // whichever node holds the session next (another, once node-3's lease runs out) answers it.
+    await sim.waitForMessage((message) => message.id === messageId, 4 * LEASE_TTL_MS)
+    proxy.restore()
+    await waitFor(balanced, { timeoutMs: 60_000, intervalMs: 250, what: 'node-3 back with its share of sessions' })
+    assert.equal(sim.received().filter((message) => message.id === messageId).length, 1, 'recorded once at the contact')
+    assert.equal(sim.duplicatesDropped() - duplicatesBefore, 0, 'no copy sent twice')
+    noSessionEverHadTwoSockets()
+    allRunning()
+  })
+
   it('a node partitioned from the database but not from WhatsApp stops its sockets before its leases run out; the others take its sessions over, then it rejoins', async () => {
     const view = await waitFor(balanced, { timeoutMs: 60_000, intervalMs: 250, what: 'six sessions spread two per node, connected' })
     const cutOff = view.find((node) => node.nodeId === 'node-3')!.sessions
@@ -201,34 +231,6 @@ describe('faults: PostgreSQL stopped or cut off under a cluster of three nodes',
     assert.equal(sim.duplicatesDropped() - duplicatesBefore, 0, 'no message was sent twice')
     const announced = (): Set<string> => new Set(receiver.uniqueEvents().filter((event) => event.type === 'message.received').map((event) => event.data.id as string))
     await waitFor(() => inbound.every((id) => announced().has(id)), { timeoutMs: 60_000, intervalMs: 250, what: 'every inbound message announced to the webhook' })
-    noSessionEverHadTwoSockets()
-    allRunning()
-  })
-
-  it('a retry receipt that comes while the database is cut off is not acknowledged: the message is re-sent once the session is back, and reaches the contact once', async () => {
-    const view = await waitFor(balanced, { timeoutMs: 90_000, intervalMs: 250, what: 'six sessions spread two per node, connected' })
-    const deviceId = view.find((node) => node.nodeId === 'node-3')!.sessions[0]!
-    const phone = phoneOf(Number(deviceId.slice(2)))
-    const duplicatesBefore = sim.duplicatesDropped()
-    const retriesBefore = sim.retryReceiptsSent()
-    // The contact's phone cannot read the first copy; its retry receipt is held until the database is cut off.
-    sim.holdReceipts(phone, true)
-    sim.garbleNextSends(phone, 1)
-    const sent = await api('node-3').post('/api/messages/send', { deviceId, number: CONTACT, message: 'asked for again during a cut' })
-    assert.equal(sent.status, 200, JSON.stringify(sent.body))
-    const messageId = sent.body.messageId as string
-    await waitFor(async () => (await api('node-3').get(`/api/messages/${messageId}`)).body.status === 'sent', { what: 'the message recorded as sent' })
-    await waitFor(() => sim.retryReceiptsSent() > retriesBefore, { what: 'the contact asking for the message again' })
-
-    proxy.cut()
-    sim.holdReceipts(phone, false)
-    // node-3 cannot read the message to re-send it: the receipt stays unacknowledged at WhatsApp, and
-    // whichever node holds the session next (another, once node-3's lease runs out) answers it.
-    await sim.waitForMessage((message) => message.id === messageId, 4 * LEASE_TTL_MS)
-    proxy.restore()
-    await waitFor(balanced, { timeoutMs: 60_000, intervalMs: 250, what: 'node-3 back with its share of sessions' })
-    assert.equal(sim.received().filter((message) => message.id === messageId).length, 1, 'recorded once at the contact')
-    assert.equal(sim.duplicatesDropped() - duplicatesBefore, 0, 'no copy sent twice')
     noSessionEverHadTwoSockets()
     allRunning()
   })

@@ -7,7 +7,7 @@ const context = (overrides: Partial<CloseContext>): CloseContext => ({
   code: undefined,
   qrExpired: false,
   attempt: 1,
-  unreachableCount: 0,
+  outageCount: 0,
   replacedCount: 0,
   ...overrides,
 })
@@ -29,10 +29,10 @@ describe('decideReaction', () => {
     ['second 440 in a row', { code: 440, replacedCount: 2 }, 'fail'],
     ['transient after too many attempts', { code: 500, attempt: 6 }, 'fail'],
     ['transient at the last allowed attempt', { code: 500, attempt: 5 }, 'reconnect-later'],
-    ['408 (WhatsApp unreachable) long after the last allowed attempt', { code: 408, attempt: 500, unreachableCount: 499 }, 'reconnect-later'],
-    ['503 (WhatsApp or the database unavailable) long after the last allowed attempt', { code: 503, attempt: 500, unreachableCount: 499 }, 'reconnect-later'],
-    ['another code after a long outage: only the attempts outside outages count', { code: 500, attempt: 500, unreachableCount: 499 }, 'reconnect-later'],
-    ['another code once those exceed the limit', { code: 500, attempt: 500, unreachableCount: 494 }, 'fail'],
+    ['408 (WhatsApp unreachable) long after the last allowed attempt', { code: 408, attempt: 500, outageCount: 499 }, 'reconnect-later'],
+    ['503 (WhatsApp or the database unavailable) long after the last allowed attempt', { code: 503, attempt: 500, outageCount: 499 }, 'reconnect-later'],
+    ['another code after a long outage: only the attempts outside outages count', { code: 500, attempt: 500, outageCount: 499 }, 'reconnect-later'],
+    ['another code once those exceed the limit', { code: 500, attempt: 500, outageCount: 494 }, 'fail'],
   ]
   for (const [name, overrides, expected] of table) {
     it(name, () => assert.equal(decideReaction(context(overrides), options, half).kind, expected))

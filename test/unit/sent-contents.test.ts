@@ -35,6 +35,15 @@ describe('SentContents', () => {
     assert.equal(await contents.get('d1', 'm1'), undefined, 'recorded now: read from the database')
   })
 
+  it('keeps at most 8 MB of messages whose record failed', async () => {
+    const contents = new SentContents({ waMessage: async () => undefined } as unknown as MessageRepository)
+    const large = (): Uint8Array => new Uint8Array(3 * 1024 * 1024)
+    for (const id of ['a', 'b', 'c']) await contents.whileRecording('d1', id, large(), Promise.reject(new Error('down'))).catch(() => undefined)
+    assert.equal(await contents.get('d1', 'a'), undefined, '9 MB in all: the oldest went')
+    assert.equal((await contents.get('d1', 'b'))?.byteLength, 3 * 1024 * 1024)
+    assert.equal((await contents.get('d1', 'c'))?.byteLength, 3 * 1024 * 1024)
+  })
+
   it('keeps the newer bytes when a message is sent again while its first record is still being written', async () => {
     const contents = new SentContents({ waMessage: async () => undefined } as unknown as MessageRepository)
     let landFirst!: () => void

@@ -246,18 +246,16 @@ describe('SessionRuntime', () => {
       const { connector, runtime, states } = setup()
       runtime.start()
       await socketOpened()
+      // The socket stops for the database (503), then six attempts in a row cannot read the credentials.
+      connector.latest('dev1').emitClose(503)
       for (let attempt = 1; attempt <= 6; attempt++) {
-        // Half the attempts open and then stop for the key store (503), half fail to read the credentials.
-        if (attempt % 2 === 0) connector.latest('dev1').emitClose(503)
-        else {
-          connector.failNextConnect = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })
-          connector.latest('dev1').emitClose(503)
-        }
-        assert.equal(runtime.snapshot().state, 'reconnecting', `attempt ${attempt}`)
+        connector.failNextConnect = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })
         mock.timers.tick(60_000)
         await socketOpened()
+        assert.equal(runtime.snapshot().state, 'reconnecting', `attempt ${attempt}`)
       }
-      assert.ok(!states.includes('failed'), 'six outage closes with maxAttempts 3 did not give up')
+      assert.match(runtime.snapshot().lastError ?? '', /Could not open the connection: connect ECONNREFUSED/)
+      assert.ok(!states.includes('failed'), 'seven outage closes with maxAttempts 3 did not give up')
       mock.timers.tick(60_000)
       await socketOpened()
       connector.latest('dev1').emitOpen()
