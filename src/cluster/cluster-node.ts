@@ -32,16 +32,24 @@ export interface ClusterNodeOptions {
 }
 
 /**
- * Sessions taken or handed over per balancing round, so a failover or a join comes in waves and a
- * round stays short (its renewal on time). A round that moved this many runs again at once, not a
- * heartbeat later: at 100 per 3 s heartbeat, a node's share of 10,000 took 70 s to move, and a
- * session handed over to a joining node waited up to a minute for it. The connect gate paces the
- * handshakes either way.
+ * Free sessions a node takes per balancing round, so a failover comes in waves and a round stays
+ * short (its renewal on time). A round that took this many runs again at once, not a heartbeat
+ * later: at 100 per 3 s heartbeat, a dead node's share of 10,000 took 70 s to move. The connect
+ * gate paces the handshakes either way.
  */
-const MAX_MOVES_PER_TICK = 250
+const MAX_TAKES_PER_TICK = 250
+/**
+ * Sessions a node hands over per wave. The next wave waits until the last one is connected on the
+ * other nodes (or HAND_OVER_WAIT_MS passed): handed over faster than a joining node connects them,
+ * sessions waited offline in its queue, up to 55 s with 10,000 sessions.
+ */
+const MAX_HAND_OVERS_PER_WAVE = 100
+const HAND_OVER_WAIT_MS = 30_000
 /** Dead nodes stay listed (as dead) this long. */
 const FORGET_NODES_AFTER_MS = 3_600_000
 
+/** States of a session on its way to connected. */
+const CONNECTING_STATES: ReadonlySet<ConnectionState> = new Set(['connecting', 'reconnecting'])
 /** States a silent node's sessions can no longer be in. */
 const LIVE_STATES: ReadonlySet<ConnectionState> = new Set(['connected', 'connecting', 'reconnecting', 'qr'])
 
@@ -74,6 +82,8 @@ export class ClusterNode implements SessionPlacement {
   private watchdog: NodeJS.Timeout | undefined
   private ticking: Promise<void> | undefined
   private tickSoon = false
+  /** The sessions this node handed over last, and when (see MAX_HAND_OVERS_PER_WAVE). */
+  private lastWave: { deviceIds: string[]; at: number } | undefined
   private stopped = false
   private url = ''
 
@@ -268,20 +278,31 @@ export class ClusterNode implements SessionPlacement {
     const someoneShort = Math.min(...heldBy.values()) < floor
     const surplus = leases.size > ceiling ? leases.size - ceiling : leases.size === ceiling && ceiling > floor && someoneShort ? 1 : 0
     if (surplus > 0) {
-      const given = this.handOverOrder().slice(0, Math.min(surplus, MAX_MOVES_PER_TICK))
+      if (!this.lastWaveConnected()) return
+      const given = this.handOverOrder().slice(0, Math.min(surplus, MAX_HAND_OVERS_PER_WAVE))
       this.options.logger.info({ count: given.length, floor, ceiling }, 'handing sessions over to other nodes')
+      this.lastWave = { deviceIds: given.map((lease) => lease.deviceId), at: performance.now() }
       await Promise.all(given.map((lease) => this.handOver(lease)))
       this.options.announceRelease()
-      if (given.length === MAX_MOVES_PER_TICK) this.tickSoon = true
       return
     }
     // A node that just joined waits one heartbeat, so nodes starting together see each other first.
     if (leases.size < ceiling && performance.now() - this.joinedAt >= heartbeatMs) {
-      const taken = await repository.acquireFree(nodeId, leaseTtlMs, Math.min(ceiling - leases.size, MAX_MOVES_PER_TICK))
+      const taken = await repository.acquireFree(nodeId, leaseTtlMs, Math.min(ceiling - leases.size, MAX_TAKES_PER_TICK))
       if (taken.length > 0) this.options.logger.info({ count: taken.length, floor, ceiling }, 'taking sessions over')
       await Promise.all(taken.map((lease) => this.take(lease)))
-      if (taken.length === MAX_MOVES_PER_TICK) this.tickSoon = true
+      if (taken.length === MAX_TAKES_PER_TICK) this.tickSoon = true
     }
+  }
+
+  /** Whether the sessions of the last hand-over wave run on other nodes now, past connecting (or have had their time). */
+  private lastWaveConnected(): boolean {
+    const wave = this.lastWave
+    if (!wave || performance.now() - wave.at > HAND_OVER_WAIT_MS) return true
+    return wave.deviceIds.every((deviceId) => {
+      const entry = this.published.get(deviceId)
+      return entry !== undefined && entry.nodeId !== this.options.nodeId && !CONNECTING_STATES.has(entry.snapshot.state)
+    })
   }
 
   /** Connected sessions move first: one showing a QR would lose the code its user may be scanning. */
