@@ -39,17 +39,15 @@ export interface ClusterNodeOptions {
  */
 const MAX_TAKES_PER_TICK = 250
 /**
- * Sessions a node hands over per wave. The next wave waits until the last one is connected on the
- * other nodes (or HAND_OVER_WAIT_MS passed): handed over faster than a joining node connects them,
- * sessions waited offline in its queue, up to 55 s with 10,000 sessions.
+ * Sessions a node hands over per wave. The next wave waits until the last one has been through a
+ * connect on the other nodes (or HAND_OVER_WAIT_MS passed): handed over faster than a joining node
+ * connects them, sessions waited offline in its queue, up to 55 s with 10,000 sessions.
  */
 const MAX_HAND_OVERS_PER_WAVE = 100
 const HAND_OVER_WAIT_MS = 30_000
 /** Dead nodes stay listed (as dead) this long. */
 const FORGET_NODES_AFTER_MS = 3_600_000
 
-/** States of a session on its way to connected. */
-const CONNECTING_STATES: ReadonlySet<ConnectionState> = new Set(['connecting', 'reconnecting'])
 /** States a silent node's sessions can no longer be in. */
 const LIVE_STATES: ReadonlySet<ConnectionState> = new Set(['connected', 'connecting', 'reconnecting', 'qr'])
 
@@ -295,13 +293,16 @@ export class ClusterNode implements SessionPlacement {
     }
   }
 
-  /** Whether the sessions of the last hand-over wave run on other nodes now, past connecting (or have had their time). */
+  /**
+   * Whether the sessions of the last hand-over wave have had their first attempt on another node
+   * (or their time): one reconnecting there (a flaky account) does not hold the next wave.
+   */
   private lastWaveConnected(): boolean {
     const wave = this.lastWave
     if (!wave || performance.now() - wave.at > HAND_OVER_WAIT_MS) return true
     return wave.deviceIds.every((deviceId) => {
       const entry = this.published.get(deviceId)
-      return entry !== undefined && entry.nodeId !== this.options.nodeId && !CONNECTING_STATES.has(entry.snapshot.state)
+      return entry === undefined || (entry.nodeId !== this.options.nodeId && entry.snapshot.state !== 'connecting')
     })
   }
 

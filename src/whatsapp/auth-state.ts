@@ -52,16 +52,14 @@ export async function databaseAuthState(
     cache,
     turns,
     onKeyStoreFailure,
-    writeTries = 1,
   }: {
     cache?: KeyCache
     turns?: TurnBudget
     /**
-     * Hears a failed key read, or the last of `writeTries` failed writes in a row (Baileys tries a
-     * commit that many times), before Baileys does: it may carry on as if the work had been done.
+     * Hears a failed key read or write, with when it started (performance.now()), before Baileys
+     * does: it may carry on as if the work had been done.
      */
-    onKeyStoreFailure?: (error: unknown) => void
-    writeTries?: number
+    onKeyStoreFailure?: (error: unknown, startedAt: number) => void
   } = {},
 ): Promise<DatabaseAuthState> {
   const creds = (await readCreds(repository, deviceId)) ?? initAuthCreds()
@@ -74,20 +72,14 @@ export async function databaseAuthState(
     void settled.then(() => inFlight.delete(settled))
     return write
   }
-  let failedWrites = 0
-  const reported = <T>(work: Promise<T>, write: boolean): Promise<T> =>
-    onKeyStoreFailure
-      ? work.then(
-          (result) => {
-            if (write) failedWrites = 0
-            return result
-          },
-          (error: unknown) => {
-            if (!write || ++failedWrites >= writeTries) onKeyStoreFailure(error)
-            throw error
-          },
-        )
-      : work
+  const reported = <T>(work: () => Promise<T>): Promise<T> => {
+    if (!onKeyStoreFailure) return work()
+    const startedAt = performance.now()
+    return work().catch((error: unknown) => {
+      onKeyStoreFailure(error, startedAt)
+      throw error
+    })
+  }
   const state: AuthenticationState = {
     creds,
     keys: {
@@ -104,7 +96,7 @@ export async function databaseAuthState(
           }
         }
         const ticket = cache?.readTicket(deviceId) ?? 0
-        const texts = unknown.length > 0 ? await reported(repository.readKeys(deviceId, type, unknown), false) : new Map<string, string>()
+        const texts = unknown.length > 0 ? await reported(() => repository.readKeys(deviceId, type, unknown)) : new Map<string, string>()
         for (const id of unknown) {
           const text = texts.get(id)
           let value = text === undefined ? undefined : deserialize<SignalDataTypeMap[T]>(text)
@@ -131,7 +123,7 @@ export async function databaseAuthState(
         // While the write is under way, readers go to the database; afterwards the cache has the new values.
         // Only after the commit: a failed write must not leave the cache ahead of the database.
         cache?.forget(deviceId, writes.filter(({ type }) => KeyCache.isHot(type)))
-        await track(reported(repository.writeKeys(deviceId, writes), true))
+        await track(reported(() => repository.writeKeys(deviceId, writes)))
         if (cache) {
           writes.forEach(({ type, id, value }, index) => {
             if (!KeyCache.isHot(type)) return

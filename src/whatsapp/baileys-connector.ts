@@ -87,10 +87,8 @@ function handshakeTimedOut(): Error & DisconnectError {
   return Object.assign(new Error('Timed out connecting to WhatsApp'), { output: { statusCode: DisconnectReason.timedOut } })
 }
 
-/** How long after reading a message back for a retry its re-send's key work may still be under way. */
+/** How long after reading a message back for a retry its re-send's key work may still start. */
 const RETRY_ANSWER_MS = 10_000
-/** Tries of a key commit (Baileys' maxCommitRetries counts them all). */
-const COMMIT_TRIES = 3
 
 function storageUnavailable(reason: string): Error & DisconnectError {
   return Object.assign(new Error(`Stopped the socket: ${reason}`), { output: { statusCode: DisconnectReason.unavailableService } })
@@ -170,19 +168,22 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     // key read or commit itself, and a full disk (reads still work) does not stop a socket.
     let stopForStorage = (_failure: Error): void => undefined
     let answeringRetryUntil = 0
-    const onStorageFailure = (error: unknown): void => {
+    /** `startedAt`: a query that began inside the window may fail well after it (its timeout). */
+    const onStorageFailure = (error: unknown, startedAt: number): void => {
       const failure = describeStorageFailure(error)
-      if (failure?.kind === 'unavailable' && performance.now() < answeringRetryUntil) stopForStorage(failure)
+      if (failure?.kind === 'unavailable' && startedAt < answeringRetryUntil) stopForStorage(failure)
     }
     // A message is on the wire before Baileys commits its keys and returns it: a retry receipt for it
     // can come in meanwhile, and then waits for the send instead of finding nothing stored.
     let sending: Map<string, Promise<Uint8Array | undefined>> | undefined
-    const storedMessage = (messageId: string): Promise<Uint8Array | undefined> =>
-      options.sentMessage(deviceId, messageId).catch((error: unknown) => {
-        onStorageFailure(error)
+    const storedMessage = (messageId: string): Promise<Uint8Array | undefined> => {
+      const startedAt = performance.now()
+      return options.sentMessage(deviceId, messageId).catch((error: unknown) => {
+        onStorageFailure(error, startedAt)
         throw error
       })
-    const auth = await databaseAuthState(authStates, deviceId, { cache: keyCache, turns, onKeyStoreFailure: onStorageFailure, writeTries: COMMIT_TRIES })
+    }
+    const auth = await databaseAuthState(authStates, deviceId, { cache: keyCache, turns, onKeyStoreFailure: onStorageFailure })
     // Wiped while they loaded (a logout racing a connect): this socket is about to be closed, and writes nothing.
     if ((wipes.get(deviceId) ?? 0) !== wipesBefore) void auth.retire()
     // A restore starts many sockets at once; building them all in one turn held the loop for hundreds of milliseconds.
@@ -211,7 +212,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       keepAliveIntervalMs: BAILEYS_KEEP_ALIVE_OFF_MS,
       // Baileys retries a failed key commit 10 times, 3 s apart: a send held 30 s by a full disk. A
       // failed write is reported at once instead; a connection blip still gets two more tries.
-      transactionOpts: { maxCommitRetries: COMMIT_TRIES, delayBetweenTriesMs: 100 },
+      transactionOpts: { maxCommitRetries: 3, delayBetweenTriesMs: 100 },
       // Baileys would replay each sent message to its own event stream; the outbox already holds them.
       emitOwnEvents: false,
       getMessage: async (key) => {
@@ -219,7 +220,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
         if (key.fromMe) answeringRetryUntil = performance.now() + RETRY_ANSWER_MS
         // A failed send (a re-send under the same id) leaves the copy stored before it, if any.
         const encoded = (await sending?.get(key.id)) ?? (await storedMessage(key.id))
-        if (!encoded && key.fromMe) sessionLogger.warn({ messageId: key.id }, 'a recipient asked for a message again that is not stored; it cannot be re-sent')
+        if (!encoded && key.fromMe) sessionLogger.warn({ messageId: key.id }, 'Baileys asked for a message this session sent that is not stored: a retry receipt for it cannot be answered')
         return encoded ? proto.Message.decode(encoded) : undefined
       },
     }))

@@ -6,7 +6,11 @@ export class SessionStore {
   /** @type {Map<string, object>} */
   #sessions = new Map()
   #listeners = new Set()
-  /** Live status changes seen per session, to tell an answer older than the stream from a newer one. */
+  /**
+   * Per session, how many live status changes came and the last one: an answer to a request sent
+   * before a change is older than it (the session may not even be listed yet when it comes).
+   * @type {Map<string, {count: number, connectionState: string, lastError: string | null}>}
+   */
   #statusChanges = new Map()
 
   /** @param {(change: {kind: 'reset'|'upsert'|'remove', session?: object, deviceId?: string}) => void} listener */
@@ -47,7 +51,7 @@ export class SessionStore {
 
   /** A status change from the live stream; counted, so an answer to a request sent before it cannot undo it. */
   patchStatus(deviceId, fields) {
-    this.#statusChanges.set(deviceId, this.#changesOf(deviceId) + 1)
+    this.#statusChanges.set(deviceId, { count: this.#changesOf(deviceId) + 1, connectionState: fields.connectionState, lastError: fields.lastError })
     return this.patch(deviceId, fields)
   }
 
@@ -60,16 +64,16 @@ export class SessionStore {
   async load(deviceId, request) {
     const changesBefore = this.#changesOf(deviceId)
     let session = await request()
-    const current = this.#sessions.get(deviceId)
-    if (current && this.#changesOf(deviceId) !== changesBefore) {
-      session = { ...session, connectionState: current.connectionState, lastError: current.lastError }
+    const latest = this.#statusChanges.get(deviceId)
+    if (latest && latest.count !== changesBefore) {
+      session = { ...session, connectionState: latest.connectionState, lastError: latest.lastError }
     }
     this.upsert(session)
     return session
   }
 
   #changesOf(deviceId) {
-    return this.#statusChanges.get(deviceId) ?? 0
+    return this.#statusChanges.get(deviceId)?.count ?? 0
   }
 
   remove(deviceId) {
