@@ -82,17 +82,13 @@ interface DisconnectError {
   data?: unknown
 }
 
-/** Why a socket that never finished its handshake was closed: 408, which reconnects with backoff. */
-function handshakeTimedOut(): Error & DisconnectError {
-  return Object.assign(new Error('Timed out connecting to WhatsApp'), { output: { statusCode: DisconnectReason.timedOut } })
+/** An error to end a socket with, carrying the close code the session's reconnect policy reads. */
+function closeReason(message: string, statusCode: number): Error & DisconnectError {
+  return Object.assign(new Error(message), { output: { statusCode } })
 }
 
 /** How long after reading a message back for a retry its re-send's key work may still start. */
 const RETRY_ANSWER_MS = 10_000
-
-function storageUnavailable(reason: string): Error & DisconnectError {
-  return Object.assign(new Error(`Stopped the socket: ${reason}`), { output: { statusCode: DisconnectReason.unavailableService } })
-}
 
 /** The error Baileys closes with when the server's QR refs ran out without a scan. */
 const QR_EXPIRED_MESSAGE = 'QR refs attempts ended'
@@ -224,7 +220,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
         return encoded ? proto.Message.decode(encoded) : undefined
       },
     }))
-    stopForStorage = (failure) => socket.end(storageUnavailable(failure.message))
+    stopForStorage = (failure) => socket.end(closeReason(`Stopped the socket: ${failure.message}`, DisconnectReason.unavailableService))
     if (socket.messageRetryManager) slimRetryManager(socket.messageRetryManager)
     paceCloseEvents(socket.ws, turns)
     keepAlive(socket, DEFAULT_CONNECTION_CONFIG.keepAliveIntervalMs, () => pingTurns.pause())
@@ -250,7 +246,8 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     forwardGroupEvents(socket, groupCache, callbacks.onGroupEvent)
     const labels = baileysLabels(socket, callbacks.onLabelEvent)
 
-    const handshakeWatchdog = setTimeout(() => socket.end(handshakeTimedOut()), options.connectTimeoutMs)
+    // 408, which reconnects with backoff.
+    const handshakeWatchdog = setTimeout(() => socket.end(closeReason('Timed out connecting to WhatsApp', DisconnectReason.timedOut)), options.connectTimeoutMs)
     let qrCount = 0
     socket.ev.on('connection.update', (update) => {
       if (update.qr || update.connection === 'open' || update.connection === 'close') clearTimeout(handshakeWatchdog)
