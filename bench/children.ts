@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process'
 import { once } from 'node:events'
+import { createWriteStream } from 'node:fs'
+import { join } from 'node:path'
 
 /** Every process the bench started, so none outlives it: not on an error, not on Ctrl-C. */
 const running = new Set<ChildProcess>()
@@ -32,12 +34,19 @@ export function startChild(args: string[], options: SpawnOptions = {}): Child {
   if (child.pid === undefined) throw new Error(`could not start node ${args.join(' ')}`)
   running.add(child)
   let output = ''
+  // BENCH_CHILD_LOG_DIR keeps each child's whole output (e.g. the server's with --trace-gc in BENCH_SERVER_NODE_ARGS).
+  const logDir = process.env.BENCH_CHILD_LOG_DIR
+  const log = logDir ? createWriteStream(join(logDir, `node-${child.pid}.log`)) : undefined
   const append = (chunk: string): void => {
     output = (output + chunk).slice(-OUTPUT_TAIL)
+    log?.write(chunk)
   }
   child.stdout?.setEncoding('utf8').on('data', append)
   child.stderr?.setEncoding('utf8').on('data', append)
-  const exit = once(child, 'exit').then(() => void running.delete(child))
+  const exit = once(child, 'exit').then(() => {
+    running.delete(child)
+    log?.end()
+  })
   const hasExited = (): boolean => child.exitCode !== null || child.signalCode !== null
   return {
     process: child,
