@@ -98,13 +98,32 @@ describe('faults: PostgreSQL stopped or cut off under a cluster of three nodes',
     const messageId = sent.body.messageId as string
     await waitFor(async () => (await api('node-3').get(`/api/messages/${messageId}`)).body.status === 'sent', { what: 'the message recorded as sent' })
     await waitFor(() => sim.retryReceiptsSent() > retriesBefore, { what: 'the contact asking for the message again' })
+    // Its bytes are stored apart from its status (WhatsApp's ack can be recorded first): a cut before
+    // they land would leave them on node-3 alone, which this test is not about.
+    const observer = await openPostgresStore({ url: database.url, nodeId: 'observer' })
+    try {
+      await waitFor(async () => (await observer.messages.waMessage(deviceId, messageId)) !== undefined, { what: 'the message\'s bytes stored' })
+    } finally {
+      await observer.close()
+    }
 
     proxy.cut()
     sim.holdReceipts(phone, false)
-    // node-3 cannot read the message to re-send it: the receipt stays unacknowledged at WhatsApp, and
-    // whichever node holds the session next (another, once node-3's lease runs out) answers it.
-    await sim.waitForMessage((message) => message.id === messageId, 4 * LEASE_TTL_MS)
-    proxy.restore()
+    try {
+      // node-3 cannot read the message to re-send it: the receipt stays unacknowledged at WhatsApp, and
+      // whichever node holds the session next (another, once node-3's lease runs out) answers it.
+      await sim.waitForMessage((message) => message.id === messageId, 4 * LEASE_TTL_MS)
+    } catch (error) {
+      // What each node logged about the session or the retry, to tell which step did not happen.
+      const logged = [...nodes].map(([nodeId, node]) => {
+        const lines = node.output().split('\n').filter((line) => line.includes(deviceId) || /retry|unavailable|lease/i.test(line))
+        return `${nodeId}:\n${lines.slice(-15).join('\n')}`
+      })
+      throw new Error(`${(error as Error).message}\n${logged.join('\n')}`)
+    } finally {
+      // Also on a failure, so the tests after this one start with node-3 reaching the database.
+      proxy.restore()
+    }
     await waitFor(balanced, { timeoutMs: 60_000, intervalMs: 250, what: 'node-3 back with its share of sessions' })
     assert.equal(sim.received().filter((message) => message.id === messageId).length, 1, 'recorded once at the contact')
     assert.equal(sim.duplicatesDropped() - duplicatesBefore, 0, 'no copy sent twice')
