@@ -56,6 +56,9 @@ describe('faults: PostgreSQL stopped or cut off under a cluster of three nodes',
   }
   const everySession = Array.from({ length: SESSIONS }, (_, index) => ({ deviceId: deviceOf(index), phoneNumber: phoneOf(index) }))
   const noSessionEverHadTwoSockets = (): void => assertNeverTwoSockets(sim, everySession)
+  /** Lines the nodes logged that `matches` picks, each prefixed with its node: a failure's own report. */
+  const logged = (matches: (line: string) => boolean): string[] =>
+    [...nodes].flatMap(([nodeId, node]) => node.output().split('\n').filter(matches).map((line) => `${nodeId}: ${line}`))
   const allRunning = (): void => {
     for (const [nodeId, node] of nodes) assert.equal(node.child.exitCode ?? node.child.signalCode, null, `${nodeId} is still running`)
   }
@@ -114,12 +117,9 @@ describe('faults: PostgreSQL stopped or cut off under a cluster of three nodes',
       // whichever node holds the session next (another, once node-3's lease runs out) answers it.
       await sim.waitForMessage((message) => message.id === messageId, 4 * LEASE_TTL_MS)
     } catch (error) {
-      // What each node logged about the session or the retry, to tell which step did not happen.
-      const logged = [...nodes].map(([nodeId, node]) => {
-        const lines = node.output().split('\n').filter((line) => line.includes(deviceId) || /retry|unavailable|lease/i.test(line))
-        return `${nodeId}:\n${lines.slice(-15).join('\n')}`
-      })
-      throw new Error(`${(error as Error).message}\n${logged.join('\n')}`)
+      // What the nodes logged about the session or the retry, to tell which step did not happen.
+      const lines = logged((line) => line.includes(deviceId) || /retry|unavailable|lease/i.test(line))
+      throw new Error(`${(error as Error).message}\n${lines.slice(-45).join('\n')}`)
     } finally {
       // Also on a failure, so the tests after this one start with node-3 reaching the database.
       proxy.restore()
@@ -241,8 +241,8 @@ describe('faults: PostgreSQL stopped or cut off under a cluster of three nodes',
       if (missing.length === 0) return true
       // What the server says about each missing message and what its logs hold: the failure's own report.
       const records = await Promise.all(missing.map(async (id) => (await api('node-1').get(`/api/messages/${id}`)).body))
-      const logged = [...nodes].flatMap(([nodeId, node]) => node.output().split('\n').filter((line) => missing.some((id) => line.includes(id))).map((line) => `${nodeId}: ${line}`))
-      throw new Error(`not at the contact (retry receipts the contact sent: ${sim.retryReceiptsSent()}): ${JSON.stringify(records)}\n${logged.join('\n')}`)
+      const lines = logged((line) => missing.some((id) => line.includes(id)))
+      throw new Error(`not at the contact (retry receipts the contact sent: ${sim.retryReceiptsSent()}): ${JSON.stringify(records)}\n${lines.join('\n')}`)
     }, { timeoutMs: 60_000, intervalMs: 250, what: 'every accepted message at the contact' })
     const counts = received()
     assert.deepEqual(accepted.filter((id) => counts.get(id) !== 1), [], 'each accepted message reached the contact')
