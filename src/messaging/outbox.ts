@@ -70,6 +70,12 @@ export class Outbox {
   private readonly pacingTimers = new Map<string, NodeJS.Timeout>()
   /** Written messages waiting for the server ack: id -> deadline. */
   private readonly awaitingAck = new Map<string, number>()
+  /**
+   * Messages on the wire whose `sending` event has not gone out. It is published once their bytes
+   * are stored, but WhatsApp's ack may be recorded and published first: the later status then
+   * announces `sending` before itself, so subscribers always see the statuses in order.
+   */
+  private readonly sendingUnannounced = new Set<string>()
   private readonly waiters = new Map<string, Set<Waiter>>()
   private readonly sweeper: NodeJS.Timeout
   private readonly unsubscribe: Array<() => void>
@@ -294,11 +300,12 @@ export class Outbox {
     }
     // Watched before the write is recorded: the ack can arrive while the database works.
     this.awaitingAck.set(next.id, Date.now() + this.options.ackTimeoutMs)
+    this.sendingUnannounced.add(next.id)
     // Not awaited: the next message goes out meanwhile (with SQLite this record joins the next group
     // commit). Until it lands the message reads as queued, which a crash turns into a resend under the same id.
     this.settle(
       this.recording(next.id, this.options.sentContents.whileRecording(deviceId, next.id, written.encoded, messages.markWritten(next.id, written.encoded))).then((updated) => {
-        if (updated?.status === 'sending') this.publish(updated)
+        if (updated?.status === 'sending' && this.sendingUnannounced.delete(next.id)) this.publish(updated)
       }),
       { messageId: next.id },
     )
@@ -335,6 +342,7 @@ export class Outbox {
   async requeueInterrupted(deviceId: string): Promise<void> {
     for (const id of await this.options.messages.requeueSending(deviceId)) {
       this.awaitingAck.delete(id)
+      this.sendingUnannounced.delete(id)
       const record = await this.options.messages.get(id)
       if (record) this.publish(record)
     }
@@ -375,6 +383,7 @@ export class Outbox {
   private async transition(id: string, status: MessageStatus, error: string | null): Promise<boolean> {
     const updated = await this.recording(id, this.options.messages.transition(id, status, status === 'failed' ? error : null, ALLOWED_FROM[status]))
     if (!updated) return false
+    if (this.sendingUnannounced.delete(id)) this.publish({ ...updated, status: 'sending', error: null })
     this.publish(updated)
     if (isSettled(status)) for (const waiter of [...(this.waiters.get(id) ?? [])]) waiter.offer(updated)
     return true

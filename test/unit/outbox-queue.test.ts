@@ -16,9 +16,21 @@ import { waitFor } from '../support/wait-for.js'
 const DEVICE = 'shop'
 const RECIPIENT = '120363000000000000@g.us'
 
-/** A real SQLite outbox with a connection that records what it sends; `failNext` makes the next send hit a closed socket. */
+/**
+ * A real SQLite outbox with a connection that records what it sends; `failNext` makes the next send hit a closed socket.
+ * `holdWritten` keeps a stored write of a sent message's bytes from being reported until `releaseWritten`.
+ */
 async function outboxOnSqlite() {
   const store = openSqliteStore(tempDir())
+  let writtenHeld: Promise<void> | undefined
+  let releaseWritten = () => {}
+  const holdWritten = () => (writtenHeld = new Promise<void>((resolve) => (releaseWritten = resolve)))
+  const markWritten = store.messages.markWritten.bind(store.messages)
+  store.messages.markWritten = async (...args) => {
+    const updated = await markWritten(...args)
+    await writtenHeld
+    return updated
+  }
   await store.sessions.create(DEVICE, 'running')
   const sent: string[] = []
   const attempts: string[] = []
@@ -36,12 +48,13 @@ async function outboxOnSqlite() {
   } as unknown as WhatsAppConnection
   const manager = { liveConnection: () => connection } as unknown as SessionManager
   let ids = 0
+  const bus = new EventBus(() => undefined)
   const outbox = new Outbox({
     messages: store.messages,
     sentContents: new SentContents(store.messages),
     sessions: await SessionCatalog.load(store.sessions),
     manager,
-    bus: new EventBus(() => undefined),
+    bus,
     pacer: new SendPacer(1),
     defaultRatePerMinute: 0,
     ackTimeoutMs: 60_000,
@@ -55,7 +68,7 @@ async function outboxOnSqlite() {
   const insertElsewhere = (id: string) =>
     store.messages.insertOrGetExisting({ id, deviceId: DEVICE, recipient: RECIPIENT, type: 'text', content: encodeMessage(text(id)).json, media: null, status: 'queued', idempotencyKey: null })
   const failNextSend = () => (failNext = true)
-  return { store, outbox, sent, attempts, accept, insertElsewhere, failNextSend }
+  return { store, outbox, bus, sent, attempts, accept, insertElsewhere, failNextSend, holdWritten, releaseWritten: () => releaseWritten() }
 }
 
 describe('outbox queue: kept in memory once read, the database for anything this node did not accept', () => {
@@ -85,6 +98,22 @@ describe('outbox queue: kept in memory once read, the database for anything this
     await accept('next')
     await waitFor(() => sent.length === 3, { what: 'both sent' })
     assert.deepEqual(sent, ['local-0', 'local-1', 'local-2'])
+    outbox.close()
+  })
+
+  it('publishes sending before sent when WhatsApp\'s ack is recorded before the write of the bytes is reported', async () => {
+    const { outbox, bus, sent, accept, holdWritten, releaseWritten } = await outboxOnSqlite()
+    const statuses: string[] = []
+    bus.subscribe('message.status', ({ status }) => statuses.push(status))
+    holdWritten()
+    await accept('acked early')
+    await waitFor(() => sent.length === 1, { what: 'the message on the wire' })
+    bus.publish('engine.message-status', { deviceId: DEVICE, messageId: sent[0]!, status: 'sent', error: null })
+    await waitFor(() => statuses.includes('sent'), { what: 'the ack applied' })
+    releaseWritten()
+    bus.publish('engine.message-status', { deviceId: DEVICE, messageId: sent[0]!, status: 'delivered', error: null })
+    await waitFor(() => statuses.includes('delivered'), { what: 'the receipt applied' })
+    assert.deepEqual(statuses, ['queued', 'sending', 'sent', 'delivered'])
     outbox.close()
   })
 })
