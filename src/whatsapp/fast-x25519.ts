@@ -1,6 +1,5 @@
-import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto'
 import { Curve, generateSignalPubKey, KEY_BUNDLE_TYPE } from '@whiskeysockets/baileys'
-import { LRUCache } from 'lru-cache'
+import { calculateAgreement as wasmAgreement, generateKeyPair as wasmKeyPair } from 'whatsapp-rust-bridge'
 import { patchOnce, requireAsLibsignal } from './libsignal-patch.js'
 
 /** The part of libsignal's curve module (a CommonJS exports object) that this module replaces. */
@@ -10,102 +9,40 @@ export interface SignalCurve {
 }
 
 const INSTALLED = Symbol.for('whatsapp-api.fast-x25519')
-const PRIVATE_KEY_DER_PREFIX = Buffer.from([48, 46, 2, 1, 0, 48, 5, 6, 3, 43, 101, 110, 4, 34, 4, 32])
-/**
- * Key objects kept per process (about 2 KB of native memory each). The keys that repeat are the
- * ones just generated (a new ratchet or base key is used right away, up to three times) and the
- * peers' public keys shared by many sessions; a few hundred of each cover them.
- */
-const CACHED_KEYS = 512
-
-/** Node supports JWK output from key generation; @types/node only declares PEM and DER. */
-const generateJwkPair = generateKeyPairSync as unknown as (
-  type: 'x25519',
-  options: { publicKeyEncoding: { format: 'jwk' }; privateKeyEncoding: { format: 'jwk' } },
-) => { publicKey: JsonWebKey; privateKey: JsonWebKey }
-
-/**
- * Whether this Node builds an X25519 private key from a JWK's `d` alone. Node 20 derives the public
- * half itself and ignores `x` (its DER decoder costs 0.5 ms a key where JWK costs 0.07); later
- * versions refuse an `x` that does not match `d`, and decode DER as fast. Probed once with a pair
- * whose `x` is deliberately another key's: the key must come out with its own public half.
- */
-const jwkDerivesPublicHalf = ((): boolean => {
-  try {
-    const ours = generateJwkPair('x25519', { publicKeyEncoding: { format: 'jwk' }, privateKeyEncoding: { format: 'jwk' } })
-    const theirs = generateJwkPair('x25519', { publicKeyEncoding: { format: 'jwk' }, privateKeyEncoding: { format: 'jwk' } })
-    const mismatched = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: ours.privateKey.d, x: theirs.publicKey.x }, format: 'jwk' })
-    return createPublicKey(mismatched).export({ format: 'jwk' }).x === ours.publicKey.x
-  } catch {
-    return false
-  }
-})()
+/** libsignal hands Buffers around; the WebAssembly returns Uint8Arrays, each with an ArrayBuffer of its own, viewed here without a copy. */
+const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 
 /** libsignal's curve module, the very instance Baileys loads. */
 export const loadSignalCurve = (): SignalCurve => requireAsLibsignal('./curve.js') as SignalCurve
 
 /**
- * X25519 as libsignal and Baileys do it, without their cost. libsignal builds both Node key
- * objects from DER on every agreement (about 0.45 ms, of which the OpenSSL 3 PKCS#8 decoder is
- * 0.35 ms: a quarter of a restart's CPU went there), where the agreement itself takes 0.035 ms.
- * Here keys come in as JWK (a raw import) where the public half is known or Node derives it, and key objects are
- * kept for the agreements that follow (a new base key serves three). Results are the same bytes;
- * any input outside the well-formed shapes goes to libsignal's own function, with its checks,
- * warnings and errors.
+ * X25519 as libsignal and Baileys do it, without their cost. libsignal builds two Node key objects
+ * from DER for every agreement (about 0.45 ms, most of it OpenSSL 3's PKCS#8 decoder, where the
+ * agreement itself takes 0.035 ms). Key objects are native: each is freed by a garbage-collector
+ * callback (about 1.3 µs, OpenSSL locks included), and any kept long enough to be reused reaches
+ * the old generation, where a restart of thousands of sessions frees tens of thousands of them
+ * inside one full collection's pause. Here agreement and generation run in
+ * whatsapp-rust-bridge's WebAssembly (libsignal's own Rust, which Baileys already loads): 0.09 ms
+ * an agreement, 0.04 ms a pair, no native object and nothing to cache. Results are the same bytes;
+ * any input outside the well-formed shapes, and a shared secret of zeros (which OpenSSL refuses),
+ * goes to libsignal's own function, with its checks, warnings and errors.
  */
 export function createFastX25519(original: SignalCurve): SignalCurve & { generateRawKeyPair(): { publicKey: Buffer; privateKey: Buffer } } {
-  const privateKeys = new LRUCache<string, KeyObject>({ max: CACHED_KEYS })
-  const publicKeys = new LRUCache<string, KeyObject>({ max: CACHED_KEYS })
-  /** Public keys of pairs generated here, by private key: JWK import needs both, and is ten times faster than DER. */
-  const generatedPublicKeys = new LRUCache<string, string>({ max: 2 * CACHED_KEYS })
-
-  const privateKeyObject = (privKey: Buffer): KeyObject => {
-    const d = privKey.toString('base64url')
-    let key = privateKeys.get(d)
-    if (!key) {
-      const x = generatedPublicKeys.get(d) ?? (jwkDerivesPublicHalf ? d : undefined)
-      key = x
-        ? createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d, x }, format: 'jwk' })
-        : createPrivateKey({ key: Buffer.concat([PRIVATE_KEY_DER_PREFIX, privKey]), format: 'der', type: 'pkcs8' })
-      privateKeys.set(d, key)
-    }
-    return key
-  }
-  const publicKeyObject = (raw: Buffer): KeyObject => {
-    const x = raw.toString('base64url')
-    let key = publicKeys.get(x)
-    if (!key) {
-      key = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' })
-      publicKeys.set(x, key)
-    }
-    return key
-  }
-
-  /**
-   * A new pair as raw 32-byte keys. Its key object is made on first use only: most generated
-   * pairs are pre-keys (812 per pairing) that this process never agrees with, and key objects hold
-   * native memory the garbage collector does not see. The pair comes out of the generator as JWK:
-   * on Node 20, exporting a key object that generateKeyPairSync returned deadlocks the process if
-   * a garbage collection during the export frees the generation job (its destructor takes the
-   * lock the export holds).
-   */
-  const generateRawKeyPair = (): { publicKey: Buffer; privateKey: Buffer } => {
-    const { privateKey, publicKey } = generateJwkPair('x25519', { publicKeyEncoding: { format: 'jwk' }, privateKeyEncoding: { format: 'jwk' } })
-    generatedPublicKeys.set(privateKey.d!, publicKey.x!)
-    return { publicKey: Buffer.from(publicKey.x!, 'base64url'), privateKey: Buffer.from(privateKey.d!, 'base64url') }
-  }
-
   return {
     calculateAgreement(pubKey, privKey) {
       const wellFormed =
         Buffer.isBuffer(pubKey) && pubKey.byteLength === 33 && pubKey[0] === KEY_BUNDLE_TYPE[0] && Buffer.isBuffer(privKey) && privKey.byteLength === 32
       if (!wellFormed) return original.calculateAgreement(pubKey, privKey)
-      return diffieHellman({ privateKey: privateKeyObject(privKey), publicKey: publicKeyObject(pubKey.subarray(1)) })
+      const shared = wasmAgreement(pubKey, privKey)
+      return shared.some((byte) => byte !== 0) ? asBuffer(shared) : original.calculateAgreement(pubKey, privKey)
     },
-    generateRawKeyPair,
+    generateRawKeyPair() {
+      const { pubKey, privKey } = wasmKeyPair()
+      return { publicKey: asBuffer(pubKey.subarray(1)), privateKey: asBuffer(privKey) }
+    },
     generateKeyPair() {
-      const { publicKey, privateKey } = generateRawKeyPair()
-      return { pubKey: Buffer.concat([KEY_BUNDLE_TYPE, publicKey]), privKey: privateKey }
+      const { pubKey, privKey } = wasmKeyPair()
+      return { pubKey: asBuffer(pubKey), privKey: asBuffer(privKey) }
     },
   }
 }

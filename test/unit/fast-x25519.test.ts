@@ -18,14 +18,13 @@ const outcome = (run: () => Buffer): string => {
 }
 
 describe('fast X25519', () => {
-  it('agrees byte for byte with libsignal, for its own and for libsignal\'s key pairs, first time and cached', () => {
+  it('agrees byte for byte with libsignal, for its own and for libsignal\'s key pairs', () => {
     const fast = createFastX25519(original)
     fc.assert(
       fc.property(fc.boolean(), fc.boolean(), (fastOurs, fastTheirs) => {
         const ours = fastOurs ? fast.generateKeyPair() : original.generateKeyPair()
         const theirs = fastTheirs ? fast.generateKeyPair() : original.generateKeyPair()
         const expected = original.calculateAgreement(theirs.pubKey, ours.privKey)
-        assert.deepEqual(fast.calculateAgreement(theirs.pubKey, ours.privKey), expected)
         assert.deepEqual(fast.calculateAgreement(theirs.pubKey, ours.privKey), expected)
         // and the other side reaches the same secret
         assert.deepEqual(original.calculateAgreement(ours.pubKey, theirs.privKey), expected)
@@ -58,7 +57,7 @@ describe('fast X25519', () => {
     assert.equal(child.status, 0, child.stderr)
   })
 
-  it('answers malformed input exactly as libsignal does', () => {
+  it('answers malformed input and small-order points exactly as libsignal does', () => {
     const fast = createFastX25519(original)
     const pair = original.generateKeyPair()
     const cases: Array<[unknown, unknown]> = [
@@ -69,6 +68,8 @@ describe('fast X25519', () => {
       [Buffer.concat([Buffer.of(6), pair.pubKey.subarray(1)]), pair.privKey],
       [pair.pubKey.subarray(0, 20), pair.privKey],
       [Buffer.alloc(34, 5), pair.privKey],
+      // a point of small order: the shared secret would be all zeros, which OpenSSL refuses
+      [Buffer.concat([Buffer.of(5), Buffer.alloc(32)]), pair.privKey],
     ]
     for (const [pub, priv] of cases) {
       const call = (curve: typeof original) => () => curve.calculateAgreement(pub as Buffer, priv as Buffer)
