@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs'
 import { LAG_MAX, metricSum, scrapeMetrics } from './metrics.js'
 import { percentile } from './stats.js'
 import { repeatUntilStopped, sleep } from './wait.js'
@@ -24,11 +25,14 @@ export function sampleLag(baseUrl: string, intervalMs = 250): { stop(): Promise<
   const samplesMs: number[] = []
   const samplesAtS: number[] = []
   const startedAt = performance.now()
+  // BENCH_LAG_LOG appends each sample as "epoch ms,lag ms", to line the stalls up with a trace or `perf record -k CLOCK_REALTIME`.
+  const logPath = process.env.BENCH_LAG_LOG
   const sampling = repeatUntilStopped(async () => {
     const series = await scrapeMetrics(baseUrl).catch(() => undefined)
     if (series) {
       samplesMs.push(metricSum(series, LAG_MAX) * 1000)
       samplesAtS.push((performance.now() - startedAt) / 1000)
+      if (logPath) appendFileSync(logPath, `${Date.now()},${samplesMs.at(-1)!.toFixed(1)}\n`)
     }
     await sleep(intervalMs)
   })
