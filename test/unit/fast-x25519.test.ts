@@ -41,7 +41,7 @@ describe('fast X25519', () => {
     assert.equal(pair.privKey.byteLength, 32)
   })
 
-  it('keeps generating key pairs under garbage-collection pressure (Node 20 can deadlock exporting a generated key object)', () => {
+  it('keeps generating key pairs under garbage-collection pressure (on Node 20, exporting a generated key object could deadlock there)', () => {
     // In a child process: a deadlock cannot be interrupted from inside. The old way hung within a few thousand pairs.
     const script = `
       import { createFastX25519, loadSignalCurve } from './src/whatsapp/fast-x25519.ts'
