@@ -10,6 +10,7 @@ import {
 import type { AuthKeyWrite, AuthStateRepository } from '../store/ports.js'
 import { KeyCache } from './key-cache.js'
 import type { TurnBudget } from './turn-budget.js'
+import { unpoolBuffers } from './unpooled-buffers.js'
 
 const serialize = (value: unknown): string => JSON.stringify(value, BufferJSON.replacer)
 const deserialize = <T>(text: string): T => JSON.parse(text, BufferJSON.reviver) as T
@@ -24,7 +25,8 @@ const isPlainJson = (type: string, value: unknown): boolean => PLAIN_JSON_TYPES.
 
 async function readCreds(repository: AuthStateRepository, deviceId: string): Promise<AuthenticationCreds | undefined> {
   const stored = await repository.readCreds(deviceId)
-  return stored === undefined ? undefined : deserialize<AuthenticationCreds>(stored)
+  // Kept for the session's life: its keys are moved out of the shared pool blocks they were parsed into.
+  return stored === undefined ? undefined : unpoolBuffers(deserialize<AuthenticationCreds>(stored))
 }
 
 export interface DatabaseAuthState {
@@ -100,6 +102,8 @@ export async function databaseAuthState(
         for (const id of unknown) {
           const text = texts.get(id)
           let value = text === undefined ? undefined : deserialize<SignalDataTypeMap[T]>(text)
+          // A cached key may be kept for long: out of the pool block it was parsed into.
+          if (value !== undefined && cacheable) value = unpoolBuffers(value)
           if (value !== undefined && type === 'app-state-sync-key') {
             value = proto.Message.AppStateSyncKeyData.fromObject(value as object) as unknown as SignalDataTypeMap[T]
           }
@@ -127,7 +131,7 @@ export async function databaseAuthState(
         if (cache) {
           writes.forEach(({ type, id, value }, index) => {
             if (!KeyCache.isHot(type)) return
-            const cached = value === null ? undefined : isPlainJson(type, written[index]) ? written[index] : deserialize(value)
+            const cached = value === null ? undefined : isPlainJson(type, written[index]) ? written[index] : unpoolBuffers(deserialize(value))
             cache.rememberWrite(deviceId, type, id, cached, value?.length ?? 0)
           })
         }
