@@ -16,6 +16,9 @@ const HOSTILE = '<img src=x onerror=alert(1)>'
 /** Generous for loaded CI machines; inbound events normally show within a second. */
 const INBOUND_TIMEOUT_MS = 20_000
 
+/** The badge of a connected session. A string in hasText matches any text containing it, case-insensitively: "Disconnected" too. */
+const CONNECTED = /^Connected$/
+
 describe('dashboard in a real browser against the real server and the protocol simulator', async () => {
   // Short QR lifetimes make the live rotation observable within seconds.
   const sim = await startSim({ qrRefCount: 6 })
@@ -134,7 +137,7 @@ describe('dashboard in a real browser against the real server and the protocol s
       await sim.scanQr(qr!, { phoneNumber: PHONE })
       return true
     }, { what: 'a successful scan', timeoutMs: 15_000 })
-    await card('shop').locator('.badge', { hasText: 'Connected' }).waitFor()
+    await card('shop').locator('.badge', { hasText: CONNECTED }).waitFor()
     await card('shop').getByText(`+${PHONE}`).waitFor()
     await detail().locator('[data-field="account"]', { hasText: `+${PHONE}` }).waitFor()
     assert.equal(await detail().locator('[data-section="link"]').isVisible(), false, 'the linking panel is gone')
@@ -283,7 +286,7 @@ describe('dashboard in a real browser against the real server and the protocol s
       await route.fulfill({ response })
     })
     await detail().getByRole('button', { name: 'Start', exact: true }).click()
-    await card('shop').locator('.badge', { hasText: 'Connected' }).waitFor()
+    await card('shop').locator('.badge', { hasText: CONNECTED }).waitFor()
     releaseAnswer()
     await page.getByText('Session “shop” started.').waitFor()
     await page.unroute(startPath)
@@ -311,13 +314,13 @@ describe('dashboard in a real browser against the real server and the protocol s
     assert.match(code!, /^[A-Z0-9]{8}$/)
     assert.equal(await codeElement.textContent(), `${code!.slice(0, 4)}-${code!.slice(4)}`)
     await sim.pairWithCode(PAIRING_PHONE, code!)
-    await card('desk').locator('.badge', { hasText: 'Connected' }).waitFor()
+    await card('desk').locator('.badge', { hasText: CONNECTED }).waitFor()
     await card('desk').getByText(`+${PAIRING_PHONE}`).waitFor()
   })
 
   it('lists the sessions, searchable, and stays readable on a phone-sized screen', async () => {
     await page.goto('/#/sessions/shop')
-    await card('shop').locator('.badge', { hasText: 'Connected' }).waitFor()
+    await card('shop').locator('.badge', { hasText: CONNECTED }).waitFor()
     await detail().getByRole('heading', { name: 'shop' }).waitFor()
     await screenshot(page, 'sessions')
 
@@ -372,7 +375,7 @@ describe('dashboard in a real browser against the real server and the protocol s
     await page.locator('#live-indicator', { hasText: 'Live' }).waitFor({ timeout: 20_000 })
     await page.locator('#banner').waitFor({ state: 'hidden' })
     // Restored after the restart; the list was reloaded, so it shows connected again.
-    await card('shop').locator('.badge', { hasText: 'Connected' }).waitFor({ timeout: 20_000 })
+    await card('shop').locator('.badge', { hasText: CONNECTED }).waitFor({ timeout: 20_000 })
   })
 
   it('signs out: the cookie is gone and a reload shows the sign-in form', async () => {
