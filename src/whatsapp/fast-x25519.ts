@@ -28,6 +28,11 @@ export const loadSignalCurve = (): SignalCurve => requireAsLibsignal('./curve.js
  * goes to libsignal's own function, with its checks, warnings and errors.
  */
 export function createFastX25519(original: SignalCurve): SignalCurve & { generateRawKeyPair(): { publicKey: Buffer; privateKey: Buffer } } {
+  /** A pair in libsignal's shape: the public key behind its type byte. */
+  const generateKeyPair = (): { pubKey: Buffer; privKey: Buffer } => {
+    const { pubKey, privKey } = wasmKeyPair()
+    return { pubKey: asBuffer(pubKey), privKey: asBuffer(privKey) }
+  }
   return {
     calculateAgreement(pubKey, privKey) {
       const wellFormed =
@@ -37,13 +42,10 @@ export function createFastX25519(original: SignalCurve): SignalCurve & { generat
       return shared.some((byte) => byte !== 0) ? asBuffer(shared) : original.calculateAgreement(pubKey, privKey)
     },
     generateRawKeyPair() {
-      const { pubKey, privKey } = wasmKeyPair()
-      return { publicKey: asBuffer(pubKey.subarray(1)), privateKey: asBuffer(privKey) }
+      const { pubKey, privKey } = generateKeyPair()
+      return { publicKey: pubKey.subarray(1), privateKey: privKey }
     },
-    generateKeyPair() {
-      const { pubKey, privKey } = wasmKeyPair()
-      return { pubKey: asBuffer(pubKey), privKey: asBuffer(privKey) }
-    },
+    generateKeyPair,
   }
 }
 
