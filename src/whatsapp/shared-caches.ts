@@ -1,18 +1,27 @@
-import type { CacheStore } from '@whiskeysockets/baileys'
+import type { CacheStore, SocketScopedCache } from '@whiskeysockets/baileys'
 import { LRUCache } from 'lru-cache'
+
+/** Tells apart the views of sockets that follow one another for a session, and of one socket's clears. */
+let scopes = 0
 
 /** One bounded store for a kind of Baileys cache, shared by every socket, each socket seeing its own keys. */
 class SharedCache {
   private readonly entries: LRUCache<string, {}>
 
-  constructor(max: number, ttlMs: number) {
-    // No autopurge: expired entries are dropped when read or evicted, so there is no timer at all.
-    this.entries = new LRUCache<string, {}>({ max, ttl: ttlMs })
+  constructor(max: number, ttlMs: number, updateAgeOnGet = false) {
+    // No autopurge: expired entries are dropped when read or evicted, so there is no timer at all. A
+    // size of 1 an entry bounds the count like `max` would, without allocating arrays for `max` up front.
+    this.entries = new LRUCache<string, {}>({ maxSize: max, sizeCalculation: () => 1, ttl: ttlMs, updateAgeOnGet })
   }
 
   /** The view one session gets: its keys are prefixed with its id, so sessions never see each other's entries. */
   forSession(deviceId: string): CacheStore {
     return new SessionView(this.entries, `${deviceId}\u0000`)
+  }
+
+  /** The view one socket gets, for a cache Baileys would otherwise make per socket and clear when it closes. */
+  forSocket<V extends {}>(deviceId: string): SocketScopedCache<V> {
+    return new SocketView<V>(this.entries, deviceId)
   }
 }
 
@@ -42,25 +51,74 @@ class SessionView implements CacheStore {
 }
 
 /**
- * Baileys gives every socket its own NodeCaches, each with its own interval timer; with a thousand
- * sessions that is thousands of timers and unbounded maps. These shared, bounded stores replace them.
- * Lifetimes follow Baileys' defaults (DEFAULT_CACHE_TTLS).
+ * A socket's view of a shared cache. Clearing moves the view to a fresh prefix instead of walking the
+ * whole store for its keys: what it held is unreachable at once and ages out of the LRU.
+ */
+class SocketView<V extends {}> implements SocketScopedCache<V> {
+  private prefix: string
+
+  constructor(
+    private readonly entries: LRUCache<string, {}>,
+    private readonly deviceId: string,
+  ) {
+    this.prefix = this.nextPrefix()
+  }
+
+  get(key: string): V | undefined {
+    return this.entries.get(this.prefix + key) as V | undefined
+  }
+
+  set(key: string, value: V): void {
+    this.entries.set(this.prefix + key, value)
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(this.prefix + key)
+  }
+
+  clear(): void {
+    this.prefix = this.nextPrefix()
+  }
+
+  private nextPrefix(): string {
+    return `${this.deviceId}\u0000${++scopes}\u0000`
+  }
+}
+
+/**
+ * Baileys gives every socket its own NodeCaches and LRU caches, NodeCaches with an interval timer
+ * each and its LRUs with a timer per entry; with a thousand sessions that is thousands of timers and
+ * unbounded maps (13 KB a socket before any entry). These shared, bounded stores replace them.
+ * Lifetimes follow Baileys' defaults (DEFAULT_CACHE_TTLS and the LRUs' 3 days).
  */
 export function createSharedCaches(): (deviceId: string) => {
   msgRetryCounterCache: CacheStore
   userDevicesCache: CacheStore
   callOfferCache: CacheStore
   placeholderResendCache: CacheStore
+  identityAssertDebounceCache: CacheStore
+  lidMappingCache: SocketScopedCache<string>
+  migratedSessionCache: SocketScopedCache<boolean>
 } {
-  // lru-cache allocates its arrays for `max` up front; an evicted entry only costs a re-fetch or a recount.
+  // An evicted entry only costs a re-fetch or a recount.
   const msgRetry = new SharedCache(20_000, 60 * 60_000)
   const userDevices = new SharedCache(20_000, 5 * 60_000)
   const callOffers = new SharedCache(2_000, 5 * 60_000)
   const placeholderResends = new SharedCache(20_000, 60 * 60_000)
+  const identityAsserts = new SharedCache(2_000, 5_000)
+  // Both sides of each LID-PN pair; a mapping evicted is read back from the key store.
+  const lidMappings = new SharedCache(50_000, LRU_TTL_MS, true)
+  const migratedSessions = new SharedCache(20_000, LRU_TTL_MS, true)
   return (deviceId) => ({
     msgRetryCounterCache: msgRetry.forSession(deviceId),
     userDevicesCache: userDevices.forSession(deviceId),
     callOfferCache: callOffers.forSession(deviceId),
     placeholderResendCache: placeholderResends.forSession(deviceId),
+    identityAssertDebounceCache: identityAsserts.forSession(deviceId),
+    lidMappingCache: lidMappings.forSocket<string>(deviceId),
+    migratedSessionCache: migratedSessions.forSocket<boolean>(deviceId),
   })
 }
+
+/** What Baileys' own LID-mapping and migrated-session LRUs keep an entry (3 days). */
+const LRU_TTL_MS = 3 * 24 * 60 * 60_000
