@@ -7,7 +7,7 @@ import { metricSum, scrapeMetrics } from './metrics.js'
 import { CpuMeter } from './proc.js'
 import { latencyOf, type Latency } from './stats.js'
 import type { SimProcess } from './sim-process.js'
-import { mapLimit, repeatUntilStopped, sleep, waitUntil, WARM_UP_IN_FLIGHT, WARM_UP_SENDS } from './wait.js'
+import { mapLimit, repeatUntilStopped, waitUntil, WARM_UP_IN_FLIGHT, WARM_UP_SENDS } from './wait.js'
 
 /** A session the sends go through, with its own API key as an application would hold it. */
 export interface Sender {
@@ -130,8 +130,13 @@ export async function runSendLoad(target: SendTarget, mode: SendRun['mode'], con
       intervalMs: 50,
     })
   }
-  // Sync requests cut off when autocannon stopped are still sent; give them a moment to land.
-  await sleep(500)
+  // Sync requests cut off when autocannon stopped are still sent: wait until the server has counted
+  // the ack of every message the simulator received. Counts that never agree fail the verification.
+  if (!sim.ackOnly) {
+    await waitUntil('the server to count every message the simulator received as sent', async () =>
+      (await serverSentCount(target.baseUrl)) - sentBefore === (await sim.receivedCount()).count - receivedBefore, { timeoutMs: 10_000, intervalMs: 50 },
+    ).catch(() => undefined)
+  }
   const { cpuS, utilization } = meter.stop()
   const serverSent = (await serverSentCount(target.baseUrl)) - sentBefore
   const received = sim.ackOnly ? null : await sim.receivedCount()
