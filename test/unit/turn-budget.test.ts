@@ -78,4 +78,33 @@ describe('TurnBudget', () => {
     )
     assert.deepEqual(finished, Array.from({ length: 20 }, (_, i) => i))
   })
+
+  it('sets a bounded number of immediates per turn, however many callers wait', async () => {
+    const clock = manualClock()
+    const budget = new TurnBudget(10, clock.now)
+    const original = globalThis.setImmediate
+    let immediates = 0
+    globalThis.setImmediate = ((callback: (...args: unknown[]) => void, ...args: unknown[]) => {
+      immediates++
+      return original(callback, ...args)
+    }) as typeof setImmediate
+    const callers = 2000
+    try {
+      await budget.pause()
+      clock.spend(20)
+      const finished: number[] = []
+      await Promise.all(
+        Array.from({ length: callers }, async (_, i) => {
+          await budget.pause()
+          clock.spend(1)
+          finished.push(i)
+        }),
+      )
+      assert.deepEqual(finished, Array.from({ length: callers }, (_, i) => i))
+    } finally {
+      globalThis.setImmediate = original
+    }
+    // About ten callers a turn for two hundred turns: one immediate per waiting caller per turn would be 200,000.
+    assert.ok(immediates < 20 * callers, `${immediates} immediates for ${callers} callers`)
+  })
 })
