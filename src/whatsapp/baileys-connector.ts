@@ -46,7 +46,7 @@ import { installGroupCipherFix } from './group-cipher-fix.js'
 import { newMessageId } from './message-ids.js'
 import { slimRetryManager } from './retry-manager-memory.js'
 import { TurnBudget } from './turn-budget.js'
-import { paceCloseEvents } from './close-pacing.js'
+import { paceSocketEvents } from './socket-event-pacing.js'
 import { EndpointProbe } from './endpoint-probe.js'
 import { KeyCache } from './key-cache.js'
 import { createSharedCaches } from './shared-caches.js'
@@ -222,7 +222,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     }))
     stopForStorage = (failure) => socket.end(closeReason(`Stopped the socket: ${failure.message}`, DisconnectReason.unavailableService))
     if (socket.messageRetryManager) slimRetryManager(socket.messageRetryManager)
-    paceCloseEvents(socket.ws, turns)
+    paceSocketEvents(socket.ws, turns)
     keepAlive(socket, DEFAULT_CONNECTION_CONFIG.keepAliveIntervalMs, () => pingTurns.pause())
 
     const saveCreds = (): void => {

@@ -1,8 +1,13 @@
 import { type BinaryNode, DisconnectReason, S_WHATSAPP_NET } from '@whiskeysockets/baileys'
+import { FRAME_ARRIVED } from './socket-event-pacing.js'
 
 /** What the keep-alive uses of a Baileys socket. */
 export interface KeepAliveSocket {
-  ws: { on(event: 'frame', listener: (frame: unknown) => void): unknown; off(event: 'frame', listener: (frame: unknown) => void): unknown; isOpen: boolean }
+  ws: {
+    on(event: 'frame' | typeof FRAME_ARRIVED, listener: (frame?: unknown) => void): unknown
+    off(event: 'frame' | typeof FRAME_ARRIVED, listener: (frame?: unknown) => void): unknown
+    isOpen: boolean
+  }
   ev: { on(event: 'connection.update', listener: (update: { connection?: string }) => void): unknown }
   sendNode(node: BinaryNode): Promise<void>
   generateMessageTag(): string
@@ -39,6 +44,7 @@ export function keepAlive(socket: KeepAliveSocket, intervalMs: number, pace: () 
     stopped = true
     clearInterval(timer)
     socket.ws.off('frame', received)
+    socket.ws.off(FRAME_ARRIVED, arrived)
   }
   const send = (): void => {
     if (socket.ws.isOpen) socket.sendNode(ping(socket.generateMessageTag())).catch(() => undefined)
@@ -54,7 +60,12 @@ export function keepAlive(socket: KeepAliveSocket, intervalMs: number, pace: () 
     lastReceivedAt = Date.now()
     if (!(frame instanceof Uint8Array)) timer ??= setInterval(tick, intervalMs)
   }
+  // A frame whose handling waits for its turn (paceSocketEvents) already shows the connection alive.
+  function arrived(): void {
+    lastReceivedAt = Date.now()
+  }
   socket.ws.on('frame', received)
+  socket.ws.on(FRAME_ARRIVED, arrived)
   socket.ev.on('connection.update', ({ connection }) => {
     if (connection === 'close') stop()
   })

@@ -3,6 +3,8 @@ import { EventEmitter } from 'node:events'
 import { describe, it, mock } from 'node:test'
 import { type BinaryNode, DisconnectReason } from '@whiskeysockets/baileys'
 import { keepAlive, type KeepAliveSocket } from '../../src/whatsapp/keep-alive.js'
+import { FRAME_ARRIVED, paceSocketEvents } from '../../src/whatsapp/socket-event-pacing.js'
+import { TurnBudget } from '../../src/whatsapp/turn-budget.js'
 
 const INTERVAL_MS = 30_000
 const STANZA: BinaryNode = { tag: 'success', attrs: {} }
@@ -68,6 +70,25 @@ describe('keepAlive', () => {
     for (let i = 0; i < 5; i++) t.mock.timers.tick(INTERVAL_MS)
     assert.equal(ended.length, 1)
     assert.equal(ws.listenerCount('frame'), 0)
+    assert.equal(ws.listenerCount(FRAME_ARRIVED), 0)
+  })
+
+  it('counts a frame that arrived as proof of life while its handling still waits for a turn', async (t) => {
+    t.mock.timers.enable({ apis: ['setInterval', 'Date'] })
+    const { socket, ws, ended } = fakeSocket()
+    // A budget spent for good: every frame's handling waits.
+    const turns = new TurnBudget(0, () => 0)
+    void turns.pause()
+    paceSocketEvents(ws, turns)
+    keepAlive(socket, INTERVAL_MS)
+    ws.emit('frame', STANZA)
+    for (let i = 0; i < 5; i++) {
+      t.mock.timers.tick(INTERVAL_MS)
+      ws.emit('message', new Uint8Array(8))
+    }
+    assert.equal(ended.length, 0, 'frames kept arriving')
+    t.mock.timers.tick(2 * INTERVAL_MS)
+    assert.equal(ended.length, 1, 'silence ends it as before')
   })
 
   it('sends nothing while the socket is not open, and stops for good when it closes', async (t) => {
