@@ -96,6 +96,11 @@ export class InboundDelivery {
     return this.resentCount
   }
 
+  /** Messages kept for the account's next login. */
+  queuedFor(phoneNumber: string): number {
+    return this.offline.get(phoneNumber)?.length ?? 0
+  }
+
   /** Keeps messages for the account's next login. */
   requeue(toPhone: string, messages: PendingMessage[]): void {
     if (messages.length === 0) return

@@ -146,6 +146,11 @@ export interface Simulator {
    * device gets its own on its next login, before its offline messages. At most 1,000 per device.
    */
   queuedReceipts(phoneNumber: string): number
+  /**
+   * Contacts' messages to the account that no client has taken yet: written to a live socket without
+   * a receipt or ack back (or nacked as the client's own failure), or kept for the next login.
+   */
+  undelivered(phoneNumber: string): number
   waitForMessage(pred: (m: ReceivedMessage) => boolean, timeoutMs?: number): Promise<ReceivedMessage>
   /** a contact (fromPhone) writes to a linked account; encrypted (default true) uses real Signal */
   sendText(toPhone: string, fromPhone: string, text: string, opts?: { encrypted?: boolean }): Promise<{ id: string }>
@@ -386,6 +391,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     sendChatState: (toPhone, fromPhone, state) => ctx.presence.chatState(toPhone, fromPhone, state),
     queuedReceipts: phoneNumber =>
       [...(accounts.find(phoneNumber)?.devices.values() ?? [])].reduce((sum, device) => sum + ctx.receipts.queued(device), 0),
+    undelivered: phoneNumber =>
+      live.sockets(phoneNumber).reduce((sum, conn) => sum + conn.unacked.size, ctx.inbound.queuedFor(phoneNumber)),
     waitForMessage: (pred, timeoutMs = DEFAULT_WAIT_MS) => ctx.inbox.wait(pred, timeoutMs),
 
     sendText: (toPhone, fromPhone, text, sendOpts) => sendMessage(toPhone, fromPhone, { conversation: text }, sendOpts),

@@ -8,6 +8,16 @@ import type { LabelEvent } from '../sessions/labels-port.js'
 import type { ConnectionState } from '../sessions/session-runtime.js'
 import type { ChatEvent, EngineMessageStatus, HistoryBatch, IncomingCall, PresenceUpdate } from '../sessions/whatsapp-port.js'
 
+/**
+ * A stored message to announce. WhatsApp's delivery receipt for it waits for the work listeners hand
+ * to waitUntil (its event queued for webhooks and transports).
+ */
+export interface StoredMessageEvent {
+  deviceId: string
+  message: InboundMessage
+  waitUntil: (work: Promise<void>) => void
+}
+
 /** Every event the domain publishes, by name. Webhooks and the live stream subscribe here. */
 export interface DomainEvents {
   'session.status': { deviceId: string; state: ConnectionState; lastError: string | null }
@@ -18,11 +28,12 @@ export interface DomainEvents {
   /** How events queued for a destination (a webhook's id, or a broker transport) fared in one attempt. */
   'delivery.attempted': { destination: string; result: 'delivered' | 'retry' | 'failed'; events: number }
   'message.status': { deviceId: string; messageId: string; type: string; status: MessageStatus; error: string | null }
-  'message.received': { deviceId: string; message: InboundMessage }
+  /** A message someone sent the account, once stored. The event feed hands its queueing to waitUntil. */
+  'message.received': StoredMessageEvent
   /** A contact's status update (story), once stored. */
-  'status.received': { deviceId: string; message: InboundMessage }
+  'status.received': StoredMessageEvent
   /** A message the account sent from another of its devices (the phone), once stored. */
-  'message.sent': { deviceId: string; message: InboundMessage }
+  'message.sent': StoredMessageEvent
   /** A contact's presence or typing, as WhatsApp reported it. */
   'presence.update': { deviceId: string } & PresenceUpdate
   /** The phone's history, once stored: what each chunk held. */
@@ -41,8 +52,11 @@ export interface DomainEvents {
   'engine.history': { deviceId: string; batch: HistoryBatch }
   /** Internal: chat changes made on another device, before they are stored. */
   'engine.chat-events': { deviceId: string; events: ChatEvent[] }
-  /** Internal: a message the engine received, before it is stored. */
-  'engine.message-received': { deviceId: string; message: InboundMessage; raw: Uint8Array }
+  /**
+   * Internal: a message the engine received, before it is stored. WhatsApp's delivery receipt for it
+   * waits for the work a listener hands to waitUntil; a rejection has WhatsApp deliver it again.
+   */
+  'engine.message-received': { deviceId: string; message: InboundMessage; raw: Uint8Array; waitUntil: (work: Promise<void>) => void }
   /** Internal: what the WhatsApp engine reported about a sent message, before the outbox applies it. */
   'engine.message-status': { deviceId: string; messageId: string; status: EngineMessageStatus; error: string | null }
 }

@@ -32,24 +32,30 @@ export interface EventFeedDeps {
 export function startEventFeed({ bus, registry, deliveries, dispatcher, live, transportsFor, metadataOf, logger }: EventFeedDeps): () => void {
   let queued: Promise<void> = Promise.resolve()
   const retry = new StorageRetry((error) => logger.warn({ err: error }, 'could not queue events for their webhooks; keeping them until the database is back'))
-  const emit = (type: PublicEventType, deviceId: string, data: Record<string, unknown>): void => {
+  /** Settles once the event is queued; rejects when it is not (it is logged either way). */
+  const emit = (type: PublicEventType, deviceId: string, data: Record<string, unknown>): Promise<void> => {
     const event: EventEnvelope = envelope(type, deviceId, data, metadataOf(deviceId))
     live.publish(event)
-    if (!retry.admit()) return void logger.error({ eventId: event.id, type, deviceId }, 'dropped an event for webhooks and transports: the database is down and too many wait for it')
-    queued = queued
-      .then(() => retry.run(async () => {
-        const targets = [...(await registry.targetsFor(deviceId, type)).map((target) => target.id), ...transportsFor(type)]
-        if (targets.length === 0) return
-        const body = JSON.stringify(event)
-        await deliveries.enqueue(targets.map((webhookId) => ({ webhookId, deviceId, eventId: event.id, eventType: type, body })))
-        dispatcher.wake(targets.map((webhookId) => laneKey(webhookId, deviceId)))
-      }))
-      .catch((error: unknown) => logger.error({ err: error, eventId: event.id, type, deviceId }, 'could not queue an event for its webhooks and transports'))
+    if (!retry.admit()) {
+      logger.error({ eventId: event.id, type, deviceId }, 'dropped an event for webhooks and transports: the database is down and too many wait for it')
+      const dropped = Promise.reject(new Error('The database is down and too many events wait for it'))
+      dropped.catch(() => undefined)
+      return dropped
+    }
+    const done = queued.then(() => retry.run(async () => {
+      const targets = [...(await registry.targetsFor(deviceId, type)).map((target) => target.id), ...transportsFor(type)]
+      if (targets.length === 0) return
+      const body = JSON.stringify(event)
+      await deliveries.enqueue(targets.map((webhookId) => ({ webhookId, deviceId, eventId: event.id, eventType: type, body })))
+      dispatcher.wake(targets.map((webhookId) => laneKey(webhookId, deviceId)))
+    }))
+    queued = done.catch((error: unknown) => logger.error({ err: error, eventId: event.id, type, deviceId }, 'could not queue an event for its webhooks and transports'))
+    return done
   }
 
   const unsubscribers = [
     ...(['message.received', 'message.sent', 'status.received'] as const).map((type) =>
-      bus.subscribe(type, ({ deviceId, message }) => emit(type, deviceId, { ...message, timestamp: new Date(message.timestamp).toISOString() }))),
+      bus.subscribe(type, ({ deviceId, message, waitUntil }) => waitUntil(emit(type, deviceId, { ...message, timestamp: new Date(message.timestamp).toISOString() })))),
     bus.subscribe('message.status', ({ deviceId, messageId, status, error }) =>
       emit('message.status', deviceId, { messageId, status, error })),
     bus.subscribe('session.status', ({ deviceId, state, lastError }) =>

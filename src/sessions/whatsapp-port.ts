@@ -35,9 +35,11 @@ export interface ConnectionCallbacks {
   onMessageStatus(messageId: string, status: EngineMessageStatus, error: string | null): void
   /**
    * A message in one of the account's chats: someone else's, or one the account sent from another
-   * of its devices (fromMe). raw is the engine's own encoding, kept for media downloads.
+   * of its devices (fromMe). raw is the engine's own encoding, kept for media downloads. WhatsApp's
+   * delivery receipt waits for the promise (the message stored and its event queued); a rejection
+   * asks WhatsApp to deliver the message again.
    */
-  onMessageReceived(message: InboundMessage, raw: Uint8Array): void
+  onMessageReceived(message: InboundMessage, raw: Uint8Array): Promise<void>
   /** A contact's presence (after subscribePresence) or typing in a chat. */
   onPresence(update: PresenceUpdate): void
   /** A chunk of the history the phone shares after linking: chats, contacts and messages. */

@@ -239,9 +239,15 @@ export interface HistoryRecord {
 }
 
 export interface InboundMessageRepository {
-  /** Stores the message unless this session already has one with its id; returns whether it was new. */
-  /** A fromMe message starts as 'sent'. */
+  /**
+   * Stores a received message, not yet announced, unless this session already has one with its id;
+   * returns whether it still has to be announced: new, or stored before but never marked announced
+   * (its event was not queued before a crash, so WhatsApp, which got no receipt, delivered it again).
+   * A fromMe message starts as 'sent'.
+   */
   insert(record: Omit<InboundRecord, 'readAt' | 'fromMe' | 'status'> & { fromMe?: boolean }, raw: Uint8Array | null): Promise<boolean>
+  /** The message's event is queued: a later delivery of it is a duplicate. */
+  markAnnounced(deviceId: string, id: string): Promise<void>
   /** Stores history messages in one transaction, skipping ids already stored; returns how many were new. */
   insertHistory(deviceId: string, messages: readonly HistoryRecord[]): Promise<number>
   get(deviceId: string, id: string): Promise<InboundRecord | undefined>

@@ -5,13 +5,12 @@ const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EP
 const POSTGRES_UNAVAILABLE = /^(08|57P0[1-3]|53300)/
 /** What pg says when a query outlives `query_timeout`. */
 export const PG_QUERY_TIMEOUT_MESSAGE = 'Query read timeout'
-/** What pg says when a query's answer never came (it may have committed); pg sets no code. */
-const ANSWER_LOST = [PG_QUERY_TIMEOUT_MESSAGE, 'Connection terminated', 'Connection ended unexpectedly']
-/** ...and what pg and pg-pool say when a connection ends or cannot be had at all. */
-const CONNECTION_LOST = [...ANSWER_LOST, 'timeout exceeded when trying to connect', 'Client has encountered a connection error']
-const anyOf = (messages: string[]): RegExp => new RegExp(messages.join('|'), 'i')
-const ANSWER_LOST_MESSAGES = anyOf(ANSWER_LOST)
-const CONNECTION_MESSAGES = anyOf(CONNECTION_LOST)
+/** What pg and pg-pool say when a query's answer never came, or a connection ends or cannot be had at all; pg sets no code. */
+const CONNECTION_LOST = [
+  PG_QUERY_TIMEOUT_MESSAGE, 'Connection terminated', 'Connection ended unexpectedly',
+  'timeout exceeded when trying to connect', 'Client has encountered a connection error',
+]
+const CONNECTION_MESSAGES = new RegExp(CONNECTION_LOST.join('|'), 'i')
 
 /** Outages are usually seconds (a restart, a failover): clients come back then rather than at once. */
 const RETRY_LATER: Readonly<Record<string, unknown>> = Object.freeze({ retryAfterSeconds: 5 })
@@ -22,14 +21,6 @@ function codeOf(error: unknown): string | undefined {
   if (typeof code === 'string' && code.length > 0) return code
   // Node reports a refused localhost connection (IPv4 and IPv6 tried) as an AggregateError.
   return Array.isArray(errors) ? codeOf(errors[0]) : undefined
-}
-
-/**
- * Whether a failed write may have been committed all the same: its answer never came (a query
- * timeout, a connection cut mid-query), as opposed to a refusal before or during the write.
- */
-export function mayHaveCommitted(error: unknown): boolean {
-  return error instanceof Error && ANSWER_LOST_MESSAGES.test(error.message)
 }
 
 /**

@@ -185,6 +185,12 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     // A restore starts many sockets at once; building them all in one turn held the loop for hundreds of milliseconds.
     await turns.pause()
     const groupCache = groupCachesFor(deviceId)
+    // Messages handed over before their delivery receipt; messages.upsert then carries them again.
+    const receivedBeforeReceipt = new WeakSet<WAMessage>()
+    const receive = (message: WAMessage): Promise<void> => {
+      const translated = toInboundMessage(message, ownIdentity(socket.authState.creds.me))
+      return translated ? callbacks.onMessageReceived(translated, proto.WebMessageInfo.encode(message).finish()) : Promise.resolve()
+    }
     const socket: ReturnType<typeof makeWASocket> = withSharedTransactionContext(() => makeWASocket({
       auth: auth.state,
       version: options.version,
@@ -211,6 +217,11 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       transactionOpts: { maxCommitRetries: 3, delayBetweenTriesMs: 100 },
       // Baileys would replay each sent message to its own event stream; the outbox already holds them.
       emitOwnEvents: false,
+      // WhatsApp takes the receipt as delivery: it goes once the message is stored and its event queued.
+      beforeMessageReceipt: (message) => {
+        receivedBeforeReceipt.add(message)
+        return receive(message)
+      },
       getMessage: async (key) => {
         if (!key.id) return undefined
         if (key.fromMe) answeringRetryUntil = performance.now() + RETRY_ANSWER_MS
@@ -286,11 +297,12 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     // Messages that arrived while the device was offline come as 'append', live ones as 'notify': both count.
     // Own messages here were sent from another device (the phone): this socket's own sends are not
     // replayed (emitOwnEvents is off), and copies of them that come back are dropped by the recorder.
+    // Most messages were handed over before their receipt; the rest (from notifications, a placeholder
+    // resend) come only here. The recorder logs its own failures.
     socket.ev.on('messages.upsert', ({ messages, type }) => {
       for (const message of messages) {
         if (message.key.fromMe && type === 'append') reportReceipt(message.key.id, message.status)
-        const translated = toInboundMessage(message, ownIdentity(socket.authState.creds.me))
-        if (translated) callbacks.onMessageReceived(translated, proto.WebMessageInfo.encode(message).finish())
+        if (!receivedBeforeReceipt.has(message)) receive(message).catch(() => undefined)
       }
     })
 

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { proto } from '@whiskeysockets/baileys'
+import Database from 'better-sqlite3'
 import { Webhook } from 'standardwebhooks'
 import { ApiClient } from '../support/api-client.js'
 import { createPairedSession } from '../support/pairing.js'
@@ -108,7 +110,7 @@ describe('events out against the protocol simulator (real server process, real H
     const ids: string[] = []
     for (let i = 0; i < 15; i++) ids.push((await sim.sendText(PHONE, CONTACT, `while down ${i}`, { encrypted: i % 2 === 0 })).id)
     await waitFor(() => receiver.attempts > 3, { what: 'failing attempts' })
-    // Kill once all are stored and queued: the window between WhatsApp's ack and our write is Baileys' own.
+    // Kill once all are stored and queued (the next test kills inside that window, on purpose).
     await waitFor(async () => {
       const { messages } = (await admin.get(`/api/sessions/shop/chats/${CONTACT}/messages?limit=500`)).body as { messages: Array<{ id: string }> }
       return ids.every((id) => messages.some((m) => m.id === id))
@@ -120,5 +122,25 @@ describe('events out against the protocol simulator (real server process, real H
     await waitFor(() => ids.every((id) => received(id)), { what: 'all events delivered', timeoutMs: FIRST_EVENT_TIMEOUT_MS })
     const order = receiver.uniqueEvents().filter((e) => e.type === 'message.received' && ids.includes(e.data.id)).map((e) => e.data.id)
     assert.deepEqual(order, ids)
+  })
+
+  it('takes a message from WhatsApp only once it is stored and its event queued: one whose event was not is delivered again after a SIGKILL, and announced once', async () => {
+    const database = new Database(join(env.DATA_DIR, 'whatsapp-api.db'))
+    after(() => database.close())
+    database.exec(`CREATE TRIGGER no_events BEFORE INSERT ON webhook_deliveries BEGIN SELECT RAISE(ABORT, 'the event queue is broken'); END`)
+    const { id } = await sim.sendText(PHONE, CONTACT, 'stored, not announced, then a crash')
+    await waitFor(() => server.output().includes('could not store or announce a received message'), { what: 'the failed announcement', timeoutMs: FIRST_EVENT_TIMEOUT_MS })
+    const { messages } = (await admin.get(`/api/sessions/shop/chats/${CONTACT}/messages?limit=5`)).body as { messages: Array<{ id: string }> }
+    assert.ok(messages.some((m) => m.id === id), 'stored')
+    assert.equal(sim.undelivered(PHONE), 1, 'no receipt went to WhatsApp')
+    await server.stop('SIGKILL')
+    database.exec('DROP TRIGGER no_events')
+
+    await start()
+    await waitFor(() => received(id), { what: 'the message announced after the restart', timeoutMs: FIRST_EVENT_TIMEOUT_MS })
+    await waitFor(() => sim.undelivered(PHONE) === 0, { what: 'the receipt sent' })
+    const { id: next } = await sim.sendText(PHONE, CONTACT, 'after it')
+    await waitFor(() => received(next), { what: 'the next message announced' })
+    assert.equal(receiver.uniqueEvents().filter((e) => e.type === 'message.received' && e.data.id === id).length, 1)
   })
 })

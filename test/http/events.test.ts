@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
-import { describe, it } from 'node:test'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import Database from 'better-sqlite3'
 import { Webhook } from 'standardwebhooks'
 import WebSocket from 'ws'
 import type { InboundMessage } from '../../src/messaging/inbound-message.js'
@@ -8,6 +10,7 @@ import { FakeConnector } from '../support/fake-connector.js'
 import { startInProcessServer } from '../support/in-process-server.js'
 import { waitFor } from '../support/wait-for.js'
 import { readEvents } from '../support/event-stream.js'
+import { tempDir } from '../support/temp-dir.js'
 import { WebhookReceiver } from '../support/webhook-receiver.js'
 
 const SECRET = 'global-webhook-secret-0123456789'
@@ -77,9 +80,9 @@ describe('events out: webhooks, the live stream, the inbox (in-process, real HTT
     const receiver = await WebhookReceiver.start()
     const { app, adminHeaders, addSession } = await serverWithWebhook(receiver)
     const connection = await addSession('shop')
-    connection.emitReceived(inbound('A1', { timestamp: 1_000 }))
-    connection.emitReceived(inbound('A2', { timestamp: 2_000 }))
-    connection.emitReceived(inbound('A1', { timestamp: 1_000 }))
+    await connection.emitReceived(inbound('A1', { timestamp: 1_000 }))
+    await connection.emitReceived(inbound('A2', { timestamp: 2_000 }))
+    await connection.emitReceived(inbound('A1', { timestamp: 1_000 }))
     const chats = await app.inject({ url: '/api/sessions/shop/chats', headers: adminHeaders })
     const [chat, ...others] = chats.json().chats
     assert.deepEqual(others, [])
@@ -97,6 +100,36 @@ describe('events out: webhooks, the live stream, the inbox (in-process, real HTT
     const older = await app.inject({ url: '/api/sessions/shop/chats/15550002222/messages?before=1970-01-01T00:00:01.500Z', headers: adminHeaders })
     assert.deepEqual(older.json().messages.map((m: { id: string }) => m.id), ['A1'])
     await waitFor(() => receiver.accepted.filter((r) => r.event.type === 'message.received').length === 3, { what: 'three events' })
+  })
+
+  it('holds WhatsApp\'s receipt until the message is stored and its event queued, and announces a redelivery of one that was not', async () => {
+    const receiver = await WebhookReceiver.start()
+    const dataDir = tempDir()
+    const { app, adminHeaders, addSession } = await serverWithWebhook(receiver, { DATA_DIR: dataDir })
+    const connection = await addSession('shop')
+    const stored = async (id: string): Promise<boolean> =>
+      (await app.inject({ url: '/api/sessions/shop/chats/15550002222/messages', headers: adminHeaders })).json().messages.some((m: { id: string }) => m.id === id)
+    const announced = (id: string): number => receiver.uniqueEvents().filter((e) => e.type === 'message.received' && e.data.id === id).length
+
+    await connection.emitReceived(inbound('R1'))
+    assert.equal(await stored('R1'), true, 'stored before the receipt')
+
+    // The event queue cannot be written (as if the process died there): no receipt, so WhatsApp delivers it again.
+    const database = new Database(join(dataDir, 'whatsapp-api.db'))
+    after(() => database.close())
+    database.exec(`CREATE TRIGGER no_events BEFORE INSERT ON webhook_deliveries BEGIN SELECT RAISE(ABORT, 'the queue is broken'); END`)
+    await assert.rejects(connection.emitReceived(inbound('R2')), /the queue is broken/)
+    assert.equal(await stored('R2'), true)
+    database.exec('DROP TRIGGER no_events')
+
+    await connection.emitReceived(inbound('R2'))
+    await waitFor(() => announced('R1') === 1 && announced('R2') === 1, { what: 'both announced' })
+    // Delivered again once announced (a receipt lost on the way): stored and announced once only.
+    await connection.emitReceived(inbound('R2'))
+    await connection.emitReceived(inbound('R3'))
+    await waitFor(() => announced('R3') === 1, { what: 'the next message announced' })
+    assert.equal(announced('R2'), 1)
+    assert.equal(receiver.accepted.filter((r) => r.event.type === 'message.received' && r.event.data.id === 'R2').length, 1)
   })
 
   it('retries while the receiver is down and then delivers every event once, in order per session', async () => {
@@ -177,8 +210,8 @@ describe('events out: webhooks, the live stream, the inbox (in-process, real HTT
     const receiver = await WebhookReceiver.start()
     const { app, adminHeaders, addSession } = await serverWithWebhook(receiver)
     const connection = await addSession('shop')
-    connection.emitReceived(inbound('M1', { type: 'document', text: null, media: { mimetype: 'application/pdf', fileName: 'résumé.pdf', size: 9, seconds: null, voice: false } }), Buffer.from('%PDF-1.4 x'))
-    connection.emitReceived(inbound('T1'))
+    await connection.emitReceived(inbound('M1', { type: 'document', text: null, media: { mimetype: 'application/pdf', fileName: 'résumé.pdf', size: 9, seconds: null, voice: false } }), Buffer.from('%PDF-1.4 x'))
+    await connection.emitReceived(inbound('T1'))
     const media = await app.inject({ url: '/api/sessions/shop/messages/M1/media', headers: adminHeaders })
     assert.equal(media.statusCode, 200)
     assert.equal(media.headers['content-type'], 'application/pdf')

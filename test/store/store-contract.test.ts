@@ -469,8 +469,10 @@ for (const backend of backends) {
         timestamp,
       })
 
-      it('stores a message once per session, with its raw bytes', async () => {
+      it('stores a message once per session, with its raw bytes, and names it to announce until it is marked announced', async () => {
         assert.equal(await store.inbound.insert(inbound('i1', 'c1', 100), new Uint8Array([1, 2, 3])), true)
+        assert.equal(await store.inbound.insert({ ...inbound('i1', 'c2', 200), payload: 'changed' }, null), true, 'stored, never announced: still to announce')
+        await store.inbound.markAnnounced('dev1', 'i1')
         assert.equal(await store.inbound.insert({ ...inbound('i1', 'c2', 200), payload: 'changed' }, null), false)
         assert.equal(await store.inbound.insert(inbound('i1', 'c1', 100, 'dev2'), null), true)
         assert.deepEqual(await store.inbound.get('dev1', 'i1'), { ...inbound('i1', 'c1', 100), readAt: null, fromMe: false, status: null })

@@ -175,9 +175,9 @@ export class FakeConnection implements WhatsAppConnection {
     this.callbacks.onMessageStatus(messageId, status, error)
   }
 
-  /** A received message; raw is what downloadMedia will stream back. */
-  emitReceived(message: InboundMessage, raw: Uint8Array = Buffer.from(`media of ${message.id}`)): void {
-    this.callbacks.onMessageReceived(message, raw)
+  /** A received message; raw is what downloadMedia will stream back. Settles when WhatsApp would get its receipt. */
+  emitReceived(message: InboundMessage, raw: Uint8Array = Buffer.from(`media of ${message.id}`)): Promise<void> {
+    return this.callbacks.onMessageReceived(message, raw)
   }
 
   async downloadMedia(raw: Uint8Array): Promise<{ stream: NodeJS.ReadableStream }> {

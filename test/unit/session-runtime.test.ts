@@ -26,7 +26,7 @@ function setup(reconnect = { baseDelayMs: 1000, maxDelayMs: 8000, maxAttempts: 3
       onAccount: () => undefined,
       onStoppedItself: (id) => stoppedItself.push(id),
       onMessageStatus: () => undefined,
-      onMessageReceived: () => undefined,
+      onMessageReceived: async () => undefined,
       onPresence: () => undefined,
       onHistory: () => undefined,
       onChatEvents: () => undefined,
@@ -318,7 +318,7 @@ describe('SessionRuntime with a shared connect gate', () => {
     const connector = new FakeConnector()
     const observer = {
       onStateChange: () => undefined, onAccount: () => undefined, onStoppedItself: () => undefined,
-      onMessageStatus: () => undefined, onMessageReceived: () => undefined, onPresence: () => undefined, onDisconnect: () => undefined,
+      onMessageStatus: () => undefined, onMessageReceived: async () => undefined, onPresence: () => undefined, onDisconnect: () => undefined,
       onHistory: () => undefined, onChatEvents: () => undefined, onCall: () => undefined,
       onGroupEvent: () => undefined,
       onLabelEvent: () => undefined,

@@ -6,12 +6,17 @@ export function createPostgresInboundRepository(pool: PgPool): InboundMessageRep
   return {
     insert: async (record, raw) => {
       const result = await pool.query(
-        `INSERT INTO inbound_messages (device_id, id, chat, type, payload, raw, timestamp, created_at, from_me, status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (device_id, id) DO NOTHING`,
+        `INSERT INTO inbound_messages (device_id, id, chat, type, payload, raw, timestamp, created_at, from_me, status, announced)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, FALSE)
+         ON CONFLICT (device_id, id) DO UPDATE SET announced = FALSE WHERE NOT inbound_messages.announced`,
         [record.deviceId, record.id, record.chat, record.type, record.payload, raw && Buffer.from(raw), record.timestamp, Date.now(),
           record.fromMe ?? false, record.fromMe ? 'sent' : null],
       )
+      // Inserted, or stored before but not announced (the no-op update counts): it has to be announced.
       return result.rowCount === 1
+    },
+    markAnnounced: async (deviceId, id) => {
+      await pool.query('UPDATE inbound_messages SET announced = TRUE WHERE device_id = $1 AND id = $2 AND NOT announced', [deviceId, id])
     },
     insertHistory: async (deviceId, messages) =>
       inTransaction(pool, async (client) => {

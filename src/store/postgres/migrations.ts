@@ -240,6 +240,10 @@ const MIGRATIONS: readonly string[] = [
    WHERE d.webhook_id = e.webhook_id AND d.event_id = e.event_id AND d.seq > e.seq;
   CREATE UNIQUE INDEX deliveries_once ON webhook_deliveries (webhook_id, event_id);
   `,
+  // Whether a received message's event was queued: a redelivery of one that was not is announced then.
+  `
+  ALTER TABLE inbound_messages ADD COLUMN announced BOOLEAN NOT NULL DEFAULT TRUE;
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

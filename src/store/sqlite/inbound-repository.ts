@@ -3,10 +3,12 @@ import type { InboundMessageRepository } from '../ports.js'
 import { INBOUND_COLUMNS as COLUMNS, type InboundRow, toInboundRecord as toRecord } from '../rows.js'
 
 export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessageRepository {
+  // The no-op update on a stored but unannounced row counts as a change: it still has to be announced.
   const insert = db.prepare(
-    `INSERT INTO inbound_messages (device_id, id, chat, type, payload, raw, timestamp, created_at, from_me, status)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, id) DO NOTHING`,
+    `INSERT INTO inbound_messages (device_id, id, chat, type, payload, raw, timestamp, created_at, from_me, status, announced)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT (device_id, id) DO UPDATE SET announced = 0 WHERE announced = 0`,
   )
+  const announced = db.prepare('UPDATE inbound_messages SET announced = 1 WHERE device_id = ? AND id = ? AND announced = 0')
   const insertFull = db.prepare(
     `INSERT INTO inbound_messages (device_id, id, chat, type, payload, raw, timestamp, created_at, from_me, status, read_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, id) DO NOTHING`,
@@ -48,6 +50,7 @@ export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessag
     insert: async (record, raw) =>
       insert.run(record.deviceId, record.id, record.chat, record.type, record.payload, raw && Buffer.from(raw), record.timestamp, Date.now(), record.fromMe ? 1 : 0, record.fromMe ? 'sent' : null)
         .changes === 1,
+    markAnnounced: async (deviceId, id) => void announced.run(deviceId, id),
     insertHistory: async (deviceId, messages) => insertHistory(deviceId, messages),
     get: async (deviceId, id) => {
       const row = one.get(deviceId, id)

@@ -205,6 +205,10 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX sessions_by_api_key ON sessions (api_key_hash);
   `,
+  // Whether a received message's event was queued: a redelivery of one that was not is announced then.
+  `
+  ALTER TABLE inbound_messages ADD COLUMN announced INTEGER NOT NULL DEFAULT 1;
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
