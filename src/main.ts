@@ -2,6 +2,7 @@ import { ConfigError, loadEnv, parseConfig, type Config } from './config.js'
 import { guardConsole } from './console-guard.js'
 import { createLogger } from './logger.js'
 import { createServer } from './server.js'
+import { adaptBufferPool } from './whatsapp/buffer-pool-policy.js'
 import { SecretBoxError } from './security/secret-box.js'
 import { DataEncryptionError } from './store/data-encryption.js'
 
@@ -22,6 +23,7 @@ try {
 }
 const logger = createLogger(config.logLevel)
 guardConsole(logger)
+adaptBufferPool(logger.child({ module: 'memory' }))
 // One session's stray promise must not take down every other session.
 process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'))
 const server = await createServer({

@@ -54,6 +54,14 @@ export function createMetrics(
       for (const [state, count] of sessions.countsHere()) this.set({ state }, count)
     },
   })
+  new Gauge({
+    name: 'wa_api_buffer_pool_bytes',
+    help: 'Node\'s Buffer pool block size: 0 while the heap is large enough for small Buffers to be allocated one by one',
+    registers: [registry],
+    collect() {
+      this.set(Buffer.poolSize)
+    },
+  })
   const messages = new Counter({
     name: 'wa_api_messages_total',
     help: 'Outgoing message status changes, by status and message type',
