@@ -1,8 +1,8 @@
 import { getHeapStatistics } from 'node:v8'
 import type { Logger } from 'pino'
 
-/** Node's own pool size: small Buffers are slices of 8 KiB blocks. */
-const NODE_POOL_BYTES = 8 * 1024
+/** Node's own pool size, as it starts: small Buffers are slices of its blocks (8 KiB on Node 20, 64 KiB on 24). */
+const NODE_POOL_BYTES = Buffer.poolSize
 
 export interface BufferPoolPolicy {
   /** The pool goes off once the heap in use is above this. */
