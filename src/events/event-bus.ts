@@ -63,6 +63,9 @@ export interface DomainEvents {
 
 export type DomainEventName = keyof DomainEvents
 
+/** Events whose listeners may hand work to waitUntil, for the publisher to wait on. */
+type WaitableEventName = { [E in DomainEventName]: DomainEvents[E] extends { waitUntil: unknown } ? E : never }[DomainEventName]
+
 /** A typed, synchronous in-process event bus. Listeners must not throw; errors are reported, not propagated. */
 export class EventBus {
   private readonly emitter = new EventEmitter({ captureRejections: false })
@@ -79,6 +82,13 @@ export class EventBus {
         this.onListenerError(error, event)
       }
     }
+  }
+
+  /** Publishes, then settles once all the work listeners handed to waitUntil has; rejects if any of it did. */
+  async publishAndWait<E extends WaitableEventName>(event: E, payload: Omit<DomainEvents[E], 'waitUntil'>): Promise<void> {
+    const work: Array<Promise<void>> = []
+    this.publish(event, { ...payload, waitUntil: (promise: Promise<void>) => void work.push(promise) } as DomainEvents[E])
+    await Promise.all(work)
   }
 
   subscribe<E extends DomainEventName>(event: E, listener: (payload: DomainEvents[E]) => void): () => void {

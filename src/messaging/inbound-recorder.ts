@@ -41,9 +41,7 @@ export function startInboundRecorder(
     if (!unannounced) return
     // Media kept as they arrive are in the store before the event that links to them goes out.
     const announced = keeper?.wants(message) ? await keeper.keep(deviceId, message, raw) : message
-    const queueing: Array<Promise<void>> = []
-    bus.publish(eventOf(message), { deviceId, message: announced, waitUntil: (work) => void queueing.push(work) })
-    await Promise.all(queueing)
+    await bus.publishAndWait(eventOf(message), { deviceId, message: announced })
     // Not waited for: until it lands, a redelivery would only announce the message again.
     inbound.markAnnounced(deviceId, message.id).catch((error: unknown) =>
       logger.warn({ err: error, deviceId, messageId: message.id }, 'could not mark a received message as announced; a redelivery of it would be announced again'))

@@ -375,10 +375,7 @@ export class SessionManager {
             onMessageStatus: (id, messageId, status, error) =>
               this.deps.bus.publish('engine.message-status', { deviceId: id, messageId, status, error }),
             onMessageReceived: async (id, message, raw) => {
-              if (isIgnoredChat(message.chat, this.ignoredKinds(id))) return
-              const holds: Array<Promise<void>> = []
-              this.deps.bus.publish('engine.message-received', { deviceId: id, message, raw, waitUntil: (work) => void holds.push(work) })
-              await Promise.all(holds)
+              if (!isIgnoredChat(message.chat, this.ignoredKinds(id))) await this.deps.bus.publishAndWait('engine.message-received', { deviceId: id, message, raw })
             },
             onPresence: (id, update) => this.deps.bus.publish('presence.update', { deviceId: id, ...update }),
             onHistory: (id, batch) => {

@@ -17,7 +17,7 @@ export interface BufferPoolPolicy {
  * send against 1.40x without) and 4,000 (heap 450-650 MB: better without, 1.28x against 1.35x, and
  * p99 1.10x against 1.22x). See the README's benchmark section.
  */
-export const DEFAULT_BUFFER_POOL_POLICY: BufferPoolPolicy = {
+const DEFAULT_BUFFER_POOL_POLICY: BufferPoolPolicy = {
   offAboveHeapBytes: 512 * 1024 * 1024,
   onBelowHeapBytes: 384 * 1024 * 1024,
   checkEveryMs: 5_000,
