@@ -32,6 +32,7 @@ import { baileysChatActions, forwardChatEvents } from './chat-actions.js'
 import { createGroupMetadataCaches } from './group-metadata-cache.js'
 import { baileysGroups, cachedGroupMetadataFor, forwardGroupEvents } from './groups.js'
 import { baileysSend } from './sending.js'
+import { encodeBinaryNodeLean } from './binary-node-encoder.js'
 import { forwardHistory, historySocketConfig, type HistorySyncMode } from './history.js'
 import { STATUS_BY_RECEIPT, toInboundMessage } from './inbound-translation.js'
 import { mediaHostInterceptor } from './media-host-override.js'
@@ -217,6 +218,8 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       transactionOpts: { maxCommitRetries: 3, delayBetweenTriesMs: 100 },
       // Baileys would replay each sent message to its own event stream; the outbox already holds them.
       emitOwnEvents: false,
+      // The same bytes as Baileys' encoder, without an array element per byte and closures per node.
+      binaryNodeEncoder: encodeBinaryNodeLean,
       // WhatsApp takes the receipt as delivery: it goes once the message is stored and its event queued.
       beforeMessageReceipt: (message) => {
         receivedBeforeReceipt.add(message)
