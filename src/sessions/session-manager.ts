@@ -9,7 +9,7 @@ import { KeyedLock } from './keyed-lock.js'
 import { type ListedSession, pageOf, type SessionFilter, type SessionPage, type SessionPosition } from './session-listing.js'
 import { SINGLE_NODE, type SessionPlacement } from './session-placement.js'
 import type { ReconnectOptions } from './reconnect-policy.js'
-import { CONNECTION_STATES, type ConnectionState, type QrCode, type RuntimeSnapshot, SessionRuntime } from './session-runtime.js'
+import { CONNECTION_STATES, type ConnectionState, type QrCode, type RuntimeObserver, type RuntimeSnapshot, SessionRuntime } from './session-runtime.js'
 import type { WhatsAppConnection, WhatsAppConnector } from './whatsapp-port.js'
 import {
   type CheckedSettings, checkedSettings, connectionSettingsOf, NO_IGNORED_KINDS, type SessionSettings, type SessionSettingsChange, type SettingsDefaults,
@@ -355,46 +355,49 @@ export class SessionManager {
     return record
   }
 
+  /** What every session's runtime reports; one object for all of them, since each call names its session. */
+  private readonly runtimeObserver: RuntimeObserver = {
+    onStateChange: (id, snapshot) => this.announce(id, snapshot),
+    onAccount: (id, account) => this.persist(this.deps.sessions.setAccount(id, account.phoneNumber, account.pushName)),
+    onStoppedItself: (id) => {
+      if (!this.deps.sessions.get(id)) return
+      // Stopped for good (logged out, QR expired): another node must not count it as running here.
+      this.persist(this.deps.sessions.setDesiredState(id, 'stopped').then(() => this.lock.run(id, () => this.giveUp(id))))
+    },
+    onMessageStatus: (id, messageId, status, error) =>
+      this.deps.bus.publish('engine.message-status', { deviceId: id, messageId, status, error }),
+    onMessageReceived: async (id, message, raw) => {
+      if (!isIgnoredChat(message.chat, this.ignoredKinds(id))) await this.deps.bus.publishAndWait('engine.message-received', { deviceId: id, message, raw })
+    },
+    onPresence: (id, update) => this.deps.bus.publish('presence.update', { deviceId: id, ...update }),
+    onHistory: (id, batch) => {
+      const ignore = this.ignoredKinds(id)
+      this.deps.bus.publish('engine.history', {
+        deviceId: id,
+        batch: {
+          ...batch,
+          chats: batch.chats.filter(({ jid }) => !isIgnoredChat(jid, ignore)),
+          messages: batch.messages.filter(({ message }) => !isIgnoredChat(message.chat, ignore)),
+        },
+      })
+    },
+    onChatEvents: (id, events) => this.deps.bus.publish('engine.chat-events', { deviceId: id, events }),
+    onCall: (id, call) => this.deps.bus.publish('call.received', { deviceId: id, ...call }),
+    onGroupEvent: (id, event) => this.deps.bus.publish('group.changed', { deviceId: id, event }),
+    onLabelEvent: (id, event) => this.deps.bus.publish('engine.label-event', { deviceId: id, event }),
+    onDisconnect: (id, code, reaction) => this.deps.bus.publish('session.disconnected', { deviceId: id, code, reaction }),
+  }
+
   private runtimeFor(deviceId: string): SessionRuntime {
     let runtime = this.runtimes.get(deviceId)
     if (!runtime) {
       runtime = new SessionRuntime(deviceId, {
-          connector: this.deps.connector,
-          gate: this.gate,
-          reconnect: this.deps.reconnect,
-          logger: this.deps.logger.child({ deviceId }),
-          settings: () => connectionSettingsOf(this.deps.sessions.get(deviceId), this.deps.settingsDefaults),
-          observer: {
-            onStateChange: (id, snapshot) => this.announce(id, snapshot),
-            onAccount: (id, account) => this.persist(this.deps.sessions.setAccount(id, account.phoneNumber, account.pushName)),
-            onStoppedItself: (id) => {
-              if (!this.deps.sessions.get(id)) return
-              // Stopped for good (logged out, QR expired): another node must not count it as running here.
-              this.persist(this.deps.sessions.setDesiredState(id, 'stopped').then(() => this.lock.run(id, () => this.giveUp(id))))
-            },
-            onMessageStatus: (id, messageId, status, error) =>
-              this.deps.bus.publish('engine.message-status', { deviceId: id, messageId, status, error }),
-            onMessageReceived: async (id, message, raw) => {
-              if (!isIgnoredChat(message.chat, this.ignoredKinds(id))) await this.deps.bus.publishAndWait('engine.message-received', { deviceId: id, message, raw })
-            },
-            onPresence: (id, update) => this.deps.bus.publish('presence.update', { deviceId: id, ...update }),
-            onHistory: (id, batch) => {
-              const ignore = this.ignoredKinds(id)
-              this.deps.bus.publish('engine.history', {
-                deviceId: id,
-                batch: {
-                  ...batch,
-                  chats: batch.chats.filter(({ jid }) => !isIgnoredChat(jid, ignore)),
-                  messages: batch.messages.filter(({ message }) => !isIgnoredChat(message.chat, ignore)),
-                },
-              })
-            },
-            onChatEvents: (id, events) => this.deps.bus.publish('engine.chat-events', { deviceId: id, events }),
-            onCall: (id, call) => this.deps.bus.publish('call.received', { deviceId: id, ...call }),
-            onGroupEvent: (id, event) => this.deps.bus.publish('group.changed', { deviceId: id, event }),
-            onLabelEvent: (id, event) => this.deps.bus.publish('engine.label-event', { deviceId: id, event }),
-            onDisconnect: (id, code, reaction) => this.deps.bus.publish('session.disconnected', { deviceId: id, code, reaction }),
-          },
+        connector: this.deps.connector,
+        gate: this.gate,
+        reconnect: this.deps.reconnect,
+        logger: this.deps.logger.child({ deviceId }),
+        settings: () => connectionSettingsOf(this.deps.sessions.get(deviceId), this.deps.settingsDefaults),
+        observer: this.runtimeObserver,
       })
       this.runtimes.set(deviceId, runtime)
     }

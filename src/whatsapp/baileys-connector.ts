@@ -26,11 +26,11 @@ import {
 } from '../sessions/whatsapp-port.js'
 import type { Sender } from '../messaging/inbound-message.js'
 import { databaseAuthState } from './auth-state.js'
-import { baileysConversations, forwardPresence } from './conversations.js'
+import { forwardPresence } from './conversations.js'
 import { baileysCalls } from './calls.js'
-import { baileysChatActions, forwardChatEvents } from './chat-actions.js'
+import { forwardChatEvents } from './chat-actions.js'
 import { createGroupMetadataCaches } from './group-metadata-cache.js'
-import { baileysGroups, cachedGroupMetadataFor, forwardGroupEvents } from './groups.js'
+import { cachedGroupMetadataFor, forwardGroupEvents } from './groups.js'
 import { baileysSend } from './sending.js'
 import { encodeBinaryNodeLean } from './binary-node-encoder.js'
 import { forwardHistory, historySocketConfig, type HistorySyncMode } from './history.js'
@@ -38,8 +38,7 @@ import { STATUS_BY_RECEIPT, toInboundMessage } from './inbound-translation.js'
 import { mediaHostInterceptor } from './media-host-override.js'
 import { ProxyError, proxyTransport } from './proxy-transport.js'
 import { baileysLabels } from './labels.js'
-import { baileysChannels } from './channels.js'
-import { baileysPeople } from './people.js'
+import { OnDemandCapabilities } from './on-demand-capabilities.js'
 import { installFastX25519 } from './fast-x25519.js'
 import { installFastXEdDSA } from './fast-xeddsa.js'
 import { BAILEYS_KEEP_ALIVE_OFF_MS, keepAlive } from './keep-alive.js'
@@ -327,15 +326,10 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       }
     }
 
-    return {
+    return Object.assign(new OnDemandCapabilities(socket, groupCache), {
       send,
-      conversations: baileysConversations(socket),
-      chats: baileysChatActions(socket),
-      people: baileysPeople(socket),
       calls,
-      groups: baileysGroups(socket, groupCache),
       labels,
-      channels: baileysChannels(socket),
       checkNumbers: async (jids) => {
         const found = new Map((await socket.onWhatsApp(...jids) ?? []).map((result) => [result.jid, Boolean(result.exists)]))
         return jids.map((jid) => ({ jid, exists: found.get(jid) ?? false }))
@@ -366,7 +360,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
         retiring.set(deviceId, auth.retire())
         return socket.logout()
       },
-    }
+    } satisfies Omit<WhatsAppConnection, keyof OnDemandCapabilities>)
   }
 
   return {

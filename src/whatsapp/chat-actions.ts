@@ -2,7 +2,7 @@ import type { Chat, ChatModification, WAMessageKey, WASocket } from '@whiskeysoc
 import type { ChatActions, ChatEvent, MessageRef } from '../sessions/whatsapp-port.js'
 import { appStateWrite } from './app-state-write.js'
 import { muteEnd } from './history.js'
-import { chatEventsByPhone, inOrder } from './lid-to-phone.js'
+import { chatEventsByPhone, InOrder } from './lid-to-phone.js'
 
 const toSeconds = (ms: number): number => Math.floor(ms / 1000)
 
@@ -46,10 +46,10 @@ function chatChange(update: Partial<Chat>): Extract<ChatEvent, { kind: 'chat' }>
 
 /** Turns the app-state changes other devices made (Baileys' chat and message events) into ours. */
 export function forwardChatEvents(socket: WASocket, onChatEvents: (events: ChatEvent[]) => void): void {
-  const next = inOrder()
+  const next = new InOrder()
   const resolve = (lid: string) => socket.signalRepository.lidMapping.getPNForLID(lid)
   const emit = (events: ChatEvent[]): void => {
-    if (events.length > 0) next(async () => onChatEvents(await chatEventsByPhone(events, resolve)))
+    if (events.length > 0) next.run(async () => onChatEvents(await chatEventsByPhone(events, resolve)))
   }
   socket.ev.on('chats.update', (updates) => {
     emit(updates.flatMap((update): ChatEvent[] => {

@@ -20,7 +20,7 @@ import type {
   ParticipantOutcome,
 } from '../sessions/groups-port.js'
 import type { GroupMetadataCache } from './group-metadata-cache.js'
-import { inOrder } from './lid-to-phone.js'
+import { InOrder } from './lid-to-phone.js'
 
 /** A person as WhatsApp named them: a LID and/or a phone number; the phone number is the JID where known. */
 function member(id: string | null | undefined, alt?: string | null): GroupMember | null {
@@ -164,10 +164,10 @@ export function forwardGroupEvents(socket: WASocket, cache: GroupMetadataCache, 
     const phoneJid = await socket.signalRepository.lidMapping.getPNForLID(m.lid).catch(() => null)
     return phoneJid ? member(m.lid, phoneJid) : m
   }
-  const inTurn = inOrder()
+  const inTurn = new InOrder()
   /** Names people by phone number, patches the cache, then reports; one event after another, as they came. */
   const report = (event: GroupEvent): void =>
-    inTurn(async () => {
+    inTurn.run(async () => {
       const jid = event.kind === 'joined' ? event.group.jid : event.jid
       const by = await withPhone(event.by, jid)
       const resolved: GroupEvent = event.kind === 'participants'

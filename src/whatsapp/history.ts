@@ -2,7 +2,7 @@ import { type Chat, type Contact, isJidStatusBroadcast, isLidUser, jidDecode, ji
 import type { Sender } from '../messaging/inbound-message.js'
 import type { HistoryBatch, HistoryChat, HistoryContact, HistoryMessage } from '../sessions/whatsapp-port.js'
 import { STATUS_BY_RECEIPT, toInboundMessage } from './inbound-translation.js'
-import { historyByPhone, inOrder } from './lid-to-phone.js'
+import { historyByPhone, InOrder } from './lid-to-phone.js'
 
 /** How much of the phone's history a newly linked session takes: recent months, everything, or nothing. */
 export type HistorySyncMode = 'recent' | 'full' | 'none'
@@ -66,7 +66,7 @@ function messageOf(message: WAMessage, me: Sender): HistoryMessage[] {
 
 /** Forwards each chunk of the phone's history (Baileys' messaging-history.set) in our terms. */
 export function forwardHistory(socket: WASocket, me: () => Sender, onHistory: (batch: HistoryBatch) => void): void {
-  const next = inOrder()
+  const next = new InOrder()
   const resolve = (lid: string) => socket.signalRepository.lidMapping.getPNForLID(lid)
   socket.ev.on('messaging-history.set', ({ chats, contacts, messages, syncType, progress }) => {
     const sender = me()
@@ -78,6 +78,6 @@ export function forwardHistory(socket: WASocket, me: () => Sender, onHistory: (b
       messages: messages.flatMap((message) => messageOf(message, sender)),
       progress: typeof progress === 'number' ? progress : null,
     }
-    next(async () => onHistory(await historyByPhone(batch, resolve)))
+    next.run(async () => onHistory(await historyByPhone(batch, resolve)))
   })
 }

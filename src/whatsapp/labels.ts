@@ -1,7 +1,7 @@
 import type { WASocket } from '@whiskeysockets/baileys'
 import type { EngineLabel, LabelEvent, Labels } from '../sessions/labels-port.js'
 import { appStateWrite, missingAppStateKey } from './app-state-write.js'
-import { inOrder, phoneJidsOf } from './lid-to-phone.js'
+import { InOrder, phoneJidsOf } from './lid-to-phone.js'
 
 /** Business platforms as WhatsApp names them at pairing (Android and iOS WhatsApp Business). */
 const BUSINESS_PLATFORMS = new Set(['smba', 'smbi'])
@@ -47,15 +47,15 @@ export function baileysLabels(socket: WASocket, onLabelEvent: (event: LabelEvent
 
 /** Turns label changes made on other devices (Baileys' labels.* events) into ours, chats named by phone number where known. */
 function forwardLabelEvents(socket: WASocket, onLabelEvent: (event: LabelEvent) => void): { idle(): Promise<void> } {
-  const next = inOrder()
+  const next = new InOrder()
   socket.ev.on('labels.edit', (label) => {
-    next(async () => onLabelEvent(label.deleted
+    next.run(async () => onLabelEvent(label.deleted
       ? { kind: 'label-deleted', labelId: label.id }
       : { kind: 'label-saved', label: { id: label.id, name: label.name ?? '', color: label.color ?? 0, predefinedId: label.predefinedId ?? null } }))
   })
   socket.ev.on('labels.association', ({ type, association }) => {
     if (association.type !== 'label_jid') return
-    next(async () => {
+    next.run(async () => {
       const phoneJid = await phoneJidsOf([association.chatId], (lid) => socket.signalRepository.lidMapping.getPNForLID(lid))
       onLabelEvent({ kind: 'chat-labeled', chat: phoneJid(association.chatId), labelId: association.labelId, labeled: type === 'add' })
     })

@@ -49,12 +49,17 @@ export async function chatEventsByPhone(events: ChatEvent[], resolve: LidResolve
 
 /**
  * Runs each step after the previous one, so what a socket reports keeps its order; steps report
- * their own failures. idle() resolves once every step queued so far has run.
+ * their own failures. idle() resolves once every step queued so far has run. A class, not closures:
+ * every socket has four of these.
  */
-export function inOrder(): ((step: () => Promise<void>) => void) & { idle(): Promise<void> } {
-  let last = Promise.resolve()
-  const next = (step: () => Promise<void>): void => {
-    last = last.then(step).catch(() => undefined)
+export class InOrder {
+  private last: Promise<void> | undefined
+
+  run(step: () => Promise<void>): void {
+    this.last = (this.last ?? Promise.resolve()).then(step).catch(() => undefined)
   }
-  return Object.assign(next, { idle: () => last })
+
+  idle(): Promise<void> {
+    return this.last ?? Promise.resolve()
+  }
 }
