@@ -37,12 +37,18 @@ export function sessionMatcher(filter: SessionFilter): (session: ListedSession) 
     (text === '' || [session.deviceId, session.phoneNumber, session.pushName].some((value) => value?.toLowerCase().includes(text)))
 }
 
+/** Whether `filter` lets every session through (then no session's live state needs looking at). */
+export function isUnfiltered(filter: SessionFilter): boolean {
+  return filter.state === undefined && !filter.search?.trim().replace(/^\+/, '')
+}
+
 /**
- * One page of `ordered` (sorted by compareSessions): the sessions matching `filter` after `after`,
- * at most `limit`. A position survives its session's deletion: the page starts after where it was.
+ * One page of `ordered` (sorted by compareSessions): the sessions `matches` lets through (all, when
+ * null) after `after`, at most `limit`. A position survives its session's deletion: the page starts
+ * after where it was.
  */
-export function pageOf<T extends ListedSession>(ordered: T[], filter: SessionFilter, after: SessionPosition | undefined, limit: number): SessionPage<T> {
-  const matching = ordered.filter(sessionMatcher(filter))
+export function pageOf<T extends SessionPosition>(ordered: readonly T[], matches: ((session: T) => boolean) | null, after: SessionPosition | undefined, limit: number): SessionPage<T> {
+  const matching = matches ? ordered.filter(matches) : ordered
   const start = after === undefined ? 0 : firstAfter(matching, after)
   const sessions = matching.slice(start, start + limit)
   const more = start + limit < matching.length
@@ -51,7 +57,7 @@ export function pageOf<T extends ListedSession>(ordered: T[], filter: SessionFil
 }
 
 /** The index of the first session sorting after `position` (binary search). */
-function firstAfter(ordered: SessionPosition[], position: SessionPosition): number {
+function firstAfter(ordered: readonly SessionPosition[], position: SessionPosition): number {
   let low = 0
   let high = ordered.length
   while (low < high) {

@@ -6,7 +6,7 @@ import type { IgnoredKinds, SessionRecord } from '../store/ports.js'
 import type { SessionCatalog } from '../store/session-catalog.js'
 import { ConnectGate } from './connect-gate.js'
 import { KeyedLock } from './keyed-lock.js'
-import { type ListedSession, pageOf, type SessionFilter, type SessionPage, type SessionPosition } from './session-listing.js'
+import { isUnfiltered, type ListedSession, pageOf, type SessionFilter, type SessionPage, type SessionPosition, sessionMatcher } from './session-listing.js'
 import { SINGLE_NODE, type SessionPlacement } from './session-placement.js'
 import type { ReconnectOptions } from './reconnect-policy.js'
 import { CONNECTION_STATES, type ConnectionState, type QrCode, type RuntimeObserver, type RuntimeSnapshot, SessionRuntime } from './session-runtime.js'
@@ -74,10 +74,18 @@ export class SessionManager {
     return this.deps.sessions.list().map((record) => this.describeRecord(record))
   }
 
-  /** Sessions matching `filter` in list order, at most `limit` after `after`: only the page is described in full. */
+  /**
+   * Sessions matching `filter` in list order, at most `limit` after `after`: only the page is
+   * described in full. Unfiltered (the dashboard's pages), only the page's live state is read.
+   */
   page(filter: SessionFilter, after: SessionPosition | undefined, limit: number): SessionPage<SessionInfo> {
-    const listed = this.deps.sessions.list().map((record) => listedSession(record, this.snapshotOf(record.deviceId)))
-    const page = pageOf(listed, filter, after, limit)
+    const records = this.deps.sessions.list()
+    if (isUnfiltered(filter)) {
+      const page = pageOf(records, null, after, limit)
+      return { ...page, sessions: page.sessions.map((record) => this.describeRecord(record)) }
+    }
+    const listed = records.map((record) => listedSession(record, this.snapshotOf(record.deviceId)))
+    const page = pageOf(listed, sessionMatcher(filter), after, limit)
     return { ...page, sessions: page.sessions.map((session) => this.describeRecord(session.record, session.snapshot)) }
   }
 
