@@ -83,48 +83,54 @@ const LOWER_F = 102
 
 const isDigit = (code: number): boolean => code >= DIGIT_0 && code <= DIGIT_9
 
-/** Digits, '-' and '.', as Baileys packs them in nibbles. */
-const isNibble = (value: string): boolean => {
-  if (!value || value.length > TAGS.PACKED_MAX) return false
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i)
-    if (!isDigit(code) && code !== DASH && code !== DOT) return false
-  }
-  return true
+/** A nibble of the padding character '\0' is 15 in both packings. */
+const PAD = -1
+
+/** One of the two ways Baileys packs a string two characters to a byte. */
+interface Packing {
+  tag: number
+  /** The characters Baileys' test lets into this packing. */
+  accepts(code: number): boolean
+  /** A character's four bits (PAD for the padding of an odd length). */
+  bitsOf(code: number): number
+}
+
+/** Digits, '-' and '.'. */
+const NIBBLES: Packing = {
+  tag: TAGS.NIBBLE_8,
+  accepts: (code) => isDigit(code) || code === DASH || code === DOT,
+  bitsOf: (code) => {
+    if (code === PAD) return 15
+    if (code === DASH) return 10
+    if (code === DOT) return 11
+    return code - DIGIT_0
+  },
 }
 
 /** Digits and upper-case A-F (Baileys' test; its packing also takes lower case). */
-const isHex = (value: string): boolean => {
+const HEX: Packing = {
+  tag: TAGS.HEX_8,
+  accepts: (code) => isDigit(code) || (code >= UPPER_A && code <= UPPER_F),
+  bitsOf: (code) => {
+    if (code === PAD) return 15
+    if (code >= LOWER_A && code <= LOWER_F) return 10 + code - LOWER_A
+    if (code >= UPPER_A && code <= UPPER_F) return 10 + code - UPPER_A
+    return code - DIGIT_0
+  },
+}
+
+const fits = (value: string, packing: Packing): boolean => {
   if (!value || value.length > TAGS.PACKED_MAX) return false
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i)
-    if (!isDigit(code) && !(code >= UPPER_A && code <= UPPER_F)) return false
-  }
+  for (let i = 0; i < value.length; i++) if (!packing.accepts(value.charCodeAt(i))) return false
   return true
 }
 
-/** A nibble of the padding character '\0' is 15 in both packings. */
-const PAD = -1
-const nibbleOf = (code: number): number => {
-  if (code === PAD) return 15
-  if (code === DASH) return 10
-  if (code === DOT) return 11
-  return code - DIGIT_0
-}
-const hexOf = (code: number): number => {
-  if (code === PAD) return 15
-  if (code >= LOWER_A && code <= LOWER_F) return 10 + code - LOWER_A
-  if (code >= UPPER_A && code <= UPPER_F) return 10 + code - UPPER_A
-  return code - DIGIT_0
-}
-
-const writePacked = (value: string, nibbles: boolean): void => {
-  writeByte(nibbles ? TAGS.NIBBLE_8 : TAGS.HEX_8)
+const writePacked = (value: string, packing: Packing): void => {
+  writeByte(packing.tag)
   writeByte(Math.ceil(value.length / 2) | (value.length % 2 === 0 ? 0 : 128))
-  const pack = nibbles ? nibbleOf : hexOf
   for (let i = 0; i < value.length; i += 2) {
     const second = i + 1 < value.length ? value.charCodeAt(i + 1) : PAD
-    writeByte((pack(value.charCodeAt(i)) << 4) | pack(second))
+    writeByte((packing.bitsOf(value.charCodeAt(i)) << 4) | packing.bitsOf(second))
   }
 }
 
@@ -157,10 +163,10 @@ const writeString = (value: string | undefined | null): void => {
   if (token) {
     if (typeof token.dict === 'number') writeByte(TAGS.DICTIONARY_0 + token.dict)
     writeByte(token.index)
-  } else if (isNibble(value)) {
-    writePacked(value, true)
-  } else if (isHex(value)) {
-    writePacked(value, false)
+  } else if (fits(value, NIBBLES)) {
+    writePacked(value, NIBBLES)
+  } else if (fits(value, HEX)) {
+    writePacked(value, HEX)
   } else {
     const jid = jidDecode(value)
     if (jid) writeJid(jid)
