@@ -114,36 +114,4 @@ describe('group commit (SQLite)', () => {
     assert.equal((await sending)?.status, 'sending')
     await store.close()
   })
-
-  it('commits a received message, its key update, its queued event and its chat change together, and reads see them first', async () => {
-    const dir = tempDir()
-    const store = openSqliteStore(dir)
-    await store.sessions.create('dev1', 'running')
-    const observer = new Database(join(dir, 'whatsapp-api.db'), { readonly: true })
-    const count = (table: string): number => observer.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).get()!.n
-    const counts = (): number[] => ['auth_keys', 'inbound_messages', 'webhook_deliveries', 'chats'].map(count)
-
-    const writes = [
-      store.authStates.writeKeys('dev1', [{ type: 'session', id: 'c.0', value: '{"v":2}' }]),
-      store.inbound.insert({ deviceId: 'dev1', id: 'in1', chat: 'c@s.whatsapp.net', type: 'text', payload: '{}', timestamp: 1 }, null),
-      store.deliveries.enqueue([{ webhookId: 'w1', deviceId: 'dev1', eventId: 'e1', eventType: 'message.received', body: '{}' }]),
-      store.chats.update('dev1', [{ jid: 'c@s.whatsapp.net', change: { archived: true } }]),
-    ]
-    assert.deepEqual(counts(), [0, 0, 0, 0], 'nothing is committed before the turn ends')
-    // A read commits what was asked for before it, in every store that shares the group commit.
-    assert.deepEqual(await store.authStates.readKeys('dev1', 'session', ['c.0']), new Map([['c.0', '{"v":2}']]))
-    assert.deepEqual(counts(), [1, 1, 1, 1])
-    await Promise.all(writes)
-    assert.equal((await store.inbound.get('dev1', 'in1'))?.chat, 'c@s.whatsapp.net')
-    assert.equal((await store.deliveries.dueLaneHeads(Date.now(), 10, new Set())).length, 1)
-
-    // A chat deleted in the same turn as a message arrived in it is deleted after that message is stored.
-    const late = store.inbound.insert({ deviceId: 'dev1', id: 'in2', chat: 'c@s.whatsapp.net', type: 'text', payload: '{}', timestamp: 2 }, null)
-    const cleared = store.chats.clear('dev1', 'c@s.whatsapp.net', 3)
-    assert.equal(await late, true)
-    await cleared
-    assert.deepEqual(await store.inbound.listByChat('dev1', 'c@s.whatsapp.net', 10), [])
-    observer.close()
-    await store.close()
-  })
 })

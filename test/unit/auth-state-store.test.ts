@@ -3,7 +3,6 @@ import { describe, it } from 'node:test'
 import { BufferJSON, proto } from '@whiskeysockets/baileys'
 import { createSqliteAuthStateRepository } from '../../src/store/sqlite/auth-state-repository.js'
 import { openDatabase } from '../../src/store/sqlite/database.js'
-import { GroupCommit } from '../../src/store/sqlite/group-commit.js'
 import { createSqliteSessionRepository } from '../../src/store/sqlite/session-repository.js'
 import { databaseAuthState } from '../../src/whatsapp/auth-state.js'
 import { KeyCache } from '../../src/whatsapp/key-cache.js'
@@ -13,11 +12,10 @@ import { tempDir } from '../support/temp-dir.js'
 async function setup() {
   const db = openDatabase(tempDir())
   const sessions = createSqliteSessionRepository(db)
-  const groupCommit = new GroupCommit(db)
-  const repository = createSqliteAuthStateRepository(db, groupCommit)
+  const repository = createSqliteAuthStateRepository(db)
   await sessions.create('dev1', 'running')
   await sessions.create('dev2', 'running')
-  return { db, groupCommit, sessions, repository }
+  return { db, sessions, repository }
 }
 
 describe('database auth state', () => {
@@ -81,7 +79,7 @@ describe('database auth state', () => {
   })
 
   it('writes a pairing\'s 812 pre-keys in one commit', async () => {
-    const { repository, db, groupCommit } = await setup()
+    const { repository, db } = await setup()
     const { keys } = (await databaseAuthState(repository, 'dev1')).state
     let commits = 0
     const original = db.transaction.bind(db)
@@ -93,7 +91,7 @@ describe('database auth state', () => {
       }, wrapped)
     }) as typeof db.transaction
     // Repository built after the spy so its transactions are counted.
-    const spied = (await databaseAuthState(createSqliteAuthStateRepository(db, groupCommit), 'dev1')).state.keys
+    const spied = (await databaseAuthState(createSqliteAuthStateRepository(db), 'dev1')).state.keys
     const preKeys = Object.fromEntries(Array.from({ length: 812 }, (_, i) => [String(i + 1), { public: Buffer.alloc(32), private: Buffer.alloc(32) }]))
     await spied.set({ 'pre-key': preKeys })
     assert.equal(commits, 1)
@@ -130,10 +128,9 @@ describe('database auth state', () => {
     let now = 0
     const turns = new TurnBudget(10, () => now)
     const { keys } = (await databaseAuthState(repository, 'dev1', { turns })).state
-    // A write waits for its group commit (a later turn); the reads below are what the budget decides.
-    await keys.set({ session: { 'a.0': { v: 1 } as unknown as Uint8Array } })
     let loopRan = false
     setImmediate(() => (loopRan = true))
+    await keys.set({ session: { 'a.0': { v: 1 } as unknown as Uint8Array } })
     assert.deepEqual(await keys.get('session', ['a.0']), { 'a.0': { v: 1 } })
     assert.equal(loopRan, false, 'within the budget, key work does not wait for the loop')
     now = 10

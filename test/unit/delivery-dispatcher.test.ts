@@ -5,15 +5,13 @@ import { type Destination, DeliveryDispatcher } from '../../src/events/delivery-
 import { EventBus } from '../../src/events/event-bus.js'
 import { type DeliveryRecord, type DeliveryRepository, laneKey } from '../../src/store/ports.js'
 import { openDatabase } from '../../src/store/sqlite/database.js'
-import { GroupCommit } from '../../src/store/sqlite/group-commit.js'
 import { createSqliteDeliveryRepository } from '../../src/store/sqlite/delivery-repository.js'
 import { tempDir } from '../support/temp-dir.js'
 import { waitFor } from '../support/wait-for.js'
 
 /** The real SQLite queue, counting how often the dispatcher looked at every lane. */
 function countingQueue(): { deliveries: DeliveryRepository; looks: () => number } {
-  const db = openDatabase(tempDir())
-  const real = createSqliteDeliveryRepository(db, new GroupCommit(db))
+  const real = createSqliteDeliveryRepository(openDatabase(tempDir()))
   let looks = 0
   const deliveries: DeliveryRepository = {
     ...real,

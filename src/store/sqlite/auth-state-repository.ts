@@ -1,17 +1,10 @@
 import { statementPerCount, type SqliteDatabase } from './database.js'
-import type { GroupCommit } from './group-commit.js'
 import type { AuthStateRepository } from '../ports.js'
 
 /** SQLite caps host parameters per statement; reads of many ids go in chunks. */
 const MAX_IDS_PER_QUERY = 500
 
-/**
- * Writes go through `groupCommit`: the key updates of a burst of messages over many sessions commit
- * once. Reads commit what is pending first, so a key read back is never older than one written.
- */
-export function createSqliteAuthStateRepository(db: SqliteDatabase, groupCommit: GroupCommit): AuthStateRepository {
-  const commit = <T>(write: () => T): Promise<T> => groupCommit.run(write)
-  const read = <T>(query: () => T): Promise<T> => groupCommit.read(query)
+export function createSqliteAuthStateRepository(db: SqliteDatabase): AuthStateRepository {
   const selectCreds = db.prepare<[string], { creds: string }>('SELECT creds FROM auth_creds WHERE device_id = ?')
   const upsertCreds = db.prepare(
     `INSERT INTO auth_creds (device_id, creds) VALUES (?, ?)
@@ -48,9 +41,9 @@ export function createSqliteAuthStateRepository(db: SqliteDatabase, groupCommit:
   })
 
   return {
-    readCreds: (deviceId) => read(() => selectCreds.get(deviceId)?.creds),
-    writeCreds: (deviceId, creds) => commit(() => void upsertCreds.run(deviceId, creds)),
-    readKeys: (deviceId, type, ids) => read(() => {
+    readCreds: async (deviceId) => selectCreds.get(deviceId)?.creds,
+    writeCreds: async (deviceId, creds) => void upsertCreds.run(deviceId, creds),
+    readKeys: async (deviceId, type, ids) => {
       const found = new Map<string, string>()
       if (ids.length === 1) {
         // The hot path (one session or pre-key per message) uses a cached statement.
@@ -64,8 +57,8 @@ export function createSqliteAuthStateRepository(db: SqliteDatabase, groupCommit:
         }
       }
       return found
-    }),
-    writeKeys: (deviceId, writes) => commit(() => writeKeys(deviceId, writes)),
-    clear: (deviceId) => commit(() => clear(deviceId)),
+    },
+    writeKeys: async (deviceId, writes) => writeKeys(deviceId, writes),
+    clear: async (deviceId) => clear(deviceId),
   }
 }

@@ -1,15 +1,8 @@
 import type { SqliteDatabase } from './database.js'
-import type { GroupCommit } from './group-commit.js'
 import type { ChatRepository } from '../ports.js'
 import { CHAT_COLUMNS, type ChatListingRow, type ChatChangeParams, type ChatRow, chatChangeParams, flag, toChatListing, toChatState, toMarks } from '../rows.js'
 
-/**
- * Writes go through `groupCommit`, like those of the messages they list: deleting a chat lands after
- * every received message stored before it. Reads commit what is pending first.
- */
-export function createSqliteChatRepository(db: SqliteDatabase, groupCommit: GroupCommit): ChatRepository {
-  const commit = <T>(write: () => T): Promise<T> => groupCommit.run(write)
-  const read = <T>(query: () => T): Promise<T> => groupCommit.read(query)
+export function createSqliteChatRepository(db: SqliteDatabase): ChatRepository {
   // A null parameter leaves the stored value.
   const upsert = db.prepare<[ChatChangeParams & { device: string; jid: string; now: number }]>(
     `INSERT INTO chats (device_id, jid, updated_at, name, archived, pinned_at, muted_until, marked_unread, last_activity, cleared_at)
@@ -70,16 +63,16 @@ export function createSqliteChatRepository(db: SqliteDatabase, groupCommit: Grou
   })
 
   return {
-    update: (deviceId, changes) => commit(() => void updateAll(deviceId, changes)),
-    recordHistory: (deviceId, chats) => commit(() => void historyAll(deviceId, chats)),
-    get: (deviceId, jid) => read(() => {
+    update: async (deviceId, changes) => void updateAll(deviceId, changes),
+    recordHistory: async (deviceId, chats) => void historyAll(deviceId, chats),
+    get: async (deviceId, jid) => {
       const row = one.get(deviceId, jid)
       return row && toChatState(row)
-    }),
-    list: (deviceId, limit) => read(() => list.all({ device: deviceId, limit }).map(toChatListing)),
-    clear: (deviceId, jid, at) => commit(() => void clear(deviceId, jid, at)),
-    markMessage: (deviceId, id, { starred, hidden }) =>
-      commit(() => void mark.run({ device: deviceId, id, starred: flag(starred), hidden: flag(hidden), now: Date.now() })),
-    messageMarks: (deviceId, ids) => read(() => toMarks(marks.all(deviceId, JSON.stringify(ids)))),
+    },
+    list: async (deviceId, limit) => list.all({ device: deviceId, limit }).map(toChatListing),
+    clear: async (deviceId, jid, at) => void clear(deviceId, jid, at),
+    markMessage: async (deviceId, id, { starred, hidden }) =>
+      void mark.run({ device: deviceId, id, starred: flag(starred), hidden: flag(hidden), now: Date.now() }),
+    messageMarks: async (deviceId, ids) => toMarks(marks.all(deviceId, JSON.stringify(ids))),
   }
 }

@@ -1,12 +1,8 @@
 import type { SqliteDatabase } from './database.js'
-import type { GroupCommit } from './group-commit.js'
 import { laneKey, type DeliveryRepository, type NewDelivery } from '../ports.js'
 import { type DeliveryRow, toDeliveryRecord as toRecord } from '../rows.js'
 
-/** Writes go through `groupCommit` (events queued and delivered in one turn commit once); reads commit what is pending first. */
-export function createSqliteDeliveryRepository(db: SqliteDatabase, groupCommit: GroupCommit): DeliveryRepository {
-  const commit = <T>(write: () => T): Promise<T> => groupCommit.run(write)
-  const read = <T>(query: () => T): Promise<T> => groupCommit.read(query)
+export function createSqliteDeliveryRepository(db: SqliteDatabase): DeliveryRepository {
   const insert = db.prepare(
     `INSERT INTO webhook_deliveries (webhook_id, device_id, event_id, event_type, body, status, next_attempt_at, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
@@ -53,37 +49,37 @@ export function createSqliteDeliveryRepository(db: SqliteDatabase, groupCommit: 
 
   return {
     enqueue: async (deliveries) => {
-      if (deliveries.length > 0) await commit(() => enqueueAll(deliveries))
+      if (deliveries.length > 0) enqueueAll(deliveries)
     },
-    dueLaneHeads: (now, limit, busyLanes) => read(() => {
+    dueLaneHeads: async (now, limit, busyLanes) => {
       // Busy lanes are filtered here rather than in SQL; over-fetch so they do not crowd out idle ones.
       const rows = heads.all(now, limit + busyLanes.size)
       return rows.map(toRecord).filter((d) => !busyLanes.has(laneKey(d.webhookId, d.deviceId))).slice(0, limit)
-    }),
-    claimLaneHead: (webhookId, deviceId, now) => read(() => {
+    },
+    claimLaneHead: async (webhookId, deviceId, now) => {
       const row = laneHead.get(webhookId, deviceId)
       return row && row.next_attempt_at <= now ? toRecord(row) : undefined
-    }),
-    pendingBehind: (head, limit) => read(() => behind.all(head.webhookId, head.deviceId, head.seq, limit).map(toRecord)),
-    markDelivered: (seqs) => commit(() => markAllDelivered(seqs, Date.now())),
-    pendingCounts: () => read(() => Object.fromEntries(pendingByTarget.all().map((row) => [row.webhook_id, row.pending]))),
-    scheduleRetry: (seq, nextAttemptAt, error) => commit(() => void retry.run(nextAttemptAt, error, Date.now(), seq)),
-    postpone: (seq, nextAttemptAt) => commit(() => void later.run(nextAttemptAt, Date.now(), seq)),
-    markFailed: (seq, error) => commit(() => void failed.run(error, Date.now(), seq)),
-    redeliver: (seq) => commit(() => {
+    },
+    pendingBehind: async (head, limit) => behind.all(head.webhookId, head.deviceId, head.seq, limit).map(toRecord),
+    markDelivered: async (seqs) => void markAllDelivered(seqs, Date.now()),
+    pendingCounts: async () => Object.fromEntries(pendingByTarget.all().map((row) => [row.webhook_id, row.pending])),
+    scheduleRetry: async (seq, nextAttemptAt, error) => void retry.run(nextAttemptAt, error, Date.now(), seq),
+    postpone: async (seq, nextAttemptAt) => void later.run(nextAttemptAt, Date.now(), seq),
+    markFailed: async (seq, error) => void failed.run(error, Date.now(), seq),
+    redeliver: async (seq) => {
       if (requeue.run(Date.now(), Date.now(), seq).changes === 0) return undefined
       const row = one.get(seq)
       return row && toRecord(row)
-    }),
-    get: (seq) => read(() => {
+    },
+    get: async (seq) => {
       const row = one.get(seq)
       return row && toRecord(row)
-    }),
-    list: (status, limit, deviceId) =>
-      read(() => (deviceId === undefined ? byStatus.all(status, limit) : byStatusAndDevice.all(status, deviceId, limit)).map(toRecord)),
-    nextDueAt: (_now, busyLanes) =>
-      read(() => headsByDue.all(busyLanes.size + 1).find((head) => !busyLanes.has(laneKey(head.webhook_id, head.device_id)))?.next_attempt_at),
-    deleteForWebhook: (webhookId) => commit(() => void removeForWebhook.run(webhookId)),
-    deleteDeliveredBefore: (updatedBefore) => commit(() => prune.run(updatedBefore).changes),
+    },
+    list: async (status, limit, deviceId) =>
+      (deviceId === undefined ? byStatus.all(status, limit) : byStatusAndDevice.all(status, deviceId, limit)).map(toRecord),
+    nextDueAt: async (_now, busyLanes) =>
+      headsByDue.all(busyLanes.size + 1).find((head) => !busyLanes.has(laneKey(head.webhook_id, head.device_id)))?.next_attempt_at,
+    deleteForWebhook: async (webhookId) => void removeForWebhook.run(webhookId),
+    deleteDeliveredBefore: async (updatedBefore) => prune.run(updatedBefore).changes,
   }
 }

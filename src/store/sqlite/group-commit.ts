@@ -24,12 +24,6 @@ export class GroupCommit {
     this.savepoint = db.transaction((write: () => unknown) => write())
   }
 
-  /** Runs a read after committing what is pending, so it sees every write asked for before it. */
-  read<T>(query: () => T): Promise<T> {
-    this.flush()
-    return new Promise<T>((resolve) => resolve(query()))
-  }
-
   run<T>(write: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (this.pending.length === 0) setImmediate(() => this.flush())

@@ -1,12 +1,8 @@
 import type { SqliteDatabase } from './database.js'
-import type { GroupCommit } from './group-commit.js'
 import type { InboundMessageRepository } from '../ports.js'
 import { INBOUND_COLUMNS as COLUMNS, type InboundRow, toInboundRecord as toRecord } from '../rows.js'
 
-/** Writes go through `groupCommit` (a burst of received messages commits once); reads commit what is pending first. */
-export function createSqliteInboundRepository(db: SqliteDatabase, groupCommit: GroupCommit): InboundMessageRepository {
-  const commit = <T>(write: () => T): Promise<T> => groupCommit.run(write)
-  const read = <T>(query: () => T): Promise<T> => groupCommit.read(query)
+export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessageRepository {
   // The no-op update on a stored but unannounced row counts as a change: it still has to be announced.
   const insert = db.prepare(
     `INSERT INTO inbound_messages (device_id, id, chat, type, payload, raw, timestamp, created_at, from_me, status, announced)
@@ -51,27 +47,27 @@ export function createSqliteInboundRepository(db: SqliteDatabase, groupCommit: G
   const prune = db.prepare('DELETE FROM inbound_messages WHERE created_at < ?')
 
   return {
-    insert: (record, raw) => commit(() =>
+    insert: async (record, raw) =>
       insert.run(record.deviceId, record.id, record.chat, record.type, record.payload, raw && Buffer.from(raw), record.timestamp, Date.now(), record.fromMe ? 1 : 0, record.fromMe ? 'sent' : null)
-        .changes === 1),
-    markAnnounced: (deviceId, id) => commit(() => void announced.run(deviceId, id)),
-    insertHistory: (deviceId, messages) => commit(() => insertHistory(deviceId, messages)),
-    get: (deviceId, id) => read(() => {
+        .changes === 1,
+    markAnnounced: async (deviceId, id) => void announced.run(deviceId, id),
+    insertHistory: async (deviceId, messages) => insertHistory(deviceId, messages),
+    get: async (deviceId, id) => {
       const row = one.get(deviceId, id)
       return row && toRecord(row)
-    }),
-    getMany: (deviceId, ids) => read(() => many.all(deviceId, JSON.stringify(ids)).map(toRecord)),
-    unread: (deviceId, chat, limit) => read(() => unread.all(deviceId, chat, limit).map(toRecord)),
-    markRead: (deviceId, ids, at) => commit(() => void markRead.run(at, deviceId, JSON.stringify(ids))),
+    },
+    getMany: async (deviceId, ids) => many.all(deviceId, JSON.stringify(ids)).map(toRecord),
+    unread: async (deviceId, chat, limit) => unread.all(deviceId, chat, limit).map(toRecord),
+    markRead: async (deviceId, ids, at) => void markRead.run(at, deviceId, JSON.stringify(ids)),
     // all(), not get(): the statement must run to its end, where a failed commit is reported.
     advanceStatus: async (deviceId, id, status, allowedFrom) => {
-      const [row] = await commit(() => advance.all(status, deviceId, id, JSON.stringify(allowedFrom)))
+      const [row] = advance.all(status, deviceId, id, JSON.stringify(allowedFrom))
       return row && toRecord(row)
     },
-    raw: (deviceId, id) => read(() => rawOf.get(deviceId, id)?.raw ?? undefined),
-    updateRaw: (deviceId, id, raw) => commit(() => void setRaw.run(Buffer.from(raw), deviceId, id)),
-    listByChat: (deviceId, chat, limit, before = Number.MAX_SAFE_INTEGER) =>
-      read(() => byChat.all(deviceId, chat, before, limit).map(toRecord)),
-    deleteOlderThan: (createdBefore) => commit(() => prune.run(createdBefore).changes),
+    raw: async (deviceId, id) => rawOf.get(deviceId, id)?.raw ?? undefined,
+    updateRaw: async (deviceId, id, raw) => void setRaw.run(Buffer.from(raw), deviceId, id),
+    listByChat: async (deviceId, chat, limit, before = Number.MAX_SAFE_INTEGER) =>
+      byChat.all(deviceId, chat, before, limit).map(toRecord),
+    deleteOlderThan: async (createdBefore) => prune.run(createdBefore).changes,
   }
 }

@@ -9,7 +9,10 @@ import { MESSAGE_COLUMNS as COLUMNS, type MessageRow, toMessageRecord as toRecor
  */
 export function createSqliteMessageRepository(db: SqliteDatabase, groupCommit: GroupCommit): MessageRepository {
   const commit = <T>(write: () => T): Promise<T> => groupCommit.run(write)
-  const read = <T>(query: () => T): Promise<T> => groupCommit.read(query)
+  const read = async <T>(query: () => T): Promise<T> => {
+    groupCommit.flush()
+    return query()
+  }
   const insert = db.prepare<[NewMessage & { now: number }], MessageRow>(
     `INSERT INTO messages (id, device_id, recipient, type, content, media, status, idempotency_key, created_at, updated_at)
      VALUES (@id, @deviceId, @recipient, @type, @content, @media, @status, @idempotencyKey, @now, @now)

@@ -32,14 +32,14 @@ export function openSqliteStore(dataDir: string, onCheckpointError: (message: st
     scopedKeys: createSqliteScopedKeyRepository(db),
     labels: createSqliteLabelRepository(db),
     keptMedia: createSqliteKeptMediaRepository(db),
-    authStates: createSqliteAuthStateRepository(db, groupCommit),
+    authStates: createSqliteAuthStateRepository(db),
     settings: createSqliteSettingsRepository(db),
     messages: createSqliteMessageRepository(db, groupCommit),
-    inbound: createSqliteInboundRepository(db, groupCommit),
-    chats: createSqliteChatRepository(db, groupCommit),
+    inbound: createSqliteInboundRepository(db),
+    chats: createSqliteChatRepository(db),
     contacts: createSqliteContactRepository(db),
     webhooks: createSqliteWebhookRepository(db),
-    deliveries: createSqliteDeliveryRepository(db, groupCommit),
+    deliveries: createSqliteDeliveryRepository(db),
     dashboardLogins: createSqliteDashboardSessionRepository(db),
     isReachable: async () => {
       try {
