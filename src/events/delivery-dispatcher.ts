@@ -40,6 +40,12 @@ export interface DispatcherOptions {
   random?: () => number
 }
 
+/** A webhook (or broker transport) and a session: their events are delivered in order. */
+export interface DeliveryLane {
+  webhookId: string
+  deviceId: string
+}
+
 /** Longest the dispatcher sleeps without looking at the queue, so retries due later are never missed. */
 const IDLE_POLL_MS = 5_000
 
@@ -55,8 +61,13 @@ export class DeliveryDispatcher {
   private readonly inFlight = new Map<string, number>()
   private timer: NodeJS.Timeout | undefined
   private pumping = false
-  private pumpAgain = false
   private stopped = false
+  /** A look at every lane is due: at the start, on the timer, after a lane stopped other than by running dry. */
+  private lookAtEveryLane = true
+  /** Idle lanes new events were queued into since the last pump: each is looked at alone. */
+  private readonly hintedLanes = new Map<string, DeliveryLane>()
+  /** Due lanes may be waiting for a slot: the next lane to stop has every lane looked at. */
+  private lanesWaiting = false
 
   constructor(private readonly options: DispatcherOptions) {}
 
@@ -65,15 +76,22 @@ export class DeliveryDispatcher {
   }
 
   /**
-   * New deliveries were queued, or one was put back: look at the queue now. Deliveries queued into
-   * `lanes` that are all busy here need no look: a busy lane takes its next head itself, or wakes
-   * the dispatcher when it stops.
+   * New deliveries were queued, or one was put back: look at the queue now. With `lanes` (where
+   * new events were queued), only those are looked at, one by one, and only the idle ones: a busy
+   * lane takes its next head itself, or has the dispatcher look at it when it stops. A look at
+   * every lane costs in proportion to all that is pending, so it is kept for when it is needed.
    */
-  wake(lanes?: readonly string[]): void {
+  wake(lanes?: readonly DeliveryLane[]): void {
     if (this.stopped) return
-    if (lanes && lanes.length > 0 && lanes.every((lane) => this.busyLanes.has(lane))) return
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = undefined
+    if (lanes === undefined) {
+      this.lookAtEveryLane = true
+      if (this.timer) clearTimeout(this.timer)
+      this.timer = undefined
+    } else {
+      const idle = lanes.filter((lane) => !this.busyLanes.has(laneKey(lane.webhookId, lane.deviceId)))
+      if (idle.length === 0) return
+      for (const lane of idle) this.hintedLanes.set(laneKey(lane.webhookId, lane.deviceId), lane)
+    }
     queueMicrotask(() => this.pump())
   }
 
@@ -83,26 +101,24 @@ export class DeliveryDispatcher {
   }
 
   private pump(): void {
-    if (this.stopped) return
-    if (this.pumping) {
-      this.pumpAgain = true
-      return
-    }
+    if (this.stopped || this.pumping) return
+    const everyLane = this.lookAtEveryLane
+    if (!everyLane && this.hintedLanes.size === 0) return
     this.pumping = true
+    this.lookAtEveryLane = false
+    const hinted = [...this.hintedLanes.values()]
+    this.hintedLanes.clear()
     let nextLookMs = IDLE_POLL_MS
-    this.takeDueDeliveries()
-      .then((delay) => {
-        nextLookMs = delay
-      })
+    const look = everyLane
+      ? this.takeDueDeliveries().then((delay) => void (nextLookMs = delay))
+      : this.takeHintedLanes(hinted)
+    look
       .catch((error: unknown) => this.options.logger.error({ err: error }, 'could not read the delivery queue'))
       .finally(() => {
         this.pumping = false
-        if (this.pumpAgain) {
-          this.pumpAgain = false
-          this.pump()
-        } else {
-          this.scheduleNextLook(nextLookMs)
-        }
+        // Only a look at every lane knows when the next retry is due; between two, the timer stands.
+        if (everyLane) this.scheduleNextLook(nextLookMs)
+        this.pump()
       })
   }
 
@@ -110,18 +126,41 @@ export class DeliveryDispatcher {
   private async takeDueDeliveries(): Promise<number> {
     const free = this.options.concurrency - this.busyLanes.size
     if (free > 0) {
-      for (const delivery of await this.options.deliveries.dueLaneHeads(Date.now(), free, this.busyLanes)) {
-        const lane = laneKey(delivery.webhookId, delivery.deviceId)
-        this.busyLanes.add(lane)
-        void this.runLane(delivery)
-          .finally(() => {
-            this.busyLanes.delete(lane)
-            this.wake()
-          })
-      }
+      const heads = await this.options.deliveries.dueLaneHeads(Date.now(), free, this.busyLanes)
+      for (const delivery of heads) this.startLane(delivery)
+      this.lanesWaiting = heads.length === free
+    } else {
+      this.lanesWaiting = true
     }
     const due = await this.options.deliveries.nextDueAt(Date.now(), this.busyLanes)
     return due === undefined ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, Math.max(10, due - Date.now()))
+  }
+
+  /** Starts each of these lanes that is idle and has a due head, while there is room. */
+  private async takeHintedLanes(lanes: readonly DeliveryLane[]): Promise<void> {
+    for (const { webhookId, deviceId } of lanes) {
+      if (this.busyLanes.has(laneKey(webhookId, deviceId))) continue
+      if (this.busyLanes.size >= this.options.concurrency) {
+        this.lanesWaiting = true
+        return
+      }
+      const head = await this.options.deliveries.claimLaneHead(webhookId, deviceId, Date.now())
+      if (head) this.startLane(head)
+    }
+  }
+
+  private startLane(head: DeliveryRecord): void {
+    const { webhookId, deviceId } = head
+    const lane = laneKey(webhookId, deviceId)
+    this.busyLanes.add(lane)
+    void this.runLane(head).then((ranDry) => {
+      this.busyLanes.delete(lane)
+      // A lane that ran dry may only have missed an event queued into it as it stopped (its wake found
+      // it busy): a look at it alone. Stopped otherwise (a failed attempt, its slot given back), or
+      // with lanes waiting for a slot, every lane is looked at.
+      if (ranDry && !this.lanesWaiting) this.wake([{ webhookId, deviceId }])
+      else this.wake()
+    })
   }
 
   private scheduleNextLook(delay: number): void {
@@ -129,7 +168,7 @@ export class DeliveryDispatcher {
     if (this.timer) clearTimeout(this.timer)
     this.timer = setTimeout(() => {
       this.timer = undefined
-      this.pump()
+      this.wake()
     }, delay)
     this.timer.unref()
   }
@@ -138,9 +177,10 @@ export class DeliveryDispatcher {
    * Delivers a lane's heads one after another while each attempt delivers everything it took and
    * the next head is due, so a backlog drains without a look at every lane per event (a look costs
    * in proportion to all that is pending). With every slot taken, the lane gives its slot back
-   * after each attempt instead, and the lanes take turns by due time.
+   * after each attempt instead, and the lanes take turns by due time. Answers whether the lane
+   * ran dry (no due head left).
    */
-  private async runLane(first: DeliveryRecord): Promise<void> {
+  private async runLane(first: DeliveryRecord): Promise<boolean> {
     const { webhookId, deviceId } = first
     let head: DeliveryRecord | undefined = first
     try {
@@ -150,7 +190,9 @@ export class DeliveryDispatcher {
       }
     } catch (error) {
       this.options.logger.error({ err: error, webhookId, deviceId }, 'could not record a delivery attempt or take the next one')
+      return false
     }
+    return head === undefined
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import { groupEventPayload } from '../groups/group-view.js'
-import { laneKey, type DeliveryRepository } from '../store/ports.js'
+import type { DeliveryRepository } from '../store/ports.js'
 import { envelope, type EventEnvelope, type PublicEventType } from './envelope.js'
 import type { EventBus } from './event-bus.js'
 import type { LiveStream } from './live-stream.js'
@@ -47,7 +47,7 @@ export function startEventFeed({ bus, registry, deliveries, dispatcher, live, tr
       if (targets.length === 0) return
       const body = JSON.stringify(event)
       await deliveries.enqueue(targets.map((webhookId) => ({ webhookId, deviceId, eventId: event.id, eventType: type, body })))
-      dispatcher.wake(targets.map((webhookId) => laneKey(webhookId, deviceId)))
+      dispatcher.wake(targets.map((webhookId) => ({ webhookId, deviceId })))
     }))
     queued = done.catch((error: unknown) => logger.error({ err: error, eventId: event.id, type, deviceId }, 'could not queue an event for its webhooks and transports'))
     return done

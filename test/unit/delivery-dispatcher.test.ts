@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import pino from 'pino'
 import { type Destination, DeliveryDispatcher } from '../../src/events/delivery-dispatcher.js'
 import { EventBus } from '../../src/events/event-bus.js'
-import { type DeliveryRecord, type DeliveryRepository, laneKey } from '../../src/store/ports.js'
+import type { DeliveryRecord, DeliveryRepository } from '../../src/store/ports.js'
 import { openDatabase } from '../../src/store/sqlite/database.js'
 import { createSqliteDeliveryRepository } from '../../src/store/sqlite/delivery-repository.js'
 import { tempDir } from '../support/temp-dir.js'
@@ -80,12 +80,12 @@ describe('DeliveryDispatcher', () => {
     const dispatcher = dispatcherFor(deliveries, webhook.destination, 4)
     dispatcher.start()
     await deliveries.enqueue(events('w1', 'dev1', ['a0']))
-    dispatcher.wake([laneKey('w1', 'dev1')])
+    dispatcher.wake([{ webhookId: 'w1', deviceId: 'dev1' }])
     await waitFor(() => webhook.got.length === 1, { what: 'the first attempt under way' })
     const before = looks()
     for (const id of ids('b', 10)) {
       await deliveries.enqueue(events('w1', 'dev1', [id]))
-      dispatcher.wake([laneKey('w1', 'dev1')])
+      dispatcher.wake([{ webhookId: 'w1', deviceId: 'dev1' }])
     }
     await new Promise((resolve) => setImmediate(resolve))
     assert.equal(looks(), before, 'the lane was busy: nothing to look for')
@@ -93,6 +93,30 @@ describe('DeliveryDispatcher', () => {
     await waitFor(() => webhook.got.length === 11, { what: 'the events queued meanwhile delivered' })
     dispatcher.stop()
     assert.deepEqual(webhook.got, ['a0', ...ids('b', 10)])
+  })
+
+  it('takes events queued one by one into idle lanes by looking at those lanes alone', async () => {
+    const { deliveries, looks } = countingQueue()
+    const webhook = recordingWebhook()
+    const dispatcher = dispatcherFor(deliveries, webhook.destination, 4)
+    dispatcher.start()
+    await waitFor(() => looks() === 1, { what: 'the first look at every lane' })
+    const lanes = ['dev1', 'dev2', 'dev3']
+    for (const id of ids('e', 30)) {
+      const deviceId = lanes[Number(id.slice(1)) % lanes.length]!
+      await deliveries.enqueue(events('w1', deviceId, [id]))
+      dispatcher.wake([{ webhookId: 'w1', deviceId }])
+      // every other event waits for the one before it: lanes start idle and run dry again and again
+      if (Number(id.slice(1)) % 2 === 0) await waitFor(() => webhook.got.includes(id), { what: `${id} delivered` })
+    }
+    await waitFor(() => webhook.got.length === 30, { what: 'every event delivered' })
+    dispatcher.stop()
+    assert.equal(looks(), 1, 'no look at every lane after the first')
+    for (const deviceId of lanes) {
+      const mine = ids('e', 30).filter((id) => lanes[Number(id.slice(1)) % lanes.length] === deviceId)
+      assert.deepEqual(webhook.got.filter((id) => mine.includes(id)), mine, `${deviceId}'s events in order`)
+    }
+    assert.deepEqual(await deliveries.list('pending', 100), [])
   })
 
   it('with every slot taken, a lane gives its slot back after each attempt: the oldest event of any lane goes next', async () => {
