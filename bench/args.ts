@@ -42,6 +42,8 @@ export interface BenchOptions {
   cluster: ClusterOptions | null
   /** Ten thousand sessions on one node (bench/scale.ts), or null without --only-scale. */
   scale: { sessions: number; idleSeconds: number; pairings: number } | null
+  /** Inbound alone (--only-inbound): this many measurements, each beside bare Baileys receiving; null otherwise. */
+  onlyInbound: { repeats: number } | null
 }
 
 export interface ClusterOptions {
@@ -61,9 +63,12 @@ const USAGE = `npm run bench -- [--quick] [--sessions 100,500,1000] [--send-dura
   [--cluster | --only-cluster] [--cluster-nodes 3] [--cluster-sessions 300] [--lease-ttl-ms <server default>]
   [--database-url postgres://postgres@127.0.0.1:5432/test]
   [--only-scale] [--scale-sessions 10000] [--idle-seconds 60] [--scale-pairings 48]
+  [--only-inbound] [--inbound-repeats 3]
 --cluster runs the cluster scenario after the others; --only-cluster runs it alone.
 --only-scale seeds --scale-sessions linked sessions on one server and measures them alone (bench/results/scale-report.md);
-  its sends use --send-duration, --send-repeats and --bare-messages, its pairings --pair-concurrency.`
+  its sends use --send-duration, --send-repeats and --bare-messages, its pairings --pair-concurrency.
+--only-inbound pairs the inbound sessions on one server and measures --inbound texts to webhooks --inbound-repeats
+  times, bare Baileys receiving the same right after each; it prints each pair and their median, and writes no report.`
 
 function positiveInts(flag: string, text: string): number[] {
   const values = text.split(',').map((part) => Number(part.trim()))
@@ -107,6 +112,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       'scale-sessions': { type: 'string' },
       'idle-seconds': { type: 'string' },
       'scale-pairings': { type: 'string' },
+      'only-inbound': { type: 'boolean', default: false },
+      'inbound-repeats': { type: 'string' },
       'cluster-nodes': { type: 'string' },
       'cluster-sessions': { type: 'string' },
       'lease-ttl-ms': { type: 'string' },
@@ -119,6 +126,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     process.exit(0)
   }
   if (!values['only-scale'] && (values['scale-sessions'] ?? values['idle-seconds'] ?? values['scale-pairings'])) throw new Error(`scale flags need --only-scale\n${USAGE}`)
+  if (!values['only-inbound'] && values['inbound-repeats']) throw new Error(`--inbound-repeats needs --only-inbound\n${USAGE}`)
   if (values.server !== 'built' && values.server !== 'tsx') throw new Error(`--server: expected built or tsx\n${USAGE}`)
   // --quick only changes defaults, so `--quick --sessions 20` still works.
   const quick = values.quick
@@ -148,6 +156,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     scale: values['only-scale']
       ? { sessions: int('scale-sessions', quick ? 1000 : 10_000), idleSeconds: int('idle-seconds', quick ? 20 : 60), pairings: int('scale-pairings', quick ? 16 : 48) }
       : null,
+    onlyInbound: values['only-inbound'] ? { repeats: int('inbound-repeats', 3) } : null,
   }
 }
 

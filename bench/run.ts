@@ -25,7 +25,7 @@ import { measureSendsBesideBare, runSendLoad, sendersOf, warmUp, type SendRun, t
 import { buildServer, freePort, ServerProcess, type ServerConfig } from './server-process.js'
 import { SimProcess } from './sim-process.js'
 import { soak } from './soak.js'
-import { medianBy } from './stats.js'
+import { median, medianBy } from './stats.js'
 import { WARM_UP_IN_FLIGHT, WARM_UP_SENDS } from './wait.js'
 
 // npm run bench -- [--quick] [...]: see args.ts. Progress goes to stderr, the report to --out
@@ -103,6 +103,33 @@ if (options.scale) {
   await sim.stop()
   process.stdout.write(markdown)
   log(`wrote ${written.json} and ${written.markdown}`)
+  process.exit(0)
+}
+
+if (options.onlyInbound) {
+  const server = await ServerProcess.start(config)
+  const api = new Api(server.baseUrl, adminKey)
+  const ids = Array.from({ length: INBOUND_SESSIONS }, (_, i) => `bench-${String(i).padStart(5, '0')}`)
+  const { sessions } = await pairSessions(api, sim, server.pid, ids, options.pairConcurrency)
+  // The work after a pairing (history, app state, pre-keys) and the JIT's must be over before CPU is
+  // measured: a first round is run and not counted (it reads up to 2x the later ones).
+  await settledMemory(server.pid, api.baseUrl, SETTLE_MAX_S)
+  log(`inbound: ${options.inboundMessages} texts to webhooks, not counted`)
+  await measureInbound(api, sim, server.pid, sessions, options.inboundMessages)
+  const ratios: number[] = []
+  for (let repeat = 1; repeat <= options.onlyInbound.repeats; repeat++) {
+    log(`inbound: ${options.inboundMessages} texts to webhooks (${repeat}/${options.onlyInbound.repeats})`)
+    const benchCpu = process.cpuUsage()
+    const inbound = await measureInbound(api, sim, server.pid, sessions, options.inboundMessages)
+    const { user, system } = process.cpuUsage(benchCpu)
+    log(`  ${fixed(inbound.perSecond, 0)} msg/s; cores: server ${fixed(inbound.serverUtilization, 2)}, simulator ${fixed(inbound.simUtilization, 2)}, bench (the webhook receiver) ${fixed((user + system) / 1000 / (inbound.elapsedS * 1000), 2)}`)
+    const bare = await runBareReceive(ROOT, sim, { from: INBOUND_CONTACT, count: options.inboundMessages, warmUp: INBOUND_WARM_UP, concurrency: INBOUND_CONCURRENCY })
+    ratios.push(inbound.serverCpuMsPerMessage / bare.cpuMsPer)
+    log(`  server ${fixed(inbound.serverCpuMsPerMessage, 2)} ms CPU per received message, bare Baileys ${fixed(bare.cpuMsPer, 2)} ms: ${fixed(ratios.at(-1)!, 2)}x`)
+  }
+  log(`median ${fixed(median(ratios), 2)}x bare Baileys (${ratios.map((r) => fixed(r, 2)).join(', ')})`)
+  await server.stop()
+  await sim.stop()
   process.exit(0)
 }
 
