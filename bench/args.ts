@@ -42,8 +42,10 @@ export interface BenchOptions {
   cluster: ClusterOptions | null
   /** Ten thousand sessions on one node (bench/scale.ts), or null without --only-scale. */
   scale: { sessions: number; idleSeconds: number; pairings: number } | null
-  /** Inbound alone (--only-inbound): this many measurements, each beside bare Baileys receiving; null otherwise. */
-  onlyInbound: { repeats: number } | null
+  /** Inbound measurements, each with bare Baileys receiving the same right after it; the goal takes their median. */
+  inboundRepeats: number
+  /** Only the inbound measurement (--only-inbound). */
+  onlyInbound: boolean
 }
 
 export interface ClusterOptions {
@@ -58,17 +60,17 @@ export interface ClusterOptions {
 }
 
 const USAGE = `npm run bench -- [--quick] [--sessions 100,500,1000] [--send-duration 10] [--connections 1,10,50] [--send-repeats 3] [--spread 100]
-  [--soak-minutes 0] [--soak-rate 20] [--inbound 2000] [--transport-events 3000] [--group-sizes 10,100,1000] [--group-messages 100] [--outage-seconds 180] [--bare-messages 3000] [--bare-pairings 10]
+  [--soak-minutes 0] [--soak-rate 20] [--inbound 2000] [--inbound-repeats 3] [--transport-events 3000] [--group-sizes 10,100,1000] [--group-messages 100] [--outage-seconds 180] [--bare-messages 3000] [--bare-pairings 10]
   [--pair-concurrency 8] [--restore-concurrency 20] [--ack-only] [--server built|tsx] [--out bench/results]
   [--cluster | --only-cluster] [--cluster-nodes 3] [--cluster-sessions 300] [--lease-ttl-ms <server default>]
   [--database-url postgres://postgres@127.0.0.1:5432/test]
   [--only-scale] [--scale-sessions 10000] [--idle-seconds 60] [--scale-pairings 48]
-  [--only-inbound] [--inbound-repeats 3]
+  [--only-inbound]
 --cluster runs the cluster scenario after the others; --only-cluster runs it alone.
 --only-scale seeds --scale-sessions linked sessions on one server and measures them alone (bench/results/scale-report.md);
   its sends use --send-duration, --send-repeats and --bare-messages, its pairings --pair-concurrency.
---only-inbound pairs the inbound sessions on one server and measures --inbound texts to webhooks --inbound-repeats
-  times, bare Baileys receiving the same right after each; it prints each pair and their median, and writes no report.`
+--only-inbound pairs the inbound sessions on one server and runs the inbound measurement alone (after one round not
+  counted); it prints each round and the median, and writes no report.`
 
 function positiveInts(flag: string, text: string): number[] {
   const values = text.split(',').map((part) => Number(part.trim()))
@@ -126,7 +128,6 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     process.exit(0)
   }
   if (!values['only-scale'] && (values['scale-sessions'] ?? values['idle-seconds'] ?? values['scale-pairings'])) throw new Error(`scale flags need --only-scale\n${USAGE}`)
-  if (!values['only-inbound'] && values['inbound-repeats']) throw new Error(`--inbound-repeats needs --only-inbound\n${USAGE}`)
   if (values.server !== 'built' && values.server !== 'tsx') throw new Error(`--server: expected built or tsx\n${USAGE}`)
   // --quick only changes defaults, so `--quick --sessions 20` still works.
   const quick = values.quick
@@ -156,7 +157,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     scale: values['only-scale']
       ? { sessions: int('scale-sessions', quick ? 1000 : 10_000), idleSeconds: int('idle-seconds', quick ? 20 : 60), pairings: int('scale-pairings', quick ? 16 : 48) }
       : null,
-    onlyInbound: values['only-inbound'] ? { repeats: int('inbound-repeats', 3) } : null,
+    inboundRepeats: int('inbound-repeats', 3),
+    onlyInbound: values['only-inbound'],
   }
 }
 

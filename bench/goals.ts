@@ -94,12 +94,11 @@ export function evaluateGoals(report: Omit<Report, 'goals'>): Goal[] {
       pass: null,
     })
   }
-  const inboundRatio = report.inbound.serverCpuMsPerMessage / report.bare.receive.cpuMsPer
   goals.push({
-    goal: `Server CPU per received text delivered to a webhook vs bare Baileys receiving (${report.inbound.sessions} sessions)`,
+    goal: `Server CPU per received text delivered to a webhook vs bare Baileys receiving, right after each (${report.inbound[0]!.sessions} sessions)`,
     target: '<= 1.5×',
-    measured: `${inboundRatio.toFixed(2)}× (${report.inbound.serverCpuMsPerMessage.toFixed(2)}/${report.bare.receive.cpuMsPer.toFixed(2)} ms)`,
-    pass: inboundRatio <= 1.5,
+    measured: ratioText(report.inbound),
+    pass: median(ratios(report.inbound)) <= 1.5,
   })
   goals.push(everySendVerified(report.send))
   if (report.soak) {
@@ -142,14 +141,20 @@ export function everySendVerified(runs: readonly SendRun[]): Goal {
   }
 }
 
+/** A measurement of the server's CPU per message, with bare Baileys' run of the same job right after it. */
+export interface CpuPaired {
+  serverCpuMsPerMessage: number
+  bare: BareResult
+}
+
 /** A synchronous run at the goals' client count, with bare Baileys' run right after it. */
-export type PairedRun = SendRun & { bare: BareResult }
+export type PairedRun = SendRun & CpuPaired
 
 const medianOf = (runs: readonly unknown[]): string => `median of ${runs.length}`
-export const ratios = (runs: readonly PairedRun[]): number[] => runs.map((r) => r.serverCpuMsPerMessage / r.bare.cpuMsPer)
+export const ratios = (runs: readonly CpuPaired[]): number[] => runs.map((r) => r.serverCpuMsPerMessage / r.bare.cpuMsPer)
 
 /** The median ratio, the run-by-run ratios, and each run's CPU per message over its bare run's. */
-export function ratioText(runs: readonly PairedRun[]): string {
+export function ratioText(runs: readonly CpuPaired[]): string {
   return `${median(ratios(runs)).toFixed(2)}× (${medianOf(runs)} run-by-run ratios: ${ratios(runs).map((r) => r.toFixed(2)).join(', ')}; ${runs.map((r) => `${r.serverCpuMsPerMessage.toFixed(2)}/${r.bare.cpuMsPer.toFixed(2)}`).join(', ')} ms)`
 }
 

@@ -1,4 +1,7 @@
 import type { Api } from './api.js'
+import { runBareReceive } from './bare.js'
+import type { BareResult } from './bare-baileys.js'
+import { fixed } from './markdown.js'
 import type { PairedSession } from './pairing.js'
 import { CpuMeter } from './proc.js'
 import type { SimProcess } from './sim-process.js'
@@ -14,6 +17,13 @@ export interface InboundResult {
   serverCpuMsPerMessage: number
   serverUtilization: number
   simUtilization: number
+}
+
+/** One measurement, with bare Baileys receiving the same texts right after it. */
+export type InboundRound = InboundResult & {
+  bare: BareResult
+  /** Cores the bench process used meanwhile: the webhook receiver and the simulator's driver, on the same machine. */
+  benchUtilization: number
 }
 
 /** Contact numbers the simulator writes from; not a paired account. */
@@ -65,4 +75,26 @@ export async function measureInbound(api: Api, sim: SimProcess, serverPid: numbe
     for (const { deviceId, id } of webhookIds) await api.request('DELETE', `/api/sessions/${deviceId}/webhooks/${id}`)
     await receiver.close()
   }
+}
+
+/**
+ * `rounds` inbound measurements, each followed by bare Baileys receiving the same count through one
+ * socket: on a shared machine one run can be off by half, so the goal takes the median of the
+ * run-by-run ratios, as the send goals do.
+ */
+export async function measureInboundBesideBare(
+  api: Api, sim: SimProcess, serverPid: number, sessions: PairedSession[], count: number, rounds: number, root: string, log: (line: string) => void,
+): Promise<InboundRound[]> {
+  const measured: InboundRound[] = []
+  for (let round = 1; round <= rounds; round++) {
+    log(`inbound: ${count} texts to webhooks (${round}/${rounds})`)
+    const benchCpu = process.cpuUsage()
+    const inbound = await measureInbound(api, sim, serverPid, sessions, count)
+    const { user, system } = process.cpuUsage(benchCpu)
+    const bare = await runBareReceive(root, sim, { from: INBOUND_CONTACT, count, warmUp: INBOUND_WARM_UP, concurrency: INBOUND_CONCURRENCY })
+    measured.push({ ...inbound, bare, benchUtilization: (user + system) / 1e6 / inbound.elapsedS })
+    log(`  server ${fixed(inbound.serverCpuMsPerMessage, 2)} ms CPU per received message, bare Baileys ${fixed(bare.cpuMsPer, 2)} ms: ${fixed(inbound.serverCpuMsPerMessage / bare.cpuMsPer, 2)}x; ` +
+      `${fixed(inbound.perSecond, 0)} msg/s, cores: server ${fixed(inbound.serverUtilization, 2)}, simulator ${fixed(inbound.simUtilization, 2)}, bench ${fixed(measured.at(-1)!.benchUtilization, 2)}`)
+  }
+  return measured
 }

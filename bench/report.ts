@@ -2,7 +2,7 @@ import type { BareResult } from './bare-baileys.js'
 import type { ClusterResult } from './cluster.js'
 import { clusterSection } from './cluster-report.js'
 import type { GroupSendResult } from './groups.js'
-import { INBOUND_CONCURRENCY, INBOUND_WARM_UP, type InboundResult } from './inbound.js'
+import { INBOUND_CONCURRENCY, INBOUND_WARM_UP, type InboundRound } from './inbound.js'
 import type { TransportsResult } from './transports.js'
 import { fixed, goalsSection, heading, kb, mb, table, writeReportFiles, yesNo } from './markdown.js'
 import type { MemorySample } from './memory.js'
@@ -47,9 +47,9 @@ export interface Report {
   /** One session's synchronous sends without and with DATA_ENCRYPTION_KEY, run in turns on two servers. */
   sealedSend: SealedPair[]
   /** `send`: of the bare send runs paired with the server's (`SendRun.bare`), the one with the median CPU per message. */
-  /** `receive`: one socket receiving what the inbound measurement writes, right after it. */
+  /** `receive`: of the bare receive runs paired with the inbound rounds (`InboundRound.bare`), the one with the median CPU per message. */
   bare: { send: BareResult; pair: BareResult; receive: BareResult }
-  inbound: InboundResult
+  inbound: InboundRound[]
   /** Events into RabbitMQ, NATS JetStream and Redis Streams, or null when skipped. */
   transports: TransportsResult | null
   /** Sends to groups of growing size through one session. */
@@ -127,17 +127,19 @@ export function renderMarkdown(report: Report): string {
       [
         ...report.send.flatMap((r) => (r.bare ? [{ b: r.bare, job: `send texts (10 in flight, until acked), after the server's run through ${r.senders} of ${r.connected} sessions` }] : [])),
         { b: report.bare.pair, job: 'QR pairings (one at a time)' },
-        { b: report.bare.receive, job: `receive texts (written ${INBOUND_CONCURRENCY} at a time, until announced; delivery receipts included), after the inbound run` },
+        ...report.inbound.map((round, i) => ({ b: round.bare, job: `receive texts (written ${INBOUND_CONCURRENCY} at a time, until announced; delivery receipts included), after inbound round ${i + 1}` })),
       ].map(({ b, job }) => [
         job,
         String(b.count), fixed(b.elapsedS), fixed(b.perSecond, 1), fixed(b.cpuMsPer, 2),
         fixed(b.latencyP50Ms), fixed(b.latencyP99Ms),
       ]),
     )}`,
-    `## Inbound to a webhook\n\nA contact writes texts to the sessions in turn, ${INBOUND_CONCURRENCY} at a time, after ${INBOUND_WARM_UP} unmeasured; each session's webhook for message.received gets every one. × bare: server CPU per message over bare Baileys receiving the same texts through one socket.\n\n${table(
-      ['Messages', 'Sessions', 'Seconds', 'Msg/s', 'Server CPU ms/msg', '× bare', 'Server cores', 'Sim cores'],
-      [[String(report.inbound.messages), String(report.inbound.sessions), fixed(report.inbound.elapsedS, 2), fixed(report.inbound.perSecond, 0), fixed(report.inbound.serverCpuMsPerMessage, 2), fixed(report.inbound.serverCpuMsPerMessage / report.bare.receive.cpuMsPer, 2), fixed(report.inbound.serverUtilization, 2), fixed(report.inbound.simUtilization, 2)]],
+    `## Inbound to a webhook\n\nA contact writes texts to the sessions in turn, ${INBOUND_CONCURRENCY} at a time, after ${INBOUND_WARM_UP} unmeasured; each session's webhook for message.received gets every one. Each round is followed by bare Baileys receiving the same texts through one socket. × bare: server CPU per message over that bare run's. Bench cores: the bench process meanwhile (the webhook receiver and the simulator's driver), on the same two cores.\n\n${table(
+      ['Round', 'Messages', 'Sessions', 'Seconds', 'Msg/s', 'Server CPU ms/msg', 'Bare CPU ms/msg', '× bare', 'Server cores', 'Sim cores', 'Bench cores'],
+      report.inbound.map((r, i) => [String(i + 1), String(r.messages), String(r.sessions), fixed(r.elapsedS, 2), fixed(r.perSecond, 0), fixed(r.serverCpuMsPerMessage, 2), fixed(r.bare.cpuMsPer, 2),
+        fixed(r.serverCpuMsPerMessage / r.bare.cpuMsPer, 2), fixed(r.serverUtilization, 2), fixed(r.simUtilization, 2), fixed(r.benchUtilization, 2)]),
     )}`,
+
     report.transports
       ? `## Events into brokers (RabbitMQ, NATS JetStream, Redis Streams)\n\nOne server publishing every message.received to the three brokers of this machine at once, each event counted by a consumer on the broker (and checked, every message once, after de-duplicating by event id): ${report.transports.verified ? 'verified' : 'NOT verified'}. Live: inbound messages published as they arrive, bounded by receiving them. Backlog: ${report.transports.events} events per broker queued while a TCP proxy cut the brokers off, then published in confirmed batches once they were back, all three at once (server at ${fixed(report.transports.drainServerUtilization, 2)} cores meanwhile). Events/s counts from a broker's first published event to its last; seconds from the brokers' return (reconnecting and the retry backoff included).\n\n${table(
           ['Phase', 'Events', 'Sessions', 'Seconds', 'Events/s per broker', 'Server CPU ms/event'],

@@ -5,12 +5,12 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Api } from './api.js'
 import { parseBenchArgs, type ClusterOptions } from './args.js'
-import { runBare, runBareReceive } from './bare.js'
+import { runBare } from './bare.js'
 import { measureCluster, type ClusterResult } from './cluster.js'
 import { renderClusterReport, writeClusterReport, type ClusterReport } from './cluster-report.js'
-import { clusterGoals, evaluateGoals, goalConnections } from './goals.js'
+import { clusterGoals, evaluateGoals, goalConnections, ratioText } from './goals.js'
 import { measureGroupSends } from './groups.js'
-import { INBOUND_CONCURRENCY, INBOUND_CONTACT, INBOUND_WARM_UP, measureInbound } from './inbound.js'
+import { measureInbound, measureInboundBesideBare } from './inbound.js'
 import { measureTransports, type TransportsResult } from './transports.js'
 import { measureWhatsAppOutage, type WhatsAppOutageResult } from './whatsapp-outage.js'
 import { parseConfig } from '../src/config.js'
@@ -25,7 +25,7 @@ import { measureSendsBesideBare, runSendLoad, sendersOf, warmUp, type SendRun, t
 import { buildServer, freePort, ServerProcess, type ServerConfig } from './server-process.js'
 import { SimProcess } from './sim-process.js'
 import { soak } from './soak.js'
-import { median, medianBy } from './stats.js'
+import { medianBy } from './stats.js'
 import { WARM_UP_IN_FLIGHT, WARM_UP_SENDS } from './wait.js'
 
 // npm run bench -- [--quick] [...]: see args.ts. Progress goes to stderr, the report to --out
@@ -116,18 +116,8 @@ if (options.onlyInbound) {
   await settledMemory(server.pid, api.baseUrl, SETTLE_MAX_S)
   log(`inbound: ${options.inboundMessages} texts to webhooks, not counted`)
   await measureInbound(api, sim, server.pid, sessions, options.inboundMessages)
-  const ratios: number[] = []
-  for (let repeat = 1; repeat <= options.onlyInbound.repeats; repeat++) {
-    log(`inbound: ${options.inboundMessages} texts to webhooks (${repeat}/${options.onlyInbound.repeats})`)
-    const benchCpu = process.cpuUsage()
-    const inbound = await measureInbound(api, sim, server.pid, sessions, options.inboundMessages)
-    const { user, system } = process.cpuUsage(benchCpu)
-    log(`  ${fixed(inbound.perSecond, 0)} msg/s; cores: server ${fixed(inbound.serverUtilization, 2)}, simulator ${fixed(inbound.simUtilization, 2)}, bench (the webhook receiver) ${fixed((user + system) / 1000 / (inbound.elapsedS * 1000), 2)}`)
-    const bare = await runBareReceive(ROOT, sim, { from: INBOUND_CONTACT, count: options.inboundMessages, warmUp: INBOUND_WARM_UP, concurrency: INBOUND_CONCURRENCY })
-    ratios.push(inbound.serverCpuMsPerMessage / bare.cpuMsPer)
-    log(`  server ${fixed(inbound.serverCpuMsPerMessage, 2)} ms CPU per received message, bare Baileys ${fixed(bare.cpuMsPer, 2)} ms: ${fixed(ratios.at(-1)!, 2)}x`)
-  }
-  log(`median ${fixed(median(ratios), 2)}x bare Baileys (${ratios.map((r) => fixed(r, 2)).join(', ')})`)
+  const rounds = await measureInboundBesideBare(api, sim, server.pid, sessions, options.inboundMessages, options.inboundRepeats, ROOT, log)
+  log(`median ${ratioText(rounds)}`)
   await server.stop()
   await sim.stop()
   process.exit(0)
@@ -224,15 +214,12 @@ log(`bare Baileys: ${options.barePairings} pairings`)
 const bareSends = send.flatMap((run) => (run.bare ? [run.bare] : []))
 const barePair = await runBare(ROOT, sim, { mode: 'pair', count: options.barePairings, window: 1, recipient: RECIPIENT })
 
-log(`inbound: ${options.inboundMessages} texts to webhooks`)
-const inbound = await measureInbound(api, sim, server.pid, sessions.slice(0, INBOUND_SESSIONS), options.inboundMessages)
-log(`bare Baileys: receiving ${options.inboundMessages} texts`)
+const inbound = await measureInboundBesideBare(api, sim, server.pid, sessions.slice(0, INBOUND_SESSIONS), options.inboundMessages, options.inboundRepeats, ROOT, log)
 const bare: Report['bare'] = {
   send: medianBy(bareSends, (run) => run.cpuMsPer),
   pair: barePair,
-  receive: await runBareReceive(ROOT, sim, { from: INBOUND_CONTACT, count: options.inboundMessages, warmUp: INBOUND_WARM_UP, concurrency: INBOUND_CONCURRENCY }),
+  receive: medianBy(inbound.map((round) => round.bare), (run) => run.cpuMsPer),
 }
-log(`  server ${fixed(inbound.serverCpuMsPerMessage, 2)} ms CPU per received message, bare Baileys ${fixed(bare.receive.cpuMsPer, 2)} ms`)
 
 log(`group sends: ${options.groupMessages} to each of groups of ${options.groupSizes.join(', ')} members`)
 const groups = await measureGroupSends(api, sim, server.pid, sessions[0]!, options.groupSizes, options.groupMessages)
