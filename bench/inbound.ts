@@ -92,9 +92,10 @@ export async function measureInboundBesideBare(
     const inbound = await measureInbound(api, sim, serverPid, sessions, count)
     const { user, system } = process.cpuUsage(benchCpu)
     const bare = await runBareReceive(root, sim, { from: INBOUND_CONTACT, count, warmUp: INBOUND_WARM_UP, concurrency: INBOUND_CONCURRENCY })
-    measured.push({ ...inbound, bare, benchUtilization: (user + system) / 1e6 / inbound.elapsedS })
+    const benchUtilization = (user + system) / 1e6 / inbound.elapsedS
+    measured.push({ ...inbound, bare, benchUtilization })
     log(`  server ${fixed(inbound.serverCpuMsPerMessage, 2)} ms CPU per received message, bare Baileys ${fixed(bare.cpuMsPer, 2)} ms: ${fixed(inbound.serverCpuMsPerMessage / bare.cpuMsPer, 2)}x; ` +
-      `${fixed(inbound.perSecond, 0)} msg/s, cores: server ${fixed(inbound.serverUtilization, 2)}, simulator ${fixed(inbound.simUtilization, 2)}, bench ${fixed(measured.at(-1)!.benchUtilization, 2)}`)
+      `${fixed(inbound.perSecond, 0)} msg/s, cores: server ${fixed(inbound.serverUtilization, 2)}, simulator ${fixed(inbound.simUtilization, 2)}, bench ${fixed(benchUtilization, 2)}`)
   }
   return measured
 }

@@ -139,7 +139,6 @@ export function renderMarkdown(report: Report): string {
       report.inbound.map((r, i) => [String(i + 1), String(r.messages), String(r.sessions), fixed(r.elapsedS, 2), fixed(r.perSecond, 0), fixed(r.serverCpuMsPerMessage, 2), fixed(r.bare.cpuMsPer, 2),
         fixed(r.serverCpuMsPerMessage / r.bare.cpuMsPer, 2), fixed(r.serverUtilization, 2), fixed(r.simUtilization, 2), fixed(r.benchUtilization, 2)]),
     )}`,
-
     report.transports
       ? `## Events into brokers (RabbitMQ, NATS JetStream, Redis Streams)\n\nOne server publishing every message.received to the three brokers of this machine at once, each event counted by a consumer on the broker (and checked, every message once, after de-duplicating by event id): ${report.transports.verified ? 'verified' : 'NOT verified'}. Live: inbound messages published as they arrive, bounded by receiving them. Backlog: ${report.transports.events} events per broker queued while a TCP proxy cut the brokers off, then published in confirmed batches once they were back, all three at once (server at ${fixed(report.transports.drainServerUtilization, 2)} cores meanwhile). Events/s counts from a broker's first published event to its last; seconds from the brokers' return (reconnecting and the retry backoff included).\n\n${table(
           ['Phase', 'Events', 'Sessions', 'Seconds', 'Events/s per broker', 'Server CPU ms/event'],

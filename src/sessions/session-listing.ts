@@ -29,17 +29,16 @@ export interface SessionPage<T> {
   next: SessionPosition | null
 }
 
-/** A predicate for `filter`, its search text normalised once. */
-export function sessionMatcher(filter: SessionFilter): (session: ListedSession) => boolean {
+/**
+ * A predicate for `filter`, its search text normalised once; null when the filter lets every
+ * session through (then no session's live state needs looking at).
+ */
+export function sessionMatcher(filter: SessionFilter): ((session: ListedSession) => boolean) | null {
   const text = filter.search?.trim().toLowerCase().replace(/^\+/, '') ?? ''
+  if (filter.state === undefined && text === '') return null
   return (session) =>
     (filter.state === undefined || session.connectionState === filter.state) &&
     (text === '' || [session.deviceId, session.phoneNumber, session.pushName].some((value) => value?.toLowerCase().includes(text)))
-}
-
-/** Whether `filter` lets every session through (then no session's live state needs looking at). */
-export function isUnfiltered(filter: SessionFilter): boolean {
-  return filter.state === undefined && !filter.search?.trim().replace(/^\+/, '')
 }
 
 /**

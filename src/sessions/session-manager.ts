@@ -6,7 +6,7 @@ import type { IgnoredKinds, SessionRecord } from '../store/ports.js'
 import type { SessionCatalog } from '../store/session-catalog.js'
 import { ConnectGate } from './connect-gate.js'
 import { KeyedLock } from './keyed-lock.js'
-import { isUnfiltered, type ListedSession, pageOf, type SessionFilter, type SessionPage, type SessionPosition, sessionMatcher } from './session-listing.js'
+import { type ListedSession, pageOf, type SessionFilter, type SessionPage, type SessionPosition, sessionMatcher } from './session-listing.js'
 import { SINGLE_NODE, type SessionPlacement } from './session-placement.js'
 import type { ReconnectOptions } from './reconnect-policy.js'
 import { CONNECTION_STATES, type ConnectionState, type QrCode, type RuntimeObserver, type RuntimeSnapshot, SessionRuntime } from './session-runtime.js'
@@ -80,12 +80,13 @@ export class SessionManager {
    */
   page(filter: SessionFilter, after: SessionPosition | undefined, limit: number): SessionPage<SessionInfo> {
     const records = this.deps.sessions.list()
-    if (isUnfiltered(filter)) {
+    const matches = sessionMatcher(filter)
+    if (!matches) {
       const page = pageOf(records, null, after, limit)
       return { ...page, sessions: page.sessions.map((record) => this.describeRecord(record)) }
     }
     const listed = records.map((record) => listedSession(record, this.snapshotOf(record.deviceId)))
-    const page = pageOf(listed, sessionMatcher(filter), after, limit)
+    const page = pageOf(listed, matches, after, limit)
     return { ...page, sessions: page.sessions.map((session) => this.describeRecord(session.record, session.snapshot)) }
   }
 

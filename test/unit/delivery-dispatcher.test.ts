@@ -102,8 +102,9 @@ describe('DeliveryDispatcher', () => {
     dispatcher.start()
     await waitFor(() => looks() === 1, { what: 'the first look at every lane' })
     const lanes = ['dev1', 'dev2', 'dev3']
+    const laneOf = (id: string): string => lanes[Number(id.slice(1)) % lanes.length]!
     for (const id of ids('e', 30)) {
-      const deviceId = lanes[Number(id.slice(1)) % lanes.length]!
+      const deviceId = laneOf(id)
       await deliveries.enqueue(events('w1', deviceId, [id]))
       dispatcher.wake([{ webhookId: 'w1', deviceId }])
       // every other event waits for the one before it: lanes start idle and run dry again and again
@@ -113,7 +114,7 @@ describe('DeliveryDispatcher', () => {
     dispatcher.stop()
     assert.equal(looks(), 1, 'no look at every lane after the first')
     for (const deviceId of lanes) {
-      const mine = ids('e', 30).filter((id) => lanes[Number(id.slice(1)) % lanes.length] === deviceId)
+      const mine = ids('e', 30).filter((id) => laneOf(id) === deviceId)
       assert.deepEqual(webhook.got.filter((id) => mine.includes(id)), mine, `${deviceId}'s events in order`)
     }
     assert.deepEqual(await deliveries.list('pending', 100), [])
