@@ -50,7 +50,7 @@ import { paceSocketEvents } from './socket-event-pacing.js'
 import { EndpointProbe } from './endpoint-probe.js'
 import { KeyCache } from './key-cache.js'
 import { createSharedCaches } from './shared-caches.js'
-import { withSharedTransactionContext } from './shared-transaction-context.js'
+import { socketTransactionStore } from './shared-transaction-context.js'
 
 export interface BaileysConnectorOptions {
   authStates: AuthStateRepository
@@ -191,7 +191,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       const translated = toInboundMessage(message, ownIdentity(socket.authState.creds.me))
       return translated ? callbacks.onMessageReceived(translated, proto.WebMessageInfo.encode(message).finish()) : Promise.resolve()
     }
-    const socket: ReturnType<typeof makeWASocket> = withSharedTransactionContext(() => makeWASocket({
+    const socket: ReturnType<typeof makeWASocket> = makeWASocket({
       auth: auth.state,
       version: options.version,
       logger: sessionLogger.child({ module: 'baileys' }, { level: logger.isLevelEnabled('debug') ? 'info' : 'warn' }),
@@ -213,8 +213,11 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       // Pings go out through keepAlive() below, at Baileys' interval.
       keepAliveIntervalMs: BAILEYS_KEEP_ALIVE_OFF_MS,
       // Baileys retries a failed key commit 10 times, 3 s apart: a send held 30 s by a full disk. A
-      // failed write is reported at once instead; a connection blip still gets two more tries.
-      transactionOpts: { maxCommitRetries: 3, delayBetweenTriesMs: 100 },
+      // failed write is reported at once instead; a connection blip still gets two more tries. Every
+      // socket's transactions live in one shared AsyncLocalStorage (shared-transaction-context.ts).
+      transactionOpts: { maxCommitRetries: 3, delayBetweenTriesMs: 100, storage: socketTransactionStore() },
+      // Keeps no message copies, and makes its caches on first use (retry-manager-memory.ts).
+      makeMessageRetryManager: slimRetryManager,
       // Baileys would replay each sent message to its own event stream; the outbox already holds them.
       emitOwnEvents: false,
       // The same bytes as Baileys' encoder, without an array element per byte and closures per node.
@@ -232,9 +235,8 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
         if (!encoded && key.fromMe) sessionLogger.warn({ messageId: key.id }, 'Baileys asked for a message this session sent that is not stored: a retry receipt for it cannot be answered')
         return encoded ? proto.Message.decode(encoded) : undefined
       },
-    }))
+    })
     stopForStorage = (failure) => socket.end(closeReason(`Stopped the socket: ${failure.message}`, DisconnectReason.unavailableService))
-    if (socket.messageRetryManager) slimRetryManager(socket.messageRetryManager)
     paceSocketEvents(socket.ws, turns)
     keepAlive(socket, DEFAULT_CONNECTION_CONFIG.keepAliveIntervalMs, () => pingTurns.pause())
 

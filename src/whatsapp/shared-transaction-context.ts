@@ -1,10 +1,9 @@
-import asyncHooks from 'node:async_hooks'
-import { syncBuiltinESMExports } from 'node:module'
+import { AsyncLocalStorage } from 'node:async_hooks'
 
 type Scopes = ReadonlyMap<symbol, unknown>
 
-/** The one AsyncLocalStorage under every Baileys socket's transaction store (see withSharedTransactionContext). */
-let shared: asyncHooks.AsyncLocalStorage<Scopes> | undefined
+/** The one AsyncLocalStorage under every Baileys socket's transaction store (see socketTransactionStore). */
+const shared = new AsyncLocalStorage<Scopes>()
 
 /** A transaction's context, open until the callback that runs it has finished. */
 interface Scope<S> {
@@ -27,7 +26,7 @@ interface Scope<S> {
 class SocketScopedStore<S> {
   private readonly scope = Symbol('socket')
 
-  constructor(private readonly store: asyncHooks.AsyncLocalStorage<Scopes>) {}
+  constructor(private readonly store: AsyncLocalStorage<Scopes>) {}
 
   getStore(): S | undefined {
     const entry = this.store.getStore()?.get(this.scope) as Scope<S> | undefined
@@ -56,32 +55,12 @@ class SocketScopedStore<S> {
 }
 
 /**
- * Baileys gives each socket its own AsyncLocalStorage for key transactions. On Node 20 every
- * enabled AsyncLocalStorage is visited on every promise the process creates, and none is ever
- * disabled, so the cost of each await grows with the number of sockets ever opened: with 100
- * sessions a single session's sends ran at half speed. Here all sockets share one, each seeing
- * only its own part of it (SocketScopedStore).
- *
- * While `create` runs (synchronously: makeWASocket builds its transaction store at once),
- * `new AsyncLocalStorage()` anywhere yields a socket-scoped view; the real class is restored after.
+ * Baileys gives each socket its own AsyncLocalStorage for key transactions unless the socket's
+ * transactionOpts supply one (`storage`, a patch). On Node 20 every enabled AsyncLocalStorage is
+ * visited on every promise the process creates, and none is ever disabled, so the cost of each await
+ * grows with the number of sockets ever opened: with 100 sessions a single session's sends ran at
+ * half speed. Here every socket gets a view of one shared store, seeing only its own part of it.
  */
-export function withSharedTransactionContext<T>(create: () => T): T {
-  const Original = asyncHooks.AsyncLocalStorage
-  const store = (shared ??= new Original<Scopes>())
-  class ScopedAsyncLocalStorage {
-    constructor() {
-      // A constructor may return another object: every `new` in this window gets a scoped view.
-      return new SocketScopedStore(store)
-    }
-  }
-  // Node 20 exports the class as a plain value, Node 24 through a getter: both are configurable.
-  const original = Object.getOwnPropertyDescriptor(asyncHooks, 'AsyncLocalStorage')!
-  Object.defineProperty(asyncHooks, 'AsyncLocalStorage', { value: ScopedAsyncLocalStorage, writable: true, enumerable: true, configurable: true })
-  syncBuiltinESMExports()
-  try {
-    return create()
-  } finally {
-    Object.defineProperty(asyncHooks, 'AsyncLocalStorage', original)
-    syncBuiltinESMExports()
-  }
+export function socketTransactionStore<S>(): SocketScopedStore<S> {
+  return new SocketScopedStore<S>(shared)
 }

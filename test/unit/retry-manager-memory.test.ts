@@ -4,14 +4,22 @@ import { MessageRetryManager } from '@whiskeysockets/baileys'
 import { pino } from 'pino'
 import { slimRetryManager } from '../../src/whatsapp/retry-manager-memory.js'
 
-const slimmed = (): MessageRetryManager => {
-  const manager = new MessageRetryManager(pino({ level: 'silent' }), 5)
-  slimRetryManager(manager)
-  return manager
-}
+const logger = pino({ level: 'silent' })
+const slimmed = (): MessageRetryManager => slimRetryManager(logger, 5)
 const key = (n: number): Uint8Array => new Uint8Array([n & 0xff, n >> 8])
 
 describe("Baileys' retry manager without its per-socket message copies", () => {
+  it("is a retry manager with the constructor's fields, made without running it", () => {
+    const real = new MessageRetryManager(logger, 5)
+    const slim = slimmed()
+    assert.ok(slim instanceof MessageRetryManager)
+    assert.deepEqual(Object.keys(slim).sort(), Object.keys(real).sort())
+    const fields = (manager: MessageRetryManager) => manager as unknown as Record<string, unknown>
+    assert.deepEqual(fields(slim).statistics, fields(real).statistics)
+    assert.deepEqual(fields(slim).pendingPhoneRequests, fields(real).pendingPhoneRequests)
+    assert.equal(fields(slim).maxMsgRetryCount, 5)
+  })
+
   it('keeps no copy of sent or received messages (retry receipts are answered from the outbox)', () => {
     const manager = slimmed()
     for (let i = 0; i < 100; i++) manager.addRecentMessage('15550001111@s.whatsapp.net', `id-${i}`, { conversation: `text ${i}` })

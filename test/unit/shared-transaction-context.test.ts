@@ -3,21 +3,19 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { describe, it } from 'node:test'
 import { addTransactionCapability, type SignalDataSet, type SignalDataTypeMap } from '@whiskeysockets/baileys'
 import { pino } from 'pino'
-import { withSharedTransactionContext } from '../../src/whatsapp/shared-transaction-context.js'
-import { makeStore } from '../support/als-factory.js'
+import { socketTransactionStore } from '../../src/whatsapp/shared-transaction-context.js'
 
-describe('withSharedTransactionContext', () => {
-  it('hands every store built inside the window a view of its own, and only there', () => {
-    const first = withSharedTransactionContext(makeStore)
-    const second = withSharedTransactionContext(makeStore)
+describe('socketTransactionStore', () => {
+  it('gives each socket a view of one shared store, not an AsyncLocalStorage of its own', () => {
+    const first = socketTransactionStore()
+    const second = socketTransactionStore()
     assert.notEqual(first, second)
     assert.ok(!(first instanceof AsyncLocalStorage))
-    assert.ok(makeStore() instanceof AsyncLocalStorage)
-    assert.equal(AsyncLocalStorage.name, 'AsyncLocalStorage')
+    assert.equal(first.run('first', () => [first.getStore(), second.getStore()]).join(), 'first,')
   })
 
   it('keeps concurrent async chains apart', async () => {
-    const store = withSharedTransactionContext(makeStore)
+    const store = socketTransactionStore()
     const seen: Array<[string, unknown]> = []
     const chain = (name: string) =>
       store.run(name, async () => {
@@ -32,8 +30,8 @@ describe('withSharedTransactionContext', () => {
   })
 
   it('never shows one socket another socket\'s transaction, even when that context reaches its code', async () => {
-    const socketA = withSharedTransactionContext(makeStore)
-    const socketB = withSharedTransactionContext(makeStore)
+    const socketA = socketTransactionStore()
+    const socketB = socketTransactionStore()
     // A callback scheduled inside A's transaction that does B's work, as a shared connection pool does.
     const seenByB = await new Promise<unknown>((resolve) => {
       socketA.run('A transaction', () => {
@@ -46,7 +44,7 @@ describe('withSharedTransactionContext', () => {
   })
 
   it('ends a transaction\'s context with the transaction, for work it started that outlives it', async () => {
-    const store = withSharedTransactionContext(makeStore)
+    const store = socketTransactionStore()
     let finished!: () => void
     const transactionOver = new Promise<void>((resolve) => (finished = resolve))
     let seenDuring: unknown
@@ -72,8 +70,7 @@ describe('withSharedTransactionContext', () => {
       get: async <T extends keyof SignalDataTypeMap>() => ({}) as { [id: string]: SignalDataTypeMap[T] },
       set: async (data: SignalDataSet) => void written.push(data),
     }
-    const keys = withSharedTransactionContext(() =>
-      addTransactionCapability(raw, pino({ level: 'silent' }), { maxCommitRetries: 1, delayBetweenTriesMs: 0 }))
+    const keys = addTransactionCapability(raw, pino({ level: 'silent' }), { maxCommitRetries: 1, delayBetweenTriesMs: 0, storage: socketTransactionStore() })
     let finished!: () => void
     const transactionOver = new Promise<void>((resolve) => (finished = resolve))
     let late!: Promise<void>
@@ -85,11 +82,5 @@ describe('withSharedTransactionContext', () => {
     finished()
     await late
     assert.deepEqual(written.map((data) => Object.keys(data)), [['session'], ['tctoken']])
-  })
-
-  it('restores the real class even when creation throws', () => {
-    assert.throws(() => withSharedTransactionContext(() => { throw new Error('boom') }), /boom/)
-    assert.notEqual(makeStore(), makeStore())
-    assert.ok(makeStore() instanceof AsyncLocalStorage)
   })
 })
