@@ -39,6 +39,7 @@ import { mediaHostInterceptor } from './media-host-override.js'
 import { ProxyError, proxyTransport } from './proxy-transport.js'
 import { baileysLabels } from './labels.js'
 import { OnDemandCapabilities } from './on-demand-capabilities.js'
+import { installFastSignalMacs } from './fast-signal-macs.js'
 import { installFastX25519 } from './fast-x25519.js'
 import { installFastXEdDSA } from './fast-xeddsa.js'
 import { BAILEYS_KEEP_ALIVE_OFF_MS, keepAlive } from './keep-alive.js'
@@ -137,6 +138,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
   const wipes = new Map<string, number>()
   installFastX25519()
   installFastXEdDSA()
+  installFastSignalMacs()
   installGroupCipherFix()
   if (options.rootKey) {
     // Baileys reads this exported object during each handshake; replacing the key trusts the test root.
