@@ -39,6 +39,7 @@ import { mediaHostInterceptor } from './media-host-override.js'
 import { ProxyError, proxyTransport } from './proxy-transport.js'
 import { baileysLabels } from './labels.js'
 import { OnDemandCapabilities } from './on-demand-capabilities.js'
+import { BaileysLogger } from './baileys-logger.js'
 import { installFastSignalMacs } from './fast-signal-macs.js'
 import { installFastX25519 } from './fast-x25519.js'
 import { installFastXEdDSA } from './fast-xeddsa.js'
@@ -137,6 +138,8 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
   const retiring = new Map<string, Promise<void>>()
   /** Per session, how many times its credentials were wiped: a socket that read them before a wipe must never write them back. */
   const wipes = new Map<string, number>()
+  // Baileys logs at info while the server logs debug, otherwise warnings only.
+  const baileysLevel = logger.isLevelEnabled('debug') ? 'info' : 'warn'
   installFastX25519()
   installFastXEdDSA()
   installFastSignalMacs()
@@ -197,7 +200,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     const socket: ReturnType<typeof makeWASocket> = makeWASocket({
       auth: auth.state,
       version: options.version,
-      logger: sessionLogger.child({ module: 'baileys' }, { level: logger.isLevelEnabled('debug') ? 'info' : 'warn' }),
+      logger: new BaileysLogger(() => sessionLogger.child({ module: 'baileys' }, { level: baileysLevel }), baileysLevel),
       ...(options.url ? { waWebSocketUrl: options.url } : {}),
       ...(options.qrTimeoutMs ? { qrTimeout: options.qrTimeoutMs } : {}),
       markOnlineOnConnect: settings.markOnline,
