@@ -1,9 +1,8 @@
-import type { Logger } from 'pino'
+import { type Logger, levels } from 'pino'
 
 type Method = 'trace' | 'debug' | 'info' | 'warn' | 'error'
 type LogArgs = [obj: unknown, msg?: string]
 
-const RANK: Readonly<Record<string, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Number.POSITIVE_INFINITY }
 
 /**
  * The logger a Baileys socket gets: pino's, behind an object whose `level` is a plain field and
@@ -44,7 +43,8 @@ export class BaileysLogger {
   }
 
   private write(method: Method, args: LogArgs): void {
-    if (RANK[method]! < (RANK[this.level] ?? 0)) return
+    // pino's own ranks; below the level nothing is made (a level pino has no rank for, such as silent, is left to pino)
+    if (levels.values[method]! < levels.values[this.level]!) return
     ;(this.logger()[method] as (...parts: unknown[]) => void)(...args)
   }
 

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto'
 import { generateIndexMac as wasmHmacSha256, hkdf as wasmHkdf } from 'whatsapp-rust-bridge'
-import { patchOnce, requireAsLibsignal } from './libsignal-patch.js'
+import { asBuffer, patchOnce, requireAsLibsignal } from './libsignal-patch.js'
 
 /** The part of libsignal's crypto module (a CommonJS exports object) that this module replaces. */
 export interface SignalMacs {
@@ -13,7 +13,6 @@ const INSTALLED = Symbol.for('whatsapp-api.fast-signal-macs')
 const SECRET_BYTES = 32
 /** libsignal's infos ("WhisperText", "WhisperRatchet", "WhisperMessageKeys") are ASCII; the WebAssembly takes a string. */
 const isAscii = (bytes: Buffer): boolean => bytes.every((byte) => byte < 0x80)
-const asBuffer = (bytes: Uint8Array, offset = 0, length = bytes.byteLength): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset + offset, length)
 
 /** libsignal's crypto module, the very instance Baileys loads. */
 export const loadSignalMacs = (): SignalMacs => requireAsLibsignal('./crypto.js') as SignalMacs

@@ -1,6 +1,6 @@
 import { Curve, generateSignalPubKey, KEY_BUNDLE_TYPE } from '@whiskeysockets/baileys'
 import { calculateAgreement as wasmAgreement, generateKeyPair as wasmKeyPair } from 'whatsapp-rust-bridge'
-import { patchOnce, requireAsLibsignal } from './libsignal-patch.js'
+import { asBuffer, patchOnce, requireAsLibsignal } from './libsignal-patch.js'
 
 /** The part of libsignal's curve module (a CommonJS exports object) that this module replaces. */
 export interface SignalCurve {
@@ -9,8 +9,6 @@ export interface SignalCurve {
 }
 
 const INSTALLED = Symbol.for('whatsapp-api.fast-x25519')
-/** libsignal hands Buffers around; the WebAssembly returns Uint8Arrays, each with an ArrayBuffer of its own, viewed here without a copy. */
-const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 
 /** libsignal's curve module, the very instance Baileys loads. */
 export const loadSignalCurve = (): SignalCurve => requireAsLibsignal('./curve.js') as SignalCurve

@@ -11,6 +11,13 @@ export function requireAsLibsignal(id: string): unknown {
 }
 
 /**
+ * A Buffer over (part of) a Uint8Array's memory, without a copy: libsignal hands Buffers around, and
+ * whatsapp-rust-bridge's WebAssembly returns Uint8Arrays, each with an ArrayBuffer of its own.
+ */
+export const asBuffer = (bytes: Uint8Array, offset = 0, length = bytes.byteLength - offset): Buffer =>
+  Buffer.from(bytes.buffer, bytes.byteOffset + offset, length)
+
+/**
  * Replaces functions on a CommonJS exports object once per process (marked by `mark`): `create`
  * gets the originals and returns the replacements; of these, the ones the object already has
  * are put on it. Returns the replacements, or undefined if the object was patched before.
