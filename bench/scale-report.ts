@@ -91,7 +91,7 @@ export function scaleSection(scale: ScaleResult): string {
   const { restart, listing } = scale
   return `## ${scale.sessions.toLocaleString('en-US')} sessions on one server
 
-Seeded straight into the server's SQLite file (each device provisioned at the simulator) in ${fixed(scale.seedS, 0)} s. Each device already holds ${scale.preKeysPerSession} uploaded pre-keys, as one paired earlier does, so no login uploads 812. The first start, caches cold: all connected after ${fixed(scale.firstStart.allConnectedS, 0)} s (${fixed(scale.firstStart.serverCpuS, 0)} s of server CPU).
+Seeded straight into the server's SQLite file (each device provisioned at the simulator) in ${fixed(scale.seedS, 0)} s. Each device already holds ${scale.preKeysPerSession} uploaded pre-keys, as one paired earlier does, so no login uploads 812. The first start, caches cold: all connected after ${fixed(scale.firstStart.allConnectedS, 0)} s (${fixed(scale.firstStart.serverCpuS, 0)} s of server CPU). Then a first send through every session, each building its Signal sessions with the recipient and its own phone: ${fixed(scale.firstSends.allSentS, 1)} s (${fixed(scale.firstSends.serverCpuS, 0)} s of server CPU); the restart restores those sessions, as it would for sessions in use.
 
 ${table(
     ['Measure', 'Value'],

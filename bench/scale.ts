@@ -4,7 +4,7 @@ import { Api } from './api.js'
 import { settledMemory, type MemorySample } from './memory.js'
 import { CpuMeter, cpuSeconds } from './proc.js'
 import { pairSessions, type PairingResult } from './pairing.js'
-import { measureRestart, type RestartResult } from './restart.js'
+import { measureRestart, untilEverySessionSends, type RestartResult } from './restart.js'
 import { SEEDED_PRE_KEYS, seedLinkedDevices } from './seed.js'
 import { keepSending, measureSendsBesideBare, sendersOf, type BackgroundSends, type SendPlanOptions, type SendRun, type SendTarget } from './send-load.js'
 import { freePort, ServerProcess, type ServerConfig } from './server-process.js'
@@ -50,6 +50,12 @@ export interface ScaleResult {
   /** With every session connected and nothing sent: keepalives, timers, lease renewals. */
   idleCpu: { seconds: number; cores: number }
   listing: { all: Latency; page: Latency; filtered: Latency; allBytes: number }
+  /**
+   * One send through every session before the restart, as sessions in use have sent before one:
+   * each builds its Signal sessions with the recipient and with its own phone (pre-key queries,
+   * X3DH), which the restart then restores instead of building.
+   */
+  firstSends: { allSentS: number; serverCpuS: number }
   restart: RestartResult & {
     /** GET /api/sessions/:deviceId of random sessions while they come back. */
     detail: Latency
@@ -160,8 +166,15 @@ export async function measureScale(base: ServerConfig, sim: SimProcess, recipien
     allBytes,
   }
 
-  log(`scale: restart with ${options.sessions} sessions`)
   const deviceIds = Array.from({ length: options.sessions }, (_, index) => deviceIdOf(index))
+  log(`scale: a first send through each of the ${options.sessions} sessions`)
+  const firstSendsAt = performance.now()
+  const cpuBeforeFirstSends = cpuSeconds(server.pid)
+  await untilEverySessionSends(api, deviceIds, recipient, firstSendsAt, 120_000 + options.sessions * 100)
+  const firstSends = { allSentS: (performance.now() - firstSendsAt) / 1000, serverCpuS: cpuSeconds(server.pid) - cpuBeforeFirstSends }
+  log(`scale: every session has sent after ${firstSends.allSentS.toFixed(1)} s`)
+
+  log(`scale: restart with ${options.sessions} sessions`)
   let prober: { stop(): Promise<Latency> } | undefined
   const restarted = await measureRestart(server, config, deviceIds, recipient, (next) => {
     prober = probeDetails(new Api(next.baseUrl, config.adminKey), options.sessions)
@@ -195,6 +208,7 @@ export async function measureScale(base: ServerConfig, sim: SimProcess, recipien
     rssPerSessionBytes: (memory.rssBytes - idleProcess.rssBytes) / options.sessions,
     idleCpu,
     listing,
+    firstSends,
     restart,
     memoryAfterRestart,
     sends,

@@ -131,6 +131,8 @@ export interface Simulator {
   retryReceiptsSent(): number
   /** Contacts' messages re-sent because a client could not decrypt them and asked again (its retry receipt) */
   messagesResent(): number
+  /** One-time pre-keys the phone of `phoneNumber` handed out to clients (key fetches, retry receipts): each is a new Signal session with it */
+  preKeysGiven(phoneNumber: string): number
   /** Read receipts, typing, presence and presence subscriptions the clients of `phoneNumber` (or all) sent, oldest first */
   clientSignals(phoneNumber?: string): ClientSignal[]
   /** resolves with the first client signal, already sent or coming, that matches */
@@ -384,6 +386,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     duplicatesDropped: () => ctx.inbox.duplicateCount(),
     retryReceiptsSent: () => ctx.retries.total,
     messagesResent: () => ctx.inbound.resent,
+    preKeysGiven: phoneNumber => ctx.peers.get(phoneNumber).preKeysGiven,
     privacyTokensIssued: phoneNumber => ctx.privacyTokens.count(phoneNumber),
     clientSignals: phoneNumber => signals.list().filter(signal => phoneNumber === undefined || signal.from === phoneNumber),
     waitForSignal: (pred, timeoutMs = DEFAULT_WAIT_MS) => signals.wait(pred, timeoutMs),

@@ -36,6 +36,11 @@ export class SignalPeer {
     return this.creds.registrationId
   }
 
+  /** One-time pre-keys handed out (key fetches and retry receipts): each starts a new session with this phone. */
+  get preKeysGiven(): number {
+    return this.nextPreKeyId - 1
+  }
+
   /** Children of a <user> in an `xmlns=encrypt` key-fetch answer; mints a fresh one-time pre-key. */
   async bundle(): Promise<BinaryNode[]> {
     return [{ tag: 'registration', attrs: {}, content: encodeBigEndian(this.creds.registrationId) }, ...(await this.retryKeys())]

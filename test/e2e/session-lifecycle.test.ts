@@ -81,6 +81,24 @@ describe('session lifecycle against the protocol simulator (real server process,
     assert.equal(qr.status, 409)
   })
 
+  it('keeps its Signal sessions across a restart: the first send after it takes no new pre-key', async () => {
+    const send = async (message: string) => {
+      const sent = await new ApiClient(server.baseUrl, sessionKey).post('/api/messages/send', { deviceId: 'shop', number: CONTACT, message })
+      assert.equal(sent.status, 200, JSON.stringify(sent.body))
+      await sim.waitForMessage((m) => m.id === sent.body.messageId, 10_000)
+    }
+    await send('before the restart')
+    const preKeys = sim.preKeysGiven(CONTACT)
+    assert.ok(preKeys > 0, 'the first sends built a session with the contact from its pre-key')
+    await stopServer('SIGTERM')
+    await startServer()
+    await connected('shop')
+    // The device list is fetched again (it is cached in memory only); the session with the
+    // contact's phone is the stored one, not rebuilt from another of its pre-keys.
+    await send('after the restart')
+    assert.equal(sim.preKeysGiven(CONTACT), preKeys)
+  })
+
   it('survives SIGKILL while messages are being sent, and reconnects without a QR', async () => {
     const client = new ApiClient(server.baseUrl, sessionKey)
     const inFlight = Array.from({ length: 20 }, (_, i) =>
