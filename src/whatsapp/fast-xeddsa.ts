@@ -1,5 +1,5 @@
 import { calculateSignature, verifySignature } from 'whatsapp-rust-bridge'
-import { patchOnce, requireAsLibsignal } from './libsignal-patch.js'
+import { asBuffer, patchOnce, requireAsLibsignal } from './libsignal-patch.js'
 
 /** The part of curve25519-js (the CommonJS exports object libsignal calls through) that this module replaces. */
 export interface XEdDSA {
@@ -12,6 +12,33 @@ const INSTALLED = Symbol.for('whatsapp-api.fast-xeddsa')
 const DJB_KEY_TYPE = Uint8Array.of(5)
 
 const isBytes = (value: unknown): value is Uint8Array => Object.prototype.toString.call(value) === '[object Uint8Array]'
+/** Good signatures remembered; a few certificates and pre-keys are what repeats. */
+const REMEMBERED_SIGNATURES = 256
+
+/**
+ * Signatures lately checked good, each with its key and message. Some checks repeat exactly:
+ * WhatsApp's certificate chain is the same two checks at every login (a quarter of a millisecond
+ * each, 6% of a restore's CPU), and a contact's signed pre-key is checked for every session built
+ * with it. A check is answered from here only for the same key, message and signature, byte for
+ * byte; the answer is a pure function of those, so it is the one a new check would give.
+ */
+export class VerifiedSignatures {
+  private readonly entries = new Map<string, { publicKey: Buffer; message: Buffer }>()
+
+  constructor(private readonly capacity: number) {}
+
+  has(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    const entry = this.entries.get(asBuffer(signature).toString('latin1'))
+    return entry !== undefined && entry.publicKey.equals(publicKey) && entry.message.equals(message)
+  }
+
+  add(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): void {
+    const key = asBuffer(signature).toString('latin1')
+    if (!this.entries.has(key) && this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value!)
+    // copies: the caller may reuse its buffers
+    this.entries.set(key, { publicKey: Buffer.from(publicKey), message: Buffer.from(message) })
+  }
+}
 
 /** curve25519-js, the very instance libsignal loads (and through it Baileys' `Curve.sign`/`Curve.verify`). */
 export const loadXEdDSA = (): XEdDSA => requireAsLibsignal('curve25519-js') as XEdDSA
@@ -24,11 +51,13 @@ export const loadXEdDSA = (): XEdDSA => requireAsLibsignal('curve25519-js') as X
  * Rust, which Baileys already loads): 0.06 ms a signature, 0.1 ms a check, and no native key
  * object for the garbage collector to free. Signatures are XEdDSA's randomised ones, as libsignal's
  * other implementations make them (curve25519-js's are deterministic); curve25519-js accepts them.
- * A check the WebAssembly rejects is asked of the original, so every answer is the original's.
+ * A check the WebAssembly rejects is asked of the original, so every answer is the original's;
+ * good ones are remembered (VerifiedSignatures).
  * Anything outside the well-formed shapes, or a signing with caller-supplied randomness, goes to
  * the original with its checks and errors.
  */
 export function createFastXEdDSA(original: XEdDSA): XEdDSA {
+  const verified = new VerifiedSignatures(REMEMBERED_SIGNATURES)
   return {
     sign(secretKey, message, random) {
       if (random !== undefined || !isBytes(secretKey) || secretKey.length !== 32 || !isBytes(message)) return original.sign(secretKey, message, random)
@@ -36,8 +65,13 @@ export function createFastXEdDSA(original: XEdDSA): XEdDSA {
     },
     verify(publicKey, message, signature) {
       const wellFormed = isBytes(publicKey) && publicKey.length === 32 && isBytes(message) && isBytes(signature) && signature.length === 64
-      if (wellFormed && verifySignature(Buffer.concat([DJB_KEY_TYPE, publicKey]), message, signature)) return true
-      return original.verify(publicKey, message, signature)
+      if (!wellFormed) return original.verify(publicKey, message, signature)
+      if (verified.has(publicKey, message, signature)) return true
+      if (verifySignature(Buffer.concat([DJB_KEY_TYPE, publicKey]), message, signature) || original.verify(publicKey, message, signature)) {
+        verified.add(publicKey, message, signature)
+        return true
+      }
+      return false
     },
   }
 }

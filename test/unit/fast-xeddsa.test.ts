@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { Curve } from '@whiskeysockets/baileys'
 import fc from 'fast-check'
-import { createFastXEdDSA, installFastXEdDSA, loadXEdDSA, type XEdDSA } from '../../src/whatsapp/fast-xeddsa.js'
+import { createFastXEdDSA, installFastXEdDSA, loadXEdDSA, VerifiedSignatures, type XEdDSA } from '../../src/whatsapp/fast-xeddsa.js'
 
 // curve25519-js's functions as shipped, captured before anything in this process replaces them.
 const module = loadXEdDSA() as XEdDSA & { generateKeyPair(seed: Uint8Array): { public: Uint8Array } }
@@ -97,6 +97,44 @@ describe('fast XEdDSA', () => {
     }
     // an all-zero key clamps to a valid scalar: signed, and checked as curve25519-js checks
     assert.equal(original.verify(publicKeyOf(Buffer.alloc(32)), message, fast.sign(Buffer.alloc(32), message)), true)
+  })
+
+  it('answers a check it has seen from memory only for the same key, message and signature', () => {
+    const fast = createFastXEdDSA(original)
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat({ max: 95 }), fc.nat({ max: 7 }), (text, byte, bit) => {
+        const keys = Curve.generateKeyPair()
+        const message = Buffer.from(text)
+        const signature = Buffer.from(original.sign(keys.private, message))
+        assert.equal(fast.verify(keys.public, message, signature), true)
+        assert.equal(fast.verify(keys.public, message, signature), true)
+        // one bit off anywhere in the key or the signature: checked anew, as curve25519-js answers
+        const args = [Buffer.from(keys.public), Buffer.from(message), Buffer.from(signature)] as const
+        if (byte < 32) args[0][byte]! ^= 1 << bit
+        else args[2][byte - 32]! ^= 1 << bit
+        assert.equal(fast.verify(...args), original.verify(...args))
+        const longer = Buffer.concat([message, Buffer.of(0)])
+        assert.equal(fast.verify(keys.public, longer, signature), original.verify(keys.public, longer, signature))
+      }),
+      { numRuns: 12 },
+    )
+  })
+
+  it('remembers copies of the signatures it keeps, the latest ones up to its capacity', () => {
+    const memory = new VerifiedSignatures(2)
+    const entry = (n: number) => [Buffer.alloc(32, n), Buffer.from(`message ${n}`), Buffer.alloc(64, n)] as const
+    const [key, message, signature] = entry(1)
+    memory.add(key, message, signature)
+    assert.equal(memory.has(...entry(1)), true)
+    message[0] = 0
+    assert.equal(memory.has(...entry(1)), true, 'the caller changing its buffer changes nothing remembered')
+    assert.equal(memory.has(Buffer.alloc(32, 9), Buffer.from('message 1'), Buffer.alloc(64, 1)), false)
+    assert.equal(memory.has(Buffer.alloc(32, 1), Buffer.from('message 9'), Buffer.alloc(64, 1)), false)
+    memory.add(...entry(2))
+    memory.add(...entry(3))
+    assert.equal(memory.has(...entry(1)), false, 'the oldest went first')
+    assert.equal(memory.has(...entry(2)), true)
+    assert.equal(memory.has(...entry(3)), true)
   })
 
   it('puts itself under libsignal and Baileys\' Curve once', () => {
