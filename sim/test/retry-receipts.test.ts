@@ -141,11 +141,18 @@ test('a contact\'s message the client cannot decrypt (its session fell behind) i
 
   const hello = await sim.sendText(phoneNumber, contact, 'hello')
   await received(hello.id)
-  // the client answers, which ratchets its session forward; then its key store loses that step,
-  // as when the write of the session went to a database that had just gone down
+  // a few turns of the conversation move the session's ratchet to keys the client makes on the
+  // way; then its key store loses those turns, as when the writes went to a database that had
+  // just gone down
   const snapshot = await keys.snapshot()
-  const reply = (await client.sock.sendMessage(`${contact}@s.whatsapp.net`, { text: 'reply' }))!.key.id!
-  await sim.waitForMessage(m => m.id === reply)
+  const reply = async (text: string) => {
+    const id = (await client.sock.sendMessage(`${contact}@s.whatsapp.net`, { text }))!.key.id!
+    await sim.waitForMessage(m => m.id === id)
+  }
+  await reply('reply')
+  const second = await sim.sendText(phoneNumber, contact, 'second')
+  await received(second.id)
+  await reply('second reply')
   await keys.restore(snapshot)
 
   // the contact's next message is on the ratchet step the client forgot: it cannot read it and asks again
