@@ -12,7 +12,7 @@ const INSTALLED = Symbol.for('whatsapp-api.fast-xeddsa')
 const DJB_KEY_TYPE = Uint8Array.of(5)
 
 const isBytes = (value: unknown): value is Uint8Array => Object.prototype.toString.call(value) === '[object Uint8Array]'
-/** Good signatures remembered; a few certificates and pre-keys are what repeats. */
+/** Good signatures remembered, the least recently used forgotten first; a few certificates and pre-keys are what repeats. */
 const REMEMBERED_SIGNATURES = 256
 
 /**
@@ -28,8 +28,13 @@ export class VerifiedSignatures {
   constructor(private readonly capacity: number) {}
 
   has(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-    const entry = this.entries.get(asBuffer(signature).toString('latin1'))
-    return entry !== undefined && entry.publicKey.equals(publicKey) && entry.message.equals(message)
+    const key = asBuffer(signature).toString('latin1')
+    const entry = this.entries.get(key)
+    if (entry === undefined || !entry.publicKey.equals(publicKey) || !entry.message.equals(message)) return false
+    // the ones that repeat stay, however many others pass through
+    this.entries.delete(key)
+    this.entries.set(key, entry)
+    return true
   }
 
   add(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): void {

@@ -120,7 +120,7 @@ describe('fast XEdDSA', () => {
     )
   })
 
-  it('remembers copies of the signatures it keeps, the latest ones up to its capacity', () => {
+  it('remembers copies of the signatures it keeps, the most recently used up to its capacity', () => {
     const memory = new VerifiedSignatures(2)
     const entry = (n: number) => [Buffer.alloc(32, n), Buffer.from(`message ${n}`), Buffer.alloc(64, n)] as const
     const [key, message, signature] = entry(1)
@@ -131,9 +131,10 @@ describe('fast XEdDSA', () => {
     assert.equal(memory.has(Buffer.alloc(32, 9), Buffer.from('message 1'), Buffer.alloc(64, 1)), false)
     assert.equal(memory.has(Buffer.alloc(32, 1), Buffer.from('message 9'), Buffer.alloc(64, 1)), false)
     memory.add(...entry(2))
+    assert.equal(memory.has(...entry(1)), true)
     memory.add(...entry(3))
-    assert.equal(memory.has(...entry(1)), false, 'the oldest went first')
-    assert.equal(memory.has(...entry(2)), true)
+    assert.equal(memory.has(...entry(2)), false, 'the least recently used went first')
+    assert.equal(memory.has(...entry(1)), true)
     assert.equal(memory.has(...entry(3)), true)
   })
 
