@@ -168,10 +168,10 @@ export async function measureScale(base: ServerConfig, sim: SimProcess, recipien
 
   const deviceIds = Array.from({ length: options.sessions }, (_, index) => deviceIdOf(index))
   log(`scale: a first send through each of the ${options.sessions} sessions`)
-  const firstSendsAt = performance.now()
-  const cpuBeforeFirstSends = cpuSeconds(server.pid)
-  await untilEverySessionSends(api, deviceIds, recipient, firstSendsAt, 120_000 + options.sessions * 100)
-  const firstSends = { allSentS: (performance.now() - firstSendsAt) / 1000, serverCpuS: cpuSeconds(server.pid) - cpuBeforeFirstSends }
+  const firstSendsMeter = new CpuMeter({ server: server.pid })
+  await untilEverySessionSends(api, deviceIds, recipient, performance.now(), 120_000 + options.sessions * 100)
+  const measured = firstSendsMeter.stop()
+  const firstSends = { allSentS: measured.elapsedS, serverCpuS: measured.cpuS.server! }
   log(`scale: every session has sent after ${firstSends.allSentS.toFixed(1)} s`)
 
   log(`scale: restart with ${options.sessions} sessions`)
