@@ -3,7 +3,6 @@ import { type Logger, levels } from 'pino'
 type Method = 'trace' | 'debug' | 'info' | 'warn' | 'error'
 type LogArgs = [obj: unknown, msg?: string]
 
-
 /**
  * The logger a Baileys socket gets: pino's, behind an object whose `level` is a plain field and
  * whose children are made only when they write. Baileys reads `logger.level` for every frame in
