@@ -145,6 +145,8 @@ export function everySendVerified(runs: readonly SendRun[]): Goal {
 export interface CpuPaired {
   serverCpuMsPerMessage: number
   bare: BareResult
+  /** Of serverCpuMsPerMessage, what the server spends sending nothing (see SendRun). */
+  serverIdleMsPerMessage?: number | null
 }
 
 /** A synchronous run at the goals' client count, with bare Baileys' run right after it. */
@@ -155,7 +157,10 @@ export const ratios = (runs: readonly CpuPaired[]): number[] => runs.map((r) => 
 
 /** The median ratio, the run-by-run ratios, and each run's CPU per message over its bare run's. */
 export function ratioText(runs: readonly CpuPaired[]): string {
-  return `${median(ratios(runs)).toFixed(2)}× (${medianOf(runs)} run-by-run ratios: ${ratios(runs).map((r) => r.toFixed(2)).join(', ')}; ${runs.map((r) => `${r.serverCpuMsPerMessage.toFixed(2)}/${r.bare.cpuMsPer.toFixed(2)}`).join(', ')} ms)`
+  const idle = runs.map((r) => r.serverIdleMsPerMessage)
+  // With thousands of idle sessions, their keep-alives are a share of their own.
+  const idleText = idle.every((ms) => typeof ms === 'number') ? `; of the server's, what it used sending nothing beside bare Baileys: ${idle.map((ms) => ms!.toFixed(2)).join(', ')} ms` : ''
+  return `${median(ratios(runs)).toFixed(2)}× (${medianOf(runs)} run-by-run ratios: ${ratios(runs).map((r) => r.toFixed(2)).join(', ')}; ${runs.map((r) => `${r.serverCpuMsPerMessage.toFixed(2)}/${r.bare.cpuMsPer.toFixed(2)}`).join(', ')} ms${idleText})`
 }
 
 /** Bare Baileys' own p99 with as many sends in flight is the reference for what the engine allows. */

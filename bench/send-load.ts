@@ -56,6 +56,12 @@ export interface SendRun {
   simUtilization: number
   /** Bare Baileys' send run right after this one, for the runs the goals compare with it; else null. */
   bare: BareResult | null
+  /**
+   * What the server used while bare Baileys ran and it sent nothing (its sessions' keep-alives and
+   * timers, and whatever the run left it to finish), in ms per message of this run: the part of
+   * serverCpuMsPerMessage spent whether it sends or not. Null without a bare run.
+   */
+  serverIdleMsPerMessage: number | null
 }
 
 const SENT = 'wa_api_messages_total'
@@ -162,6 +168,7 @@ export async function runSendLoad(target: SendTarget, mode: SendRun['mode'], con
     serverUtilization: utilization.server!,
     simUtilization: utilization.sim!,
     bare: null,
+    serverIdleMsPerMessage: null,
   }
 }
 
@@ -202,8 +209,11 @@ export async function measureSendsBesideBare(
       const run = await runSendLoad(target, mode, connections, options.durationS)
       log(`  ${run.acceptedPerS.toFixed(0)} req/s, p99 ${run.latencyP99Ms} ms, ${run.serverCpuMsPerMessage.toFixed(2)} ms CPU/msg, verified: ${run.verified}`)
       if (mode === 'sync' && connections === options.bareConnections) {
+        const idleServer = new CpuMeter({ server: target.serverPid })
         run.bare = await runBare(options.root, target.sim, { mode: 'send', count: options.bareMessages, window: 10, recipient: target.recipient })
-        log(`  bare Baileys: ${run.bare.perSecond.toFixed(0)}/s, p99 ${fixed(run.bare.latencyP99Ms)} ms, ${run.bare.cpuMsPer.toFixed(2)} ms CPU/msg`)
+        const idleCores = idleServer.stop().utilization.server!
+        run.serverIdleMsPerMessage = (idleCores * 1000 * run.durationS) / Math.max(1, run.serverSent)
+        log(`  bare Baileys: ${run.bare.perSecond.toFixed(0)}/s, p99 ${fixed(run.bare.latencyP99Ms)} ms, ${run.bare.cpuMsPer.toFixed(2)} ms CPU/msg; the server meanwhile ${idleCores.toFixed(3)} cores`)
       }
       runs.push(run)
     }
