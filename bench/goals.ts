@@ -159,7 +159,7 @@ export const ratios = (runs: readonly CpuPaired[]): number[] => runs.map((r) => 
 export function ratioText(runs: readonly CpuPaired[]): string {
   const idle = runs.map((r) => r.serverIdleMsPerMessage)
   // With thousands of idle sessions, their keep-alives are a share of their own.
-  const idleText = idle.every((ms) => typeof ms === 'number') ? `; of the server's, what it used sending nothing beside bare Baileys: ${idle.map((ms) => ms!.toFixed(2)).join(', ')} ms` : ''
+  const idleText = idle.every((ms): ms is number => typeof ms === 'number') ? `; of the server's, what it used sending nothing beside bare Baileys: ${idle.map((ms) => ms.toFixed(2)).join(', ')} ms` : ''
   return `${median(ratios(runs)).toFixed(2)}× (${medianOf(runs)} run-by-run ratios: ${ratios(runs).map((r) => r.toFixed(2)).join(', ')}; ${runs.map((r) => `${r.serverCpuMsPerMessage.toFixed(2)}/${r.bare.cpuMsPer.toFixed(2)}`).join(', ')} ms${idleText})`
 }
 

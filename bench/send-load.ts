@@ -212,7 +212,8 @@ export async function measureSendsBesideBare(
         const idleServer = new CpuMeter({ server: target.serverPid })
         run.bare = await runBare(options.root, target.sim, { mode: 'send', count: options.bareMessages, window: 10, recipient: target.recipient })
         const idleCores = idleServer.stop().utilization.server!
-        run.serverIdleMsPerMessage = (idleCores * 1000 * run.durationS) / Math.max(1, run.serverSent)
+        // The run's own CPU per message scaled by idle cores over the run's: the same metered window and messages.
+        run.serverIdleMsPerMessage = (run.serverCpuMsPerMessage * idleCores) / run.serverUtilization
         log(`  bare Baileys: ${run.bare.perSecond.toFixed(0)}/s, p99 ${fixed(run.bare.latencyP99Ms)} ms, ${run.bare.cpuMsPer.toFixed(2)} ms CPU/msg; the server meanwhile ${idleCores.toFixed(3)} cores`)
       }
       runs.push(run)
