@@ -3,7 +3,6 @@ import { describe, it } from 'node:test'
 import { BufferJSON, proto } from '@whiskeysockets/baileys'
 import { createSqliteAuthStateRepository } from '../../src/store/sqlite/auth-state-repository.js'
 import { openDatabase } from '../../src/store/sqlite/database.js'
-import { GroupCommit } from '../../src/store/sqlite/group-commit.js'
 import { createSqliteSessionRepository } from '../../src/store/sqlite/session-repository.js'
 import { databaseAuthState } from '../../src/whatsapp/auth-state.js'
 import { KeyCache } from '../../src/whatsapp/key-cache.js'
@@ -13,7 +12,7 @@ import { tempDir } from '../support/temp-dir.js'
 async function setup() {
   const db = openDatabase(tempDir())
   const sessions = createSqliteSessionRepository(db)
-  const repository = createSqliteAuthStateRepository(db, new GroupCommit(db))
+  const repository = createSqliteAuthStateRepository(db)
   await sessions.create('dev1', 'running')
   await sessions.create('dev2', 'running')
   return { db, sessions, repository }
@@ -91,8 +90,8 @@ describe('database auth state', () => {
         return wrapped(...args)
       }, wrapped)
     }) as typeof db.transaction
-    // Repository (and its group commit) built after the spy so its transactions are counted.
-    const spied = (await databaseAuthState(createSqliteAuthStateRepository(db, new GroupCommit(db)), 'dev1')).state.keys
+    // Repository built after the spy so its transactions are counted.
+    const spied = (await databaseAuthState(createSqliteAuthStateRepository(db), 'dev1')).state.keys
     const preKeys = Object.fromEntries(Array.from({ length: 812 }, (_, i) => [String(i + 1), { public: Buffer.alloc(32), private: Buffer.alloc(32) }]))
     await spied.set({ 'pre-key': preKeys })
     assert.equal(commits, 1)
@@ -124,42 +123,14 @@ describe('database auth state', () => {
     assert.deepEqual(await auth.state.keys.get('session', ['x']), {})
   })
 
-  it('commits the key and creds writes of one turn together, and a read sees writes still pending', async () => {
-    const db = openDatabase(tempDir())
-    await createSqliteSessionRepository(db).create('dev1', 'running')
-    let commits = 0
-    const original = db.transaction.bind(db)
-    db.transaction = ((fn: (...args: unknown[]) => unknown) => {
-      const wrapped = original(fn)
-      return Object.assign((...args: unknown[]) => {
-        if (!db.inTransaction) commits += 1
-        return wrapped(...args)
-      }, wrapped)
-    }) as typeof db.transaction
-    const repository = createSqliteAuthStateRepository(db, new GroupCommit(db))
-    const writes = [
-      repository.writeKeys('dev1', [{ type: 'session', id: 'a', value: '"1"' }]),
-      repository.writeKeys('dev1', [{ type: 'session', id: 'b', value: '"2"' }]),
-      repository.writeCreds('dev1', '{"me":1}'),
-    ]
-    assert.equal(commits, 0, 'nothing is committed in the turn the writes were asked for')
-    assert.deepEqual(await repository.readKeys('dev1', 'session', ['a', 'b']), new Map([['a', '"1"'], ['b', '"2"']]))
-    assert.equal(await repository.readCreds('dev1'), '{"me":1}')
-    await Promise.all(writes)
-    assert.equal(commits, 1)
-    await repository.clear('dev1')
-    assert.equal(await repository.readCreds('dev1'), undefined)
-  })
-
   it('gives the event loop back before key work once the turn budget is spent', async () => {
     const { repository } = await setup()
     let now = 0
     const turns = new TurnBudget(10, () => now)
     const { keys } = (await databaseAuthState(repository, 'dev1', { turns })).state
-    // A write settles once its group commit has run, in a later turn.
-    await keys.set({ session: { 'a.0': { v: 1 } as unknown as Uint8Array } })
     let loopRan = false
     setImmediate(() => (loopRan = true))
+    await keys.set({ session: { 'a.0': { v: 1 } as unknown as Uint8Array } })
     assert.deepEqual(await keys.get('session', ['a.0']), { 'a.0': { v: 1 } })
     assert.equal(loopRan, false, 'within the budget, key work does not wait for the loop')
     now = 10

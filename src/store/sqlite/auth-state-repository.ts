@@ -1,17 +1,10 @@
 import { statementPerCount, type SqliteDatabase } from './database.js'
-import type { GroupCommit } from './group-commit.js'
 import type { AuthStateRepository } from '../ports.js'
 
 /** SQLite caps host parameters per statement; reads of many ids go in chunks. */
 const MAX_IDS_PER_QUERY = 500
 
-/**
- * Writes go through `groupCommit` with the outbox's: a sent message's Signal session and its status
- * changes commit together, once a turn, instead of a transaction of its own for every key write.
- * Each write is still atomic (its own savepoint) and settles once committed; a read first commits what
- * is pending, so it sees every write asked for before it, and writes land in the order asked for.
- */
-export function createSqliteAuthStateRepository(db: SqliteDatabase, groupCommit: GroupCommit): AuthStateRepository {
+export function createSqliteAuthStateRepository(db: SqliteDatabase): AuthStateRepository {
   const selectCreds = db.prepare<[string], { creds: string }>('SELECT creds FROM auth_creds WHERE device_id = ?')
   const upsertCreds = db.prepare(
     `INSERT INTO auth_creds (device_id, creds) VALUES (?, ?)
@@ -36,25 +29,21 @@ export function createSqliteAuthStateRepository(db: SqliteDatabase, groupCommit:
   const selectMany = (deviceId: string, type: string, ids: readonly string[]): { key_id: string; value: string }[] =>
     selectIn(ids.length).all(deviceId, type, ...ids)
 
-  const writeKeys = (deviceId: string, writes: readonly { type: string; id: string; value: string | null }[]): void => {
+  const writeKeys = db.transaction((deviceId: string, writes: readonly { type: string; id: string; value: string | null }[]) => {
     for (const { type, id, value } of writes) {
       if (value === null) deleteKey.run(deviceId, type, id)
       else upsertKey.run(deviceId, type, id, value)
     }
-  }
-  const clear = (deviceId: string): void => {
+  })
+  const clear = db.transaction((deviceId: string) => {
     deleteKeys.run(deviceId)
     deleteCreds.run(deviceId)
-  }
+  })
 
   return {
-    readCreds: async (deviceId) => {
-      groupCommit.flush()
-      return selectCreds.get(deviceId)?.creds
-    },
-    writeCreds: (deviceId, creds) => groupCommit.run(() => void upsertCreds.run(deviceId, creds)),
+    readCreds: async (deviceId) => selectCreds.get(deviceId)?.creds,
+    writeCreds: async (deviceId, creds) => void upsertCreds.run(deviceId, creds),
     readKeys: async (deviceId, type, ids) => {
-      groupCommit.flush()
       const found = new Map<string, string>()
       if (ids.length === 1) {
         // The hot path (one session or pre-key per message) uses a cached statement.
@@ -69,7 +58,7 @@ export function createSqliteAuthStateRepository(db: SqliteDatabase, groupCommit:
       }
       return found
     },
-    writeKeys: (deviceId, writes) => groupCommit.run(() => writeKeys(deviceId, writes)),
-    clear: (deviceId) => groupCommit.run(() => clear(deviceId)),
+    writeKeys: async (deviceId, writes) => writeKeys(deviceId, writes),
+    clear: async (deviceId) => clear(deviceId),
   }
 }
