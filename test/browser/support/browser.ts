@@ -1,4 +1,6 @@
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import chromium from '@sparticuz/chromium'
@@ -15,13 +17,29 @@ export const SCREENSHOT_DIR = fileURLToPath(
 export const DESKTOP = { width: 1280, height: 800 }
 export const PHONE = { width: 390, height: 844 }
 
+/**
+ * What @sparticuz/chromium unpacks into the temporary directory, and reuses whenever it exists: a run
+ * stopped while it unpacked (a Ctrl-C, a killed CI job) leaves a broken binary that every later
+ * run would try to launch.
+ */
+const UNPACKED = ['chromium', 'fonts', 'al2023', 'libGLESv2.so'].map((name) => join(tmpdir(), name))
+
 /** A headless Chromium (the self-contained build from @sparticuz/chromium: nothing to download), closed after the test file. */
 export async function launchBrowser(): Promise<Browser> {
-  const browser = await playwright.launch({
+  const launch = async (): Promise<Browser> => playwright.launch({
     executablePath: await chromium.executablePath(),
     headless: true,
     args: [...chromium.args, '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   })
+  let browser: Browser
+  try {
+    browser = await launch()
+  } catch (error) {
+    if (!UNPACKED.some((path) => existsSync(path))) throw error
+    // Unpacked anew once; a browser that still does not start fails the test.
+    for (const path of UNPACKED) rmSync(path, { recursive: true, force: true })
+    browser = await launch()
+  }
   after(() => browser.close())
   return browser
 }
