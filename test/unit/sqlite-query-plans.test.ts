@@ -11,9 +11,13 @@ describe('query plans', () => {
       "SELECT id FROM messages WHERE device_id = 'a' AND status = 'sending'",
       "SELECT DISTINCT device_id FROM messages WHERE status = 'queued'",
       "SELECT id FROM messages WHERE status = 'sending'",
+      "UPDATE messages SET status = 'queued' WHERE status = 'sending'",
+      "UPDATE messages SET status = 'queued' WHERE device_id = 'a' AND status = 'sending'",
     ]) {
       const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((row) => row.detail).join('; ')
       assert.doesNotMatch(plan, /SCAN messages(?! USING)/, `${sql}: ${plan}`)
+      // The queue is read in order straight off the index.
+      assert.doesNotMatch(plan, /TEMP B-TREE/, `${sql}: ${plan}`)
     }
   })
 })

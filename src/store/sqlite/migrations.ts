@@ -209,6 +209,14 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE inbound_messages ADD COLUMN announced INTEGER NOT NULL DEFAULT 1;
   `,
+  // Only queued and sending messages are ever looked up by status. An index of every status moved
+  // each message's entry at every receipt; one partial index per status (SQLite uses a partial
+  // index only for the same literal term) holds a message only while it waits or is on the wire.
+  `
+  DROP INDEX messages_by_status;
+  CREATE INDEX messages_queued ON messages (device_id, seq) WHERE status = 'queued';
+  CREATE INDEX messages_sending ON messages (device_id) WHERE status = 'sending';
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
