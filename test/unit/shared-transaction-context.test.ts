@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict'
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { createRequire } from 'node:module'
 import { describe, it } from 'node:test'
 import { addTransactionCapability, type SignalDataSet, type SignalDataTypeMap } from '@whiskeysockets/baileys'
 import { pino } from 'pino'
 import { socketTransactionStore } from '../../src/whatsapp/shared-transaction-context.js'
+
+/** libsignal's job queue, the instance Baileys' libsignal uses: one queue per address, for every store in the process. */
+const queueJob = createRequire(createRequire(import.meta.url).resolve('@whiskeysockets/baileys'))('libsignal/src/queue_job.js') as
+  <T>(bucket: string, awaitable: () => Promise<T>) => Promise<T>
 
 describe('socketTransactionStore', () => {
   it('gives each socket a view of one shared store, not an AsyncLocalStorage of its own', () => {
@@ -62,6 +67,32 @@ describe('socketTransactionStore', () => {
     assert.equal(seenDuring, 'transaction')
     assert.equal(seenAfter, undefined)
     assert.equal(store.run('sync', () => store.getStore()), 'sync')
+  })
+
+  it('keeps each socket\'s libsignal jobs in its own transaction when sockets share an address\'s queue (a patch)', async () => {
+    // Two accounts encrypt to the same contact: libsignal queues both jobs under that address and
+    // runs them one after the other in a loop started by the first. Each job's session write must
+    // join its own socket's transaction, committed once with that transaction's other writes.
+    const commits: Array<[string, string[]]> = []
+    const socket = (name: string) => addTransactionCapability({
+      get: async <T extends keyof SignalDataTypeMap>() => ({}) as { [id: string]: SignalDataTypeMap[T] },
+      set: async (data: SignalDataSet) => void commits.push([name, Object.keys(data)]),
+    }, pino({ level: 'silent' }), { maxCommitRetries: 1, delayBetweenTriesMs: 0, storage: socketTransactionStore() })
+    const [a, b] = [socket('A'), socket('B')]
+    let releaseA!: () => void
+    const aHolds = new Promise<void>((resolve) => (releaseA = resolve))
+    const send = (keys: ReturnType<typeof socket>, held?: Promise<void>) => keys.transaction(async () => {
+      await queueJob('contact.0', async () => {
+        await held
+        await keys.set({ session: { 'contact.0': new Uint8Array([1]) } })
+      })
+      await keys.set({ 'sender-key-memory': { 'contact@s.whatsapp.net': { 'contact.0': true } } })
+    }, 'me')
+    const sendA = send(a, aHolds)
+    const sendB = send(b)
+    releaseA()
+    await Promise.all([sendA, sendB])
+    assert.deepEqual(commits.sort(), [['A', ['session', 'sender-key-memory']], ['B', ['session', 'sender-key-memory']]])
   })
 
   it('lets a key write that outlives Baileys\' transaction reach the store (the privacy-token write)', async () => {
