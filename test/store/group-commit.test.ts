@@ -102,32 +102,6 @@ describe('group commit (SQLite)', () => {
     close()
   })
 
-  it('runs a write at once with what is pending, in one commit, and hands back its result', async () => {
-    const { db, committed, close, insert } = openPair()
-    const groupCommit = new GroupCommit(db)
-    const seenByOthers: string[][] = []
-    const pending = ['a', 'b'].map((name) => groupCommit.run(() => insert(name)))
-    const id = groupCommit.runNow(() => {
-      seenByOthers.push(committed())
-      return insert('now')
-    })
-    assert.equal(id, 3, 'the pending writes ran first, in order')
-    assert.deepEqual(seenByOthers, [[]], 'inside one transaction with them')
-    assert.deepEqual(committed(), ['a', 'b', 'now'], 'committed before the turn ends')
-    assert.deepEqual(await Promise.all(pending), [1, 2])
-
-    // A write that throws is undone alone and throws to its caller; what was pending commits.
-    const next = groupCommit.run(() => insert('c'))
-    assert.throws(() => groupCommit.runNow(() => {
-      insert('d')
-      return insert('a')
-    }), /UNIQUE constraint failed/)
-    assert.equal(await next, 4)
-    assert.deepEqual(committed(), ['a', 'b', 'now', 'c'])
-    assert.equal(db.inTransaction, false)
-    close()
-  })
-
   it('lets the message store read its own writes before they are committed', async () => {
     const store = openSqliteStore(tempDir())
     await store.sessions.create('dev1', 'running')

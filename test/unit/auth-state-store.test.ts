@@ -3,7 +3,6 @@ import { describe, it } from 'node:test'
 import { BufferJSON, proto } from '@whiskeysockets/baileys'
 import { createSqliteAuthStateRepository } from '../../src/store/sqlite/auth-state-repository.js'
 import { openDatabase } from '../../src/store/sqlite/database.js'
-import { GroupCommit } from '../../src/store/sqlite/group-commit.js'
 import { createSqliteSessionRepository } from '../../src/store/sqlite/session-repository.js'
 import { databaseAuthState } from '../../src/whatsapp/auth-state.js'
 import { KeyCache } from '../../src/whatsapp/key-cache.js'
@@ -13,7 +12,7 @@ import { tempDir } from '../support/temp-dir.js'
 async function setup() {
   const db = openDatabase(tempDir())
   const sessions = createSqliteSessionRepository(db)
-  const repository = createSqliteAuthStateRepository(db, new GroupCommit(db))
+  const repository = createSqliteAuthStateRepository(db)
   await sessions.create('dev1', 'running')
   await sessions.create('dev2', 'running')
   return { db, sessions, repository }
@@ -92,7 +91,7 @@ describe('database auth state', () => {
       }, wrapped)
     }) as typeof db.transaction
     // Repository built after the spy so its transactions are counted.
-    const spied = (await databaseAuthState(createSqliteAuthStateRepository(db, new GroupCommit(db)), 'dev1')).state.keys
+    const spied = (await databaseAuthState(createSqliteAuthStateRepository(db), 'dev1')).state.keys
     const preKeys = Object.fromEntries(Array.from({ length: 812 }, (_, i) => [String(i + 1), { public: Buffer.alloc(32), private: Buffer.alloc(32) }]))
     await spied.set({ 'pre-key': preKeys })
     assert.equal(commits, 1)

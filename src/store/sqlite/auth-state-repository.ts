@@ -1,16 +1,10 @@
 import { statementPerCount, type SqliteDatabase } from './database.js'
-import type { GroupCommit } from './group-commit.js'
 import type { AuthStateRepository } from '../ports.js'
 
 /** SQLite caps host parameters per statement; reads of many ids go in chunks. */
 const MAX_IDS_PER_QUERY = 500
 
-/**
- * Key and creds writes are not deferred (a send's keys must be stored before the next message
- * through that session is encrypted): each commits at once, with the message writes the group
- * commit holds for the turn's end.
- */
-export function createSqliteAuthStateRepository(db: SqliteDatabase, groupCommit: GroupCommit): AuthStateRepository {
+export function createSqliteAuthStateRepository(db: SqliteDatabase): AuthStateRepository {
   const selectCreds = db.prepare<[string], { creds: string }>('SELECT creds FROM auth_creds WHERE device_id = ?')
   const upsertCreds = db.prepare(
     `INSERT INTO auth_creds (device_id, creds) VALUES (?, ?)
@@ -35,12 +29,12 @@ export function createSqliteAuthStateRepository(db: SqliteDatabase, groupCommit:
   const selectMany = (deviceId: string, type: string, ids: readonly string[]): { key_id: string; value: string }[] =>
     selectIn(ids.length).all(deviceId, type, ...ids)
 
-  const writeKeys = (deviceId: string, writes: readonly { type: string; id: string; value: string | null }[]): void => {
+  const writeKeys = db.transaction((deviceId: string, writes: readonly { type: string; id: string; value: string | null }[]) => {
     for (const { type, id, value } of writes) {
       if (value === null) deleteKey.run(deviceId, type, id)
       else upsertKey.run(deviceId, type, id, value)
     }
-  }
+  })
   const clear = db.transaction((deviceId: string) => {
     deleteKeys.run(deviceId)
     deleteCreds.run(deviceId)
@@ -48,7 +42,7 @@ export function createSqliteAuthStateRepository(db: SqliteDatabase, groupCommit:
 
   return {
     readCreds: async (deviceId) => selectCreds.get(deviceId)?.creds,
-    writeCreds: async (deviceId, creds) => void groupCommit.runNow(() => upsertCreds.run(deviceId, creds)),
+    writeCreds: async (deviceId, creds) => void upsertCreds.run(deviceId, creds),
     readKeys: async (deviceId, type, ids) => {
       const found = new Map<string, string>()
       if (ids.length === 1) {
@@ -64,7 +58,7 @@ export function createSqliteAuthStateRepository(db: SqliteDatabase, groupCommit:
       }
       return found
     },
-    writeKeys: async (deviceId, writes) => groupCommit.runNow(() => writeKeys(deviceId, writes)),
+    writeKeys: async (deviceId, writes) => writeKeys(deviceId, writes),
     clear: async (deviceId) => clear(deviceId),
   }
 }

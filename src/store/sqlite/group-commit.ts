@@ -31,19 +31,6 @@ export class GroupCommit {
     })
   }
 
-  /**
-   * Runs a write at once, in one transaction with what is pending (asked for earlier, so it runs
-   * first). Returns the write's result, or throws its error, after the commit. Writes that must not
-   * wait for the turn's end (a send's keys) carry the turn's others with them: one commit, not two.
-   */
-  runNow<T>(write: () => T): T {
-    let outcome: Outcome | undefined
-    this.pending.push({ write, resolve: (value) => (outcome = { ok: true, value }), reject: (error) => (outcome = { ok: false, error }) })
-    this.flush()
-    if (!outcome!.ok) throw outcome!.error
-    return outcome!.value as T
-  }
-
   /** Commits what is pending now (also before the database closes). */
   flush(): void {
     const batch = this.pending
