@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict'
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { createRequire } from 'node:module'
 import { describe, it } from 'node:test'
 import { addTransactionCapability, type SignalDataSet, type SignalDataTypeMap } from '@whiskeysockets/baileys'
 import { pino } from 'pino'
+import { requireAsLibsignal } from '../../src/whatsapp/libsignal-patch.js'
 import { socketTransactionStore } from '../../src/whatsapp/shared-transaction-context.js'
 
 /** libsignal's job queue, the instance Baileys' libsignal uses: one queue per address, for every store in the process. */
-const queueJob = createRequire(createRequire(import.meta.url).resolve('@whiskeysockets/baileys'))('libsignal/src/queue_job.js') as
-  <T>(bucket: string, awaitable: () => Promise<T>) => Promise<T>
+const queueJob = requireAsLibsignal('./queue_job.js') as <T>(bucket: string, awaitable: () => Promise<T>) => Promise<T>
 
 describe('socketTransactionStore', () => {
   it('gives each socket a view of one shared store, not an AsyncLocalStorage of its own', () => {
