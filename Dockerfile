@@ -33,5 +33,5 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # The process handles SIGTERM itself: sockets close without logging out, the database closes cleanly.
-# --no-memory-reducer: see "A process manager" under Operations in README.md.
-CMD ["node", "--no-memory-reducer", "dist/src/main.js"]
+# --no-memory-reducer, --no-allocation-site-pretenuring: see "A process manager" under Operations in README.md.
+CMD ["node", "--no-memory-reducer", "--no-allocation-site-pretenuring", "dist/src/main.js"]

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startChild, type Child } from './children.js'
 import { waitUntil } from './wait.js'
@@ -29,6 +30,12 @@ export interface ServerConfig {
 }
 
 /** The API server as its own process, as it runs in production. */
+/** Node's flags in `npm start` (README, "A process manager"): the bench runs the server as production does. */
+function startFlags(root: string): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
+  return scripts.start.split(' ').filter((word) => word.startsWith('--'))
+}
+
 export class ServerProcess {
   readonly baseUrl: string
 
@@ -46,10 +53,10 @@ export class ServerProcess {
   }
 
   static async start(config: ServerConfig): Promise<ServerProcess> {
-    // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/profiles" profiles the server through a scenario.
+    // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/profiles" profiles the server through a scenario; they come
+    // after npm start's flags, so "--allocation-site-pretenuring" measures the server without one of them.
     const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []
-    // As npm start runs it (README, "A process manager").
-    const entry = [...nodeArgs, '--no-memory-reducer', ...(config.mode === 'built' ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'])]
+    const entry = [...startFlags(config.root), ...nodeArgs, ...(config.mode === 'built' ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'])]
     const startedAt = performance.now()
     const child = startChild(entry, {
       cwd: config.root,
