@@ -29,13 +29,13 @@ export interface ServerConfig {
   env?: Record<string, string>
 }
 
-/** The API server as its own process, as it runs in production. */
 /** Node's flags in `npm start` (README, "A process manager"): the bench runs the server as production does. */
 function startFlags(root: string): string[] {
   const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
   return scripts.start.split(' ').filter((word) => word.startsWith('--'))
 }
 
+/** The API server as its own process, as it runs in production. */
 export class ServerProcess {
   readonly baseUrl: string
 
