@@ -114,15 +114,4 @@ describe('group commit (SQLite)', () => {
     assert.equal((await sending)?.status, 'sending')
     await store.close()
   })
-
-  it('takes a received message stored again before its announced mark has landed for announced', async () => {
-    const store = openSqliteStore(tempDir())
-    await store.sessions.create('dev1', 'running')
-    const received = { deviceId: 'dev1', id: 'i1', chat: 'c@s.whatsapp.net', type: 'text', payload: '{}', timestamp: 1 }
-    assert.equal(await store.inbound.insert(received, null), true)
-    const marked = store.inbound.markAnnounced('dev1', 'i1')
-    assert.equal(await store.inbound.insert(received, null), false, 'not announced a second time')
-    await marked
-    await store.close()
-  })
 })

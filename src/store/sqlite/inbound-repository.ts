@@ -5,9 +5,7 @@ import { INBOUND_COLUMNS as COLUMNS, type InboundRow, toInboundRecord as toRecor
 
 /**
  * The mark that a message was announced, which nobody waits for, goes through `groupCommit`: it
- * commits with the turn's other writes instead of on its own (a commit per received message). The
- * same message stored again before its mark has landed commits the mark first, so it is not taken
- * for unannounced.
+ * commits with the turn's other writes instead of on its own (a commit per received message).
  */
 export function createSqliteInboundRepository(db: SqliteDatabase, groupCommit: GroupCommit): InboundMessageRepository {
   // The no-op update on a stored but unannounced row counts as a change: it still has to be announced.
@@ -53,25 +51,11 @@ export function createSqliteInboundRepository(db: SqliteDatabase, groupCommit: G
   const setRaw = db.prepare('UPDATE inbound_messages SET raw = ? WHERE device_id = ? AND id = ?')
   const prune = db.prepare('DELETE FROM inbound_messages WHERE created_at < ?')
 
-  /** Messages (device id and id) whose announced mark waits in the group commit. */
-  const marksPending = new Set<string>()
-  const markKey = (deviceId: string, id: string): string => `${deviceId}\u0000${id}`
-
   return {
-    insert: async (record, raw) => {
-      if (marksPending.has(markKey(record.deviceId, record.id))) groupCommit.flush()
-      return insert.run(record.deviceId, record.id, record.chat, record.type, record.payload, raw && Buffer.from(raw), record.timestamp, Date.now(), record.fromMe ? 1 : 0, record.fromMe ? 'sent' : null)
-        .changes === 1
-    },
-    markAnnounced: async (deviceId, id) => {
-      const key = markKey(deviceId, id)
-      marksPending.add(key)
-      try {
-        await groupCommit.run(() => announced.run(deviceId, id))
-      } finally {
-        marksPending.delete(key)
-      }
-    },
+    insert: async (record, raw) =>
+      insert.run(record.deviceId, record.id, record.chat, record.type, record.payload, raw && Buffer.from(raw), record.timestamp, Date.now(), record.fromMe ? 1 : 0, record.fromMe ? 'sent' : null)
+        .changes === 1,
+    markAnnounced: async (deviceId, id) => void (await groupCommit.run(() => announced.run(deviceId, id))),
     insertHistory: async (deviceId, messages) => insertHistory(deviceId, messages),
     get: async (deviceId, id) => {
       const row = one.get(deviceId, id)
