@@ -1,13 +1,8 @@
 import type { SqliteDatabase } from './database.js'
-import type { GroupCommit } from './group-commit.js'
 import type { InboundMessageRepository } from '../ports.js'
 import { INBOUND_COLUMNS as COLUMNS, type InboundRow, toInboundRecord as toRecord } from '../rows.js'
 
-/**
- * The mark that a message was announced, which nobody waits for, goes through `groupCommit`: it
- * commits with the turn's other writes instead of on its own (a commit per received message).
- */
-export function createSqliteInboundRepository(db: SqliteDatabase, groupCommit: GroupCommit): InboundMessageRepository {
+export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessageRepository {
   // The no-op update on a stored but unannounced row counts as a change: it still has to be announced.
   const insert = db.prepare(
     `INSERT INTO inbound_messages (device_id, id, chat, type, payload, raw, timestamp, created_at, from_me, status, announced)
@@ -55,7 +50,7 @@ export function createSqliteInboundRepository(db: SqliteDatabase, groupCommit: G
     insert: async (record, raw) =>
       insert.run(record.deviceId, record.id, record.chat, record.type, record.payload, raw && Buffer.from(raw), record.timestamp, Date.now(), record.fromMe ? 1 : 0, record.fromMe ? 'sent' : null)
         .changes === 1,
-    markAnnounced: async (deviceId, id) => void (await groupCommit.run(() => announced.run(deviceId, id))),
+    markAnnounced: async (deviceId, id) => void announced.run(deviceId, id),
     insertHistory: async (deviceId, messages) => insertHistory(deviceId, messages),
     get: async (deviceId, id) => {
       const row = one.get(deviceId, id)

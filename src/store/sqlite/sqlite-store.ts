@@ -35,7 +35,7 @@ export function openSqliteStore(dataDir: string, onCheckpointError: (message: st
     authStates: createSqliteAuthStateRepository(db),
     settings: createSqliteSettingsRepository(db),
     messages: createSqliteMessageRepository(db, groupCommit),
-    inbound: createSqliteInboundRepository(db, groupCommit),
+    inbound: createSqliteInboundRepository(db),
     chats: createSqliteChatRepository(db),
     contacts: createSqliteContactRepository(db),
     webhooks: createSqliteWebhookRepository(db),
