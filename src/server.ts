@@ -161,20 +161,21 @@ export async function createServer({ config, logger, announceAdminKey, connector
   )
   const chatLedger = new ChatLedger(store.chats, inbound, bus)
   const conversations = new ConversationService(sessions, inbound, store.contacts)
+  const eventFeed = startEventFeed({
+    bus, registry, deliveries, dispatcher, live: liveOutlet,
+    transportsFor: (type) => (wantsEventType(config.events.types, type) ? transports.map((transport) => transport.id) : []),
+    metadataOf: (deviceId) => sessionRepository.get(deviceId)?.behaviour.metadata,
+    logger: logger.child({ module: 'events' }),
+  })
   const stopJobs = [
+    eventFeed.stop,
     conversations.renewPresenceSubscriptions(bus, logger.child({ module: 'presence' })),
     conversations.readAutomatically(bus, logger.child({ module: 'auto-read' })),
-    startInboundRecorder(bus, inbound, stores.messages, logger.child({ module: 'inbox' }), media.keeper),
+    startInboundRecorder(bus, eventFeed, inbound, stores.messages, logger.child({ module: 'inbox' }), media.keeper),
     media.stop,
     startHistoryRecorder(bus, { inbound, chats: store.chats, contacts: store.contacts }, logger.child({ module: 'history' })),
     chatLedger.listen(logger.child({ module: 'chats' })),
     recordGroupNames(bus, store.chats, logger.child({ module: 'groups' })),
-    startEventFeed({
-      bus, registry, deliveries, dispatcher, live: liveOutlet,
-      transportsFor: (type) => (wantsEventType(config.events.types, type) ? transports.map((transport) => transport.id) : []),
-      metadataOf: (deviceId) => sessionRepository.get(deviceId)?.behaviour.metadata,
-      logger: logger.child({ module: 'events' }),
-    }),
     bus.subscribe('session.deleted', ({ deviceId }) => registry.forgetSession(deviceId)),
   ]
   const mediaResolver = new MediaResolver(fetcher, config.media.maxBytes)

@@ -8,14 +8,10 @@ import type { LabelEvent } from '../sessions/labels-port.js'
 import type { ConnectionState } from '../sessions/session-runtime.js'
 import type { ChatEvent, EngineMessageStatus, HistoryBatch, IncomingCall, PresenceUpdate } from '../sessions/whatsapp-port.js'
 
-/**
- * A stored message to announce. WhatsApp's delivery receipt for it waits for the work listeners hand
- * to waitUntil (its event queued for webhooks and transports).
- */
+/** A message stored and its event queued for webhooks and transports (by the event feed, in the same transaction). */
 export interface StoredMessageEvent {
   deviceId: string
   message: InboundMessage
-  waitUntil: (work: Promise<void>) => void
 }
 
 /** Every event the domain publishes, by name. Webhooks and the live stream subscribe here. */
@@ -28,7 +24,7 @@ export interface DomainEvents {
   /** How events queued for a destination (a webhook's id, or a broker transport) fared in one attempt. */
   'delivery.attempted': { destination: string; result: 'delivered' | 'retry' | 'failed'; events: number }
   'message.status': { deviceId: string; messageId: string; type: string; status: MessageStatus; error: string | null }
-  /** A message someone sent the account, once stored. The event feed hands its queueing to waitUntil. */
+  /** A message someone sent the account, once stored. */
   'message.received': StoredMessageEvent
   /** A contact's status update (story), once stored. */
   'status.received': StoredMessageEvent

@@ -1,11 +1,13 @@
 import type { Logger } from 'pino'
 import { groupEventPayload } from '../groups/group-view.js'
-import type { DeliveryRepository } from '../store/ports.js'
+import type { InboundMessage } from '../messaging/inbound-message.js'
+import type { DeliveryRepository, NewDelivery } from '../store/ports.js'
 import { envelope, type EventEnvelope, type PublicEventType } from './envelope.js'
 import type { EventBus } from './event-bus.js'
 import type { LiveStream } from './live-stream.js'
 import type { DeliveryDispatcher } from './delivery-dispatcher.js'
 import type { WebhookRegistry } from './webhook-registry.js'
+import { KeyedLock } from '../sessions/keyed-lock.js'
 import { StorageRetry } from '../store/storage-retry.js'
 import { isoOrNull } from '../time.js'
 
@@ -23,39 +25,66 @@ export interface EventFeedDeps {
   logger: Logger
 }
 
+/** Writes a stored message with its event's deliveries, in one transaction; answers whether it was new (else nothing was written). */
+export type StoreWithDeliveries = (deliveries: readonly NewDelivery[]) => Promise<boolean>
+
+export interface EventFeed {
+  /**
+   * Announces a message as it is stored: `store` writes it together with its event's queueing, so
+   * the event is queued exactly when the message is stored. Answers whether it was new; a message
+   * stored before is not announced again. Rejects when it could not be stored.
+   */
+  announceMessage(type: StoredMessageEventType, deviceId: string, message: InboundMessage, store: StoreWithDeliveries): Promise<boolean>
+  stop(): void
+}
+
+export type StoredMessageEventType = 'message.received' | 'message.sent' | 'status.received'
+
 /**
  * Turns domain events into public envelopes and hands each to every matching webhook and broker
- * transport (queued in the database before anything is attempted) and to the live stream. Queueing is chained, so each
- * webhook's lane holds events in the order they happened whatever the store does concurrently,
- * and an event that meets a database outage waits for it to end (the ones after it wait behind it).
+ * transport (queued in the database before anything is attempted) and to the live stream. A session's
+ * queueing is chained, so each webhook's lane holds its events in the order they happened whatever
+ * the store does concurrently, and an event that meets a database outage waits for it to end (the
+ * session's events after it wait behind it).
  */
-export function startEventFeed({ bus, registry, deliveries, dispatcher, live, transportsFor, metadataOf, logger }: EventFeedDeps): () => void {
-  let queued: Promise<void> = Promise.resolve()
+export function startEventFeed({ bus, registry, deliveries, dispatcher, live, transportsFor, metadataOf, logger }: EventFeedDeps): EventFeed {
+  // Lanes are per session (and destination): one session's events are queued one after another,
+  // different sessions' side by side, so their writes can share a commit.
+  const inOrder = new KeyedLock()
   const retry = new StorageRetry((error) => logger.warn({ err: error }, 'could not queue events for their webhooks; keeping them until the database is back'))
-  /** Settles once the event is queued; rejects when it is not (it is logged either way). */
-  const emit = (type: PublicEventType, deviceId: string, data: Record<string, unknown>): Promise<void> => {
+  const enqueue: StoreWithDeliveries = async (rows) => {
+    if (rows.length > 0) await deliveries.enqueue(rows)
+    return true
+  }
+  /**
+   * Settles once the event is queued (with what `storeBeside` writes in the same transaction),
+   * answering whether it was (false: `storeBeside` found nothing new to announce); rejects when it
+   * is not queued (it is logged either way). An event stored beside a write goes to the live
+   * stream once that write is in; any other at once, database or not.
+   */
+  const emit = (type: PublicEventType, deviceId: string, data: Record<string, unknown>, storeBeside?: StoreWithDeliveries): Promise<boolean> => {
     const event: EventEnvelope = envelope(type, deviceId, data, metadataOf(deviceId))
-    live.publish(event)
+    if (!storeBeside) live.publish(event)
     if (!retry.admit()) {
       logger.error({ eventId: event.id, type, deviceId }, 'dropped an event for webhooks and transports: the database is down and too many wait for it')
       const dropped = Promise.reject(new Error('The database is down and too many events wait for it'))
       dropped.catch(() => undefined)
       return dropped
     }
-    const done = queued.then(() => retry.run(async () => {
+    const done = inOrder.run(deviceId, () => retry.run(async () => {
       const targets = [...(await registry.targetsFor(deviceId, type)).map((target) => target.id), ...transportsFor(type)]
-      if (targets.length === 0) return
-      const body = JSON.stringify(event)
-      await deliveries.enqueue(targets.map((webhookId) => ({ webhookId, deviceId, eventId: event.id, eventType: type, body })))
-      dispatcher.wake(targets.map((webhookId) => ({ webhookId, deviceId })))
+      const body = targets.length > 0 ? JSON.stringify(event) : ''
+      const stored = await (storeBeside ?? enqueue)(targets.map((webhookId) => ({ webhookId, deviceId, eventId: event.id, eventType: type, body })))
+      if (!stored) return false
+      if (storeBeside) live.publish(event)
+      if (targets.length > 0) dispatcher.wake(targets.map((webhookId) => ({ webhookId, deviceId })))
+      return true
     }))
-    queued = done.catch((error: unknown) => logger.error({ err: error, eventId: event.id, type, deviceId }, 'could not queue an event for its webhooks and transports'))
+    done.catch((error: unknown) => logger.error({ err: error, eventId: event.id, type, deviceId }, 'could not queue an event for its webhooks and transports'))
     return done
   }
 
   const unsubscribers = [
-    ...(['message.received', 'message.sent', 'status.received'] as const).map((type) =>
-      bus.subscribe(type, ({ deviceId, message, waitUntil }) => waitUntil(emit(type, deviceId, { ...message, timestamp: new Date(message.timestamp).toISOString() })))),
     bus.subscribe('message.status', ({ deviceId, messageId, status, error }) =>
       emit('message.status', deviceId, { messageId, status, error })),
     bus.subscribe('session.status', ({ deviceId, state, lastError }) =>
@@ -73,5 +102,9 @@ export function startEventFeed({ bus, registry, deliveries, dispatcher, live, tr
       emit(type, deviceId, data)
     }),
   ]
-  return () => unsubscribers.forEach((unsubscribe) => unsubscribe())
+  return {
+    announceMessage: (type, deviceId, message, store) =>
+      emit(type, deviceId, { ...message, timestamp: new Date(message.timestamp).toISOString() }, store),
+    stop: () => unsubscribers.forEach((unsubscribe) => unsubscribe()),
+  }
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { EventBus } from '../events/event-bus.js'
+import type { EventFeed, StoredMessageEventType } from '../events/event-feed.js'
 import type { MediaKeeper } from '../media/media-keeper.js'
 import { STATUS_JID } from './chat-kind.js'
 import type { InboundMessage } from './inbound-message.js'
@@ -8,43 +9,44 @@ import type { InboundMessageRepository, MessageRepository } from '../store/ports
 import { StorageRetry } from '../store/storage-retry.js'
 
 /** What a stored message is announced as: a status update of a contact has its own (opt-in) event. */
-function eventOf(message: InboundMessage): 'message.sent' | 'message.received' | 'status.received' {
+function eventOf(message: InboundMessage): StoredMessageEventType {
   if (message.fromMe) return 'message.sent'
   return message.chat === STATUS_JID ? 'status.received' : 'message.received'
 }
 
 /**
  * Stores each received message once (WhatsApp may deliver a message again after a reconnect) and
- * only then announces it, so a webhook receiver can already read it back through the API. One
- * session's messages are announced in the order they arrived. Messages the account sent from its
- * other devices are kept and announced the same way (message.sent), unless the API sent them.
+ * announces it: the row and its event's queueing for webhooks and transports are one transaction,
+ * so a webhook receiver can already read the message back through the API, and a message is
+ * stored exactly when its event is queued. One session's messages are announced in the order they
+ * arrived. Messages the account sent from its other devices are kept and announced the same way
+ * (message.sent), unless the API sent them.
  *
- * WhatsApp's delivery receipt waits until the message is stored and its event queued: a crash
- * before that leaves it undelivered for WhatsApp, which delivers it again, and a message stored but
- * not announced then is announced at that point. Nothing acknowledged is lost; an event may repeat
- * if the crash fell between its queueing and the mark that it was queued.
+ * WhatsApp's delivery receipt waits for that transaction: a crash before it leaves the message
+ * undelivered for WhatsApp, which delivers it again. Nothing acknowledged is lost, nor announced twice.
  */
 export function startInboundRecorder(
-  bus: EventBus, inbound: InboundMessageRepository, outbox: MessageRepository, logger: Logger, keeper?: MediaKeeper,
+  bus: EventBus, feed: Pick<EventFeed, 'announceMessage'>, inbound: InboundMessageRepository, outbox: MessageRepository, logger: Logger, keeper?: MediaKeeper,
 ): () => void {
   const inOrder = new KeyedLock()
-  const retry = new StorageRetry((error) => logger.warn({ err: error }, 'could not store received messages; keeping them until the database is back'))
+  const retry = new StorageRetry((error) => logger.warn({ err: error }, 'could not read what is stored of received messages; keeping them until the database is back'))
 
   const record = async (deviceId: string, message: InboundMessage, raw: Uint8Array): Promise<void> => {
-    const unannounced = await retry.run(async () => {
+    const wanted = await retry.run(async () => {
       if (message.fromMe && (await outbox.get(message.id))) return false
-      return inbound.insert(
-        { deviceId, id: message.id, chat: message.chat, type: message.type, payload: JSON.stringify(message), timestamp: message.timestamp, fromMe: message.fromMe },
-        message.media ? raw : null,
-      )
+      // A redelivery of a stored message is not downloaded again.
+      return !(keeper?.wants(message) && (await inbound.get(deviceId, message.id)))
     })
-    if (!unannounced) return
+    if (!wanted) return
     // Media kept as they arrive are in the store before the event that links to them goes out.
     const announced = keeper?.wants(message) ? await keeper.keep(deviceId, message, raw) : message
-    await bus.publishAndWait(eventOf(message), { deviceId, message: announced })
-    // Not waited for: until it lands, a redelivery would only announce the message again.
-    inbound.markAnnounced(deviceId, message.id).catch((error: unknown) =>
-      logger.warn({ err: error, deviceId, messageId: message.id }, 'could not mark a received message as announced; a redelivery of it would be announced again'))
+    const type = eventOf(message)
+    const stored = await feed.announceMessage(type, deviceId, announced, (deliveries) => inbound.insert(
+      { deviceId, id: message.id, chat: message.chat, type: message.type, payload: JSON.stringify(message), timestamp: message.timestamp, fromMe: message.fromMe },
+      message.media ? raw : null,
+      deliveries,
+    ))
+    if (stored) bus.publish(type, { deviceId, message: announced })
   }
 
   return bus.subscribe('engine.message-received', ({ deviceId, message, raw, waitUntil }) => {

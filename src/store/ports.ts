@@ -240,14 +240,13 @@ export interface HistoryRecord {
 
 export interface InboundMessageRepository {
   /**
-   * Stores a received message, not yet announced, unless this session already has one with its id;
-   * returns whether it still has to be announced: new, or stored before but never marked announced
-   * (its event was not queued before a crash, so WhatsApp, which got no receipt, delivered it again).
-   * A fromMe message starts as 'sent'.
+   * Stores a received message and queues its event's deliveries, in one transaction, unless this
+   * session already has a message with its id; returns whether it did (false: a duplicate, nothing
+   * written). A message stored by an earlier version whose event was never queued (a crash between
+   * the two; WhatsApp, which got no receipt, delivers it again) counts as new. A fromMe message
+   * starts as 'sent'.
    */
-  insert(record: Omit<InboundRecord, 'readAt' | 'fromMe' | 'status'> & { fromMe?: boolean }, raw: Uint8Array | null): Promise<boolean>
-  /** The message's event is queued: a later delivery of it is a duplicate. */
-  markAnnounced(deviceId: string, id: string): Promise<void>
+  insert(record: Omit<InboundRecord, 'readAt' | 'fromMe' | 'status'> & { fromMe?: boolean }, raw: Uint8Array | null, deliveries?: readonly NewDelivery[]): Promise<boolean>
   /** Stores history messages in one transaction, skipping ids already stored; returns how many were new. */
   insertHistory(deviceId: string, messages: readonly HistoryRecord[]): Promise<number>
   get(deviceId: string, id: string): Promise<InboundRecord | undefined>

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import type { Store } from '../../src/store/ports.js'
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.js'
+import { openDatabase } from '../../src/store/sqlite/database.js'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { tempDir } from '../support/temp-dir.js'
 
@@ -12,6 +13,8 @@ export const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres
 /** A store on a database of its own, and the way to throw both away. */
 export interface StoreFixture {
   store: Store
+  /** Runs a statement on the store's database behind its back (a row as an earlier version left it). */
+  execute(statement: string): Promise<void>
   dispose(): Promise<void>
 }
 
@@ -62,6 +65,14 @@ export const backends: readonly Backend[] = [
       const store = openSqliteStore(dir)
       return {
         store,
+        execute: async (statement) => {
+          const db = openDatabase(dir)
+          try {
+            db.exec(statement)
+          } finally {
+            db.close()
+          }
+        },
         dispose: async () => {
           await store.close()
           rmSync(dir, { recursive: true, force: true })
@@ -76,6 +87,15 @@ export const backends: readonly Backend[] = [
       const store = await openPostgresStore({ url: schema.url, nodeId: 'node-a', poolSize: 4 })
       return {
         store,
+        execute: async (statement) => {
+          const client = new pg.Client({ connectionString: schema.url })
+          await client.connect()
+          try {
+            await client.query(statement)
+          } finally {
+            await client.end()
+          }
+        },
         dispose: async () => {
           await store.close()
           await schema.drop()

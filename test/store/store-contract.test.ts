@@ -469,10 +469,8 @@ for (const backend of backends) {
         timestamp,
       })
 
-      it('stores a message once per session, with its raw bytes, and names it to announce until it is marked announced', async () => {
+      it('stores a message once per session, with its raw bytes', async () => {
         assert.equal(await store.inbound.insert(inbound('i1', 'c1', 100), new Uint8Array([1, 2, 3])), true)
-        assert.equal(await store.inbound.insert({ ...inbound('i1', 'c2', 200), payload: 'changed' }, null), true, 'stored, never announced: still to announce')
-        await store.inbound.markAnnounced('dev1', 'i1')
         assert.equal(await store.inbound.insert({ ...inbound('i1', 'c2', 200), payload: 'changed' }, null), false)
         assert.equal(await store.inbound.insert(inbound('i1', 'c1', 100, 'dev2'), null), true)
         assert.deepEqual(await store.inbound.get('dev1', 'i1'), { ...inbound('i1', 'c1', 100), readAt: null, fromMe: false, status: null })
@@ -486,6 +484,26 @@ for (const backend of backends) {
         assert.deepEqual(await store.inbound.raw('dev1', 'i1'), Buffer.from([4]))
       })
 
+
+      it('queues a message\'s deliveries with it, in one transaction, and none for a duplicate', async () => {
+        const queuedFor = async () => (await store.deliveries.list('pending', 10)).map((d) => d.eventId)
+        assert.equal(await store.inbound.insert(inbound('i1', 'c1', 100), null, [delivery('w1', 'dev1', 'e1'), delivery('w2', 'dev1', 'e1')]), true)
+        assert.deepEqual(sorted(await queuedFor()), ['e1', 'e1'])
+        assert.equal(await store.inbound.insert(inbound('i1', 'c1', 100), null, [delivery('w1', 'dev1', 'e2')]), false)
+        assert.deepEqual(await queuedFor(), ['e1', 'e1'], 'a duplicate queues nothing')
+        await assert.rejects(store.inbound.insert(inbound('i2', 'c1', 100), null, [{ ...delivery('w1', 'dev1', 'e3'), body: null as unknown as string }]))
+        assert.equal(await store.inbound.get('dev1', 'i2'), undefined, 'a delivery that cannot be queued leaves no message')
+        assert.equal(await store.inbound.insert(inbound('i2', 'c1', 100), null, [delivery('w1', 'dev1', 'e4')]), true)
+        assert.deepEqual(sorted(await queuedFor()), ['e1', 'e1', 'e4'])
+      })
+
+      it('announces once a message an earlier version stored without queueing its event', async () => {
+        assert.equal(await store.inbound.insert(inbound('i1', 'c1', 100), null), true)
+        await fixture.execute(`UPDATE inbound_messages SET announced = ${backend.name === 'sqlite' ? 0 : 'FALSE'} WHERE id = 'i1'`)
+        assert.equal(await store.inbound.insert(inbound('i1', 'c1', 100), null, [delivery('w1', 'dev1', 'e1')]), true, 'stored, never announced: announced now')
+        assert.equal(await store.inbound.insert(inbound('i1', 'c1', 100), null, [delivery('w1', 'dev1', 'e2')]), false)
+        assert.deepEqual((await store.deliveries.list('pending', 10)).map((d) => d.eventId), ['e1'])
+      })
       it('lists a chat newest first, pages with before and limit', async () => {
         await store.inbound.insert(inbound('a', 'c1', 100), null)
         await store.inbound.insert(inbound('b', 'c1', 300), null)

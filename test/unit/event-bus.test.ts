@@ -10,18 +10,18 @@ describe('EventBus.publishAndWait', () => {
     const bus = new EventBus(() => undefined)
     let release = (): void => undefined
     const slow = new Promise<void>((resolve) => (release = resolve))
-    bus.subscribe('message.received', ({ waitUntil }) => waitUntil(slow))
-    bus.subscribe('message.received', ({ waitUntil }) => waitUntil(Promise.resolve()))
+    bus.subscribe('engine.message-received', ({ waitUntil }) => waitUntil(slow))
+    bus.subscribe('engine.message-received', ({ waitUntil }) => waitUntil(Promise.resolve()))
     let settled = false
-    const published = bus.publishAndWait('message.received', { deviceId: 'd', message }).then(() => (settled = true))
+    const published = bus.publishAndWait('engine.message-received', { deviceId: 'd', message, raw: new Uint8Array() }).then(() => (settled = true))
     await new Promise((resolve) => setImmediate(resolve))
     assert.equal(settled, false, 'waits for the slow listener')
     release()
     await published
     assert.equal(settled, true)
 
-    bus.subscribe('message.received', ({ waitUntil }) => waitUntil(Promise.reject(new Error('not queued'))))
-    await assert.rejects(bus.publishAndWait('message.received', { deviceId: 'd', message }), /not queued/)
+    bus.subscribe('engine.message-received', ({ waitUntil }) => waitUntil(Promise.reject(new Error('not queued'))))
+    await assert.rejects(bus.publishAndWait('engine.message-received', { deviceId: 'd', message, raw: new Uint8Array() }), /not queued/)
   })
 
   it('settles at once without listeners', async () => {

@@ -1,9 +1,35 @@
 import type { PgPool } from './pool.js'
-import { laneKey, type DeliveryRecord, type DeliveryRepository } from '../ports.js'
+import { laneKey, type DeliveryRecord, type DeliveryRepository, type NewDelivery } from '../ports.js'
 import { DELIVERY_COLUMNS as COLUMNS, type DeliveryRow, toDeliveryRecord as toRecord } from '../rows.js'
 
 /** How long a node keeps a lane head to itself; a node that dies mid-delivery frees it this late. */
 export const CLAIM_MS = 60_000
+
+/**
+ * One statement that queues deliveries, due now, from the parameters `deliveryParams` gives, numbered
+ * from `first`; ORDER BY ordinality hands out seq in array order. `where` can make it conditional.
+ */
+export function insertDeliveriesSql(first: number, where = ''): string {
+  const [webhooks, devices, events, types, bodies, now] = Array.from({ length: 6 }, (_, i) => `$${first + i}`)
+  return `INSERT INTO webhook_deliveries (webhook_id, device_id, event_id, event_type, body, status, next_attempt_at, created_at, updated_at)
+    SELECT webhook_id, device_id, event_id, event_type, body, 'pending', ${now}::bigint, ${now}::bigint, ${now}::bigint
+    FROM unnest(${webhooks}::text[], ${devices}::text[], ${events}::text[], ${types}::text[], ${bodies}::text[]) WITH ORDINALITY
+      AS d(webhook_id, device_id, event_id, event_type, body, position)
+    ${where}
+    ORDER BY position
+    ON CONFLICT (webhook_id, event_id) DO NOTHING`
+}
+
+export function deliveryParams(deliveries: readonly NewDelivery[]): unknown[] {
+  return [
+    deliveries.map((d) => d.webhookId),
+    deliveries.map((d) => d.deviceId),
+    deliveries.map((d) => d.eventId),
+    deliveries.map((d) => d.eventType),
+    deliveries.map((d) => d.body),
+    Date.now(),
+  ]
+}
 
 const RELEASE_CLAIM = 'claimed_by = NULL, claimed_until = NULL'
 
@@ -91,23 +117,7 @@ export function createPostgresDeliveryRepository(pool: PgPool, nodeId: string): 
   return {
     enqueue: async (deliveries) => {
       if (deliveries.length === 0) return
-      // One statement; ORDER BY ordinality hands out seq in array order.
-      await pool.query(
-        `INSERT INTO webhook_deliveries (webhook_id, device_id, event_id, event_type, body, status, next_attempt_at, created_at, updated_at)
-         SELECT webhook_id, device_id, event_id, event_type, body, 'pending', $6, $6, $6
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY
-           AS d(webhook_id, device_id, event_id, event_type, body, position)
-         ORDER BY position
-         ON CONFLICT (webhook_id, event_id) DO NOTHING`,
-        [
-          deliveries.map((d) => d.webhookId),
-          deliveries.map((d) => d.deviceId),
-          deliveries.map((d) => d.eventId),
-          deliveries.map((d) => d.eventType),
-          deliveries.map((d) => d.body),
-          Date.now(),
-        ],
-      )
+      await pool.query(insertDeliveriesSql(1), deliveryParams(deliveries))
     },
     dueLaneHeads: async (now, limit, busyLanes) => {
       const busy = [...busyLanes].map((lane) => lane.split('\u0000'))

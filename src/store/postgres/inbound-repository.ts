@@ -1,22 +1,25 @@
 import { inTransaction, type PgPool } from './pool.js'
 import type { InboundMessageRepository } from '../ports.js'
+import { deliveryParams, insertDeliveriesSql } from './delivery-repository.js'
 import { INBOUND_COLUMNS as COLUMNS, type InboundRow, toInboundRecord as toRecord } from '../rows.js'
 
 export function createPostgresInboundRepository(pool: PgPool): InboundMessageRepository {
   return {
-    insert: async (record, raw) => {
-      const result = await pool.query(
-        `INSERT INTO inbound_messages (device_id, id, chat, type, payload, raw, timestamp, created_at, from_me, status, announced)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, FALSE)
-         ON CONFLICT (device_id, id) DO UPDATE SET announced = FALSE WHERE NOT inbound_messages.announced`,
+    // One statement: the row, and its deliveries only when the row is new (or stored by an earlier
+    // version without its event: announced is false, and the update makes it count).
+    insert: async (record, raw, deliveries = []) => {
+      const { rows } = await pool.query<{ stored: number }>(
+        `WITH stored AS (
+           INSERT INTO inbound_messages (device_id, id, chat, type, payload, raw, timestamp, created_at, from_me, status, announced)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, TRUE)
+           ON CONFLICT (device_id, id) DO UPDATE SET announced = TRUE WHERE NOT inbound_messages.announced
+           RETURNING 1
+         ), queued AS (${insertDeliveriesSql(11, 'WHERE EXISTS (SELECT 1 FROM stored)')})
+         SELECT COUNT(*)::int AS stored FROM stored`,
         [record.deviceId, record.id, record.chat, record.type, record.payload, raw && Buffer.from(raw), record.timestamp, Date.now(),
-          record.fromMe ?? false, record.fromMe ? 'sent' : null],
+          record.fromMe ?? false, record.fromMe ? 'sent' : null, ...deliveryParams(deliveries)],
       )
-      // Inserted, or stored before but not announced (the no-op update counts): it has to be announced.
-      return result.rowCount === 1
-    },
-    markAnnounced: async (deviceId, id) => {
-      await pool.query('UPDATE inbound_messages SET announced = TRUE WHERE device_id = $1 AND id = $2 AND NOT announced', [deviceId, id])
+      return rows[0]!.stored === 1
     },
     insertHistory: async (deviceId, messages) =>
       inTransaction(pool, async (client) => {

@@ -2,11 +2,19 @@ import type { SqliteDatabase } from './database.js'
 import { laneKey, type DeliveryRepository, type NewDelivery } from '../ports.js'
 import { type DeliveryRow, toDeliveryRecord as toRecord } from '../rows.js'
 
-export function createSqliteDeliveryRepository(db: SqliteDatabase): DeliveryRepository {
+/** Queues deliveries, due now; runs inside the caller's transaction (with what they are about). */
+export function deliveryInserter(db: SqliteDatabase): (deliveries: readonly NewDelivery[]) => void {
   const insert = db.prepare(
     `INSERT INTO webhook_deliveries (webhook_id, device_id, event_id, event_type, body, status, next_attempt_at, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
   )
+  return (deliveries) => {
+    const now = Date.now()
+    for (const d of deliveries) insert.run(d.webhookId, d.deviceId, d.eventId, d.eventType, d.body, now, now, now)
+  }
+}
+
+export function createSqliteDeliveryRepository(db: SqliteDatabase): DeliveryRepository {
   const heads = db.prepare<[number, number], DeliveryRow>(
     `SELECT d.* FROM webhook_deliveries d
      JOIN (SELECT MIN(seq) AS seq FROM webhook_deliveries WHERE status = 'pending' GROUP BY webhook_id, device_id) h ON h.seq = d.seq
@@ -42,10 +50,7 @@ export function createSqliteDeliveryRepository(db: SqliteDatabase): DeliveryRepo
   const removeForWebhook = db.prepare('DELETE FROM webhook_deliveries WHERE webhook_id = ?')
   const prune = db.prepare(`DELETE FROM webhook_deliveries WHERE status = 'delivered' AND updated_at < ?`)
 
-  const enqueueAll = db.transaction((deliveries: readonly NewDelivery[]) => {
-    const now = Date.now()
-    for (const d of deliveries) insert.run(d.webhookId, d.deviceId, d.eventId, d.eventType, d.body, now, now, now)
-  })
+  const enqueueAll = db.transaction(deliveryInserter(db))
 
   return {
     enqueue: async (deliveries) => {

@@ -1,14 +1,21 @@
 import type { SqliteDatabase } from './database.js'
-import type { InboundMessageRepository } from '../ports.js'
+import type { InboundMessageRepository, NewDelivery } from '../ports.js'
+import { deliveryInserter } from './delivery-repository.js'
 import { INBOUND_COLUMNS as COLUMNS, type InboundRow, toInboundRecord as toRecord } from '../rows.js'
 
 export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessageRepository {
-  // The no-op update on a stored but unannounced row counts as a change: it still has to be announced.
-  const insert = db.prepare(
+  // A row an earlier version stored without queueing its event (announced = 0) is announced now: the update counts as a change.
+  const insertRow = db.prepare(
     `INSERT INTO inbound_messages (device_id, id, chat, type, payload, raw, timestamp, created_at, from_me, status, announced)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT (device_id, id) DO UPDATE SET announced = 0 WHERE announced = 0`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (device_id, id) DO UPDATE SET announced = 1 WHERE announced = 0`,
   )
-  const announced = db.prepare('UPDATE inbound_messages SET announced = 1 WHERE device_id = ? AND id = ? AND announced = 0')
+  const queue = deliveryInserter(db)
+  const insert = db.transaction((record: Parameters<InboundMessageRepository['insert']>[0], raw: Uint8Array | null, deliveries: readonly NewDelivery[]) => {
+    const stored = insertRow.run(record.deviceId, record.id, record.chat, record.type, record.payload, raw && Buffer.from(raw), record.timestamp, Date.now(),
+      record.fromMe ? 1 : 0, record.fromMe ? 'sent' : null).changes === 1
+    if (stored) queue(deliveries)
+    return stored
+  })
   const insertFull = db.prepare(
     `INSERT INTO inbound_messages (device_id, id, chat, type, payload, raw, timestamp, created_at, from_me, status, read_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, id) DO NOTHING`,
@@ -47,10 +54,7 @@ export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessag
   const prune = db.prepare('DELETE FROM inbound_messages WHERE created_at < ?')
 
   return {
-    insert: async (record, raw) =>
-      insert.run(record.deviceId, record.id, record.chat, record.type, record.payload, raw && Buffer.from(raw), record.timestamp, Date.now(), record.fromMe ? 1 : 0, record.fromMe ? 'sent' : null)
-        .changes === 1,
-    markAnnounced: async (deviceId, id) => void announced.run(deviceId, id),
+    insert: async (record, raw, deliveries = []) => insert(record, raw, deliveries),
     insertHistory: async (deviceId, messages) => insertHistory(deviceId, messages),
     get: async (deviceId, id) => {
       const row = one.get(deviceId, id)
