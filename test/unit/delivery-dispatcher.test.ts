@@ -6,12 +6,14 @@ import { EventBus } from '../../src/events/event-bus.js'
 import type { DeliveryRecord, DeliveryRepository } from '../../src/store/ports.js'
 import { openDatabase } from '../../src/store/sqlite/database.js'
 import { createSqliteDeliveryRepository } from '../../src/store/sqlite/delivery-repository.js'
+import { GroupCommit } from '../../src/store/sqlite/group-commit.js'
 import { tempDir } from '../support/temp-dir.js'
 import { waitFor } from '../support/wait-for.js'
 
 /** The real SQLite queue, counting how often the dispatcher looked at every lane. */
 function countingQueue(): { deliveries: DeliveryRepository; looks: () => number } {
-  const real = createSqliteDeliveryRepository(openDatabase(tempDir()))
+  const db = openDatabase(tempDir())
+  const real = createSqliteDeliveryRepository(db, new GroupCommit(db))
   let looks = 0
   const deliveries: DeliveryRepository = {
     ...real,

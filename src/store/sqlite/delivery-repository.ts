@@ -1,4 +1,5 @@
 import type { SqliteDatabase } from './database.js'
+import type { GroupCommit } from './group-commit.js'
 import { laneKey, type DeliveryRepository, type NewDelivery } from '../ports.js'
 import { type DeliveryRow, toDeliveryRecord as toRecord } from '../rows.js'
 
@@ -14,7 +15,11 @@ export function deliveryInserter(db: SqliteDatabase): (deliveries: readonly NewD
   }
 }
 
-export function createSqliteDeliveryRepository(db: SqliteDatabase): DeliveryRepository {
+/**
+ * A delivered mark goes through `groupCommit`: lanes delivering side by side commit once. Nothing
+ * reads a lane before its mark lands, since the lane is busy until then.
+ */
+export function createSqliteDeliveryRepository(db: SqliteDatabase, groupCommit: GroupCommit): DeliveryRepository {
   const heads = db.prepare<[number, number], DeliveryRow>(
     `SELECT d.* FROM webhook_deliveries d
      JOIN (SELECT MIN(seq) AS seq FROM webhook_deliveries WHERE status = 'pending' GROUP BY webhook_id, device_id) h ON h.seq = d.seq
@@ -66,7 +71,7 @@ export function createSqliteDeliveryRepository(db: SqliteDatabase): DeliveryRepo
       return row && row.next_attempt_at <= now ? toRecord(row) : undefined
     },
     pendingBehind: async (head, limit) => behind.all(head.webhookId, head.deviceId, head.seq, limit).map(toRecord),
-    markDelivered: async (seqs) => void markAllDelivered(seqs, Date.now()),
+    markDelivered: (seqs) => groupCommit.run(() => markAllDelivered(seqs, Date.now())),
     pendingCounts: async () => Object.fromEntries(pendingByTarget.all().map((row) => [row.webhook_id, row.pending])),
     scheduleRetry: async (seq, nextAttemptAt, error) => void retry.run(nextAttemptAt, error, Date.now(), seq),
     postpone: async (seq, nextAttemptAt) => void later.run(nextAttemptAt, Date.now(), seq),

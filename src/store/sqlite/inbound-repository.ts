@@ -1,9 +1,11 @@
 import type { SqliteDatabase } from './database.js'
 import type { InboundMessageRepository, NewDelivery } from '../ports.js'
 import { deliveryInserter } from './delivery-repository.js'
+import type { GroupCommit } from './group-commit.js'
 import { INBOUND_COLUMNS as COLUMNS, type InboundRow, toInboundRecord as toRecord } from '../rows.js'
 
-export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessageRepository {
+/** A received message and its event's deliveries go through `groupCommit`: messages arriving together on several sessions commit once. */
+export function createSqliteInboundRepository(db: SqliteDatabase, groupCommit: GroupCommit): InboundMessageRepository {
   // A row an earlier version stored without queueing its event (announced = 0) is announced now: the update counts as a change.
   const insertRow = db.prepare(
     `INSERT INTO inbound_messages (device_id, id, chat, type, payload, raw, timestamp, created_at, from_me, status, announced)
@@ -54,7 +56,7 @@ export function createSqliteInboundRepository(db: SqliteDatabase): InboundMessag
   const prune = db.prepare('DELETE FROM inbound_messages WHERE created_at < ?')
 
   return {
-    insert: async (record, raw, deliveries = []) => insert(record, raw, deliveries),
+    insert: (record, raw, deliveries = []) => groupCommit.run(() => insert(record, raw, deliveries)),
     insertHistory: async (deviceId, messages) => insertHistory(deviceId, messages),
     get: async (deviceId, id) => {
       const row = one.get(deviceId, id)

@@ -35,11 +35,11 @@ export function openSqliteStore(dataDir: string, onCheckpointError: (message: st
     authStates: createSqliteAuthStateRepository(db),
     settings: createSqliteSettingsRepository(db),
     messages: createSqliteMessageRepository(db, groupCommit),
-    inbound: createSqliteInboundRepository(db),
+    inbound: createSqliteInboundRepository(db, groupCommit),
     chats: createSqliteChatRepository(db),
     contacts: createSqliteContactRepository(db),
     webhooks: createSqliteWebhookRepository(db),
-    deliveries: createSqliteDeliveryRepository(db),
+    deliveries: createSqliteDeliveryRepository(db, groupCommit),
     dashboardLogins: createSqliteDashboardSessionRepository(db),
     isReachable: async () => {
       try {
