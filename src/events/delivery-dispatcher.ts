@@ -68,6 +68,8 @@ export class DeliveryDispatcher {
   private readonly hintedLanes = new Map<string, DeliveryLane>()
   /** Due lanes may be waiting for a slot: the next lane to stop has every lane looked at. */
   private lanesWaiting = false
+  /** Busy lanes new events were queued into: one that runs dry may have missed them. */
+  private readonly queuedWhileBusy = new Set<string>()
 
   constructor(private readonly options: DispatcherOptions) {}
 
@@ -88,9 +90,17 @@ export class DeliveryDispatcher {
       if (this.timer) clearTimeout(this.timer)
       this.timer = undefined
     } else {
-      const idle = lanes.filter((lane) => !this.busyLanes.has(laneKey(lane.webhookId, lane.deviceId)))
-      if (idle.length === 0) return
-      for (const lane of idle) this.hintedLanes.set(laneKey(lane.webhookId, lane.deviceId), lane)
+      let idle = 0
+      for (const lane of lanes) {
+        const key = laneKey(lane.webhookId, lane.deviceId)
+        if (this.busyLanes.has(key)) {
+          this.queuedWhileBusy.add(key)
+        } else {
+          this.hintedLanes.set(key, lane)
+          idle++
+        }
+      }
+      if (idle === 0) return
     }
     queueMicrotask(() => this.pump())
   }
@@ -155,11 +165,12 @@ export class DeliveryDispatcher {
     this.busyLanes.add(lane)
     void this.runLane(head).then((ranDry) => {
       this.busyLanes.delete(lane)
+      const missed = this.queuedWhileBusy.delete(lane)
       // A lane that ran dry may only have missed an event queued into it as it stopped (its wake found
-      // it busy): a look at it alone. Stopped otherwise (a failed attempt, its slot given back), or
-      // with lanes waiting for a slot, every lane is looked at.
-      if (ranDry && !this.lanesWaiting) this.wake([{ webhookId, deviceId }])
-      else this.wake()
+      // it busy): then a look at it alone; if none was, nothing to look for. Stopped otherwise (a
+      // failed attempt, its slot given back), or with lanes waiting for a slot, every lane is looked at.
+      if (!ranDry || this.lanesWaiting) this.wake()
+      else if (missed) this.wake([{ webhookId, deviceId }])
     })
   }
 

@@ -10,19 +10,24 @@ import { GroupCommit } from '../../src/store/sqlite/group-commit.js'
 import { tempDir } from '../support/temp-dir.js'
 import { waitFor } from '../support/wait-for.js'
 
-/** The real SQLite queue, counting how often the dispatcher looked at every lane. */
-function countingQueue(): { deliveries: DeliveryRepository; looks: () => number } {
+/** The real SQLite queue, counting how often the dispatcher looked at every lane, and at one lane's head. */
+function countingQueue(): { deliveries: DeliveryRepository; looks: () => number; claims: () => number } {
   const db = openDatabase(tempDir())
   const real = createSqliteDeliveryRepository(db, new GroupCommit(db))
   let looks = 0
+  let claims = 0
   const deliveries: DeliveryRepository = {
     ...real,
     dueLaneHeads: (...args) => {
       looks++
       return real.dueLaneHeads(...args)
     },
+    claimLaneHead: (...args) => {
+      claims++
+      return real.claimLaneHead(...args)
+    },
   }
-  return { deliveries, looks: () => looks }
+  return { deliveries, looks: () => looks, claims: () => claims }
 }
 
 /** A webhook that records what it got, answering each delivery when `answer` lets it. */
@@ -120,6 +125,40 @@ describe('DeliveryDispatcher', () => {
       assert.deepEqual(webhook.got.filter((id) => mine.includes(id)), mine, `${deviceId}'s events in order`)
     }
     assert.deepEqual(await deliveries.list('pending', 100), [])
+  })
+
+  it('reads a lane that ran dry again only when an event was queued into it while it was busy', async () => {
+    const { deliveries, claims, looks } = countingQueue()
+    const webhook = recordingWebhook()
+    const dispatcher = dispatcherFor(deliveries, webhook.destination, 4)
+    dispatcher.start()
+    await waitFor(() => looks() === 1, { what: 'the first look at every lane' })
+    for (const id of ids('s', 5)) {
+      await deliveries.enqueue(events('w1', 'dev1', [id]))
+      dispatcher.wake([{ webhookId: 'w1', deviceId: 'dev1' }])
+      await waitFor(() => webhook.got.includes(id), { what: `${id} delivered` })
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    // Each event into the idle lane: its head taken, then the lane found dry; no third read.
+    assert.equal(claims(), 10)
+
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const holding = recordingWebhook((delivery) => (delivery.eventId === 'h0' ? held : Promise.resolve()))
+    const second = countingQueue()
+    const busy = dispatcherFor(second.deliveries, holding.destination, 4)
+    busy.start()
+    await second.deliveries.enqueue(events('w1', 'dev1', ['h0']))
+    busy.wake([{ webhookId: 'w1', deviceId: 'dev1' }])
+    await waitFor(() => holding.got.length === 1, { what: 'the first attempt under way' })
+    // Queued while the lane is busy, the event is seen by the lane's own next read, or by the look its wake left behind.
+    await second.deliveries.enqueue(events('w1', 'dev1', ['h1']))
+    busy.wake([{ webhookId: 'w1', deviceId: 'dev1' }])
+    release()
+    await waitFor(() => holding.got.length === 2, { what: 'the event queued meanwhile delivered' })
+    dispatcher.stop()
+    busy.stop()
+    assert.deepEqual(holding.got, ['h0', 'h1'])
   })
 
   it('with every slot taken, a lane gives its slot back after each attempt: the oldest event of any lane goes next', async () => {
