@@ -53,7 +53,7 @@ export function startEventFeed({ bus, registry, deliveries, dispatcher, live, tr
   const inOrder = new KeyedLock()
   const retry = new StorageRetry((error) => logger.warn({ err: error }, 'could not queue events for their webhooks; keeping them until the database is back'))
   const enqueue: StoreWithDeliveries = async (rows) => {
-    if (rows.length > 0) await deliveries.enqueue(rows)
+    await deliveries.enqueue(rows)
     return true
   }
   /**
@@ -77,7 +77,7 @@ export function startEventFeed({ bus, registry, deliveries, dispatcher, live, tr
       const stored = await (storeBeside ?? enqueue)(targets.map((webhookId) => ({ webhookId, deviceId, eventId: event.id, eventType: type, body })))
       if (!stored) return false
       if (storeBeside) live.publish(event)
-      if (targets.length > 0) dispatcher.wake(targets.map((webhookId) => ({ webhookId, deviceId })))
+      dispatcher.wake(targets.map((webhookId) => ({ webhookId, deviceId })))
       return true
     }))
     done.catch((error: unknown) => logger.error({ err: error, eventId: event.id, type, deviceId }, 'could not queue an event for its webhooks and transports'))

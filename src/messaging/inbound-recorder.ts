@@ -32,14 +32,15 @@ export function startInboundRecorder(
   const retry = new StorageRetry((error) => logger.warn({ err: error }, 'could not read what is stored of received messages; keeping them until the database is back'))
 
   const record = async (deviceId: string, message: InboundMessage, raw: Uint8Array): Promise<void> => {
+    const keepsMedia = keeper !== undefined && keeper.wants(message)
     const wanted = await retry.run(async () => {
       if (message.fromMe && (await outbox.get(message.id))) return false
       // A redelivery of a stored message is not downloaded again.
-      return !(keeper?.wants(message) && (await inbound.get(deviceId, message.id)))
+      return !(keepsMedia && (await inbound.get(deviceId, message.id)))
     })
     if (!wanted) return
     // Media kept as they arrive are in the store before the event that links to them goes out.
-    const announced = keeper?.wants(message) ? await keeper.keep(deviceId, message, raw) : message
+    const announced = keepsMedia ? await keeper.keep(deviceId, message, raw) : message
     const type = eventOf(message)
     const stored = await feed.announceMessage(type, deviceId, announced, (deliveries) => inbound.insert(
       { deviceId, id: message.id, chat: message.chat, type: message.type, payload: JSON.stringify(message), timestamp: message.timestamp, fromMe: message.fromMe },
