@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { firstStoredSince } from '../../src/store/retention-boundary.js'
 import { openDatabase } from '../../src/store/sqlite/database.js'
+import { createSqliteDeliveryRepository } from '../../src/store/sqlite/delivery-repository.js'
+import { GroupCommit } from '../../src/store/sqlite/group-commit.js'
 import { tempDir } from '../support/temp-dir.js'
 
 describe('query plans', () => {
@@ -14,10 +17,41 @@ describe('query plans', () => {
       "UPDATE messages SET status = 'queued' WHERE status = 'sending'",
       "UPDATE messages SET status = 'queued' WHERE device_id = 'a' AND status = 'sending'",
     ]) {
-      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((row) => row.detail).join('; ')
+      const plan = planOf(db, sql)
       assert.doesNotMatch(plan, /SCAN messages(?! USING)/, `${sql}: ${plan}`)
       // The queue is read in order straight off the index.
       assert.doesNotMatch(plan, /TEMP B-TREE/, `${sql}: ${plan}`)
     }
   })
+
+  it('lists pending and failed deliveries through their partial indexes, as the repository asks', () => {
+    const db = openDatabase(tempDir())
+    const asked: string[] = []
+    const prepare = db.prepare.bind(db)
+    db.prepare = ((sql: string) => (asked.push(sql), prepare(sql))) as typeof db.prepare
+    createSqliteDeliveryRepository(db, new GroupCommit(db))
+    const listings = asked.filter((sql) => /WHERE status = '(pending|failed)'.* ORDER BY seq DESC/.test(sql))
+    assert.equal(listings.length, 4, asked.join('\n'))
+    for (const sql of listings) {
+      const plan = planOf(db, sql)
+      // a table scan would read every delivered row when fewer are pending or failed than asked
+      assert.match(plan, /USING INDEX deliveries_(lane|failed)/, `${sql}: ${plan}`)
+    }
+  })
+
+  it('finds the retention boundary by seq and deletes by rowid range, with no index of ages', () => {
+    const db = openDatabase(tempDir())
+    for (const table of ['inbound_messages', 'webhook_deliveries'] as const) {
+      const plan = planOf(db, `DELETE FROM ${table} WHERE seq < ${firstStoredSince(table, '?')}`)
+      assert.match(plan, /^SEARCH \w+ USING INTEGER PRIMARY KEY \(rowid<\?\)/, plan)
+    }
+    const indexes = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('inbound_messages', 'webhook_deliveries') AND sql LIKE '%created_at%'`).all()
+    assert.deepEqual(indexes, [])
+  })
 })
+
+function planOf(db: ReturnType<typeof openDatabase>, sql: string): string {
+  const statement = db.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+  const parameters = Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => 0)
+  return (statement.all(...parameters) as Array<{ detail: string }>).map((row) => row.detail).join('; ')
+}

@@ -1,5 +1,6 @@
 import type { PgPool } from './pool.js'
 import { laneKey, type DeliveryRecord, type DeliveryRepository, type NewDelivery } from '../ports.js'
+import { firstStoredSince } from '../retention-boundary.js'
 import { DELIVERY_COLUMNS as COLUMNS, type DeliveryRow, toDeliveryRecord as toRecord } from '../rows.js'
 
 /** How long a node keeps a lane head to itself; a node that dies mid-delivery frees it this late. */
@@ -174,6 +175,8 @@ export function createPostgresDeliveryRepository(pool: PgPool, nodeId: string): 
     },
     deleteForWebhook: (webhookId) => update('DELETE FROM webhook_deliveries WHERE webhook_id = $1', [webhookId]),
     deleteDeliveredBefore: async (updatedBefore) =>
-      (await pool.query(`DELETE FROM webhook_deliveries WHERE status = 'delivered' AND updated_at < $1`, [updatedBefore])).rowCount ?? 0,
+      (await pool.query(`DELETE FROM webhook_deliveries WHERE status = 'delivered' AND updated_at < $1 AND seq < ${firstStoredSince('webhook_deliveries', '$1')}`, [
+        updatedBefore,
+      ])).rowCount ?? 0,
   }
 }

@@ -1,5 +1,6 @@
 import { inTransaction, type PgPool } from './pool.js'
 import type { InboundMessageRepository } from '../ports.js'
+import { firstStoredSince } from '../retention-boundary.js'
 import { deliveryParams, insertDeliveriesSql } from './delivery-repository.js'
 import { INBOUND_COLUMNS as COLUMNS, type InboundRow, toInboundRecord as toRecord } from '../rows.js'
 
@@ -73,6 +74,7 @@ export function createPostgresInboundRepository(pool: PgPool): InboundMessageRep
           [deviceId, chat, before, limit],
         )
       ).rows.map(toRecord),
-    deleteOlderThan: async (createdBefore) => (await pool.query('DELETE FROM inbound_messages WHERE created_at < $1', [createdBefore])).rowCount ?? 0,
+    deleteOlderThan: async (createdBefore) =>
+      (await pool.query(`DELETE FROM inbound_messages WHERE seq < ${firstStoredSince('inbound_messages', '$1')}`, [createdBefore])).rowCount ?? 0,
   }
 }

@@ -1,6 +1,7 @@
 import type { SqliteDatabase } from './database.js'
 import type { GroupCommit } from './group-commit.js'
-import { laneKey, type DeliveryRepository, type NewDelivery } from '../ports.js'
+import { laneKey, type DeliveryRepository, type DeliveryStatus, type NewDelivery } from '../ports.js'
+import { firstStoredSince } from '../retention-boundary.js'
 import { type DeliveryRow, toDeliveryRecord as toRecord } from '../rows.js'
 
 /** Queues deliveries, due now; runs inside the caller's transaction (with what they are about). */
@@ -43,17 +44,27 @@ export function createSqliteDeliveryRepository(db: SqliteDatabase, groupCommit: 
   const failed = db.prepare(`UPDATE webhook_deliveries SET status = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE seq = ?`)
   const requeue = db.prepare(`UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, updated_at = ? WHERE seq = ? AND status = 'failed'`)
   const one = db.prepare<[number], DeliveryRow>('SELECT * FROM webhook_deliveries WHERE seq = ?')
-  const byStatus = db.prepare<[string, number], DeliveryRow>('SELECT * FROM webhook_deliveries WHERE status = ? ORDER BY seq DESC LIMIT ?')
-  const byStatusAndDevice = db.prepare<[string, string, number], DeliveryRow>(
-    'SELECT * FROM webhook_deliveries WHERE status = ? AND device_id = ? ORDER BY seq DESC LIMIT ?',
-  )
+  // The status is written into each statement: SQLite uses a partial index only for the literal term it was made with.
+  // Pending deliveries are few and found through the lanes' index (a scan of the table from its newest row would
+  // read every delivered one when fewer are pending than asked); delivered ones are most rows, newest last.
+  const listed = (status: DeliveryStatus, from: string) => ({
+    all: db.prepare<[number], DeliveryRow>(`SELECT * FROM ${from} WHERE status = '${status}' ORDER BY seq DESC LIMIT ?`),
+    ofDevice: db.prepare<[string, number], DeliveryRow>(`SELECT * FROM ${from} WHERE status = '${status}' AND device_id = ? ORDER BY seq DESC LIMIT ?`),
+  })
+  const byStatus = {
+    pending: listed('pending', 'webhook_deliveries INDEXED BY deliveries_lane'),
+    delivered: listed('delivered', 'webhook_deliveries'),
+    failed: listed('failed', 'webhook_deliveries'),
+  }
   const headsByDue = db.prepare<[number], { webhook_id: string; device_id: string; next_attempt_at: number }>(
     `SELECT d.webhook_id, d.device_id, d.next_attempt_at FROM webhook_deliveries d
      JOIN (SELECT MIN(seq) AS seq FROM webhook_deliveries WHERE status = 'pending' GROUP BY webhook_id, device_id) h ON h.seq = d.seq
      ORDER BY d.next_attempt_at LIMIT ?`,
   )
   const removeForWebhook = db.prepare('DELETE FROM webhook_deliveries WHERE webhook_id = ?')
-  const prune = db.prepare(`DELETE FROM webhook_deliveries WHERE status = 'delivered' AND updated_at < ?`)
+  const prune = db.prepare(
+    `DELETE FROM webhook_deliveries WHERE status = 'delivered' AND updated_at < ? AND seq < ${firstStoredSince('webhook_deliveries', '?')}`,
+  )
 
   const enqueueAll = db.transaction(deliveryInserter(db))
 
@@ -86,10 +97,10 @@ export function createSqliteDeliveryRepository(db: SqliteDatabase, groupCommit: 
       return row && toRecord(row)
     },
     list: async (status, limit, deviceId) =>
-      (deviceId === undefined ? byStatus.all(status, limit) : byStatusAndDevice.all(status, deviceId, limit)).map(toRecord),
+      (deviceId === undefined ? byStatus[status].all.all(limit) : byStatus[status].ofDevice.all(deviceId, limit)).map(toRecord),
     nextDueAt: async (_now, busyLanes) =>
       headsByDue.all(busyLanes.size + 1).find((head) => !busyLanes.has(laneKey(head.webhook_id, head.device_id)))?.next_attempt_at,
     deleteForWebhook: async (webhookId) => void removeForWebhook.run(webhookId),
-    deleteDeliveredBefore: async (updatedBefore) => prune.run(updatedBefore).changes,
+    deleteDeliveredBefore: async (updatedBefore) => prune.run(updatedBefore, updatedBefore).changes,
   }
 }

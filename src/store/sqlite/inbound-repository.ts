@@ -2,6 +2,7 @@ import type { SqliteDatabase } from './database.js'
 import type { InboundMessageRepository, NewDelivery } from '../ports.js'
 import { deliveryInserter } from './delivery-repository.js'
 import type { GroupCommit } from './group-commit.js'
+import { firstStoredSince } from '../retention-boundary.js'
 import { INBOUND_COLUMNS as COLUMNS, type InboundRow, toInboundRecord as toRecord } from '../rows.js'
 
 /** A received message and its event's deliveries go through `groupCommit`: messages arriving together on several sessions commit once. */
@@ -53,7 +54,7 @@ export function createSqliteInboundRepository(db: SqliteDatabase, groupCommit: G
     `UPDATE inbound_messages SET read_at = ? WHERE device_id = ? AND id IN (SELECT value FROM json_each(?)) AND read_at IS NULL`,
   )
   const setRaw = db.prepare('UPDATE inbound_messages SET raw = ? WHERE device_id = ? AND id = ?')
-  const prune = db.prepare('DELETE FROM inbound_messages WHERE created_at < ?')
+  const prune = db.prepare(`DELETE FROM inbound_messages WHERE seq < ${firstStoredSince('inbound_messages', '?')}`)
 
   return {
     insert: (record, raw, deliveries = []) => groupCommit.run(() => insert(record, raw, deliveries)),
