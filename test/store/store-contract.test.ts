@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import { laneKey, type NewDelivery, type NewMessage, type Store } from '../../src/store/ports.js'
+import { SWEEP_CHUNK_ROWS } from '../../src/store/sqlite/retention-sweep.js'
 import { backends, nextMillisecond, type StoreFixture } from './backends.js'
 
 const message = (overrides: Partial<NewMessage> = {}): NewMessage => ({
@@ -559,6 +560,21 @@ for (const backend of backends) {
         assert.equal(await store.inbound.get('dev1', 'old1'), undefined)
         assert.ok(await store.inbound.get('dev1', 'new'))
       })
+
+      it('deletes more old messages than one sweep statement takes, giving the event loop turns meanwhile', async () => {
+        const old = Array.from({ length: SWEEP_CHUNK_ROWS * 2 + 1 }, (_, i) => ({
+          record: { ...inbound(`old${i}`, 'c1', i), fromMe: false, status: null, readAt: null },
+          raw: null,
+        }))
+        assert.equal(await store.inbound.insertHistory('dev1', old), old.length)
+        const cut = await nextMillisecond()
+        await store.inbound.insert(inbound('new', 'c1', 0), null)
+        let turned = false
+        setImmediate(() => (turned = true))
+        assert.equal(await store.inbound.deleteOlderThan(cut), old.length)
+        assert.ok(turned, 'the event loop turned during the sweep')
+        assert.deepEqual((await store.inbound.listByChat('dev1', 'c1', 10)).map((r) => r.id), ['new'])
+      })
     })
 
     describe('chats and contacts', () => {
@@ -926,6 +942,20 @@ for (const backend of backends) {
         assert.equal((await store.deliveries.get(b1))?.status, 'failed')
         assert.equal((await store.deliveries.get(c1))?.status, 'pending')
         assert.equal(await store.deliveries.deleteDeliveredBefore(Date.now() + 1), 1)
+      })
+
+      it('prunes delivered deliveries queued behind more failed ones than one sweep statement takes', async () => {
+        const failed = SWEEP_CHUNK_ROWS + 1
+        await store.deliveries.enqueue(Array.from({ length: failed + 20 }, (_, i) => delivery('w1', 'dev1', `e${i}`)))
+        const queued = (await store.deliveries.list('pending', failed + 20)).map((d) => d.seq).sort((a, b) => a - b)
+        for (const seq of queued.slice(0, failed)) await store.deliveries.markFailed(seq, 'gave up')
+        await store.deliveries.markDelivered(queued.slice(failed))
+        const cut = await nextMillisecond()
+        await store.deliveries.enqueue([delivery('w1', 'dev1', 'later')])
+        await store.deliveries.markDelivered([await seqOf('later')])
+        assert.equal(await store.deliveries.deleteDeliveredBefore(cut), 20)
+        assert.deepEqual(await events('delivered'), ['later'])
+        assert.equal((await store.deliveries.list('failed', failed + 1)).length, failed)
       })
     })
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { firstStoredSince } from '../../src/store/retention-boundary.js'
 import { openDatabase } from '../../src/store/sqlite/database.js'
 import { createSqliteDeliveryRepository } from '../../src/store/sqlite/delivery-repository.js'
 import { GroupCommit } from '../../src/store/sqlite/group-commit.js'
+import { retentionSweep } from '../../src/store/sqlite/retention-sweep.js'
 import { tempDir } from '../support/temp-dir.js'
 
 describe('query plans', () => {
@@ -39,11 +39,18 @@ describe('query plans', () => {
     }
   })
 
-  it('finds the retention boundary by seq and deletes by rowid range, with no index of ages', () => {
+  it('sweeps retention by rowid ranges, with no index of ages', () => {
     const db = openDatabase(tempDir())
-    for (const table of ['inbound_messages', 'webhook_deliveries'] as const) {
-      const plan = planOf(db, `DELETE FROM ${table} WHERE seq < ${firstStoredSince(table, '?')}`)
-      assert.match(plan, /^SEARCH \w+ USING INTEGER PRIMARY KEY \(rowid<\?\)/, plan)
+    const asked: string[] = []
+    const prepare = db.prepare.bind(db)
+    db.prepare = ((sql: string) => (asked.push(sql), prepare(sql))) as typeof db.prepare
+    retentionSweep(db, 'inbound_messages')
+    retentionSweep(db, 'webhook_deliveries', `status = 'delivered' AND updated_at < ?`)
+    db.prepare = prepare
+    assert.equal(asked.length, 4)
+    for (const sql of asked) {
+      const plan = planOf(db, sql)
+      assert.match(plan, /^SEARCH \w+ USING INTEGER PRIMARY KEY \(rowid>\?( AND rowid<\?)?\)$/, `${sql}: ${plan}`)
     }
     const indexes = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('inbound_messages', 'webhook_deliveries') AND sql LIKE '%created_at%'`).all()
     assert.deepEqual(indexes, [])

@@ -1,6 +1,6 @@
 import type { PgPool } from './pool.js'
 import { laneKey, type DeliveryRecord, type DeliveryRepository, type NewDelivery } from '../ports.js'
-import { firstStoredSince } from '../retention-boundary.js'
+import { firstStoredSince } from './retention-boundary.js'
 import { DELIVERY_COLUMNS as COLUMNS, type DeliveryRow, toDeliveryRecord as toRecord } from '../rows.js'
 
 /** How long a node keeps a lane head to itself; a node that dies mid-delivery frees it this late. */

@@ -1,6 +1,6 @@
 import { inTransaction, type PgPool } from './pool.js'
 import type { InboundMessageRepository } from '../ports.js'
-import { firstStoredSince } from '../retention-boundary.js'
+import { firstStoredSince } from './retention-boundary.js'
 import { deliveryParams, insertDeliveriesSql } from './delivery-repository.js'
 import { INBOUND_COLUMNS as COLUMNS, type InboundRow, toInboundRecord as toRecord } from '../rows.js'
 

@@ -1,7 +1,7 @@
 import type { SqliteDatabase } from './database.js'
 import type { GroupCommit } from './group-commit.js'
 import { laneKey, type DeliveryRepository, type DeliveryStatus, type NewDelivery } from '../ports.js'
-import { firstStoredSince } from '../retention-boundary.js'
+import { retentionSweep } from './retention-sweep.js'
 import { type DeliveryRow, toDeliveryRecord as toRecord } from '../rows.js'
 
 /** Queues deliveries, due now; runs inside the caller's transaction (with what they are about). */
@@ -62,9 +62,8 @@ export function createSqliteDeliveryRepository(db: SqliteDatabase, groupCommit: 
      ORDER BY d.next_attempt_at LIMIT ?`,
   )
   const removeForWebhook = db.prepare('DELETE FROM webhook_deliveries WHERE webhook_id = ?')
-  const prune = db.prepare(
-    `DELETE FROM webhook_deliveries WHERE status = 'delivered' AND updated_at < ? AND seq < ${firstStoredSince('webhook_deliveries', '?')}`,
-  )
+  // Failed deliveries stay until redelivered; a delivered one goes a retention period after its delivery.
+  const prune = retentionSweep(db, 'webhook_deliveries', `status = 'delivered' AND updated_at < ?`)
 
   const enqueueAll = db.transaction(deliveryInserter(db))
 
@@ -101,6 +100,6 @@ export function createSqliteDeliveryRepository(db: SqliteDatabase, groupCommit: 
     nextDueAt: async (_now, busyLanes) =>
       headsByDue.all(busyLanes.size + 1).find((head) => !busyLanes.has(laneKey(head.webhook_id, head.device_id)))?.next_attempt_at,
     deleteForWebhook: async (webhookId) => void removeForWebhook.run(webhookId),
-    deleteDeliveredBefore: async (updatedBefore) => prune.run(updatedBefore, updatedBefore).changes,
+    deleteDeliveredBefore: prune,
   }
 }
