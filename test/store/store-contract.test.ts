@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import { laneKey, type NewDelivery, type NewMessage, type Store } from '../../src/store/ports.js'
-import { SWEEP_CHUNK_ROWS } from '../../src/store/sqlite/retention-sweep.js'
+import { DELETE_CHUNK_ROWS } from '../../src/store/sqlite/oldest-first-delete.js'
 import { backends, nextMillisecond, type StoreFixture } from './backends.js'
 
 const message = (overrides: Partial<NewMessage> = {}): NewMessage => ({
@@ -562,7 +562,7 @@ for (const backend of backends) {
       })
 
       it('deletes more old messages than one sweep statement takes, giving the event loop turns meanwhile', async () => {
-        const old = Array.from({ length: SWEEP_CHUNK_ROWS * 2 + 1 }, (_, i) => ({
+        const old = Array.from({ length: DELETE_CHUNK_ROWS * 2 + 1 }, (_, i) => ({
           record: { ...inbound(`old${i}`, 'c1', i), fromMe: false, status: null, readAt: null },
           raw: null,
         }))
@@ -929,6 +929,17 @@ for (const backend of backends) {
         assert.deepEqual(await events('delivered'), [])
       })
 
+      it('deletes a webhook\'s history of more deliveries than one statement walks, leaving other webhooks\'', async () => {
+        const count = DELETE_CHUNK_ROWS + 10
+        await store.deliveries.enqueue(Array.from({ length: count }, (_, i) => delivery(i % 2 === 0 ? 'w1' : 'w2', 'dev1', `e${i}`)))
+        const queued = await store.deliveries.list('pending', count)
+        await store.deliveries.markDelivered(queued.filter((d) => d.webhookId === 'w1' && d.seq % 3 === 0).map((d) => d.seq))
+        await store.deliveries.deleteForWebhook('w1')
+        const left = [...(await store.deliveries.list('pending', count)), ...(await store.deliveries.list('delivered', count))]
+        assert.deepEqual(new Set(left.map((d) => d.webhookId)), new Set(['w2']))
+        assert.equal(left.length, count / 2)
+      })
+
       it('prunes delivered deliveries last updated before a time and counts them', async () => {
         await store.deliveries.enqueue([delivery('w1', 'dev1', 'a1'), delivery('w1', 'dev1', 'a2'), delivery('w2', 'dev1', 'b1'), delivery('w3', 'dev1', 'c1')])
         const [a1, a2, b1, c1] = [await seqOf('a1'), await seqOf('a2'), await seqOf('b1'), await seqOf('c1')]
@@ -945,7 +956,7 @@ for (const backend of backends) {
       })
 
       it('prunes delivered deliveries queued behind more failed ones than one sweep statement takes', async () => {
-        const failed = SWEEP_CHUNK_ROWS + 1
+        const failed = DELETE_CHUNK_ROWS + 1
         await store.deliveries.enqueue(Array.from({ length: failed + 20 }, (_, i) => delivery('w1', 'dev1', `e${i}`)))
         const queued = (await store.deliveries.list('pending', failed + 20)).map((d) => d.seq).sort((a, b) => a - b)
         for (const seq of queued.slice(0, failed)) await store.deliveries.markFailed(seq, 'gave up')

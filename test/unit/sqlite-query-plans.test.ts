@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { openDatabase } from '../../src/store/sqlite/database.js'
 import { createSqliteDeliveryRepository } from '../../src/store/sqlite/delivery-repository.js'
 import { GroupCommit } from '../../src/store/sqlite/group-commit.js'
-import { retentionSweep } from '../../src/store/sqlite/retention-sweep.js'
+import { deleteOldestFirst } from '../../src/store/sqlite/oldest-first-delete.js'
 import { tempDir } from '../support/temp-dir.js'
 
 describe('query plans', () => {
@@ -24,12 +24,13 @@ describe('query plans', () => {
     }
   })
 
-  it('lists pending and failed deliveries through their partial indexes, as the repository asks', () => {
+  it('lists pending and failed deliveries through their partial indexes, and drops a webhook\'s pending ones through the lanes\'', () => {
     const db = openDatabase(tempDir())
     const asked: string[] = []
     const prepare = db.prepare.bind(db)
     db.prepare = ((sql: string) => (asked.push(sql), prepare(sql))) as typeof db.prepare
     createSqliteDeliveryRepository(db, new GroupCommit(db))
+    db.prepare = prepare
     const listings = asked.filter((sql) => /WHERE status = '(pending|failed)'.* ORDER BY seq DESC/.test(sql))
     assert.equal(listings.length, 4, asked.join('\n'))
     for (const sql of listings) {
@@ -37,6 +38,8 @@ describe('query plans', () => {
       // a table scan would read every delivered row when fewer are pending or failed than asked
       assert.match(plan, /USING INDEX deliveries_(lane|failed)/, `${sql}: ${plan}`)
     }
+    const dropPending = asked.find((sql) => sql.startsWith('DELETE') && sql.includes(`status = 'pending'`))!
+    assert.match(planOf(db, dropPending), /USING INDEX deliveries_lane \(webhook_id=\?\)/)
   })
 
   it('sweeps retention by rowid ranges, with no index of ages', () => {
@@ -44,8 +47,8 @@ describe('query plans', () => {
     const asked: string[] = []
     const prepare = db.prepare.bind(db)
     db.prepare = ((sql: string) => (asked.push(sql), prepare(sql))) as typeof db.prepare
-    retentionSweep(db, 'inbound_messages')
-    retentionSweep(db, 'webhook_deliveries', `status = 'delivered' AND updated_at < ?`)
+    deleteOldestFirst(db, 'inbound_messages')
+    deleteOldestFirst(db, 'webhook_deliveries', `status = 'delivered' AND updated_at < ?`)
     db.prepare = prepare
     assert.equal(asked.length, 4)
     for (const sql of asked) {

@@ -1,7 +1,7 @@
 import type { SqliteDatabase } from './database.js'
 import type { GroupCommit } from './group-commit.js'
 import { laneKey, type DeliveryRepository, type DeliveryStatus, type NewDelivery } from '../ports.js'
-import { retentionSweep } from './retention-sweep.js'
+import { deleteOldestFirst } from './oldest-first-delete.js'
 import { type DeliveryRow, toDeliveryRecord as toRecord } from '../rows.js'
 
 /** Queues deliveries, due now; runs inside the caller's transaction (with what they are about). */
@@ -61,9 +61,11 @@ export function createSqliteDeliveryRepository(db: SqliteDatabase, groupCommit: 
      JOIN (SELECT MIN(seq) AS seq FROM webhook_deliveries WHERE status = 'pending' GROUP BY webhook_id, device_id) h ON h.seq = d.seq
      ORDER BY d.next_attempt_at LIMIT ?`,
   )
-  const removeForWebhook = db.prepare('DELETE FROM webhook_deliveries WHERE webhook_id = ?')
+  // A webhook's pending deliveries go at once, through the lanes' index; its history (no index by webhook) a chunk at a time.
+  const removePending = db.prepare(`DELETE FROM webhook_deliveries WHERE webhook_id = ? AND status = 'pending'`)
+  const removeHistory = deleteOldestFirst(db, 'webhook_deliveries', 'webhook_id = ?')
   // Failed deliveries stay until redelivered; a delivered one goes a retention period after its delivery.
-  const prune = retentionSweep(db, 'webhook_deliveries', `status = 'delivered' AND updated_at < ?`)
+  const prune = deleteOldestFirst(db, 'webhook_deliveries', `status = 'delivered' AND updated_at < ?`)
 
   const enqueueAll = db.transaction(deliveryInserter(db))
 
@@ -99,7 +101,10 @@ export function createSqliteDeliveryRepository(db: SqliteDatabase, groupCommit: 
       (deviceId === undefined ? byStatus[status].all.all(limit) : byStatus[status].ofDevice.all(deviceId, limit)).map(toRecord),
     nextDueAt: async (_now, busyLanes) =>
       headsByDue.all(busyLanes.size + 1).find((head) => !busyLanes.has(laneKey(head.webhook_id, head.device_id)))?.next_attempt_at,
-    deleteForWebhook: async (webhookId) => void removeForWebhook.run(webhookId),
-    deleteDeliveredBefore: prune,
+    deleteForWebhook: async (webhookId) => {
+      removePending.run(webhookId)
+      await removeHistory(Number.POSITIVE_INFINITY, webhookId)
+    },
+    deleteDeliveredBefore: (updatedBefore) => prune(updatedBefore, updatedBefore),
   }
 }

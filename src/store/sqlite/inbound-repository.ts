@@ -2,7 +2,7 @@ import type { SqliteDatabase } from './database.js'
 import type { InboundMessageRepository, NewDelivery } from '../ports.js'
 import { deliveryInserter } from './delivery-repository.js'
 import type { GroupCommit } from './group-commit.js'
-import { retentionSweep } from './retention-sweep.js'
+import { deleteOldestFirst } from './oldest-first-delete.js'
 import { INBOUND_COLUMNS as COLUMNS, type InboundRow, toInboundRecord as toRecord } from '../rows.js'
 
 /** A received message and its event's deliveries go through `groupCommit`: messages arriving together on several sessions commit once. */
@@ -54,7 +54,7 @@ export function createSqliteInboundRepository(db: SqliteDatabase, groupCommit: G
     `UPDATE inbound_messages SET read_at = ? WHERE device_id = ? AND id IN (SELECT value FROM json_each(?)) AND read_at IS NULL`,
   )
   const setRaw = db.prepare('UPDATE inbound_messages SET raw = ? WHERE device_id = ? AND id = ?')
-  const prune = retentionSweep(db, 'inbound_messages')
+  const prune = deleteOldestFirst(db, 'inbound_messages')
 
   return {
     insert: (record, raw, deliveries = []) => groupCommit.run(() => insert(record, raw, deliveries)),
@@ -75,6 +75,6 @@ export function createSqliteInboundRepository(db: SqliteDatabase, groupCommit: G
     updateRaw: async (deviceId, id, raw) => void setRaw.run(Buffer.from(raw), deviceId, id),
     listByChat: async (deviceId, chat, limit, before = Number.MAX_SAFE_INTEGER) =>
       byChat.all(deviceId, chat, before, limit).map(toRecord),
-    deleteOlderThan: prune,
+    deleteOlderThan: (createdBefore) => prune(createdBefore),
   }
 }
