@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { SqliteDatabase } from './database.js'
 
 /** Rows walked per statement by a large delete: each statement holds the event loop, and a sweep may find days of rows. */
@@ -31,7 +32,7 @@ export function deleteOldestFirst(
         after = upTo
       }
       if (fresh !== -1 || rows.length < DELETE_CHUNK_ROWS) return deleted
-      await new Promise((resolve) => setImmediate(resolve))
+      await nextTurn()
     }
   }
 }
