@@ -50,8 +50,9 @@ describe('query plans', () => {
     deleteOldestFirst(db, 'inbound_messages')
     deleteOldestFirst(db, 'webhook_deliveries', `status = 'delivered' AND updated_at < ?`)
     db.prepare = prepare
-    assert.equal(asked.length, 4)
-    for (const sql of asked) {
+    const walks = asked.filter((sql) => sql.includes('seq > ?'))
+    assert.equal(walks.length, 4)
+    for (const sql of walks) {
       const plan = planOf(db, sql)
       assert.match(plan, /^SEARCH \w+ USING INTEGER PRIMARY KEY \(rowid>\?( AND rowid<\?)?\)$/, `${sql}: ${plan}`)
     }

@@ -17,13 +17,18 @@ export function deleteOldestFirst(
   table: 'inbound_messages' | 'webhook_deliveries',
   condition?: string,
 ): (storedBefore: number, ...parameters: unknown[]) => Promise<number> {
-  const chunk = db.prepare<[number], [number, number]>(`SELECT seq, created_at FROM ${table} WHERE seq > ? ORDER BY seq LIMIT ${DELETE_CHUNK_ROWS}`).raw()
+  const last = db.prepare<[], number | null>(`SELECT MAX(seq) FROM ${table}`).pluck()
+  const chunk = db.prepare<[number, number], [number, number]>(
+    `SELECT seq, created_at FROM ${table} WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ${DELETE_CHUNK_ROWS}`,
+  ).raw()
   const remove = db.prepare(`DELETE FROM ${table} WHERE seq > ? AND seq <= ?${condition ? ` AND ${condition}` : ''}`)
   return async (storedBefore, ...parameters) => {
+    // Rows stored while the walk goes on are newer than it: it ends where the table ended when it began.
+    const end = last.get() ?? 0
     let deleted = 0
     let after = -1
     for (;;) {
-      const rows = chunk.all(after)
+      const rows = chunk.all(after, end)
       const fresh = rows.findIndex(([, createdAt]) => createdAt >= storedBefore)
       const old = fresh === -1 ? rows : rows.slice(0, fresh)
       if (old.length > 0) {
