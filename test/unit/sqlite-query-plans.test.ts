@@ -26,11 +26,7 @@ describe('query plans', () => {
 
   it('lists pending and failed deliveries through their partial indexes, and drops a webhook\'s pending ones through the lanes\'', () => {
     const db = openDatabase(tempDir())
-    const asked: string[] = []
-    const prepare = db.prepare.bind(db)
-    db.prepare = ((sql: string) => (asked.push(sql), prepare(sql))) as typeof db.prepare
-    createSqliteDeliveryRepository(db, new GroupCommit(db))
-    db.prepare = prepare
+    const asked = statementsPreparedBy(db, () => createSqliteDeliveryRepository(db, new GroupCommit(db)))
     const listings = asked.filter((sql) => /WHERE status = '(pending|failed)'.* ORDER BY seq DESC/.test(sql))
     assert.equal(listings.length, 4, asked.join('\n'))
     for (const sql of listings) {
@@ -44,12 +40,10 @@ describe('query plans', () => {
 
   it('sweeps retention by rowid ranges, with no index of ages', () => {
     const db = openDatabase(tempDir())
-    const asked: string[] = []
-    const prepare = db.prepare.bind(db)
-    db.prepare = ((sql: string) => (asked.push(sql), prepare(sql))) as typeof db.prepare
-    deleteOldestFirst(db, 'inbound_messages')
-    deleteOldestFirst(db, 'webhook_deliveries', `status = 'delivered' AND updated_at < ?`)
-    db.prepare = prepare
+    const asked = statementsPreparedBy(db, () => {
+      deleteOldestFirst(db, 'inbound_messages')
+      deleteOldestFirst(db, 'webhook_deliveries', `status = 'delivered' AND updated_at < ?`)
+    })
     const walks = asked.filter((sql) => sql.includes('seq > ?'))
     assert.equal(walks.length, 4)
     for (const sql of walks) {
@@ -60,6 +54,19 @@ describe('query plans', () => {
     assert.deepEqual(indexes, [])
   })
 })
+
+/** The SQL of every statement `build` prepares on `db`. */
+function statementsPreparedBy(db: ReturnType<typeof openDatabase>, build: () => unknown): string[] {
+  const asked: string[] = []
+  const prepare = db.prepare.bind(db)
+  db.prepare = ((sql: string) => (asked.push(sql), prepare(sql))) as typeof db.prepare
+  try {
+    build()
+  } finally {
+    db.prepare = prepare
+  }
+  return asked
+}
 
 function planOf(db: ReturnType<typeof openDatabase>, sql: string): string {
   const statement = db.prepare(`EXPLAIN QUERY PLAN ${sql}`)
