@@ -96,7 +96,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesDeps> = async
 
   app.delete('/api/sessions/:deviceId/webhooks/:webhookId', {
     schema: {
-      summary: 'Remove a webhook (its pending deliveries are dropped)',
+      summary: 'Remove a webhook and its deliveries: pending ones are never sent, the record of the others goes too',
       tags: ['webhooks'],
       security: KEY_SECURITY,
       params: Type.Object({ deviceId: DeviceId, webhookId: Type.String({ minLength: 1, maxLength: 64 }) }),

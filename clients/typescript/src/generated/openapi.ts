@@ -11740,7 +11740,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove a webhook (its pending deliveries are dropped) */
+        /** Remove a webhook and its deliveries: pending ones are never sent, the record of the others goes too */
         delete: {
             parameters: {
                 query?: never;
