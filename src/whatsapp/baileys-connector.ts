@@ -96,7 +96,7 @@ const RETRY_ANSWER_MS = 10_000
 /** The error Baileys closes with when the server's QR refs ran out without a scan. */
 const QR_EXPIRED_MESSAGE = 'QR refs attempts ended'
 /** How long key work may hold one event-loop turn before it continues in the next (see TurnBudget). */
-const KEY_WORK_TURN_BUDGET_MS = 15
+const KEY_WORK_TURN_BUDGET_MS = 8
 
 /** The account as the sender of what it sent from its other devices. */
 function ownIdentity(me: Contact | undefined): Sender {
