@@ -17,7 +17,7 @@ export function createPostgresMessageRepository(pool: PgPool): MessageRepository
         const created = await one(
           `INSERT INTO messages (id, device_id, recipient, type, content, media, status, idempotency_key, created_at, updated_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
-           ON CONFLICT (device_id, idempotency_key) DO NOTHING
+           ON CONFLICT (device_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
            RETURNING ${COLUMNS}`,
           [message.id, message.deviceId, message.recipient, message.type, message.content, message.media, message.status, message.idempotencyKey, Date.now()],
         )

@@ -253,6 +253,12 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX deliveries_failed ON webhook_deliveries (seq) WHERE status = 'failed';
   CREATE INDEX deliveries_failed_by_device ON webhook_deliveries (device_id, seq) WHERE status = 'failed';
   `,
+  // Idempotency keys are unique per session only where there is one: the constraint's index took an
+  // entry for every message, most of them without a key.
+  `
+  ALTER TABLE messages DROP CONSTRAINT messages_device_id_idempotency_key_key;
+  CREATE UNIQUE INDEX messages_idempotency ON messages (device_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

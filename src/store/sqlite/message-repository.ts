@@ -16,7 +16,7 @@ export function createSqliteMessageRepository(db: SqliteDatabase, groupCommit: G
   const insert = db.prepare<[NewMessage & { now: number }], MessageRow>(
     `INSERT INTO messages (id, device_id, recipient, type, content, media, status, idempotency_key, created_at, updated_at)
      VALUES (@id, @deviceId, @recipient, @type, @content, @media, @status, @idempotencyKey, @now, @now)
-     ON CONFLICT (device_id, idempotency_key) DO NOTHING
+     ON CONFLICT (device_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
      RETURNING ${COLUMNS}`,
   )
   const byId = db.prepare<[string], MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE id = ?`)

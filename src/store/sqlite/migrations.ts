@@ -228,13 +228,46 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX deliveries_failed ON webhook_deliveries (seq) WHERE status = 'failed';
   CREATE INDEX deliveries_failed_by_device ON webhook_deliveries (device_id, seq) WHERE status = 'failed';
   `,
+  // Idempotency keys are unique per session only where there is one: the table's UNIQUE constraint
+  // took an entry for every message, most of them without a key, each in the session's part of the
+  // index, so every message sent wrote a page there. SQLite cannot drop a constraint, so the table is
+  // rebuilt (once, at the first start after the upgrade). The high-water mark of seqs is carried over:
+  // a seq is never given twice.
+  `
+  CREATE TABLE messages_rebuilt (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    id              TEXT NOT NULL UNIQUE,
+    device_id       TEXT NOT NULL REFERENCES sessions(device_id) ON DELETE CASCADE,
+    recipient       TEXT NOT NULL,
+    type            TEXT NOT NULL,
+    content         TEXT NOT NULL,
+    media           BLOB,
+    status          TEXT NOT NULL,
+    error           TEXT,
+    idempotency_key TEXT,
+    wa_message      BLOB,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+  );
+  INSERT INTO messages_rebuilt (seq, id, device_id, recipient, type, content, media, status, error, idempotency_key, wa_message, created_at, updated_at)
+    SELECT seq, id, device_id, recipient, type, content, media, status, error, idempotency_key, wa_message, created_at, updated_at FROM messages ORDER BY seq;
+  DELETE FROM sqlite_sequence WHERE name = 'messages_rebuilt';
+  INSERT INTO sqlite_sequence (name, seq) SELECT 'messages_rebuilt', seq FROM sqlite_sequence WHERE name = 'messages';
+  DROP TABLE messages;
+  ALTER TABLE messages_rebuilt RENAME TO messages;
+  CREATE UNIQUE INDEX messages_idempotency ON messages (device_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+  CREATE INDEX messages_by_chat ON messages (device_id, recipient, created_at);
+  CREATE INDEX messages_queued ON messages (device_id, seq) WHERE status = 'queued';
+  CREATE INDEX messages_sending ON messages (device_id) WHERE status = 'sending';
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
 
-export function migrate(db: Database.Database): void {
+/** Brings the schema up to `toVersion` (the latest unless a test asks for an older one to upgrade from). */
+export function migrate(db: Database.Database, toVersion = SCHEMA_VERSION): void {
   const current = db.pragma('user_version', { simple: true }) as number
-  for (let version = current; version < MIGRATIONS.length; version++) {
+  for (let version = current; version < toVersion; version++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[version]!)
       db.pragma(`user_version = ${version + 1}`)
