@@ -199,9 +199,10 @@ export interface MessageRepository {
   nextQueued(deviceId: string, limit: number): Promise<MessageRecord[]>
   /**
    * Moves a message to `status` if its current status is one of `allowedFrom`, in one statement;
-   * returns the updated message, or undefined when it does not exist or may not move.
+   * returns the updated message, or undefined when it does not exist or may not move. With
+   * `waMessage`, the same statement also records what was sent on the wire, as markWritten does.
    */
-  transition(id: string, status: string, error: string | null, allowedFrom: readonly string[]): Promise<MessageRecord | undefined>
+  transition(id: string, status: string, error: string | null, allowedFrom: readonly string[], waMessage?: Uint8Array): Promise<MessageRecord | undefined>
   /**
    * Records what was sent on the wire, drops the media bytes kept for sending, and moves a queued
    * message to sending (an ack or a failure that came first is kept). Returns the message as it is now.

@@ -58,6 +58,25 @@ describe('group commit (SQLite)', () => {
     close()
   })
 
+  it('runs a write of one statement without a savepoint: a failing one is undone alone, in the same transaction', async () => {
+    const { db, committed, close, insert } = openPair()
+    const groupCommit = new GroupCommit(db)
+    const inTransaction: boolean[] = []
+    const first = groupCommit.runStatement(() => insert('a'))
+    const failing = groupCommit.runStatement(() => insert('a'))
+    const last = groupCommit.runStatement(() => {
+      inTransaction.push(db.inTransaction)
+      return insert('b')
+    })
+
+    await assert.rejects(failing, /UNIQUE constraint failed/)
+    assert.equal(await first, 1)
+    assert.equal(typeof (await last), 'number')
+    assert.deepEqual(inTransaction, [true], 'the batch is still one open transaction after the failed statement')
+    assert.deepEqual(committed(), ['a', 'b'])
+    close()
+  })
+
   it('rejects every write of a batch when the database cannot take it, and stores none', async () => {
     const { db, committed, close, insert } = openPair()
     db.pragma('busy_timeout = 0')

@@ -418,6 +418,21 @@ for (const backend of backends) {
         for (const id of ['queued', 'acked', 'refused']) assert.deepEqual(Buffer.from((await store.messages.waMessage('dev1', id))!), Buffer.from(wire))
       })
 
+      it('stores the wire message with a status in one transition, and nothing when the status may not apply', async () => {
+        const media = Buffer.from([5, 6])
+        await store.messages.insertOrGetExisting(message({ media }))
+        await store.messages.insertOrGetExisting(message({ id: 'refused' }))
+        await store.messages.transition('refused', 'failed', 'error 479', ['queued', 'sending'])
+        const wire = new Uint8Array([4, 2])
+        const acked = await store.messages.transition('m1', 'sent', null, ['queued', 'sending'], wire)
+        assert.equal(acked?.status, 'sent')
+        assert.deepEqual(Buffer.from((await store.messages.waMessage('dev1', 'm1'))!), Buffer.from(wire))
+        assert.equal(await store.messages.media('m1'), undefined, 'the media kept for sending is dropped')
+        assert.equal(await store.messages.transition('refused', 'sent', null, ['queued', 'sending'], wire), undefined)
+        assert.equal(await store.messages.waMessage('dev1', 'refused'), undefined)
+        assert.equal((await store.messages.get('refused'))?.error, 'error 479')
+      })
+
       it('lists queued messages of a session in the order they were accepted, up to a limit', async () => {
         for (const id of ['q3', 'q1', 'q2']) await store.messages.insertOrGetExisting(message({ id }))
         await store.messages.insertOrGetExisting(message({ id: 'sent', status: 'sent' }))

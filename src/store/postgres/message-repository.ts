@@ -38,14 +38,20 @@ export function createPostgresMessageRepository(pool: PgPool): MessageRepository
           limit,
         ])
       ).rows.map(toRecord),
-    transition: (id, status, error, allowedFrom) =>
-      one(`UPDATE messages SET status = $1, error = $2, updated_at = $3 WHERE id = $4 AND status = ANY($5) RETURNING ${COLUMNS}`, [
-        status,
-        error,
-        Date.now(),
-        id,
-        allowedFrom,
-      ]),
+    transition: (id, status, error, allowedFrom, waMessage) =>
+      waMessage === undefined
+        ? one(`UPDATE messages SET status = $1, error = $2, updated_at = $3 WHERE id = $4 AND status = ANY($5) RETURNING ${COLUMNS}`, [
+          status,
+          error,
+          Date.now(),
+          id,
+          allowedFrom,
+        ])
+        : one(
+          `UPDATE messages SET status = $1, error = $2, updated_at = $3, wa_message = $6, media = NULL WHERE id = $4 AND status = ANY($5)
+           RETURNING ${COLUMNS}`,
+          [status, error, Date.now(), id, allowedFrom, Buffer.from(waMessage)],
+        ),
     markWritten: (id, waMessage) =>
       one(
         `UPDATE messages SET wa_message = $1, media = NULL, updated_at = $2, status = CASE status WHEN 'queued' THEN 'sending' ELSE status END

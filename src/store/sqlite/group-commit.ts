@@ -2,6 +2,8 @@ import type { SqliteDatabase } from './database.js'
 
 interface PendingWrite {
   write: () => unknown
+  /** One statement: SQLite undoes a statement that fails by itself, so it needs no savepoint. */
+  single: boolean
   resolve: (value: unknown) => void
   reject: (error: unknown) => void
 }
@@ -25,9 +27,22 @@ export class GroupCommit {
   }
 
   run<T>(write: () => T): Promise<T> {
+    return this.enqueue(write, false)
+  }
+
+  /**
+   * A write of a single statement (reads may follow it). A statement that fails is undone by SQLite
+   * alone, leaving the transaction open, so it runs without the savepoint (two more statements) that
+   * `run` wraps around a write of several.
+   */
+  runStatement<T>(write: () => T): Promise<T> {
+    return this.enqueue(write, true)
+  }
+
+  private enqueue<T>(write: () => T, single: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (this.pending.length === 0) setImmediate(() => this.flush())
-      this.pending.push({ write, resolve: resolve as (value: unknown) => void, reject })
+      this.pending.push({ write, single, resolve: resolve as (value: unknown) => void, reject })
     })
   }
 
@@ -38,9 +53,9 @@ export class GroupCommit {
     this.pending = []
     const outcomes: Outcome[] = []
     const runAll = (): void => {
-      for (const { write } of batch) {
+      for (const { write, single } of batch) {
         try {
-          outcomes.push({ ok: true, value: this.savepoint(write) })
+          outcomes.push({ ok: true, value: single ? write() : this.savepoint(write) })
         } catch (error) {
           // Some errors (a full disk, an I/O error) roll back the whole transaction: then nothing of the batch is stored.
           if (!this.db.inTransaction) throw error

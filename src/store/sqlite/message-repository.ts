@@ -9,6 +9,7 @@ import { MESSAGE_COLUMNS as COLUMNS, type MessageRow, toMessageRecord as toRecor
  */
 export function createSqliteMessageRepository(db: SqliteDatabase, groupCommit: GroupCommit): MessageRepository {
   const commit = <T>(write: () => T): Promise<T> => groupCommit.run(write)
+  const commitStatement = <T>(write: () => T): Promise<T> => groupCommit.runStatement(write)
   const read = async <T>(query: () => T): Promise<T> => {
     groupCommit.flush()
     return query()
@@ -30,6 +31,11 @@ export function createSqliteMessageRepository(db: SqliteDatabase, groupCommit: G
   const transitionFrom = statementPerCount<[string, string | null, number, string, ...string[]], MessageRow>(
     db,
     (placeholders) => `UPDATE messages SET status = ?, error = ?, updated_at = ? WHERE id = ? AND status IN (${placeholders})
+         RETURNING ${COLUMNS}`,
+  )
+  const transitionWrittenFrom = statementPerCount<[string, string | null, number, Buffer, string, ...string[]], MessageRow>(
+    db,
+    (placeholders) => `UPDATE messages SET status = ?, error = ?, updated_at = ?, wa_message = ?, media = NULL WHERE id = ? AND status IN (${placeholders})
          RETURNING ${COLUMNS}`,
   )
   const written = db.prepare<[Buffer, number, string], MessageRow>(
@@ -66,20 +72,23 @@ export function createSqliteMessageRepository(db: SqliteDatabase, groupCommit: G
   })
 
   return {
-    insertOrGetExisting: (message) => commit(() => insertOrGet(message)),
+    insertOrGetExisting: (message) => commitStatement(() => insertOrGet(message)),
     get: (id) => read(() => {
       const row = byId.get(id)
       return row && toRecord(row)
     }),
     media: (id) => read(() => mediaOf.get(id)?.media ?? undefined),
     nextQueued: (deviceId, limit) => read(() => queued.all(deviceId, limit).map(toRecord)),
-    transition: async (id, status, error, allowedFrom) => {
+    transition: async (id, status, error, allowedFrom, waMessage) => {
       if (allowedFrom.length === 0) return undefined
-      const row = await commit(() => transitionFrom(allowedFrom.length).get(status, error, Date.now(), id, ...allowedFrom))
+      const row = await commitStatement(() =>
+        waMessage === undefined
+          ? transitionFrom(allowedFrom.length).get(status, error, Date.now(), id, ...allowedFrom)
+          : transitionWrittenFrom(allowedFrom.length).get(status, error, Date.now(), Buffer.from(waMessage), id, ...allowedFrom))
       return row && toRecord(row)
     },
     markWritten: async (id, waMessage) => {
-      const row = await commit(() => written.get(Buffer.from(waMessage), Date.now(), id))
+      const row = await commitStatement(() => written.get(Buffer.from(waMessage), Date.now(), id))
       return row && toRecord(row)
     },
     waMessage: (deviceId, id) => read(() => waMessageOf.get(deviceId, id)?.wa_message ?? undefined),
