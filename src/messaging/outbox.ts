@@ -53,6 +53,20 @@ interface Waiter {
 }
 
 const ACK_SWEEP_INTERVAL_MS = 1000
+/**
+ * How long the bytes of a message on the wire wait to be stored in the same statement as WhatsApp's
+ * ack (one write instead of two), before they are stored alone. An ack comes within milliseconds.
+ */
+const WRITE_RECORD_WAIT_MS = 250
+
+/** A message's bytes, on the wire and not yet stored. */
+interface UnrecordedWrite {
+  deviceId: string
+  encoded: Uint8Array
+  writtenAt: number
+  /** Settles with the write that stores them: SentContents serves them from memory until then. */
+  recorded: (write: Promise<unknown>) => void
+}
 /** Queued messages read per query, and the most a session's in-memory queue holds (beyond it, the database is read). */
 const QUEUE_BATCH = 32
 
@@ -76,6 +90,9 @@ export class Outbox {
    * announces `sending` before itself, so subscribers always see the statuses in order.
    */
   private readonly sendingUnannounced = new Set<string>()
+  /** By message id, oldest first: stored with the message's next status, or alone after WRITE_RECORD_WAIT_MS. */
+  private readonly unrecordedWrites = new Map<string, UnrecordedWrite>()
+  private unrecordedTimer: NodeJS.Timeout | undefined
   private readonly waiters = new Map<string, Set<Waiter>>()
   private readonly sweeper: NodeJS.Timeout
   private readonly unsubscribe: Array<() => void>
@@ -87,6 +104,8 @@ export class Outbox {
         if (state === 'connected') this.kick(deviceId)
         else {
           this.knownQueues.delete(deviceId)
+          // Stored first, in the same order of writes, so the requeue finds these messages mid-send.
+          for (const [id, write] of this.unrecordedWrites) if (write.deviceId === deviceId) this.recordWrite(id, write)
           this.settle(this.requeueInterrupted(deviceId), { deviceId })
         }
       }),
@@ -195,6 +214,8 @@ export class Outbox {
 
   close(): void {
     clearInterval(this.sweeper)
+    clearTimeout(this.unrecordedTimer)
+    for (const [id, write] of this.unrecordedWrites) this.recordWrite(id, write)
     for (const timer of this.pacingTimers.values()) clearTimeout(timer)
     this.pacingTimers.clear()
     for (const unsubscribe of this.unsubscribe) unsubscribe()
@@ -265,8 +286,10 @@ export class Outbox {
    */
   private async readQueue(deviceId: string): Promise<{ rows: MessageRecord[]; whole: boolean }> {
     this.drainAgain.delete(deviceId)
-    const rows = await this.options.messages.nextQueued(deviceId, QUEUE_BATCH)
-    const whole = rows.length < QUEUE_BATCH && !this.drainAgain.has(deviceId)
+    const read = await this.options.messages.nextQueued(deviceId, QUEUE_BATCH)
+    // A message on the wire reads as queued until its bytes are stored (holdUnrecorded): not again.
+    const rows = read.filter((row) => !this.awaitingAck.has(row.id))
+    const whole = read.length < QUEUE_BATCH && !this.drainAgain.has(deviceId)
     if (whole) this.knownQueues.set(deviceId, rows)
     return { rows, whole }
   }
@@ -301,15 +324,47 @@ export class Outbox {
     // Watched before the write is recorded: the ack can arrive while the database works.
     this.awaitingAck.set(next.id, Date.now() + this.options.ackTimeoutMs)
     this.sendingUnannounced.add(next.id)
-    // Not awaited: the next message goes out meanwhile (with SQLite this record joins the next group
-    // commit). Until it lands the message reads as queued, which a crash turns into a resend under the same id.
-    this.settle(
-      this.recording(next.id, this.options.sentContents.whileRecording(deviceId, next.id, written.encoded, messages.markWritten(next.id, written.encoded))).then((updated) => {
-        if (updated?.status === 'sending' && this.sendingUnannounced.delete(next.id)) this.publish(updated)
-      }),
-      { messageId: next.id },
-    )
+    this.holdUnrecorded(deviceId, next.id, written.encoded)
     return true
+  }
+
+  /**
+   * Keeps a message's bytes until its next status stores them with it, or WRITE_RECORD_WAIT_MS
+   * passes. Until they are stored the message reads as queued, which a crash turns into a resend
+   * under the same id; a retry receipt meanwhile finds them in SentContents.
+   */
+  private holdUnrecorded(deviceId: string, id: string, encoded: Uint8Array): void {
+    let recorded!: (write: Promise<unknown>) => void
+    const stored = new Promise<unknown>((resolve) => (recorded = resolve))
+    // A failed write is reported where it is made; here SentContents only learns to keep the bytes.
+    this.options.sentContents.whileRecording(deviceId, id, encoded, stored).catch(() => undefined)
+    // Deleted first, so a message sent again goes to the end of the oldest-first order.
+    this.unrecordedWrites.delete(id)
+    this.unrecordedWrites.set(id, { deviceId, encoded, writtenAt: Date.now(), recorded })
+    this.unrecordedTimer ??= setTimeout(() => this.recordWaitedWrites(), WRITE_RECORD_WAIT_MS).unref()
+  }
+
+  private recordWaitedWrites(): void {
+    this.unrecordedTimer = undefined
+    const due = Date.now() - WRITE_RECORD_WAIT_MS
+    for (const [id, write] of this.unrecordedWrites) {
+      if (write.writtenAt > due) break
+      this.recordWrite(id, write)
+    }
+    if (this.unrecordedWrites.size > 0) this.unrecordedTimer = setTimeout(() => this.recordWaitedWrites(), WRITE_RECORD_WAIT_MS).unref()
+  }
+
+  /** Stores a message's bytes alone (not awaited: with SQLite this joins the next group commit). */
+  private recordWrite(id: string, write: UnrecordedWrite): void {
+    this.unrecordedWrites.delete(id)
+    const stored = this.options.messages.markWritten(id, write.encoded)
+    write.recorded(stored)
+    this.settle(
+      this.recording(id, stored).then((updated) => {
+        if (updated?.status === 'sending' && this.sendingUnannounced.delete(id)) this.publish(updated)
+      }),
+      { messageId: id },
+    )
   }
 
   private rateFor(deviceId: string): number {
@@ -381,8 +436,19 @@ export class Outbox {
 
   /** Applies a status change when it is allowed; returns whether it happened. */
   private async transition(id: string, status: MessageStatus, error: string | null): Promise<boolean> {
-    const updated = await this.recording(id, this.options.messages.transition(id, status, status === 'failed' ? error : null, ALLOWED_FROM[status]))
-    if (!updated) return false
+    const unrecorded = this.unrecordedWrites.get(id)
+    this.unrecordedWrites.delete(id)
+    const stored = this.options.messages.transition(id, status, status === 'failed' ? error : null, ALLOWED_FROM[status], unrecorded?.encoded)
+    const updated = await this.recording(id, stored).catch((cause: unknown) => {
+      unrecorded?.recorded(stored)
+      throw cause
+    })
+    if (!updated) {
+      // A status that may not apply stores nothing: the bytes go alone, as they would have without it.
+      if (unrecorded) this.recordWrite(id, unrecorded)
+      return false
+    }
+    unrecorded?.recorded(stored)
     if (this.sendingUnannounced.delete(id)) this.publish({ ...updated, status: 'sending', error: null })
     this.publish(updated)
     if (isSettled(status)) for (const waiter of [...(this.waiters.get(id) ?? [])]) waiter.offer(updated)

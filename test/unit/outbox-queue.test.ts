@@ -26,7 +26,9 @@ async function outboxOnSqlite() {
   let releaseWritten = () => {}
   const holdWritten = () => (writtenHeld = new Promise<void>((resolve) => (releaseWritten = resolve)))
   const markWritten = store.messages.markWritten.bind(store.messages)
+  const bytesStoredAlone: string[] = []
   store.messages.markWritten = async (...args) => {
+    bytesStoredAlone.push(args[0])
     const updated = await markWritten(...args)
     await writtenHeld
     return updated
@@ -49,9 +51,10 @@ async function outboxOnSqlite() {
   const manager = { liveConnection: () => connection } as unknown as SessionManager
   let ids = 0
   const bus = new EventBus(() => undefined)
+  const sentContents = new SentContents(store.messages)
   const outbox = new Outbox({
     messages: store.messages,
-    sentContents: new SentContents(store.messages),
+    sentContents,
     sessions: await SessionCatalog.load(store.sessions),
     manager,
     bus,
@@ -68,7 +71,7 @@ async function outboxOnSqlite() {
   const insertElsewhere = (id: string) =>
     store.messages.insertOrGetExisting({ id, deviceId: DEVICE, recipient: RECIPIENT, type: 'text', content: encodeMessage(text(id)).json, media: null, status: 'queued', idempotencyKey: null })
   const failNextSend = () => (failNext = true)
-  return { store, outbox, bus, sent, attempts, accept, insertElsewhere, failNextSend, holdWritten, releaseWritten: () => releaseWritten() }
+  return { store, outbox, bus, sent, attempts, accept, insertElsewhere, failNextSend, holdWritten, releaseWritten: () => releaseWritten(), bytesStoredAlone, sentContents }
 }
 
 describe('outbox queue: kept in memory once read, the database for anything this node did not accept', () => {
@@ -82,7 +85,9 @@ describe('outbox queue: kept in memory once read, the database for anything this
     await accept('m3')
     await waitFor(() => sent.length === 5, { what: 'the remote message sent after the kick' })
     assert.deepEqual(sent, ['local-0', 'local-1', 'local-2', 'remote-1', 'local-3'])
-    for (const id of sent) assert.equal((await store.messages.get(id))?.status, 'sending')
+    // No ack comes here: each message's bytes are stored alone once the wait for one is over.
+    const statuses = async () => Promise.all(sent.map(async (id) => (await store.messages.get(id))?.status))
+    await waitFor(async () => (await statuses()).every((status) => status === 'sending'), { what: 'every message stored as sending' })
     outbox.close()
   })
 
@@ -114,6 +119,44 @@ describe('outbox queue: kept in memory once read, the database for anything this
     bus.publish('engine.message-status', { deviceId: DEVICE, messageId: sent[0]!, status: 'delivered', error: null })
     await waitFor(() => statuses.includes('delivered'), { what: 'the receipt applied' })
     assert.deepEqual(statuses, ['queued', 'sending', 'sent', 'delivered'])
+    outbox.close()
+  })
+})
+
+describe('outbox: a message\'s bytes stored with its ack', () => {
+  it('stores the bytes sent in the same write as WhatsApp\'s ack, and serves them meanwhile', async () => {
+    const { store, outbox, bus, sent, accept, bytesStoredAlone, sentContents } = await outboxOnSqlite()
+    const statuses: string[] = []
+    bus.subscribe('message.status', ({ status }) => statuses.push(status))
+    await accept('acked')
+    await waitFor(() => sent.length === 1, { what: 'the message on the wire' })
+    const id = sent[0]!
+    assert.equal((await store.messages.get(id))?.status, 'queued', 'on the wire, not yet stored as sending')
+    assert.deepEqual([...((await sentContents.get(DEVICE, id)) ?? [])], [1], 'a retry receipt finds the bytes meanwhile')
+    bus.publish('engine.message-status', { deviceId: DEVICE, messageId: id, status: 'sent', error: null })
+    await waitFor(() => statuses.includes('sent'), { what: 'the ack applied' })
+    assert.deepEqual(statuses, ['queued', 'sending', 'sent'])
+    assert.equal((await store.messages.get(id))?.status, 'sent')
+    assert.deepEqual([...((await store.messages.waMessage(DEVICE, id)) ?? [])], [1], 'the bytes stored with the ack')
+    assert.deepEqual(bytesStoredAlone, [], 'no write of the bytes alone')
+    outbox.close()
+  })
+
+  it('stores the bytes before the requeue when the connection drops, and sends the message again once it is back', async () => {
+    const { store, outbox, bus, sent, accept, bytesStoredAlone } = await outboxOnSqlite()
+    await accept('cut off')
+    await waitFor(() => sent.length === 1, { what: 'the message on the wire' })
+    const id = sent[0]!
+    bus.publish('session.status', { deviceId: DEVICE, state: 'connecting', lastError: null })
+    await waitFor(() => bytesStoredAlone.includes(id), { what: 'the bytes stored' })
+    await waitFor(async () => (await store.messages.get(id))?.status === 'queued', { what: 'the message requeued' })
+    assert.deepEqual([...((await store.messages.waMessage(DEVICE, id)) ?? [])], [1])
+    bus.publish('session.status', { deviceId: DEVICE, state: 'connected', lastError: null })
+    await waitFor(() => sent.length === 2, { what: 'the message sent again' })
+    assert.deepEqual(sent, [id, id])
+    // A status for the first attempt that comes late still applies to the message.
+    bus.publish('engine.message-status', { deviceId: DEVICE, messageId: id, status: 'sent', error: null })
+    await waitFor(async () => (await store.messages.get(id))?.status === 'sent', { what: 'the ack applied' })
     outbox.close()
   })
 })
