@@ -105,7 +105,7 @@ export class Outbox {
         else {
           this.knownQueues.delete(deviceId)
           // Stored first, in the same order of writes, so the requeue finds these messages mid-send.
-          for (const [id, write] of this.unrecordedWrites) if (write.deviceId === deviceId) this.recordWrite(id, write)
+          for (const [id, write] of this.unrecordedWrites) if (write.deviceId === deviceId) void this.recordWrite(id, write)
           this.settle(this.requeueInterrupted(deviceId), { deviceId })
         }
       }),
@@ -215,7 +215,7 @@ export class Outbox {
   close(): void {
     clearInterval(this.sweeper)
     clearTimeout(this.unrecordedTimer)
-    for (const [id, write] of this.unrecordedWrites) this.recordWrite(id, write)
+    for (const [id, write] of this.unrecordedWrites) void this.recordWrite(id, write)
     for (const timer of this.pacingTimers.values()) clearTimeout(timer)
     this.pacingTimers.clear()
     for (const unsubscribe of this.unsubscribe) unsubscribe()
@@ -286,10 +286,11 @@ export class Outbox {
    */
   private async readQueue(deviceId: string): Promise<{ rows: MessageRecord[]; whole: boolean }> {
     this.drainAgain.delete(deviceId)
-    const read = await this.options.messages.nextQueued(deviceId, QUEUE_BATCH)
-    // A message on the wire reads as queued until its bytes are stored (holdUnrecorded): not again.
-    const rows = read.filter((row) => !this.awaitingAck.has(row.id))
-    const whole = read.length < QUEUE_BATCH && !this.drainAgain.has(deviceId)
+    // A message on the wire reads as queued until its bytes are stored (holdUnrecorded): stored first.
+    const onTheWire = [...this.unrecordedWrites].filter(([, write]) => write.deviceId === deviceId)
+    await Promise.allSettled(onTheWire.map(([id, write]) => this.recordWrite(id, write)))
+    const rows = await this.options.messages.nextQueued(deviceId, QUEUE_BATCH)
+    const whole = rows.length < QUEUE_BATCH && !this.drainAgain.has(deviceId)
     if (whole) this.knownQueues.set(deviceId, rows)
     return { rows, whole }
   }
@@ -349,22 +350,21 @@ export class Outbox {
     const due = Date.now() - WRITE_RECORD_WAIT_MS
     for (const [id, write] of this.unrecordedWrites) {
       if (write.writtenAt > due) break
-      this.recordWrite(id, write)
+      void this.recordWrite(id, write)
     }
     if (this.unrecordedWrites.size > 0) this.unrecordedTimer = setTimeout(() => this.recordWaitedWrites(), WRITE_RECORD_WAIT_MS).unref()
   }
 
-  /** Stores a message's bytes alone (not awaited: with SQLite this joins the next group commit). */
-  private recordWrite(id: string, write: UnrecordedWrite): void {
+  /** Stores a message's bytes alone (with SQLite in the next group commit); settles once they are, failures logged. */
+  private recordWrite(id: string, write: UnrecordedWrite): Promise<void> {
     this.unrecordedWrites.delete(id)
     const stored = this.options.messages.markWritten(id, write.encoded)
     write.recorded(stored)
-    this.settle(
-      this.recording(id, stored).then((updated) => {
-        if (updated?.status === 'sending' && this.sendingUnannounced.delete(id)) this.publish(updated)
-      }),
-      { messageId: id },
-    )
+    const announced = this.recording(id, stored).then((updated) => {
+      if (updated?.status === 'sending' && this.sendingUnannounced.delete(id)) this.publish(updated)
+    })
+    this.settle(announced, { messageId: id })
+    return announced
   }
 
   private rateFor(deviceId: string): number {
@@ -445,7 +445,7 @@ export class Outbox {
     })
     if (!updated) {
       // A status that may not apply stores nothing: the bytes go alone, as they would have without it.
-      if (unrecorded) this.recordWrite(id, unrecorded)
+      if (unrecorded) void this.recordWrite(id, unrecorded)
       return false
     }
     unrecorded?.recorded(stored)

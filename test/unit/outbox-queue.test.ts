@@ -142,6 +142,20 @@ describe('outbox: a message\'s bytes stored with its ack', () => {
     outbox.close()
   })
 
+  it('stores the bytes of the messages on the wire before it reads the queue, so none goes out twice', async () => {
+    const { store, outbox, sent, accept, bytesStoredAlone } = await outboxOnSqlite()
+    // More than a read's batch (32), none acknowledged.
+    for (let i = 0; i < 40; i++) await accept(`m${i}`)
+    await waitFor(() => sent.length === 40, { what: 'every message on the wire' })
+    outbox.kick(DEVICE)
+    await accept('after the kick')
+    await waitFor(() => sent.length === 41, { what: 'the next message sent' })
+    assert.equal(new Set(sent).size, 41, 'no message sent twice')
+    assert.equal(bytesStoredAlone.length >= 40, true)
+    assert.equal((await store.messages.get(sent[0]!))?.status, 'sending')
+    outbox.close()
+  })
+
   it('stores the bytes before the requeue when the connection drops, and sends the message again once it is back', async () => {
     const { store, outbox, bus, sent, accept, bytesStoredAlone } = await outboxOnSqlite()
     await accept('cut off')
