@@ -46,7 +46,7 @@ import { installFastXEdDSA } from './fast-xeddsa.js'
 import { BAILEYS_KEEP_ALIVE_OFF_MS, keepAlive } from './keep-alive.js'
 import { installGroupCipherFix } from './group-cipher-fix.js'
 import { newMessageId } from './message-ids.js'
-import { promiseTimeout } from './query-timeout.js'
+import { frameTimeout, promiseTimeout } from './query-timeout.js'
 import { slimRetryManager } from './retry-manager-memory.js'
 import { TurnBudget } from './turn-budget.js'
 import { paceSocketEvents } from './socket-event-pacing.js'
@@ -224,8 +224,9 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       transactionOpts: { maxCommitRetries: 3, delayBetweenTriesMs: 100, storage: socketTransactionStore() },
       // Keeps no message copies, and makes its caches on first use (retry-manager-memory.ts).
       makeMessageRetryManager: slimRetryManager,
-      // Baileys' query timeouts without a stack formatted for each query (query-timeout.ts).
+      // Baileys' query timeouts without a stack formatted for each query, and its frames' without one at all (query-timeout.ts).
       promiseTimeout,
+      frameTimeout,
       // Baileys would replay each sent message to its own event stream; the outbox already holds them.
       emitOwnEvents: false,
       // The same bytes as Baileys' encoder, without an array element per byte and closures per node.

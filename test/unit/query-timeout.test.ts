@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { Boom } from '@hapi/boom'
 import { promiseTimeout as baileysPromiseTimeout } from '@whiskeysockets/baileys'
-import { promiseTimeout } from '../../src/whatsapp/query-timeout.js'
+import { frameTimeout, promiseTimeout } from '../../src/whatsapp/query-timeout.js'
 
 /** Timers alive in this process: a settled timeout must leave none behind. */
 const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length
@@ -29,7 +29,9 @@ describe('query timeouts', () => {
       [undefined, (resolve) => setImmediate(() => resolve('no timeout either'))],
     ]
     for (const [ms, executor] of executors) {
-      assert.deepEqual(await outcomeOf(promiseTimeout(ms, executor)), await outcomeOf(baileysPromiseTimeout(ms, executor)), `after ${ms} ms`)
+      const baileys = await outcomeOf(baileysPromiseTimeout(ms, executor))
+      assert.deepEqual(await outcomeOf(promiseTimeout(ms, executor)), baileys, `after ${ms} ms`)
+      assert.deepEqual(await outcomeOf(frameTimeout(ms, executor)), baileys, `a frame's, after ${ms} ms`)
     }
   })
 
@@ -55,5 +57,23 @@ describe('query timeouts', () => {
   it("carry the caller's stack when they fire", async () => {
     const error = (await askTheSlowServer(5).catch((reason: unknown) => reason)) as Boom
     assert.match((error.data as { stack: string }).stack, /askTheSlowServer/)
+  })
+
+  it('capture no stack for a frame, and leave no timer behind', async () => {
+    const before = timers()
+    let captured = 0
+    const OriginalError = globalThis.Error
+    // Counts Error objects made while the frame's timeout runs: capturing a stack means making one.
+    globalThis.Error = new Proxy(OriginalError, { construct: (target, args) => (captured++, Reflect.construct(target, args)) })
+    try {
+      assert.equal(await frameTimeout(60_000, (resolve) => setImmediate(() => resolve('written'))), 'written')
+    } finally {
+      globalThis.Error = OriginalError
+    }
+    assert.equal(captured, 0)
+    assert.equal(timers(), before)
+    const error = (await frameTimeout(5, () => undefined).catch((reason: unknown) => reason)) as Boom
+    assert.equal(error.output.statusCode, 408)
+    assert.equal((error.data as { stack?: string }).stack, undefined)
   })
 })
