@@ -105,7 +105,7 @@ export class Outbox {
         else {
           this.knownQueues.delete(deviceId)
           // Stored first, in the same order of writes, so the requeue finds these messages mid-send.
-          for (const [id, write] of this.unrecordedWrites) if (write.deviceId === deviceId) void this.recordWrite(id, write)
+          void this.recordWritesOf(deviceId)
           this.settle(this.requeueInterrupted(deviceId), { deviceId })
         }
       }),
@@ -287,8 +287,7 @@ export class Outbox {
   private async readQueue(deviceId: string): Promise<{ rows: MessageRecord[]; whole: boolean }> {
     this.drainAgain.delete(deviceId)
     // A message on the wire reads as queued until its bytes are stored (holdUnrecorded): stored first.
-    const onTheWire = [...this.unrecordedWrites].filter(([, write]) => write.deviceId === deviceId)
-    await Promise.allSettled(onTheWire.map(([id, write]) => this.recordWrite(id, write)))
+    await this.recordWritesOf(deviceId)
     const rows = await this.options.messages.nextQueued(deviceId, QUEUE_BATCH)
     const whole = rows.length < QUEUE_BATCH && !this.drainAgain.has(deviceId)
     if (whole) this.knownQueues.set(deviceId, rows)
@@ -342,6 +341,10 @@ export class Outbox {
     // Deleted first, so a message sent again goes to the end of the oldest-first order.
     this.unrecordedWrites.delete(id)
     this.unrecordedWrites.set(id, { deviceId, encoded, writtenAt: Date.now(), recorded })
+    this.waitToRecord()
+  }
+
+  private waitToRecord(): void {
     this.unrecordedTimer ??= setTimeout(() => this.recordWaitedWrites(), WRITE_RECORD_WAIT_MS).unref()
   }
 
@@ -352,7 +355,13 @@ export class Outbox {
       if (write.writtenAt > due) break
       void this.recordWrite(id, write)
     }
-    if (this.unrecordedWrites.size > 0) this.unrecordedTimer = setTimeout(() => this.recordWaitedWrites(), WRITE_RECORD_WAIT_MS).unref()
+    if (this.unrecordedWrites.size > 0) this.waitToRecord()
+  }
+
+  /** Stores the bytes of a session's messages on the wire alone; settles once all are stored or failed. */
+  private recordWritesOf(deviceId: string): Promise<unknown> {
+    const writes = [...this.unrecordedWrites].filter(([, write]) => write.deviceId === deviceId)
+    return Promise.allSettled(writes.map(([id, write]) => this.recordWrite(id, write)))
   }
 
   /** Stores a message's bytes alone (with SQLite in the next group commit); settles once they are, failures logged. */

@@ -19,7 +19,7 @@ export function promiseTimeout<T>(ms: number | undefined, executor: Executor<T>)
 /**
  * The same for the write of each frame (another option of the patch), without the caller's stack:
  * the caller is always the socket's own send, so it would tell nothing, and capturing it cost about
- * 4 µs a frame (two frames a sent message, one an idle session's ping).
+ * 4 µs a frame (a sent message, each receipt's ack, an idle session's ping).
  */
 export function frameTimeout<T>(ms: number | undefined, executor: Executor<T>): Promise<T> {
   return ms ? timed(ms, executor) : new Promise(executor)
