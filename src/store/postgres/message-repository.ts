@@ -38,20 +38,14 @@ export function createPostgresMessageRepository(pool: PgPool): MessageRepository
           limit,
         ])
       ).rows.map(toRecord),
+    // With the bytes sent ($6), they are stored and the media kept for sending goes, as in markWritten.
     transition: (id, status, error, allowedFrom, waMessage) =>
-      waMessage === undefined
-        ? one(`UPDATE messages SET status = $1, error = $2, updated_at = $3 WHERE id = $4 AND status = ANY($5) RETURNING ${COLUMNS}`, [
-          status,
-          error,
-          Date.now(),
-          id,
-          allowedFrom,
-        ])
-        : one(
-          `UPDATE messages SET status = $1, error = $2, updated_at = $3, wa_message = $6, media = NULL WHERE id = $4 AND status = ANY($5)
-           RETURNING ${COLUMNS}`,
-          [status, error, Date.now(), id, allowedFrom, Buffer.from(waMessage)],
-        ),
+      one(
+        `UPDATE messages SET status = $1, error = $2, updated_at = $3, wa_message = COALESCE($6, wa_message),
+           media = CASE WHEN $6::bytea IS NULL THEN media END
+         WHERE id = $4 AND status = ANY($5) RETURNING ${COLUMNS}`,
+        [status, error, Date.now(), id, allowedFrom, waMessage === undefined ? null : Buffer.from(waMessage)],
+      ),
     markWritten: (id, waMessage) =>
       one(
         `UPDATE messages SET wa_message = $1, media = NULL, updated_at = $2, status = CASE status WHEN 'queued' THEN 'sending' ELSE status END

@@ -28,15 +28,12 @@ export function createSqliteMessageRepository(db: SqliteDatabase, groupCommit: G
   const queued = db.prepare<[string, number], MessageRow>(
     `SELECT ${COLUMNS} FROM messages WHERE device_id = ? AND status = 'queued' ORDER BY seq LIMIT ?`,
   )
-  const transitionFrom = statementPerCount<[string, string | null, number, string, ...string[]], MessageRow>(
+  // With the bytes sent (given twice), they are stored and the media kept for sending goes, as in markWritten.
+  const transitionFrom = statementPerCount<[string, string | null, number, Buffer | null, Buffer | null, string, ...string[]], MessageRow>(
     db,
-    (placeholders) => `UPDATE messages SET status = ?, error = ?, updated_at = ? WHERE id = ? AND status IN (${placeholders})
-         RETURNING ${COLUMNS}`,
-  )
-  const transitionWrittenFrom = statementPerCount<[string, string | null, number, Buffer, string, ...string[]], MessageRow>(
-    db,
-    (placeholders) => `UPDATE messages SET status = ?, error = ?, updated_at = ?, wa_message = ?, media = NULL WHERE id = ? AND status IN (${placeholders})
-         RETURNING ${COLUMNS}`,
+    (placeholders) => `UPDATE messages SET status = ?, error = ?, updated_at = ?, wa_message = COALESCE(?, wa_message),
+         media = CASE WHEN ? IS NULL THEN media END
+         WHERE id = ? AND status IN (${placeholders}) RETURNING ${COLUMNS}`,
   )
   const written = db.prepare<[Buffer, number, string], MessageRow>(
     `UPDATE messages SET wa_message = ?, media = NULL, updated_at = ?, status = CASE status WHEN 'queued' THEN 'sending' ELSE status END
@@ -81,10 +78,8 @@ export function createSqliteMessageRepository(db: SqliteDatabase, groupCommit: G
     nextQueued: (deviceId, limit) => read(() => queued.all(deviceId, limit).map(toRecord)),
     transition: async (id, status, error, allowedFrom, waMessage) => {
       if (allowedFrom.length === 0) return undefined
-      const row = await commitStatement(() =>
-        waMessage === undefined
-          ? transitionFrom(allowedFrom.length).get(status, error, Date.now(), id, ...allowedFrom)
-          : transitionWrittenFrom(allowedFrom.length).get(status, error, Date.now(), Buffer.from(waMessage), id, ...allowedFrom))
+      const bytes = waMessage === undefined ? null : Buffer.from(waMessage)
+      const row = await commitStatement(() => transitionFrom(allowedFrom.length).get(status, error, Date.now(), bytes, bytes, id, ...allowedFrom))
       return row && toRecord(row)
     },
     markWritten: async (id, waMessage) => {
