@@ -2,7 +2,7 @@ import type {} from '@fastify/cookie'
 import type { FastifyRequest } from 'fastify'
 import { DomainError } from '../errors.js'
 import type { AdminKeyCheck } from '../security/admin-key.js'
-import { apiKeyMatches, hashApiKey } from '../security/api-keys.js'
+import { apiKeyMatches, hashApiKey, PresentedKey } from '../security/api-keys.js'
 import type { AuthThrottle } from '../security/auth-throttle.js'
 import type { DashboardSessions } from '../security/dashboard-sessions.js'
 import type { KeyScope, SessionKeys } from '../sessions/session-keys.js'
@@ -19,8 +19,7 @@ export interface CredentialSources {
   query?: boolean
 }
 
-/** The key a request presents: Authorization: Bearer, X-Api-Key, or (where allowed) ?apiKey=. */
-export function presentedKey(request: FastifyRequest, sources: CredentialSources = {}): string | undefined {
+function presentedValue(request: FastifyRequest, sources: CredentialSources): string | undefined {
   const authorization = request.headers.authorization
   if (authorization) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization)
@@ -35,7 +34,21 @@ export function presentedKey(request: FastifyRequest, sources: CredentialSources
   return undefined
 }
 
-const constantTimeEqual = (presented: string, expected: string): boolean => apiKeyMatches(presented, hashApiKey(expected))
+/** Each request's key, so the rate limiter and the checks after it hash it once. */
+const presentedKeys = new WeakMap<FastifyRequest, PresentedKey>()
+
+/** The key a request presents: Authorization: Bearer, X-Api-Key, or (where allowed) ?apiKey=. */
+export function presentedKey(request: FastifyRequest, sources: CredentialSources = {}): PresentedKey | undefined {
+  const value = presentedValue(request, sources)
+  if (value === undefined) return undefined
+  const known = presentedKeys.get(request)
+  if (known?.value === value) return known
+  const key = new PresentedKey(value)
+  presentedKeys.set(request, key)
+  return key
+}
+
+const constantTimeEqual = (presented: PresentedKey, expected: string): boolean => apiKeyMatches(presented, hashApiKey(expected))
 
 const missingCredentials = (): DomainError =>
   new DomainError('unauthenticated', 'Missing API key: send Authorization: Bearer <key> or X-Api-Key')
@@ -46,7 +59,7 @@ export type KeyHolder = { admin: true } | { admin: false; deviceId: string }
 /** Rate limits count per API key where one is presented (hashed, never the key itself), else per address. */
 export function rateLimitKey(request: FastifyRequest): string {
   const key = presentedKey(request, { query: true })
-  return key === undefined ? `ip:${request.ip}` : `key:${hashApiKey(key)}`
+  return key === undefined ? `ip:${request.ip}` : `key:${key.hash}`
 }
 
 export const DASHBOARD_COOKIE = 'wa_dashboard'
@@ -84,17 +97,22 @@ export class Authenticator {
 
   /** Checks a candidate admin key (the dashboard sign-in) under the same throttling as API keys. */
   async checkAdminKey(request: FastifyRequest, key: string): Promise<void> {
-    await this.verified(request, (k) => this.admin.matches(k), key, 'Invalid admin API key')
+    await this.verified(request, (k) => this.admin.matches(k), new PresentedKey(key), 'Invalid admin API key')
   }
 
   /** Checks a presented key with throttling: a key refused too often from an address gets 429, wrong keys count against it. */
-  private async verified(request: FastifyRequest, accepts: (key: string) => boolean | Promise<boolean>, key: string, refusal: string): Promise<void> {
-    this.throttle.check(request.ip, key)
+  private async verified(
+    request: FastifyRequest,
+    accepts: (key: PresentedKey) => boolean | Promise<boolean>,
+    key: PresentedKey,
+    refusal: string,
+  ): Promise<void> {
+    this.throttle.check(request.ip, key.value)
     if (!(await accepts(key))) {
-      this.throttle.fail(request.ip, key)
+      this.throttle.fail(request.ip, key.value)
       throw new DomainError('forbidden', refusal)
     }
-    this.throttle.succeed(request.ip, key)
+    this.throttle.succeed(request.ip, key.value)
   }
 
   /** A key is presented at all; which one is checked once the resource is known. */

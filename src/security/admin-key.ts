@@ -1,10 +1,10 @@
 import type { SettingsRepository } from '../store/ports.js'
-import { apiKeyMatches, generateApiKey, hashApiKey } from './api-keys.js'
+import { apiKeyMatches, generateApiKey, hashApiKey, type PresentedKey } from './api-keys.js'
 
 const ADMIN_KEY_HASH_SETTING = 'admin_api_key_hash'
 
 export interface AdminKeyCheck {
-  matches(presented: string): boolean
+  matches(presented: PresentedKey | string): boolean
 }
 
 /**

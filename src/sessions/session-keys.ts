@@ -7,6 +7,7 @@ import {
   hashApiKey,
   MAX_KEY_LENGTH,
   MIN_CUSTOM_KEY_LENGTH,
+  type PresentedKey,
 } from '../security/api-keys.js'
 import type { ScopedKeyRecord, ScopedKeyRepository, SessionRecord } from '../store/ports.js'
 import type { SessionCatalog } from '../store/session-catalog.js'
@@ -21,7 +22,7 @@ export const MAX_KEY_NAME = 64
 const LAST_USED_RESOLUTION_MS = 60_000
 
 /** Whether the presented key is the session's own key (constant time). */
-function isOwnKey(record: SessionRecord | undefined, presented: string): boolean {
+function isOwnKey(record: SessionRecord | undefined, presented: PresentedKey): boolean {
   const hash = record?.apiKeyHash
   return hash !== null && hash !== undefined && apiKeyMatches(presented, hash)
 }
@@ -69,7 +70,7 @@ export class SessionKeys {
   }
 
   /** What the key may do in this session: every scope for its own key, a named key's scopes, or null when it is not this session's. */
-  async scopesOf(deviceId: string, presented: string): Promise<readonly KeyScope[] | null> {
+  async scopesOf(deviceId: string, presented: PresentedKey): Promise<readonly KeyScope[] | null> {
     const record = this.readThrough ? await this.sessions.refresh(deviceId) : this.sessions.get(deviceId)
     if (isOwnKey(record, presented)) return KEY_SCOPES
     return (await this.namedKey(presented, deviceId))?.scopes ?? null
@@ -79,18 +80,18 @@ export class SessionKeys {
    * The session a key belongs to (its own key or a named key), for callers that present a key
    * without naming a session (MCP clients). In a cluster the database answers, as for scopesOf.
    */
-  async sessionOf(presented: string): Promise<string | undefined> {
+  async sessionOf(presented: PresentedKey): Promise<string | undefined> {
     const named = await this.namedKey(presented)
     if (named) return named.deviceId
     const owner = this.readThrough
-      ? await this.sessions.findByApiKeyHash(hashApiKey(presented))
+      ? await this.sessions.findByApiKeyHash(presented.hash)
       : this.sessions.list().find((record) => isOwnKey(record, presented))
     return owner?.deviceId
   }
 
   /** The named key presented, if it is one (of this session, when named), with its known scopes; notes its use. */
-  private async namedKey(presented: string, ofSession?: string): Promise<{ deviceId: string; scopes: KeyScope[] } | undefined> {
-    const named = await this.scoped.findByHash(hashApiKey(presented))
+  private async namedKey(presented: PresentedKey, ofSession?: string): Promise<{ deviceId: string; scopes: KeyScope[] } | undefined> {
+    const named = await this.scoped.findByHash(presented.hash)
     if (!named || (ofSession !== undefined && named.deviceId !== ofSession)) return undefined
     const now = Date.now()
     if (named.lastUsedAt === null || now - named.lastUsedAt >= LAST_USED_RESOLUTION_MS) await this.scoped.touch(named.id, now)

@@ -9,7 +9,7 @@ export interface McpRoutesDeps {
 
 /** REST requests made on behalf of an MCP caller: its key, its address (for throttling), its request id. */
 function callerApi(app: FastifyInstance, request: FastifyRequest): CallApi {
-  const key = presentedKey(request)!
+  const key = presentedKey(request)!.value
   return async ({ method, url, body }) => {
     const response = await app.inject({
       method,
