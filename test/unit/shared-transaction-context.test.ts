@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { describe, it } from 'node:test'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { addTransactionCapability, type SignalDataSet, type SignalDataTypeMap } from '@whiskeysockets/baileys'
 import { pino } from 'pino'
 import { requireAsLibsignal } from '../../src/whatsapp/libsignal-patch.js'
@@ -8,6 +10,38 @@ import { socketTransactionStore } from '../../src/whatsapp/shared-transaction-co
 
 /** libsignal's job queue, the instance Baileys' libsignal uses: one queue per address, for every store in the process. */
 const queueJob = requireAsLibsignal('./queue_job.js') as <T>(bucket: string, awaitable: () => Promise<T>) => Promise<T>
+
+describe("libsignal's job queue", () => {
+  it('lets go of a finished job while its address stays busy', async () => {
+    setFlagsFromString('--expose-gc')
+    const collectGarbage = runInNewContext('gc') as () => void
+    const blocker = (): { job: Promise<void>; release: () => void } => {
+      let release!: () => void
+      const held = new Promise<void>((resolve) => (release = resolve))
+      return { job: queueJob('busy.0', () => held), release }
+    }
+    // What a job's closure holds (in Baileys, the transaction's keys): unreachable once it has run.
+    const enqueueHolding = (): { done: Promise<number>; payload: WeakRef<object> } => {
+      const payload = { bytes: new Uint8Array(64 * 1024) }
+      return { done: queueJob('busy.0', async () => payload.bytes.length), payload: new WeakRef(payload) }
+    }
+    // The first job starts the queue's executor; the address then stays busy, as when many sessions
+    // encrypt for one contact, so its queue does not drain.
+    const first = enqueueHolding()
+    const before = blocker()
+    const later = enqueueHolding()
+    const after = blocker()
+    assert.equal(await first.done, 64 * 1024)
+    before.release()
+    assert.equal(await later.done, 64 * 1024)
+    await new Promise((resolve) => setImmediate(resolve))
+    collectGarbage()
+    assert.equal(first.payload.deref(), undefined)
+    assert.equal(later.payload.deref(), undefined)
+    after.release()
+    await Promise.all([before.job, after.job])
+  })
+})
 
 describe('socketTransactionStore', () => {
   it('gives each socket a view of one shared store, not an AsyncLocalStorage of its own', () => {
