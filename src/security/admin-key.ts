@@ -4,7 +4,7 @@ import { apiKeyMatches, generateApiKey, hashApiKey, type PresentedKey } from './
 const ADMIN_KEY_HASH_SETTING = 'admin_api_key_hash'
 
 export interface AdminKeyCheck {
-  matches(presented: PresentedKey | string): boolean
+  matches(presented: PresentedKey): boolean
 }
 
 /**

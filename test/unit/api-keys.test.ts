@@ -69,7 +69,7 @@ describe('resolveAdminKey on a database shared by nodes starting together', () =
     const announced: string[] = []
     const checks = await Promise.all([1, 2, 3].map(() => resolveAdminKey(undefined, store.settings, (key) => announced.push(key))))
     assert.equal(announced.length, 1)
-    assert.ok(checks.every((check) => check.matches(announced[0]!)))
+    assert.ok(checks.every((check) => check.matches(new PresentedKey(announced[0]!))))
     await store.close()
   })
 })
