@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js'
 import { Api } from './api.js'
+import { probeDetails } from './detail-prober.js'
 import { settledMemory, type MemorySample } from './memory.js'
 import { CpuMeter, cpuSeconds } from './proc.js'
 import { pairSessions, type PairingResult } from './pairing.js'
@@ -10,7 +11,7 @@ import { keepSending, measureSendsBesideBare, sendersOf, type BackgroundSends, t
 import { freePort, ServerProcess, type ServerConfig } from './server-process.js'
 import type { SimProcess } from './sim-process.js'
 import { latencyOf, type Latency } from './stats.js'
-import { repeatUntilStopped, sleep } from './wait.js'
+import { sleep } from './wait.js'
 
 /** Sessions the send runs take turns through, and clients sending. */
 const SEND_SESSIONS = 100
@@ -94,23 +95,6 @@ async function connectedCount(api: Api): Promise<number> {
   return (await api.expect(200, 'GET', '/api/sessions?state=connected&limit=1')).total as number
 }
 
-/** Asks for random sessions' details every PROBE_INTERVAL_MS until stopped, as a dashboard or an application would. */
-function probeDetails(api: Api, count: number): { stop(): Promise<Latency> } {
-  const samples: number[] = []
-  const probing = repeatUntilStopped(async () => {
-    const startedAt = performance.now()
-    const response = await api.request('GET', `/api/sessions/${deviceIdOf(Math.floor(Math.random() * count))}`).catch(() => undefined)
-    if (response?.status === 200) samples.push(performance.now() - startedAt)
-    await sleep(PROBE_INTERVAL_MS)
-  })
-  return {
-    async stop() {
-      await probing.stop()
-      return latencyOf(samples)
-    },
-  }
-}
-
 /**
  * Ten thousand sessions on one server process: seeded straight into its database (pairing that
  * many would take half an hour), then started, measured at rest, listed, and restarted.
@@ -177,7 +161,7 @@ export async function measureScale(base: ServerConfig, sim: SimProcess, recipien
   log(`scale: restart with ${options.sessions} sessions`)
   let prober: { stop(): Promise<Latency> } | undefined
   const restarted = await measureRestart(server, config, deviceIds, recipient, (next) => {
-    prober = probeDetails(new Api(next.baseUrl, config.adminKey), options.sessions)
+    prober = probeDetails(next.baseUrl, config.adminKey, deviceIds, PROBE_INTERVAL_MS)
   })
   server = restarted.server
   const restart = { ...restarted.result, detail: await prober!.stop() }
