@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { addTransactionCapability, type SignalDataSet, type SignalDataTypeMap } from '@whiskeysockets/baileys'
+import { makeKeyedMutex, makeMutex } from '@whiskeysockets/baileys/lib/Utils/make-mutex.js'
 import { pino } from 'pino'
 import { socketTransactionStore } from '../../src/whatsapp/shared-transaction-context.js'
 
@@ -16,7 +17,7 @@ function transactionalKeys(): { keys: ReturnType<typeof addTransactionCapability
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
-// The transactions' mutex is a promise chain (a patch), in place of async-mutex's.
+// Baileys' mutexes are promise chains (a patch), in place of async-mutex's.
 describe("Baileys' key transactions", () => {
   it('run one at a time per key, in the order asked, each committed before the next begins', async () => {
     const { keys, commits } = transactionalKeys()
@@ -59,5 +60,43 @@ describe("Baileys' key transactions", () => {
     assert.equal(await keys.transaction(async () => 'second', 'other'), 'second')
     releaseFirst()
     assert.equal(await first, 'first')
+  })
+})
+
+describe("Baileys' mutexes", () => {
+  it('run tasks one at a time in the order asked; a task that fails rejects alone', async () => {
+    const { mutex } = makeMutex()
+    const steps: string[] = []
+    const task = (name: string, fail = false) => mutex(async () => {
+      steps.push(`${name} begins`)
+      await turn()
+      steps.push(`${name} ends`)
+      if (fail) throw new Error(`${name} failed`)
+      return name
+    })
+    const [a, b, c] = [task('a'), task('b', true), task('c')]
+    assert.equal(await a, 'a')
+    await assert.rejects(b, /b failed/)
+    assert.equal(await c, 'c')
+    assert.deepEqual(steps, ['a begins', 'a ends', 'b begins', 'b ends', 'c begins', 'c ends'])
+    // a task that throws before its first await is no different
+    await assert.rejects(mutex(() => { throw new Error('at once') }), /at once/)
+    assert.equal(await mutex(() => 'after'), 'after')
+  })
+
+  it('keyed: one at a time per key, keys side by side', async () => {
+    const { mutex } = makeKeyedMutex()
+    const steps: string[] = []
+    let releaseFirst!: () => void
+    const firstHolds = new Promise<void>((resolve) => (releaseFirst = resolve))
+    const first = mutex('a', async () => {
+      await firstHolds
+      steps.push('a first')
+    })
+    const second = mutex('a', async () => void steps.push('a second'))
+    await mutex('b', async () => void steps.push('b'))
+    releaseFirst()
+    await Promise.all([first, second])
+    assert.deepEqual(steps, ['b', 'a first', 'a second'])
   })
 })
