@@ -21,9 +21,20 @@ export class GroupCommit {
   private pending: PendingWrite[] = []
   /** Outside a transaction this is BEGIN/COMMIT (a lone write); inside one better-sqlite3 makes it a savepoint. */
   private readonly savepoint: (write: () => unknown) => unknown
+  /** Runs a batch of several in one transaction, each write's outcome in the batch's order. */
+  private readonly runBatch: (batch: readonly PendingWrite[]) => Outcome[]
 
   constructor(private readonly db: SqliteDatabase) {
     this.savepoint = db.transaction((write: () => unknown) => write())
+    this.runBatch = db.transaction((batch: readonly PendingWrite[]) => batch.map(({ write, single }): Outcome => {
+      try {
+        return { ok: true, value: single ? write() : this.savepoint(write) }
+      } catch (error) {
+        // Some errors (a full disk, an I/O error) roll back the whole transaction: then nothing of the batch is stored.
+        if (!this.db.inTransaction) throw error
+        return { ok: false, error }
+      }
+    }))
   }
 
   run<T>(write: () => T): Promise<T> {
@@ -51,24 +62,12 @@ export class GroupCommit {
     const batch = this.pending
     if (batch.length === 0) return
     this.pending = []
-    const outcomes: Outcome[] = []
-    const runAll = (): void => {
-      for (const { write, single } of batch) {
-        try {
-          outcomes.push({ ok: true, value: single ? write() : this.savepoint(write) })
-        } catch (error) {
-          // Some errors (a full disk, an I/O error) roll back the whole transaction: then nothing of the batch is stored.
-          if (!this.db.inTransaction) throw error
-          outcomes.push({ ok: false, error })
-        }
-      }
-    }
+    let outcomes: Outcome[]
     try {
       // Always an explicit COMMIT, even for one write: in autocommit mode an UPDATE ... RETURNING read
       // with get() commits when the statement is reset, and better-sqlite3 drops a failure there (a
       // full disk): the caller had the row, and the change was gone. A lone write needs no savepoint.
-      if (batch.length === 1) outcomes.push({ ok: true, value: this.savepoint(batch[0]!.write) })
-      else this.db.transaction(runAll)()
+      outcomes = batch.length === 1 ? [{ ok: true, value: this.savepoint(batch[0]!.write) }] : this.runBatch(batch)
     } catch (error) {
       for (const { reject } of batch) reject(error)
       return
