@@ -1,8 +1,8 @@
-import { LRUCache } from 'lru-cache'
 import type { Logger } from 'pino'
 import { DomainError, askWhatsApp } from '../errors.js'
 import type { EventBus } from '../events/event-bus.js'
 import type { SessionManager } from '../sessions/session-manager.js'
+import { ttlCache } from '../ttl-cache.js'
 
 /** How often one caller may get a session's rejectCallMessage (sending the same text in a loop risks a ban). */
 export const CALLER_TEXT_INTERVAL_MS = 10 * 60_000
@@ -16,7 +16,7 @@ export type TextSender = (request: { deviceId: string; number: string; message: 
  */
 export class CallService {
   /** Callers texted lately, per session: someone who keeps calling gets the text once in a while, not once per call. */
-  private readonly textedLately = new LRUCache<string, true>({ max: 10_000, ttl: CALLER_TEXT_INTERVAL_MS })
+  private readonly textedLately = ttlCache<string, true>({ max: 10_000, ttl: CALLER_TEXT_INTERVAL_MS })
 
   constructor(
     private readonly manager: SessionManager,

@@ -1,6 +1,7 @@
-import { LRUCache } from 'lru-cache'
+import type { LRUCache } from 'lru-cache'
 import { askWhatsApp, invalidInput } from '../errors.js'
 import type { SessionManager } from '../sessions/session-manager.js'
+import { ttlCache } from '../ttl-cache.js'
 import { parseRecipient } from './recipient.js'
 
 export interface NumberStatus {
@@ -19,7 +20,7 @@ export class Directory {
     private readonly manager: SessionManager,
     cacheTtlMs: number,
   ) {
-    this.known = new LRUCache({ max: 50_000, ttl: cacheTtlMs })
+    this.known = ttlCache({ max: 50_000, ttl: cacheTtlMs })
   }
 
   async checkNumbers(deviceId: string, numbers: string[]): Promise<NumberStatus[]> {

@@ -1,5 +1,6 @@
-import { LRUCache } from 'lru-cache'
+import type { LRUCache } from 'lru-cache'
 import { DomainError } from '../errors.js'
+import { ttlCache } from '../ttl-cache.js'
 import { apiKeyPrefix } from './api-keys.js'
 
 interface Failures {
@@ -30,8 +31,8 @@ export class AuthThrottle {
     private readonly windowMs: number,
     private readonly now: () => number = Date.now,
   ) {
-    this.failures = new LRUCache({ max: 100_000, ttl: windowMs })
-    this.trusted = new LRUCache({ max: 100_000, ttl: windowMs })
+    this.failures = ttlCache({ max: 100_000, ttl: windowMs })
+    this.trusted = ttlCache({ max: 100_000, ttl: windowMs })
   }
 
   /** Throws a 429 when this key may not be tried from this address now. */

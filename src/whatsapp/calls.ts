@@ -1,6 +1,7 @@
 import { jidNormalizedUser, type WASocket } from '@whiskeysockets/baileys'
-import { LRUCache } from 'lru-cache'
+import type { LRUCache } from 'lru-cache'
 import type { Calls, IncomingCall } from '../sessions/whatsapp-port.js'
+import { ttlCache } from '../ttl-cache.js'
 
 /** Calls that end or are answered elsewhere stop ringing. */
 const ENDED = new Set(['reject', 'accept', 'timeout', 'terminate'])
@@ -17,7 +18,7 @@ export function baileysCalls(socket: WASocket, onCall: (call: IncomingCall) => v
     for (const call of calls) {
       if (ENDED.has(call.status)) ringing?.delete(call.id)
       if (call.status !== 'offer' || call.offline) continue
-      ringing ??= new LRUCache<string, string>({ max: 500, ttl: 5 * 60_000 })
+      ringing ??= ttlCache<string, string>({ max: 500, ttl: 5 * 60_000 })
       ringing.set(call.id, call.from)
       onCall({
         callId: call.id,

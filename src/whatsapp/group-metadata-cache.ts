@@ -1,5 +1,5 @@
 import type { GroupMetadata } from '@whiskeysockets/baileys'
-import { LRUCache } from 'lru-cache'
+import { ttlCache } from '../ttl-cache.js'
 
 /** One session's view of the shared group metadata cache. */
 export interface GroupMetadataCache {
@@ -19,7 +19,7 @@ const TTL_MS = 30 * 60_000
  * may have run the session meanwhile) is never read again and ages out, with no scan over the cache.
  */
 export function createGroupMetadataCaches(): (deviceId: string) => GroupMetadataCache {
-  const entries = new LRUCache<string, GroupMetadata>({
+  const entries = ttlCache<string, GroupMetadata>({
     maxSize: MAX_PARTICIPANTS,
     sizeCalculation: (metadata) => 1 + metadata.participants.length,
     ttl: TTL_MS,

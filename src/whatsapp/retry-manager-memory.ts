@@ -1,23 +1,26 @@
 import { MessageRetryManager, type SocketConfig } from '@whiskeysockets/baileys'
-import { LRUCache } from 'lru-cache'
+import type { LRUCache } from 'lru-cache'
+import { ttlCache } from '../ttl-cache.js'
+
+type ExpiringOptions<V extends {}> = LRUCache.Options<string, V, unknown> & { ttl: number }
 
 /** The retry manager's bounds (message-retry-manager.js): its caches are made with the same. */
-const RECREATED_SESSIONS: LRUCache.Options<string, number, unknown> = { ttl: 2 * 60 * 60_000, ttlAutopurge: true }
-const RETRY_COUNTERS: LRUCache.Options<string, number, unknown> = { ttl: 15 * 60_000, ttlAutopurge: true, updateAgeOnGet: true }
-const BASE_KEYS: LRUCache.Options<string, Uint8Array, unknown> = { maxSize: 1024, sizeCalculation: () => 1, ttl: 15 * 60_000 }
+const RECREATED_SESSIONS: ExpiringOptions<number> = { ttl: 2 * 60 * 60_000, ttlAutopurge: true }
+const RETRY_COUNTERS: ExpiringOptions<number> = { ttl: 15 * 60_000, ttlAutopurge: true, updateAgeOnGet: true }
+const BASE_KEYS: ExpiringOptions<Uint8Array> = { maxSize: 1024, sizeCalculation: () => 1, ttl: 15 * 60_000 }
 
 /** An LRU cache made on its first write: most sockets never retry a message, and an empty lru-cache is about 2 KB. */
 class LazyLru<V extends {}> {
   private cache: LRUCache<string, V> | undefined
 
-  constructor(private readonly options: LRUCache.Options<string, V, unknown>) {}
+  constructor(private readonly options: ExpiringOptions<V>) {}
 
   get(key: string): V | undefined {
     return this.cache?.get(key)
   }
 
   set(key: string, value: V): this {
-    ;(this.cache ??= new LRUCache<string, V>(this.options)).set(key, value)
+    ;(this.cache ??= ttlCache<string, V>(this.options)).set(key, value)
     return this
   }
 

@@ -1,5 +1,6 @@
 import type { CacheStore, SocketScopedCache } from '@whiskeysockets/baileys'
-import { LRUCache } from 'lru-cache'
+import type { LRUCache } from 'lru-cache'
+import { ttlCache } from '../ttl-cache.js'
 
 /** Tells apart the views of sockets that follow one another for a session, and of one socket's clears. */
 let scopes = 0
@@ -11,7 +12,7 @@ class SharedCache {
   constructor(max: number, ttlMs: number, updateAgeOnGet = false) {
     // No autopurge: expired entries are dropped when read or evicted, so there is no timer at all. A
     // size of 1 an entry bounds the count like `max` would, without allocating arrays for `max` up front.
-    this.entries = new LRUCache<string, {}>({ maxSize: max, sizeCalculation: () => 1, ttl: ttlMs, updateAgeOnGet })
+    this.entries = ttlCache<string, {}>({ maxSize: max, sizeCalculation: () => 1, ttl: ttlMs, updateAgeOnGet })
   }
 
   /** The view one session gets: its keys are prefixed with its id, so sessions never see each other's entries. */
