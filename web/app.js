@@ -78,6 +78,7 @@ async function enterDashboard() {
 function leaveDashboard(reason) {
   if (!signedIn) return
   signedIn = false
+  cancelReload()
   stream.close()
   pane?.view.destroy()
   pane = null
@@ -99,8 +100,19 @@ async function signOut() {
 
 /** Status changes that came while the list was loading (a page of 1,000 at a time): applied over it once it is in. */
 let heldStatus = null
+/** A failed load is tried again by itself, waiting longer each time, until one succeeds or a newer one starts. */
+const RELOAD_FIRST_MS = 2000
+const RELOAD_MAX_MS = 30_000
+let reloadTimer = null
+let reloadDelayMs = RELOAD_FIRST_MS
+
+function cancelReload() {
+  clearTimeout(reloadTimer)
+  reloadTimer = null
+}
 
 async function refreshAll() {
+  cancelReload()
   const held = []
   heldStatus = held
   try {
@@ -109,11 +121,15 @@ async function refreshAll() {
     if (heldStatus !== held || !signedIn) return
     store.reset(sessions)
     for (const event of held) applyStatus(event)
+    reloadDelayMs = RELOAD_FIRST_MS
   } catch (error) {
-    toast(`Could not load the sessions: ${error.message}`, 'error')
+    if (heldStatus !== held || !signedIn) return
+    toast(`Could not load the sessions: ${error.message}. Trying again in ${Math.round(reloadDelayMs / 1000)} s.`, 'error')
     // Still applied to the sessions shown; the others (thousands, in a database outage) are not asked
     // for one by one: the next load brings them.
-    if (heldStatus === held && signedIn) for (const event of held) if (store.get(event.deviceId)) applyStatus(event)
+    for (const event of held) if (store.get(event.deviceId)) applyStatus(event)
+    reloadTimer = setTimeout(() => void refreshAll(), reloadDelayMs)
+    reloadDelayMs = Math.min(RELOAD_MAX_MS, reloadDelayMs * 2)
   } finally {
     if (heldStatus === held) heldStatus = null
   }

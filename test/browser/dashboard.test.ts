@@ -343,6 +343,27 @@ describe('dashboard in a real browser against the real server and the protocol s
     await page.setViewportSize({ width: 1280, height: 800 })
   })
 
+  it('loads the list again by itself when loading it failed', async () => {
+    // The first two loads of the list fail as a server in trouble answers; the third goes through.
+    let failures = 0
+    const isList = (url: URL): boolean => url.pathname === '/api/sessions'
+    await page.route(isList, (route) => {
+      if (route.request().method() !== 'GET' || failures === 2) return route.continue()
+      failures++
+      return route.fulfill({ status: 503, json: { success: false, error: 'The database is unavailable', code: 'storage_unavailable' } })
+    })
+    try {
+      await page.reload()
+      await toast(/Could not load the sessions: The database is unavailable\. Trying again in 2 s\./).waitFor()
+      await toast(/Trying again in 4 s\./).waitFor({ timeout: 10_000 })
+      // no click, no reload: the third load fills the list
+      await card('shop').locator('.badge', { hasText: CONNECTED }).waitFor({ timeout: 15_000 })
+      assert.equal(failures, 2)
+    } finally {
+      await page.unroute(isList)
+    }
+  })
+
   it('deletes a session only after confirmation', async () => {
     await page.goto('/#/sessions/desk')
     await detail().getByRole('button', { name: 'Delete', exact: true }).click()

@@ -33,7 +33,7 @@ describe('SQLite migrations', () => {
         assert.equal(record?.status, 'sent')
         assert.equal(record?.createdAt, 5)
         assert.equal((await store.messages.waMessage('dev', id))?.length, id === 'm1' ? 3 : undefined)
-        assert.equal(seq, seqOf(dir, id))
+        assert.equal(seqOf(dir, id), seq)
       }
       const again = await store.messages.insertOrGetExisting({ ...MESSAGE, id: 'm-again', deviceId: 'dev', idempotencyKey: 'key-1' })
       assert.deepEqual([again.created, again.record.id], [false, 'm1'])
