@@ -48,7 +48,7 @@ export interface SendRun {
   serverSent: number
   /** Messages the simulator decrypted during the run; null in ackOnly mode. */
   simReceived: number | null
-  /** The simulator received exactly what the server sent, and at least every accepted message. */
+  /** The simulator received exactly what the server sent, at least every accepted message, and none twice. */
   verified: boolean | null
   serverCpuMsPerMessage: number
   /** Cores busy during the run (1 = one core), to see which process limited it. */
@@ -101,7 +101,7 @@ async function warmUpSend(target: SendTarget, sender: Sender, i: number): Promis
 export async function runSendLoad(target: SendTarget, mode: SendRun['mode'], connections: number, durationS: number): Promise<SendRun> {
   const { sim } = target
   const sentBefore = await serverSentCount(target.baseUrl)
-  const receivedBefore = (await sim.receivedCount()).count
+  const { count: receivedBefore, duplicates: duplicatesBefore } = await sim.receivedCount()
   const meter = new CpuMeter({ server: target.serverPid, sim: sim.child.pid })
   const message = `bench ${mode} c${connections}`
   const request = (sender: Sender): { method: 'POST'; headers: Record<string, string>; body: string } => ({
@@ -163,7 +163,7 @@ export async function runSendLoad(target: SendTarget, mode: SendRun['mode'], con
     endToEndPerS: mode === 'queued' ? accepted / ((lastAckAt - startedAt) / 1000) : null,
     serverSent,
     simReceived,
-    verified: simReceived === null ? null : simReceived === serverSent && simReceived >= accepted,
+    verified: received === null ? null : simReceived === serverSent && simReceived! >= accepted && received.duplicates === duplicatesBefore,
     serverCpuMsPerMessage: (cpuS.server! * 1000) / Math.max(1, serverSent),
     serverUtilization: utilization.server!,
     simUtilization: utilization.sim!,

@@ -81,10 +81,10 @@ export class SimProcess {
     return (await response.json()) as { queries: number; decryptions: number }
   }
 
-  /** Messages the simulator received (decrypted) so far; always 0 in ackOnly mode. */
-  async receivedCount(): Promise<{ count: number; lastAt: number }> {
+  /** Messages the simulator received (decrypted) so far, and those received again; always 0 in ackOnly mode. */
+  async receivedCount(): Promise<{ count: number; duplicates: number; lastAt: number }> {
     const response = await fetch(this.info.countUrl)
-    return (await response.json()) as { count: number; lastAt: number }
+    return (await response.json()) as { count: number; duplicates: number; lastAt: number }
   }
 
   stop(): Promise<void> {
