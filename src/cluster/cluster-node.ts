@@ -82,6 +82,8 @@ export class ClusterNode implements SessionPlacement {
   private tickSoon = false
   /** The sessions this node handed over last, and when (see MAX_HAND_OVERS_PER_WAVE). */
   private lastWave: { deviceIds: string[]; at: number } | undefined
+  /** Hand-overs and takes a heartbeat stopped waiting for (see waitBriefly), still under way. */
+  private readonly stillGoing = new Set<Promise<void>>()
   private stopped = false
   private url = ''
 
@@ -115,6 +117,7 @@ export class ClusterNode implements SessionPlacement {
     if (this.tickTimer) clearTimeout(this.tickTimer)
     if (this.watchdog) clearInterval(this.watchdog)
     await this.ticking
+    await Promise.all(this.stillGoing)
     const held = this.options.leases.leases()
     await Promise.all(held.map((lease) => this.handOver(lease)))
     await this.options.repository.leave(this.options.nodeId).catch(() => undefined)
@@ -280,17 +283,36 @@ export class ClusterNode implements SessionPlacement {
       const given = this.handOverOrder().slice(0, Math.min(surplus, MAX_HAND_OVERS_PER_WAVE))
       this.options.logger.info({ count: given.length, floor, ceiling }, 'handing sessions over to other nodes')
       this.lastWave = { deviceIds: given.map((lease) => lease.deviceId), at: performance.now() }
-      await Promise.all(given.map((lease) => this.handOver(lease)))
-      this.options.announceRelease()
+      await this.waitBriefly(
+        Promise.all(given.map((lease) => this.handOver(lease))).then(() => this.options.announceRelease()),
+        'could not hand sessions over',
+      )
       return
     }
     // A node that just joined waits one heartbeat, so nodes starting together see each other first.
     if (leases.size < ceiling && performance.now() - this.joinedAt >= heartbeatMs) {
       const taken = await repository.acquireFree(nodeId, leaseTtlMs, Math.min(ceiling - leases.size, MAX_TAKES_PER_TICK))
       if (taken.length > 0) this.options.logger.info({ count: taken.length, floor, ceiling }, 'taking sessions over')
-      await Promise.all(taken.map((lease) => this.take(lease)))
+      await this.waitBriefly(Promise.all(taken.map((lease) => this.take(lease))).then(() => undefined), 'could not start sessions taken over')
       if (taken.length === MAX_TAKES_PER_TICK) this.tickSoon = true
     }
+  }
+
+  /**
+   * Waits for a balancing round's hand-overs or takes at most half a heartbeat, then lets them go
+   * on by themselves: one waiting behind a slow session (its lock held by a long send, its writes
+   * by a slow database) must not hold up the next renewal, or the node would fence itself and stop
+   * every session it runs. The next renewal then comes about a heartbeat and a half after the last,
+   * before the deadline (the lease less a heartbeat, at least two heartbeats).
+   */
+  private async waitBriefly(work: Promise<void>, failure: string): Promise<void> {
+    const going = work.catch((error: unknown) => this.options.logger.warn({ err: error }, failure))
+    this.stillGoing.add(going)
+    void going.finally(() => this.stillGoing.delete(going))
+    let timer: NodeJS.Timeout | undefined
+    const halfAHeartbeat = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.heartbeatMs / 2)))
+    await Promise.race([going, halfAHeartbeat])
+    clearTimeout(timer)
   }
 
   /**
