@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net'
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
-import { Agent, fetch, type Response } from 'undici'
+import { Agent, type Dispatcher, fetch, type Response } from 'undici'
 import { DomainError } from '../errors.js'
 
 /** Addresses a server must not be tricked into calling: loopback, private, link-local, reserved. */
@@ -138,14 +138,24 @@ export class SafeFetcher {
    */
   async post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<number> {
     const { origin, pathname, search } = new URL(url)
-    const response = await this.agent.request({
-      origin,
-      path: `${pathname}${search}`,
-      method: 'POST',
-      body,
-      headers: { 'content-type': 'application/json', 'user-agent': 'whatsapp-multi-session-api', ...headers },
-      signal: AbortSignal.timeout(timeoutMs),
-    })
+    // A timer cleared on the answer, not AbortSignal.timeout: Node clears that one's timer only once
+    // the collector finds the signal (a WeakRef and a finalization entry per delivery), and it costs
+    // several times as much to make. The answer's body has a limit of its own (below).
+    const abort = new AbortController()
+    const timeout = setTimeout(() => abort.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), timeoutMs)
+    let response: Dispatcher.ResponseData
+    try {
+      response = await this.agent.request({
+        origin,
+        path: `${pathname}${search}`,
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', 'user-agent': 'whatsapp-multi-session-api', ...headers },
+        signal: abort.signal,
+      })
+    } finally {
+      clearTimeout(timeout)
+    }
     // The answer's body means nothing: a short one is read so the connection carries the next request, a long or slow one cut off.
     const cutOff = setTimeout(() => response.body.destroy(), ANSWER_READ_MS).unref()
     response.body.dump({ limit: ANSWER_READ_LIMIT }).catch(() => undefined).finally(() => clearTimeout(cutOff))
