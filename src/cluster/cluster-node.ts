@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import { KeyedLock } from '../sessions/keyed-lock.js'
 import type { SessionPlacement } from '../sessions/session-placement.js'
 import type { ConnectionState, RuntimeSnapshot } from '../sessions/session-runtime.js'
+import { within } from '../time.js'
 import type { ClusterRepository, Lease, NodeRow } from './cluster-repository.js'
 import type { LeaseBook } from './lease-book.js'
 
@@ -309,10 +310,8 @@ export class ClusterNode implements SessionPlacement {
     const going = work.catch((error: unknown) => this.options.logger.warn({ err: error }, failure))
     this.stillGoing.add(going)
     void going.finally(() => this.stillGoing.delete(going))
-    let timer: NodeJS.Timeout | undefined
-    const halfAHeartbeat = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.heartbeatMs / 2)))
-    await Promise.race([going, halfAHeartbeat])
-    clearTimeout(timer)
+    // `going` never rejects: what `within` rejects with is the half heartbeat running out.
+    await within(going, this.options.heartbeatMs / 2, 'a balancing round').catch(() => undefined)
   }
 
   /**
