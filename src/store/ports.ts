@@ -63,7 +63,10 @@ export interface SessionRepository {
   setProxy(deviceId: string, proxyUrl: string | null): Promise<void>
   /** Changes the given fields and keeps the others, atomically (two settings requests at once both land). */
   setBehaviour(deviceId: string, change: SessionBehaviourChange): Promise<void>
-  /** Deletes the session and, by cascade, its auth state. */
+  /**
+   * Deletes the session with everything it holds. SQLite empties its history tables a chunk at a
+   * time first (each statement holds the event loop); the row, and by cascade its auth state, go last.
+   */
   delete(deviceId: string): Promise<boolean>
 }
 

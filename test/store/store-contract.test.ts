@@ -157,6 +157,35 @@ for (const backend of backends) {
         await store.sessions.create('dev1', 'running')
         assert.equal((await store.messages.insertOrGetExisting(message())).created, true)
       })
+
+      it('deletes a session with more history than one statement takes, giving the event loop turns meanwhile', async () => {
+        const count = DELETE_CHUNK_ROWS * 2 + 1
+        const ids = Array.from({ length: count }, (_, i) => `h${i}`)
+        await Promise.all(ids.map((id) => store.messages.insertOrGetExisting(message({ id }))))
+        await store.messages.insertOrGetExisting(message({ id: 'kept', deviceId: 'dev2' }))
+        const history = ids.map((id, i) => ({ record: { deviceId: 'dev1', id, chat: `c${i % 7}`, type: 'text', payload: '{}', timestamp: i, fromMe: false, status: null, readAt: null }, raw: null }))
+        assert.equal(await store.inbound.insertHistory('dev1', history), count)
+        await store.chats.update('dev1', ids.map((id) => ({ jid: `chat-${id}`, change: { name: id, lastActivity: 1 } })))
+        await store.authStates.writeKeys('dev1', [{ type: 'session', id: 'k', value: 'v' }])
+
+        let turns = 0
+        let deleting = true
+        const turn = (): void => {
+          turns += 1
+          if (deleting) setImmediate(turn)
+        }
+        setImmediate(turn)
+        assert.equal(await store.sessions.delete('dev1'), true)
+        deleting = false
+        assert.ok(turns >= 3, `the event loop turned between chunks (${turns} turns)`)
+        for (const id of ['h0', `h${count - 1}`]) {
+          assert.equal(await store.messages.get(id), undefined)
+          assert.equal(await store.inbound.get('dev1', id), undefined)
+        }
+        assert.deepEqual(await store.chats.list('dev1', 10), [])
+        assert.equal((await store.authStates.readKeys('dev1', 'session', ['k'])).size, 0)
+        assert.equal((await store.messages.get('kept'))?.deviceId, 'dev2', 'another session\'s history stays')
+      })
     })
 
     describe('scoped keys', () => {

@@ -1,6 +1,18 @@
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { SqliteDatabase } from './database.js'
+import { DELETE_CHUNK_ROWS } from './oldest-first-delete.js'
 import type { SessionRepository } from '../ports.js'
 import { type SessionRow, toSessionRecord as toRecord } from '../rows.js'
+
+/**
+ * The tables that can hold a session's history by the hundred thousand rows. They are emptied a
+ * chunk at a time, with a turn of the event loop between chunks, before the session's row goes:
+ * one cascade over 100,000 messages held the event loop, and with it every other session's
+ * keep-alives and sends, for half a second. The auth state goes last, with the row, in one
+ * statement: a delete cut short (a crash) leaves the session stopped, without its history, never
+ * with half its keys.
+ */
+const HISTORY_TABLES = ['messages', 'inbound_messages', 'message_marks', 'chats', 'contacts', 'chat_labels', 'kept_media'] as const
 
 export function createSqliteSessionRepository(db: SqliteDatabase): SessionRepository {
   const insert = db.prepare(
@@ -26,6 +38,12 @@ export function createSqliteSessionRepository(db: SqliteDatabase): SessionReposi
   const selectBehaviour = db.prepare<[string], { behaviour: string }>('SELECT behaviour FROM sessions WHERE device_id = ?')
   const updateBehaviour = db.prepare('UPDATE sessions SET behaviour = ?, updated_at = ? WHERE device_id = ?')
   const remove = db.prepare('DELETE FROM sessions WHERE device_id = ?')
+  const historyChunks = HISTORY_TABLES.map((table) => db.prepare(`DELETE FROM ${table} WHERE device_id = ? LIMIT ${DELETE_CHUNK_ROWS}`))
+  const deleteHistory = async (deviceId: string): Promise<void> => {
+    for (const chunk of historyChunks) {
+      while (chunk.run(deviceId).changes === DELETE_CHUNK_ROWS) await nextTurn()
+    }
+  }
 
   return {
     create: async (deviceId, desiredState) => {
@@ -60,6 +78,9 @@ export function createSqliteSessionRepository(db: SqliteDatabase): SessionReposi
       }
       updateBehaviour.run(JSON.stringify(behaviour), Date.now(), deviceId)
     },
-    delete: async (deviceId) => remove.run(deviceId).changes === 1,
+    delete: async (deviceId) => {
+      await deleteHistory(deviceId)
+      return remove.run(deviceId).changes === 1
+    },
   }
 }
