@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { startInProcessServer } from '../support/in-process-server.js'
+import { waitFor } from '../support/wait-for.js'
 
 const json = { 'content-type': 'application/json' }
 
@@ -13,10 +14,12 @@ describe('GET /api/sessions in pages, filtered (real app and SQLite, hand-driven
     const created = await app.inject({ method: 'POST', url: '/api/sessions', headers: { ...adminHeaders, ...json }, payload: { deviceId } })
     assert.equal(created.statusCode, 201)
   }
-  // Every third one linked, to an account of its own.
+  // Every third one linked, to an account of its own. Twenty shake hands at a time, at a limited
+  // rate: the last ones get their connection as the first ones open, or when the rate allows.
   const linked = ids.filter((_, index) => index % 3 === 0)
   for (const [index, deviceId] of linked.entries()) {
-    connector.latest(deviceId).emitOpen({ jid: `1555000${index}:3@s.whatsapp.net`, phoneNumber: `1555000${index}`, pushName: index === 2 ? 'Corner Bakery' : `Shop ${index}` })
+    const connection = await waitFor(() => connector.latest(deviceId), { what: `${deviceId}'s connection` })
+    connection.emitOpen({ jid: `1555000${index}:3@s.whatsapp.net`, phoneNumber: `1555000${index}`, pushName: index === 2 ? 'Corner Bakery' : `Shop ${index}` })
   }
   const list = async (query: string) => {
     const response = await app.inject({ url: `/api/sessions${query}`, headers: adminHeaders })
