@@ -163,7 +163,7 @@ export async function runSendLoad(target: SendTarget, mode: SendRun['mode'], con
     endToEndPerS: mode === 'queued' ? accepted / ((lastAckAt - startedAt) / 1000) : null,
     serverSent,
     simReceived,
-    verified: received === null ? null : simReceived === serverSent && simReceived! >= accepted && received.duplicates === duplicatesBefore,
+    verified: received === null ? null : simReceived === serverSent && serverSent >= accepted && received.duplicates === duplicatesBefore,
     serverCpuMsPerMessage: (cpuS.server! * 1000) / Math.max(1, serverSent),
     serverUtilization: utilization.server!,
     simUtilization: utilization.sim!,
