@@ -9,6 +9,7 @@ import {
 } from '@whiskeysockets/baileys'
 import type { AuthKeyWrite, AuthStateRepository } from '../store/ports.js'
 import { KeyCache } from './key-cache.js'
+import { keyedByData } from './keyed-dictionaries.js'
 import type { TurnBudget } from './turn-budget.js'
 import { unpoolBuffers } from './unpooled-buffers.js'
 
@@ -87,7 +88,8 @@ export async function databaseAuthState(
     keys: {
       get: async <T extends keyof SignalDataTypeMap>(type: T, ids: string[]) => {
         if (turns) await turns.pause()
-        const found: { [id: string]: SignalDataTypeMap[T] } = {}
+        // Keyed by JIDs and key ids: a dictionary, not a V8 hidden class per id (keyed-dictionaries.ts).
+        const found: { [id: string]: SignalDataTypeMap[T] } = Object.create(null)
         const cacheable = cache !== undefined && KeyCache.isHot(type)
         const unknown = cacheable ? [] : ids
         if (cacheable) {
@@ -102,8 +104,8 @@ export async function databaseAuthState(
         for (const id of unknown) {
           const text = texts.get(id)
           let value = text === undefined ? undefined : deserialize<SignalDataTypeMap[T]>(text)
-          // A cached key may be kept for long: out of the pool block it was parsed into.
-          if (value !== undefined && cacheable) value = unpoolBuffers(value)
+          // A cached key may be kept for long: out of the pool block it was parsed into, without hidden classes of its own.
+          if (value !== undefined && cacheable) value = keyedByData(type, unpoolBuffers(value))
           if (value !== undefined && type === 'app-state-sync-key') {
             value = proto.Message.AppStateSyncKeyData.fromObject(value as object) as unknown as SignalDataTypeMap[T]
           }
@@ -131,7 +133,7 @@ export async function databaseAuthState(
         if (cache) {
           writes.forEach(({ type, id, value }, index) => {
             if (!KeyCache.isHot(type)) return
-            const cached = value === null ? undefined : isPlainJson(type, written[index]) ? written[index] : unpoolBuffers(deserialize(value))
+            const cached = value === null ? undefined : isPlainJson(type, written[index]) ? written[index] : keyedByData(type, unpoolBuffers(deserialize(value)))
             cache.rememberWrite(deviceId, type, id, cached, value?.length ?? 0)
           })
         }
