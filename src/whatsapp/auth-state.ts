@@ -17,6 +17,12 @@ const serialize = (value: unknown): string => JSON.stringify(value, BufferJSON.r
 const deserialize = <T>(text: string): T => JSON.parse(text, BufferJSON.reviver) as T
 
 /**
+ * A parsed key as the cache keeps it, maybe for long: out of the pool block it was parsed into, and
+ * what is keyed by data a dictionary rather than a hidden class of its own.
+ */
+const forCache = <T>(type: string, value: T): T => keyedByData(type, unpoolBuffers(value))
+
+/**
  * Signal sessions, written on every message, are plain JSON (libsignal's serialize() gives base64
  * strings and a fresh object each time, and its deserialize() only reads): they skip the Buffer
  * replacer, and the cache may keep the very object written. Reading still uses the reviver.
@@ -104,8 +110,7 @@ export async function databaseAuthState(
         for (const id of unknown) {
           const text = texts.get(id)
           let value = text === undefined ? undefined : deserialize<SignalDataTypeMap[T]>(text)
-          // A cached key may be kept for long: out of the pool block it was parsed into, without hidden classes of its own.
-          if (value !== undefined && cacheable) value = keyedByData(type, unpoolBuffers(value))
+          if (value !== undefined && cacheable) value = forCache(type, value)
           if (value !== undefined && type === 'app-state-sync-key') {
             value = proto.Message.AppStateSyncKeyData.fromObject(value as object) as unknown as SignalDataTypeMap[T]
           }
@@ -133,7 +138,7 @@ export async function databaseAuthState(
         if (cache) {
           writes.forEach(({ type, id, value }, index) => {
             if (!KeyCache.isHot(type)) return
-            const cached = value === null ? undefined : isPlainJson(type, written[index]) ? written[index] : keyedByData(type, unpoolBuffers(deserialize(value)))
+            const cached = value === null ? undefined : isPlainJson(type, written[index]) ? written[index] : forCache(type, deserialize(value))
             cache.rememberWrite(deviceId, type, id, cached, value?.length ?? 0)
           })
         }

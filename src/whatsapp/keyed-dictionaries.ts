@@ -9,10 +9,11 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
  * place, and returns the value.
  *
  * Parsed from JSON, each such object has a V8 hidden class of its own, recorded as a transition from
- * the empty object's. V8 records at most 1,536 of those; a key cache holding thousands of sessions'
- * records kept the table full, and then every object built from `{}` with a first key not recorded
- * yet (Baileys' device lists, its event buffers, HTTP headers) got a new hidden class each time it
- * was built. Dictionaries take no transition. libsignal's own records are dictionaries already
+ * the empty object's. V8 records at most 1,536 of those and drops one only when its hidden class has
+ * died and a full collection clears it: objects keyed by data keep the table full in a running
+ * server, and a cached record holds its transitions for as long as it is cached. With the table
+ * full, every object built from `{}` with a first key not recorded yet (Baileys' device lists, HTTP
+ * headers) gets a new hidden class each time it is built. Dictionaries take no transition. libsignal's own records are dictionaries already
  * (patches/libsignal+6.0.0.patch); this is for what the database gives back.
  */
 export function keyedByData<T>(type: string, value: T): T {
