@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
 import { describe, it } from 'node:test'
+import { pathToFileURL } from 'node:url'
 import v8 from 'node:v8'
 import { addTransactionCapability, type SignalDataSet, type SignalDataTypeMap } from '@whiskeysockets/baileys'
 import fc from 'fast-check'
@@ -111,6 +113,29 @@ describe("Baileys' key transactions", () => {
     assert.ok(sameHiddenClass(one, two))
     assert.deepEqual(committed.map(({ session }) => Object.keys(session ?? {})), [['111.0'], ['222.0']])
     assert.ok(sameHiddenClass(committed[0]!.session!, committed[1]!.session!))
+  })
+})
+
+describe("Baileys' LID mappings", () => {
+  it('store a mapping per user without a hidden class per user', async () => {
+    // Not exported by Baileys: loaded from its file, as its Signal repository loads it.
+    const lidMappingFile = new URL('Signal/lid-mapping.js', pathToFileURL(createRequire(import.meta.url).resolve('@whiskeysockets/baileys')))
+    const { LIDMappingStore } = (await import(lidMappingFile.href)) as {
+      LIDMappingStore: new (keys: object, logger: object) => { storeLIDPNMappings(pairs: Array<{ lid: string; pn: string }>): Promise<string[]> }
+    }
+    const written: SignalDataSet[] = []
+    const store = new LIDMappingStore({
+      get: async () => Object.create(null) as object,
+      set: async (data: SignalDataSet) => void written.push(data),
+      transaction: async <T>(work: () => Promise<T>) => work(),
+    }, pino({ level: 'silent' }))
+    // Phone numbers and LID users as WhatsApp has them: past 2^32, so names to V8, not array indices.
+    assert.deepEqual(await store.storeLIDPNMappings([{ lid: '104857600000011@lid', pn: '15550000011@s.whatsapp.net' }]), ['104857600000011'])
+    assert.deepEqual(await store.storeLIDPNMappings([{ lid: '104857600000022@lid', pn: '15550000022@s.whatsapp.net' }]), ['104857600000022'])
+    const [first, second] = written.map((data) => data['lid-mapping']!)
+    assert.deepEqual({ ...first }, { '15550000011': '104857600000011', '104857600000011_reverse': '15550000011' })
+    assert.deepEqual({ ...second }, { '15550000022': '104857600000022', '104857600000022_reverse': '15550000022' })
+    assert.ok(sameHiddenClass(first!, second!))
   })
 })
 
