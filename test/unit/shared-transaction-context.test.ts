@@ -41,6 +41,30 @@ describe("libsignal's job queue", () => {
     after.release()
     await Promise.all([before.job, after.job])
   })
+
+  it("runs each job in its own caller's async context, also when queued behind another caller's", async () => {
+    const context = new AsyncLocalStorage<string>()
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    // The first caller starts the address's executor; the second's job then runs from that executor.
+    const first = context.run('first caller', () => queueJob('shared.0', async () => [await held, context.getStore()][1]))
+    const second = context.run('second caller', () => queueJob('shared.0', async () => context.getStore()))
+    release()
+    assert.deepEqual(await Promise.all([first, second]), ['first caller', 'second caller'])
+  })
+
+  it('leaves the job function as it was given', async () => {
+    setFlagsFromString('--allow-natives-syntax')
+    const hasFastProperties = runInNewContext('(value) => %HasFastProperties(value)') as (value: unknown) => boolean
+    // Upstream renamed it after its address, which (as did binding it to an async context) made a
+    // function a dictionary on every message encrypted or decrypted.
+    // Made outside tsx's transform, which names functions through defineProperty itself.
+    const job = runInNewContext('async () => 1') as () => Promise<number>
+    assert.ok(hasFastProperties(job))
+    assert.equal(await queueJob('plain.0', job), 1)
+    assert.equal(job.name, '')
+    assert.ok(hasFastProperties(job))
+  })
 })
 
 describe('socketTransactionStore', () => {
