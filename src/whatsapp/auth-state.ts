@@ -1,20 +1,17 @@
 import {
   type AuthenticationCreds,
   type AuthenticationState,
-  BufferJSON,
   initAuthCreds,
   proto,
   type SignalDataSet,
   type SignalDataTypeMap,
 } from '@whiskeysockets/baileys'
 import type { AuthKeyWrite, AuthStateRepository } from '../store/ports.js'
+import { fromBufferJson, toBufferJson } from './buffer-json.js'
 import { KeyCache } from './key-cache.js'
 import { keyedByData } from './keyed-dictionaries.js'
 import type { TurnBudget } from './turn-budget.js'
 import { unpoolBuffers } from './unpooled-buffers.js'
-
-const serialize = (value: unknown): string => JSON.stringify(value, BufferJSON.replacer)
-const deserialize = <T>(text: string): T => JSON.parse(text, BufferJSON.reviver) as T
 
 /**
  * A parsed key as the cache keeps it, maybe for long: out of the pool block it was parsed into, and
@@ -25,7 +22,7 @@ const forCache = <T>(type: string, value: T): T => keyedByData(type, unpoolBuffe
 /**
  * Signal sessions, written on every message, are plain JSON (libsignal's serialize() gives base64
  * strings and a fresh object each time, and its deserialize() only reads): they skip the Buffer
- * replacer, and the cache may keep the very object written. Reading still uses the reviver.
+ * replacer, and the cache may keep the very object written. Reading still revives byte arrays.
  */
 const PLAIN_JSON_TYPES: ReadonlySet<string> = new Set(['session'])
 const isPlainJson = (type: string, value: unknown): boolean => PLAIN_JSON_TYPES.has(type) && !(value instanceof Uint8Array)
@@ -33,7 +30,7 @@ const isPlainJson = (type: string, value: unknown): boolean => PLAIN_JSON_TYPES.
 async function readCreds(repository: AuthStateRepository, deviceId: string): Promise<AuthenticationCreds | undefined> {
   const stored = await repository.readCreds(deviceId)
   // Kept for the session's life: its keys are moved out of the shared pool blocks they were parsed into.
-  return stored === undefined ? undefined : unpoolBuffers(deserialize<AuthenticationCreds>(stored))
+  return stored === undefined ? undefined : unpoolBuffers(fromBufferJson<AuthenticationCreds>(stored))
 }
 
 export interface DatabaseAuthState {
@@ -109,7 +106,7 @@ export async function databaseAuthState(
         const texts = unknown.length > 0 ? await reported(() => repository.readKeys(deviceId, type, unknown)) : new Map<string, string>()
         for (const id of unknown) {
           const text = texts.get(id)
-          let value = text === undefined ? undefined : deserialize<SignalDataTypeMap[T]>(text)
+          let value = text === undefined ? undefined : fromBufferJson<SignalDataTypeMap[T]>(text)
           if (value !== undefined && cacheable) value = forCache(type, value)
           if (value !== undefined && type === 'app-state-sync-key') {
             value = proto.Message.AppStateSyncKeyData.fromObject(value as object) as unknown as SignalDataTypeMap[T]
@@ -127,7 +124,7 @@ export async function databaseAuthState(
         for (const [type, entries] of Object.entries(data)) {
           for (const [id, value] of Object.entries(entries ?? {})) {
             const absent = value === null || value === undefined
-            writes.push({ type, id, value: absent ? null : isPlainJson(type, value) ? JSON.stringify(value) : serialize(value) })
+            writes.push({ type, id, value: absent ? null : isPlainJson(type, value) ? JSON.stringify(value) : toBufferJson(value) })
             written.push(value)
           }
         }
@@ -138,7 +135,7 @@ export async function databaseAuthState(
         if (cache) {
           writes.forEach(({ type, id, value }, index) => {
             if (!KeyCache.isHot(type)) return
-            const cached = value === null ? undefined : isPlainJson(type, written[index]) ? written[index] : forCache(type, deserialize(value))
+            const cached = value === null ? undefined : isPlainJson(type, written[index]) ? written[index] : forCache(type, fromBufferJson(value))
             cache.rememberWrite(deviceId, type, id, cached, value?.length ?? 0)
           })
         }
@@ -153,7 +150,7 @@ export async function databaseAuthState(
     state,
     saveCreds: () => {
       if (retired) return Promise.resolve()
-      const snapshot = serialize(creds)
+      const snapshot = toBufferJson(creds)
       // A pool may run two writes at once; chaining keeps an older snapshot from landing last.
       const write = track(lastCredsWrite.then(() => repository.writeCreds(deviceId, snapshot)))
       lastCredsWrite = write.catch(() => undefined)
