@@ -27,8 +27,15 @@ addon=node_modules/better-sqlite3/build/Release
 machine_build=".cache/better-sqlite3-$(node -p 'process.versions.modules')"
 sqlite_version="$(node -p "require('./node_modules/better-sqlite3/package.json').version")"
 lts_build=".cache/better-sqlite3-$sqlite_version-node-$NODE_LTS_VERSION"
-rm -rf "$machine_build"
-cp -a "$addon" "$machine_build"
+# The addon is saved as the machine's only if the machine's Node loads it: a run that overlapped
+# another one, or was killed before putting the machine's build back, leaves the LTS build in place.
+if node -e "process.dlopen({ exports: {} }, require('path').resolve(process.argv[1]))" "$addon/better_sqlite3.node" 2>/dev/null; then
+  rm -rf "$machine_build"
+  cp -a "$addon" "$machine_build"
+elif [ ! -d "$machine_build" ]; then
+  npm rebuild better-sqlite3 --no-audit --no-fund
+  cp -a "$addon" "$machine_build"
+fi
 restore() {
   rm -rf "$addon"
   cp -a "$machine_build" "$addon"
