@@ -2,7 +2,6 @@ import { ConfigError, loadEnv, parseConfig, type Config } from './config.js'
 import { guardConsole } from './console-guard.js'
 import { createLogger } from './logger.js'
 import { createServer } from './server.js'
-import { collectStartupGarbage } from './startup-collection.js'
 import { adaptBufferPool } from './whatsapp/buffer-pool-policy.js'
 import { SecretBoxError } from './security/secret-box.js'
 import { DataEncryptionError } from './store/data-encryption.js'
@@ -49,8 +48,5 @@ async function shutdown(signal: string): Promise<void> {
 process.on('SIGTERM', () => void shutdown('SIGTERM'))
 process.on('SIGINT', () => void shutdown('SIGINT'))
 
-// Compiles the routes' schemas; their garbage goes before the sessions come (see startup-collection).
-await server.app.ready()
-collectStartupGarbage()
 await server.app.listen({ port: config.port, host: config.host })
 void server.resume().catch((error: unknown) => logger.error({ err: error }, 'session restore failed'))
