@@ -81,6 +81,21 @@ describe('libsignal session records', () => {
     assert.ok(sameHiddenClass(Object.values(a._sessions)[0]!._chains, Object.values(b._sessions)[0]!._chains))
   })
 
+  it('serialize a session with or without a pending pre-key into one hidden class', () => {
+    const [data] = fc.sample(record, { numRuns: 1, seed: 3 })
+    const session = Object.values(data!._sessions)[0]!
+    const withPending = { ...session, pendingPreKey: { signedKeyId: 1, baseKey: Buffer.alloc(33, 1).toString('base64'), preKeyId: 2 } }
+    const withoutPending = { ...session, pendingPreKey: undefined }
+    const serialized = [withPending, withoutPending].map((entry) => {
+      const { _sessions } = SessionRecord.deserialize({ _sessions: { key: entry }, version: 'v1' }).serialize()
+      return _sessions.key!
+    })
+    // Added after the literal, the property gave two hidden classes, and a new one each time when the literal's was made with V8's table full.
+    assert.ok(sameHiddenClass(serialized[0]!, serialized[1]!))
+    assert.equal(JSON.stringify(serialized[1]), JSON.stringify(withoutPending))
+    assert.equal(JSON.stringify(serialized[0]), JSON.stringify(withPending))
+  })
+
   it('still refuses to overwrite a chain or delete one it does not have', () => {
     const session = SessionRecord.createEntry()
     const key = Buffer.alloc(33, 5)
