@@ -13,8 +13,9 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
  * died and a full collection clears it: objects keyed by data keep the table full in a running
  * server, and a cached record holds its transitions for as long as it is cached. With the table
  * full, every object built from `{}` with a first key not recorded yet (Baileys' device lists, HTTP
- * headers) gets a new hidden class each time it is built. Dictionaries take no transition. libsignal's own records are dictionaries already
- * (patches/libsignal+6.0.0.patch); this is for what the database gives back.
+ * headers) gets a new hidden class each time it is built. Dictionaries take no transition.
+ * libsignal's own records are dictionaries already (patches/libsignal+6.0.0.patch); this is for
+ * what the database gives back.
  */
 export function keyedByData<T>(type: string, value: T): T {
   if (!isObject(value)) return value
