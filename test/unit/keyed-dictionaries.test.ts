@@ -2,7 +2,6 @@ import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { describe, it } from 'node:test'
 import { pathToFileURL } from 'node:url'
-import v8 from 'node:v8'
 import { addTransactionCapability, type SignalDataSet, type SignalDataTypeMap } from '@whiskeysockets/baileys'
 import fc from 'fast-check'
 import { pino } from 'pino'
@@ -14,6 +13,7 @@ import { KeyCache } from '../../src/whatsapp/key-cache.js'
 import { requireAsLibsignal } from '../../src/whatsapp/libsignal-patch.js'
 import { socketTransactionStore } from '../../src/whatsapp/shared-transaction-context.js'
 import { tempDir } from '../support/temp-dir.js'
+import { sameHiddenClass } from '../support/v8-natives.js'
 
 /** libsignal's session record, as patched (patches/libsignal+6.0.0.patch): the one Baileys loads. */
 interface SessionEntry {
@@ -30,8 +30,6 @@ const SessionRecord = requireAsLibsignal('./session_record.js') as {
   createEntry(): SessionEntry
 }
 
-v8.setFlagsFromString('--allow-natives-syntax')
-const sameHiddenClass = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean
 
 const base64 = (bytes: number) => fc.uint8Array({ minLength: bytes, maxLength: bytes }).map((b) => Buffer.from(b).toString('base64'))
 const chain = fc.record({

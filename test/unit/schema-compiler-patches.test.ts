@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { describe, it } from 'node:test'
-import v8 from 'node:v8'
 import { Ajv } from 'ajv'
 import fastJsonStringify from 'fast-json-stringify'
 import { RefResolver } from 'json-schema-ref-resolver'
+import { sameHiddenClass } from '../support/v8-natives.js'
 
 // What patches/ajv+*.patch, json-schema-ref-resolver+*.patch and fast-json-stringify+*.patch change:
 // objects keyed by generated names and schema ids are dictionaries without a prototype.
-
-v8.setFlagsFromString('--allow-natives-syntax')
-const sameHiddenClass = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean
 
 const require = createRequire(import.meta.url)
 const { Name, _Code } = require('ajv/dist/compile/codegen/code.js') as {

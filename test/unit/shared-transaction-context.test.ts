@@ -7,6 +7,7 @@ import { addTransactionCapability, type SignalDataSet, type SignalDataTypeMap } 
 import { pino } from 'pino'
 import { requireAsLibsignal } from '../../src/whatsapp/libsignal-patch.js'
 import { socketTransactionStore } from '../../src/whatsapp/shared-transaction-context.js'
+import { hasFastProperties } from '../support/v8-natives.js'
 
 /** libsignal's job queue, the instance Baileys' libsignal uses: one queue per address, for every store in the process. */
 const queueJob = requireAsLibsignal('./queue_job.js') as <T>(bucket: string, awaitable: () => Promise<T>) => Promise<T>
@@ -54,8 +55,6 @@ describe("libsignal's job queue", () => {
   })
 
   it('leaves the job function as it was given', async () => {
-    setFlagsFromString('--allow-natives-syntax')
-    const hasFastProperties = runInNewContext('(value) => %HasFastProperties(value)') as (value: unknown) => boolean
     // Upstream renamed it after its address, which (as did binding it to an async context) made a
     // function a dictionary on every message encrypted or decrypted.
     // Made outside tsx's transform, which names functions through defineProperty itself.
