@@ -32,6 +32,7 @@ import { forwardChatEvents } from './chat-actions.js'
 import { createGroupMetadataCaches } from './group-metadata-cache.js'
 import { cachedGroupMetadataFor, forwardGroupEvents } from './groups.js'
 import { baileysSend } from './sending.js'
+import { decodeBinaryNodeLean } from './binary-node-decoder.js'
 import { encodeBinaryNodeLean } from './binary-node-encoder.js'
 import { forwardHistory, historySocketConfig, type HistorySyncMode } from './history.js'
 import { STATUS_BY_RECEIPT, toInboundMessage } from './inbound-translation.js'
@@ -231,6 +232,8 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       emitOwnEvents: false,
       // The same bytes as Baileys' encoder, without an array element per byte and closures per node.
       binaryNodeEncoder: encodeBinaryNodeLean,
+      // The nodes Baileys' decoder gives, without its closures per node; and each frame handled as it arrives, not through five promises.
+      binaryNodeDecoder: decodeBinaryNodeLean,
       // WhatsApp takes the receipt as delivery: it goes once the message is stored and its event queued.
       beforeMessageReceipt: (message) => {
         receivedBeforeReceipt.add(message)
