@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { appendFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -25,8 +27,14 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
   process.once('exit', killOnExit)
   child.once('exit', () => process.off('exit', killOnExit))
   let output = ''
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
+  // SERVER_LOG_DIR keeps each server's log in a file too, for a failure whose test did not print it.
+  const logFile = process.env.SERVER_LOG_DIR && join(process.env.SERVER_LOG_DIR, `${env.NODE_ID ?? 'server'}-${child.pid}.log`)
+  const collect = (chunk: string): void => {
+    output += chunk
+    if (logFile) appendFileSync(logFile, chunk)
+  }
+  child.stdout!.setEncoding('utf8').on('data', collect)
+  child.stderr!.setEncoding('utf8').on('data', collect)
 
   const baseUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs)
