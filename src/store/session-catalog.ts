@@ -55,7 +55,10 @@ export class SessionCatalog {
     return this.writeThrough(deviceId, this.database.setApiKey(deviceId, hash, prefix))
   }
 
-  setAccount(deviceId: string, phoneNumber: string | null, pushName: string | null): Promise<void> {
+  /** Every connect reports its account (ten thousand on a restart): one the copy already has is not written again. */
+  async setAccount(deviceId: string, phoneNumber: string | null, pushName: string | null): Promise<void> {
+    const record = this.records.get(deviceId)
+    if (record && record.phoneNumber === phoneNumber && record.pushName === pushName) return
     return this.writeThrough(deviceId, this.database.setAccount(deviceId, phoneNumber, pushName))
   }
 

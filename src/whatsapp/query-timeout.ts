@@ -17,9 +17,12 @@ export function promiseTimeout<T>(ms: number | undefined, executor: Executor<T>)
 }
 
 /**
- * The same for the write of each frame (another option of the patch), without the caller's stack:
- * the caller is always the socket's own send, so it would tell nothing, and capturing it cost about
- * 4 µs a frame (a sent message, each receipt's ack, an idle session's ping).
+ * The same for the write of each frame and the wait for each query's answer (another option of the
+ * patch), without the caller's stack. A frame's caller is always the socket's own send, so it would
+ * tell nothing, and capturing it cost about 4 µs a frame (a sent message, each receipt's ack, an
+ * idle session's ping). The wait's timeout Baileys catches and logs with the message id; the query
+ * around it has its own timeout, started first, which carries the stack. A restore sends about a
+ * dozen queries per session.
  */
 export function frameTimeout<T>(ms: number | undefined, executor: Executor<T>): Promise<T> {
   return ms ? timed(ms, executor) : new Promise(executor)

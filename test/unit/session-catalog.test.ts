@@ -29,6 +29,27 @@ describe('SessionCatalog', () => {
     await store.close()
   })
 
+  it('writes an account again only when it changed (every connect reports it), and tells other nodes only then', async () => {
+    const store = openSqliteStore(tempDir())
+    const told: string[] = []
+    const catalog = await SessionCatalog.load(store.sessions, (deviceId) => told.push(deviceId))
+    await catalog.create('shop', 'running')
+    await catalog.setAccount('shop', '15550001111', 'Shop')
+    const written = (await store.sessions.get('shop'))!
+    told.length = 0
+    await catalog.setAccount('shop', '15550001111', 'Shop')
+    assert.deepEqual(told, [])
+    assert.deepEqual(await store.sessions.get('shop'), written)
+    for (const [phoneNumber, pushName] of [['15550001111', 'Shop & Co'], ['15550002222', 'Shop & Co'], [null, null]] as const) {
+      await catalog.setAccount('shop', phoneNumber, pushName)
+      const stored = await store.sessions.get('shop')
+      assert.deepEqual([stored?.phoneNumber, stored?.pushName], [phoneNumber, pushName])
+      assert.deepEqual(catalog.get('shop'), stored)
+    }
+    assert.deepEqual(told, ['shop', 'shop', 'shop'])
+    await store.close()
+  })
+
   it('keeps its listed order through updates, each listed record the latest, and re-orders on create and delete', async () => {
     const store = openSqliteStore(tempDir())
     const catalog = await SessionCatalog.load(store.sessions)
