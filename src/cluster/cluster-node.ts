@@ -4,7 +4,8 @@ import { KeyedLock } from '../sessions/keyed-lock.js'
 import type { SessionPlacement } from '../sessions/session-placement.js'
 import type { ConnectionState, RuntimeSnapshot } from '../sessions/session-runtime.js'
 import { within } from '../time.js'
-import type { ClusterRepository, Lease, NodeRow, RuntimeRow } from './cluster-repository.js'
+import { LatestReads } from '../latest-reads.js'
+import type { ClusterRepository, Lease, NodeRow } from './cluster-repository.js'
 import type { LeaseBook } from './lease-book.js'
 
 /** What the node does to the sessions it gains or loses; wired to the session manager and outbox. */
@@ -68,10 +69,8 @@ export class ClusterNode implements SessionPlacement {
   private hooks: SessionHooks | undefined
   /** Each session's last published state, and the node that published it. */
   private readonly published = new Map<string, { snapshot: RuntimeSnapshot; nodeId: string }>()
-  /** Reads of published states started so far, and per session the one its entry (or its absence) came from. */
-  private reads = 0
-  private readsUnderWay = 0
-  private readonly readOf = new Map<string, number>()
+  /** Reads of published states may finish out of order: each session's entry comes from the latest. */
+  private readonly publishedReads = new LatestReads()
   /**
    * Nodes silent for so long that they have stopped their sockets if they are alive at all (they
    * self-fence one heartbeat before their leases run out): their sessions are shown as reconnecting.
@@ -194,36 +193,16 @@ export class ClusterNode implements SessionPlacement {
     return { ...entry.snapshot, state: 'reconnecting', qr: null, lastError: `Node ${entry.nodeId} is not answering; the session moves to another node` }
   }
 
-  /**
-   * Re-reads one session's published state (another node announced a change), or all of them.
-   * Reads of one session may finish out of order on a connection pool (a burst of notices as it
-   * moves: disconnected, connecting, connected); one started after a notice sees at least what
-   * that notice announced, so a session's state comes from the latest read started, never from an
-   * older one finishing after it: that would stand until the session next changed.
-   */
+  /** Re-reads one session's published state (another node announced a change), or all of them. */
   async loadPublished(deviceId?: string): Promise<void> {
-    const read = ++this.reads
-    this.readsUnderWay++
-    try {
-      this.applyPublished(read, deviceId, await this.options.repository.runtimes(deviceId))
-    } finally {
-      // Any read from now on is newer than all of these.
-      if (--this.readsUnderWay === 0) this.readOf.clear()
-    }
-  }
-
-  private applyPublished(read: number, deviceId: string | undefined, rows: RuntimeRow[]): void {
-    const isNewest = (id: string): boolean => (this.readOf.get(id) ?? 0) < read
-    for (const row of rows) {
-      // Sessions run here are described from their runtime; an older row must not overwrite that.
-      if (this.holds(row.deviceId) || !isNewest(row.deviceId)) continue
-      this.readOf.set(row.deviceId, read)
-      this.published.set(row.deviceId, { snapshot: JSON.parse(row.snapshot) as RuntimeSnapshot, nodeId: row.nodeId })
-    }
-    if (deviceId !== undefined && rows.length === 0 && isNewest(deviceId)) {
-      this.readOf.set(deviceId, read)
-      this.published.delete(deviceId)
-    }
+    await this.publishedReads.run(() => this.options.repository.runtimes(deviceId), (rows, isLatest) => {
+      for (const row of rows) {
+        // Sessions run here are described from their runtime; an older row must not overwrite that.
+        if (this.holds(row.deviceId) || !isLatest(row.deviceId)) continue
+        this.published.set(row.deviceId, { snapshot: JSON.parse(row.snapshot) as RuntimeSnapshot, nodeId: row.nodeId })
+      }
+      if (deviceId !== undefined && rows.length === 0 && isLatest(deviceId)) this.published.delete(deviceId)
+    })
   }
 
   /** Every node with its health and the sessions it holds. */

@@ -1,3 +1,4 @@
+import { LatestReads } from '../latest-reads.js'
 import type { DesiredState, SessionBehaviourChange, SessionRecord, SessionRepository } from './ports.js'
 
 /** The order sessions are listed in: creation time, then device id. */
@@ -18,8 +19,8 @@ export class SessionCatalog {
     private readonly changed: (deviceId: string) => void,
   ) {}
 
-  /** Per session, the latest refresh started and not yet finished. */
-  private readonly reads = new Map<string, number>()
+  /** Reads of a session may finish out of order on a connection pool: its copy comes from the latest started. */
+  private readonly reads = new LatestReads()
   /** list()'s answer until a record changes: ten thousand sessions are not sorted on every listing. */
   private ordered: SessionRecord[] | null = null
 
@@ -86,22 +87,15 @@ export class SessionCatalog {
     return deleted
   }
 
-  /**
-   * Re-reads one session from the database (another node may have changed or deleted it). Reads
-   * may finish out of order on a connection pool: only the latest one started updates the copy.
-   */
-  async refresh(deviceId: string): Promise<SessionRecord | undefined> {
-    const ticket = (this.reads.get(deviceId) ?? 0) + 1
-    this.reads.set(deviceId, ticket)
-    const record = await this.database.get(deviceId)
-    if (this.reads.get(deviceId) === ticket) {
-      this.reads.delete(deviceId)
+  /** Re-reads one session from the database (another node may have changed or deleted it). */
+  refresh(deviceId: string): Promise<SessionRecord | undefined> {
+    return this.reads.run(() => this.database.get(deviceId), (record, isLatest) => {
+      if (!isLatest(deviceId)) return
       const previous = this.records.get(deviceId)
       if (record) this.records.set(deviceId, record)
       else this.records.delete(deviceId)
       this.reorder(previous, record)
-    }
-    return record
+    })
   }
 
   /** Keeps list()'s order through an update (a session's place never changes: sessions connecting rewrite theirs by the thousand), drops it otherwise. */
@@ -129,10 +123,12 @@ export class SessionCatalog {
 
   /** Re-reads every session, e.g. after missing notifications while the database was unreachable. */
   async reload(): Promise<void> {
-    const records = await this.database.list()
-    this.records.clear()
-    for (const record of records) this.records.set(record.deviceId, record)
-    this.ordered = null
+    await this.reads.run(() => this.database.list(), (records, isLatest) => {
+      const listed = new Set(records.map((record) => record.deviceId))
+      for (const deviceId of this.records.keys()) if (!listed.has(deviceId) && isLatest(deviceId)) this.records.delete(deviceId)
+      for (const record of records) if (isLatest(record.deviceId)) this.records.set(record.deviceId, record)
+      this.ordered = null
+    })
   }
 
   private async writeThrough(deviceId: string, write: Promise<void>): Promise<void> {

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test'
 import { SessionCatalog } from '../../src/store/session-catalog.js'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { tempDir } from '../support/temp-dir.js'
+import { waitFor } from '../support/wait-for.js'
 
 describe('SessionCatalog', () => {
   it('answers like the database after every kind of write, and loads what was there', async () => {
@@ -100,6 +101,33 @@ describe('SessionCatalog', () => {
     answers[0]!()
     await older
     assert.equal(catalog.get('shop')?.desiredState, 'stopped')
+    await store.close()
+  })
+
+  it('lets a reload of every session overwrite none that a later read of one session brought', async () => {
+    const store = openSqliteStore(tempDir())
+    for (const id of ['shop', 'gone', 'other']) await store.sessions.create(id, 'running')
+    let holdList = false
+    let answerList: (() => void) | undefined
+    const held = { ...store.sessions, list: async () => {
+      const records = await store.sessions.list()
+      if (holdList) await new Promise<void>((resolve) => (answerList = resolve))
+      return records
+    } }
+    const catalog = await SessionCatalog.load(held)
+    // The reload reads its list before these changes and finishes after the reads of them.
+    holdList = true
+    const reload = catalog.reload()
+    await waitFor(() => answerList !== undefined, { what: 'the reload to have read its list' })
+    await store.sessions.setDesiredState('shop', 'stopped')
+    await store.sessions.delete('gone')
+    await Promise.all([catalog.refresh('shop'), catalog.refresh('gone')])
+    answerList!()
+    await reload
+    assert.equal(catalog.get('shop')?.desiredState, 'stopped')
+    assert.equal(catalog.get('gone'), undefined)
+    assert.equal(catalog.get('other')?.desiredState, 'running', 'what no later read covered comes from the reload')
+    assert.deepEqual(catalog.list().map((record) => record.deviceId), ['shop', 'other'])
     await store.close()
   })
 })
