@@ -102,7 +102,7 @@ export class SessionRuntime {
 
   /** The account changed its profile name (through this session): shown and stored at once. */
   renameAccount(pushName: string): void {
-    if (!this.account) return
+    if (!this.account || this.account.pushName === pushName) return
     this.account = { ...this.account, pushName }
     this.deps.observer.onAccount(this.deviceId, this.account)
   }
@@ -222,6 +222,9 @@ export class SessionRuntime {
         this.account = account
         this.deps.observer.onAccount(this.deviceId, account)
         this.setState('connected')
+      },
+      onRenamed: (pushName) => {
+        if (isCurrent()) this.renameAccount(pushName)
       },
       // Acks from a socket being replaced are still true statements about those messages.
       onMessageStatus: (messageId, status, error) => this.deps.observer.onMessageStatus(this.deviceId, messageId, status, error),

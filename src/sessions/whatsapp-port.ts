@@ -29,6 +29,8 @@ export interface ConnectionCallbacks {
   /** A new QR code to scan, valid until expiresAt (epoch ms). */
   onQr(qr: string, expiresAt: number): void
   onOpen(account: LinkedAccount): void
+  /** The account's own name, learned or changed while connected (from a message it sent on its phone, say). */
+  onRenamed(pushName: string): void
   /** Called once when the connection ends for any reason other than our own close(). */
   onClose(disconnect: Disconnect): void
   /** A server ack, a receipt or an error ack for a message this session sent. */

@@ -266,6 +266,10 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
       proxy?.dispatcher.close().catch(() => undefined)
     }
     socket.ev.on('creds.update', saveCreds)
+    // Baileys learns the account's name after it connects (a message sent on the phone, a name set there or here).
+    socket.ev.on('creds.update', ({ me }) => {
+      if (me?.name) callbacks.onRenamed(me.name)
+    })
     forwardPresence(socket, callbacks.onPresence)
     if (options.historySync !== 'none') forwardHistory(socket, () => ownIdentity(socket.authState.creds.me), callbacks.onHistory)
     forwardChatEvents(socket, callbacks.onChatEvents)

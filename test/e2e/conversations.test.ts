@@ -194,6 +194,15 @@ describe('conversations against the protocol simulator: read receipts, typing, p
     assert.ok(after.filter((message) => message.id !== id && !message.fromMe).every((message) => message.status === null), 'received messages have no status')
   })
 
+  it('takes the account\'s name as its phone last gave it, without reconnecting', async () => {
+    const session = async () => (await admin.get('/api/sessions/desk')).body.session as { pushName: string | null; connectionState: string }
+    assert.notEqual((await session()).pushName, 'Desk on the phone')
+    sim.setProfile(PHONE, { pushName: 'Desk on the phone' })
+    await sim.sendFromPhone(PHONE, CONTACT, { conversation: 'signed with a new name' })
+    await waitFor(async () => (await session()).pushName === 'Desk on the phone', { what: 'the name the phone gave with its message' })
+    assert.equal((await session()).connectionState, 'connected')
+  })
+
   it('answers 409 while the session is not connected, 404 for an unknown one', async () => {
     assert.equal((await admin.post('/api/sessions/desk/stop')).status, 200)
     await waitFor(async () => (await admin.state('desk')) === 'disconnected', { what: 'desk stopped' })
