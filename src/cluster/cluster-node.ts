@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks'
 import type { Logger } from 'pino'
+import { LatestReads } from '../latest-reads.js'
 import { KeyedLock } from '../sessions/keyed-lock.js'
 import type { SessionPlacement } from '../sessions/session-placement.js'
 import type { ConnectionState, RuntimeSnapshot } from '../sessions/session-runtime.js'
 import { within } from '../time.js'
-import { LatestReads } from '../latest-reads.js'
 import type { ClusterRepository, Lease, NodeRow } from './cluster-repository.js'
 import type { LeaseBook } from './lease-book.js'
 

@@ -100,7 +100,7 @@ export class SessionRuntime {
     return { state: this.state, qr: this.qr, account: this.account, lastError: this.lastError }
   }
 
-  /** The account changed its profile name (through this session): shown and stored at once. */
+  /** The account's name changed (set through this session, or learned from WhatsApp): shown and stored at once. */
   renameAccount(pushName: string): void {
     if (!this.account || this.account.pushName === pushName) return
     this.account = { ...this.account, pushName }
