@@ -46,10 +46,8 @@ export class ProfileService {
     const picture = change.picture && (await this.media.resolve('image', change.picture))
     if (picture) await checkImage(picture.data)
     if (picture) await people.setPicture(picture.data)
-    if (name !== undefined) {
-      await people.setName(name)
-      this.manager.renameAccount(deviceId, name)
-    }
+    // The connection reports the new name to the session itself (onRenamed), as for a name set on the phone.
+    if (name !== undefined) await people.setName(name)
     if (change.about !== undefined) await people.setAbout(change.about)
     return people.ownProfile()
   }

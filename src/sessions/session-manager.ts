@@ -298,11 +298,6 @@ export class SessionManager {
     if (state !== 'connected') throw conflict(`Session "${deviceId}" is not connected (state: ${state})`, { connectionState: state })
   }
 
-  /** The account's new profile name, set through this session. */
-  renameAccount(deviceId: string, pushName: string): void {
-    this.runtimes.get(deviceId)?.renameAccount(pushName)
-  }
-
   /** The session's open connection; a 404 for an unknown session, a 409 when it is not connected. */
   requireConnection(deviceId: string): WhatsAppConnection {
     this.requireRecord(deviceId)

@@ -78,7 +78,10 @@ export class FakeConnection implements WhatsAppConnection {
     block: async (...args) => void this.peopleCalls.push(['block', ...args]),
     unblock: async (...args) => void this.peopleCalls.push(['unblock', ...args]),
     ownProfile: async () => ({ name: 'Ann', about: null, pictureUrl: null, phoneNumber: '15550001111', lid: null }),
-    setName: async (...args) => void this.peopleCalls.push(['setName', ...args]),
+    setName: async (name) => {
+      this.peopleCalls.push(['setName', name])
+      this.callbacks.onRenamed(name)
+    },
     setAbout: async (...args) => void this.peopleCalls.push(['setAbout', ...args]),
     setPicture: async (...args) => void this.peopleCalls.push(['setPicture', ...args]),
     removePicture: async () => void this.peopleCalls.push(['removePicture']),
