@@ -40,6 +40,7 @@ export interface People {
   block(jid: string): Promise<void>
   unblock(jid: string): Promise<void>
   ownProfile(): Promise<OwnProfile>
+  /** Sets the account's profile name; the connection then reports it through onRenamed, as a name set on the phone. */
   setName(name: string): Promise<void>
   setAbout(text: string): Promise<void>
   /** Any common image format; WhatsApp gets a square JPEG made from it. */
