@@ -32,6 +32,12 @@ export const INBOUND_CONTACT = '4915100000002'
 export const INBOUND_CONCURRENCY = 20
 /** Texts received before the measurement: the Signal sessions with the contact, JIT. */
 export const INBOUND_WARM_UP = 50
+/**
+ * Texts bare Baileys receives before its measurement. It starts in a fresh process each round, so
+ * after 50 its figure still carried its JIT's compilation (the first 2,000 cost it about 0.46 ms
+ * each, the next 4,000 about 0.33), where the server's process is long warm.
+ */
+export const BARE_INBOUND_WARM_UP = 2000
 
 /**
  * A contact writes `count` texts to `sessions` (round robin); each session has a webhook for
@@ -91,7 +97,7 @@ export async function measureInboundBesideBare(
     const benchCpu = process.cpuUsage()
     const inbound = await measureInbound(api, sim, serverPid, sessions, count)
     const { user, system } = process.cpuUsage(benchCpu)
-    const bare = await runBareReceive(root, sim, { from: INBOUND_CONTACT, count, warmUp: INBOUND_WARM_UP, concurrency: INBOUND_CONCURRENCY })
+    const bare = await runBareReceive(root, sim, { from: INBOUND_CONTACT, count, warmUp: BARE_INBOUND_WARM_UP, concurrency: INBOUND_CONCURRENCY })
     const benchUtilization = (user + system) / 1e6 / inbound.elapsedS
     measured.push({ ...inbound, bare, benchUtilization })
     log(`  server ${fixed(inbound.serverCpuMsPerMessage, 2)} ms CPU per received message, bare Baileys ${fixed(bare.cpuMsPer, 2)} ms: ${fixed(inbound.serverCpuMsPerMessage / bare.cpuMsPer, 2)}x; ` +
