@@ -52,7 +52,7 @@ export interface DomainEvents {
    * Internal: a message the engine received, before it is stored. WhatsApp's delivery receipt for it
    * waits for the work a listener hands to waitUntil; a rejection has WhatsApp deliver it again.
    */
-  'engine.message-received': { deviceId: string; message: InboundMessage; raw: Uint8Array; waitUntil: (work: Promise<void>) => void }
+  'engine.message-received': { deviceId: string; message: InboundMessage; raw: Uint8Array | null; waitUntil: (work: Promise<void>) => void }
   /** Internal: what the WhatsApp engine reported about a sent message, before the outbox applies it. */
   'engine.message-status': { deviceId: string; messageId: string; status: EngineMessageStatus; error: string | null }
 }

@@ -41,7 +41,7 @@ export function historyRecords(deviceId: string, batch: HistoryBatch, unread: Re
       deviceId, id: message.id, chat: message.chat, type: message.type, payload: JSON.stringify(message), timestamp: message.timestamp,
       readAt: message.fromMe || unread.has(message.id) ? null : now, fromMe: message.fromMe, status: message.fromMe ? (status ?? 'sent') : null,
     },
-    raw: message.media ? raw : null,
+    raw,
   }))
 }
 

@@ -31,8 +31,9 @@ export function startInboundRecorder(
   const inOrder = new KeyedLock()
   const retry = new StorageRetry((error) => logger.warn({ err: error }, 'could not read what is stored of received messages; keeping them until the database is back'))
 
-  const record = async (deviceId: string, message: InboundMessage, raw: Uint8Array): Promise<void> => {
-    const keepsMedia = keeper !== undefined && keeper.wants(message)
+  const record = async (deviceId: string, message: InboundMessage, raw: Uint8Array | null): Promise<void> => {
+    // raw comes with media only, which is what the keeper wants.
+    const keepsMedia = keeper !== undefined && raw !== null && keeper.wants(message)
     const wanted = await retry.run(async () => {
       if (message.fromMe && (await outbox.get(message.id))) return false
       // A redelivery of a stored message is not downloaded again.
@@ -44,7 +45,7 @@ export function startInboundRecorder(
     const type = eventOf(message)
     const stored = await feed.announceMessage(type, deviceId, announced, (deliveries) => inbound.insert(
       { deviceId, id: message.id, chat: message.chat, type: message.type, payload: JSON.stringify(message), timestamp: message.timestamp, fromMe: message.fromMe },
-      message.media ? raw : null,
+      raw,
       deliveries,
     ))
     if (stored) bus.publish(type, { deviceId, message: announced })

@@ -51,7 +51,7 @@ export interface RuntimeObserver {
   /** The session ended in a state that a restart should not resume (logged out, QR expired). */
   onStoppedItself(deviceId: string): void
   onMessageStatus(deviceId: string, messageId: string, status: EngineMessageStatus, error: string | null): void
-  onMessageReceived(deviceId: string, message: InboundMessage, raw: Uint8Array): Promise<void>
+  onMessageReceived(deviceId: string, message: InboundMessage, raw: Uint8Array | null): Promise<void>
   onPresence(deviceId: string, update: PresenceUpdate): void
   onHistory(deviceId: string, batch: HistoryBatch): void
   onChatEvents(deviceId: string, events: ChatEvent[]): void

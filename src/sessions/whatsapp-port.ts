@@ -37,11 +37,12 @@ export interface ConnectionCallbacks {
   onMessageStatus(messageId: string, status: EngineMessageStatus, error: string | null): void
   /**
    * A message in one of the account's chats: someone else's, or one the account sent from another
-   * of its devices (fromMe). raw is the engine's own encoding, kept for media downloads. WhatsApp's
-   * delivery receipt waits for the promise (the message stored and its event queued); a rejection
-   * asks WhatsApp to deliver the message again.
+   * of its devices (fromMe). raw is the engine's own encoding, kept for media downloads: given for a
+   * message with media only (null otherwise: nothing reads it, and encoding it took CPU per message).
+   * WhatsApp's delivery receipt waits for the promise (the message stored and its event queued); a
+   * rejection asks WhatsApp to deliver the message again.
    */
-  onMessageReceived(message: InboundMessage, raw: Uint8Array): Promise<void>
+  onMessageReceived(message: InboundMessage, raw: Uint8Array | null): Promise<void>
   /** A contact's presence (after subscribePresence) or typing in a chat. */
   onPresence(update: PresenceUpdate): void
   /** A chunk of the history the phone shares after linking: chats, contacts and messages. */
@@ -98,7 +99,8 @@ export interface HistoryContact {
 
 export interface HistoryMessage {
   message: InboundMessage
-  raw: Uint8Array
+  /** The engine's own encoding, for a message with media only (as onMessageReceived's). */
+  raw: Uint8Array | null
   /** For what the account sent: how far it got, as the phone knew. */
   status: EngineMessageStatus | null
 }

@@ -35,7 +35,7 @@ import { baileysSend } from './sending.js'
 import { decodeBinaryNodeLean } from './binary-node-decoder.js'
 import { encodeBinaryNodeLean } from './binary-node-encoder.js'
 import { forwardHistory, historySocketConfig, type HistorySyncMode } from './history.js'
-import { STATUS_BY_RECEIPT, toInboundMessage } from './inbound-translation.js'
+import { encodedIfMedia, STATUS_BY_RECEIPT, toInboundMessage } from './inbound-translation.js'
 import { mediaHostInterceptor } from './media-host-override.js'
 import { ProxyError, proxyTransport } from './proxy-transport.js'
 import { baileysLabels } from './labels.js'
@@ -196,7 +196,7 @@ export function createBaileysConnector(options: BaileysConnectorOptions): WhatsA
     const receivedBeforeReceipt = new WeakSet<WAMessage>()
     const receive = (message: WAMessage): Promise<void> => {
       const translated = toInboundMessage(message, ownIdentity(socket.authState.creds.me))
-      return translated ? callbacks.onMessageReceived(translated, proto.WebMessageInfo.encode(message).finish()) : Promise.resolve()
+      return translated ? callbacks.onMessageReceived(translated, encodedIfMedia(translated, message)) : Promise.resolve()
     }
     const socket: ReturnType<typeof makeWASocket> = makeWASocket({
       auth: auth.state,

@@ -1,7 +1,7 @@
 import { type Chat, type Contact, isJidStatusBroadcast, isLidUser, jidDecode, jidNormalizedUser, proto, type WAMessage, type WASocket } from '@whiskeysockets/baileys'
 import type { Sender } from '../messaging/inbound-message.js'
 import type { HistoryBatch, HistoryChat, HistoryContact, HistoryMessage } from '../sessions/whatsapp-port.js'
-import { STATUS_BY_RECEIPT, toInboundMessage } from './inbound-translation.js'
+import { encodedIfMedia, STATUS_BY_RECEIPT, toInboundMessage } from './inbound-translation.js'
 import { historyByPhone, InOrder } from './lid-to-phone.js'
 
 /** How much of the phone's history a newly linked session takes: recent months, everything, or nothing. */
@@ -61,7 +61,7 @@ function messageOf(message: WAMessage, me: Sender): HistoryMessage[] {
   const translated = toInboundMessage(message, me)
   if (!translated) return []
   const status = message.key.fromMe && typeof message.status === 'number' ? (STATUS_BY_RECEIPT[message.status] ?? 'sent') : null
-  return [{ message: translated, raw: proto.WebMessageInfo.encode(message).finish(), status }]
+  return [{ message: translated, raw: encodedIfMedia(translated, message), status }]
 }
 
 /** Forwards each chunk of the phone's history (Baileys' messaging-history.set) in our terms. */

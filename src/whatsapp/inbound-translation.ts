@@ -139,3 +139,11 @@ export function toInboundMessage(message: WAMessage, me: Sender): InboundMessage
     quoted: quotedOf(content),
   }
 }
+
+/**
+ * WhatsApp's own encoding of a received message, which media downloads (and forwards) need; none
+ * for a message without media, which nothing reads it for (encoding it cost CPU per message).
+ */
+export function encodedIfMedia(translated: InboundMessage, message: WAMessage): Uint8Array | null {
+  return translated.media ? proto.WebMessageInfo.encode(message).finish() : null
+}

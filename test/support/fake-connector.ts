@@ -178,9 +178,9 @@ export class FakeConnection implements WhatsAppConnection {
     this.callbacks.onMessageStatus(messageId, status, error)
   }
 
-  /** A received message; raw is what downloadMedia will stream back. Settles when WhatsApp would get its receipt. */
+  /** A received message; raw (given with media only, as the engine does) is what downloadMedia will stream back. Settles when WhatsApp would get its receipt. */
   emitReceived(message: InboundMessage, raw: Uint8Array = Buffer.from(`media of ${message.id}`)): Promise<void> {
-    return this.callbacks.onMessageReceived(message, raw)
+    return this.callbacks.onMessageReceived(message, message.media ? raw : null)
   }
 
   async downloadMedia(raw: Uint8Array): Promise<{ stream: NodeJS.ReadableStream }> {

@@ -7,7 +7,7 @@ import type { HistoryBatch, HistoryChat } from '../../src/sessions/whatsapp-port
 const chat = (jid: string, unreadCount: number): HistoryChat => ({ jid, name: null, archived: false, pinnedAt: 0, mutedUntil: 0, unreadCount, lastActivity: 0 })
 const message = (id: string, chatJid: string, timestamp: number, fromMe = false) => ({
   message: { id, chat: chatJid, timestamp, fromMe, type: 'text', text: id, media: null } as unknown as InboundMessage,
-  raw: new Uint8Array([1]),
+  raw: null,
   status: fromMe ? ('read' as const) : null,
 })
 const batch = (chats: HistoryChat[], messages: ReturnType<typeof message>[]): HistoryBatch =>
