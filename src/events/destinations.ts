@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import type { SafeFetcher } from '../security/safe-fetch.js'
+import { postTarget, type SafeFetcher } from '../security/safe-fetch.js'
 import type { DeliveryRecord } from '../store/ports.js'
 import type { Destination } from './delivery-dispatcher.js'
 import { type EventTransport, PartialPublish, type TransportId } from './transports/event-transport.js'
@@ -12,12 +12,13 @@ export const TRANSPORT_BATCH = 500
 /** A webhook: one signed POST per attempt; a 2xx within the timeout delivers it. */
 function webhookDestination(url: string, secret: string, http: SafeFetcher, timeoutMs: number): Destination {
   const sign = webhookSigner(secret)
+  const target = postTarget(url)
   return {
     maxBatch: 1,
     deliver: async ([delivery]) => {
       const { eventId, body } = delivery!
       try {
-        const status = await http.post(url, body, sign(eventId, new Date(), body), timeoutMs)
+        const status = await http.post(target, body, sign(eventId, new Date(), body), timeoutMs)
         return status >= 200 && status < 300 ? { delivered: 1 } : { delivered: 0, error: `Receiver answered HTTP ${status}` }
       } catch (failure) {
         const cause = (failure as { cause?: Error }).cause?.message
