@@ -62,9 +62,9 @@ describe('group commit (SQLite)', () => {
     const { db, committed, close, insert } = openPair()
     const groupCommit = new GroupCommit(db)
     const inTransaction: boolean[] = []
-    const first = groupCommit.runStatement(() => insert('a'))
-    const failing = groupCommit.runStatement(() => insert('a'))
-    const last = groupCommit.runStatement(() => {
+    const first = groupCommit.runAtomic(() => insert('a'))
+    const failing = groupCommit.runAtomic(() => insert('a'))
+    const last = groupCommit.runAtomic(() => {
       inTransaction.push(db.inTransaction)
       return insert('b')
     })
@@ -74,6 +74,23 @@ describe('group commit (SQLite)', () => {
     assert.equal(typeof (await last), 'number')
     assert.deepEqual(inTransaction, [true], 'the batch is still one open transaction after the failed statement')
     assert.deepEqual(committed(), ['a', 'b'])
+    close()
+  })
+
+  it('runs a db.transaction write without a savepoint of its own: a failing one is undone whole, alone', async () => {
+    const { db, committed, close, insert } = openPair()
+    const groupCommit = new GroupCommit(db)
+    const pair = db.transaction((one: string, two: string) => [insert(one), insert(two)])
+    const first = groupCommit.runAtomic(() => pair('a', 'b'))
+    // Its first insert succeeds, its second fails: the nested transaction (a savepoint) undoes both.
+    const failing = groupCommit.runAtomic(() => pair('c', 'a'))
+    const last = groupCommit.runAtomic(() => pair('d', 'e'))
+
+    await assert.rejects(failing, /UNIQUE constraint failed/)
+    assert.deepEqual(await first, [1, 2])
+    assert.equal((await last).length, 2)
+    assert.deepEqual(committed(), ['a', 'b', 'd', 'e'])
+    assert.equal(db.inTransaction, false)
     close()
   })
 

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test'
 import { BufferJSON, proto } from '@whiskeysockets/baileys'
 import { createSqliteAuthStateRepository } from '../../src/store/sqlite/auth-state-repository.js'
 import { openDatabase } from '../../src/store/sqlite/database.js'
+import { GroupCommit } from '../../src/store/sqlite/group-commit.js'
 import { createSqliteSessionRepository } from '../../src/store/sqlite/session-repository.js'
 import { databaseAuthState } from '../../src/whatsapp/auth-state.js'
 import { KeyCache } from '../../src/whatsapp/key-cache.js'
@@ -12,7 +13,7 @@ import { tempDir } from '../support/temp-dir.js'
 async function setup() {
   const db = openDatabase(tempDir())
   const sessions = createSqliteSessionRepository(db)
-  const repository = createSqliteAuthStateRepository(db)
+  const repository = createSqliteAuthStateRepository(db, new GroupCommit(db))
   await sessions.create('dev1', 'running')
   await sessions.create('dev2', 'running')
   return { db, sessions, repository }
@@ -86,12 +87,13 @@ describe('database auth state', () => {
     db.transaction = ((fn: (...args: unknown[]) => unknown) => {
       const wrapped = original(fn)
       return Object.assign((...args: unknown[]) => {
-        commits += 1
+        // Only an outermost transaction commits; one inside it is a savepoint.
+        if (!db.inTransaction) commits += 1
         return wrapped(...args)
       }, wrapped)
     }) as typeof db.transaction
     // Repository built after the spy so its transactions are counted.
-    const spied = (await databaseAuthState(createSqliteAuthStateRepository(db), 'dev1')).state.keys
+    const spied = (await databaseAuthState(createSqliteAuthStateRepository(db, new GroupCommit(db)), 'dev1')).state.keys
     const preKeys = Object.fromEntries(Array.from({ length: 812 }, (_, i) => [String(i + 1), { public: Buffer.alloc(32), private: Buffer.alloc(32) }]))
     await spied.set({ 'pre-key': preKeys })
     assert.equal(commits, 1)
@@ -128,9 +130,10 @@ describe('database auth state', () => {
     let now = 0
     const turns = new TurnBudget(10, () => now)
     const { keys } = (await databaseAuthState(repository, 'dev1', { turns })).state
+    // A write waits for its commit, which comes at the loop's next check phase.
+    await keys.set({ session: { 'a.0': { v: 1 } as unknown as Uint8Array } })
     let loopRan = false
     setImmediate(() => (loopRan = true))
-    await keys.set({ session: { 'a.0': { v: 1 } as unknown as Uint8Array } })
     assert.deepEqual({ ...(await keys.get('session', ['a.0'])) }, { 'a.0': { v: 1 } })
     assert.equal(loopRan, false, 'within the budget, key work does not wait for the loop')
     now = 10
@@ -298,5 +301,85 @@ describe('database auth state with the shared key cache', () => {
     await repository.writeKeys('dev1', [{ type: 'session', id: 'c0', value: JSON.stringify({ blob: 'from the database' }) }])
     assert.deepEqual({ ...(await keys.get('session', ['c0'])) }, { c0: { blob: 'from the database' } }, 'the oldest entry should have been evicted')
     assert.deepEqual({ ...(await keys.get('session', ['c99'])) }, { c99: { blob: 'x'.repeat(500) } })
+  })
+})
+
+describe('SQLite key writes through the group commit', () => {
+  async function shared() {
+    const dir = tempDir()
+    const db = openDatabase(dir)
+    let commits = 0
+    const original = db.transaction.bind(db)
+    db.transaction = ((fn: (...args: unknown[]) => unknown) => {
+      const wrapped = original(fn)
+      return Object.assign((...args: unknown[]) => {
+        if (!db.inTransaction) commits += 1
+        return wrapped(...args)
+      }, wrapped)
+    }) as typeof db.transaction
+    const groupCommit = new GroupCommit(db)
+    const repository = createSqliteAuthStateRepository(db, groupCommit)
+    const sessions = createSqliteSessionRepository(db)
+    await sessions.create('dev1', 'running')
+    await sessions.create('dev2', 'running')
+    const observer = openDatabase(dir)
+    const committed = (deviceId: string, id: string): string | undefined =>
+      observer.prepare<[string, string], { value: string }>("SELECT value FROM auth_keys WHERE device_id = ? AND type = 'session' AND key_id = ?").get(deviceId, id)?.value
+    return { db, groupCommit, repository, committed, commits: () => commits }
+  }
+  const session = (deviceId: string, id: string, value: string | null) => [{ type: 'session', id, value }] as const
+
+  it('commits the writes of one turn together, each settling after the commit, and reads them before they land', async () => {
+    const { repository, committed, commits } = await shared()
+    await repository.writeKeys('dev1', session('dev1', 'a.0', 'old'))
+    const before = commits()
+    const writes = [repository.writeKeys('dev1', session('dev1', 'a.0', 'new')), repository.writeKeys('dev2', session('dev2', 'b.0', 'two'))]
+    assert.equal(committed('dev1', 'a.0'), 'old', 'nothing landed yet')
+    assert.equal((await repository.readKeys('dev1', 'session', ['a.0'])).get('a.0'), 'new', 'a read sees the write waiting, not the older row')
+    assert.deepEqual([...(await repository.readKeys('dev2', 'session', ['b.0', 'c.0']))], [['b.0', 'two']])
+    await Promise.all(writes)
+    assert.equal(commits() - before, 1, 'one commit for both')
+    assert.equal(committed('dev1', 'a.0'), 'new')
+    assert.equal(committed('dev2', 'b.0'), 'two')
+  })
+
+  it('reads a delete waiting as absent, and the later of two writes of a key', async () => {
+    const { repository } = await shared()
+    await repository.writeKeys('dev1', session('dev1', 'a.0', 'old'))
+    const deleted = repository.writeKeys('dev1', session('dev1', 'a.0', null))
+    assert.equal((await repository.readKeys('dev1', 'session', ['a.0'])).size, 0)
+    const first = repository.writeKeys('dev1', session('dev1', 'a.0', 'one'))
+    const second = repository.writeKeys('dev1', session('dev1', 'a.0', 'two'))
+    assert.equal((await repository.readKeys('dev1', 'session', ['a.0'])).get('a.0'), 'two')
+    await Promise.all([deleted, first, second])
+    assert.equal((await repository.readKeys('dev1', 'session', ['a.0'])).get('a.0'), 'two')
+  })
+
+  it('after a write that failed, reads the database\'s value again', async () => {
+    const { db, repository, committed } = await shared()
+    await repository.writeKeys('dev1', session('dev1', 'a.0', 'stored'))
+    db.exec(`CREATE TRIGGER fail_on_poison BEFORE UPDATE ON auth_keys WHEN NEW.value = 'poison'
+             BEGIN SELECT RAISE(ABORT, 'poisoned write'); END`)
+    const failing = repository.writeKeys('dev1', session('dev1', 'a.0', 'poison'))
+    const other = repository.writeKeys('dev2', session('dev2', 'b.0', 'fine'))
+    await assert.rejects(failing, /poisoned write/)
+    await other
+    assert.equal((await repository.readKeys('dev1', 'session', ['a.0'])).get('a.0'), 'stored')
+    assert.equal(committed('dev1', 'a.0'), 'stored')
+    assert.equal(committed('dev2', 'b.0'), 'fine', 'the turn\'s other write committed')
+  })
+
+  it('clears writes waiting with the device\'s keys', async () => {
+    const { repository, committed } = await shared()
+    const waiting = repository.writeKeys('dev1', session('dev1', 'a.0', 'waiting'))
+    const otherDevice = repository.writeKeys('dev2', session('dev2', 'a.0', 'kept'))
+    const cleared = repository.clear('dev1')
+    // Read in the same turn, before the writes' promises have settled.
+    const read = repository.readKeys('dev1', 'session', ['a.0'])
+    await cleared
+    assert.equal((await read).size, 0)
+    await Promise.all([waiting, otherDevice])
+    assert.equal(committed('dev1', 'a.0'), undefined)
+    assert.equal((await repository.readKeys('dev2', 'session', ['a.0'])).get('a.0'), 'kept')
   })
 })

@@ -7,6 +7,7 @@ import fc from 'fast-check'
 import { pino } from 'pino'
 import { createSqliteAuthStateRepository } from '../../src/store/sqlite/auth-state-repository.js'
 import { openDatabase } from '../../src/store/sqlite/database.js'
+import { GroupCommit } from '../../src/store/sqlite/group-commit.js'
 import { createSqliteSessionRepository } from '../../src/store/sqlite/session-repository.js'
 import { databaseAuthState } from '../../src/whatsapp/auth-state.js'
 import { KeyCache } from '../../src/whatsapp/key-cache.js'
@@ -156,7 +157,7 @@ describe('Signal keys cached from the database', () => {
   it('keep what is keyed by data as dictionaries, whatever the keys', async () => {
     const db = openDatabase(tempDir())
     await createSqliteSessionRepository(db).create('dev1', 'running')
-    const repository = createSqliteAuthStateRepository(db)
+    const repository = createSqliteAuthStateRepository(db, new GroupCommit(db))
     const [first, second] = fc.sample(record, { numRuns: 2, seed: 11 })
     await repository.writeKeys('dev1', [
       { type: 'session', id: 'a.0', value: JSON.stringify(first) },

@@ -1,10 +1,27 @@
 import { statementPerCount, type SqliteDatabase } from './database.js'
+import type { GroupCommit } from './group-commit.js'
 import type { AuthStateRepository } from '../ports.js'
 
 /** SQLite caps host parameters per statement; reads of many ids go in chunks. */
 const MAX_IDS_PER_QUERY = 500
 
-export function createSqliteAuthStateRepository(db: SqliteDatabase): AuthStateRepository {
+/** A key write that has not landed yet: the value it writes (null: a delete). */
+interface UnwrittenKey {
+  value: string | null
+}
+
+const unwrittenKey = (deviceId: string, type: string, id: string): string => `${deviceId}\u0000${type}\u0000${id}`
+
+/**
+ * Key writes go through `groupCommit`: a received message's keys commit with its row (and with the
+ * other writes of the turn) instead of in a commit of their own. Each still settles once committed,
+ * so Baileys, which waits for its keys before it acknowledges or sends, goes on only with them
+ * stored. Until they land, reads answer from the writes waiting (`unwritten`), never from the
+ * database's older rows; a write that fails leaves the database's value to be read again.
+ */
+export function createSqliteAuthStateRepository(db: SqliteDatabase, groupCommit: GroupCommit): AuthStateRepository {
+  /** The newest waiting write of each key, by unwrittenKey. */
+  const unwritten = new Map<string, UnwrittenKey>()
   const selectCreds = db.prepare<[string], { creds: string }>('SELECT creds FROM auth_creds WHERE device_id = ?')
   const upsertCreds = db.prepare(
     `INSERT INTO auth_creds (device_id, creds) VALUES (?, ?)
@@ -35,6 +52,15 @@ export function createSqliteAuthStateRepository(db: SqliteDatabase): AuthStateRe
       else upsertKey.run(deviceId, type, id, value)
     }
   })
+  const writeWaiting = (deviceId: string, writes: readonly { type: string; id: string; value: string | null }[]): Promise<void> => {
+    const waiting = writes.map(({ type, id, value }): [string, UnwrittenKey] => [unwrittenKey(deviceId, type, id), { value }])
+    for (const [key, write] of waiting) unwritten.set(key, write)
+    const landed = (): void => {
+      // A later write of the same key may be waiting still: it stays.
+      for (const [key, write] of waiting) if (unwritten.get(key) === write) unwritten.delete(key)
+    }
+    return groupCommit.runAtomic(() => writeKeys(deviceId, writes)).finally(landed)
+  }
   const clear = db.transaction((deviceId: string) => {
     deleteKeys.run(deviceId)
     deleteCreds.run(deviceId)
@@ -43,8 +69,17 @@ export function createSqliteAuthStateRepository(db: SqliteDatabase): AuthStateRe
   return {
     readCreds: async (deviceId) => selectCreds.get(deviceId)?.creds,
     writeCreds: async (deviceId, creds) => void upsertCreds.run(deviceId, creds),
-    readKeys: async (deviceId, type, ids) => {
+    readKeys: async (deviceId, type, requested) => {
       const found = new Map<string, string>()
+      let ids = requested
+      if (unwritten.size > 0) {
+        ids = requested.filter((id) => {
+          const waiting = unwritten.get(unwrittenKey(deviceId, type, id))
+          if (waiting !== undefined && waiting.value !== null) found.set(id, waiting.value)
+          return waiting === undefined
+        })
+        if (ids.length === 0) return found
+      }
       if (ids.length === 1) {
         // The hot path (one session or pre-key per message) uses a cached statement.
         const row = selectKey.get(deviceId, type, ids[0]!)
@@ -58,7 +93,13 @@ export function createSqliteAuthStateRepository(db: SqliteDatabase): AuthStateRe
       }
       return found
     },
-    writeKeys: async (deviceId, writes) => writeKeys(deviceId, writes),
-    clear: async (deviceId) => clear(deviceId),
+    writeKeys: writeWaiting,
+    // Writes waiting land first, so the clear removes them too; none of the device's is read after it.
+    clear: async (deviceId) => {
+      groupCommit.flush()
+      clear(deviceId)
+      const prefix = unwrittenKey(deviceId, '', '').slice(0, -1)
+      for (const key of unwritten.keys()) if (key.startsWith(prefix)) unwritten.delete(key)
+    },
   }
 }

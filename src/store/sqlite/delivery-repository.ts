@@ -83,7 +83,7 @@ export function createSqliteDeliveryRepository(db: SqliteDatabase, groupCommit: 
       return row && row.next_attempt_at <= now ? toRecord(row) : undefined
     },
     pendingBehind: async (head, limit) => behind.all(head.webhookId, head.deviceId, head.seq, limit).map(toRecord),
-    markDelivered: (seqs) => groupCommit.run(() => markAllDelivered(seqs, Date.now())),
+    markDelivered: (seqs) => groupCommit.runAtomic(() => markAllDelivered(seqs, Date.now())),
     pendingCounts: async () => Object.fromEntries(pendingByTarget.all().map((row) => [row.webhook_id, row.pending])),
     scheduleRetry: async (seq, nextAttemptAt, error) => void retry.run(nextAttemptAt, error, Date.now(), seq),
     postpone: async (seq, nextAttemptAt) => void later.run(nextAttemptAt, Date.now(), seq),

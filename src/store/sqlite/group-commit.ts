@@ -2,8 +2,8 @@ import type { SqliteDatabase } from './database.js'
 
 interface PendingWrite {
   write: () => unknown
-  /** One statement: SQLite undoes a statement that fails by itself, so it needs no savepoint. */
-  single: boolean
+  /** Undoes itself when it fails (see runAtomic), so it needs no savepoint of the batch's. */
+  atomic: boolean
   resolve: (value: unknown) => void
   reject: (error: unknown) => void
 }
@@ -26,9 +26,9 @@ export class GroupCommit {
 
   constructor(private readonly db: SqliteDatabase) {
     this.savepoint = db.transaction((write: () => unknown) => write())
-    this.runBatch = db.transaction((batch: readonly PendingWrite[]) => batch.map(({ write, single }): Outcome => {
+    this.runBatch = db.transaction((batch: readonly PendingWrite[]) => batch.map(({ write, atomic }): Outcome => {
       try {
-        return { ok: true, value: single ? write() : this.savepoint(write) }
+        return { ok: true, value: atomic ? write() : this.savepoint(write) }
       } catch (error) {
         // Some errors (a full disk, an I/O error) roll back the whole transaction: then nothing of the batch is stored.
         if (!this.db.inTransaction) throw error
@@ -42,18 +42,19 @@ export class GroupCommit {
   }
 
   /**
-   * A write of a single statement (reads may follow it). A statement that fails is undone by SQLite
-   * alone, leaving the transaction open, so it runs without the savepoint (two more statements) that
-   * `run` wraps around a write of several.
+   * A write that undoes itself when it fails, leaving the transaction open: a single statement (reads
+   * may follow it), which SQLite undoes alone, or a function made with db.transaction, which inside
+   * the batch's transaction is a savepoint of its own. It runs without the savepoint (two more
+   * statements) that `run` wraps around a write of several.
    */
-  runStatement<T>(write: () => T): Promise<T> {
+  runAtomic<T>(write: () => T): Promise<T> {
     return this.enqueue(write, true)
   }
 
-  private enqueue<T>(write: () => T, single: boolean): Promise<T> {
+  private enqueue<T>(write: () => T, atomic: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (this.pending.length === 0) setImmediate(() => this.flush())
-      this.pending.push({ write, single, resolve: resolve as (value: unknown) => void, reject })
+      this.pending.push({ write, atomic, resolve: resolve as (value: unknown) => void, reject })
     })
   }
 

@@ -57,7 +57,7 @@ export function createSqliteInboundRepository(db: SqliteDatabase, groupCommit: G
   const prune = deleteOldestFirst(db, 'inbound_messages')
 
   return {
-    insert: (record, raw, deliveries = []) => groupCommit.run(() => insert(record, raw, deliveries)),
+    insert: (record, raw, deliveries = []) => groupCommit.runAtomic(() => insert(record, raw, deliveries)),
     insertHistory: async (deviceId, messages) => insertHistory(deviceId, messages),
     get: async (deviceId, id) => {
       const row = one.get(deviceId, id)

@@ -9,7 +9,7 @@ import { MESSAGE_COLUMNS as COLUMNS, type MessageRow, toMessageRecord as toRecor
  */
 export function createSqliteMessageRepository(db: SqliteDatabase, groupCommit: GroupCommit): MessageRepository {
   const commit = <T>(write: () => T): Promise<T> => groupCommit.run(write)
-  const commitStatement = <T>(write: () => T): Promise<T> => groupCommit.runStatement(write)
+  const commitStatement = <T>(write: () => T): Promise<T> => groupCommit.runAtomic(write)
   const read = async <T>(query: () => T): Promise<T> => {
     groupCommit.flush()
     return query()

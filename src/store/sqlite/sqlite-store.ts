@@ -32,7 +32,7 @@ export function openSqliteStore(dataDir: string, onCheckpointError: (message: st
     scopedKeys: createSqliteScopedKeyRepository(db),
     labels: createSqliteLabelRepository(db),
     keptMedia: createSqliteKeptMediaRepository(db),
-    authStates: createSqliteAuthStateRepository(db),
+    authStates: createSqliteAuthStateRepository(db, groupCommit),
     settings: createSqliteSettingsRepository(db),
     messages: createSqliteMessageRepository(db, groupCommit),
     inbound: createSqliteInboundRepository(db, groupCommit),
