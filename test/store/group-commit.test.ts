@@ -41,6 +41,20 @@ describe('group commit (SQLite)', () => {
     close()
   })
 
+  it('lets writes asked for in the next turn join the batch, as I/O arriving meanwhile would', async () => {
+    const { db, committed, close, insert } = openPair()
+    const groupCommit = new GroupCommit(db)
+    const first = groupCommit.run(() => insert('a'))
+    const next = await new Promise<Promise<number>>((resolve) => setImmediate(() => {
+      assert.deepEqual(committed(), [], 'not committed at the end of the turn it was asked for in')
+      resolve(groupCommit.run(() => insert('b')))
+    }))
+    assert.equal(await first, 1)
+    assert.deepEqual(committed(), ['a', 'b'], 'one commit carried both')
+    assert.equal(await next, 2)
+    close()
+  })
+
   it('rolls back a write that throws, alone, and commits the others', async () => {
     const { db, committed, close, insert } = openPair()
     const groupCommit = new GroupCommit(db)
