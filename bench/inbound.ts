@@ -33,11 +33,13 @@ export const INBOUND_CONCURRENCY = 20
 /** Texts received before the measurement: the Signal sessions with the contact, JIT. */
 export const INBOUND_WARM_UP = 50
 /**
- * Texts bare Baileys receives before its measurement. It starts in a fresh process each round, so
- * after 50 its figure still carried its JIT's compilation (the first 2,000 cost it about 0.46 ms
- * each, the next 4,000 about 0.33), where the server's process is long warm.
+ * Texts each side receives unmeasured first: the server once before the rounds, bare Baileys (a
+ * fresh process each round) before each. V8 goes on optimizing the receive path for thousands of
+ * texts, and more of them in the server's larger one: after 2,000 the server's figure still moved
+ * 0.40-1.05 ms round to round as its compiler threads caught up (bare Baileys: 0.46 ms each over
+ * its first 2,000, 0.33 over the next 4,000). Both are measured as a long-running process runs.
  */
-export const BARE_INBOUND_WARM_UP = 2000
+export const RECEIVE_WARM_UP = 12_000
 
 /**
  * A contact writes `count` texts to `sessions` (round robin); each session has a webhook for
@@ -91,13 +93,15 @@ export async function measureInbound(api: Api, sim: SimProcess, serverPid: numbe
 export async function measureInboundBesideBare(
   api: Api, sim: SimProcess, serverPid: number, sessions: PairedSession[], count: number, rounds: number, root: string, log: (line: string) => void,
 ): Promise<InboundRound[]> {
+  log(`inbound: ${RECEIVE_WARM_UP} texts to webhooks, not counted`)
+  await measureInbound(api, sim, serverPid, sessions, RECEIVE_WARM_UP)
   const measured: InboundRound[] = []
   for (let round = 1; round <= rounds; round++) {
     log(`inbound: ${count} texts to webhooks (${round}/${rounds})`)
     const benchCpu = process.cpuUsage()
     const inbound = await measureInbound(api, sim, serverPid, sessions, count)
     const { user, system } = process.cpuUsage(benchCpu)
-    const bare = await runBareReceive(root, sim, { from: INBOUND_CONTACT, count, warmUp: BARE_INBOUND_WARM_UP, concurrency: INBOUND_CONCURRENCY })
+    const bare = await runBareReceive(root, sim, { from: INBOUND_CONTACT, count, warmUp: RECEIVE_WARM_UP, concurrency: INBOUND_CONCURRENCY })
     const benchUtilization = (user + system) / 1e6 / inbound.elapsedS
     measured.push({ ...inbound, bare, benchUtilization })
     log(`  server ${fixed(inbound.serverCpuMsPerMessage, 2)} ms CPU per received message, bare Baileys ${fixed(bare.cpuMsPer, 2)} ms: ${fixed(inbound.serverCpuMsPerMessage / bare.cpuMsPer, 2)}x; ` +

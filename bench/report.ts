@@ -2,7 +2,7 @@ import type { BareResult } from './bare-baileys.js'
 import type { ClusterResult } from './cluster.js'
 import { clusterSection } from './cluster-report.js'
 import type { GroupSendResult } from './groups.js'
-import { BARE_INBOUND_WARM_UP, INBOUND_CONCURRENCY, INBOUND_WARM_UP, type InboundRound } from './inbound.js'
+import { INBOUND_CONCURRENCY, INBOUND_WARM_UP, RECEIVE_WARM_UP, type InboundRound } from './inbound.js'
 import type { TransportsResult } from './transports.js'
 import { fixed, goalsSection, heading, kb, mb, table, writeReportFiles, yesNo } from './markdown.js'
 import type { MemorySample } from './memory.js'
@@ -134,7 +134,7 @@ export function renderMarkdown(report: Report): string {
         fixed(b.latencyP50Ms), fixed(b.latencyP99Ms),
       ]),
     )}`,
-    `## Inbound to a webhook\n\nA contact writes texts to the sessions in turn, ${INBOUND_CONCURRENCY} at a time, after ${INBOUND_WARM_UP} unmeasured; each session's webhook for message.received gets every one. Each round is followed by bare Baileys receiving the same texts through one socket, in a fresh process, after ${BARE_INBOUND_WARM_UP} unmeasured. × bare: server CPU per message over that bare run's. Bench cores: the bench process meanwhile (the webhook receiver and the simulator's driver), on the same two cores.\n\n${table(
+    `## Inbound to a webhook\n\nA contact writes texts to the sessions in turn, ${INBOUND_CONCURRENCY} at a time; each session's webhook for message.received gets every one. The server receives ${RECEIVE_WARM_UP} unmeasured before the rounds (and ${INBOUND_WARM_UP} before each). Each round is followed by bare Baileys receiving the same texts through one socket, in a fresh process, after ${RECEIVE_WARM_UP} unmeasured. × bare: server CPU per message over that bare run's. Bench cores: the bench process meanwhile (the webhook receiver and the simulator's driver), on the same two cores.\n\n${table(
       ['Round', 'Messages', 'Sessions', 'Seconds', 'Msg/s', 'Server CPU ms/msg', 'Bare CPU ms/msg', '× bare', 'Server cores', 'Sim cores', 'Bench cores'],
       report.inbound.map((r, i) => [String(i + 1), String(r.messages), String(r.sessions), fixed(r.elapsedS, 2), fixed(r.perSecond, 0), fixed(r.serverCpuMsPerMessage, 2), fixed(r.bare.cpuMsPer, 2),
         fixed(r.serverCpuMsPerMessage / r.bare.cpuMsPer, 2), fixed(r.serverUtilization, 2), fixed(r.simUtilization, 2), fixed(r.benchUtilization, 2)]),

@@ -10,7 +10,7 @@ import { measureCluster, type ClusterResult } from './cluster.js'
 import { renderClusterReport, writeClusterReport, type ClusterReport } from './cluster-report.js'
 import { clusterGoals, evaluateGoals, goalConnections, ratioText } from './goals.js'
 import { measureGroupSends } from './groups.js'
-import { measureInbound, measureInboundBesideBare } from './inbound.js'
+import { measureInboundBesideBare } from './inbound.js'
 import { measureTransports, type TransportsResult } from './transports.js'
 import { measureWhatsAppOutage, type WhatsAppOutageResult } from './whatsapp-outage.js'
 import { parseConfig } from '../src/config.js'
@@ -111,11 +111,9 @@ if (options.onlyInbound) {
   const api = new Api(server.baseUrl, adminKey)
   const ids = Array.from({ length: INBOUND_SESSIONS }, (_, i) => `bench-${String(i).padStart(5, '0')}`)
   const { sessions } = await pairSessions(api, sim, server.pid, ids, options.pairConcurrency)
-  // The work after a pairing (history, app state, pre-keys) and the JIT's must be over before CPU is
-  // measured: a first round is run and not counted (it reads up to 2x the later ones).
+  // The work after a pairing (history, app state, pre-keys) must be over before CPU is measured; the
+  // JIT's is, after the unmeasured texts the rounds begin with.
   await settledMemory(server.pid, api.baseUrl, SETTLE_MAX_S)
-  log(`inbound: ${options.inboundMessages} texts to webhooks, not counted`)
-  await measureInbound(api, sim, server.pid, sessions, options.inboundMessages)
   const rounds = await measureInboundBesideBare(api, sim, server.pid, sessions, options.inboundMessages, options.inboundRepeats, ROOT, log)
   log(`median ${ratioText(rounds)}`)
   await server.stop()
