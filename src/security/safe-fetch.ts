@@ -178,7 +178,7 @@ export class SafeFetcher {
           if (statusCode < 200 || status !== undefined) return true
           status = statusCode
           clearTimeout(timer)
-          timer = setTimeout(() => cancel(new Error('The answer\'s body took too long')), ANSWER_READ_MS)
+          timer = setTimeout(() => cancel(new Error('The answer\'s body took too long')), ANSWER_READ_MS).unref()
           return true
         },
         onData: (chunk) => {

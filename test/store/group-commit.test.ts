@@ -55,6 +55,19 @@ describe('group commit (SQLite)', () => {
     close()
   })
 
+  it('commits in this turn when a write asks for it, carrying along what is pending', async () => {
+    const { db, committed, close, insert } = openPair()
+    const groupCommit = new GroupCommit(db)
+    const relaxed = groupCommit.run(() => insert('a'))
+    const urgent = groupCommit.runAtomic(() => insert('b'), { thisTurn: true })
+    await new Promise<void>((resolve) => setImmediate(() => {
+      assert.deepEqual(committed(), ['a', 'b'], 'committed at the check phase of the turn they were asked for in')
+      resolve()
+    }))
+    assert.deepEqual(await Promise.all([relaxed, urgent]), [1, 2])
+    close()
+  })
+
   it('rolls back a write that throws, alone, and commits the others', async () => {
     const { db, committed, close, insert } = openPair()
     const groupCommit = new GroupCommit(db)
