@@ -41,30 +41,26 @@ describe('group commit (SQLite)', () => {
     close()
   })
 
-  it('lets writes asked for in the next turn join the batch, as I/O arriving meanwhile would', async () => {
+  it('runs a write at once with what is pending, in one commit, and hands back its result or its error', async () => {
     const { db, committed, close, insert } = openPair()
     const groupCommit = new GroupCommit(db)
-    const first = groupCommit.run(() => insert('a'))
-    const next = await new Promise<Promise<number>>((resolve) => setImmediate(() => {
-      assert.deepEqual(committed(), [], 'not committed at the end of the turn it was asked for in')
-      resolve(groupCommit.run(() => insert('b')))
-    }))
-    assert.equal(await first, 1)
-    assert.deepEqual(committed(), ['a', 'b'], 'one commit carried both')
-    assert.equal(await next, 2)
-    close()
-  })
+    const seenByOthers: string[][] = []
+    const pending = ['a', 'b'].map((name) => groupCommit.run(() => insert(name)))
+    const id = groupCommit.runNow(() => {
+      seenByOthers.push(committed())
+      return insert('now')
+    })
+    assert.equal(id, 3, 'the pending writes ran first, in order')
+    assert.deepEqual(seenByOthers, [[]], 'inside one transaction with them')
+    assert.deepEqual(committed(), ['a', 'b', 'now'], 'committed before the turn ends')
+    assert.deepEqual(await Promise.all(pending), [1, 2])
 
-  it('commits in this turn when a write asks for it, carrying along what is pending', async () => {
-    const { db, committed, close, insert } = openPair()
-    const groupCommit = new GroupCommit(db)
-    const relaxed = groupCommit.run(() => insert('a'))
-    const urgent = groupCommit.runAtomic(() => insert('b'), { thisTurn: true })
-    await new Promise<void>((resolve) => setImmediate(() => {
-      assert.deepEqual(committed(), ['a', 'b'], 'committed at the check phase of the turn they were asked for in')
-      resolve()
-    }))
-    assert.deepEqual(await Promise.all([relaxed, urgent]), [1, 2])
+    // A write that throws is undone alone and throws to its caller; what was pending commits.
+    const next = groupCommit.run(() => insert('c'))
+    assert.throws(() => groupCommit.runNow(() => insert('a')), /UNIQUE constraint failed/)
+    assert.equal(await next, 4)
+    assert.deepEqual(committed(), ['a', 'b', 'now', 'c'])
+    assert.equal(db.inTransaction, false)
     close()
   })
 

@@ -130,10 +130,9 @@ describe('database auth state', () => {
     let now = 0
     const turns = new TurnBudget(10, () => now)
     const { keys } = (await databaseAuthState(repository, 'dev1', { turns })).state
-    // A write waits for its commit, which comes at the loop's next check phase.
-    await keys.set({ session: { 'a.0': { v: 1 } as unknown as Uint8Array } })
     let loopRan = false
     setImmediate(() => (loopRan = true))
+    await keys.set({ session: { 'a.0': { v: 1 } as unknown as Uint8Array } })
     assert.deepEqual({ ...(await keys.get('session', ['a.0'])) }, { 'a.0': { v: 1 } })
     assert.equal(loopRan, false, 'within the budget, key work does not wait for the loop')
     now = 10
@@ -308,78 +307,41 @@ describe('SQLite key writes through the group commit', () => {
   async function shared() {
     const dir = tempDir()
     const db = openDatabase(dir)
-    let commits = 0
-    const original = db.transaction.bind(db)
-    db.transaction = ((fn: (...args: unknown[]) => unknown) => {
-      const wrapped = original(fn)
-      return Object.assign((...args: unknown[]) => {
-        if (!db.inTransaction) commits += 1
-        return wrapped(...args)
-      }, wrapped)
-    }) as typeof db.transaction
     const groupCommit = new GroupCommit(db)
     const repository = createSqliteAuthStateRepository(db, groupCommit)
     const sessions = createSqliteSessionRepository(db)
     await sessions.create('dev1', 'running')
-    await sessions.create('dev2', 'running')
     const observer = openDatabase(dir)
-    const committed = (deviceId: string, id: string): string | undefined =>
-      observer.prepare<[string, string], { value: string }>("SELECT value FROM auth_keys WHERE device_id = ? AND type = 'session' AND key_id = ?").get(deviceId, id)?.value
-    return { db, groupCommit, repository, committed, commits: () => commits }
+    const committed = (id: string): string | undefined =>
+      observer.prepare<[string], { value: string }>("SELECT value FROM auth_keys WHERE device_id = 'dev1' AND type = 'session' AND key_id = ?").get(id)?.value
+    // Another table's write, as a received message's row would be.
+    db.exec('CREATE TABLE rows (name TEXT NOT NULL UNIQUE)')
+    const insertRow = db.prepare<[string]>('INSERT INTO rows (name) VALUES (?)')
+    const rows = (): string[] => observer.prepare<[], { name: string }>('SELECT name FROM rows').all().map((row) => row.name)
+    return { db, groupCommit, repository, committed, rows, row: (name: string) => groupCommit.run(() => insertRow.run(name).changes) }
   }
-  const session = (deviceId: string, id: string, value: string | null) => [{ type: 'session', id, value }] as const
+  const session = (id: string, value: string | null) => [{ type: 'session', id, value }] as const
 
-  it('commits the writes of one turn together, each settling after the commit, and reads them before they land', async () => {
-    const { repository, committed, commits } = await shared()
-    await repository.writeKeys('dev1', session('dev1', 'a.0', 'old'))
-    const before = commits()
-    const writes = [repository.writeKeys('dev1', session('dev1', 'a.0', 'new')), repository.writeKeys('dev2', session('dev2', 'b.0', 'two'))]
-    assert.equal(committed('dev1', 'a.0'), 'old', 'nothing landed yet')
-    assert.equal((await repository.readKeys('dev1', 'session', ['a.0'])).get('a.0'), 'new', 'a read sees the write waiting, not the older row')
-    assert.deepEqual([...(await repository.readKeys('dev2', 'session', ['b.0', 'c.0']))], [['b.0', 'two']])
-    await Promise.all(writes)
-    assert.equal(commits() - before, 1, 'one commit for both')
-    assert.equal(committed('dev1', 'a.0'), 'new')
-    assert.equal(committed('dev2', 'b.0'), 'two')
+  it('commits a key write at once, carrying along the writes pending in the group commit', async () => {
+    const { repository, committed, rows, row } = await shared()
+    const pending = row('before')
+    const write = repository.writeKeys('dev1', session('a.0', 'new'))
+    // Before any turn of the loop: the key and the pending row are committed, in one transaction.
+    assert.equal(committed('a.0'), 'new')
+    assert.deepEqual(rows(), ['before'])
+    await write
+    assert.equal(await pending, 1)
   })
 
-  it('reads a delete waiting as absent, and the later of two writes of a key', async () => {
-    const { repository } = await shared()
-    await repository.writeKeys('dev1', session('dev1', 'a.0', 'old'))
-    const deleted = repository.writeKeys('dev1', session('dev1', 'a.0', null))
-    assert.equal((await repository.readKeys('dev1', 'session', ['a.0'])).size, 0)
-    const first = repository.writeKeys('dev1', session('dev1', 'a.0', 'one'))
-    const second = repository.writeKeys('dev1', session('dev1', 'a.0', 'two'))
-    assert.equal((await repository.readKeys('dev1', 'session', ['a.0'])).get('a.0'), 'two')
-    await Promise.all([deleted, first, second])
-    assert.equal((await repository.readKeys('dev1', 'session', ['a.0'])).get('a.0'), 'two')
-  })
-
-  it('after a write that failed, reads the database\'s value again', async () => {
-    const { db, repository, committed } = await shared()
-    await repository.writeKeys('dev1', session('dev1', 'a.0', 'stored'))
+  it('throws a key write that failed, and commits what it carried along', async () => {
+    const { db, repository, committed, rows, row } = await shared()
+    await repository.writeKeys('dev1', session('a.0', 'stored'))
     db.exec(`CREATE TRIGGER fail_on_poison BEFORE UPDATE ON auth_keys WHEN NEW.value = 'poison'
              BEGIN SELECT RAISE(ABORT, 'poisoned write'); END`)
-    const failing = repository.writeKeys('dev1', session('dev1', 'a.0', 'poison'))
-    const other = repository.writeKeys('dev2', session('dev2', 'b.0', 'fine'))
-    await assert.rejects(failing, /poisoned write/)
-    await other
-    assert.equal((await repository.readKeys('dev1', 'session', ['a.0'])).get('a.0'), 'stored')
-    assert.equal(committed('dev1', 'a.0'), 'stored')
-    assert.equal(committed('dev2', 'b.0'), 'fine', 'the turn\'s other write committed')
-  })
-
-  it('clears writes waiting with the device\'s keys', async () => {
-    const { repository, committed } = await shared()
-    const waiting = repository.writeKeys('dev1', session('dev1', 'a.0', 'waiting'))
-    const otherDevice = repository.writeKeys('dev2', session('dev2', 'a.0', 'kept'))
-    const cleared = repository.clear('dev1')
-    // Read in the same turn, before the writes' promises have settled.
-    const read = repository.readKeys('dev1', 'session', ['a.0'])
-    await cleared
-    assert.equal((await read).size, 0)
-    await Promise.all([waiting, otherDevice])
-    assert.equal(committed('dev1', 'a.0'), undefined)
-    assert.equal((await repository.readKeys('dev2', 'session', ['a.0'])).get('a.0'), 'kept')
+    const pending = row('carried')
+    await assert.rejects(repository.writeKeys('dev1', session('a.0', 'poison')), /poisoned write/)
+    assert.equal(committed('a.0'), 'stored')
+    assert.deepEqual(rows(), ['carried'])
+    assert.equal(await pending, 1)
   })
 })

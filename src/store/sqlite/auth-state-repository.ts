@@ -5,23 +5,13 @@ import type { AuthStateRepository } from '../ports.js'
 /** SQLite caps host parameters per statement; reads of many ids go in chunks. */
 const MAX_IDS_PER_QUERY = 500
 
-/** A key write that has not landed yet: the value it writes (null: a delete). */
-interface UnwrittenKey {
-  value: string | null
-}
-
-const unwrittenKey = (deviceId: string, type: string, id: string): string => `${deviceId}\u0000${type}\u0000${id}`
-
 /**
- * Key writes go through `groupCommit`: a received message's keys commit with its row (and with the
- * other writes of the turn) instead of in a commit of their own. Each still settles once committed,
- * so Baileys, which waits for its keys before it acknowledges or sends, goes on only with them
- * stored. Until they land, reads answer from the writes waiting (`unwritten`), never from the
- * database's older rows; a write that fails leaves the database's value to be read again.
+ * Key writes go through `groupCommit` at once (`runNow`): Baileys commits a sent message's keys
+ * once it is on the wire, so they land before anything else happens, as a transaction of their own
+ * did; now the writes of the turn still pending (received messages' rows, delivered marks) land in
+ * the same commit instead of one of their own.
  */
 export function createSqliteAuthStateRepository(db: SqliteDatabase, groupCommit: GroupCommit): AuthStateRepository {
-  /** The newest waiting write of each key, by unwrittenKey. */
-  const unwritten = new Map<string, UnwrittenKey>()
   const selectCreds = db.prepare<[string], { creds: string }>('SELECT creds FROM auth_creds WHERE device_id = ?')
   const upsertCreds = db.prepare(
     `INSERT INTO auth_creds (device_id, creds) VALUES (?, ?)
@@ -52,15 +42,6 @@ export function createSqliteAuthStateRepository(db: SqliteDatabase, groupCommit:
       else upsertKey.run(deviceId, type, id, value)
     }
   })
-  const writeWaiting = (deviceId: string, writes: readonly { type: string; id: string; value: string | null }[]): Promise<void> => {
-    const waiting = writes.map(({ type, id, value }): [string, UnwrittenKey] => [unwrittenKey(deviceId, type, id), { value }])
-    for (const [key, write] of waiting) unwritten.set(key, write)
-    const landed = (): void => {
-      // A later write of the same key may be waiting still: it stays.
-      for (const [key, write] of waiting) if (unwritten.get(key) === write) unwritten.delete(key)
-    }
-    return groupCommit.runAtomic(() => writeKeys(deviceId, writes)).finally(landed)
-  }
   const clear = db.transaction((deviceId: string) => {
     deleteKeys.run(deviceId)
     deleteCreds.run(deviceId)
@@ -69,17 +50,8 @@ export function createSqliteAuthStateRepository(db: SqliteDatabase, groupCommit:
   return {
     readCreds: async (deviceId) => selectCreds.get(deviceId)?.creds,
     writeCreds: async (deviceId, creds) => void upsertCreds.run(deviceId, creds),
-    readKeys: async (deviceId, type, requested) => {
+    readKeys: async (deviceId, type, ids) => {
       const found = new Map<string, string>()
-      let ids = requested
-      if (unwritten.size > 0) {
-        ids = requested.filter((id) => {
-          const waiting = unwritten.get(unwrittenKey(deviceId, type, id))
-          if (waiting !== undefined && waiting.value !== null) found.set(id, waiting.value)
-          return waiting === undefined
-        })
-        if (ids.length === 0) return found
-      }
       if (ids.length === 1) {
         // The hot path (one session or pre-key per message) uses a cached statement.
         const row = selectKey.get(deviceId, type, ids[0]!)
@@ -93,13 +65,7 @@ export function createSqliteAuthStateRepository(db: SqliteDatabase, groupCommit:
       }
       return found
     },
-    writeKeys: writeWaiting,
-    // Writes waiting land first, so the clear removes them too; none of the device's is read after it.
-    clear: async (deviceId) => {
-      groupCommit.flush()
-      clear(deviceId)
-      const prefix = unwrittenKey(deviceId, '', '').slice(0, -1)
-      for (const key of unwritten.keys()) if (key.startsWith(prefix)) unwritten.delete(key)
-    },
+    writeKeys: async (deviceId, writes) => groupCommit.runNow(() => writeKeys(deviceId, writes)),
+    clear: async (deviceId) => clear(deviceId),
   }
 }

@@ -8,36 +8,17 @@ interface PendingWrite {
   reject: (error: unknown) => void
 }
 
-export interface WriteTiming {
-  /** Commit at this turn's check phase, not the next turn's: someone waits on it to answer. */
-  thisTurn?: boolean
-}
-
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
 
 /**
- * Group commit: writes asked for in the same event-loop turn, or in the next, run in one transaction,
- * each in its own savepoint, so turns that handle a burst of requests, acks and receipts commit once
- * instead of once per message (every commit takes file locks and writes WAL frames). A write's
- * promise settles after the commit, so whoever awaits it sees it durable; a write that throws is
- * rolled back alone and rejects while the others commit. Writes run in the order they were asked for.
- *
- * A batch commits at the check phase of the loop's next turn, not of this one: what the I/O arriving
- * meanwhile asks for (the next received messages, the webhook receivers' answers) joins it. With
- * nothing arriving that turn costs microseconds. Under load it is what lets the sessions' work fall
- * into step: received texts delivered to webhooks took 0.35-0.48 ms of CPU each instead of 0.6-0.7,
- * and arrived faster, when each batch waited that one turn. A write someone waits on to answer (a
- * send: its API call, its next step) asks for `thisTurn`: the batch then commits at this turn's
- * check phase, carrying along whatever else is pending.
+ * Group commit: writes asked for in the same event-loop turn run in one transaction, each in its
+ * own savepoint, so a turn that handles a burst of requests, acks and receipts commits once instead
+ * of once per message (every commit takes file locks and writes WAL frames). A write's promise
+ * settles after the commit, so whoever awaits it sees it durable; a write that throws is rolled
+ * back alone and rejects while the others commit. Writes run in the order they were asked for.
  */
 export class GroupCommit {
   private pending: PendingWrite[] = []
-  private readonly flushNextTurn = (): void => void setImmediate(() => this.flush())
-  private flushThisTurnSet = false
-  private readonly flushThisTurn = (): void => {
-    this.flushThisTurnSet = false
-    this.flush()
-  }
   /** Outside a transaction this is BEGIN/COMMIT (a lone write); inside one better-sqlite3 makes it a savepoint. */
   private readonly savepoint: (write: () => unknown) => unknown
   /** Runs a batch of several in one transaction, each write's outcome in the batch's order. */
@@ -56,8 +37,8 @@ export class GroupCommit {
     }))
   }
 
-  run<T>(write: () => T, { thisTurn = false }: WriteTiming = {}): Promise<T> {
-    return this.enqueue(write, false, thisTurn)
+  run<T>(write: () => T): Promise<T> {
+    return this.enqueue(write, false)
   }
 
   /**
@@ -66,17 +47,27 @@ export class GroupCommit {
    * the batch's transaction is a savepoint of its own. It runs without the savepoint (two more
    * statements) that `run` wraps around a write of several.
    */
-  runAtomic<T>(write: () => T, { thisTurn = false }: WriteTiming = {}): Promise<T> {
-    return this.enqueue(write, true, thisTurn)
+  runAtomic<T>(write: () => T): Promise<T> {
+    return this.enqueue(write, true)
   }
 
-  private enqueue<T>(write: () => T, atomic: boolean, thisTurn: boolean): Promise<T> {
+  /**
+   * Runs a write at once, in one transaction with what is pending (asked for earlier, so it runs
+   * first), and answers its result or throws its error after the commit. For writes nothing may
+   * happen before (Baileys commits a sent message's keys once it is on the wire): the batch lands now,
+   * and the write carries the turn's others along instead of a commit of its own.
+   */
+  runNow<T>(write: () => T): T {
+    let outcome: Outcome | undefined
+    this.pending.push({ write, atomic: true, resolve: (value) => (outcome = { ok: true, value }), reject: (error) => (outcome = { ok: false, error }) })
+    this.flush()
+    if (!outcome!.ok) throw outcome!.error
+    return outcome!.value as T
+  }
+
+  private enqueue<T>(write: () => T, atomic: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      if (this.pending.length === 0) setImmediate(this.flushNextTurn)
-      if (thisTurn && !this.flushThisTurnSet) {
-        this.flushThisTurnSet = true
-        setImmediate(this.flushThisTurn)
-      }
+      if (this.pending.length === 0) setImmediate(() => this.flush())
       this.pending.push({ write, atomic, resolve: resolve as (value: unknown) => void, reject })
     })
   }

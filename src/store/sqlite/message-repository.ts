@@ -5,12 +5,11 @@ import { MESSAGE_COLUMNS as COLUMNS, type MessageRow, toMessageRecord as toRecor
 
 /**
  * Writes go through `groupCommit`, so a burst of sends, acks and receipts commits once; a read first
- * commits what is pending, so it sees every write asked for before it. A send waits on its writes
- * (its API call answers, its next step follows), so they commit in the turn they are asked for.
+ * commits what is pending, so it sees every write asked for before it.
  */
 export function createSqliteMessageRepository(db: SqliteDatabase, groupCommit: GroupCommit): MessageRepository {
-  const commit = <T>(write: () => T): Promise<T> => groupCommit.run(write, { thisTurn: true })
-  const commitStatement = <T>(write: () => T): Promise<T> => groupCommit.runAtomic(write, { thisTurn: true })
+  const commit = <T>(write: () => T): Promise<T> => groupCommit.run(write)
+  const commitStatement = <T>(write: () => T): Promise<T> => groupCommit.runAtomic(write)
   const read = async <T>(query: () => T): Promise<T> => {
     groupCommit.flush()
     return query()
