@@ -318,7 +318,7 @@ describe('SQLite key writes through the group commit', () => {
     db.exec('CREATE TABLE rows (name TEXT NOT NULL UNIQUE)')
     const insertRow = db.prepare<[string]>('INSERT INTO rows (name) VALUES (?)')
     const rows = (): string[] => observer.prepare<[], { name: string }>('SELECT name FROM rows').all().map((row) => row.name)
-    return { db, groupCommit, repository, committed, rows, row: (name: string) => groupCommit.run(() => insertRow.run(name).changes) }
+    return { db, repository, committed, rows, row: (name: string) => groupCommit.run(() => insertRow.run(name).changes) }
   }
   const session = (id: string, value: string | null) => [{ type: 'session', id, value }] as const
 

@@ -55,7 +55,8 @@ export class GroupCommit {
    * Runs a write at once, in one transaction with what is pending (asked for earlier, so it runs
    * first), and answers its result or throws its error after the commit. For writes nothing may
    * happen before (Baileys commits a sent message's keys once it is on the wire): the batch lands now,
-   * and the write carries the turn's others along instead of a commit of its own.
+   * and the write carries the turn's others along instead of a commit of its own. The write must undo
+   * itself when it fails, as runAtomic's do: it gets no savepoint.
    */
   runNow<T>(write: () => T): T {
     let outcome: Outcome | undefined
